@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.workcal",
     "civicgrid.registry",
+    "civicgrid.demo",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"

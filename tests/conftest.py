@@ -1,6 +1,12 @@
-import os
-
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Deterministic property tests: the same examples on every run and on every machine.
+hypothesis_settings.register_profile(
+    "civicgrid", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("civicgrid")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -15,6 +21,5 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(settings, tmp_path):
+def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    os.environ.setdefault("CIVICGRID_TEST", "1")

@@ -49,7 +49,11 @@ class AdminArea(GeoShape):
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -66,8 +70,10 @@ class AdminArea(GeoShape):
         expected = self.CODE_LENGTHS.get(self.level)
         if expected and (len(self.code) != expected or not self.code.isdigit()):
             raise ValidationError(
-                {"code": _("%(level)s的区划代码应为 %(n)d 位数字") % {"level": self.get_level_display(),
-                                                                     "n": expected}}
+                {
+                    "code": _("%(level)s的区划代码应为 %(n)d 位数字")
+                    % {"level": self.get_level_display(), "n": expected}
+                }
             )
         if self.parent_id and self.parent.level_rank >= self.level_rank:
             raise ValidationError({"parent": _("上级区划的层级必须高于本级")})
@@ -114,12 +120,19 @@ class Grid(GeoShape):
         _("专属网格类别"), max_length=10, choices=DedicatedType.choices, default="", blank=True
     )
     community = models.ForeignKey(
-        AdminArea, verbose_name=_("所属村/社区"), on_delete=models.PROTECT, related_name="grids",
+        AdminArea,
+        verbose_name=_("所属村/社区"),
+        on_delete=models.PROTECT,
+        related_name="grids",
         limit_choices_to={"level": AdminArea.Level.VILLAGE},
     )
     households = models.PositiveIntegerField(_("户数"), default=0)
     leader = models.ForeignKey(
-        "Staff", verbose_name=_("网格长"), null=True, blank=True, on_delete=models.SET_NULL,
+        "Staff",
+        verbose_name=_("网格长"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="led_grids",
     )
     workers = models.ManyToManyField("Staff", verbose_name=_("网格员"), blank=True, related_name="grids")
@@ -136,10 +149,13 @@ class Grid(GeoShape):
 
     def clean(self):
         if len(self.code) != 15 or not self.code.isdigit():
-            raise ValidationError({"code": _("网格编码应为 15 位数字(6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码)")})
+            raise ValidationError(
+                {"code": _("网格编码应为 15 位数字(6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码)")}
+            )
         if self.community_id and self.code[:12] != self.community.code:
-            raise ValidationError({"code": _("网格编码前 12 位应与所属村/社区代码 %(c)s 一致") % {
-                "c": self.community.code}})
+            raise ValidationError(
+                {"code": _("网格编码前 12 位应与所属村/社区代码 %(c)s 一致") % {"c": self.community.code}}
+            )
         if self.kind == self.Kind.DEDICATED and not self.dedicated_type:
             raise ValidationError({"dedicated_type": _("专属网格需要选择类别(市场、港口、学校、海域等)")})
 
@@ -162,20 +178,34 @@ class Unit(models.Model):
     short_name = models.CharField(_("简称"), max_length=30, blank=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     is_functional_department = models.BooleanField(
-        _("职能部门"), default=False,
+        _("职能部门"),
+        default=False,
         help_text=_("职能部门的事项不得下派到网格(国办函〔2025〕66号)。"),
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     area = models.ForeignKey(
-        AdminArea, verbose_name=_("所在区划"), null=True, blank=True, on_delete=models.PROTECT,
+        AdminArea,
+        verbose_name=_("所在区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="units",
     )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("负责网格"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="teams", help_text=_("网格工作组对应的网格"),
+        Grid,
+        verbose_name=_("负责网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        help_text=_("网格工作组对应的网格"),
     )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -290,7 +320,12 @@ class Place(models.Model):
     lon = models.FloatField(_("经度(WGS-84)"), null=True, blank=True)
     lat = models.FloatField(_("纬度(WGS-84)"), null=True, blank=True)
     grid = models.ForeignKey(
-        Grid, verbose_name=_("所在网格"), null=True, blank=True, on_delete=models.SET_NULL, related_name="places"
+        Grid,
+        verbose_name=_("所在网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="places",
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -1,0 +1,104 @@
+import random
+
+import pytest
+import shapely
+from shapely.geometry import Point, shape
+
+from civicgrid.demo.city import build_city
+from civicgrid.demo.geometry import split, synthetic_boundary
+from civicgrid.registry.models import AdminArea, Grid, Place, Role, Staff, Unit
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_split_tiles_the_shape_without_overlap():
+    rng = random.Random(7)
+    boundary = synthetic_boundary(rng)
+    cells = split(boundary, 9, rng)
+    assert len(cells) == 9
+    assert shapely.union_all(cells).symmetric_difference(boundary).area < boundary.area * 1e-4
+    overlaps = sum(a.intersection(b).area for i, a in enumerate(cells) for b in cells[i + 1 :])
+    assert overlaps < boundary.area * 1e-6
+
+
+@pytest.mark.django_db
+def test_it_builds_a_city_with_every_register(data_dir):
+    result = build_city(seed=1, grids=24, log=lambda msg: None)
+
+    assert result.created
+    assert result.city.code == "469099"
+    assert AdminArea.objects.filter(level=AdminArea.Level.TOWN).count() == 3
+    assert AdminArea.objects.filter(level=AdminArea.Level.VILLAGE).count() == 12
+    assert Grid.objects.count() == 24
+    assert Grid.objects.filter(kind=Grid.Kind.DEDICATED).exists()
+    for grid in Grid.objects.select_related("community"):
+        grid.full_clean()
+        assert grid.code.startswith(grid.community.code)
+        assert grid.leader is not None and grid.workers.exists()
+        assert grid.teams.filter(kind=Unit.Kind.GRID_TEAM).count() == 1
+    departments = Unit.objects.filter(is_functional_department=True)
+    assert {"住建局", "生态环境局", "综合执法局", "市场监管局", "供电公司"} <= set(
+        departments.values_list("short_name", flat=True)
+    )
+    assert not departments.filter(kind=Unit.Kind.GRID_TEAM).exists()
+    for role in Role.objects.all():
+        assert Staff.objects.filter(roles=role).exists(), role.code
+    assert {a.role for a in result.accounts} == set(Role.objects.values_list("name", flat=True))
+
+
+@pytest.mark.django_db
+def test_grids_tile_each_community_and_places_lie_in_their_grid(data_dir):
+    build_city(seed=3, grids=30, log=lambda msg: None)
+
+    for community in AdminArea.objects.filter(level=AdminArea.Level.VILLAGE):
+        cells = [shape(g.geometry) for g in community.grids.all()]
+        area = shape(community.geometry).area
+        assert shapely.union_all(cells).symmetric_difference(shape(community.geometry)).area < area * 1e-3
+    for place in Place.objects.select_related("grid"):
+        assert shape(place.grid.geometry).buffer(1e-6).contains(Point(place.lon, place.lat))
+
+
+@pytest.mark.django_db
+def test_running_twice_duplicates_nothing(data_dir):
+    first = build_city(seed=5, grids=12, log=lambda msg: None)
+    counts = first.counts
+    second = build_city(seed=5, grids=12, log=lambda msg: None)
+
+    assert not second.created
+    assert second.counts == counts
+    assert second.password == first.password
+    assert [a.username for a in second.accounts] == [a.username for a in first.accounts]
+
+
+@pytest.mark.django_db
+def test_it_uses_a_real_boundary(data_dir):
+    ring = [[110.40, 19.20], [110.52, 19.20], [110.52, 19.30], [110.40, 19.30], [110.40, 19.20]]
+    boundary = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"adcode": 469002, "name": "琼海市"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    result = build_city(seed=2, grids=15, boundary=boundary, log=lambda msg: None)
+
+    assert result.city.name == "琼海市"
+    assert result.city.parent.code == "460000"
+    union = shapely.union_all([shape(g.geometry) for g in Grid.objects.all()])
+    assert union.symmetric_difference(shape(boundary["features"][0]["geometry"])).area < 1e-5
+
+
+@pytest.mark.django_db
+def test_a_boundary_without_a_county_code_is_refused(data_dir):
+    bad = {"type": "Polygon", "coordinates": [[[110, 19], [110.1, 19], [110.1, 19.1], [110, 19]]]}
+    bad_feature = {"type": "Feature", "properties": {"adcode": "46"}, "geometry": bad}
+    with pytest.raises(ValueError, match="6 位数字"):
+        build_city(boundary=bad_feature, log=lambda msg: None)
+    assert not AdminArea.objects.exists()
