@@ -23,3 +23,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Rolled-back test transactions fire no signals, so per-process indexes must be dropped by hand."""
+    from civicgrid.registry import locate
+
+    locate.invalidate()
+    yield
+    locate.invalidate()
