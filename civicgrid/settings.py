@@ -135,6 +135,8 @@ X_FRAME_OPTIONS = "DENY"
 CIVICGRID_LOCATE_NEAREST_METRES = int(os.environ.get("CIVICGRID_LOCATE_NEAREST_METRES", "300"))
 # How often (seconds) a process checks whether grids changed elsewhere and its spatial index is stale.
 CIVICGRID_GRID_INDEX_CHECK_SECONDS = 5
+# Likewise for the in-process working-day calendar.
+CIVICGRID_WORKCAL_CHECK_SECONDS = 5
 
 LOGGING = {
     "version": 1,

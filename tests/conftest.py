@@ -29,7 +29,10 @@ def _media_in_tmp(settings, tmp_path):
 def _fresh_process_caches():
     """Rolled-back test transactions fire no signals, so per-process indexes must be dropped by hand."""
     from civicgrid.registry import locate
+    from civicgrid.workcal import calendar
 
     locate.invalidate()
+    calendar.invalidate()
     yield
     locate.invalidate()
+    calendar.invalidate()

@@ -1,0 +1,342 @@
+"""Working-day arithmetic for deadlines: the public API the rest of civicgrid uses.
+
+All answers come from an in-process snapshot of the calendar tables (sorted working-day ordinals,
+prefix sums of office time, confirmed years), so a call costs a few bisects and no query. The
+snapshot is dropped when this process saves a calendar row and re-validated against the database
+every few seconds, because other processes (workers, a second web server) may change the calendar.
+
+Dates are local dates in settings.TIME_ZONE (Asia/Shanghai); naive datetimes are read as local
+wall-clock time; datetimes returned are aware and local.
+"""
+
+import threading
+import time as _time
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import groupby
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from civicgrid.workcal.models import CalendarYear, OfficeHours, WorkDay, parse_periods
+
+__all__ = [
+    "CalendarError",
+    "CalendarNotConfirmed",
+    "add_working_days",
+    "add_working_hours",
+    "invalidate",
+    "is_workday",
+    "working_days_between",
+    "working_time_between",
+]
+
+_US_PER_DAY = 86_400_000_000
+_US_PER_MINUTE = 60_000_000
+
+
+class CalendarError(Exception):
+    """A calendar computation or change that cannot be done; the message is for people, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CalendarNotConfirmed(CalendarError):
+    """The computation needs a year whose calendar no one has confirmed (or that is incomplete)."""
+
+    def __init__(self, year: int, message: str | None = None):
+        super().__init__(
+            message
+            or gettext(
+                "%(year)d 年的工作日历尚未确认:请管理员在后台确认该年份,"
+                "或执行 civicgrid workdays import %(year)d.json"
+            )
+            % {"year": year}
+        )
+        self.year = year
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    signature: tuple
+    workdays: list[int]  # ordinals of working days, ascending
+    workday_set: frozenset[int]
+    # prefix[i] = office time (µs) on workdays[0..i-1], under the office hours in force on each day
+    prefix: list[int]
+    # usable = confirmed and complete years, merged into inclusive ordinal spans
+    span_starts: list[int]
+    span_ends: list[int]
+    year_problems: dict[int, str]  # confirmed but incomplete years → message
+    version_starts: list[int]  # OfficeHours.effective_from ordinals, ascending
+    version_periods: list[tuple[tuple[int, int], ...]]  # (start µs, end µs) of day
+    tz: object
+
+
+_snapshot: _Snapshot | None = None
+_checked_at = float("-inf")
+_lock = threading.Lock()
+_clock = _time.monotonic
+
+
+def invalidate() -> None:
+    """Forget the snapshot; the next call reloads the calendar from the database."""
+    global _snapshot
+    _snapshot = None
+
+
+def invalidate_on_commit(using: str | None = None) -> None:
+    """For writers: drop the snapshot now (own transaction sees the change) and again after commit."""
+    invalidate()
+    transaction.on_commit(invalidate, using=using)
+
+
+def on_calendar_saved(sender, using=None, **kwargs) -> None:
+    """post_save/post_delete receiver for the calendar tables (bulk writers call invalidate_on_commit)."""
+    invalidate_on_commit(using)
+
+
+def _check_seconds() -> float:
+    return float(settings.CIVICGRID_WORKCAL_CHECK_SECONDS)
+
+
+def _signature() -> tuple:
+    return tuple(
+        tuple(model.objects.aggregate(n=Count("pk"), at=Max("updated_at")).values())
+        for model in (WorkDay, CalendarYear, OfficeHours)
+    )
+
+
+def _load(signature: tuple) -> _Snapshot:
+    rows = list(WorkDay.objects.order_by("date").values_list("date", "is_workday"))
+    workdays = [d.toordinal() for d, is_work in rows if is_work]
+
+    days_per_year = {y: len(list(g)) for y, g in groupby(d.year for d, _ in rows)}
+    usable, problems = [], {}
+    for year in CalendarYear.objects.filter(confirmed=True).values_list("year", flat=True):
+        expected = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        found = days_per_year.get(year, 0)
+        if found == expected:
+            usable.append(year)
+        else:
+            problems[year] = gettext(
+                "%(year)d 年的工作日历已标记为确认,但日期不全(应有 %(expected)d 天,实有 %(found)d 天):"
+                "请补齐后重新确认,或执行 civicgrid workdays import %(year)d.json"
+            ) % {"year": year, "expected": expected, "found": found}
+    span_starts, span_ends = [], []
+    for year in sorted(usable):
+        if span_ends and span_ends[-1] == date(year, 1, 1).toordinal() - 1:
+            span_ends[-1] = date(year, 12, 31).toordinal()
+        else:
+            span_starts.append(date(year, 1, 1).toordinal())
+            span_ends.append(date(year, 12, 31).toordinal())
+
+    version_starts, version_periods = [], []
+    for effective_from, text in OfficeHours.objects.order_by("effective_from").values_list(
+        "effective_from", "periods"
+    ):
+        version_starts.append(effective_from.toordinal())
+        version_periods.append(
+            tuple((s * _US_PER_MINUTE, e * _US_PER_MINUTE) for s, e in parse_periods(text))
+        )
+
+    prefix, total, v = [0], 0, -1
+    for ordinal in workdays:
+        while v + 1 < len(version_starts) and version_starts[v + 1] <= ordinal:
+            v += 1
+        if v >= 0:
+            total += sum(e - s for s, e in version_periods[v])
+        prefix.append(total)
+
+    return _Snapshot(
+        signature=signature,
+        workdays=workdays,
+        workday_set=frozenset(workdays),
+        prefix=prefix,
+        span_starts=span_starts,
+        span_ends=span_ends,
+        year_problems=problems,
+        version_starts=version_starts,
+        version_periods=version_periods,
+        tz=timezone.get_default_timezone(),
+    )
+
+
+def _current() -> _Snapshot:
+    snap = _snapshot
+    if snap is not None and _clock() < _checked_at:
+        return snap
+    return _refresh()
+
+
+def _refresh() -> _Snapshot:
+    global _snapshot, _checked_at
+    with _lock:
+        # The signature is read before the rows: a change in between makes the next check reload.
+        signature = _signature()
+        snap = _snapshot
+        if snap is None or snap.signature != signature:
+            snap = _load(signature)
+            _snapshot = snap
+        _checked_at = _clock() + _check_seconds()
+        return snap
+
+
+def _not_confirmed(snap: _Snapshot, year: int) -> CalendarNotConfirmed:
+    return CalendarNotConfirmed(year, snap.year_problems.get(year))
+
+
+def _first_unusable_year(snap: _Snapshot, ordinal: int) -> int:
+    """The first year, from the one containing `ordinal` on, that may not be used."""
+    i = bisect_right(snap.span_starts, ordinal) - 1
+    if i >= 0 and ordinal <= snap.span_ends[i]:
+        return date.fromordinal(snap.span_ends[i]).year + 1
+    return date.fromordinal(ordinal).year
+
+
+def _require(snap: _Snapshot, first: int, last: int) -> None:
+    """Every day in [first, last] (ordinals) must lie in a confirmed, complete year."""
+    i = bisect_right(snap.span_starts, first) - 1
+    if i < 0 or last > snap.span_ends[i]:
+        raise _not_confirmed(snap, _first_unusable_year(snap, first))
+
+
+def _local(value: datetime, tz) -> datetime:
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def _ordinal(value: date | datetime, tz) -> int:
+    if isinstance(value, datetime):
+        return _local(value, tz).toordinal()
+    return value.toordinal()
+
+
+def is_workday(d: date | datetime) -> bool:
+    """Whether `d` (its local date, for a datetime) is a working day."""
+    snap = _current()
+    ordinal = _ordinal(d, snap.tz)
+    _require(snap, ordinal, ordinal)
+    return ordinal in snap.workday_set
+
+
+def add_working_days(start: date | datetime, n: int) -> date | datetime:
+    """The n-th working day strictly after `start`'s date; for a datetime, at the same local time.
+
+    n == 0 returns `start` unchanged. Working days in (start, result] == n, and the result is a
+    working day.
+    """
+    if n.__class__ is not int:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(gettext("工作日天数必须是整数"))
+        n = int(n)
+    if n < 0:
+        raise ValueError(gettext("工作日天数不能为负数"))
+    if n == 0:
+        return start
+    snap = _current()
+    if isinstance(start, datetime):
+        local = _local(start, snap.tz)
+        ordinal = local.toordinal()
+    else:
+        local = None
+        ordinal = start.toordinal()
+    workdays = snap.workdays
+    i = bisect_right(workdays, ordinal) + n - 1
+    if i >= len(workdays):
+        raise _not_confirmed(snap, _first_unusable_year(snap, ordinal + 1))
+    result = workdays[i]
+    _require(snap, ordinal + 1, result)
+    if local is None:
+        return date.fromordinal(result)
+    return datetime.combine(date.fromordinal(result), local.time(), tzinfo=snap.tz)
+
+
+def working_days_between(d1: date | datetime, d2: date | datetime) -> int:
+    """Working days in (d1, d2]; negative when d2 is before d1."""
+    snap = _current()
+    o1, o2 = _ordinal(d1, snap.tz), _ordinal(d2, snap.tz)
+    if o1 == o2:
+        return 0
+    low, high = (o1, o2) if o1 < o2 else (o2, o1)
+    _require(snap, low + 1, high)
+    count = bisect_right(snap.workdays, high) - bisect_right(snap.workdays, low)
+    return count if o1 < o2 else -count
+
+
+def _to_microseconds(hours) -> int:
+    if isinstance(hours, timedelta):
+        return (hours.days * 86_400 + hours.seconds) * 1_000_000 + hours.microseconds
+    if isinstance(hours, bool) or not isinstance(hours, int | float | Decimal):
+        raise TypeError(gettext("工作时长应为小时数(数字)或 timedelta"))
+    return int(round(Decimal(str(hours)) * 3_600_000_000))
+
+
+def _periods_on(snap: _Snapshot, ordinal: int) -> tuple[tuple[int, int], ...]:
+    v = bisect_right(snap.version_starts, ordinal) - 1
+    if v < 0:
+        raise CalendarError(
+            gettext("%(date)s 早于最早的办公时间设置,无法按工作时计算:请在后台添加更早生效的办公时间")
+            % {"date": date.fromordinal(ordinal).isoformat()}
+        )
+    return snap.version_periods[v]
+
+
+def _position(snap: _Snapshot, local: datetime) -> int:
+    """Office time (µs) from the calendar's beginning up to `local`."""
+    ordinal = local.toordinal()
+    periods = _periods_on(snap, ordinal)
+    i = bisect_left(snap.workdays, ordinal)
+    position = snap.prefix[i]
+    if i < len(snap.workdays) and snap.workdays[i] == ordinal:
+        now = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+        for start, end in periods:
+            if now <= start:
+                break
+            position += min(now, end) - start
+    return position
+
+
+def add_working_hours(start: datetime, hours: float | Decimal | timedelta) -> datetime:
+    """`start` plus `hours` of office time on working days (office hours in force on each day).
+
+    A start outside office hours begins counting at the next office period; a result that lands
+    exactly on the end of a period stays there rather than moving to the next period.
+    """
+    amount = _to_microseconds(hours)
+    if amount < 0:
+        raise ValueError(gettext("工作时长不能为负数"))
+    if amount == 0:
+        return start
+    snap = _current()
+    local = _local(start, snap.tz)
+    ordinal = local.toordinal()
+    _require(snap, ordinal, ordinal)
+    target = _position(snap, local) + amount
+    k = bisect_left(snap.prefix, target) - 1
+    if k >= len(snap.workdays):
+        raise _not_confirmed(snap, _first_unusable_year(snap, ordinal))
+    day = snap.workdays[k]
+    _require(snap, ordinal, day)
+    offset = target - snap.prefix[k]
+    for period_start, period_end in _periods_on(snap, day):
+        if offset <= period_end - period_start:
+            moment = period_start + offset
+            break
+        offset -= period_end - period_start
+    d = date.fromordinal(day)
+    return datetime(d.year, d.month, d.day, tzinfo=snap.tz) + timedelta(microseconds=moment)
+
+
+def working_time_between(a: datetime, b: datetime) -> timedelta:
+    """Office time between two instants; negative when b is before a. Inverse of add_working_hours."""
+    snap = _current()
+    a, b = _local(a, snap.tz), _local(b, snap.tz)
+    first, last = sorted((a.toordinal(), b.toordinal()))
+    _require(snap, first, last)
+    return timedelta(microseconds=_position(snap, b) - _position(snap, a))

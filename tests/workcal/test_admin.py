@@ -1,0 +1,76 @@
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from civicgrid.core.models import AuditEvent
+from civicgrid.workcal.calendar import add_working_days
+from civicgrid.workcal.models import CalendarYear, OfficeHours, WorkDay
+from tests.workcal.factories import fill_year
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.org")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/workcal/workday/?date__year=2025&date__month=10&is_workday__exact=0",
+        "/admin/workcal/workday/?q=春节",
+        "/admin/workcal/workday/2025-10-01/change/",
+        "/admin/workcal/calendaryear/",
+        "/admin/workcal/officehours/",
+        "/admin/workcal/officehours/add/",
+    ],
+)
+def test_the_pages_render(admin_client, url):
+    assert admin_client.get(url).status_code == 200
+
+
+def test_editing_a_day_goes_through_the_service(admin_client):
+    response = admin_client.post(
+        "/admin/workcal/workday/2025-10-08/change/", {"is_workday": "on", "name": "临时上班"}
+    )
+    assert response.status_code == 302
+    day = WorkDay.objects.get(date=date(2025, 10, 8))
+    assert (day.is_workday, day.name, day.source) == (True, "临时上班", "manual")
+    assert AuditEvent.objects.get().actor == admin_client.user
+    assert add_working_days(date(2025, 9, 30), 1) == date(2025, 10, 8)
+
+
+def test_the_confirm_action_confirms_full_years_and_explains_the_rest(admin_client):
+    fill_year(2027)
+    CalendarYear.objects.create(year=2027)
+    CalendarYear.objects.create(year=2028)
+    response = admin_client.post(
+        "/admin/workcal/calendaryear/",
+        {"action": "confirm_selected", "_selected_action": ["2027", "2028"]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "2027 年的工作日历已确认" in text
+    assert "无法确认 2028 年" in text
+    assert CalendarYear.objects.get(year=2027).confirmed_by == admin_client.user
+    assert not CalendarYear.objects.get(year=2028).confirmed
+
+
+def test_bad_office_hours_are_shown_on_the_form(admin_client):
+    response = admin_client.post(
+        "/admin/workcal/officehours/add/",
+        {"effective_from": "2026-05-01", "periods": "12:00-08:00", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "结束时间应晚于开始时间" in response.content.decode()
+    assert OfficeHours.objects.count() == 1
+
+
+def test_the_earliest_office_hours_cannot_be_deleted(admin_client):
+    earliest = OfficeHours.objects.get()
+    assert admin_client.get(f"/admin/workcal/officehours/{earliest.pk}/delete/").status_code == 403
