@@ -128,6 +128,13 @@ def main() -> None:
     print(
         f"locate_point (single, incl. grid + area path query): {SINGLE_LOOKUPS / (time.perf_counter() - started):,.0f} /s"
     )
+    # The same points, one call each, without fetching the Grid row: what the spatial look-up costs.
+    started = time.perf_counter()
+    for lat, lon in zip(lats, lons, strict=True):
+        locate.locate_points([lat], [lon])
+    print(
+        f"locate_points (single point per call, ids only): {SINGLE_LOOKUPS / (time.perf_counter() - started):,.0f} /s"
+    )
 
     lats, lons = random_points(rng, BATCH_POINTS)
     started = time.perf_counter()
