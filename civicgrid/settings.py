@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.workcal",
     "civicgrid.registry",
+    "civicgrid.routing",
+    "civicgrid.sla",
+    "civicgrid.notify",
+    "civicgrid.tickets",
+    "civicgrid.assessment",
     "civicgrid.demo",
 ]
 

@@ -1,0 +1,34 @@
+"""Assessment configuration: the weights and the basic-satisfaction factor, versioned."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.routing.models import Effective
+
+
+class AssessmentScheme(Effective):
+    """三率 weights in force over a period (权重可调; 分档分类评价)."""
+
+    basic_satisfied_weight = models.DecimalField(
+        _("基本满意折算系数"), max_digits=4, decimal_places=3, default="0.9"
+    )
+    weight_response = models.DecimalField(_("响应率权重"), max_digits=4, decimal_places=3, default="0.1")
+    weight_resolution = models.DecimalField(_("解决率权重"), max_digits=4, decimal_places=3, default="0.5")
+    weight_satisfaction = models.DecimalField(_("满意率权重"), max_digits=4, decimal_places=3, default="0.4")
+
+    class Meta:
+        verbose_name = _("考评方案")
+        verbose_name_plural = _("考评方案")
+        ordering = ["-effective_from"]
+
+    def __str__(self):
+        return f"{self.version}({self.effective_from} 起)"
+
+    def clean(self):
+        super().clean()
+        total = self.weight_response + self.weight_resolution + self.weight_satisfaction
+        if abs(total - 1) > 0.0001:
+            raise ValidationError(_("三项权重之和应为 1,当前为 %(t)s") % {"t": total})
+        if not 0 <= self.basic_satisfied_weight <= 1:
+            raise ValidationError({"basic_satisfied_weight": _("折算系数应在 0 到 1 之间")})

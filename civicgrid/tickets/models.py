@@ -1,0 +1,598 @@
+"""Tickets (工单) and everything that happens to them. Status changes only through tickets.services."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.registry.models import AdminArea, Grid, Unit
+from civicgrid.routing.models import Category
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    WEB = "web", _("网站")
+    APP = "app", _("移动应用")
+    WECHAT = "wechat", _("微信")
+    MINI_PROGRAM = "mini_program", _("小程序")
+    TRANSFER_110 = "110_transfer", _("110转办")
+    GRID_REPORT = "grid_report", _("网格员上报")
+    LEADER_BATCH = "leader_batch", _("领导批办")
+    MEDIA = "media", _("媒体曝光")
+    OTHER = "other", _("其他")
+
+
+class RequestType(models.TextChoices):
+    CONSULT = "ZX", _("咨询")
+    HELP = "QZ", _("求助")
+    COMPLAINT = "TS", _("投诉")
+    REPORT = "JB", _("举报")
+    SUGGESTION = "JY", _("建议")
+    PRAISE = "BY", _("表扬")
+
+
+class Urgency(models.TextChoices):
+    CRITICAL = "critical", _("特急")
+    URGENT = "urgent", _("紧急")
+    NORMAL = "normal", _("一般")
+
+
+class TriageOutcome(models.TextChoices):
+    ACCEPT = "ACCEPT", _("受理")
+    TRANSFER_EMERGENCY = "TRANSFER_EMERGENCY", _("转紧急热线")
+    REDIRECT_LEGAL = "REDIRECT_LEGAL", _("告知法定途径")
+    EXPLAIN = "EXPLAIN", _("解释说明")
+    REFER_POLICE = "REFER_POLICE", _("移送公安")
+    MERGE = "MERGE", _("并单")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "RECEIVED", _("已受理")
+    DIRECT_ANSWERED = "DIRECT_ANSWERED", _("即时办结")
+    TRANSFERRED = "TRANSFERRED", _("已转紧急热线")
+    NOT_ACCEPTED = "NOT_ACCEPTED", _("不予受理")
+    MERGED = "MERGED", _("已并单")
+    PENDING_DISPATCH = "PENDING_DISPATCH", _("待派单")
+    DISPATCHED = "DISPATCHED", _("待签收")
+    IN_PROGRESS = "IN_PROGRESS", _("办理中")
+    RETURN_REQUESTED = "RETURN_REQUESTED", _("退单审核中")
+    REPLIED = "REPLIED", _("已答复待审核")
+    PENDING_CALLBACK = "PENDING_CALLBACK", _("待回访")
+    REOPENED = "REOPENED", _("重办")
+    CLOSED = "CLOSED", _("已办结")
+    ARCHIVED = "ARCHIVED", _("已归档")
+
+
+OPEN_STATUSES = [
+    Status.RECEIVED,
+    Status.PENDING_DISPATCH,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.RETURN_REQUESTED,
+    Status.REPLIED,
+    Status.PENDING_CALLBACK,
+    Status.REOPENED,
+]
+HANDLING_STATUSES = [Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURN_REQUESTED, Status.REOPENED]
+
+
+class DispatchMode(models.TextChoices):
+    DIRECT_TO_GRID = "direct_to_grid", _("直派网格")
+    TO_DEPARTMENT = "to_department", _("派职能部门")
+    JOINT = "joint", _("联合办")
+    ESCALATED = "escalated", _("提级办理")
+
+
+class ResultCode(models.TextChoices):
+    SOLVED = "solved", _("已解决")
+    PARTLY_SOLVED = "partly", _("部分解决")
+    UNSOLVED = "unsolved", _("未解决")
+    EXPLAINED = "explained", _("已解释说明")
+    NOT_IN_SCOPE = "not_in_scope", _("不属本单位职责")
+
+
+class Solved(models.TextChoices):
+    SOLVED = "solved", _("已解决")
+    PARTLY = "partly", _("部分解决")
+    UNSOLVED = "unsolved", _("未解决")
+
+
+class Satisfaction(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("非常满意")
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+    VERY_UNSATISFIED = "very_unsatisfied", _("非常不满意")
+
+
+class Ticket(models.Model):
+    """工单: one resident's request and the work order that carries it."""
+
+    number = models.CharField(_("工单编号"), max_length=20, unique=True)
+    channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("受理时间"), db_index=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    requester_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
+    requester_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    requester_org = models.CharField(_("诉求单位/企业"), max_length=100, blank=True)
+    is_anonymous = models.BooleanField(_("匿名"), default=False)
+    is_confidential = models.BooleanField(_("要求保密"), default=False)
+    preferred_contact = models.CharField(_("联系方式偏好"), max_length=50, blank=True)
+
+    # 五要素: time, place, person, event, demand.
+    occurred_at = models.DateTimeField(_("事发时间"), null=True, blank=True)
+    address = models.CharField(_("事发地址"), max_length=200, blank=True)
+    involved_parties = models.CharField(_("涉及人员/单位"), max_length=200, blank=True)
+    title = models.CharField(_("事件概述"), max_length=100)
+    demand = models.TextField(_("诉求"), blank=True)
+    content = models.TextField(_("诉求内容"))
+
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    community = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("村/社区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    town = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("乡镇/街道"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area_path = models.CharField(_("区划路径"), max_length=200, blank=True)
+
+    request_type = models.CharField(_("诉求类型"), max_length=2, choices=RequestType.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("业务分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    category_code = models.CharField(_("分类编码"), max_length=10, blank=True, db_index=True)
+    category_version = models.CharField(_("分类版本"), max_length=20, blank=True)
+
+    triage_outcome = models.CharField(_("受理结论"), max_length=20, choices=TriageOutcome.choices, blank=True)
+    triage_reason = models.CharField(_("受理说明"), max_length=300, blank=True)
+    kb_refs = models.JSONField(_("引用知识"), default=list, blank=True)
+    direct_answer = models.TextField(_("直接答复内容"), blank=True)
+
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    dispatch_mode = models.CharField(_("派单方式"), max_length=20, choices=DispatchMode.choices, blank=True)
+    dispatch_rule_ref = models.CharField(_("派单依据"), max_length=200, blank=True)
+    dispatch_round = models.PositiveSmallIntegerField(_("派单轮次"), default=0)
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tickets",
+    )
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("并入主单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_children",
+    )
+    redo_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("提级次数"), default=0)
+
+    # Overlays (not states).
+    is_supervised = models.BooleanField(_("督办中"), default=False)
+    on_key_list = models.BooleanField(_("重点督办清单"), default=False)
+    is_extended = models.BooleanField(_("已延期"), default=False)
+    warning_level = models.CharField(
+        _("预警"), max_length=10, blank=True, help_text=_("yellow / red / overdue")
+    )
+
+    result_code = models.CharField(_("办理结果"), max_length=20, choices=ResultCode.choices, blank=True)
+    reply_text = models.TextField(_("答复内容"), blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    callback_due_at = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    callback_exemption = models.CharField(_("免回访原因"), max_length=200, blank=True)
+
+    # Assessment facts, set once from the valid callback that closes the ticket (参评工单).
+    rated_at = models.DateTimeField(_("参评时间"), null=True, blank=True, db_index=True)
+    rated_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("参评单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rated_tickets",
+    )
+    rated_contacted_in_time = models.BooleanField(_("按时联系"), null=True, blank=True)
+    rated_solved = models.CharField(_("是否解决"), max_length=10, choices=Solved.choices, blank=True)
+    rated_satisfaction = models.CharField(
+        _("满意度"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    closed_on_time = models.BooleanField(_("按时办结"), null=True, blank=True)
+    excluded_from_rating = models.BooleanField(_("不参评"), default=False)
+
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["rated_at", "rated_unit"]),
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["grid", "received_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketSequence(models.Model):
+    """The last number issued on a day; numbers read YYYYMMDD-NNNNNN."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("工单编号序列")
+        verbose_name_plural = _("工单编号序列")
+
+
+class Assignment(models.Model):
+    """One unit's part in one dispatch round: the lead (主办) answers, co-units (协办) report to it."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("主办")
+        CO = "co", _("协办")
+
+    class State(models.TextChoices):
+        PENDING_SIGN = "pending_sign", _("待签收")
+        IN_PROGRESS = "in_progress", _("办理中")
+        RETURN_REQUESTED = "return_requested", _("退单审核中")
+        CO_REPLIED = "co_replied", _("已向主办反馈")
+        REPLIED = "replied", _("已答复")
+        RETURNED = "returned", _("已退回")
+        CANCELLED = "cancelled", _("已撤回")
+        DONE = "done", _("已办结")
+
+    ACTIVE_STATES = [State.PENDING_SIGN, State.IN_PROGRESS, State.RETURN_REQUESTED]
+    OPEN_STATES = [
+        State.PENDING_SIGN,
+        State.IN_PROGRESS,
+        State.RETURN_REQUESTED,
+        State.CO_REPLIED,
+        State.REPLIED,
+    ]
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    round = models.PositiveSmallIntegerField(_("派单轮次"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("角色"), max_length=4, choices=Role.choices)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.PENDING_SIGN, db_index=True
+    )
+    policy = models.ForeignKey(
+        "sla.TimeLimitPolicy",
+        verbose_name=_("时限策略"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("派单人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sign_due_at = models.DateTimeField(_("签收时限"))
+    first_contact_due_at = models.DateTimeField(_("首次联系时限"))
+    due_at = models.DateTimeField(_("办理时限"), db_index=True)
+    original_due_at = models.DateTimeField(_("原办理时限"))
+    yellow_at = models.DateTimeField(_("黄色预警时间"), db_index=True)
+    red_at = models.DateTimeField(_("红色预警时间"), db_index=True)
+    extended_days = models.PositiveSmallIntegerField(_("已延期工作日"), default=0)
+
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    first_contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    first_contact_method = models.CharField(_("联系方式"), max_length=20, blank=True)
+    first_contact_note = models.CharField(_("联系情况"), max_length=300, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    reply_text = models.TextField(_("答复/反馈内容"), blank=True)
+    result_code = models.CharField(_("办理结果"), max_length=20, choices=ResultCode.choices, blank=True)
+
+    # Warnings issued by the deadline scanner, each exactly once (cleared when the deadline moves).
+    yellow_issued_at = models.DateTimeField(_("黄色预警发出"), null=True, blank=True)
+    red_issued_at = models.DateTimeField(_("红色预警发出"), null=True, blank=True)
+    overdue_issued_at = models.DateTimeField(_("超期标记"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("承办任务")
+        verbose_name_plural = _("承办任务")
+        ordering = ["ticket", "round", "role", "id"]
+        indexes = [models.Index(fields=["state", "due_at"]), models.Index(fields=["unit", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "round"],
+                condition=models.Q(role="lead") & ~models.Q(state__in=["returned", "cancelled"]),
+                name="one_live_lead_per_round",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket.number} {self.get_role_display()} {self.unit}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+
+class Event(models.Model):
+    """Append-only log: one row for every change to a ticket. The ticket's status is its last to_status."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("承办任务"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    payload = models.JSONField(_("详情"), default=dict, blank=True)
+    is_public = models.BooleanField(_("群众可见"), default=False)
+
+    class Meta:
+        verbose_name = _("工单日志")
+        verbose_name_plural = _("工单日志")
+        ordering = ["ticket", "id"]
+
+    def __str__(self):
+        return f"{self.ticket.number} {self.action}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        INTAKE = "intake", _("诉求附件")
+        EVIDENCE = "evidence", _("办理佐证")
+        OTHER = "other", _("其他")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("承办任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to="tickets/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("同意")
+    REJECTED = "rejected", _("不同意")
+
+
+class ExtensionRequest(models.Model):
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("承办任务"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    days = models.PositiveSmallIntegerField(_("申请延期(工作日)"))
+    reason = models.CharField(_("理由"), max_length=500)
+    legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
+    decision = models.CharField(
+        _("审核结果"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    new_due_at = models.DateTimeField(_("新办理时限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at"]
+
+
+class ReturnRequest(models.Model):
+    """退单: a unit says the matter is not its own; the centre reviews (派单异议审核)."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("承办任务"), on_delete=models.CASCADE, related_name="returns"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("退单理由"), max_length=500)
+    legal_basis = models.CharField(_("职责依据"), max_length=300)
+    suggested_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("建议承办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state_before = models.CharField(_("申请前状态"), max_length=20)
+    decision = models.CharField(
+        _("审核结果"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("退单申请")
+        verbose_name_plural = _("退单申请")
+        ordering = ["-requested_at"]
+
+
+class Callback(models.Model):
+    """回访: one attempt to reach the requester after the reply passed review."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="callbacks"
+    )
+    at = models.DateTimeField(_("回访时间"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访员"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reached = models.BooleanField(_("是否接通"))
+    contacted = models.BooleanField(_("办理单位是否联系"), null=True, blank=True)
+    solved = models.CharField(_("是否解决"), max_length=10, choices=Solved.choices, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
+    valid = models.BooleanField(_("有效回访"), default=False)
+    attributable = models.BooleanField(
+        _("原因在承办单位"), default=False, help_text=_("不满意或未解决是否因承办单位主观原因")
+    )
+    invalid_reason = models.CharField(_("无效原因"), max_length=200, blank=True)
+    notes = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
+        ordering = ["ticket", "at"]
+
+
+class Supervision(models.Model):
+    """督办: a formal pressing of a unit about a ticket."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="supervisions"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("被督办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervisions",
+    )
+    level = models.PositiveSmallIntegerField(_("督办级别"), default=1)
+    at = models.DateTimeField(_("督办时间"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督办人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("督办意见"), max_length=500)
+    deadline = models.DateTimeField(_("督办时限"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["-at"]
