@@ -91,6 +91,8 @@ TEMPLATES = [
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Several test runs can share one server (developers, CI): each may name its own test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CIVICGRID_PG_TEST_DB") or None}
 else:
     DATABASES = {
         "default": {

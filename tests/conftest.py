@@ -9,6 +9,13 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("civicgrid")
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Password hashing is deliberately slow; tests create many accounts and check no real secrets.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 

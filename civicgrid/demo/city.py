@@ -6,6 +6,7 @@ Everything is keyed by codes and usernames, so building twice changes nothing.
 import random
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from civicgrid.demo.geometry import (
     synthetic_boundary,
     to_geojson,
 )
+from civicgrid.demo.routing_tables import build_routing_tables
 from civicgrid.registry.models import AdminArea, Grid, Place, Role, Staff, Unit
 from civicgrid.registry.services import (
     area_upsert,
@@ -33,6 +35,7 @@ from civicgrid.registry.services import (
 
 PROVINCE = ("460000", "海南省")
 SYNTHETIC_CITY = ("469099", "琼台市")
+ROUTING_SINCE = date(2024, 1, 1)
 TOWNS_PER_CITY = 3
 COMMUNITIES_PER_TOWN = 4
 
@@ -142,6 +145,8 @@ def _build(rng, shape_, city_code, city_name, grid_total, password, log) -> Admi
     log(f"网格 {len(grid_rows)} 个")
     units = _build_units(city, towns, communities, grid_rows)
     log(f"单位 {Unit.objects.count()} 个")
+    tables = build_routing_tables(city=city, effective_from=ROUTING_SINCE)
+    log(f"派单目录 {tables['catalogue']} 条,网格办件直派表 {tables['direct']} 条")
     _build_staff(rng, units, towns, communities, grid_rows, password)
     log(f"工作人员 {Staff.objects.count()} 名")
     _build_places(rng, city, grid_rows)

@@ -28,6 +28,12 @@ class Notification(models.Model):
     channels = models.JSONField(_("外发渠道"), default=list, blank=True, help_text=_('例如 ["sms"]'))
     delivered_at = models.DateTimeField(_("外发时间"), null=True, blank=True)
     delivery_error = models.CharField(_("外发错误"), max_length=300, blank=True)
+    # Set while something is left to send: the earliest time a worker may (re)try. A claim pushes it
+    # forward by a lease, so a worker that dies mid-send leaves the row for another one later.
+    next_attempt_at = models.DateTimeField(_("下次外发时间"), null=True, blank=True, db_index=True)
+    delivery_attempts = models.PositiveSmallIntegerField(_("外发尝试次数"), default=0)
+    # Channels already sent, so a retry after a partial failure does not send twice.
+    delivered_channels = models.JSONField(_("已外发渠道"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("消息通知")

@@ -39,6 +39,10 @@ class Category(models.Model):
     def __str__(self):
         return f"{self.code} {self.path_display}"
 
+    def save(self, *args, **kwargs):
+        self.level = len(self.code) // 2
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.parent_id:
             if self.parent.version != self.version:
@@ -53,10 +57,6 @@ class Category(models.Model):
             raise ValidationError({"code": _("分类编码只能是数字")})
         if len(self.code) // 2 > self.MAX_LEVEL:
             raise ValidationError({"code": _("分类最多五级")})
-
-    def save(self, *args, **kwargs):
-        self.level = len(self.code) // 2
-        super().save(*args, **kwargs)
 
     def ancestors(self) -> list["Category"]:
         """From the top level down to and including this category."""

@@ -50,6 +50,14 @@ class TimeLimitPolicy(Effective):
     max_extension_days = models.PositiveSmallIntegerField(_("最长延期(工作日)"), default=10)
     max_callback_attempts = models.PositiveSmallIntegerField(_("回访最多尝试次数"), default=3)
 
+    LIMITS = [
+        ("sign_limit", "sign_unit"),
+        ("first_contact_limit", "first_contact_unit"),
+        ("handle_limit", "handle_unit"),
+        ("callback_limit", "callback_unit"),
+        ("return_window", "return_window_unit"),
+    ]
+
     class Meta:
         verbose_name = _("办理时限策略")
         verbose_name_plural = _("办理时限策略")
@@ -66,6 +74,11 @@ class TimeLimitPolicy(Effective):
         for name in ("sign_limit", "first_contact_limit", "handle_limit"):
             if getattr(self, name) is not None and getattr(self, name) <= 0:
                 raise ValidationError({name: _("时限必须大于 0")})
+        for limit, unit in self.LIMITS:
+            value = getattr(self, limit)
+            # Part of a working day has no fixed length (office hours differ): use working hours.
+            if value is not None and getattr(self, unit) == Duration.WORKING_DAYS and value != int(value):
+                raise ValidationError({limit: _("以工作日计的时限必须是整数;不足一天请改用工作小时")})
 
     @property
     def specificity(self) -> int:

@@ -266,6 +266,9 @@ class TicketSequence(models.Model):
         verbose_name = _("工单编号序列")
         verbose_name_plural = _("工单编号序列")
 
+    def __str__(self):
+        return f"{self.day:%Y%m%d} → {self.last}"
+
 
 class Assignment(models.Model):
     """One unit's part in one dispatch round: the lead (主办) answers, co-units (协办) report to it."""
@@ -446,6 +449,9 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
+    def __str__(self):
+        return self.original_name
+
 
 class Decision(models.TextChoices):
     PENDING = "pending", _("待审核")
@@ -487,6 +493,9 @@ class ExtensionRequest(models.Model):
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
         ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.assignment} 延期 {self.days} 个工作日"
 
 
 class ReturnRequest(models.Model):
@@ -533,6 +542,9 @@ class ReturnRequest(models.Model):
         verbose_name_plural = _("退单申请")
         ordering = ["-requested_at"]
 
+    def __str__(self):
+        return f"{self.assignment} 退单"
+
 
 class Callback(models.Model):
     """回访: one attempt to reach the requester after the reply passed review."""
@@ -563,6 +575,9 @@ class Callback(models.Model):
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
         ordering = ["ticket", "at"]
+
+    def __str__(self):
+        return f"{self.ticket.number} 回访 {self.at:%Y-%m-%d %H:%M}"
 
 
 class Supervision(models.Model):
@@ -596,3 +611,6 @@ class Supervision(models.Model):
         verbose_name = _("督办")
         verbose_name_plural = _("督办")
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.ticket.number} {self.level}级督办"

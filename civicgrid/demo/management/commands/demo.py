@@ -1,9 +1,14 @@
 import json
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from civicgrid.demo.city import accounts_file, build_city
+from civicgrid.demo.tickets import generate_tickets
+from civicgrid.tickets.models import Status, Ticket
+from civicgrid.workcal.calendar import CalendarError
 
 
 class Command(BaseCommand):
@@ -15,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--boundary", help="用真实边界生成网格,例如 ../shared/data/hainan_geojson/county_469002.json"
         )
+        parser.add_argument(
+            "--tickets", type=int, default=3000, help="生成的工单数量(默认 3000,0 表示不生成)"
+        )
+        parser.add_argument("--days", type=int, default=90, help="工单分布在过去多少天内(默认 90)")
         parser.add_argument("--no-serve", action="store_true", help="只生成数据,不启动服务")
         parser.add_argument("--addrport", default="127.0.0.1:8000", help="服务地址(默认 127.0.0.1:8000)")
         parser.add_argument("--reset", action="store_true", help="清空数据库后重建(会删除全部数据,需要确认)")
@@ -23,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["grids"] < 1 or opts["grids"] > 20000:
             raise CommandError("--grids 应在 1 到 20000 之间")
+        if opts["tickets"] < 0 or not 1 <= opts["days"] <= 3650:
+            raise CommandError("--tickets 不能为负数,--days 应在 1 到 3650 之间")
         boundary = None
         if opts["boundary"]:
             try:
@@ -60,6 +71,7 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
+        self._tickets(opts)
         self._print_accounts(result)
         if not opts["no_serve"]:
             self.stdout.write(
@@ -67,6 +79,36 @@ class Command(BaseCommand):
                 "  (按 Ctrl+C 停止)"
             )
             call_command("runserver", opts["addrport"], use_reloader=False)
+
+    def _tickets(self, opts):
+        if opts["tickets"] <= 0:
+            return
+        if Ticket.objects.exists():
+            self.stdout.write(f"工单已存在({Ticket.objects.count()} 件),不重复生成。")
+            return
+        self.stdout.write(f"正在通过办理流程生成 {opts['tickets']} 件工单(过去 {opts['days']} 天)……")
+        started = time.monotonic()
+        try:
+            counts = generate_tickets(
+                count=opts["tickets"],
+                days=opts["days"],
+                seed=opts["seed"],
+                log=lambda msg: self.stdout.write("  " + msg),
+            )
+        except CalendarError as exc:
+            self.stderr.write(self.style.WARNING(f"未生成工单:{exc}"))
+            return
+        by_status = Ticket.objects.values("status").annotate(n=Count("id")).order_by("status")
+        summary = ",".join(f"{Status(row['status']).label} {row['n']}" for row in by_status)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"工单 {Ticket.objects.count()} 件,用时 {time.monotonic() - started:.0f} 秒:{summary}"
+            )
+        )
+        if counts.get("refused"):
+            self.stdout.write(
+                f"  (模拟中有 {counts['refused']} 个环节被规则拒绝,例如超过退单时限,属正常情况)"
+            )
 
     def _print_accounts(self, result):
         self.stdout.write("\n示范账号(所有账号密码相同):")

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.core.admin_mixins import AuditedAdmin
+
+
+@admin.register(AssessmentScheme)
+class AssessmentSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = [
+        "version",
+        "effective_from",
+        "effective_to",
+        "is_active",
+        "weight_response",
+        "weight_resolution",
+        "weight_satisfaction",
+        "basic_satisfied_weight",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["version", "note"]
+    date_hierarchy = "effective_from"
+    fieldsets = [
+        (None, {"fields": ["version", "effective_from", "effective_to", "is_active", "note"]}),
+        (
+            _("三率权重(之和应为 1)"),
+            {"fields": ["weight_response", "weight_resolution", "weight_satisfaction"]},
+        ),
+        (
+            _("满意率"),
+            {
+                "fields": ["basic_satisfied_weight"],
+                "description": _("满意率 =(非常满意 + 满意 + 折算系数 × 基本满意)÷ 参评工单数"),
+            },
+        ),
+    ]

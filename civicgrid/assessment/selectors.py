@@ -1,0 +1,305 @@
+"""Reads for assessment (考评): the three rates (三率) and the league tables built on them.
+
+Every figure is counted in the database, one aggregate query per figure group, so a year of a
+whole city's tickets takes one pass per group rather than one query per unit.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.registry.models import AdminArea, Grid, Role, Staff, Unit
+from civicgrid.routing.models import Category
+from civicgrid.tickets.models import (
+    Assignment,
+    Decision,
+    ReturnRequest,
+    Satisfaction,
+    Solved,
+    Supervision,
+    Ticket,
+)
+
+GROUPINGS = ("unit", "grid", "town", "category")
+
+# Roles that assess or run the whole hotline and so see every unit's figures.
+UNRESTRICTED_ROLES = frozenset(
+    {Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR}
+)
+
+
+class _SystemView:
+    """The acting "user" of scheduled reports and the command line: sees everything."""
+
+    def __repr__(self):
+        return "SYSTEM"
+
+
+SYSTEM = _SystemView()
+
+
+@dataclass
+class RateRow:
+    """One line of a league table: a unit, grid, town or first-level category over a period."""
+
+    key: int | str | None
+    label: str
+    rated: int = 0  # 参评工单数
+    contacted_in_time: int = 0
+    solved: int = 0
+    very_satisfied: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0  # 不满意 + 非常不满意
+    response_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    composite: float | None = None
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    on_time_rate: float | None = None
+    returns: int = 0
+    returns_approved: int = 0
+    overdue: int = 0
+    supervised: int = 0
+    redo: int = 0  # tickets closed in the period that had been reopened (重办) at least once
+    rank: int | None = None
+
+
+def scheme_for(day: date) -> AssessmentScheme | None:
+    """The active scheme in force on `day`: the one with the latest effective_from not after it."""
+    return AssessmentScheme.objects.effective_at(day).order_by("-effective_from", "-pk").first()
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """[start, end) in local time: inclusive dates, so a ticket rated at 23:30 on the last day counts."""
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def unit_scope(user) -> set[int] | None:
+    """The unit ids whose figures `user` may see, or None for everything."""
+    if user is SYSTEM:
+        return None
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied(_("请先登录后再查看考评数据"))
+    if user.is_superuser:
+        return None
+    staff = Staff.objects.filter(user=user).first()
+    if staff is None:
+        raise PermissionDenied(_("您的账号未登记为工作人员,不能查看考评数据"))
+    if UNRESTRICTED_ROLES.intersection(staff.roles.values_list("code", flat=True)):
+        return None
+    return set(staff.units.values_list("pk", flat=True))
+
+
+def three_rates(*, user, date_from: date, date_to: date, by: str = "unit", scheme=None) -> list[RateRow]:
+    """The three rates and the league-table counts per `by` group over [date_from, date_to] (local dates).
+
+    Rated figures count 参评工单 rated in the period, less those excluded from rating (不参评);
+    `received` and `closed` count every ticket received or closed in the period. Groups without a
+    key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
+    if date_from > date_to:
+        raise ValueError("date_from is after date_to")
+    units = unit_scope(user)
+    scheme = scheme or scheme_for(date_to) or AssessmentScheme()
+    start, end = period_bounds(date_from, date_to)
+
+    rows: dict = {}
+
+    def merge(queryset, scope: Q):
+        if units is not None:
+            queryset = queryset.filter(scope)
+        for figures in queryset.order_by():
+            key = figures.pop("key")
+            if key is None or key == "":
+                continue
+            row = rows.setdefault(key, RateRow(key=key, label=""))
+            for name, value in figures.items():
+                setattr(row, name, getattr(row, name) + value)
+
+    merge(
+        Ticket.objects.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False)
+        .values(key=_ticket_key(by, rated=True))
+        .annotate(
+            rated=Count("pk"),
+            contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
+            solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
+            very_satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.VERY_SATISFIED)),
+            satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.SATISFIED)),
+            basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
+            unsatisfied=Count(
+                "pk",
+                filter=Q(rated_satisfaction__in=[Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED]),
+            ),
+        ),
+        Q(rated_unit__in=units or ()),
+    )
+    merge(
+        Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
+        .values(key=_ticket_key(by))
+        .annotate(received=Count("pk")),
+        Q(lead_unit__in=units or ()),
+    )
+    merge(
+        Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        .values(key=_ticket_key(by))
+        .annotate(
+            closed=Count("pk"),
+            closed_on_time=Count("pk", filter=Q(closed_on_time=True)),
+            redo=Count("pk", filter=Q(redo_count__gt=0)),
+        ),
+        Q(lead_unit__in=units or ()),
+    )
+    merge(
+        ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end)
+        .values(key=F("assignment__unit") if by == "unit" else _ticket_key(by, "assignment__ticket__"))
+        .annotate(returns=Count("pk"), returns_approved=Count("pk", filter=Q(decision=Decision.APPROVED))),
+        Q(assignment__unit__in=units or ()),
+    )
+    merge(
+        Assignment.objects.filter(overdue_issued_at__gte=start, overdue_issued_at__lt=end)
+        .values(key=F("unit") if by == "unit" else _ticket_key(by, "ticket__"))
+        .annotate(overdue=Count("pk")),
+        Q(unit__in=units or ()),
+    )
+    merge(
+        # A supervision of the whole ticket (no unit named) presses its lead unit.
+        Supervision.objects.filter(at__gte=start, at__lt=end)
+        .values(key=Coalesce("unit", "ticket__lead_unit") if by == "unit" else _ticket_key(by, "ticket__"))
+        .annotate(supervised=Count("pk")),
+        Q(unit__in=units or ()) | Q(unit__isnull=True, ticket__lead_unit__in=units or ()),
+    )
+
+    labels = _labels(by, rows.keys())
+    weights = _weights(scheme)
+    for key, row in rows.items():
+        row.label = labels.get(key, str(key))
+        _fill_rates(row, weights)
+    return _ranked(list(rows.values()), weights)
+
+
+def totals(rows: list[RateRow]) -> RateRow:
+    """The whole scope as one row: counts summed, rates recomputed over the summed denominators."""
+    total = RateRow(key=None, label=_("合计"))
+    counts = [
+        "rated",
+        "contacted_in_time",
+        "solved",
+        "very_satisfied",
+        "satisfied",
+        "basic",
+        "unsatisfied",
+        "received",
+        "closed",
+        "closed_on_time",
+        "returns",
+        "returns_approved",
+        "overdue",
+        "supervised",
+        "redo",
+    ]
+    for name in counts:
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    if total.rated:
+        total.response_rate = total.contacted_in_time / total.rated
+        total.resolution_rate = total.solved / total.rated
+        # Satisfaction and composite are linear in the counts with the rows' own k and weights,
+        # so their rated-weighted mean is the figure over the whole scope.
+        rated_rows = [row for row in rows if row.rated]
+        total.satisfaction_rate = sum(r.satisfaction_rate * r.rated for r in rated_rows) / total.rated
+        total.composite = sum(r.composite * r.rated for r in rated_rows) / total.rated
+    if total.closed:
+        total.on_time_rate = total.closed_on_time / total.closed
+    return total
+
+
+def _ticket_key(by: str, path: str = "", *, rated: bool = False):
+    if by == "unit":
+        return F(path + ("rated_unit" if rated else "lead_unit"))
+    if by == "category":
+        return Substr(path + "category_code", 1, 2)
+    return F(path + by)
+
+
+def _labels(by: str, keys) -> dict:
+    keys = list(keys)
+    if not keys:
+        return {}
+    if by == "unit":
+        return dict(Unit.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "grid":
+        return dict(Grid.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "town":
+        return dict(AdminArea.objects.filter(pk__in=keys).values_list("pk", "name"))
+    # Codes repeat across category versions; the most recently added active row names the code.
+    return dict(
+        Category.objects.filter(code__in=keys).order_by("is_active", "pk").values_list("code", "name")
+    )
+
+
+def _weights(scheme: AssessmentScheme) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """(k, w_r, w_s, w_m) as exact fractions, so equal scores compare equal when ranking."""
+    return tuple(
+        Fraction(str(value))
+        for value in (
+            scheme.basic_satisfied_weight,
+            scheme.weight_response,
+            scheme.weight_resolution,
+            scheme.weight_satisfaction,
+        )
+    )
+
+
+def _exact_composite(row: RateRow, weights) -> Fraction | None:
+    if not row.rated:
+        return None
+    k, w_r, w_s, w_m = weights
+    satisfied = row.very_satisfied + row.satisfied + k * row.basic
+    return (w_r * row.contacted_in_time + w_s * row.solved + w_m * satisfied) / row.rated
+
+
+def _fill_rates(row: RateRow, weights) -> None:
+    if row.rated:
+        k = weights[0]
+        row.response_rate = row.contacted_in_time / row.rated
+        row.resolution_rate = row.solved / row.rated
+        row.satisfaction_rate = float((row.very_satisfied + row.satisfied + k * row.basic) / row.rated)
+        row.composite = float(_exact_composite(row, weights))
+    if row.closed:
+        row.on_time_rate = row.closed_on_time / row.closed
+
+
+def _ranked(rows: list[RateRow], weights) -> list[RateRow]:
+    scores = {id(row): _exact_composite(row, weights) for row in rows}
+    rows.sort(
+        key=lambda row: (
+            scores[id(row)] is None,
+            -(scores[id(row)] or 0),
+            -row.rated,
+            row.label,
+            str(row.key),
+        )
+    )
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        score = scores[id(row)]
+        if score is None:
+            break
+        if score != previous:
+            rank, previous = position, score
+        row.rank = rank
+    return rows

@@ -1,0 +1,244 @@
+"""Notifications: in-app rows written in the transaction of the change that causes them (an outbox),
+then sent by SMS or e-mail after commit or by the worker.
+
+A row with channels carries `next_attempt_at`; whoever delivers first claims the row by moving that
+time forward (a lease), so several workers and the on-commit hook never send the same row twice, and
+a worker that dies mid-send only delays the row.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
+
+from civicgrid.notify.backends import DeliveryError, configured_backends
+from civicgrid.notify.bulk import insert_rows
+from civicgrid.notify.models import Notification
+
+__all__ = [
+    "create_notifications",
+    "deliver_pending",
+    "insert_notifications",
+    "mark_read",
+    "notify",
+    "recipient_ids_for_units",
+    "recipients_for_unit",
+]
+
+logger = logging.getLogger("civicgrid.notify")
+
+LEASE = timedelta(minutes=10)
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def _max_attempts() -> int:
+    return int(getattr(settings, "CIVICGRID_NOTIFY_MAX_ATTEMPTS", 8))
+
+
+def recipient_ids_for_units(unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """User ids to notify for each unit: its staff, and for a grid team the grid's leader and workers.
+
+    Three queries whatever the number of units; only active users.
+    """
+    from civicgrid.registry.models import Grid, Staff, Unit
+
+    unit_ids = set(unit_ids)
+    found: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in Staff.units.through.objects.filter(
+        unit_id__in=unit_ids, staff__user__is_active=True
+    ).values_list("unit_id", "staff__user_id"):
+        found[unit_id].add(user_id)
+
+    units_of_grid: dict[int, list[int]] = defaultdict(list)
+    for unit_id, grid_id in Unit.objects.filter(pk__in=unit_ids, grid__isnull=False).values_list(
+        "pk", "grid_id"
+    ):
+        units_of_grid[grid_id].append(unit_id)
+    if units_of_grid:
+        people = list(
+            Grid.objects.filter(pk__in=units_of_grid, leader__user__is_active=True).values_list(
+                "pk", "leader__user_id"
+            )
+        )
+        people += Grid.workers.through.objects.filter(
+            grid_id__in=units_of_grid, staff__user__is_active=True
+        ).values_list("grid_id", "staff__user_id")
+        for grid_id, user_id in people:
+            for unit_id in units_of_grid[grid_id]:
+                found[unit_id].add(user_id)
+    return {unit_id: sorted(user_ids) for unit_id, user_ids in found.items()}
+
+
+def recipients_for_unit(unit) -> list:
+    """Active users of the unit's staff and, for a grid-team unit, of its grid's leader and workers."""
+    user_ids = recipient_ids_for_units([unit.pk]).get(unit.pk, [])
+    return list(get_user_model().objects.filter(pk__in=user_ids).order_by("pk"))
+
+
+def create_notifications(
+    notifications: list[Notification], *, deliver_on_commit: bool = True
+) -> list[Notification]:
+    """Insert prepared rows in the current transaction; those with channels are queued for sending."""
+    for row in notifications:
+        row.channels = list(dict.fromkeys(row.channels or []))
+        if row.channels and row.delivered_at is None:
+            row.next_attempt_at = row.created_at
+    created = Notification.objects.bulk_create(notifications, batch_size=1000)
+    outgoing = [row.pk for row in created if row.next_attempt_at is not None]
+    if outgoing and deliver_on_commit:
+        transaction.on_commit(partial(_deliver, outgoing, len(outgoing)), robust=True)
+    return created
+
+
+_NOTHING: tuple = ()  # one object for every row's empty delivered_channels: adapted once
+_INSERT_COLUMNS = (
+    "recipient_id",
+    "ticket_id",
+    "kind",
+    "title",
+    "body",
+    "channels",
+    "created_at",
+    "next_attempt_at",
+    "delivery_error",
+    "delivery_attempts",
+    "delivered_channels",
+)
+
+
+def insert_notifications(rows: Iterable[tuple], *, at: datetime) -> int:
+    """Many rows at once for bulk writers (the deadline scan): (recipient_id, ticket_id, kind, title,
+    body, channels) tuples, created at `at`. Nothing is sent on commit: the worker's next
+    deliver_pending picks up the rows with channels. Returns the number inserted.
+    """
+    return insert_rows(
+        Notification,
+        _INSERT_COLUMNS,
+        (
+            (
+                user_id,
+                ticket_id,
+                kind,
+                title[:200],
+                body,
+                channels,
+                at,
+                at if channels else None,
+                "",
+                0,
+                _NOTHING,
+            )
+            for user_id, ticket_id, kind, title, body, channels in rows
+        ),
+    )
+
+
+def notify(
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    ticket=None,
+    channels: Iterable[str] = (),
+    at: datetime | None = None,
+) -> list[Notification]:
+    """One in-app notification per recipient (users, duplicates ignored), sent by `channels` after commit."""
+    at = at or timezone.now()
+    channels = list(channels)
+    user_ids = dict.fromkeys(getattr(user, "pk", user) for user in recipients)
+    return create_notifications(
+        [
+            Notification(
+                recipient_id=user_id,
+                ticket=ticket,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                created_at=at,
+                channels=channels,
+            )
+            for user_id in user_ids
+        ]
+    )
+
+
+def deliver_pending(limit: int = 500) -> int:
+    """Send up to `limit` rows that are due; returns how many were fully delivered."""
+    return _deliver(None, limit)
+
+
+def _claim(ids: list[int] | None, limit: int, now: datetime) -> list[Notification]:
+    with transaction.atomic():
+        due = Notification.objects.filter(next_attempt_at__lte=now, delivered_at__isnull=True)
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        # On SQLite the transaction itself holds the database's write lock (IMMEDIATE) instead.
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        pks = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        if pks:
+            Notification.objects.filter(pk__in=pks).update(next_attempt_at=now + LEASE)
+    return list(Notification.objects.filter(pk__in=pks).select_related("recipient").order_by("pk"))
+
+
+class _Backends(dict):
+    """Backends loaded on first use; a backend that cannot be loaded fails only its own channel."""
+
+    def __missing__(self, channel):
+        path = configured_backends().get(channel)
+        if not path:
+            raise DeliveryError(gettext("未配置外发渠道“%(channel)s”的发送方式") % {"channel": channel})
+        backend = import_string(path)()
+        self[channel] = backend
+        return backend
+
+
+def _deliver(ids: list[int] | None, limit: int) -> int:
+    claimed = _claim(ids, limit, timezone.now())
+    backends = _Backends()
+    delivered = 0
+    for row in claimed:
+        sent, errors = list(row.delivered_channels), []
+        for channel in row.channels:
+            if channel in sent:
+                continue
+            try:
+                backends[channel].send(row, channel)
+            except Exception as error:  # any failure of one backend is recorded and retried, not raised
+                logger.warning("notification %s via %s failed: %s", row.pk, channel, error)
+                errors.append(f"{channel}: {error}")
+            else:
+                sent.append(channel)
+        attempts = row.delivery_attempts + 1
+        done_at = timezone.now()
+        if errors:
+            retry = attempts < _max_attempts()
+            wait = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+            fields = {
+                "delivery_error": "; ".join(errors)[:300],
+                "next_attempt_at": done_at + wait if retry else None,
+            }
+        else:
+            delivered += 1
+            fields = {"delivered_at": done_at, "delivery_error": "", "next_attempt_at": None}
+        Notification.objects.filter(pk=row.pk).update(
+            delivered_channels=sent, delivery_attempts=attempts, **fields
+        )
+    return delivered
+
+
+def mark_read(*, user, notification_ids: Iterable[int]) -> int:
+    """Mark the user's own notifications read; others' ids are ignored. Returns how many changed."""
+    return Notification.objects.filter(
+        recipient=user, pk__in=list(notification_ids), read_at__isnull=True
+    ).update(read_at=timezone.now())

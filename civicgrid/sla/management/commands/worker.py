@@ -1,0 +1,76 @@
+"""civicgrid worker: the background loop, a deadline scan and a delivery pass every interval."""
+
+import logging
+import signal
+import threading
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.notify.services import deliver_pending
+from civicgrid.sla.scan import scan_deadlines
+
+logger = logging.getLogger("civicgrid.worker")
+
+
+class Command(BaseCommand):
+    help = _("后台任务:按间隔扫描办理时限并外发短信/邮件通知;收到 SIGTERM 或 Ctrl+C 后在本轮结束时停止")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=60, help=_("两轮之间的秒数(默认 60)"))
+        parser.add_argument("--once", action="store_true", help=_("只执行一轮后退出"))
+
+    def handle(self, *args, interval=60, once=False, **options):
+        self.verbosity = options.get("verbosity", 1)
+        if interval <= 0:
+            raise CommandError(_("间隔必须大于 0 秒"))
+        if once:
+            self._pass()
+            return
+        stop = threading.Event()
+        previous = {}
+
+        def request_stop(signum, frame):
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, request_stop)
+        self.stdout.write(_("worker 已启动,每 %(interval)g 秒一轮;按 Ctrl+C 停止") % {"interval": interval})
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                close_old_connections()
+                try:
+                    self._pass()
+                except Exception:
+                    # A failed pass (database restarting, calendar being edited) must not end the worker.
+                    logger.exception("worker pass failed")
+                    self.stderr.write(
+                        _("本轮执行失败,详见日志;%(interval)g 秒后重试") % {"interval": interval}
+                    )
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            close_old_connections()
+        self.stdout.write(_("worker 已停止"))
+
+    def _pass(self) -> None:
+        started = time.monotonic()
+        result = scan_deadlines()
+        delivered = deliver_pending()
+        line = _(
+            "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条,"
+            "用时 %(seconds).2f 秒"
+        ) % {
+            "now": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+            "delivered": delivered,
+            "seconds": time.monotonic() - started,
+            **result.as_dict(),
+        }
+        logger.info("%s", line)
+        if self.verbosity >= 1:
+            self.stdout.write(line)

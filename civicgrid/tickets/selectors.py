@@ -1,0 +1,100 @@
+"""Reads of tickets: scoped to the user's role and units, personal data masked, reveals audited."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from civicgrid.core.audit import record_event
+from civicgrid.registry.models import Role
+from civicgrid.tickets.models import Assignment, Ticket
+from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, role_codes, staff_of, units_of
+
+# Who sees the requester's contact details unmasked (PIPL "minimum necessary"; domain §11).
+FULL_CONTACT_ROLES = {Role.OPERATOR, Role.CALLBACK_AGENT}
+HANDLER_ROLES = {Role.UNIT_HANDLER, Role.GRID_WORKER, Role.GRID_LEADER}
+
+
+def tickets_for(user):
+    """The tickets a user may see: everything for the 12345 centre, their units' tickets for handlers."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("请先登录")
+    if user.is_superuser or role_codes(user) & CENTRE_ROLES:
+        return Ticket.objects.all()
+    if staff_of(user) is None:
+        raise PermissionDenied("您没有工作人员身份,无权查看工单")
+    units = units_of(user)
+    return Ticket.objects.filter(assignments__unit_id__in=units).distinct()
+
+
+def ticket_for(user, pk) -> Ticket:
+    try:
+        return tickets_for(user).get(pk=pk)
+    except Ticket.DoesNotExist:
+        raise PermissionDenied("工单不存在或不在您的办理范围内") from None
+
+
+def mask_phone(phone: str) -> str:
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    return "*" * len(digits)
+
+
+def mask_name(name: str) -> str:
+    name = name.strip()
+    return (name[0] + "*" * (len(name) - 1)) if len(name) > 1 else ("*" if name else "")
+
+
+@dataclass(frozen=True)
+class RequesterView:
+    name: str
+    phone: str
+    org: str
+    masked: bool
+    hidden: bool  # confidential ticket seen by a handling unit
+
+
+def _handles(user, ticket: Ticket) -> bool:
+    return ticket.assignments.filter(unit_id__in=units_of(user)).exclude(
+        state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED]
+    ).exists()
+
+
+def requester_for(user, ticket: Ticket) -> RequesterView:
+    """The requester as this user may see them."""
+    if ticket.is_anonymous:
+        return RequesterView("匿名", "", "", masked=False, hidden=False)
+    codes = role_codes(user)
+    if user.is_superuser or codes & FULL_CONTACT_ROLES:
+        return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+    handler = bool(codes & HANDLER_ROLES) and _handles(user, ticket)
+    if handler and ticket.is_confidential:
+        return RequesterView("保密", "经 12345 三方通话联系", "", masked=True, hidden=True)
+    if handler:
+        return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+    return RequesterView(mask_name(ticket.requester_name), mask_phone(ticket.requester_phone),
+                         ticket.requester_org, masked=True, hidden=False)
+
+
+@transaction.atomic
+def reveal_requester(*, user, ticket: Ticket, purpose: str) -> RequesterView:
+    """Show masked contact details for a stated purpose; every reveal leaves an audit row."""
+    if not purpose.strip():
+        raise PermissionDenied("查看完整联系方式须说明用途")
+    ticket = ticket_for(user, ticket.pk)
+    view = requester_for(user, ticket)
+    if view.hidden:
+        raise PermissionDenied("保密工单不向承办单位显示诉求人信息")
+    if not view.masked:
+        return view
+    if not (user.is_superuser or has_role(user, *CENTRE_ROLES)):
+        raise PermissionDenied("无权查看完整联系方式")
+    record_event(actor=user, action="pii.reveal", target=ticket, summary=f"查看工单 {ticket.number} 诉求人联系方式",
+                 purpose=purpose.strip())
+    return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+
+
+def public_timeline(ticket: Ticket) -> list[dict]:
+    """What a resident sees when tracking a ticket: public events only, no staff names or internal notes."""
+    return [{"at": e.at, "text": e.note} for e in ticket.events.filter(is_public=True).order_by("id")]

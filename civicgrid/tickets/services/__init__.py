@@ -1,0 +1,53 @@
+"""Every change to a ticket is one of these functions: guard, transaction, event row, notifications."""
+
+from civicgrid.tickets.services.closure import (
+    CallbackOutcome,
+    callback_record,
+    reply_review,
+    ticket_archive,
+    ticket_close,
+)
+from civicgrid.tickets.services.dispatch import return_decide, return_request, ticket_dispatch
+from civicgrid.tickets.services.handling import (
+    assignment_first_contact,
+    assignment_sign,
+    co_reply,
+    extension_decide,
+    extension_request,
+    lead_reply,
+)
+from civicgrid.tickets.services.intake import (
+    ticket_accept,
+    ticket_answer_directly,
+    ticket_decline,
+    ticket_merge,
+    ticket_register,
+    ticket_transfer_emergency,
+)
+from civicgrid.tickets.services.supervision import key_list_set, ticket_escalate, ticket_supervise
+
+__all__ = [
+    "CallbackOutcome",
+    "assignment_first_contact",
+    "assignment_sign",
+    "callback_record",
+    "co_reply",
+    "extension_decide",
+    "extension_request",
+    "key_list_set",
+    "lead_reply",
+    "reply_review",
+    "return_decide",
+    "return_request",
+    "ticket_accept",
+    "ticket_answer_directly",
+    "ticket_archive",
+    "ticket_close",
+    "ticket_decline",
+    "ticket_dispatch",
+    "ticket_escalate",
+    "ticket_merge",
+    "ticket_register",
+    "ticket_supervise",
+    "ticket_transfer_emergency",
+]

@@ -1,0 +1,123 @@
+"""Shared plumbing of the ticket services: locking, the event row, numbering, notifications."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.notify.services import notify, recipients_for_unit
+from civicgrid.registry.models import Role
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import Assignment, Event, Status, Ticket, TicketSequence
+
+
+def now_or(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock: guards see the committed state, concurrent actors queue."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def lock_assignment(assignment: Assignment) -> tuple[Ticket, Assignment]:
+    # Always ticket first, then assignment: one lock order everywhere, so no deadlocks.
+    ticket = Ticket.objects.select_for_update().get(pk=assignment.ticket_id)
+    return ticket, Assignment.objects.select_for_update().select_related("unit", "policy").get(
+        pk=assignment.pk
+    )
+
+
+def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
+    if ticket.status not in allowed:
+        names = "、".join(str(Status(s).label) for s in allowed)
+        raise TicketError(
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」,不能{action}(需为:{names})"
+        )
+
+
+def require_state(assignment: Assignment, *allowed: str, action: str) -> None:
+    if assignment.state not in allowed:
+        raise TicketError(
+            f"{assignment.unit.name}的承办任务当前为「{assignment.get_state_display()}」,不能{action}"
+        )
+
+
+def record(
+    ticket: Ticket,
+    *,
+    actor,
+    action: str,
+    at: datetime,
+    to_status: str | None = None,
+    assignment: Assignment | None = None,
+    note: str = "",
+    public: bool = False,
+    update_fields: tuple[str, ...] = (),
+    **payload,
+) -> Event:
+    """Apply a status change (if any) and the given field updates, and write the event row."""
+    from_status = ticket.status
+    if to_status is not None:
+        ticket.status = to_status
+    ticket.version += 1  # the row is locked by the caller, so no update is lost
+    ticket.save(update_fields=["status", "version", "updated_at", *update_fields])
+    return Event.objects.create(
+        ticket=ticket,
+        at=at,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        assignment=assignment,
+        note=note[:500],
+        payload=payload,
+        is_public=public,
+    )
+
+
+def next_number(at: datetime) -> str:
+    day = timezone.localdate(at)
+    TicketSequence.objects.bulk_create([TicketSequence(day=day, last=0)], ignore_conflicts=True)
+    TicketSequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = TicketSequence.objects.get(day=day).last
+    return f"{day:%Y%m%d}-{last:06d}"
+
+
+def notify_unit(unit, *, ticket: Ticket, kind: str, title: str, body: str = "", at: datetime, sms=False):
+    notify(
+        recipients=recipients_for_unit(unit),
+        kind=kind,
+        title=title,
+        body=body,
+        ticket=ticket,
+        channels=["sms"] if sms else [],
+        at=at,
+    )
+
+
+def notify_role(role: str, *, ticket: Ticket, kind: str, title: str, body: str = "", at: datetime):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, staff__roles__code=role).distinct()
+    notify(recipients=list(users), kind=kind, title=title, body=body, ticket=ticket, at=at)
+
+
+def on_commit(func):
+    transaction.on_commit(func)
+
+
+__all__ = [
+    "Role",
+    "lock_ticket",
+    "lock_assignment",
+    "require_status",
+    "require_state",
+    "record",
+    "next_number",
+    "notify_unit",
+    "notify_role",
+    "now_or",
+    "on_commit",
+]

@@ -1,0 +1,355 @@
+"""After the reply: review, callback (回访), close or reopen for rework (重办), archive."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from civicgrid.registry.models import Role
+from civicgrid.sla.deadlines import callback_due
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import Assignment, Callback, Satisfaction, Solved, Status, Supervision, Ticket
+from civicgrid.tickets.permissions import require_role
+from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
+from civicgrid.tickets.services.dispatch import open_round
+
+UNSATISFIED = (Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED)
+CLOSABLE_WITHOUT_CALLBACK = {
+    Status.DIRECT_ANSWERED: "即时办结,无需回访",
+    Status.TRANSFERRED: "已转紧急热线,无需回访",
+    Status.NOT_ACCEPTED: "不予受理,已告知诉求人",
+}
+
+
+def _lead(ticket: Ticket) -> Assignment | None:
+    return (
+        ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.LEAD)
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .first()
+    )
+
+
+@transaction.atomic
+def reply_review(
+    *, ticket: Ticket, actor, passed: bool, note: str = "", at: datetime | None = None
+) -> Ticket:
+    """办结审核: a passed reply waits for the callback; a failed one goes back to the lead unit."""
+    require_role(actor, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR, action="审核答复")
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    require_status(ticket, Status.REPLIED, action="审核答复")
+    lead = _lead(ticket)
+    if passed:
+        ticket.callback_due_at = callback_due(lead.policy, at)
+        record(
+            ticket,
+            actor=actor,
+            action="review_passed",
+            at=at,
+            to_status=Status.PENDING_CALLBACK,
+            note=note.strip() or "答复审核通过",
+            update_fields=("callback_due_at",),
+        )
+        return ticket
+    if not note.strip():
+        raise ValidationError({"note": "退回补充时请说明需要补充的内容"})
+    lead.state, lead.replied_at = Assignment.State.IN_PROGRESS, None
+    lead.save(update_fields=["state", "replied_at"])
+    ticket.replied_at = None
+    record(
+        ticket,
+        actor=actor,
+        action="review_failed",
+        at=at,
+        to_status=Status.IN_PROGRESS,
+        assignment=lead,
+        note=note.strip(),
+        update_fields=("replied_at",),
+    )
+    notify_unit(
+        lead.unit,
+        ticket=ticket,
+        kind="review_failed",
+        at=at,
+        title=f"答复被退回补充:{ticket.number}",
+        body=note.strip(),
+    )
+    return ticket
+
+
+def _finish_round(ticket: Ticket) -> None:
+    ticket.assignments.filter(round=ticket.dispatch_round, state__in=Assignment.OPEN_STATES).update(
+        state=Assignment.State.DONE
+    )
+
+
+def _close(
+    ticket: Ticket,
+    *,
+    actor,
+    at: datetime,
+    note: str,
+    exemption: str = "",
+    callback: Callback | None = None,
+    excluded: bool = False,
+):
+    lead = _lead(ticket)
+    ticket.closed_at, ticket.callback_exemption = at, exemption
+    ticket.is_supervised, ticket.warning_level = False, ""
+    ticket.excluded_from_rating = excluded
+    if lead is not None:
+        ticket.closed_on_time = lead.replied_at is not None and lead.replied_at <= lead.due_at
+    if callback is not None and callback.valid and not excluded:
+        ticket.rated_at, ticket.rated_unit = at, lead.unit if lead else ticket.lead_unit
+        ticket.rated_contacted_in_time = bool(
+            callback.contacted
+            and lead
+            and lead.first_contacted_at
+            and lead.first_contacted_at <= lead.first_contact_due_at
+        )
+        ticket.rated_solved, ticket.rated_satisfaction = callback.solved, callback.satisfaction
+    _finish_round(ticket)
+    Supervision.objects.filter(ticket=ticket, resolved_at__isnull=True).update(resolved_at=at)
+    record(
+        ticket,
+        actor=actor,
+        action="closed",
+        at=at,
+        to_status=Status.CLOSED,
+        public=True,
+        note=note,
+        update_fields=(
+            "closed_at",
+            "callback_exemption",
+            "is_supervised",
+            "warning_level",
+            "excluded_from_rating",
+            "closed_on_time",
+            "rated_at",
+            "rated_unit",
+            "rated_contacted_in_time",
+            "rated_solved",
+            "rated_satisfaction",
+        ),
+        exemption=exemption,
+        callback=callback.pk if callback else None,
+    )
+
+
+def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
+    lead = _lead(ticket)
+    co_units = [
+        a.unit
+        for a in ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.CO)
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .select_related("unit")
+    ]
+    _finish_round(ticket)
+    ticket.redo_count += 1
+    ticket.reply_text, ticket.result_code, ticket.replied_at, ticket.callback_due_at = "", "", None, None
+    assignments = open_round(
+        ticket, lead=lead.unit, co_units=co_units, mode=ticket.dispatch_mode, at=at, actor=actor
+    )
+    record(
+        ticket,
+        actor=actor,
+        action="reopened",
+        at=at,
+        to_status=Status.REOPENED,
+        public=True,
+        note=f"回访不满意或未解决,发回{lead.unit.name}重办(第 {ticket.redo_count} 次)",
+        update_fields=(
+            "redo_count",
+            "reply_text",
+            "result_code",
+            "replied_at",
+            "callback_due_at",
+            "dispatch_round",
+            "lead_unit",
+            "dispatch_mode",
+            "dispatched_at",
+            "warning_level",
+        ),
+        callback=callback.pk,
+        due_at=assignments[0].due_at.isoformat(),
+    )
+    for assignment in assignments:
+        notify_unit(
+            assignment.unit,
+            ticket=ticket,
+            kind="reopened",
+            at=at,
+            sms=True,
+            title=f"工单重办:{ticket.number} {ticket.title}",
+            body=callback.notes,
+        )
+
+
+@dataclass
+class CallbackOutcome:
+    callback: Callback
+    ticket: Ticket
+    result: str  # "closed", "reopened", "retry"
+
+
+@transaction.atomic
+def callback_record(
+    *,
+    ticket: Ticket,
+    actor,
+    reached: bool,
+    contacted: bool | None = None,
+    solved: str = "",
+    satisfaction: str = "",
+    valid: bool = True,
+    attributable: bool = False,
+    invalid_reason: str = "",
+    notes: str = "",
+    at: datetime | None = None,
+) -> CallbackOutcome:
+    """回访. A valid, unsatisfied or unsolved answer attributable to the handler reopens the ticket;
+    otherwise the ticket closes. Unreached: retried until the policy's maximum attempts, then closed unrated."""
+    require_role(actor, Role.CALLBACK_AGENT, Role.ADMINISTRATOR, action="回访")
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    require_status(ticket, Status.PENDING_CALLBACK, action="回访")
+    lead = _lead(ticket)
+    if reached and valid:
+        errors = {}
+        if contacted is None:
+            errors["contacted"] = "请记录承办单位是否联系过诉求人"
+        if solved not in Solved.values:
+            errors["solved"] = "请记录是否解决"
+        if satisfaction not in Satisfaction.values:
+            errors["satisfaction"] = "请记录满意度"
+        if errors:
+            raise ValidationError(errors)
+    if reached and not valid and not invalid_reason.strip():
+        raise ValidationError({"invalid_reason": "请说明回访无效的原因(如拒绝评价)"})
+    callback = Callback.objects.create(
+        ticket=ticket,
+        at=at,
+        by=actor,
+        reached=reached,
+        contacted=contacted if reached else None,
+        solved=solved if reached else "",
+        satisfaction=satisfaction if reached else "",
+        valid=reached and valid,
+        attributable=attributable,
+        invalid_reason="未接通" if not reached else invalid_reason.strip(),
+        notes=notes.strip(),
+    )
+    if not reached:
+        attempts = ticket.callbacks.filter(reached=False).count()
+        limit = lead.policy.max_callback_attempts if lead else 3
+        if attempts < limit:
+            record(
+                ticket,
+                actor=actor,
+                action="callback_unreached",
+                at=at,
+                note=f"回访未接通(第 {attempts} 次)",
+                callback=callback.pk,
+            )
+            return CallbackOutcome(callback, ticket, "retry")
+        _close(
+            ticket,
+            actor=actor,
+            at=at,
+            note=f"回访 {attempts} 次未接通,办结(不参评)",
+            exemption=f"{attempts} 次回访未接通",
+            callback=callback,
+        )
+        return CallbackOutcome(callback, ticket, "closed")
+    record(
+        ticket,
+        actor=actor,
+        action="callback_recorded",
+        at=at,
+        note=notes.strip() or "已回访",
+        callback=callback.pk,
+        valid=callback.valid,
+        solved=solved,
+        satisfaction=satisfaction,
+    )
+    if not callback.valid:
+        _close(
+            ticket,
+            actor=actor,
+            at=at,
+            note=f"回访无效({callback.invalid_reason}),办结(不参评)",
+            exemption=f"回访无效:{callback.invalid_reason}",
+            callback=callback,
+        )
+        return CallbackOutcome(callback, ticket, "closed")
+    bad = satisfaction in UNSATISFIED or solved == Solved.UNSOLVED
+    if bad and attributable and lead is not None:
+        _reopen(ticket, actor=actor, at=at, callback=callback)
+        return CallbackOutcome(callback, ticket, "reopened")
+    _close(ticket, actor=actor, at=at, note="回访完成,办结", callback=callback)
+    return CallbackOutcome(callback, ticket, "closed")
+
+
+@transaction.atomic
+def ticket_close(
+    *, ticket: Ticket, actor, exemption: str = "", unreasonable: bool = False, at: datetime | None = None
+) -> Ticket:
+    """办结 without a callback: for tickets closed at intake, or with a recorded exemption (e.g. 不合理诉求)."""
+    require_role(
+        actor, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR, action="办结工单"
+    )
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    if ticket.status in CLOSABLE_WITHOUT_CALLBACK:
+        _close(
+            ticket,
+            actor=actor,
+            at=at,
+            note="办结",
+            exemption=exemption.strip() or CLOSABLE_WITHOUT_CALLBACK[ticket.status],
+        )
+        return ticket
+    require_status(ticket, Status.PENDING_CALLBACK, *CLOSABLE_WITHOUT_CALLBACK, action="办结")
+    if not exemption.strip():
+        raise ValidationError(
+            {"exemption": "未经有效回访办结,须填写免回访原因(如:不合理诉求、诉求人明确拒绝回访)"}
+        )
+    _close(
+        ticket,
+        actor=actor,
+        at=at,
+        note=f"办结:{exemption.strip()}",
+        exemption=exemption.strip(),
+        excluded=unreasonable,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_archive(*, ticket: Ticket, actor=None, at: datetime | None = None) -> Ticket:
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    require_status(ticket, Status.CLOSED, action="归档")
+    ticket.archived_at = at
+    record(
+        ticket,
+        actor=actor,
+        action="archived",
+        at=at,
+        to_status=Status.ARCHIVED,
+        update_fields=("archived_at",),
+    )
+    return ticket
+
+
+def closed_has_callback_or_exemption(ticket: Ticket) -> bool:
+    """The invariant a closed ticket keeps; used by tests and the consistency check."""
+    if ticket.status not in (Status.CLOSED, Status.ARCHIVED):
+        return True
+    return bool(ticket.callback_exemption) or ticket.callbacks.filter(valid=True).exists()
+
+
+def ensure(condition: bool, message: str) -> None:
+    if not condition:
+        raise TicketError(message)

@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.core.models import AuditEvent
+from tests.assessment.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(make_user("root", superuser=True))
+    return client
+
+
+def form(**overrides) -> dict:
+    data = {
+        "version": "2027版",
+        "effective_from": "2027-01-01",
+        "effective_to": "",
+        "is_active": "on",
+        "note": "",
+        "weight_response": "0.3",
+        "weight_resolution": "0.35",
+        "weight_satisfaction": "0.35",
+        "basic_satisfied_weight": "0.8",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_list_and_the_form_are_in_chinese(admin_client):
+    listing = admin_client.get(reverse("admin:assessment_assessmentscheme_changelist")).content.decode()
+    assert "默认方案(示例:北京某区 0.1/0.5/0.4)" in listing
+    page = admin_client.get(reverse("admin:assessment_assessmentscheme_add")).content.decode()
+    assert "三率权重(之和应为 1)" in page
+    assert "基本满意折算系数" in page
+
+
+def test_adding_a_scheme_is_audited(admin_client):
+    response = admin_client.post(reverse("admin:assessment_assessmentscheme_add"), form())
+
+    assert response.status_code == 302
+    scheme = AssessmentScheme.objects.get(version="2027版")
+    assert str(scheme.weight_response) == "0.300"
+    event = AuditEvent.objects.get(action="admin.add")
+    assert event.target_id == str(scheme.pk)
+
+
+def test_weights_that_do_not_add_up_to_one_are_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:assessment_assessmentscheme_add"), form(weight_satisfaction="0.5")
+    )
+
+    assert response.status_code == 200
+    assert "三项权重之和应为 1" in response.content.decode()
+    assert not AssessmentScheme.objects.filter(version="2027版").exists()

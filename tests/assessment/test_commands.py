@@ -1,0 +1,155 @@
+import csv
+import io
+import json
+import unicodedata
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from civicgrid.registry.models import Role
+from tests.assessment.factories import local, make_assignment, make_rated, make_staff, make_ticket, make_user
+
+MARCH = ["--from", "2026-03-01", "--to", "2026-03-31"]
+
+
+def metrics(*args) -> str:
+    out = io.StringIO()
+    call_command("metrics", *args, stdout=out)
+    return out.getvalue()
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.fixture
+def rated(place):
+    u = place.units
+    for day, satisfaction in enumerate(["very_satisfied", "satisfied", "basic", "unsatisfied"], start=1):
+        make_rated(
+            u.housing,
+            local(2026, 3, day, 10),
+            satisfaction=satisfaction,
+            contacted=day != 4,
+            town=place.towns.jiaji,
+            category_code="0101",
+        )
+    make_rated(
+        u.environment,
+        local(2026, 3, 9, 10),
+        solved="partly",
+        closed_at=local(2026, 3, 8),
+        closed_on_time=True,
+    )
+    ticket = make_ticket(received_at=local(2026, 3, 6), lead_unit=u.environment)
+    make_assignment(ticket, u.environment, local(2026, 3, 6, 10), overdue_issued_at=local(2026, 3, 9))
+    return place
+
+
+class TestTable:
+    def test_it_prints_an_aligned_league_table_in_chinese(self, rated):
+        lines = metrics(*MARCH).splitlines()
+
+        assert lines[0].split() == [
+            "排名",
+            "单位",
+            "参评",
+            "响应率",
+            "解决率",
+            "满意率",
+            "综合",
+            "按时办结率",
+            "退单",
+            "超期",
+            "督办",
+        ]
+        first, second = lines[2].split(), lines[3].split()
+        # 住建局: response 3/4, solved 4/4, satisfaction (1 + 1 + 0.9) / 4; 0.1 × 0.75 + 0.5 + 0.4 × 0.725
+        assert first == ["1", "住房和城乡建设局", "4", "75.0%", "100.0%", "72.5%", "86.5", "—", "0", "0", "0"]
+        assert second == ["2", "生态环境局", "1", "100.0%", "0.0%", "100.0%", "50.0", "100.0%", "0", "1", "0"]
+        assert lines[-1].split()[:3] == ["合计", "5", "80.0%"]
+        body = [lines[0], lines[2], lines[3], lines[-1]]
+        assert len({width(line) for line in body}) == 1
+
+    def test_the_first_column_names_the_grouping(self, rated):
+        assert metrics(*MARCH, "--by", "town").splitlines()[0].split()[1] == "乡镇/街道"
+        assert metrics(*MARCH, "--by", "category").splitlines()[0].split()[1] == "分类"
+
+    def test_an_empty_period_says_so(self, rated):
+        assert metrics("--from", "2025-01-01", "--to", "2025-01-31").strip() == "该时段没有参评工单"
+
+    def test_a_period_with_work_but_no_callbacks_still_shows_the_work(self, rated):
+        out = metrics("--from", "2026-03-06", "--to", "2026-03-06")
+
+        assert out.splitlines()[0] == "该时段没有参评工单"
+        assert "生态环境局" in out
+
+
+class TestCsvAndJson:
+    def test_csv_starts_with_a_byte_order_mark_and_a_header_row(self, rated):
+        out = metrics(*MARCH, "--format", "csv")
+
+        assert out.startswith("\ufeff")
+        rows = list(csv.reader(io.StringIO(out[1:])))
+        assert rows[0][:4] == ["排名", "编码", "单位", "参评"]
+        assert len(rows) == 3
+        record = dict(zip(rows[0], rows[1], strict=True))
+        assert (record["单位"], record["参评"], record["满意率(%)"], record["综合得分"]) == (
+            "住房和城乡建设局",
+            "4",
+            "72.5",
+            "86.5",
+        )
+
+    def test_json_is_a_list_of_plain_objects(self, rated):
+        data = json.loads(metrics(*MARCH, "--format", "json"))
+
+        assert [row["label"] for row in data] == ["住房和城乡建设局", "生态环境局"]
+        assert data[0]["rated"] == 4
+        assert data[0]["satisfaction_rate"] == pytest.approx(0.725)
+        assert data[1]["overdue"] == 1 and data[1]["rank"] == 2
+
+    def test_json_of_an_empty_period_is_an_empty_list(self, db):
+        assert json.loads(metrics(*MARCH, "--format", "json")) == []
+
+
+class TestActingUser:
+    def test_as_a_unit_handler_it_shows_their_unit_only(self, rated):
+        make_staff("handler", [Role.UNIT_HANDLER], units=[rated.units.environment])
+
+        data = json.loads(metrics(*MARCH, "--format", "json", "--as", "handler"))
+
+        assert [row["label"] for row in data] == ["生态环境局"]
+
+    def test_an_unknown_user_is_an_error(self, db):
+        with pytest.raises(CommandError, match="用户不存在"):
+            metrics(*MARCH, "--as", "ghost")
+
+    def test_a_user_without_staff_profile_is_refused(self, db):
+        make_user("visitor")
+
+        with pytest.raises(CommandError, match="未登记为工作人员"):
+            metrics(*MARCH, "--as", "visitor")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-3-1x", "--to", "2026-03-31"], "日期格式不正确"),
+        (["--from", "2026-02-30", "--to", "2026-03-31"], "日期格式不正确"),
+        (["--from", "2026-04-01", "--to", "2026-03-31"], "晚于结束日期"),
+        ([*MARCH, "--by", "street"], "未知的分组方式"),
+        ([*MARCH, "--format", "xml"], "未知的输出格式"),
+    ],
+)
+def test_bad_arguments_are_explained_in_chinese(db, args, message):
+    with pytest.raises(CommandError, match=message):
+        metrics(*args)
+
+
+def test_the_console_script_name_with_hyphens_reaches_it(db, capsys):
+    from civicgrid.__main__ import main
+
+    main(["civicgrid", "metrics", *MARCH, "--format", "json"])
+
+    assert json.loads(capsys.readouterr().out) == []
