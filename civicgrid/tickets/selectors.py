@@ -56,9 +56,11 @@ class RequesterView:
 
 
 def _handles(user, ticket: Ticket) -> bool:
-    return ticket.assignments.filter(unit_id__in=units_of(user)).exclude(
-        state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED]
-    ).exists()
+    return (
+        ticket.assignments.filter(unit_id__in=units_of(user))
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .exists()
+    )
 
 
 def requester_for(user, ticket: Ticket) -> RequesterView:
@@ -67,14 +69,23 @@ def requester_for(user, ticket: Ticket) -> RequesterView:
         return RequesterView("匿名", "", "", masked=False, hidden=False)
     codes = role_codes(user)
     if user.is_superuser or codes & FULL_CONTACT_ROLES:
-        return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+        return RequesterView(
+            ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False
+        )
     handler = bool(codes & HANDLER_ROLES) and _handles(user, ticket)
     if handler and ticket.is_confidential:
         return RequesterView("保密", "经 12345 三方通话联系", "", masked=True, hidden=True)
     if handler:
-        return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
-    return RequesterView(mask_name(ticket.requester_name), mask_phone(ticket.requester_phone),
-                         ticket.requester_org, masked=True, hidden=False)
+        return RequesterView(
+            ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False
+        )
+    return RequesterView(
+        mask_name(ticket.requester_name),
+        mask_phone(ticket.requester_phone),
+        ticket.requester_org,
+        masked=True,
+        hidden=False,
+    )
 
 
 @transaction.atomic
@@ -90,8 +101,13 @@ def reveal_requester(*, user, ticket: Ticket, purpose: str) -> RequesterView:
         return view
     if not (user.is_superuser or has_role(user, *CENTRE_ROLES)):
         raise PermissionDenied("无权查看完整联系方式")
-    record_event(actor=user, action="pii.reveal", target=ticket, summary=f"查看工单 {ticket.number} 诉求人联系方式",
-                 purpose=purpose.strip())
+    record_event(
+        actor=user,
+        action="pii.reveal",
+        target=ticket,
+        summary=f"查看工单 {ticket.number} 诉求人联系方式",
+        purpose=purpose.strip(),
+    )
     return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
 
 
