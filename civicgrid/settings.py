@@ -131,6 +131,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+CIVICGRID_MAX_UPLOAD_MB = int(os.environ.get("CIVICGRID_MAX_UPLOAD_MB", "10"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "/admin/login/"
 
@@ -145,9 +147,17 @@ CIVICGRID_GRID_INDEX_CHECK_SECONDS = 5
 # Likewise for the in-process working-day calendar.
 CIVICGRID_WORKCAL_CHECK_SECONDS = 5
 
+# Where SMS and e-mail notifications go. The console backend prints them (development, demos); a real
+# SMS gateway is one class with send(notification, channel), named here.
+CIVICGRID_NOTIFY_BACKENDS = {
+    "sms": os.environ.get("CIVICGRID_SMS_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
+    "email": os.environ.get("CIVICGRID_EMAIL_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
+    "loggers": {"civicgrid": {"level": os.environ.get("CIVICGRID_LOG_LEVEL", "INFO")}},
 }

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.demo import names, texts
+from civicgrid.notify.services import historical
 from civicgrid.registry.models import Place, Role, Staff, Unit
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import RoutingError
@@ -512,4 +513,5 @@ def generate_tickets(
     """Generate `count` tickets over the `days` before `now` through the services. Raises CalendarError
     when the period reaches a year whose working-day calendar nobody has confirmed."""
     simulation = Simulation(rng=random.Random(seed), now=now or timezone.now(), log=log)
-    return simulation.run(count=count, days=days)
+    with historical():  # notifications of the simulated past are recorded, never sent
+        return simulation.run(count=count, days=days)

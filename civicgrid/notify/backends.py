@@ -10,7 +10,6 @@ import sys
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 logger = logging.getLogger("civicgrid.notify")
@@ -56,8 +55,3 @@ class EmailBackend:
 
 def configured_backends() -> dict[str, str]:
     return {**DEFAULT_BACKENDS, **getattr(settings, "CIVICGRID_NOTIFY_BACKENDS", {})}
-
-
-def load_backends() -> dict[str, object]:
-    """One instance per channel, created for one delivery pass."""
-    return {channel: import_string(path)() for channel, path in configured_backends().items()}

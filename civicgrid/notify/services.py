@@ -6,9 +6,11 @@ time forward (a lease), so several workers and the on-commit hook never send the
 a worker that dies mid-send only delays the row.
 """
 
+import contextvars
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -84,13 +86,32 @@ def recipients_for_unit(unit) -> list:
     return list(get_user_model().objects.filter(pk__in=user_ids).order_by("pk"))
 
 
+_historical: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "civicgrid_notify_historical", default=False
+)
+HISTORICAL_NOTE = "历史数据回放,未外发"
+
+
+@contextmanager
+def historical():
+    """Replaying the past (demo data, imports): rows are written, but nothing is ever sent."""
+    token = _historical.set(True)
+    try:
+        yield
+    finally:
+        _historical.reset(token)
+
+
 def create_notifications(
     notifications: list[Notification], *, deliver_on_commit: bool = True
 ) -> list[Notification]:
     """Insert prepared rows in the current transaction; those with channels are queued for sending."""
+    replaying = _historical.get()
     for row in notifications:
         row.channels = list(dict.fromkeys(row.channels or []))
-        if row.channels and row.delivered_at is None:
+        if row.channels and replaying:
+            row.delivered_at, row.delivery_error = row.created_at, HISTORICAL_NOTE
+        elif row.channels and row.delivered_at is None:
             row.next_attempt_at = row.created_at
     created = Notification.objects.bulk_create(notifications, batch_size=1000)
     outgoing = [row.pk for row in created if row.next_attempt_at is not None]
@@ -120,6 +141,7 @@ def insert_notifications(rows: Iterable[tuple], *, at: datetime) -> int:
     body, channels) tuples, created at `at`. Nothing is sent on commit: the worker's next
     deliver_pending picks up the rows with channels. Returns the number inserted.
     """
+    replaying = _historical.get()
     return insert_rows(
         Notification,
         _INSERT_COLUMNS,
@@ -132,8 +154,8 @@ def insert_notifications(rows: Iterable[tuple], *, at: datetime) -> int:
                 body,
                 channels,
                 at,
-                at if channels else None,
-                "",
+                at if channels and not replaying else None,
+                HISTORICAL_NOTE if channels and replaying else "",
                 0,
                 _NOTHING,
             )

@@ -242,8 +242,39 @@ class Ticket(models.Model):
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
         ordering = ["-received_at"]
+        # The three covering indexes let SQLite answer the three-rate groupings from the index alone
+        # (1M tickets by unit: 3.4 s → 1.3 s, bench/bench_metrics.py).
         indexes = [
-            models.Index(fields=["rated_at", "rated_unit"]),
+            models.Index(
+                fields=[
+                    "rated_at",
+                    "rated_unit",
+                    "excluded_from_rating",
+                    "grid",
+                    "town",
+                    "category_code",
+                    "rated_contacted_in_time",
+                    "rated_solved",
+                    "rated_satisfaction",
+                ],
+                name="ticket_rated_cover",
+            ),
+            models.Index(
+                fields=["received_at", "lead_unit", "grid", "town", "category_code"],
+                name="ticket_received_cover",
+            ),
+            models.Index(
+                fields=[
+                    "closed_at",
+                    "lead_unit",
+                    "grid",
+                    "town",
+                    "category_code",
+                    "closed_on_time",
+                    "redo_count",
+                ],
+                name="ticket_closed_cover",
+            ),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
         ]
@@ -357,7 +388,25 @@ class Assignment(models.Model):
         verbose_name = _("承办任务")
         verbose_name_plural = _("承办任务")
         ordering = ["ticket", "round", "role", "id"]
-        indexes = [models.Index(fields=["state", "due_at"]), models.Index(fields=["unit", "state"])]
+        # The deadline scan looks for warning points not yet issued; partial indexes stay small
+        # however many finished assignments pile up.
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["unit", "state"]),
+            models.Index(
+                fields=["yellow_at"],
+                condition=models.Q(yellow_issued_at__isnull=True),
+                name="assignment_yellow_due",
+            ),
+            models.Index(
+                fields=["red_at"], condition=models.Q(red_issued_at__isnull=True), name="assignment_red_due"
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(overdue_issued_at__isnull=True),
+                name="assignment_overdue_due",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "round"],

@@ -72,3 +72,12 @@ def _the_lifecycle_is_covered():
 def _numbers_follow_the_received_day():
     for ticket in Ticket.objects.all()[:50]:
         assert ticket.number.startswith(ticket.received_at.astimezone(NOW.tzinfo).strftime("%Y%m%d"))
+
+
+def test_the_simulated_past_sends_nothing(demo):
+    from civicgrid.notify.services import HISTORICAL_NOTE
+
+    outgoing = Notification.objects.exclude(channels=[])
+    assert outgoing.exists()
+    assert not outgoing.filter(next_attempt_at__isnull=False).exists()
+    assert set(outgoing.values_list("delivery_error", flat=True)) == {HISTORICAL_NOTE}

@@ -24,7 +24,7 @@ def lock_ticket(ticket: Ticket) -> Ticket:
 def lock_assignment(assignment: Assignment) -> tuple[Ticket, Assignment]:
     # Always ticket first, then assignment: one lock order everywhere, so no deadlocks.
     ticket = Ticket.objects.select_for_update().get(pk=assignment.ticket_id)
-    return ticket, Assignment.objects.select_for_update().select_related("unit", "policy").get(
+    return ticket, Assignment.objects.select_for_update(of=("self",)).select_related("unit", "policy").get(
         pk=assignment.pk
     )
 

@@ -1,0 +1,121 @@
+"""Register + accept + dispatch through the services: tickets per second.
+
+`.venv/bin/python bench/bench_intake.py [--tickets 2000]` runs on a fresh SQLite database in a
+temporary directory; with `--postgres postgres://postgres@127.0.0.1:5432/test` it creates a database
+`bench_intake` on that server instead and drops it at the end. The city is the 60-grid demo city with
+its routing tables; each ticket is placed by its point, routed (direct table or catalogue), given
+its deadlines from the working-day calendar, logged and notified, one transaction per service call.
+"""
+
+import argparse
+import atexit
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument(
+    "--postgres", metavar="URL", help="PostgreSQL server (a bench_intake database is created)"
+)
+parser.add_argument("--tickets", type=int, default=2000)
+args = parser.parse_args()
+
+DATA_DIR = tempfile.mkdtemp(prefix="civicgrid-bench-")
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
+os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
+os.environ["CIVICGRID_DATA_DIR"] = DATA_DIR
+os.environ.pop("DATABASE_URL", None)  # never touch someone's real database from a benchmark
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BENCH_DB = "bench_intake"
+if args.postgres:
+    import psycopg
+    from psycopg import sql
+
+    def _admin(statement) -> None:
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(statement)
+
+    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+    os.environ["DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from civicgrid.demo.city import build_city  # noqa: E402
+from civicgrid.registry.models import Place  # noqa: E402
+from civicgrid.routing.models import Category  # noqa: E402
+from civicgrid.tickets import services  # noqa: E402
+from civicgrid.tickets.models import Ticket  # noqa: E402
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_default_timezone())
+
+
+def main() -> None:
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    build_city(seed=1, grids=60, log=lambda msg: None)
+    print(
+        f"database: {connection.vendor}; set-up (migrate + 60-grid demo city): {time.perf_counter() - started:.1f} s"
+    )
+    users = get_user_model().objects
+    operator = users.get(username="operator1")
+    dispatcher = users.get(username="dispatcher1")
+    places = list(Place.objects.exclude(grid=None))
+    leaves = [c for c in Category.objects.filter(version="2026.1") if not c.children.exists()]
+    rng = random.Random(1)
+
+    timings = {"register": 0.0, "accept": 0.0, "dispatch": 0.0}
+    for i in range(args.tickets):
+        at = START + timedelta(minutes=3 * i)
+        place, category = rng.choice(places), rng.choice(leaves)
+        t0 = time.perf_counter()
+        ticket = services.ticket_register(
+            actor=operator,
+            channel="phone",
+            request_type=rng.choice(["QZ", "TS", "JB", "JY"]),
+            title="测试诉求",
+            content=f"{place.name}{category.name}问题,请处理。",
+            requester_name="王五",
+            requester_phone="13900001111",
+            lat=place.lat,
+            lon=place.lon,
+            at=at,
+        )
+        t1 = time.perf_counter()
+        services.ticket_accept(ticket=ticket, actor=operator, category=category, at=at)
+        t2 = time.perf_counter()
+        services.ticket_dispatch(ticket=ticket, actor=dispatcher, at=at + timedelta(minutes=1))
+        t3 = time.perf_counter()
+        timings["register"] += t1 - t0
+        timings["accept"] += t2 - t1
+        timings["dispatch"] += t3 - t2
+    total = sum(timings.values())
+    dispatched = Ticket.objects.filter(status="DISPATCHED").count()
+    print(f"tickets registered, accepted and dispatched: {args.tickets:,} ({dispatched:,} dispatched)")
+    print(
+        f"register + accept + dispatch: {args.tickets / total:,.0f} tickets/s ({1000 * total / args.tickets:.1f} ms per ticket)"
+    )
+    for name, seconds in timings.items():
+        print(f"  {name}: {1000 * seconds / args.tickets:.2f} ms per call")
+    connections.close_all()
+
+
+try:
+    main()
+finally:
+    if args.postgres:
+        connections.close_all()
+        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
