@@ -135,7 +135,7 @@ class Simulation:
                 if moment < self.now:
                     self.schedule(None, moment, "scan")
             day += timedelta(days=1)
-        done = 0
+        done, next_report = 0, timezone.localtime(start).date() + timedelta(days=10)
         while self.queue:
             horizon = self.queue[0].at + timedelta(days=1)
             with transaction.atomic():  # one commit per simulated day keeps SQLite fast
@@ -145,8 +145,10 @@ class Simulation:
                         continue
                     self.perform(step)
                     done += 1
-            if done and done % 2000 < 60:
-                self.log(f"已模拟 {done} 个办理环节,当前 {timezone.localtime(horizon):%Y-%m-%d}")
+            day = min(timezone.localtime(horizon).date(), timezone.localdate(self.now))
+            if day >= next_report:
+                self.log(f"已模拟至 {day:%Y-%m-%d},{done} 个办理环节")
+                next_report = day + timedelta(days=10)
         with transaction.atomic():
             scan_deadlines(now=self.now)
             for ticket in Ticket.objects.filter(status=Status.CLOSED, closed_at__lt=self.now - ARCHIVE_AFTER):
@@ -293,12 +295,12 @@ class Simulation:
             )
         self.plan_round(ticket, step.at)
 
-    def plan_round(self, ticket, at):
+    def plan_round(self, ticket, at, *, rework=False):
         quick = self.forced.get(ticket.pk) == "return"
         round_ = Ticket.objects.get(pk=ticket.pk).dispatch_round
         for a in ticket.assignments.filter(round=round_, state=Assignment.State.PENDING_SIGN):
             q = self.quality[a.unit_id]
-            delay = (0.1, 0.3) if quick else (0.2, 2 + 30 * (1 - q))
+            delay = (0.1, 0.3) if quick else (12, 48) if rework else (0.2, 2 + 30 * (1 - q))
             self.schedule(ticket.pk, self.later(at, *delay), "sign", assignment=a.pk)
 
     def do_sign(self, ticket, step):
@@ -468,8 +470,8 @@ class Simulation:
             if satisfaction not in ("unsatisfied", "very_unsatisfied")
             else "诉求人表示问题仍未解决",
         )
-        if outcome.result == "reopened":
-            self.plan_round(ticket, step.at)
+        if outcome.result == "reopened":  # rework takes a while to arrange
+            self.plan_round(ticket, step.at, rework=True)
 
     def do_escalate(self, ticket, step):
         if ticket.status in (Status.DISPATCHED, Status.IN_PROGRESS):
