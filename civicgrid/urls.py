@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from civicgrid.core import views as core_views
 
@@ -10,4 +10,6 @@ admin.site.index_title = "登记与配置"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("console/", include("civicgrid.console.urls")),
 ]

@@ -114,3 +114,111 @@ def reveal_requester(*, user, ticket: Ticket, purpose: str) -> RequesterView:
 def public_timeline(ticket: Ticket) -> list[dict]:
     """What a resident sees when tracking a ticket: public events only, no staff names or internal notes."""
     return [{"at": e.at, "text": e.note} for e in ticket.events.filter(is_public=True).order_by("id")]
+
+
+def assignments_for(user):
+    """Assignments of the units this user acts for (their own units, the teams of their grids)."""
+    if user.is_superuser:
+        return Assignment.objects.all()
+    return Assignment.objects.filter(unit_id__in=units_of(user))
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    label: str
+    count: int
+    url: str  # a console URL name and query string, resolved by the view
+    urgent: bool = False
+
+
+def work_queues(user) -> list[QueueCount]:
+    """What waits for this person, by role: the counts on their home page."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from civicgrid.tickets.models import Decision, ExtensionRequest, ReturnRequest, Status
+
+    queues: list[QueueCount] = []
+    codes = role_codes(user) if not user.is_superuser else {code for code, _ in Role.SEED}
+    if codes & {Role.OPERATOR}:
+        received = Ticket.objects.filter(status=Status.RECEIVED)
+        queues.append(
+            QueueCount("待受理(网上及网格上报)", received.count(), "console:tickets?status=RECEIVED")
+        )
+        today = Ticket.objects.filter(received_at__date=timezone.localdate())
+        queues.append(QueueCount("今日登记", today.count(), "console:tickets"))
+    if codes & {Role.DISPATCHER}:
+        queues += [
+            QueueCount(
+                "待派单", Ticket.objects.filter(status=Status.PENDING_DISPATCH).count(), "console:dispatch"
+            ),
+            QueueCount(
+                "退单待审核",
+                ReturnRequest.objects.filter(decision=Decision.PENDING).count(),
+                "console:dispatch?tab=returns",
+                urgent=True,
+            ),
+            QueueCount(
+                "延期待审核",
+                ExtensionRequest.objects.filter(decision=Decision.PENDING).count(),
+                "console:dispatch?tab=extensions",
+            ),
+            QueueCount(
+                "答复待审核",
+                Ticket.objects.filter(status=Status.REPLIED).count(),
+                "console:dispatch?tab=review",
+            ),
+        ]
+    if codes & HANDLER_ROLES:
+        mine = assignments_for(user)
+        active = mine.filter(state__in=Assignment.ACTIVE_STATES)
+        queues += [
+            QueueCount(
+                "待签收", mine.filter(state=Assignment.State.PENDING_SIGN).count(), "console:inbox?tab=sign"
+            ),
+            QueueCount(
+                "办理中", mine.filter(state=Assignment.State.IN_PROGRESS).count(), "console:inbox?tab=doing"
+            ),
+            QueueCount(
+                "已预警",
+                active.filter(
+                    Q(yellow_issued_at__isnull=False) | Q(red_issued_at__isnull=False),
+                    overdue_issued_at__isnull=True,
+                ).count(),
+                "console:inbox?tab=warned",
+                urgent=True,
+            ),
+            QueueCount(
+                "已超期",
+                active.filter(overdue_issued_at__isnull=False).count(),
+                "console:inbox?tab=overdue",
+                urgent=True,
+            ),
+        ]
+    if codes & {Role.CALLBACK_AGENT}:
+        queues.append(
+            QueueCount(
+                "待回访", Ticket.objects.filter(status=Status.PENDING_CALLBACK).count(), "console:callbacks"
+            )
+        )
+    if codes & {Role.SUPERVISOR, Role.LEADER}:
+        open_tickets = Ticket.objects.filter(
+            status__in=[Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED, Status.RETURN_REQUESTED]
+        )
+        queues += [
+            QueueCount(
+                "预警工单",
+                open_tickets.filter(warning_level__in=["yellow", "red"]).count(),
+                "console:supervision",
+            ),
+            QueueCount(
+                "超期工单",
+                open_tickets.filter(warning_level="overdue").count(),
+                "console:supervision",
+                urgent=True,
+            ),
+            QueueCount(
+                "重点督办清单", Ticket.objects.filter(on_key_list=True).count(), "console:supervision?tab=key"
+            ),
+        ]
+    return queues

@@ -1,0 +1,51 @@
+"""The console's navigation: each entry is shown only to the roles that may open it."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from civicgrid.registry.models import Role as R
+from civicgrid.tickets.permissions import has_role
+
+MENU = [
+    ("console:home", "工作台", ()),
+    ("console:intake", "受理登记", (R.OPERATOR, R.DISPATCHER, R.ADMINISTRATOR)),
+    ("console:dispatch", "派单", (R.DISPATCHER, R.ADMINISTRATOR)),
+    ("console:inbox", "承办工作", (R.UNIT_HANDLER, R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
+    ("console:callbacks", "回访", (R.CALLBACK_AGENT, R.ADMINISTRATOR)),
+    ("console:supervision", "督办", (R.SUPERVISOR, R.LEADER, R.ADMINISTRATOR)),
+    ("console:dashboard", "领导看板", (R.LEADER, R.SUPERVISOR, R.ADMINISTRATOR)),
+    ("console:tickets", "工单查询", ()),
+]
+
+
+@dataclass
+class Entry:
+    url: str
+    label: str
+    active: bool
+
+
+def menu_for(request) -> list[Entry]:
+    entries = []
+    for name, label, roles in MENU:
+        if roles and not has_role(request.user, *roles):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a screen not built yet
+            continue
+        active = request.path == url or (url != reverse("console:home") and request.path.startswith(url))
+        entries.append(Entry(url, label, active))
+    return entries
+
+
+def console_context(request):
+    if not request.path.startswith("/console/") or not request.user.is_authenticated:
+        return {}
+    from civicgrid.notify.models import Notification
+
+    return {
+        "menu": menu_for(request),
+        "unread": Notification.objects.filter(recipient=request.user, read_at__isnull=True).count(),
+    }

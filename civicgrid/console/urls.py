@@ -1,0 +1,18 @@
+"""The staff console. Each area's views module lists its own URL patterns."""
+
+from django.urls import path
+
+from civicgrid.console.views import common, dashboard, dispatching, handling
+
+app_name = "console"
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path("tickets/", common.ticket_list, name="tickets"),
+    path("tickets/<int:pk>/", common.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/reveal/", common.ticket_reveal, name="ticket_reveal"),
+    path("notifications/", common.notifications, name="notifications"),
+    *dispatching.urlpatterns,
+    *handling.urlpatterns,
+    *dashboard.urlpatterns,
+]

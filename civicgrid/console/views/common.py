@@ -1,0 +1,171 @@
+"""Pages every staff member uses: home, the ticket list, the ticket page, notifications."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from civicgrid.console.access import staff_view
+from civicgrid.notify.models import Notification
+from civicgrid.notify.services import mark_read
+from civicgrid.registry.models import Role
+from civicgrid.tickets.models import RequestType, Status
+from civicgrid.tickets.permissions import has_role, units_of
+from civicgrid.tickets.selectors import (
+    public_timeline,
+    requester_for,
+    reveal_requester,
+    ticket_for,
+    tickets_for,
+    work_queues,
+)
+
+PAGE_SIZE = 25
+
+
+def _resolve(url_spec: str) -> str | None:
+    name, _, query = url_spec.partition("?")
+    try:
+        return reverse(name) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return None
+
+
+@staff_view()
+def home(request):
+    queues = [(q, _resolve(q.url)) for q in work_queues(request.user)]
+    return render(request, "console/home.html", {"queues": queues})
+
+
+@staff_view()
+def ticket_list(request):
+    tickets = tickets_for(request.user).select_related("lead_unit", "category")
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    request_type = request.GET.get("type", "")
+    if q:
+        tickets = tickets.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q))
+    if status in Status.values:
+        tickets = tickets.filter(status=status)
+    if request_type in RequestType.values:
+        tickets = tickets.filter(request_type=request_type)
+    page = Paginator(tickets.order_by("-received_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/tickets.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "type": request_type,
+            "statuses": Status.choices,
+            "types": RequestType.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _countdown(assignment, now):
+    remaining = assignment.due_at - now
+    hours = remaining.total_seconds() / 3600
+    level = (
+        "overdue"
+        if assignment.overdue_issued_at or hours < 0
+        else "red"
+        if assignment.red_issued_at
+        else "yellow"
+        if assignment.yellow_issued_at
+        else "ok"
+    )
+    if hours < 0:
+        text = f"已超期 {abs(hours):.0f} 小时" if abs(hours) < 48 else f"已超期 {abs(hours) / 24:.0f} 天"
+    else:
+        text = f"剩余 {hours:.0f} 小时" if hours < 48 else f"剩余 {hours / 24:.0f} 天"
+    return text, level
+
+
+def ticket_links(user, ticket) -> list[tuple[str, str]]:
+    """Where this user can act on the ticket: links to the pages that own each action."""
+    links = []
+    candidates = [
+        (
+            "console:dispatch_ticket",
+            "派单/审核",
+            (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR),
+            ticket.pk,
+        ),
+        ("console:callback_ticket", "回访", (Role.CALLBACK_AGENT, Role.ADMINISTRATOR), ticket.pk),
+        ("console:supervise_ticket", "督办", (Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR), ticket.pk),
+    ]
+    for name, label, roles, arg in candidates:
+        if has_role(user, *roles):
+            try:
+                links.append((label, reverse(name, args=[arg])))
+            except NoReverseMatch:
+                pass
+    mine = units_of(user)
+    for assignment in ticket.assignments.filter(unit_id__in=mine, state__in=["pending_sign", "in_progress"]):
+        try:
+            links.append(
+                (f"办理({assignment.unit.name})", reverse("console:assignment", args=[assignment.pk]))
+            )
+        except NoReverseMatch:
+            pass
+    return links
+
+
+@staff_view()
+def ticket_detail(request, pk):
+    ticket = ticket_for(request.user, pk)
+    now = timezone.now()
+    assignments = [
+        (a, *_countdown(a, now))
+        for a in ticket.assignments.select_related("unit").order_by("-round", "role", "id")
+    ]
+    return render(
+        request,
+        "console/ticket.html",
+        {
+            "ticket": ticket,
+            "requester": requester_for(request.user, ticket),
+            "assignments": assignments,
+            "events": ticket.events.select_related("actor", "assignment__unit").order_by("id"),
+            "callbacks": ticket.callbacks.order_by("at"),
+            "attachments": ticket.attachments.all(),
+            "links": ticket_links(request.user, ticket),
+            "public": public_timeline(ticket),
+            "can_reveal": has_role(
+                request.user, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR
+            ),
+        },
+    )
+
+
+@require_POST
+@staff_view(Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
+def ticket_reveal(request, pk):
+    ticket = ticket_for(request.user, pk)
+    try:
+        shown = reveal_requester(user=request.user, ticket=ticket, purpose=request.POST.get("purpose", ""))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("console:ticket", pk=pk)
+    messages.info(request, f"诉求人:{shown.name},电话:{shown.phone}(本次查看已记录)")
+    return redirect("console:ticket", pk=pk)
+
+
+@staff_view()
+def notifications(request):
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        mark_read(user=request.user, notification_ids=ids)
+        return redirect("console:notifications")
+    rows = Notification.objects.filter(recipient=request.user).select_related("ticket")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "console/notifications.html", {"page": page})

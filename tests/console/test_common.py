@@ -1,0 +1,57 @@
+import pytest
+from django.urls import reverse
+
+from civicgrid.core.models import AuditEvent
+from civicgrid.tickets import services
+from tests.tickets.conftest import local
+from tests.tickets.helpers import register
+
+T0 = local(2026, 6, 1, 9, 0)
+
+
+@pytest.fixture
+def ticket(world):
+    t = register(world, T0, category="property")
+    services.ticket_dispatch(ticket=t, actor=world.user("dispatcher"), at=T0)
+    return t
+
+
+def test_login_page_is_chinese_and_the_console_needs_a_login(client):
+    assert "工作人员登录" in client.get(reverse("login")).content.decode()
+    response = client.get(reverse("console:home"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_each_role_sees_its_own_work_queue(client, world, ticket):
+    client.force_login(world.user("dispatcher"))
+    body = client.get(reverse("console:home")).content.decode()
+    assert "待派单" in body and "退单待审核" in body
+    client.force_login(world.user("zjj"))
+    body = client.get(reverse("console:home")).content.decode()
+    assert "待签收" in body and "待派单" not in body
+
+
+def test_the_ticket_list_is_scoped_and_searchable(client, world, ticket):
+    client.force_login(world.user("zjj"))
+    assert ticket.number in client.get(reverse("console:tickets"), {"q": ticket.number[-6:]}).content.decode()
+    client.force_login(world.user("sc"))
+    assert ticket.number not in client.get(reverse("console:tickets")).content.decode()
+    assert client.get(reverse("console:ticket", args=[ticket.pk])).status_code == 403
+
+
+def test_the_ticket_page_masks_the_requester_and_reveals_with_an_audit(client, world, ticket):
+    client.force_login(world.user("supervisor"))
+    page = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+    response = client.post(
+        reverse("console:ticket_reveal", args=[ticket.pk]), {"purpose": "核实情况"}, follow=True
+    )
+    assert "13812345678" in response.content.decode()
+    assert AuditEvent.objects.filter(action="pii.reveal", actor=world.user("supervisor")).exists()
+
+
+def test_a_user_without_a_staff_profile_is_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("resident", password="x-long-password-1"))
+    response = client.get(reverse("console:home"))
+    assert response.status_code == 403
+    assert "没有工作人员身份" in response.content.decode()
