@@ -423,6 +423,44 @@ class Assignment(models.Model):
         return self.state in self.ACTIVE_STATES
 
 
+EVENT_LABELS = {
+    "registered": "登记受理",
+    "accepted": "受理转派单",
+    "answered_directly": "直接答复",
+    "declined": "不予受理",
+    "transferred": "转紧急热线",
+    "merged": "并单",
+    "merge_received": "有工单并入",
+    "dispatched": "派单",
+    "signed": "签收",
+    "contacted": "联系诉求人",
+    "extension_requested": "申请延期",
+    "extension_approved": "同意延期",
+    "extension_rejected": "不同意延期",
+    "return_requested": "申请退单",
+    "return_approved": "同意退单",
+    "return_rejected": "不同意退单",
+    "co_replied": "协办反馈",
+    "replied": "答复",
+    "review_passed": "审核通过",
+    "review_failed": "退回补充",
+    "callback_unreached": "回访未接通",
+    "callback_recorded": "回访",
+    "reopened": "重办",
+    "closed": "办结",
+    "archived": "归档",
+    "supervised": "督办",
+    "key_list_added": "列入重点督办清单",
+    "key_list_removed": "移出重点督办清单",
+    "escalated": "提级办理",
+    "whistle": "吹哨报到",
+    "warning_yellow": "黄色预警",
+    "warning_red": "红色预警",
+    "overdue": "超期",
+    "attachment_added": "上传附件",
+}
+
+
 class Event(models.Model):
     """Append-only log: one row for every change to a ticket. The ticket's status is its last to_status."""
 
@@ -460,6 +498,14 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.ticket.number} {self.action}"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.action, self.action)
+
+    @property
+    def to_status_label(self) -> str:
+        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
 
 
 class Attachment(models.Model):

@@ -1,0 +1,72 @@
+"""Every console page and action refuses roles that may not use it, and anonymous users go to login."""
+
+import pytest
+from django.urls import reverse
+
+from civicgrid.console import urls as console_urls
+from civicgrid.registry.models import Role
+from civicgrid.tickets import services
+from tests.tickets.conftest import local
+from tests.tickets.helpers import lead_of, register
+
+T0 = local(2026, 6, 1, 9, 0)
+# One user per role in the test world.
+USERS = {
+    Role.OPERATOR: "operator",
+    Role.DISPATCHER: "dispatcher",
+    Role.CALLBACK_AGENT: "callback",
+    Role.SUPERVISOR: "supervisor",
+    Role.LEADER: "leader",
+    Role.UNIT_HANDLER: "zjj",
+    Role.GRID_WORKER: "worker1",
+    Role.GRID_LEADER: "community",
+}
+
+
+@pytest.fixture
+def ticket(world):
+    t = register(world, T0, category="property")
+    services.ticket_dispatch(ticket=t, actor=world.user("dispatcher"), at=T0)
+    return t
+
+
+def _pages(ticket):
+    for pattern in console_urls.urlpatterns:
+        allowed = getattr(pattern.callback, "allowed_roles", None)
+        assert allowed is not None, f"console view {pattern.name} is not wrapped in staff_view"
+        kwargs = {}
+        if "<int:pk>" in str(pattern.pattern):
+            kwargs["pk"] = lead_of(ticket).pk if "assignment" in pattern.name else ticket.pk
+        yield pattern.name, reverse(f"console:{pattern.name}", kwargs=kwargs), set(allowed), bool(kwargs)
+
+
+def test_every_console_page_refuses_the_roles_it_does_not_serve(client, world, ticket):
+    checked = 0
+    for name, url, allowed, _ in _pages(ticket):
+        for role, username in USERS.items():
+            user = world.user(username)
+            codes = set(user.staff.roles.values_list("code", flat=True))
+            if codes & allowed:
+                continue
+            client.force_login(user)
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                assert status in (403, 405), f"{name} {method.upper()} by {role}: {status}"
+            checked += 1
+    assert checked > 0
+
+
+def test_every_console_page_sends_anonymous_users_to_login(client, world, ticket):
+    for name, url, _, _ in _pages(ticket):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (302, 405), f"{name} {method.upper()}: {response.status_code}"
+            if response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/"), name
+
+
+def test_ticket_pages_refuse_units_outside_their_scope(client, world, ticket):
+    client.force_login(world.user("sc"))  # a unit handler, but not of the unit handling this ticket
+    for name, url, allowed, takes_pk in _pages(ticket):
+        if takes_pk and Role.UNIT_HANDLER in allowed:
+            assert client.get(url).status_code == 403, name
