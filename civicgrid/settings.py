@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicgrid.tickets",
     "civicgrid.assessment",
     "civicgrid.console",
+    "civicgrid.portal",
     "civicgrid.demo",
 ]
 
@@ -145,6 +146,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# The category tree in use at intake (routing.Category.version).
+CIVICGRID_CATEGORY_VERSION = os.environ.get("CIVICGRID_CATEGORY_VERSION", "2026.1")
 
 # Locate: a point outside every grid snaps to the nearest grid only within this distance.
 CIVICGRID_LOCATE_NEAREST_METRES = int(os.environ.get("CIVICGRID_LOCATE_NEAREST_METRES", "300"))

@@ -25,4 +25,4 @@ def test_the_console_script_runs_a_command():
 def test_home_page_is_in_chinese(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert "基层治理平台" in response.content.decode()
+    assert "12345" in response.content.decode() and "我要反映" in response.content.decode()

@@ -1,1 +1,494 @@
-urlpatterns: list = []
+"""Intake and dispatch: the operator's registration form, the dispatcher's queues, one ticket's dispatch page.
+
+Every POST calls one service (intake: register and one triage service, in one transaction so that a
+refused second step leaves nothing behind); a refusal comes back as the service's Chinese message.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from civicgrid.console.access import staff_view
+from civicgrid.console.forms.dispatching import (
+    AcceptForm,
+    DecisionForm,
+    DuplicateQueryForm,
+    IntakeForm,
+    ManualDispatchForm,
+    MergeForm,
+)
+from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.registry import locate
+from civicgrid.registry.models import Role
+from civicgrid.routing.models import Category
+from civicgrid.routing.route import RoutingError, route
+from civicgrid.sla.policies import SlaError
+from civicgrid.tickets import services
+from civicgrid.tickets.duplicates import duplicate_candidates, probable_grid
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import (
+    Assignment,
+    Decision,
+    DispatchMode,
+    ExtensionRequest,
+    ReturnRequest,
+    Status,
+)
+from civicgrid.tickets.permissions import has_role
+from civicgrid.tickets.selectors import requester_for, ticket_for, tickets_for
+from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE, EMERGENCY_LINES
+
+INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
+DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
+TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
+REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)
+TABS = {"pending": "待派单", "returns": "退单审核", "extensions": "延期审核", "review": "答复审核"}
+LOCATE_MATCHES = 3
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return ";".join(exc.messages)
+    return getattr(exc, "message", str(exc))
+
+
+def _call(request, service, /, **kwargs):
+    """Run one service; a refusal becomes an error message and None."""
+    try:
+        return service(**kwargs)
+    except REFUSALS as exc:
+        messages.error(request, _refusal_text(exc))
+        return None
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _with_route(ticket):
+    """The ticket, what the rules propose for it, and the proposal's mode in words."""
+    decision = route(ticket)
+    return ticket, decision, str(DispatchMode(decision.mode).label) if decision.mode else "需人工派单"
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+def _located(*, address: str = "", lat=None, lon=None) -> dict:
+    """What the location panel shows: the grid of a point, or the gazetteer's best matches for an address.
+
+    A match the register service would trust on its own fills the point, so that what the operator
+    sees is where the ticket goes.
+    """
+    if lat is not None and lon is not None:
+        try:
+            found = locate.locate_point(lat, lon)
+        except ValueError as exc:
+            return {"error": str(exc)}
+        return {"point": found, "lat": found.lat, "lon": found.lon}
+    if not address.strip():
+        return {}
+    matches = locate.locate_address(address, limit=LOCATE_MATCHES)
+    best = matches[0] if matches else None
+    panel = {"matches": matches, "address": address}
+    if best is None or best.score < ADDRESS_TRUST_SCORE:
+        return panel
+    if any(m.score == best.score and m.grid != best.grid for m in matches[1:]):
+        # "海湾大道" names a road through several grids: the operator must say which part.
+        panel["ambiguous"] = True
+    elif best.place and best.place.lat is not None:
+        panel.update(trusted=best, lat=best.place.lat, lon=best.place.lon)
+    return panel
+
+
+def _duplicates(request, query: DuplicateQueryForm) -> dict:
+    if not query.is_valid():
+        return {"duplicates": [], "searched": False}
+    data = query.cleaned_data
+    text = f"{data['title']} {data['content']}".strip()
+    category = Category.objects.filter(pk=data["category"]).first() if data["category"] else None
+    grid = probable_grid(lat=data["lat"], lon=data["lon"], address=data["address"])
+    return {
+        "duplicates": duplicate_candidates(text=text, grid=grid, category=category, user=request.user),
+        "searched": bool(text),
+        "dup_grid": grid,
+    }
+
+
+def _register(request, form: IntakeForm, action: str):
+    """Register and apply the chosen triage in one transaction; on refusal the errors go on the form."""
+    data, user = form.cleaned_data, request.user
+    uploads = data["attachments"]
+    try:
+        with transaction.atomic():
+            ticket = services.ticket_register(actor=user, **form.register_kwargs())
+            if action == "accept":
+                services.ticket_accept(ticket=ticket, actor=user, category=data["category"])
+                done = f"工单 {ticket.number} 已登记,转入待派单"
+            elif action == "answer":
+                services.ticket_answer_directly(ticket=ticket, actor=user, answer=data["answer"])
+                done = f"工单 {ticket.number} 已登记并直接答复"
+            elif action == "decline":
+                services.ticket_decline(
+                    ticket=ticket, actor=user, outcome=data["outcome"], reason=data["reason"]
+                )
+                done = f"工单 {ticket.number} 已登记,不予受理"
+            elif action == "transfer":
+                services.ticket_transfer_emergency(
+                    ticket=ticket,
+                    actor=user,
+                    line=data["line"],
+                    note=data["emergency_note"],
+                    three_way=data["three_way"],
+                )
+                done = f"工单 {ticket.number} 已登记并转{EMERGENCY_LINES[data['line']]}"
+            else:
+                master = ticket_for(user, form.merge_master_id)
+                services.ticket_merge(ticket=ticket, master=master, actor=user, reason=data["merge_reason"])
+                done = f"工单 {ticket.number} 已登记并并入工单 {master.number}"
+            for upload in uploads:
+                services.attachment_add(ticket=ticket, actor=user, upload=upload, name=upload.name)
+    except ValidationError as exc:
+        form.add_service_error(exc, form.ERROR_ALIASES)
+    except (TicketError, RoutingError, SlaError) as exc:
+        form.add_error(None, exc.message)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    else:
+        return ticket, done
+    if uploads:
+        form.add_error("attachments", "工单未登记,请重新选择附件")
+    return None, ""
+
+
+@staff_view(*INTAKE_ROLES)
+def intake(request):
+    form = IntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["action"] != "check":
+        ticket, done = _register(request, form, form.cleaned_data["action"])
+        if ticket is not None:
+            messages.success(request, done)
+            return redirect("console:ticket", pk=ticket.pk)
+    context = {"form": form}
+    if form.is_bound:
+        context.update(_duplicates(request, DuplicateQueryForm(request.POST)))
+        parsed = getattr(form, "cleaned_data", {})
+        context["located"] = _located(
+            address=parsed.get("address", ""), lat=parsed.get("lat"), lon=parsed.get("lon")
+        )
+    return render(request, "console/dispatching/intake.html", context)
+
+
+@require_GET
+@staff_view(*INTAKE_ROLES)
+def intake_duplicates(request):
+    context = _duplicates(request, DuplicateQueryForm(request.GET))
+    return render(request, "console/dispatching/_duplicates.html", context)
+
+
+@require_GET
+@staff_view(*INTAKE_ROLES)
+def intake_locate(request):
+    query = DuplicateQueryForm(request.GET)
+    data = query.cleaned_data if query.is_valid() else {"address": "", "lat": None, "lon": None}
+    located = _located(address=data["address"], lat=data["lat"], lon=data["lon"])
+    response = render(request, "console/dispatching/_locate.html", {"located": located})
+    # The duplicate panel listens for this: a new place may mean other nearby tickets.
+    response["HX-Trigger-After-Swap"] = "located"
+    return response
+
+
+# --- the dispatcher's queues ----------------------------------------------------------------------
+
+
+def _pending_returns(user):
+    return ReturnRequest.objects.filter(
+        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
+    ).select_related("assignment__ticket", "assignment__unit", "suggested_unit", "requested_by__staff")
+
+
+def _pending_extensions(user):
+    return ExtensionRequest.objects.filter(
+        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
+    ).select_related("assignment__ticket", "assignment__unit", "requested_by__staff")
+
+
+@require_GET
+@staff_view(*DISPATCH_ROLES)
+def dispatch(request):
+    user = request.user
+    tab = request.GET.get("tab", "pending")
+    tab = tab if tab in TABS else "pending"
+    visible = tickets_for(user)
+    pending = visible.filter(status=Status.PENDING_DISPATCH)
+    replied = visible.filter(status=Status.REPLIED)
+    returns, extensions = _pending_returns(user), _pending_extensions(user)
+    counts = {
+        "pending": pending.count(),
+        "returns": returns.count(),
+        "extensions": extensions.count(),
+        "review": replied.count(),
+    }
+    q = request.GET.get("q", "").strip()
+    if tab == "pending":
+        rows = pending.select_related("category", "grid")
+        if q:
+            rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
+        rows = rows.order_by("received_at")
+    elif tab == "returns":
+        rows = returns.order_by("requested_at")
+    elif tab == "extensions":
+        rows = extensions.order_by("requested_at")
+    else:
+        rows = replied.select_related("lead_unit").order_by("replied_at")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    if tab == "pending":
+        items = [_with_route(ticket) for ticket in items]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/dispatching/dispatch.html",
+        {
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
+            "page": page,
+            "items": items,
+            "q": q,
+            "query": query.urlencode(),
+            "decision_form": DecisionForm(auto_id=False),
+        },
+    )
+
+
+# --- one ticket -----------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_view(*TICKET_ROLES)
+def dispatch_ticket(request, pk):
+    user = request.user
+    ticket = ticket_for(user, pk)
+    can_dispatch = has_role(user, *DISPATCH_ROLES)
+    open_for_merge = ticket.status in (Status.RECEIVED, Status.PENDING_DISPATCH)
+    _, decision, mode_label = _with_route(ticket)
+    returns = _pending_returns(user).filter(assignment__ticket=ticket)
+    extensions = _pending_extensions(user).filter(assignment__ticket=ticket)
+    duplicates = (
+        duplicate_candidates(
+            text=f"{ticket.title} {ticket.content}",
+            grid=ticket.grid,
+            category=ticket.category,
+            user=user,
+            exclude=ticket,
+        )
+        if open_for_merge
+        else []
+    )
+    return render(
+        request,
+        "console/dispatching/ticket.html",
+        {
+            "ticket": ticket,
+            "requester": requester_for(user, ticket),
+            "decision": decision,
+            "mode_label": mode_label,
+            "can_dispatch": can_dispatch,
+            "can_accept": ticket.status == Status.RECEIVED,
+            "can_route": can_dispatch and ticket.status == Status.PENDING_DISPATCH,
+            "can_merge": open_for_merge,
+            "can_review": can_dispatch and ticket.status == Status.REPLIED,
+            "accept_form": AcceptForm(initial={"category": ticket.category_id}),
+            "manual_form": ManualDispatchForm(),
+            "merge_form": MergeForm(),
+            "decision_form": DecisionForm(auto_id=False),
+            "returns": returns if can_dispatch else [],
+            "extensions": extensions if can_dispatch else [],
+            "duplicates": duplicates,
+            "assignments": ticket.assignments.select_related("unit").order_by("-round", "role", "id"),
+        },
+    )
+
+
+def _form(request, form_class):
+    """A bound form, or None (with its errors as a message) when the input does not parse."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, form.error_text())
+    return None
+
+
+@require_POST
+@staff_view(*INTAKE_ROLES)
+def dispatch_accept(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, AcceptForm)
+    if form and _call(
+        request,
+        services.ticket_accept,
+        ticket=ticket,
+        actor=request.user,
+        category=form.cleaned_data["category"],
+    ):
+        messages.success(request, f"工单 {ticket.number} 已受理,转入待派单")
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+def _dispatched_text(ticket, how: str) -> str:
+    ticket.refresh_from_db()
+    co = [
+        a.unit.name for a in ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.CO)
+    ]
+    return f"工单 {ticket.number} 已{how}派至{ticket.lead_unit.name}" + (
+        f",协办:{'、'.join(co)}" if co else ""
+    )
+
+
+@require_POST
+@staff_view(*DISPATCH_ROLES)
+def dispatch_auto(request, pk):
+    ticket = ticket_for(request.user, pk)
+    if _call(request, services.ticket_dispatch, ticket=ticket, actor=request.user):
+        messages.success(request, _dispatched_text(ticket, "按规则"))
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+@require_POST
+@staff_view(*DISPATCH_ROLES)
+def dispatch_manual(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, ManualDispatchForm)
+    if form and _call(
+        request,
+        services.ticket_dispatch,
+        ticket=ticket,
+        actor=request.user,
+        lead=form.cleaned_data["lead"],
+        co_units=form.cleaned_data["co_units"],
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(request, _dispatched_text(ticket, "人工"))
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+@require_POST
+@staff_view(*INTAKE_ROLES)
+def merge(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, MergeForm)
+    if form:
+        number = form.cleaned_data["master"].strip()
+        master = tickets_for(request.user).filter(number=number).first()
+        if master is None:
+            messages.error(request, f"未找到工单 {number},请核对编号")
+        elif _call(
+            request,
+            services.ticket_merge,
+            ticket=ticket,
+            master=master,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        ):
+            messages.success(request, f"工单 {ticket.number} 已并入工单 {master.number}")
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+@require_POST
+@staff_view(*DISPATCH_ROLES)
+def return_decide(request, pk):
+    return_request = get_object_or_404(ReturnRequest, pk=pk)
+    ticket_for(request.user, return_request.assignment.ticket_id)  # refuses a ticket out of the user's scope
+    form = _form(request, DecisionForm)
+    if form:
+        target = form.cleaned_data["redispatch_to"] if form.approve else None
+        if _call(
+            request,
+            services.return_decide,
+            request=return_request,
+            actor=request.user,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+            redispatch_to=target,
+        ):
+            unit = return_request.assignment.unit.name
+            if not form.approve:
+                text = f"已驳回{unit}的退单申请,由其继续办理"
+            elif target is not None:
+                text = f"已同意{unit}退单,并改派至{target.name}"
+            else:
+                text = f"已同意{unit}退单"
+            messages.success(request, text)
+    return _back(request, reverse("console:dispatch") + "?tab=returns")
+
+
+@require_POST
+@staff_view(*DISPATCH_ROLES)
+def extension_decide(request, pk):
+    extension = get_object_or_404(ExtensionRequest, pk=pk)
+    ticket_for(request.user, extension.assignment.ticket_id)  # refuses a ticket out of the user's scope
+    form = _form(request, DecisionForm)
+    if form:
+        decided = _call(
+            request,
+            services.extension_decide,
+            request=extension,
+            actor=request.user,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+        )
+        if decided and form.approve:
+            messages.success(request, f"已同意延期,新的办理时限:{decided.new_due_at:%Y-%m-%d %H:%M}")
+        elif decided:
+            messages.success(request, "已不同意延期,承办单位按原时限办理")
+    return _back(request, reverse("console:dispatch") + "?tab=extensions")
+
+
+@require_POST
+@staff_view(*DISPATCH_ROLES)
+def review(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, DecisionForm)
+    if form and _call(
+        request,
+        services.reply_review,
+        ticket=ticket,
+        actor=request.user,
+        passed=form.approve,
+        note=form.cleaned_data["note"],
+    ):
+        messages.success(
+            request,
+            f"工单 {ticket.number} 答复审核通过,转入待回访"
+            if form.approve
+            else f"工单 {ticket.number} 已退回承办单位补充",
+        )
+    return _back(request, reverse("console:dispatch") + "?tab=review")
+
+
+urlpatterns = [
+    path("intake/", intake, name="intake"),
+    path("intake/duplicates/", intake_duplicates, name="intake_duplicates"),
+    path("intake/locate/", intake_locate, name="intake_locate"),
+    path("dispatch/", dispatch, name="dispatch"),
+    path("dispatch/<int:pk>/", dispatch_ticket, name="dispatch_ticket"),
+    path("dispatch/<int:pk>/accept/", dispatch_accept, name="dispatch_accept"),
+    path("dispatch/<int:pk>/auto/", dispatch_auto, name="dispatch_auto"),
+    path("dispatch/<int:pk>/manual/", dispatch_manual, name="dispatch_manual"),
+    path("dispatch/<int:pk>/merge/", merge, name="merge"),
+    path("dispatch/<int:pk>/review/", review, name="review"),
+    path("dispatch/returns/<int:pk>/", return_decide, name="return_decide"),
+    path("dispatch/extensions/<int:pk>/", extension_decide, name="extension_decide"),
+]

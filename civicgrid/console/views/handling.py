@@ -1,1 +1,466 @@
-urlpatterns: list = []
+"""Handling screens: the unit inbox and work page, the callback desk, the supervision board.
+
+Each POST endpoint parses one form and calls one service; a refusal comes back as the service's Chinese
+message and a redirect to the page it came from.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from civicgrid.console.access import staff_view
+from civicgrid.console.forms.handling import (
+    CallbackForm,
+    CloseForm,
+    ContactForm,
+    CoReplyForm,
+    EscalateForm,
+    ExtensionForm,
+    KeyListForm,
+    ReplyForm,
+    ReturnForm,
+    SuperviseForm,
+    SupervisionEscalateForm,
+)
+from civicgrid.console.views.common import PAGE_SIZE, _countdown
+from civicgrid.registry.models import Role
+from civicgrid.routing.route import RoutingError
+from civicgrid.sla.policies import SlaError
+from civicgrid.tickets import queues, services
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Satisfaction
+from civicgrid.tickets.permissions import has_role
+from civicgrid.tickets.selectors import assignments_for, requester_for, ticket_for
+from civicgrid.tickets.services.handling import CONTACT_METHODS
+
+HANDLERS = (Role.UNIT_HANDLER, Role.GRID_WORKER, Role.GRID_LEADER, Role.ADMINISTRATOR)
+CALLBACK_DESK = (Role.CALLBACK_AGENT, Role.ADMINISTRATOR)
+CLOSERS = (Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR)
+SUPERVISORS = (Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
+
+REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)
+CALLBACK_OUTCOMES = {
+    "closed": "工单 {number} 回访已记录,工单已办结",
+    "reopened": "工单 {number} 回访不满意/未解决,已发回承办单位重办",
+    "retry": "工单 {number} 回访未接通,已记录,请稍后再次回访",
+}
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return ";".join(exc.messages)
+    return getattr(exc, "message", str(exc))
+
+
+def _call(request, service, **kwargs):
+    """Run one service; a refusal becomes an error message and None."""
+    try:
+        return service(**kwargs)
+    except REFUSALS as exc:
+        messages.error(request, _refusal_text(exc))
+        return None
+
+
+def _valid(request, form) -> bool:
+    if form.is_valid():
+        return True
+    messages.error(request, form.error_text())
+    return False
+
+
+def _next_or(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _page(request, rows):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
+
+
+# ---- the unit inbox and the work page of one assignment ----
+
+
+@staff_view(*HANDLERS)
+def inbox(request):
+    tab = request.GET.get("tab", "sign")
+    if tab not in queues.INBOX_TABS:
+        tab = "sign"
+    q = request.GET.get("q", "").strip()
+    page, query = _page(request, queues.inbox(request.user, tab, q))
+    now = timezone.now()
+    return render(
+        request,
+        "console/handling/inbox.html",
+        {
+            "tab": tab,
+            "tabs": queues.inbox_tabs(request.user),
+            "q": q,
+            "page": page,
+            "rows": [(a, *_countdown(a, now)) for a in page.object_list],
+            "query": query,
+        },
+    )
+
+
+def _my_assignment(user, pk) -> Assignment:
+    assignment = (
+        assignments_for(user)
+        .select_related("ticket__category", "ticket__grid", "ticket__lead_unit", "unit", "policy")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None:
+        raise PermissionDenied("承办任务不存在或不属于您的单位")
+    return assignment
+
+
+def _for_assignment(view):
+    """Resolve the assignment in the user's scope before anything else: someone else's is a 403."""
+
+    @wraps(view)
+    def wrapper(request, pk):
+        return view(request, _my_assignment(request.user, pk))
+
+    return wrapper
+
+
+def _back(request, assignment):
+    return redirect(_next_or(request, reverse("console:assignment", args=[assignment.pk])))
+
+
+@staff_view(*HANDLERS)
+def assignment_detail(request, pk):
+    assignment = _my_assignment(request.user, pk)
+    ticket = assignment.ticket
+    now = timezone.now()
+    countdown, level = _countdown(assignment, now)
+    is_lead = assignment.role == Assignment.Role.LEAD
+    contact_initial = {"method": "three_way"} if ticket.is_confidential else {"method": "phone"}
+    return render(
+        request,
+        "console/handling/assignment.html",
+        {
+            "assignment": assignment,
+            "ticket": ticket,
+            "requester": requester_for(request.user, ticket),
+            "countdown": countdown,
+            "level": level,
+            "is_lead": is_lead,
+            "actions": queues.assignment_actions(assignment),
+            "co_reports": queues.co_reports(assignment) if is_lead else [],
+            "intake_files": ticket.attachments.filter(kind=Attachment.Kind.INTAKE),
+            "evidence": assignment.attachments.all(),
+            "extensions": assignment.extensions.all(),
+            "returns": assignment.returns.select_related("suggested_unit"),
+            "events": ticket.events.filter(assignment=assignment).select_related("actor").order_by("id"),
+            "contact_method": CONTACT_METHODS.get(assignment.first_contact_method, ""),
+            # Several forms share field names on this page; distinct ids keep the labels right.
+            "contact_form": ContactForm(initial=contact_initial, auto_id="contact_%s"),
+            "reply_form": ReplyForm(auto_id="reply_%s"),
+            "co_reply_form": CoReplyForm(auto_id="co_%s"),
+            "extension_form": ExtensionForm(auto_id="ext_%s"),
+            "return_form": ReturnForm(exclude_unit=assignment.unit, auto_id="ret_%s"),
+            "escalate_form": EscalateForm(auto_id="esc_%s"),
+        },
+    )
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_sign(request, assignment):
+    if _call(request, services.assignment_sign, assignment=assignment, actor=request.user):
+        messages.success(request, f"已签收工单 {assignment.ticket.number}")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_contact(request, assignment):
+    form = ContactForm(request.POST)
+    if _valid(request, form) and _call(
+        request,
+        services.assignment_first_contact,
+        assignment=assignment,
+        actor=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, "已记录联系诉求人情况")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_reply(request, assignment):
+    form = ReplyForm(request.POST, request.FILES)
+    if not _valid(request, form):
+        return _back(request, assignment)
+    stored = []
+    try:
+        # Evidence and reply stand or fall together: a refused file or reply leaves no rows behind.
+        with transaction.atomic():
+            for upload in form.cleaned_data["evidence"]:
+                stored.append(
+                    services.attachment_add(
+                        ticket=assignment.ticket,
+                        actor=request.user,
+                        upload=upload,
+                        name=upload.name,
+                        kind=Attachment.Kind.EVIDENCE,
+                    )
+                )
+            services.lead_reply(
+                assignment=assignment,
+                actor=request.user,
+                result_code=form.cleaned_data["result_code"],
+                text=form.cleaned_data["text"],
+                evidence=stored,
+            )
+    except REFUSALS as exc:
+        for attachment in stored:  # the rows were rolled back; the files on disk were not
+            attachment.file.delete(save=False)
+        messages.error(request, _refusal_text(exc))
+        return _back(request, assignment)
+    messages.success(request, "已答复,等待 12345 审核后回访")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_co_reply(request, assignment):
+    form = CoReplyForm(request.POST)
+    if _valid(request, form) and _call(
+        request, services.co_reply, assignment=assignment, actor=request.user, text=form.cleaned_data["text"]
+    ):
+        messages.success(request, "已向主办单位反馈协办情况")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_extension(request, assignment):
+    form = ExtensionForm(request.POST)
+    if _valid(request, form) and _call(
+        request, services.extension_request, assignment=assignment, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "延期申请已提交,等待审核")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_return(request, assignment):
+    form = ReturnForm(request.POST, exclude_unit=assignment.unit)
+    if _valid(request, form) and _call(
+        request, services.return_request, assignment=assignment, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "退单申请已提交,等待 12345 审核")
+    return _back(request, assignment)
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_escalate(request, assignment):
+    form = EscalateForm(request.POST)
+    ticket = _valid(request, form) and _call(
+        request,
+        services.ticket_escalate,
+        ticket=assignment.ticket,
+        actor=request.user,
+        note=form.cleaned_data["note"],
+    )
+    if ticket:
+        messages.success(request, f"已提级至{ticket.lead_unit.name}办理,本单位转为协办")
+    return _back(request, assignment)
+
+
+# ---- the callback desk ----
+
+
+@staff_view(*CALLBACK_DESK)
+def callbacks(request):
+    q = request.GET.get("q", "").strip()
+    page, query = _page(request, queues.callback_queue(request.user, q))
+    return render(
+        request,
+        "console/handling/callbacks.html",
+        {"page": page, "q": q, "query": query, "now": timezone.now()},
+    )
+
+
+@staff_view(*CALLBACK_DESK)
+def callback_ticket(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and _valid(request, form):
+        outcome = _call(
+            request, services.callback_record, ticket=ticket, actor=request.user, **form.cleaned_data
+        )
+        if outcome:
+            messages.success(request, CALLBACK_OUTCOMES[outcome.result].format(number=ticket.number))
+            return redirect("console:callbacks")
+    return render(
+        request,
+        "console/handling/callback.html",
+        {
+            "ticket": ticket,
+            "requester": requester_for(request.user, ticket),
+            "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
+            "attempts": ticket.callbacks.select_related("by").order_by("at"),
+            "form": form,
+            "close_form": CloseForm(),
+            "satisfaction_levels": Satisfaction.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_view(*CLOSERS)
+@require_POST
+def callback_close(request, pk):
+    ticket = ticket_for(request.user, pk)
+    desk = has_role(request.user, *CALLBACK_DESK)
+    form = CloseForm(request.POST)
+    if _valid(request, form) and _call(
+        request, services.ticket_close, ticket=ticket, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, f"工单 {ticket.number} 已办结(免回访)")
+        return redirect("console:callbacks") if desk else redirect("console:ticket", pk)
+    return redirect("console:callback_ticket" if desk else "console:ticket", pk)
+
+
+# ---- supervision ----
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+@staff_view(*SUPERVISORS)
+def supervision(request):
+    tab = "key" if request.GET.get("tab") == "key" else "warned"
+    q = request.GET.get("q", "").strip()
+    unit, level = _int(request.GET.get("unit")), request.GET.get("level", "")
+    if tab == "key":
+        rows = queues.key_list(request.user, q)
+    else:
+        rows = queues.supervision_list(request.user, unit=unit, level=level, q=q)
+    page, query = _page(request, rows)
+    by_unit = queues.warnings_by_unit(request.user)
+    return render(
+        request,
+        "console/handling/supervision.html",
+        {
+            "tab": tab,
+            "q": q,
+            "unit": unit,
+            "level": level,
+            "levels": queues.WARNING_LEVELS,
+            "by_unit": by_unit,
+            "totals": {k: sum(r[k] for r in by_unit) for k in ("yellow", "red", "overdue")},
+            "key_count": queues.key_list(request.user).count(),
+            "page": page,
+            "query": query,
+        },
+    )
+
+
+@staff_view(*SUPERVISORS)
+def supervise_ticket(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = SuperviseForm(request.POST or None, ticket=ticket)
+    if request.method == "POST" and _valid(request, form):
+        if _call(request, services.ticket_supervise, ticket=ticket, actor=request.user, **form.cleaned_data):
+            messages.success(request, f"已督办工单 {ticket.number}")
+            return redirect("console:supervise_ticket", pk)
+    now = timezone.now()
+    current = (
+        ticket.assignments.filter(round=ticket.dispatch_round).select_related("unit").order_by("role", "id")
+    )
+    return render(
+        request,
+        "console/handling/supervise.html",
+        {
+            "ticket": ticket,
+            "assignments": [(a, *_countdown(a, now)) for a in current],
+            "supervisions": ticket.supervisions.select_related("unit", "by"),
+            "form": form,
+            "in_handling": ticket.status in HANDLING_STATUSES,
+            "key_form": KeyListForm(auto_id="key_%s"),
+            "escalate_form": SupervisionEscalateForm(auto_id="esc_%s"),
+        },
+    )
+
+
+@staff_view(*SUPERVISORS)
+@require_POST
+def supervision_key_list(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = KeyListForm(request.POST)
+    if _valid(request, form) and _call(
+        request, services.key_list_set, ticket=ticket, actor=request.user, **form.cleaned_data
+    ):
+        on = form.cleaned_data["on"]
+        messages.success(request, f"工单 {ticket.number} 已{'列入' if on else '移出'}重点督办清单")
+    return redirect("console:supervise_ticket", pk)
+
+
+@staff_view(*SUPERVISORS)
+@require_POST
+def supervision_escalate(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = SupervisionEscalateForm(request.POST)
+    if _valid(request, form):
+        units = list(form.cleaned_data["whistle_units"])
+        done = _call(
+            request,
+            services.ticket_escalate,
+            ticket=ticket,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            whistle_units=units,
+        )
+        if done:
+            names = "、".join(u.name for u in units)
+            messages.success(
+                request, f"已吹哨:{names}报到协办" if units else f"已提级至{done.lead_unit.name}办理"
+            )
+    return redirect("console:supervise_ticket", pk)
+
+
+urlpatterns = [
+    path("inbox/", inbox, name="inbox"),
+    path("assignment/<int:pk>/", assignment_detail, name="assignment"),
+    path("assignment/<int:pk>/sign/", assignment_sign, name="assignment_sign"),
+    path("assignment/<int:pk>/contact/", assignment_contact, name="assignment_contact"),
+    path("assignment/<int:pk>/reply/", assignment_reply, name="assignment_reply"),
+    path("assignment/<int:pk>/co-reply/", assignment_co_reply, name="assignment_co_reply"),
+    path("assignment/<int:pk>/extension/", assignment_extension, name="assignment_extension"),
+    path("assignment/<int:pk>/return/", assignment_return, name="assignment_return"),
+    path("assignment/<int:pk>/escalate/", assignment_escalate, name="assignment_escalate"),
+    path("callbacks/", callbacks, name="callbacks"),
+    path("callbacks/<int:pk>/", callback_ticket, name="callback_ticket"),
+    path("callbacks/<int:pk>/close/", callback_close, name="callback_close"),
+    path("supervision/", supervision, name="supervision"),
+    path("supervision/<int:pk>/", supervise_ticket, name="supervise_ticket"),
+    path("supervision/<int:pk>/key-list/", supervision_key_list, name="supervision_key_list"),
+    path("supervision/<int:pk>/escalate/", supervision_escalate, name="supervision_escalate"),
+]

@@ -167,10 +167,11 @@ def ticket_escalate(
         at=at,
         to_status=Status.DISPATCHED,
         public=True,
-        note=f"提级至{upper.name}办理:{note.strip()}",
+        note=f"提级至{upper.name}办理",  # public: the reason stays internal (payload)
         update_fields=("lead_unit", "dispatch_mode", "escalation_level"),
         from_unit=lead.unit_id,
         to_unit=upper.pk,
+        reason=note.strip(),
     )
     notify_unit(
         upper,

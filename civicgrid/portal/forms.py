@@ -1,0 +1,221 @@
+"""Residents' forms: plain HTML that works without JavaScript, with every error in plain Chinese."""
+
+from pathlib import PurePath
+
+from django import forms
+
+from civicgrid.portal.selectors import normalise_number, portal_categories
+from civicgrid.portal.services import MAX_PHOTOS
+from civicgrid.routing.models import Category
+from civicgrid.tickets.models import RequestType, Satisfaction, Solved
+from civicgrid.tickets.services.attachments import max_upload_bytes
+
+PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+# Types whose matter happens somewhere: without a place nobody can go and look.
+NEEDS_PLACE = {RequestType.HELP, RequestType.COMPLAINT, RequestType.REPORT}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to MAX_PHOTOS images from one <input type=file multiple>."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(f"最多上传 {MAX_PHOTOS} 张照片,您选择了 {len(files)} 张")
+        for file in files:
+            if PurePath(file.name).suffix.lower() not in PHOTO_EXTENSIONS:
+                raise forms.ValidationError(f"「{file.name}」不是图片,仅支持 jpg、png、gif、webp 格式的照片")
+        return [super(PhotosField, self).clean(file, initial) for file in files]
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, and is-invalid on those with errors after validation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+class SubmitForm(StyledForm):
+    request_type = forms.ChoiceField(
+        label="诉求类型",
+        choices=[("", "请选择"), *RequestType.choices],
+        error_messages={"required": "请选择诉求类型", "invalid_choice": "请选择诉求类型"},
+    )
+    category = forms.TypedChoiceField(
+        label="问题分类",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "请从列表中选择问题分类"},
+        help_text="不确定可不选,工作人员会帮您分类。",
+    )
+    content = forms.CharField(
+        label="反映内容",
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 6, "placeholder": "请写明发生了什么、在哪里、持续多久、希望怎样解决"}
+        ),
+        error_messages={
+            "required": "请填写反映内容",
+            "min_length": "反映内容太短,请至少写 10 个字,说清楚问题",
+            "max_length": "反映内容最多 2000 字",
+        },
+    )
+    address = forms.CharField(
+        label="事发地址",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "如:嘉积镇银海路 12 号银海小区 3 栋"}),
+        help_text="求助、投诉、举报必填,请写到小区、楼栋或路口。",
+        error_messages={"max_length": "地址最多 200 字"},
+    )
+    lat = forms.FloatField(
+        label="纬度",
+        required=False,
+        min_value=-90,
+        max_value=90,
+        error_messages={
+            "invalid": "纬度应为数字",
+            "min_value": "纬度应在 -90 到 90 之间",
+            "max_value": "纬度应在 -90 到 90 之间",
+        },
+    )
+    lon = forms.FloatField(
+        label="经度",
+        required=False,
+        min_value=-180,
+        max_value=180,
+        error_messages={
+            "invalid": "经度应为数字",
+            "min_value": "经度应在 -180 到 180 之间",
+            "max_value": "经度应在 -180 到 180 之间",
+        },
+    )
+    photos = PhotosField(
+        label="现场照片",
+        required=False,
+        error_messages={"empty": "照片文件是空的,请重新选择", "invalid": "照片上传失败,请重新选择"},
+    )
+    requester_name = forms.CharField(
+        label="您的称呼", required=False, max_length=50, error_messages={"max_length": "称呼最多 50 字"}
+    )
+    requester_phone = forms.CharField(
+        label="手机号码",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        error_messages={"required": "请填写手机号码,查询进度时需要用到", "max_length": "手机号码格式不正确"},
+    )
+    is_anonymous = forms.BooleanField(
+        label="匿名反映", required=False, help_text="办理人员看不到您的姓名和电话,也无法联系您核实情况。"
+    )
+    is_confidential = forms.BooleanField(
+        label="要求保密", required=False, help_text="承办单位看不到您的个人信息,由 12345 中心代为联系。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "不确定,由工作人员分类"), *portal_categories()]
+        self.fields[
+            "photos"
+        ].help_text = f"可选,最多 {MAX_PHOTOS} 张,每张不超过 {max_upload_bytes() // 1024 // 1024} MB。"
+
+    def clean_category(self) -> Category | None:
+        pk = self.cleaned_data.get("category")
+        return Category.objects.filter(pk=pk).first() if pk else None
+
+    def clean_requester_phone(self) -> str:
+        digits = _digits(self.cleaned_data["requester_phone"])
+        if not 7 <= len(digits) <= 15:
+            raise forms.ValidationError("请填写正确的手机号码(7 到 15 位数字)")
+        return digits
+
+    def clean(self):
+        data = super().clean()
+        if data.get("request_type") in NEEDS_PLACE and not (data.get("address") or "").strip():
+            self.add_error("address", "求助、投诉、举报请填写事发地址,方便工作人员到现场处理")
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            self.add_error("lat", "请同时填写经度和纬度,或都不填")
+        return data
+
+
+class TrackForm(StyledForm):
+    number = forms.CharField(
+        label="工单编号",
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "如:20261121-000123", "autocomplete": "off"}),
+        error_messages={"required": "请填写工单编号"},
+    )
+    last4 = forms.CharField(
+        label="手机号后四位",
+        max_length=4,
+        min_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}),
+        error_messages={
+            "required": "请填写手机号后四位",
+            "min_length": "请填写 4 位数字",
+            "max_length": "请填写 4 位数字",
+        },
+    )
+
+    def clean_number(self) -> str:
+        number = normalise_number(self.cleaned_data["number"])
+        if number is None:
+            raise forms.ValidationError("工单编号格式不正确,应为 8 位日期加 6 位序号,如 20261121-000123")
+        return number
+
+    def clean_last4(self) -> str:
+        last4 = self.cleaned_data["last4"].strip()
+        if not (len(last4) == 4 and last4.isdigit()):
+            raise forms.ValidationError("请填写 4 位数字")
+        return last4
+
+
+class RateForm(TrackForm):
+    satisfaction = forms.ChoiceField(
+        label="您对办理结果满意吗",
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择满意程度", "invalid_choice": "请选择满意程度"},
+    )
+    solved = forms.ChoiceField(
+        label="您的问题解决了吗",
+        choices=Solved.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择问题是否已解决", "invalid_choice": "请选择问题是否已解决"},
+    )
+    comment = forms.CharField(
+        label="意见和建议",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "意见最多 500 字"},
+    )

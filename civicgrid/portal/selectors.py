@@ -1,0 +1,121 @@
+"""What a resident may read about their own ticket: status in plain words, public timeline, the reply.
+
+Nothing here names staff, shows internal notes or returns the requester's personal data: the
+resident proves ownership only with the number and the last four digits of the phone.
+"""
+
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from civicgrid.assessment.dashboard import grid_shapes
+from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
+from civicgrid.routing.models import Category
+from civicgrid.tickets.models import Status, Ticket
+from civicgrid.tickets.selectors import public_timeline
+
+CATEGORY_VERSION = "2026.1"
+OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
+
+PLAIN_STATUS = {
+    Status.RECEIVED: "已收到您的诉求,正在审核受理",
+    Status.PENDING_DISPATCH: "已受理,正在分派给承办单位",
+    Status.DISPATCHED: "已派给承办单位,等待签收",
+    Status.IN_PROGRESS: "承办单位正在办理",
+    Status.RETURN_REQUESTED: "正在重新确认承办单位,请耐心等待",
+    Status.REPLIED: "承办单位已答复,正在审核答复内容",
+    Status.PENDING_CALLBACK: "已答复,等待工作人员回访",
+    Status.REOPENED: "回访后正在重新办理",
+    Status.CLOSED: "已办结",
+    Status.ARCHIVED: "已办结",
+    Status.DIRECT_ANSWERED: "已直接答复",
+    Status.TRANSFERRED: "已转相应紧急热线处理",
+    Status.NOT_ACCEPTED: "不予受理,原因见办理过程",
+    Status.MERGED: "与相同诉求合并办理",
+}
+REPLY_SHOWN = (Status.REPLIED, Status.PENDING_CALLBACK, Status.CLOSED, Status.ARCHIVED)
+_NUMBER = re.compile(r"^(\d{8})-?(\d{6})$")
+
+
+def normalise_number(raw: str) -> str | None:
+    """Ticket numbers read YYYYMMDD-NNNNNN; residents may leave out the dash or add spaces."""
+    match = _NUMBER.match("".join(raw.split()))
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+def find_for_resident(number: str, last4: str) -> Ticket | None:
+    """The ticket with this number whose phone ends in these four digits, else None (either wrong)."""
+    normalised = normalise_number(number)
+    if normalised is None or not (len(last4) == 4 and last4.isdigit()):
+        return None
+    ticket = Ticket.objects.filter(number=normalised).first()
+    digits = "".join(ch for ch in ticket.requester_phone if ch.isdigit()) if ticket else ""
+    if len(digits) < 4 or not hmac.compare_digest(digits[-4:], last4):
+        return None
+    return ticket
+
+
+@dataclass
+class ResidentView:
+    number: str
+    received_at: datetime
+    request_type: str
+    category: str
+    status: str
+    closed: bool
+    timeline: list[dict]
+    reply: str
+    result: str
+    merged_into: "ResidentView | None"
+    rated: bool
+    can_rate: bool
+
+
+def resident_view(ticket: Ticket, *, follow_merge: bool = True) -> ResidentView:
+    rated = ResidentRating.objects.filter(ticket=ticket).exists()
+    reply, result = "", ""
+    if ticket.status in REPLY_SHOWN and ticket.reply_text:
+        reply, result = ticket.reply_text, ticket.get_result_code_display()
+    elif ticket.status == Status.DIRECT_ANSWERED:
+        reply = ticket.direct_answer
+    master = None
+    if follow_merge and ticket.status == Status.MERGED and ticket.merged_into_id:
+        # The requester of a merged duplicate follows the master's progress (并单).
+        master = resident_view(ticket.merged_into, follow_merge=False)
+    return ResidentView(
+        number=ticket.number,
+        received_at=ticket.received_at,
+        request_type=ticket.get_request_type_display(),
+        category=ticket.category.name if ticket.category_id else "",
+        status=PLAIN_STATUS.get(ticket.status, ticket.get_status_display()),
+        closed=ticket.status in (Status.CLOSED, Status.ARCHIVED),
+        timeline=public_timeline(ticket),
+        reply=reply,
+        result=result,
+        merged_into=master,
+        rated=rated,
+        can_rate=ticket.status in RATEABLE_STATUSES and not rated,
+    )
+
+
+def portal_categories() -> list[tuple[str, list[tuple[int, str]]]]:
+    """First-level categories with their second-level ones, for the residents' category select."""
+    rows = Category.objects.filter(version=CATEGORY_VERSION, is_active=True, level__lte=2).order_by("code")
+    groups: dict[str, tuple[str, list]] = {}
+    for category in rows:
+        if category.level == 1:
+            groups[category.code] = (category.name, [])
+        elif category.code[:2] in groups:
+            groups[category.code[:2]][1].append((category.pk, category.name))
+    top = {c.code: c.pk for c in rows if c.level == 1}
+    # The first-level row itself stands for "something else in this area" (其他…问题).
+    return [
+        (name, children if code == OTHER_CODE else [*children, (top[code], f"其他{name}问题")])
+        for code, (name, children) in groups.items()
+    ]
+
+
+def grid_outlines() -> dict:
+    """Active grids as GeoJSON with code and name only: the base map of the location picker."""
+    return grid_shapes()

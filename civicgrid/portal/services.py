@@ -1,0 +1,120 @@
+"""What residents change through the portal: submitting a request with photos, rating the outcome."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
+from civicgrid.routing.models import Category
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import Attachment, Channel, Satisfaction, Solved, Ticket
+from civicgrid.tickets.services import attachment_add, ticket_register
+from civicgrid.tickets.services._core import lock_ticket, now_or, record
+from civicgrid.tickets.services.attachments import check_upload
+
+MAX_PHOTOS = 3
+TITLE_LENGTH = 30
+
+
+def title_from(content: str) -> str:
+    """事件概述 for a web request: the first line of what the resident wrote, shortened."""
+    first = next((line.strip() for line in content.strip().splitlines() if line.strip()), "")
+    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
+
+
+def resident_submit(
+    *,
+    request_type: str,
+    content: str,
+    requester_phone: str,
+    category: Category | None = None,
+    address: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    requester_name: str = "",
+    is_anonymous: bool = False,
+    is_confidential: bool = False,
+    photos: list[UploadedFile] = (),
+    at: datetime | None = None,
+) -> Ticket:
+    """A resident's own request from the web: the ticket and its photos, all or nothing."""
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"file": f"最多上传 {MAX_PHOTOS} 张照片"})
+    for photo in photos:  # every photo is checked before anything is written
+        check_upload(photo.name, photo)
+    at = now_or(at)
+    stored = []
+    try:
+        with transaction.atomic():
+            ticket = ticket_register(
+                actor=None,
+                channel=Channel.WEB,
+                request_type=request_type,
+                title=title_from(content),
+                content=content,
+                category=category,
+                address=address,
+                lat=lat,
+                lon=lon,
+                requester_name="" if is_anonymous else requester_name,
+                requester_phone=requester_phone,
+                is_anonymous=is_anonymous,
+                is_confidential=is_confidential,
+                at=at,
+            )
+            for photo in photos:
+                attachment = attachment_add(
+                    ticket=ticket,
+                    actor=None,
+                    upload=photo,
+                    name=photo.name,
+                    kind=Attachment.Kind.INTAKE,
+                    at=at,
+                )
+                stored.append(attachment.file)
+    except BaseException:
+        # The rows are rolled back; files already written to storage are not, so remove them.
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+    return ticket
+
+
+@transaction.atomic
+def resident_rate(
+    *, ticket: Ticket, solved: str, satisfaction: str, comment: str = "", at: datetime | None = None
+) -> ResidentRating:
+    """群众评价: once per ticket, after the reply. Recorded beside the callback, never as one."""
+    errors = {}
+    if solved not in Solved.values:
+        errors["solved"] = "请选择问题是否已解决"
+    if satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = "请选择满意程度"
+    if len(comment.strip()) > 500:
+        errors["comment"] = "评价意见最多 500 字"
+    if errors:
+        raise ValidationError(errors)
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    if ticket.status not in RATEABLE_STATUSES:
+        raise TicketError("该工单尚未答复,答复后才能评价")
+    if ResidentRating.objects.filter(ticket=ticket).exists():
+        raise TicketError("该工单已经评价过,每件工单只能评价一次")
+    rating = ResidentRating.objects.create(
+        ticket=ticket, at=at, solved=solved, satisfaction=satisfaction, comment=comment.strip()
+    )
+    record(
+        ticket,
+        actor=None,
+        action="resident_rated",
+        at=at,
+        public=True,
+        note=f"诉求人已在线评价:{Satisfaction(satisfaction).label},{Solved(solved).label}",
+        rating=rating.pk,
+        solved=solved,
+        satisfaction=satisfaction,
+    )
+    return rating

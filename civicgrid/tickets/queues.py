@@ -1,0 +1,148 @@
+"""Work queues of the handling screens: the unit inbox, the callback queue, the supervision board.
+
+Every queue starts from a scoped selector (`assignments_for`, `tickets_for`), so scope cannot be forgotten.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Status, Ticket
+from civicgrid.tickets.selectors import assignments_for, tickets_for
+
+WARNED = Q(yellow_issued_at__isnull=False) | Q(red_issued_at__isnull=False)
+
+# tab → (label, filter); the warned/overdue filters match the counts on the home page (work_queues).
+INBOX_TABS = {
+    "sign": ("待签收", Q(state=Assignment.State.PENDING_SIGN)),
+    "doing": ("办理中", Q(state=Assignment.State.IN_PROGRESS)),
+    "warned": (
+        "已预警",
+        Q(state__in=Assignment.ACTIVE_STATES) & WARNED & Q(overdue_issued_at__isnull=True),
+    ),
+    "overdue": ("已超期", Q(state__in=Assignment.ACTIVE_STATES, overdue_issued_at__isnull=False)),
+    "returned": (
+        "退单",
+        Q(state__in=[Assignment.State.RETURN_REQUESTED, Assignment.State.RETURNED]),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    count: int
+
+
+def inbox_tabs(user) -> list[Tab]:
+    mine = assignments_for(user)
+    counts = mine.aggregate(**{key: Count("id", filter=rule) for key, (_, rule) in INBOX_TABS.items()})
+    return [Tab(key, label, counts[key]) for key, (label, _) in INBOX_TABS.items()]
+
+
+def inbox(user, tab: str, q: str = "") -> QuerySet[Assignment]:
+    """One tab of the unit inbox; most urgent deadline first."""
+    _, rule = INBOX_TABS[tab]
+    rows = assignments_for(user).filter(rule).select_related("ticket", "unit")
+    if q:
+        rows = rows.filter(Q(ticket__number__icontains=q) | Q(ticket__title__icontains=q))
+    return rows.order_by("due_at", "id")
+
+
+def assignment_actions(assignment: Assignment) -> set[str]:
+    """The forms worth showing for an assignment in its state; the services still decide."""
+    state, lead = assignment.state, assignment.role == Assignment.Role.LEAD
+    if state == Assignment.State.PENDING_SIGN:
+        return {"sign", "return"}
+    if state == Assignment.State.IN_PROGRESS:
+        actions = {"contact", "extension", "return"}
+        actions |= {"reply", "escalate"} if lead else {"co_reply"}
+        return actions
+    return set()
+
+
+def co_reports(assignment: Assignment) -> QuerySet[Assignment]:
+    """The co-units of the lead's round, with what they reported."""
+    return (
+        assignment.ticket.assignments.filter(round=assignment.round, role=Assignment.Role.CO)
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+
+
+def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
+    """Replies that passed review and wait for a call, the earliest callback deadline first."""
+    rows = (
+        tickets_for(user)
+        .filter(status=Status.PENDING_CALLBACK)
+        .select_related("lead_unit")
+        .annotate(attempts=Count("callbacks"))
+    )
+    if q:
+        rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
+    return rows.order_by("callback_due_at", "id")
+
+
+WARNING_LEVELS = {"yellow": "黄色预警", "red": "红色预警", "overdue": "超期"}
+
+
+def _current_lead_due():
+    return Subquery(
+        Assignment.objects.filter(
+            ticket=OuterRef("pk"),
+            round=OuterRef("dispatch_round"),
+            role=Assignment.Role.LEAD,
+            state__in=Assignment.OPEN_STATES,
+        ).values("due_at")[:1]
+    )
+
+
+def warned_tickets(user) -> QuerySet[Ticket]:
+    """Open tickets in handling carrying a warning (the same set the home page counts)."""
+    return tickets_for(user).filter(status__in=HANDLING_STATUSES, warning_level__in=list(WARNING_LEVELS))
+
+
+def warnings_by_unit(user) -> list[dict]:
+    """Counts of yellow, red and overdue tickets per lead unit, worst unit first."""
+    rows = (
+        warned_tickets(user)
+        .values("lead_unit", "lead_unit__name")
+        .annotate(
+            yellow=Count("id", filter=Q(warning_level="yellow")),
+            red=Count("id", filter=Q(warning_level="red")),
+            overdue=Count("id", filter=Q(warning_level="overdue")),
+            total=Count("id"),
+        )
+        .order_by("-overdue", "-red", "-yellow", "lead_unit__name")
+    )
+    return list(rows)
+
+
+def supervision_list(user, *, unit: int | None = None, level: str = "", q: str = "") -> QuerySet[Ticket]:
+    rows = warned_tickets(user)
+    if unit:
+        rows = rows.filter(lead_unit_id=unit)
+    if level in WARNING_LEVELS:
+        rows = rows.filter(warning_level=level)
+    return _board_rows(rows, q)
+
+
+def key_list(user, q: str = "") -> QuerySet[Ticket]:
+    """重点督办清单 (the same set the home page counts)."""
+    return _board_rows(tickets_for(user).filter(on_key_list=True), q)
+
+
+def _board_rows(rows, q):
+    if q:
+        rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
+    rank = Case(
+        *[When(warning_level=level, then=Value(i)) for i, level in enumerate(("overdue", "red", "yellow"))],
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        rows.select_related("lead_unit")
+        .annotate(lead_due_at=_current_lead_due(), rank=rank)
+        .order_by("rank", "lead_due_at", "id")
+    )

@@ -1,0 +1,213 @@
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from civicgrid.assessment.dashboard import category_mix, overdue_open, received_per_day
+from civicgrid.assessment.selectors import SYSTEM, RateRow
+from civicgrid.console.views.dashboard import praised_and_named
+from civicgrid.tickets import services
+from civicgrid.tickets.models import Ticket
+from tests.tickets.conftest import local
+from tests.tickets.helpers import handle_to_reply, register
+
+T0 = local(2026, 6, 1, 9, 0)  # a Monday
+NOW = local(2026, 6, 20, 12, 0)
+
+
+@pytest.fixture(autouse=True)
+def _june(world):
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def close_with_callback(world, ticket, at, handler, **answers):
+    services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=at)
+    handle_to_reply(world, ticket, at + timedelta(hours=2), handler)
+    services.reply_review(
+        ticket=ticket, actor=world.user("dispatcher"), passed=True, at=at + timedelta(hours=3)
+    )
+    fields = dict(reached=True, contacted=True, solved="solved", satisfaction="satisfied")
+    fields.update(answers)
+    services.callback_record(
+        ticket=ticket, actor=world.user("callback"), at=at + timedelta(hours=4), **fields
+    )
+
+
+@pytest.fixture
+def june(world):
+    """A month of a small city's work, built through the services."""
+    close_with_callback(world, register(world, T0), T0, "worker1")
+    close_with_callback(world, register(world, T0 + timedelta(days=1)), T0 + timedelta(days=1), "worker1")
+    close_with_callback(
+        world,
+        register(world, T0 + timedelta(days=2), category="property"),
+        T0 + timedelta(days=2),
+        "zjj",
+        solved="unsolved",
+        satisfaction="unsatisfied",
+    )
+    open_ticket = register(world, T0 + timedelta(days=3), category="noise")
+    services.ticket_dispatch(ticket=open_ticket, actor=world.user("dispatcher"), at=T0 + timedelta(days=3))
+    Ticket.objects.filter(pk=open_ticket.pk).update(warning_level="overdue")  # as the scanner marks it
+    register(world, T0 + timedelta(days=3), category=None)  # not yet categorised
+    register(world, local(2026, 5, 20, 9), category="noise")  # last month
+
+
+def data(client, **params):
+    response = client.get(reverse("console:dashboard_data"), params)
+    assert response.status_code == 200
+    return response.json()
+
+
+class TestPage:
+    def test_the_leader_sees_the_league_table_with_praise_and_naming(self, client, world, june):
+        client.force_login(world.user("leader"))
+        response = client.get(reverse("console:dashboard"))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "2026-06-01 至 2026-06-20" in body
+        for heading in (
+            "表扬",
+            "点名",
+            "排名",
+            "参评",
+            "响应率",
+            "解决率",
+            "满意率",
+            "综合",
+            "按时办结率",
+            "退单",
+            "超期",
+            "督办",
+        ):
+            assert heading in body, heading
+        assert "银海第1网格工作组" in body and "住建局" in body
+        assert reverse("console:dashboard_data") in body
+        assert "echarts.min.js" in body and "registerMap" in body
+
+    def test_best_first_and_the_worst_named(self, client, world, june, monkeypatch):
+        monkeypatch.setattr("civicgrid.console.views.dashboard.MIN_RATED_FOR_NAMING", 1)
+        client.force_login(world.user("leader"))
+        context = client.get(reverse("console:dashboard")).context
+        assert [row["label"] for row in context["best"]] == ["银海第1网格工作组", "住建局"]
+        assert context["bottom"] == []  # two ranked units: both praised, nobody named twice
+        assert context["overdue_now"] == 1
+        assert context["received_all"] == 5 and context["total"]["received"] == 4  # one not dispatched yet
+
+    def test_grouping_by_grid(self, client, world, june):
+        client.force_login(world.user("supervisor"))
+        body = client.get(reverse("console:dashboard"), {"by": "grid"}).content.decode()
+        assert "银海第1网格" in body and "按网格" in body
+
+    def test_presets_and_a_custom_period(self, client, world, june):
+        client.force_login(world.user("leader"))
+        page = client.get(reverse("console:dashboard"), {"period": "last_month"})
+        assert "2026-05-01 至 2026-05-31" in page.content.decode()
+        page = client.get(reverse("console:dashboard"), {"period": "90d"})
+        assert "2026-03-23 至 2026-06-20" in page.content.decode()
+        page = client.get(reverse("console:dashboard"), {"from": "2026-06-02", "to": "2026-06-03"})
+        assert "2026-06-02 至 2026-06-03" in page.content.decode()
+
+    def test_a_bad_custom_period_falls_back_to_this_month_with_a_message(self, client, world):
+        client.force_login(world.user("leader"))
+        body = client.get(
+            reverse("console:dashboard"), {"period": "custom", "from": "2026-06-10", "to": "2026-06-01"}
+        ).content.decode()
+        assert "开始日期不能晚于结束日期" in body and "2026-06-01 至 2026-06-20" in body
+
+    def test_an_empty_period_renders(self, client, world):
+        client.force_login(world.user("leader"))
+        body = client.get(reverse("console:dashboard")).content.decode()
+        assert "本期暂无数据" in body and "暂不点名" in body
+
+
+class TestData:
+    def test_the_series_for_the_charts(self, client, world, june):
+        client.force_login(world.user("leader"))
+        payload = data(client)
+        assert payload["period"] == {
+            "from": "2026-06-01",
+            "to": "2026-06-20",
+            "preset": "month",
+            "label": "2026-06-01 至 2026-06-20",
+            "error": "",
+        }
+        assert len(payload["trend"]["days"]) == 20 and payload["trend"]["days"][0] == "2026-06-01"
+        assert payload["trend"]["received"][:5] == [1, 1, 1, 2, 0]
+        assert payload["categories"] == [{"name": "测试大类", "value": 4}, {"name": "未分类", "value": 1}]
+        assert payload["overdue_now"] == 1
+        assert payload["totals"]["rated"] == 3 and payload["totals"]["received_all"] == 5
+        assert [row["label"] for row in payload["league"]][:2] == ["银海第1网格工作组", "住建局"]
+        grids = payload["grids"]
+        assert [f["properties"] for f in grids["geojson"]["features"]] == [
+            {"code": "469002100001001", "name": "银海第1网格"},
+            {"code": "469002100001002", "name": "银海第2网格"},
+        ]
+        first = grids["items"][0]
+        assert (first["received"], first["rated"], first["satisfaction_rate"]) == (5, 3, pytest.approx(2 / 3))
+        assert grids["items"][1] == {
+            "code": "469002100001002",
+            "name": "银海第2网格",
+            "received": 0,
+            "rated": 0,
+            "satisfaction_rate": None,
+        }
+
+    def test_empty_series_are_empty_lists_not_errors(self, client, world):
+        client.force_login(world.user("leader"))
+        payload = data(client, period="last_month")
+        assert payload["categories"] == [] and payload["league"] == []
+        assert set(payload["trend"]["received"]) == {0} and len(payload["trend"]["days"]) == 31
+        assert all(item["satisfaction_rate"] is None for item in payload["grids"]["items"])
+
+    def test_no_personal_data_in_the_payload(self, client, world, june):
+        client.force_login(world.user("leader"))
+        text = client.get(reverse("console:dashboard_data")).content.decode()
+        assert "张三" not in text and "13812345678" not in text and "漏水" not in text
+
+
+class TestAccess:
+    @pytest.mark.parametrize("name", ["leader", "supervisor", "admin"])
+    def test_leaders_supervisors_and_administrators_may_open_it(self, client, world, name):
+        client.force_login(world.user(name))
+        assert client.get(reverse("console:dashboard")).status_code == 200
+        assert client.get(reverse("console:dashboard_data")).status_code == 200
+
+    @pytest.mark.parametrize("name", ["zjj", "worker1", "dispatcher", "operator", "callback"])
+    def test_other_staff_are_refused(self, client, world, name):
+        client.force_login(world.user(name))
+        assert client.get(reverse("console:dashboard")).status_code == 403
+        assert client.get(reverse("console:dashboard_data")).status_code == 403
+
+    def test_anonymous_visitors_are_sent_to_the_login(self, client, db):
+        for url in (reverse("console:dashboard"), reverse("console:dashboard_data")):
+            response = client.get(url)
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+class TestAggregates:
+    def test_days_without_tickets_count_zero_and_local_midnight_is_respected(self, world):
+        register(world, local(2026, 6, 2, 0, 30), category=None)  # 16:30 UTC the day before
+        series = received_per_day(user=SYSTEM, date_from=date(2026, 6, 1), date_to=date(2026, 6, 3))
+        assert series == [(date(2026, 6, 1), 0), (date(2026, 6, 2), 1), (date(2026, 6, 3), 0)]
+
+    def test_category_mix_and_overdue_are_scoped_to_the_users_units(self, world, june):
+        june_days = dict(date_from=date(2026, 6, 1), date_to=date(2026, 6, 30))
+        assert category_mix(user=world.user("zjj"), **june_days) == [("测试大类", 1)]
+        assert overdue_open(user=world.user("zjj")) == 0
+        assert overdue_open(user=world.user("zf")) == 1
+
+
+def test_praise_and_naming_never_overlap():
+    rows = [RateRow(key=i, label=f"单位{i}", rank=i, rated=9) for i in range(1, 6)]
+    best, bottom = praised_and_named([*rows, RateRow(key=9, label="未参评")])
+    assert [r.label for r in best] == ["单位1", "单位2", "单位3"]
+    assert [r.label for r in bottom] == ["单位5", "单位4"]
+
+
+def test_too_few_rated_tickets_are_neither_praised_nor_named():
+    rows = [RateRow(key=1, label="大单位", rank=1, rated=20), RateRow(key=2, label="小单位", rank=2, rated=2)]
+    assert praised_and_named(rows) == ([rows[0]], [])
+    assert praised_and_named(rows, min_rated=1) == ([rows[0], rows[1]], [])
