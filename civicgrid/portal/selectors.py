@@ -9,13 +9,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from civicgrid.assessment.dashboard import grid_shapes
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.tickets.selectors import public_timeline
 
-CATEGORY_VERSION = "2026.1"
 OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
 
 PLAIN_STATUS = {
@@ -101,7 +102,8 @@ def resident_view(ticket: Ticket, *, follow_merge: bool = True) -> ResidentView:
 
 def portal_categories() -> list[tuple[str, list[tuple[int, str]]]]:
     """First-level categories with their second-level ones, for the residents' category select."""
-    rows = Category.objects.filter(version=CATEGORY_VERSION, is_active=True, level__lte=2).order_by("code")
+    version = settings.CIVICGRID_CATEGORY_VERSION
+    rows = Category.objects.filter(version=version, is_active=True, level__lte=2).order_by("code")
     groups: dict[str, tuple[str, list]] = {}
     for category in rows:
         if category.level == 1:

@@ -9,7 +9,6 @@ from civicgrid.routing.models import Category
 from civicgrid.tickets.models import Channel, RequestType, Urgency
 from civicgrid.tickets.services.intake import DECLINE_OUTCOMES, EMERGENCY_LINES
 
-DEFAULT_CATEGORY_VERSION = "2026.1"
 # The buttons of the intake form; "check" looks up place and duplicates without registering.
 INTAKE_ACTIONS = ("check", "accept", "answer", "decline", "transfer", "merge")
 # Units that never handle tickets themselves.
@@ -17,7 +16,7 @@ NOT_HANDLING = (Unit.Kind.HOTLINE_CENTRE,)
 
 
 def category_version() -> str:
-    return getattr(settings, "CIVICGRID_CATEGORY_VERSION", DEFAULT_CATEGORY_VERSION)
+    return settings.CIVICGRID_CATEGORY_VERSION
 
 
 def category_choices() -> list:
