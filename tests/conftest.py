@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -40,6 +41,7 @@ def _fresh_process_caches():
 
     locate.invalidate()
     calendar.invalidate()
+    cache.clear()  # rate-limit counters and cached pages must not leak from one test into another
     yield
     locate.invalidate()
     calendar.invalidate()

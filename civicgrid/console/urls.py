@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", common.ticket_list, name="tickets"),
     path("tickets/<int:pk>/", common.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reveal/", common.ticket_reveal, name="ticket_reveal"),
+    path("attachments/<int:pk>/", common.attachment_file, name="attachment"),
     path("notifications/", common.notifications, name="notifications"),
     *dispatching.urlpatterns,
     *handling.urlpatterns,

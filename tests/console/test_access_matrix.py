@@ -1,6 +1,7 @@
 """Every console page and action refuses roles that may not use it, and anonymous users go to login."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from civicgrid.console import urls as console_urls
@@ -27,6 +28,8 @@ USERS = {
 def ticket(world):
     t = register(world, T0, category="property")
     services.ticket_dispatch(ticket=t, actor=world.user("dispatcher"), at=T0)
+    png = ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    services.attachment_add(ticket=t, actor=world.user("operator"), upload=png, name="a.png", at=T0)
     return t
 
 
@@ -36,7 +39,12 @@ def _pages(ticket):
         assert allowed is not None, f"console view {pattern.name} is not wrapped in staff_view"
         kwargs = {}
         if "<int:pk>" in str(pattern.pattern):
-            kwargs["pk"] = lead_of(ticket).pk if "assignment" in pattern.name else ticket.pk
+            if "assignment" in pattern.name:
+                kwargs["pk"] = lead_of(ticket).pk
+            elif pattern.name == "attachment":
+                kwargs["pk"] = ticket.attachments.get().pk
+            else:
+                kwargs["pk"] = ticket.pk
         yield pattern.name, reverse(f"console:{pattern.name}", kwargs=kwargs), set(allowed), bool(kwargs)
 
 

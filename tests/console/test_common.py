@@ -55,3 +55,31 @@ def test_a_user_without_a_staff_profile_is_refused(client, django_user_model):
     response = client.get(reverse("console:home"))
     assert response.status_code == 403
     assert "没有工作人员身份" in response.content.decode()
+
+
+def test_attachments_open_for_the_ticket_scope_only_and_each_opening_is_audited(client, world, ticket):
+    from django.core.files.base import ContentFile
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    attachment = services.attachment_add(
+        ticket=ticket,
+        actor=world.user("zjj"),
+        upload=ContentFile(png),
+        name="现场.png",
+        kind="evidence",
+        at=T0,
+    )
+    url = reverse("console:attachment", args=[attachment.pk])
+    client.force_login(world.user("zjj"))
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png
+    assert AuditEvent.objects.filter(action="attachment.view", actor=world.user("zjj")).exists()
+    client.force_login(world.user("sc"))
+    assert client.get(url).status_code == 403
+
+
+def test_the_ticket_page_shows_the_location_on_the_grid(client, world, ticket):
+    client.force_login(world.user("dispatcher"))
+    body = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    assert 'id="ticket-map"' in body and "grid-geometry" in body

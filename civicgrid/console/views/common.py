@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.core.audit import record_event
 from civicgrid.notify.models import Notification
 from civicgrid.notify.services import mark_read
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import RequestType, Status
+from civicgrid.tickets.models import Attachment, RequestType, Status
 from civicgrid.tickets.permissions import has_role, units_of
 from civicgrid.tickets.selectors import (
     public_timeline,
@@ -158,6 +160,26 @@ def ticket_reveal(request, pk):
         return redirect("console:ticket", pk=pk)
     messages.info(request, f"诉求人:{shown.name},电话:{shown.phone}(本次查看已记录)")
     return redirect("console:ticket", pk=pk)
+
+
+@staff_view()
+def attachment_file(request, pk):
+    """An attachment, for staff who may see its ticket; each opening is audited (photos are personal data)."""
+    attachment = get_object_or_404(Attachment, pk=pk)
+    ticket_for(request.user, attachment.ticket_id)
+    record_event(
+        actor=request.user,
+        action="attachment.view",
+        target=attachment.ticket,
+        summary=f"查看工单 {attachment.ticket.number} 附件 {attachment.original_name}",
+    )
+    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+    )
 
 
 @staff_view()

@@ -45,9 +45,12 @@ def _place(ticket: Ticket) -> None:
         found = locate.locate_point(ticket.lat, ticket.lon)
         grid = found.grid
     elif ticket.address:
-        matches = locate.locate_address(ticket.address, limit=1)
+        matches = locate.locate_address(ticket.address, limit=3)
         best = matches[0] if matches else None
-        grid = best.grid if best and best.score >= ADDRESS_TRUST_SCORE else None
+        rivals = [m for m in matches[1:] if m.score >= (best.score if best else 0) and m.grid != best.grid]
+        # An address that matches equally well in several grids places nothing: a person decides.
+        trusted = best is not None and best.score >= ADDRESS_TRUST_SCORE and not rivals
+        grid = best.grid if trusted else None
         if grid is not None and best.place is not None and best.place.lat is not None:
             ticket.lat, ticket.lon = best.place.lat, best.place.lon
     else:

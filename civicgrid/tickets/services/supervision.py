@@ -110,8 +110,8 @@ def ticket_escalate(
     ticket = lock_ticket(ticket)
     require_status(ticket, *HANDLING_STATUSES, action="提级或吹哨")
     own_lead = ticket.lead_unit_id in units_of(actor)
-    if not (own_lead or has_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMINISTRATOR)):
-        require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, action="提级或吹哨")
+    if not (own_lead or has_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.ADMINISTRATOR)):
+        require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, action="提级或吹哨")
     if not note.strip():
         raise ValidationError({"note": "请说明提级或吹哨的理由"})
     policy = policy_for(

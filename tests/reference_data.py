@@ -1,0 +1,23 @@
+"""Re-seed the reference rows the data migrations create (roles, calendar, policies, categories, weights).
+
+A transactional test empties every table when it ends; Django's serialized rollback is meant to bring
+these rows back but did not reliably do so for our browser tests, so those tests restore them here.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+
+SEEDS = [
+    ("registry", "Role", "civicgrid.registry.migrations.0002_seed_roles"),
+    ("workcal", "WorkDay", "civicgrid.workcal.migrations.0002_seed_calendar"),
+    ("sla", "TimeLimitPolicy", "civicgrid.sla.migrations.0002_seed_default_policies"),
+    ("routing", "Category", "civicgrid.routing.migrations.0002_seed_categories"),
+    ("assessment", "AssessmentScheme", "civicgrid.assessment.migrations.0002_seed_scheme"),
+]
+
+
+def ensure_reference_data() -> None:
+    for app_label, model, module in SEEDS:
+        if not apps.get_model(app_label, model).objects.exists():
+            import_module(module).seed(apps, None)
