@@ -45,3 +45,18 @@ def _fresh_process_caches():
     yield
     locate.invalidate()
     calendar.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test starts on the tables the previous one emptied: put the seeded rows back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        from tests.reference_data import ensure_reference_data
+
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()

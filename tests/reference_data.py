@@ -1,7 +1,8 @@
 """Re-seed the reference rows the data migrations create (roles, calendar, policies, categories, weights).
 
 A transactional test empties every table when it ends; Django's serialized rollback is meant to bring
-these rows back but did not reliably do so for our browser tests, so those tests restore them here.
+these rows back but did not reliably do so in our runs (seen with live-server and PostgreSQL tests), so
+every transactional test restores them here (tests/conftest.py).
 """
 
 from importlib import import_module

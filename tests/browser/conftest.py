@@ -65,13 +65,6 @@ class Page:
         self.page.context.clear_cookies()
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    from tests.reference_data import ensure_reference_data
-
-    ensure_reference_data()
-
-
 @pytest.fixture
 def tab(chromium, live_server):
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
