@@ -28,30 +28,34 @@ DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 REVIEW_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
+def new_assignment(
+    ticket: Ticket, unit: Unit, role: str, policy, deadlines, at: datetime, actor
+) -> Assignment:
+    """One unit's part in the ticket's current round, with the deadlines computed from its dispatch."""
+    return Assignment.objects.create(
+        ticket=ticket,
+        round=ticket.dispatch_round,
+        unit=unit,
+        role=role,
+        policy=policy,
+        dispatched_at=at,
+        dispatched_by=actor if getattr(actor, "is_authenticated", False) else None,
+        sign_due_at=deadlines.sign_due_at,
+        first_contact_due_at=deadlines.first_contact_due_at,
+        due_at=deadlines.due_at,
+        original_due_at=deadlines.due_at,
+        yellow_at=deadlines.yellow_at,
+        red_at=deadlines.red_at,
+    )
+
+
 def open_round(ticket: Ticket, *, lead: Unit, co_units, mode: str, at: datetime, actor) -> list[Assignment]:
     """Create the assignments of a new dispatch round with deadlines from `at` (clocks start at dispatch)."""
     policy = policy_for(request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=mode, at=at)
     deadlines = assignment_deadlines(policy, at)
     ticket.dispatch_round += 1
     units = [(lead, Assignment.Role.LEAD)] + [(u, Assignment.Role.CO) for u in co_units if u.pk != lead.pk]
-    assignments = [
-        Assignment.objects.create(
-            ticket=ticket,
-            round=ticket.dispatch_round,
-            unit=unit,
-            role=role,
-            policy=policy,
-            dispatched_at=at,
-            dispatched_by=actor if getattr(actor, "is_authenticated", False) else None,
-            sign_due_at=deadlines.sign_due_at,
-            first_contact_due_at=deadlines.first_contact_due_at,
-            due_at=deadlines.due_at,
-            original_due_at=deadlines.due_at,
-            yellow_at=deadlines.yellow_at,
-            red_at=deadlines.red_at,
-        )
-        for unit, role in units
-    ]
+    assignments = [new_assignment(ticket, unit, role, policy, deadlines, at, actor) for unit, role in units]
     ticket.lead_unit, ticket.dispatch_mode, ticket.dispatched_at, ticket.warning_level = lead, mode, at, ""
     return assignments
 

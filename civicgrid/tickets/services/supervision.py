@@ -20,6 +20,7 @@ from civicgrid.tickets.models import (
 )
 from civicgrid.tickets.permissions import has_role, require_role, units_of
 from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
+from civicgrid.tickets.services.dispatch import new_assignment
 
 SUPERVISION_LEVELS = range(1, 8)  # Hainan's "4+1+2" has seven levels; their names are local configuration.
 
@@ -125,7 +126,7 @@ def ticket_escalate(
         if not called:
             raise TicketError("所选部门已在办理该工单")
         for unit in called:
-            _assign(ticket, unit, Assignment.Role.CO, policy, deadlines, at, actor)
+            new_assignment(ticket, unit, Assignment.Role.CO, policy, deadlines, at, actor)
             notify_unit(
                 unit,
                 ticket=ticket,
@@ -157,7 +158,7 @@ def ticket_escalate(
     upper = lead.unit.parent
     lead.role = Assignment.Role.CO
     lead.save(update_fields=["role"])
-    _assign(ticket, upper, Assignment.Role.LEAD, policy, deadlines, at, actor)
+    new_assignment(ticket, upper, Assignment.Role.LEAD, policy, deadlines, at, actor)
     ticket.lead_unit, ticket.dispatch_mode = upper, DispatchMode.ESCALATED
     ticket.escalation_level += 1
     record(
@@ -183,21 +184,3 @@ def ticket_escalate(
         body=note.strip(),
     )
     return ticket
-
-
-def _assign(ticket, unit, role, policy, deadlines, at, actor) -> Assignment:
-    return Assignment.objects.create(
-        ticket=ticket,
-        round=ticket.dispatch_round,
-        unit=unit,
-        role=role,
-        policy=policy,
-        dispatched_at=at,
-        dispatched_by=actor if getattr(actor, "is_authenticated", False) else None,
-        sign_due_at=deadlines.sign_due_at,
-        first_contact_due_at=deadlines.first_contact_due_at,
-        due_at=deadlines.due_at,
-        original_due_at=deadlines.due_at,
-        yellow_at=deadlines.yellow_at,
-        red_at=deadlines.red_at,
-    )
