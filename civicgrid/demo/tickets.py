@@ -206,6 +206,7 @@ class Simulation:
         anonymous = forced is None and rng.random() < 0.05
         title, content = self.text(category, place)
         ticket = services.ticket_register(
+            category=category,
             actor=actor,
             channel=channel,
             request_type=request_type,
