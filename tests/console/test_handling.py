@@ -560,3 +560,22 @@ class TestAccess:
         assert reverse("console:inbox") + "?tab=sign" in body
         body = texts(page(client, "console:ticket", zjj_ticket.pk))
         assert reverse("console:assignment", args=[lead_of(zjj_ticket).pk]) in body
+
+
+def test_a_refused_action_gives_the_page_back_with_what_was_typed(client, world):
+    from civicgrid.tickets import services as svc
+    from tests.tickets.helpers import lead_of as lead_of_ticket
+    from tests.tickets.helpers import register as register_ticket
+
+    ticket = register_ticket(world, None, category="property")
+    svc.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"))
+    lead = lead_of_ticket(ticket)
+    svc.assignment_sign(assignment=lead, actor=world.user("zjj"))
+    client.force_login(world.user("zjj"))
+    url = reverse("console:assignment_extension", args=[lead.pk])
+    response = client.post(url, {"days": "30", "reason": "需要委托第三方鉴定机构出具报告"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "累计延期不能超过" in body
+    assert "需要委托第三方鉴定机构出具报告" in body  # the reason typed is still in the form
+    assert '<details class="card mb-3" open>' in body

@@ -142,12 +142,25 @@ def _back(request, assignment):
 
 @staff_view(*HANDLERS)
 def assignment_detail(request, pk):
-    assignment = _my_assignment(request.user, pk)
+    return _work_page(request, _my_assignment(request.user, pk))
+
+
+def _work_page(request, assignment, **bound):
+    """The work page; `bound` holds a form a failed action gives back, so what was typed is not lost."""
     ticket = assignment.ticket
-    now = timezone.now()
-    countdown, level = _countdown(assignment, now)
+    countdown, level = _countdown(assignment, timezone.now())
     is_lead = assignment.role == Assignment.Role.LEAD
     contact_initial = {"method": "three_way"} if ticket.is_confidential else {"method": "phone"}
+    # Several forms share field names on this page; distinct ids keep the labels right.
+    forms = {
+        "contact_form": ContactForm(initial=contact_initial, auto_id=AUTO_IDS["contact_form"]),
+        "reply_form": ReplyForm(auto_id=AUTO_IDS["reply_form"]),
+        "co_reply_form": CoReplyForm(auto_id=AUTO_IDS["co_reply_form"]),
+        "extension_form": ExtensionForm(auto_id=AUTO_IDS["extension_form"]),
+        "return_form": ReturnForm(exclude_unit=assignment.unit, auto_id=AUTO_IDS["return_form"]),
+        "escalate_form": EscalateForm(auto_id=AUTO_IDS["escalate_form"]),
+        **bound,
+    }
     return render(
         request,
         "console/handling/assignment.html",
@@ -166,15 +179,29 @@ def assignment_detail(request, pk):
             "returns": assignment.returns.select_related("suggested_unit"),
             "events": ticket.events.filter(assignment=assignment).select_related("actor").order_by("id"),
             "contact_method": CONTACT_METHODS.get(assignment.first_contact_method, ""),
-            # Several forms share field names on this page; distinct ids keep the labels right.
-            "contact_form": ContactForm(initial=contact_initial, auto_id="contact_%s"),
-            "reply_form": ReplyForm(auto_id="reply_%s"),
-            "co_reply_form": CoReplyForm(auto_id="co_%s"),
-            "extension_form": ExtensionForm(auto_id="ext_%s"),
-            "return_form": ReturnForm(exclude_unit=assignment.unit, auto_id="ret_%s"),
-            "escalate_form": EscalateForm(auto_id="esc_%s"),
+            "open_form": next(iter(bound), ""),
+            **forms,
         },
     )
+
+
+AUTO_IDS = {
+    "contact_form": "contact_%s",
+    "reply_form": "reply_%s",
+    "co_reply_form": "co_%s",
+    "extension_form": "ext_%s",
+    "return_form": "ret_%s",
+    "escalate_form": "esc_%s",
+}
+
+
+def _done_or_again(request, assignment, name, form, ok: bool, success: str):
+    """After an action: back to the page on success; on refusal, the page again with the typed form."""
+    if ok:
+        messages.success(request, success)
+        return _back(request, assignment)
+    assignment.refresh_from_db()
+    return _work_page(request, assignment, **{name: form})
 
 
 @staff_view(*HANDLERS)
@@ -190,25 +217,24 @@ def assignment_sign(request, assignment):
 @_for_assignment
 @require_POST
 def assignment_contact(request, assignment):
-    form = ContactForm(request.POST)
-    if _valid(request, form) and _call(
+    form = ContactForm(request.POST, auto_id=AUTO_IDS["contact_form"])
+    ok = _valid(request, form) and _call(
         request,
         services.assignment_first_contact,
         assignment=assignment,
         actor=request.user,
         **form.cleaned_data,
-    ):
-        messages.success(request, "已记录联系诉求人情况")
-    return _back(request, assignment)
+    )
+    return _done_or_again(request, assignment, "contact_form", form, bool(ok), "已记录联系诉求人情况")
 
 
 @staff_view(*HANDLERS)
 @_for_assignment
 @require_POST
 def assignment_reply(request, assignment):
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, auto_id=AUTO_IDS["reply_form"])
     if not _valid(request, form):
-        return _back(request, assignment)
+        return _done_or_again(request, assignment, "reply_form", form, False, "")
     stored = []
     try:
         # Evidence and reply stand or fall together: a refused file or reply leaves no rows behind.
@@ -234,52 +260,50 @@ def assignment_reply(request, assignment):
         for attachment in stored:  # the rows were rolled back; the files on disk were not
             attachment.file.delete(save=False)
         messages.error(request, _refusal_text(exc))
-        return _back(request, assignment)
-    messages.success(request, "已答复,等待 12345 审核后回访")
-    return _back(request, assignment)
+        return _done_or_again(request, assignment, "reply_form", form, False, "")
+    return _done_or_again(request, assignment, "reply_form", form, True, "已答复,等待 12345 审核后回访")
 
 
 @staff_view(*HANDLERS)
 @_for_assignment
 @require_POST
 def assignment_co_reply(request, assignment):
-    form = CoReplyForm(request.POST)
-    if _valid(request, form) and _call(
+    form = CoReplyForm(request.POST, auto_id=AUTO_IDS["co_reply_form"])
+    ok = _valid(request, form) and _call(
         request, services.co_reply, assignment=assignment, actor=request.user, text=form.cleaned_data["text"]
-    ):
-        messages.success(request, "已向主办单位反馈协办情况")
-    return _back(request, assignment)
+    )
+    return _done_or_again(request, assignment, "co_reply_form", form, bool(ok), "已向主办单位反馈协办情况")
 
 
 @staff_view(*HANDLERS)
 @_for_assignment
 @require_POST
 def assignment_extension(request, assignment):
-    form = ExtensionForm(request.POST)
-    if _valid(request, form) and _call(
+    form = ExtensionForm(request.POST, auto_id=AUTO_IDS["extension_form"])
+    ok = _valid(request, form) and _call(
         request, services.extension_request, assignment=assignment, actor=request.user, **form.cleaned_data
-    ):
-        messages.success(request, "延期申请已提交,等待审核")
-    return _back(request, assignment)
+    )
+    return _done_or_again(request, assignment, "extension_form", form, bool(ok), "延期申请已提交,等待审核")
 
 
 @staff_view(*HANDLERS)
 @_for_assignment
 @require_POST
 def assignment_return(request, assignment):
-    form = ReturnForm(request.POST, exclude_unit=assignment.unit)
-    if _valid(request, form) and _call(
+    form = ReturnForm(request.POST, exclude_unit=assignment.unit, auto_id=AUTO_IDS["return_form"])
+    ok = _valid(request, form) and _call(
         request, services.return_request, assignment=assignment, actor=request.user, **form.cleaned_data
-    ):
-        messages.success(request, "退单申请已提交,等待 12345 审核")
-    return _back(request, assignment)
+    )
+    return _done_or_again(
+        request, assignment, "return_form", form, bool(ok), "退单申请已提交,等待 12345 审核"
+    )
 
 
 @staff_view(*HANDLERS)
 @_for_assignment
 @require_POST
 def assignment_escalate(request, assignment):
-    form = EscalateForm(request.POST)
+    form = EscalateForm(request.POST, auto_id=AUTO_IDS["escalate_form"])
     ticket = _valid(request, form) and _call(
         request,
         services.ticket_escalate,
@@ -287,9 +311,8 @@ def assignment_escalate(request, assignment):
         actor=request.user,
         note=form.cleaned_data["note"],
     )
-    if ticket:
-        messages.success(request, f"已提级至{ticket.lead_unit.name}办理,本单位转为协办")
-    return _back(request, assignment)
+    success = f"已提级至{ticket.lead_unit.name}办理,本单位转为协办" if ticket else ""
+    return _done_or_again(request, assignment, "escalate_form", form, bool(ticket), success)
 
 
 # ---- the callback desk ----
