@@ -2,14 +2,13 @@
 
 from datetime import datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.notify.services import notify, recipients_for_unit
-from civicgrid.registry.models import Role
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Assignment, Event, Status, Ticket, TicketSequence
+from civicgrid.tickets.models import Assignment, Decision, Event, Status, Ticket, TicketSequence
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -27,6 +26,20 @@ def lock_assignment(assignment: Assignment) -> tuple[Ticket, Assignment]:
     return ticket, Assignment.objects.select_for_update(of=("self",)).select_related("unit", "policy").get(
         pk=assignment.pk
     )
+
+
+def decide_request(model, request, *, actor, approve: bool, note: str, at: datetime, what: str):
+    """Lock a pending extension or return request (ticket first, like every service), check it is still
+    undecided and that a refusal gives a reason, and stamp the decision. The caller saves it."""
+    ticket, assignment = lock_assignment(request.assignment)
+    request = model.objects.select_for_update().get(pk=request.pk)
+    if request.decision != Decision.PENDING:
+        raise TicketError(f"该{what}申请已审核过")
+    if not approve and not note.strip():
+        raise ValidationError({"note": f"不同意{what}时请说明理由"})
+    request.decision = Decision.APPROVED if approve else Decision.REJECTED
+    request.decided_at, request.decided_by, request.decision_note = at, actor, note.strip()
+    return ticket, assignment, request
 
 
 def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
@@ -102,22 +115,3 @@ def notify_role(role: str, *, ticket: Ticket, kind: str, title: str, body: str =
 
     users = get_user_model().objects.filter(is_active=True, staff__roles__code=role).distinct()
     notify(recipients=list(users), kind=kind, title=title, body=body, ticket=ticket, at=at)
-
-
-def on_commit(func):
-    transaction.on_commit(func)
-
-
-__all__ = [
-    "Role",
-    "lock_ticket",
-    "lock_assignment",
-    "require_status",
-    "require_state",
-    "record",
-    "next_number",
-    "notify_unit",
-    "notify_role",
-    "now_or",
-    "on_commit",
-]

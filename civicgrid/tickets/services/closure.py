@@ -8,7 +8,6 @@ from django.db import transaction
 
 from civicgrid.registry.models import Role
 from civicgrid.sla.deadlines import callback_due
-from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Callback, Satisfaction, Solved, Status, Supervision, Ticket
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
@@ -348,8 +347,3 @@ def closed_has_callback_or_exemption(ticket: Ticket) -> bool:
     if ticket.status not in (Status.CLOSED, Status.ARCHIVED):
         return True
     return bool(ticket.callback_exemption) or ticket.callbacks.filter(valid=True).exists()
-
-
-def ensure(condition: bool, message: str) -> None:
-    if not condition:
-        raise TicketError(message)

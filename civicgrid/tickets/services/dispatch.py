@@ -14,6 +14,7 @@ from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Decision, DispatchMode, ReturnRequest, Status, Ticket
 from civicgrid.tickets.permissions import require_role, require_unit
 from civicgrid.tickets.services._core import (
+    decide_request,
     lock_assignment,
     lock_ticket,
     notify_role,
@@ -229,14 +230,9 @@ def return_decide(
     """派单异议审核: approve → the unit is released (the lead's ticket goes back to dispatch); reject → it goes on."""
     require_role(actor, *REVIEW_ROLES, action="审核退单")
     at = now_or(at)
-    request = ReturnRequest.objects.select_for_update().get(pk=request.pk)
-    ticket, assignment = lock_assignment(request.assignment)
-    if request.decision != Decision.PENDING:
-        raise TicketError("该退单申请已审核过")
-    if not approve and not note.strip():
-        raise ValidationError({"note": "不同意退单时请说明理由"})
-    request.decision = Decision.APPROVED if approve else Decision.REJECTED
-    request.decided_at, request.decided_by, request.decision_note = at, actor, note.strip()
+    ticket, assignment, request = decide_request(
+        ReturnRequest, request, actor=actor, approve=approve, note=note, at=at, what="退单"
+    )
     request.save(update_fields=["decision", "decided_at", "decided_by", "decision_note"])
     is_lead = assignment.role == Assignment.Role.LEAD
     if not approve:

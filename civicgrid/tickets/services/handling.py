@@ -19,6 +19,7 @@ from civicgrid.tickets.models import (
 )
 from civicgrid.tickets.permissions import require_role, require_unit
 from civicgrid.tickets.services._core import (
+    decide_request,
     lock_assignment,
     notify_role,
     notify_unit,
@@ -173,14 +174,9 @@ def extension_decide(
     """延期审核. Approval moves the deadline and its warning points; warnings already passed may recur."""
     require_role(actor, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMINISTRATOR, action="审核延期")
     at = now_or(at)
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    ticket, assignment = lock_assignment(request.assignment)
-    if request.decision != Decision.PENDING:
-        raise TicketError("该延期申请已审核过")
-    if not approve and not note.strip():
-        raise ValidationError({"note": "不同意延期时请说明理由"})
-    request.decision = Decision.APPROVED if approve else Decision.REJECTED
-    request.decided_at, request.decided_by, request.decision_note = at, actor, note.strip()
+    ticket, assignment, request = decide_request(
+        ExtensionRequest, request, actor=actor, approve=approve, note=note, at=at, what="延期"
+    )
     if approve:
         new_due = extend_due(assignment.due_at, request.days)
         yellow, red = warning_times(assignment.policy, assignment.dispatched_at, new_due)
