@@ -2,8 +2,9 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
+from civicgrid.console.forms.base import BootstrapForm, MultipleFileField, MultipleFileInput, text_field
 from civicgrid.registry.models import Unit
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import Channel, RequestType, Urgency
@@ -46,47 +47,6 @@ def unit_choices(blank: str | None = "请选择单位") -> list:
         groups[str(labels[unit.kind])].append((str(unit.pk), unit.name))
     choices = [(label, units) for label, units in groups.items() if units]
     return [("", blank), *choices] if blank is not None else choices
-
-
-class Styled(forms.Form):
-    """Bootstrap classes on every widget."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_service_error(self, exc: ValidationError, aliases: dict | None = None) -> None:
-        """Put a service's ValidationError next to the matching fields, the rest at the top."""
-        aliases = aliases or {}
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for key, messages in exc.message_dict.items():
-            field = aliases.get(key, key)
-            self.add_error(field if field in self.fields else None, messages)
-
-    def error_text(self) -> str:
-        parts = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields and name != NON_FIELD_ERRORS else ""
-            parts.extend(f"{label}:{e}" if label else e for e in errors)
-        return ";".join(parts)
 
 
 class CategorySelect(forms.Select):
@@ -143,30 +103,13 @@ class UnitsField(forms.MultipleChoiceField):
         return list(Unit.objects.filter(pk__in=value).order_by("code"))
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def _text(label, *, rows=0, max_length=500, **attrs):
-    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs=attrs)
-    return forms.CharField(label=label, required=False, max_length=max_length, widget=widget)
-
-
-class IntakeForm(Styled):
+class IntakeForm(BootstrapForm):
     """受理登记: the call as the operator records it, and what to do with it (the button pressed)."""
 
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.PHONE)
-    requester_name = _text("诉求人姓名", max_length=50)
-    requester_phone = _text("联系电话", max_length=20, inputmode="tel")
-    requester_org = _text("单位/企业", max_length=100)
+    requester_name = text_field("诉求人姓名", max_length=50)
+    requester_phone = text_field("联系电话", max_length=20, inputmode="tel")
+    requester_org = text_field("单位/企业", max_length=100)
     is_anonymous = forms.BooleanField(label="匿名", required=False)
     is_confidential = forms.BooleanField(label="要求保密", required=False)
     occurred_at = forms.DateTimeField(
@@ -175,11 +118,11 @@ class IntakeForm(Styled):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    address = _text("事发地址", max_length=200, placeholder="如:嘉积镇银海路金海湾小区3栋")
-    involved_parties = _text("涉及人员/单位", max_length=200)
-    title = _text("事件概述", max_length=100, placeholder="一句话概括,如:楼上卫生间漏水")
-    demand = _text("诉求", rows=2, max_length=2000, placeholder="诉求人希望解决什么")
-    content = _text("诉求内容", rows=5, max_length=4000, placeholder="来电人反映的具体情况")
+    address = text_field("事发地址", max_length=200, placeholder="如:嘉积镇银海路金海湾小区3栋")
+    involved_parties = text_field("涉及人员/单位", max_length=200)
+    title = text_field("事件概述", max_length=100, placeholder="一句话概括,如:楼上卫生间漏水")
+    demand = text_field("诉求", rows=2, max_length=2000, placeholder="诉求人希望解决什么")
+    content = text_field("诉求内容", rows=5, max_length=4000, placeholder="来电人反映的具体情况")
     request_type = forms.ChoiceField(
         label="诉求类型", required=False, choices=[("", "请选择"), *RequestType.choices]
     )
@@ -193,18 +136,18 @@ class IntakeForm(Styled):
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx,.mp3"}),
         help_text="可多选:照片、录音、文书(jpg、png、pdf、docx、xlsx、mp3)",
     )
-    answer = _text("答复内容", rows=3, max_length=4000, placeholder="依据知识库答复来电人的内容")
+    answer = text_field("答复内容", rows=3, max_length=4000, placeholder="依据知识库答复来电人的内容")
     outcome = forms.ChoiceField(
         label="不予受理方式", required=False, choices=[("", "请选择"), *DECLINE_OUTCOMES.items()]
     )
-    reason = _text("说明", rows=2, max_length=300, placeholder="告知的法定途径或解释内容")
+    reason = text_field("说明", rows=2, max_length=300, placeholder="告知的法定途径或解释内容")
     line = forms.ChoiceField(
         label="紧急热线", required=False, choices=[("", "请选择"), *EMERGENCY_LINES.items()]
     )
-    emergency_note = _text("转接说明", max_length=300)
+    emergency_note = text_field("转接说明", max_length=300)
     three_way = forms.BooleanField(label="三方通话", required=False)
     # Shown next to the duplicate list, outside the <form> element.
-    merge_reason = _text(
+    merge_reason = text_field(
         "并单说明", max_length=300, placeholder="可不填,默认「与主单重复」", form="intake-form"
     )
     action = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -259,28 +202,28 @@ class DuplicateQueryForm(forms.Form):
     lon = forms.FloatField(required=False)
 
 
-class AcceptForm(Styled):
+class AcceptForm(BootstrapForm):
     category = CategoryField()
 
 
-class ManualDispatchForm(Styled):
+class ManualDispatchForm(BootstrapForm):
     lead = UnitField(label="主办单位")
     co_units = UnitsField(label="协办单位", required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
-    reason = _text("人工派单理由", rows=2, max_length=300, placeholder="必填:为何不按规则派单")
+    reason = text_field("人工派单理由", rows=2, max_length=300, placeholder="必填:为何不按规则派单")
 
 
-class MergeForm(Styled):
+class MergeForm(BootstrapForm):
     master = forms.CharField(
         label="主单编号", max_length=20, widget=forms.TextInput(attrs={"placeholder": "如 20260601-000123"})
     )
-    reason = _text("并单说明", max_length=300)
+    reason = text_field("并单说明", max_length=300)
 
 
-class DecisionForm(Styled):
+class DecisionForm(BootstrapForm):
     """Approve or reject (the button pressed), with a note; a return may name a unit to redispatch to."""
 
     decision = forms.ChoiceField(choices=[("approve", "同意"), ("reject", "不同意")])
-    note = _text("审核意见", rows=2, max_length=300)
+    note = text_field("审核意见", rows=2, max_length=300)
     redispatch_to = UnitField(label="改派至", required=False, blank="不改派(退回待派单)")
 
     @property

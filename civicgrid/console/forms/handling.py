@@ -2,6 +2,7 @@
 
 from django import forms
 
+from civicgrid.console.forms.base import BootstrapForm, MultipleFileField, MultipleFileInput, text_field
 from civicgrid.registry.models import Unit
 from civicgrid.tickets.models import ResultCode, Satisfaction, Solved
 from civicgrid.tickets.services.handling import CONTACT_METHODS
@@ -14,58 +15,14 @@ def _yes(value: str) -> bool:
     return value == "1"
 
 
-def _text(label: str, *, rows: int = 0, max_length: int = 500, required: bool = False, **attrs):
-    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs=attrs)
-    return forms.CharField(label=label, required=required, max_length=max_length, widget=widget)
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on every widget, and `ui` telling the field template how to lay it out."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                field.ui, css = "radio", "form-check-input"
-            elif isinstance(widget, forms.CheckboxSelectMultiple):
-                field.ui, css = "checks", "form-check-input"
-            elif isinstance(widget, forms.CheckboxInput):
-                field.ui, css = "check", "form-check-input"
-            elif isinstance(widget, forms.Select):
-                field.ui, css = "input", "form-select"
-            else:
-                field.ui, css = "input", "form-control"
-            widget.attrs.setdefault("class", css)
-
-    def error_text(self) -> str:
-        parts = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields else ""
-            parts.extend(f"{label}:{e}" if label else e for e in errors)
-        return ";".join(parts)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
 class ContactForm(BootstrapForm):
     method = forms.ChoiceField(label="联系方式", choices=list(CONTACT_METHODS.items()))
-    note = _text("联系情况", rows=2, max_length=300, placeholder="联系时间、沟通内容、诉求人意见")
+    note = text_field("联系情况", rows=2, max_length=300, placeholder="联系时间、沟通内容、诉求人意见")
 
 
 class ReplyForm(BootstrapForm):
     result_code = forms.ChoiceField(label="办理结果", choices=[("", "请选择"), *ResultCode.choices])
-    text = _text("答复内容", rows=5, max_length=4000, placeholder="办理过程、结果及依据,将反馈给诉求人")
+    text = text_field("答复内容", rows=5, max_length=4000, placeholder="办理过程、结果及依据,将反馈给诉求人")
     evidence = MultipleFileField(
         label="佐证材料",
         required=False,
@@ -75,18 +32,18 @@ class ReplyForm(BootstrapForm):
 
 
 class CoReplyForm(BootstrapForm):
-    text = _text("协办情况", rows=4, max_length=4000, placeholder="本单位职责范围内的办理情况")
+    text = text_field("协办情况", rows=4, max_length=4000, placeholder="本单位职责范围内的办理情况")
 
 
 class ExtensionForm(BootstrapForm):
     days = forms.IntegerField(label="延期天数(工作日)", min_value=1, max_value=60)
-    reason = _text("延期理由", rows=2)
-    legal_basis = _text("依据", max_length=300, placeholder="如:需第三方鉴定、法定程序期限")
+    reason = text_field("延期理由", rows=2)
+    legal_basis = text_field("依据", max_length=300, placeholder="如:需第三方鉴定、法定程序期限")
 
 
 class ReturnForm(BootstrapForm):
-    reason = _text("退单理由", rows=2)
-    legal_basis = _text("职责依据", max_length=300, placeholder="法规条款或三定方案")
+    reason = text_field("退单理由", rows=2)
+    legal_basis = text_field("职责依据", max_length=300, placeholder="法规条款或三定方案")
     suggested_unit = forms.ModelChoiceField(
         label="建议承办单位",
         queryset=Unit.objects.filter(is_active=True).order_by("kind", "name"),
@@ -102,7 +59,7 @@ class ReturnForm(BootstrapForm):
 
 
 class EscalateForm(BootstrapForm):
-    note = _text("提级理由", rows=2, placeholder="本级难以协调解决的原因")
+    note = text_field("提级理由", rows=2, placeholder="本级难以协调解决的原因")
 
 
 class CallbackForm(BootstrapForm):
@@ -130,17 +87,17 @@ class CallbackForm(BootstrapForm):
         initial="1",
         widget=forms.RadioSelect,
     )
-    invalid_reason = _text("无效原因", max_length=200, placeholder="如:拒绝评价、非本人、答非所问")
+    invalid_reason = text_field("无效原因", max_length=200, placeholder="如:拒绝评价、非本人、答非所问")
     attributable = forms.BooleanField(
         label="不满意或未解决的原因在承办单位",
         required=False,
         help_text="仅在不满意或未解决时勾选;勾选后发回重办",
     )
-    notes = _text("回访备注", rows=2)
+    notes = text_field("回访备注", rows=2)
 
 
 class CloseForm(BootstrapForm):
-    exemption = _text("免回访原因", max_length=200, placeholder="如:不合理诉求、诉求人明确拒绝回访")
+    exemption = text_field("免回访原因", max_length=200, placeholder="如:不合理诉求、诉求人明确拒绝回访")
     unreasonable = forms.BooleanField(label="不合理诉求(不参评)", required=False)
 
 
@@ -148,7 +105,7 @@ class SuperviseForm(BootstrapForm):
     level = forms.TypedChoiceField(
         label="督办级别", choices=[(n, f"{n} 级") for n in SUPERVISION_LEVELS], coerce=int, initial=1
     )
-    note = _text("督办意见", rows=3)
+    note = text_field("督办意见", rows=3)
     deadline = forms.DateTimeField(
         label="督办时限",
         required=False,
@@ -171,11 +128,11 @@ class KeyListForm(BootstrapForm):
     on = forms.TypedChoiceField(
         label="操作", choices=[("1", "列入重点督办清单"), ("0", "移出重点督办清单")], coerce=_yes
     )
-    note = _text("理由", rows=2)
+    note = text_field("理由", rows=2)
 
 
 class SupervisionEscalateForm(BootstrapForm):
-    note = _text("理由", rows=2)
+    note = text_field("理由", rows=2)
     whistle_units = forms.ModelMultipleChoiceField(
         label="吹哨部门",
         queryset=Unit.objects.filter(is_functional_department=True, is_active=True).order_by("name"),
