@@ -7,7 +7,7 @@ from django.db import transaction
 
 from civicgrid.core.audit import record_event
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import Assignment, Ticket
+from civicgrid.tickets.models import Assignment, Decision, ExtensionRequest, ReturnRequest, Status, Ticket
 from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, role_codes, staff_of, units_of
 
 # Who sees the requester's contact details unmasked (PIPL "minimum necessary"; domain §11).
@@ -123,6 +123,20 @@ def assignments_for(user):
     return Assignment.objects.filter(unit_id__in=units_of(user))
 
 
+def pending_returns_for(user):
+    """Return requests awaiting the centre's review, on tickets the user may see."""
+    return ReturnRequest.objects.filter(
+        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
+    ).select_related("assignment__ticket", "assignment__unit", "suggested_unit", "requested_by__staff")
+
+
+def pending_extensions_for(user):
+    """Extension requests awaiting a decision, on tickets the user may see."""
+    return ExtensionRequest.objects.filter(
+        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
+    ).select_related("assignment__ticket", "assignment__unit", "requested_by__staff")
+
+
 @dataclass(frozen=True)
 class QueueCount:
     label: str
@@ -135,8 +149,6 @@ def work_queues(user) -> list[QueueCount]:
     """What waits for this person, by role: the counts on their home page."""
     from django.db.models import Q
     from django.utils import timezone
-
-    from civicgrid.tickets.models import Decision, ExtensionRequest, ReturnRequest, Status
 
     queues: list[QueueCount] = []
     codes = role_codes(user) if not user.is_superuser else {code for code, _ in Role.SEED}
@@ -154,13 +166,13 @@ def work_queues(user) -> list[QueueCount]:
             ),
             QueueCount(
                 "退单待审核",
-                ReturnRequest.objects.filter(decision=Decision.PENDING).count(),
+                pending_returns_for(user).count(),
                 "console:dispatch?tab=returns",
                 urgent=True,
             ),
             QueueCount(
                 "延期待审核",
-                ExtensionRequest.objects.filter(decision=Decision.PENDING).count(),
+                pending_extensions_for(user).count(),
                 "console:dispatch?tab=extensions",
             ),
             QueueCount(

@@ -34,14 +34,19 @@ from civicgrid.tickets.duplicates import duplicate_candidates, probable_grid
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import (
     Assignment,
-    Decision,
     DispatchMode,
     ExtensionRequest,
     ReturnRequest,
     Status,
 )
 from civicgrid.tickets.permissions import has_role
-from civicgrid.tickets.selectors import requester_for, ticket_for, tickets_for
+from civicgrid.tickets.selectors import (
+    pending_extensions_for,
+    pending_returns_for,
+    requester_for,
+    ticket_for,
+    tickets_for,
+)
 from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE, EMERGENCY_LINES
 
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
@@ -212,18 +217,6 @@ def intake_locate(request):
 # --- the dispatcher's queues ----------------------------------------------------------------------
 
 
-def _pending_returns(user):
-    return ReturnRequest.objects.filter(
-        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
-    ).select_related("assignment__ticket", "assignment__unit", "suggested_unit", "requested_by__staff")
-
-
-def _pending_extensions(user):
-    return ExtensionRequest.objects.filter(
-        decision=Decision.PENDING, assignment__ticket__in=tickets_for(user)
-    ).select_related("assignment__ticket", "assignment__unit", "requested_by__staff")
-
-
 @require_GET
 @staff_view(*DISPATCH_ROLES)
 def dispatch(request):
@@ -233,7 +226,7 @@ def dispatch(request):
     visible = tickets_for(user)
     pending = visible.filter(status=Status.PENDING_DISPATCH)
     replied = visible.filter(status=Status.REPLIED)
-    returns, extensions = _pending_returns(user), _pending_extensions(user)
+    returns, extensions = pending_returns_for(user), pending_extensions_for(user)
     counts = {
         "pending": pending.count(),
         "returns": returns.count(),
@@ -284,8 +277,8 @@ def dispatch_ticket(request, pk):
     can_dispatch = has_role(user, *DISPATCH_ROLES)
     open_for_merge = ticket.status in (Status.RECEIVED, Status.PENDING_DISPATCH)
     _, decision, mode_label = _with_route(ticket)
-    returns = _pending_returns(user).filter(assignment__ticket=ticket)
-    extensions = _pending_extensions(user).filter(assignment__ticket=ticket)
+    returns = pending_returns_for(user).filter(assignment__ticket=ticket)
+    extensions = pending_extensions_for(user).filter(assignment__ticket=ticket)
     duplicates = (
         duplicate_candidates(
             text=f"{ticket.title} {ticket.content}",
