@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "civicgrid.notify",
     "civicgrid.tickets",
     "civicgrid.assessment",
+    "civicgrid.knowledge",
+    "civicgrid.intake",
     "civicgrid.console",
     "civicgrid.portal",
     "civicgrid.demo",
