@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.console.views import common, dashboard, dispatching, handling
+from civicgrid.console.views import common, dashboard, dispatching, handling, intake, knowledge
 
 app_name = "console"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     *dispatching.urlpatterns,
     *handling.urlpatterns,
     *dashboard.urlpatterns,
+    *knowledge.urlpatterns,
+    *intake.urlpatterns,
 ]

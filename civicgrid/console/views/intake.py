@@ -1,0 +1,3 @@
+"""Console pages of the intake app."""
+
+urlpatterns = []
