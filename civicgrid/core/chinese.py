@@ -59,9 +59,10 @@ _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 
 
-def words(text: str) -> list[str]:
-    """jieba words (precise mode), punctuation and spaces dropped."""
-    return [w for w in tokenizer().lcut(normalise(text), HMM=True) if _WORD.search(w)]
+def words(text: str, *, hmm: bool = True) -> list[str]:
+    """jieba words (precise mode), punctuation and spaces dropped. Without the HMM (unknown-word
+    guessing) it is a third faster and sticks to dictionary words."""
+    return [w for w in tokenizer().lcut(normalise(text), HMM=hmm) if _WORD.search(w)]
 
 
 @lru_cache(maxsize=4096)

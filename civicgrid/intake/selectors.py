@@ -1,0 +1,182 @@
+"""Reads of the smart-intake data: suggestions for a text, and how good they turned out in production."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from civicgrid.intake import runtime
+from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
+from civicgrid.registry.models import Grid, Unit
+from civicgrid.routing.models import Category
+from civicgrid.routing.route import route
+
+TOP_K = 3
+MIN_CHARS = 4  # fewer characters say too little to classify ("漏水")
+
+
+@dataclass
+class Candidate:
+    label: str
+    confidence: float
+    category: Category | None
+    unit: Unit | None = None
+    mode: str = ""
+    reason: str = ""
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.confidence)
+
+    def as_json(self) -> dict:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "category": self.category.pk if self.category else None,
+            "unit": self.unit.pk if self.unit else None,
+        }
+
+
+@dataclass
+class Proposal:
+    model: IntakeModel
+    candidates: list[Candidate]
+    threshold: float | None
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[0]
+
+    @property
+    def confident(self) -> bool:
+        return (
+            self.threshold is not None
+            and self.best.confidence >= self.threshold
+            and self.best.category is not None
+        )
+
+    @property
+    def would_auto_dispatch(self) -> bool:
+        return self.confident and self.model.auto_dispatch and self.best.unit is not None
+
+
+def label_categories(model: IntakeModel) -> dict[str, Category | None]:
+    rows = LabelMapping.objects.filter(model=model).select_related("category")
+    return {row.label: row.category for row in rows}
+
+
+def _routed(category: Category, *, grid: Grid | None, at: datetime):
+    from civicgrid.tickets.models import Ticket
+
+    probe = Ticket(category=category, grid=grid, community_id=grid.community_id if grid else None)
+    return route(probe, at=at)
+
+
+def propose(
+    text: str, *, grid: Grid | None = None, at: datetime | None = None, k: int = TOP_K
+) -> Proposal | None:
+    """The active model's top categories for `text`, each with the unit route() would pick there.
+
+    None when no model is active or the text is too short to say anything.
+    """
+    from civicgrid.core.chinese import compact
+
+    if len(compact(text)) < MIN_CHARS:
+        return None
+    loaded = runtime.active()
+    if loaded is None:
+        return None
+    row, model = loaded
+    at = at or timezone.now()
+    categories = label_categories(row)
+    candidates = []
+    for label, confidence in model.top(text, k=k):
+        candidate = Candidate(label=label, confidence=confidence, category=categories.get(label))
+        if candidate.category is not None:
+            decision = _routed(candidate.category, grid=grid, at=at)
+            candidate.unit, candidate.mode, candidate.reason = decision.lead, decision.mode, decision.reason
+        candidates.append(candidate)
+    return Proposal(model=row, candidates=candidates, threshold=row.threshold)
+
+
+# --- accuracy in production ------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def accuracy(
+    *, date_from: date | None = None, date_to: date | None = None, model: IntakeModel | None = None
+) -> dict:
+    """How often people kept the suggested category and unit, over suggestions made in the period.
+
+    top1 = kept the first category (or it was dispatched automatically); top3 = the final category was
+    among the three shown; confident_precision = top1 on the suggestions over the threshold.
+    """
+    rows = Suggestion.objects.all()
+    if model is not None:
+        rows = rows.filter(model=model)
+    if date_from is not None:
+        rows = rows.filter(created_at__date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(created_at__date__lte=date_to)
+    Outcome = Suggestion.Outcome
+    kept = Q(outcome__in=[Outcome.ACCEPTED, Outcome.AUTO])
+    settled = Q(outcome__in=[Outcome.ACCEPTED, Outcome.AUTO, Outcome.CHANGED])
+    totals = rows.aggregate(
+        made=Count("pk"),
+        settled=Count("pk", filter=settled),
+        kept=Count("pk", filter=kept),
+        auto=Count("pk", filter=Q(outcome=Outcome.AUTO)),
+        changed=Count("pk", filter=Q(outcome=Outcome.CHANGED)),
+        in_top3=Count("pk", filter=settled & Q(in_top__lte=3)),
+        confident=Count("pk", filter=settled & Q(confident=True)),
+        confident_kept=Count("pk", filter=kept & Q(confident=True)),
+        unit_settled=Count(
+            "pk", filter=Q(unit_outcome__in=[Outcome.ACCEPTED, Outcome.CHANGED, Outcome.AUTO])
+        ),
+        unit_kept=Count("pk", filter=Q(unit_outcome__in=[Outcome.ACCEPTED, Outcome.AUTO])),
+    )
+    return {
+        **totals,
+        "top1": _rate(totals["kept"], totals["settled"]),
+        "top3": _rate(totals["in_top3"], totals["settled"]),
+        "confident_precision": _rate(totals["confident_kept"], totals["confident"]),
+        "confident_share": _rate(totals["confident"], totals["settled"]),
+        "unit_agreement": _rate(totals["unit_kept"], totals["unit_settled"]),
+    }
+
+
+def accuracy_by_category(**filters) -> list[dict]:
+    """Per suggested category: how many, how many kept, and what people changed them to most."""
+    rows = Suggestion.objects.filter(outcome__in=["accepted", "auto", "changed"])
+    if filters.get("date_from"):
+        rows = rows.filter(created_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        rows = rows.filter(created_at__date__lte=filters["date_to"])
+    if filters.get("model"):
+        rows = rows.filter(model=filters["model"])
+    grouped = (
+        rows.values("category__name")
+        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(outcome__in=["accepted", "auto"])))
+        .order_by("-n")
+    )
+    return [
+        {
+            "category": g["category__name"] or "(未映射)",
+            "n": g["n"],
+            "kept": g["kept"],
+            "rate": _rate(g["kept"], g["n"]),
+        }
+        for g in grouped
+    ]
+
+
+def recent_changes(limit: int = 20, **filters):
+    """The latest suggestions people overrode: what to look at when retraining."""
+    rows = Suggestion.objects.filter(outcome="changed").select_related("ticket", "category", "final_category")
+    if filters.get("model"):
+        rows = rows.filter(model=filters["model"])
+    return rows.order_by("-decided_at")[:limit]

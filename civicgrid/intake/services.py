@@ -1,0 +1,250 @@
+"""State changes of smart intake: registering and activating models, recording suggestions and their
+outcome, and dispatching confident tickets automatically."""
+
+import logging
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from civicgrid.core.audit import record_event
+from civicgrid.intake import classifier, runtime
+from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
+from civicgrid.routing.models import Category
+
+log = logging.getLogger(__name__)
+Outcome = Suggestion.Outcome
+_NAME = re.compile(r"^[\w.\-]{1,80}$")
+
+
+def _category_for_label(label: str, version: str) -> Category | None:
+    """A label names a category by code ("0101") or by name ("城乡建设"); else an admin maps it."""
+    rows = Category.objects.filter(version=version, is_active=True)
+    return rows.filter(code=label).first() or rows.filter(name=label).order_by("level", "code").first()
+
+
+@transaction.atomic
+def model_register(
+    *,
+    source: Path,
+    name: str,
+    actor=None,
+    activate: bool = False,
+    auto_dispatch: bool | None = None,
+    mapping: dict[str, str] | None = None,
+    category_version: str | None = None,
+) -> IntakeModel:
+    """Check a trained model directory, copy it into the data directory and record it.
+
+    Labels are mapped onto categories by code or name; `mapping` ({label: code or name}) overrides.
+    """
+    if not _NAME.match(name or ""):
+        raise ValidationError({"name": "模型名称只能包含字母、数字、下划线、点和连字符,最长 80 个字符"})
+    if IntakeModel.objects.filter(name=name).exists():
+        raise ValidationError({"name": f"已有名为 {name} 的模型"})
+    model = classifier.load(
+        Path(source)
+    )  # refuses a damaged or tampered directory before anything is written
+    version = category_version or settings.CIVICGRID_CATEGORY_VERSION
+    mapping = mapping or {}
+    unknown = sorted(set(mapping) - set(model.labels))
+    if unknown:
+        raise ValidationError({"mapping": f"模型中没有这些类别:{'、'.join(unknown)}"})
+    resolved = {}
+    for label in model.labels:
+        wanted = mapping.get(label)
+        category = _category_for_label(wanted, version) if wanted else _category_for_label(label, version)
+        if wanted and category is None:
+            raise ValidationError({"mapping": f"找不到分类「{wanted}」(分类版本 {version})"})
+        resolved[label] = category
+    target = runtime.models_dir() / name
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for filename in (classifier.MANIFEST, classifier.ARRAYS):
+        shutil.copy2(Path(source) / filename, target / filename)
+    meta = model.info.get("meta", {})
+    row = IntakeModel.objects.create(
+        name=name,
+        directory=name,
+        labels=model.labels,
+        threshold=None if model.threshold == float("inf") else model.threshold,
+        metrics=meta,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    LabelMapping.objects.bulk_create(
+        LabelMapping(model=row, label=label, category=category) for label, category in resolved.items()
+    )
+    unmapped = [label for label, category in resolved.items() if category is None]
+    record_event(
+        actor=actor,
+        action="intake.model_register",
+        target=row,
+        summary=f"登记分类模型 {name}",
+        labels=model.labels,
+        unmapped=unmapped,
+    )
+    if activate:
+        model_activate(model=row, actor=actor, auto_dispatch=auto_dispatch)
+    elif auto_dispatch is not None:
+        model_set_auto_dispatch(model=row, actor=actor, enabled=auto_dispatch)
+    row.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def model_activate(*, model: IntakeModel, actor=None, auto_dispatch: bool | None = None) -> IntakeModel:
+    """Make this the model used at intake (the previous one is switched off)."""
+    runtime.classifier_for(model)  # the files must still load
+    IntakeModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+    model.is_active = True
+    if auto_dispatch is not None:
+        model.auto_dispatch = auto_dispatch
+    model.save(update_fields=["is_active", "auto_dispatch"])
+    record_event(
+        actor=actor,
+        action="intake.model_activate",
+        target=model,
+        summary=f"启用分类模型 {model.name}" + (",允许自动派单" if model.auto_dispatch else ""),
+    )
+    return model
+
+
+@transaction.atomic
+def model_set_auto_dispatch(*, model: IntakeModel, actor=None, enabled: bool, threshold: float | None = None):
+    if threshold is not None and not 0 < threshold <= 1:
+        raise ValidationError({"threshold": "阈值须在 0 到 1 之间"})
+    model.auto_dispatch = enabled
+    if threshold is not None:
+        model.threshold = threshold
+    model.save(update_fields=["auto_dispatch", "threshold"])
+    record_event(
+        actor=actor,
+        action="intake.auto_dispatch",
+        target=model,
+        summary=f"{'开启' if enabled else '关闭'}自动派单(模型 {model.name},阈值 {model.threshold})",
+    )
+    return model
+
+
+# --- suggestions on tickets ------------------------------------------------------------------------
+
+
+def suggestion_record(ticket, *, at: datetime | None = None) -> Suggestion | None:
+    """Classify a newly registered ticket with the active model and keep what was proposed.
+
+    Called inside the registration transaction. A model that fails to load must not stop intake: the
+    failure is logged and the ticket simply has no suggestion.
+    """
+    from civicgrid.intake.selectors import propose
+
+    try:
+        proposal = propose(f"{ticket.title}\n{ticket.content}", grid=ticket.grid, at=at)
+    except classifier.ModelFileError:
+        log.exception("智能分类模型无法加载,本工单不作分类建议")
+        return None
+    if proposal is None:
+        return None
+    best = proposal.best
+    return Suggestion.objects.create(
+        ticket=ticket,
+        model=proposal.model,
+        created_at=at or timezone.now(),
+        candidates=[c.as_json() for c in proposal.candidates],
+        category=best.category,
+        confidence=best.confidence,
+        confident=proposal.confident,
+        unit=best.unit,
+    )
+
+
+def _rank(suggestion: Suggestion, category_id) -> int | None:
+    for i, candidate in enumerate(suggestion.candidates, start=1):
+        if candidate.get("category") == category_id:
+            return i
+    return None
+
+
+def suggestion_settle_category(
+    ticket, *, at: datetime | None = None, auto: bool = False
+) -> Suggestion | None:
+    """The category is fixed (accept or answer at intake): was it the one suggested?"""
+    suggestion = Suggestion.objects.select_for_update().filter(ticket=ticket, outcome=Outcome.PENDING).first()
+    if suggestion is None:
+        return None
+    if ticket.category_id is None:
+        suggestion.outcome = Outcome.NONE
+    elif auto:
+        suggestion.outcome = Outcome.AUTO
+    else:
+        suggestion.outcome = (
+            Outcome.ACCEPTED if ticket.category_id == suggestion.category_id else Outcome.CHANGED
+        )
+    suggestion.final_category_id = ticket.category_id
+    suggestion.in_top = _rank(suggestion, ticket.category_id) if ticket.category_id else None
+    suggestion.decided_at = at or timezone.now()
+    suggestion.save(update_fields=["outcome", "final_category", "in_top", "decided_at"])
+    return suggestion
+
+
+def suggestion_settle_unit(ticket, *, lead, at: datetime | None = None, auto: bool = False) -> None:
+    """The first dispatch names the lead unit: was it the one suggested?"""
+    suggestion = (
+        Suggestion.objects.select_for_update().filter(ticket=ticket, unit_outcome=Outcome.PENDING).first()
+    )
+    if suggestion is None:
+        return
+    if auto:
+        suggestion.unit_outcome = Outcome.AUTO
+    else:
+        suggestion.unit_outcome = Outcome.ACCEPTED if lead.pk == suggestion.unit_id else Outcome.CHANGED
+    suggestion.final_unit = lead
+    suggestion.save(update_fields=["unit_outcome", "final_unit"])
+
+
+def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
+    """智能派单: dispatch an accepted ticket by the routing tables without a dispatcher, when the active
+    model allows it, was confident, and the operator kept its category. Returns whether it did.
+
+    Runs inside the caller's transaction but in a savepoint: if dispatch is refused (no routing rule,
+    unit inactive…) the ticket stays waiting for a person and the reason is noted on the suggestion.
+    """
+    from civicgrid.tickets.errors import TicketError
+    from civicgrid.tickets.models import Status
+    from civicgrid.tickets.services.dispatch import ticket_dispatch
+
+    suggestion = Suggestion.objects.select_related("model").filter(ticket=ticket).first()
+    if suggestion is None or not suggestion.confident or not suggestion.model.auto_dispatch:
+        return False
+    if not suggestion.model.is_active or ticket.status != Status.PENDING_DISPATCH:
+        return False
+    if suggestion.model.threshold is None or suggestion.confidence < suggestion.model.threshold:
+        return False
+    if ticket.category_id != suggestion.category_id:
+        return False  # the operator changed the category: a person dispatches
+    try:
+        with transaction.atomic():
+            ticket_dispatch(ticket=ticket, actor=None, at=at)
+    except (TicketError, ValidationError) as exc:
+        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)]))
+        Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单:{message}"[:200])
+        return False
+    ticket.refresh_from_db()
+    Suggestion.objects.filter(pk=suggestion.pk).update(
+        outcome=Outcome.AUTO,
+        unit_outcome=Outcome.AUTO,
+        final_unit=ticket.lead_unit_id,
+        note="置信度达标,已按派单规则自动派出",
+    )
+    record_event(
+        actor=None,
+        action="intake.auto_dispatched",
+        target=ticket,
+        summary=f"工单 {ticket.number} 智能派单(置信度 {suggestion.confidence:.2f}) → {ticket.lead_unit}",
+    )
+    return True
