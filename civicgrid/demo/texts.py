@@ -38,3 +38,12 @@ BY_ROOT = {
     "09": ["{road}{kw},晚上出行很危险,{closer}", "{place}门口{kw},影响市容,{closer}"],
     "10": ["{place}{kw},邻居之间协商不成,{closer}", "{place}楼道里{kw},存在消防隐患,{closer}"],
 }
+# Callers who do not say what the matter is: the classifier cannot tell, and a person must ask and decide.
+VAGUE_SHARE = 0.25
+VAGUE_TITLES = ["反映{place}的问题", "{place}相关诉求", "关于{place}的反映", "{road}附近的情况"]
+VAGUE = [
+    "反映{place}附近的问题,{when}一直没解决,{closer}",
+    "{place}的情况已经{dur}了还没人处理,{closer}",
+    "我住在{place},有件事想反映一下,之前打过电话,{closer}",
+    "{road}那边的事情,{when}跟社区说过,{closer}",
+]

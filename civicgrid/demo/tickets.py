@@ -277,6 +277,10 @@ class Simulation:
             ticket=ticket, actor=self.rng.choice(self.cast.operators), category=category, at=step.at
         )
         self.recent_open[(category.pk, ticket.grid_id)] = ticket.pk
+        ticket.refresh_from_db(fields=["status"])
+        if ticket.status == Status.DISPATCHED:  # the classifier was confident: dispatched automatically
+            self.plan_round(ticket, step.at)
+            return
         delay = (24, 48) if self.forced.get(ticket.pk) == "dispatch_later" else (0.1, 3)
         self.schedule(ticket.pk, self.later(step.at, *delay), "dispatch")
 
@@ -495,6 +499,8 @@ class Simulation:
             dur=rng.choice(texts.DURATION),
             closer=rng.choice(texts.CLOSERS),
         )
+        if rng.random() < texts.VAGUE_SHARE:
+            return rng.choice(texts.VAGUE_TITLES).format(**fill)[:100], rng.choice(texts.VAGUE).format(**fill)
         pool = texts.GENERIC + texts.BY_ROOT.get(category.code[:2], [])
         return rng.choice(texts.TITLES).format(**fill)[:100], rng.choice(pool).format(**fill)
 

@@ -132,8 +132,8 @@ def accuracy(
         auto=Count("pk", filter=Q(outcome=Outcome.AUTO)),
         changed=Count("pk", filter=Q(outcome=Outcome.CHANGED)),
         in_top3=Count("pk", filter=settled & Q(in_top__lte=3)),
-        confident=Count("pk", filter=settled & Q(confident=True)),
-        confident_kept=Count("pk", filter=kept & Q(confident=True)),
+        n_confident=Count("pk", filter=settled & Q(confident=True)),
+        n_confident_kept=Count("pk", filter=kept & Q(confident=True)),
         unit_settled=Count(
             "pk", filter=Q(unit_outcome__in=[Outcome.ACCEPTED, Outcome.CHANGED, Outcome.AUTO])
         ),
@@ -143,8 +143,8 @@ def accuracy(
         **totals,
         "top1": _rate(totals["kept"], totals["settled"]),
         "top3": _rate(totals["in_top3"], totals["settled"]),
-        "confident_precision": _rate(totals["confident_kept"], totals["confident"]),
-        "confident_share": _rate(totals["confident"], totals["settled"]),
+        "confident_precision": _rate(totals["n_confident_kept"], totals["n_confident"]),
+        "confident_share": _rate(totals["n_confident"], totals["settled"]),
         "unit_agreement": _rate(totals["unit_kept"], totals["unit_settled"]),
     }
 

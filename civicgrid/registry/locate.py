@@ -1,7 +1,8 @@
 """Point and address → grid (定位到网格).
 
 Each process keeps two caches, built lazily on first use:
-- a shapely STRtree over the active grids that have a boundary, for point look-ups;
+- a shapely STRtree over the active grids that have a boundary, for point look-ups (and, kept with it,
+  each grid's neighbours once asked for);
 - the gazetteer texts (place names, aliases, addresses, grid names) for fuzzy address matching.
 
 Both are dropped by `invalidate()` (called by the registry signals when this process saves a grid or
@@ -30,6 +31,9 @@ from civicgrid.registry.models import AdminArea, Grid, Place
 
 EARTH_RADIUS_M = 6371008.8
 _METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180.0
+
+# Grids this close count as neighbours: digitised borders rarely meet exactly (CIVICGRID_ADJACENT_GRID_METRES).
+ADJACENT_GRID_METRES = 30
 
 INSIDE = "inside"
 NEAREST = "nearest"
@@ -76,6 +80,8 @@ class _GridIndex:
     signature: tuple
     generation: int
     checked_at: float = field(default=0.0)
+    # (grid id, metres) → ids of the grids near it; filled on demand, dropped with the index.
+    adjacency: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -272,6 +278,45 @@ def locate_point(lat, lon, *, gcj02: bool = False) -> LocateResult:
         return LocateResult(grid, grid.community.ancestors(), NEAREST, distance, message, lon, lat)
     message = f"不在本辖区范围内:距最近网格约 {format_distance(distance)},超过 {format_distance(limit)}"
     return LocateResult(None, [], OUTSIDE, distance, message, lon, lat)
+
+
+def adjacent_grid_ids(grid_id: int) -> set[int]:
+    """Ids of the active grids whose boundary touches this grid's or comes within CIVICGRID_ADJACENT_GRID_METRES.
+
+    Community borders do not matter: a grid of the next community across the street is adjacent. A grid
+    without a boundary (or inactive) has no neighbours. Kept with the grid index, so it is recomputed
+    whenever the grids change.
+    """
+    metres = float(getattr(settings, "CIVICGRID_ADJACENT_GRID_METRES", ADJACENT_GRID_METRES))
+    index = grid_index()
+    key = (int(grid_id), metres)
+    found = index.adjacency.get(key)
+    if found is None:
+        found = index.adjacency[key] = _adjacent(index, int(grid_id), metres)
+    return set(found)
+
+
+def _adjacent(index: _GridIndex, grid_id: int, metres: float) -> frozenset[int]:
+    positions = np.flatnonzero(index.ids == grid_id)
+    if not len(positions):
+        return frozenset()
+    position = int(positions[0])
+    geometry = index.geometries[position]
+    centre = geometry.centroid
+    project, _, ky = _local_metres(centre.x, centre.y)
+    # A degree of longitude shrinks towards the poles: widen the box by the grid's most poleward latitude.
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    kx_min = _METRES_PER_DEGREE * math.cos(math.radians(min(89.0, max(abs(min_lat), abs(max_lat)))))
+    margin_lon, margin_lat = metres / max(kx_min, 1e-9), metres / ky
+    box = shapely.box(min_lon - margin_lon, min_lat - margin_lat, max_lon + margin_lon, max_lat + margin_lat)
+    candidates = index.tree.query(box)
+    candidates = candidates[candidates != position]
+    if not len(candidates):
+        return frozenset()
+    distances = shapely.distance(
+        shapely.transform(index.geometries[candidates], project), shapely.transform(geometry, project)
+    )
+    return frozenset(int(i) for i in index.ids[candidates[distances <= metres]])
 
 
 def locate_points(lats, lons, *, gcj02: bool = False) -> np.ndarray:

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicgrid.tickets import services
-from civicgrid.tickets.duplicates import duplicate_candidates
 from civicgrid.tickets.models import (
     Decision,
     Event,
@@ -183,33 +182,6 @@ def test_the_locate_endpoint_finds_the_grid_of_a_point(client, world):
     assert response["HX-Trigger-After-Swap"] == "located"
     bad = client.get(reverse("console:intake_locate"), {"lat": "200", "lon": "110"}).content.decode()
     assert "纬度应在 -90 到 90 之间" in bad
-
-
-# --- duplicate_candidates -----------------------------------------------------------------------------
-
-
-def test_duplicate_candidates_finds_a_similar_open_ticket_nearby_and_not_closed_or_far_ones(world, now):
-    similar = register(world, now - timedelta(days=3))
-    other_topic = register(world, now - timedelta(days=3), title="路灯不亮", content="小区门口路灯坏了一周。")
-    old = register(world, now - timedelta(days=40))
-    elsewhere = register(world, now - timedelta(days=1), lat=30.0, lon=120.0)  # outside every grid
-    closed = register(world, now - timedelta(days=2), category=None)
-    services.ticket_decline(ticket=closed, actor=world.user("operator"), outcome="EXPLAIN", reason="已解释")
-    # Received (not yet accepted) and in the neighbouring grid of the same community.
-    neighbour = register(world, now - timedelta(days=1), category=None, lat=19.205, lon=110.415)
-
-    found = duplicate_candidates(text="楼上漏水 楼上卫生间漏水到我家,沟通无果", grid=world.grids[0], now=now)
-    tickets = [t for t, _, _ in found]
-    assert similar in tickets and neighbour in tickets
-    assert not {other_topic, old, elsewhere, closed} & set(tickets)
-    reasons = {t: reason for t, _, reason in found}
-    assert "同一网格" in reasons[similar] and "同社区相邻网格" in reasons[neighbour]
-    assert all(score >= 60 for _, score, _ in found)
-
-
-def test_duplicate_candidates_needs_some_text(world, now):
-    register(world, now)
-    assert duplicate_candidates(text="漏水", grid=world.grids[0], now=now) == []
 
 
 # --- the dispatcher's queues ----------------------------------------------------------------------

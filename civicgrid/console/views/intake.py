@@ -1,3 +1,94 @@
-"""Console pages of the intake app."""
+"""Smart intake in the console: the category suggestion panel at intake, and how well suggestions do."""
 
-urlpatterns = []
+from datetime import timedelta
+
+from django import forms
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from civicgrid.console.access import staff_view
+from civicgrid.console.forms.dispatching import DuplicateQueryForm
+from civicgrid.intake import classifier, selectors
+from civicgrid.intake.models import IntakeModel
+from civicgrid.registry.models import Role
+from civicgrid.tickets.duplicates import probable_grid
+
+INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
+ACCURACY_ROLES = (Role.DISPATCHER, Role.LEADER, Role.ADMINISTRATOR)
+
+
+@require_GET
+@staff_view(*INTAKE_ROLES)
+def intake_suggest(request):
+    """The htmx panel beside the intake form: top categories, confidence, and the unit each would go to."""
+    query = DuplicateQueryForm(request.GET)
+    proposal, error = None, ""
+    if query.is_valid():
+        data = query.cleaned_data
+        text = f"{data['title']}\n{data['content']}".strip()
+        grid = probable_grid(lat=data["lat"], lon=data["lon"], address=data["address"])
+        try:
+            proposal = selectors.propose(text, grid=grid)
+        except classifier.ModelFileError as exc:
+            error = f"分类模型无法加载:{exc}"
+    context = {
+        "proposal": proposal,
+        "error": error,
+        "has_model": IntakeModel.objects.filter(is_active=True).exists(),
+    }
+    return render(request, "console/intake/_suggest.html", context)
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    model = forms.ModelChoiceField(
+        label="模型", queryset=IntakeModel.objects.all(), required=False, empty_label="全部模型"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("起始日期晚于结束日期")
+        return data
+
+
+@require_GET
+@staff_view(*ACCURACY_ROLES)
+def intake_accuracy(request):
+    """How often people kept what the model suggested: the production accuracy of smart intake."""
+    today = timezone.localdate()
+    initial = {"date_from": today - timedelta(days=29), "date_to": today}
+    form = PeriodForm(request.GET or None, initial=initial)
+    filters = dict(initial)
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    for field in ("date_from", "date_to"):
+        form.fields[field].widget.attrs["class"] = "form-control form-control-sm"
+    form.fields["model"].widget.attrs["class"] = "form-select form-select-sm"
+    active = IntakeModel.objects.filter(is_active=True).first()
+    return render(
+        request,
+        "console/intake/accuracy.html",
+        {
+            "form": form,
+            "filters": filters,
+            "active": active,
+            "stats": selectors.accuracy(**filters),
+            "by_category": selectors.accuracy_by_category(**filters),
+            "changes": selectors.recent_changes(**filters),
+            "trained": (active.metrics or {}) if active else {},
+        },
+    )
+
+
+urlpatterns = [
+    path("intake/suggest/", intake_suggest, name="intake_suggest"),
+    path("intake/accuracy/", intake_accuracy, name="intake_accuracy"),
+]

@@ -67,13 +67,20 @@ class Command(BaseCommand):
             help=_("输出格式:table、csv、json"),
         )
         parser.add_argument(
+            "--intake",
+            action="store_true",
+            help=_("改为输出智能分类的生产准确率(首选采纳率、前三命中率、高置信准确率、承办单位一致率)"),
+        )
+        parser.add_argument(
             "--as", dest="username", help=_("以该用户的权限范围查看(默认:系统视图,不受范围限制)")
         )
 
-    def handle(self, *args, date_from, date_to, by, output_format, username, **options):
+    def handle(self, *args, date_from, date_to, by, output_format, username, intake=False, **options):
         first, last = _parse_date(date_from), _parse_date(date_to)
         if first > last:
             raise CommandError(_("起始日期 %(a)s 晚于结束日期 %(b)s") % {"a": first, "b": last})
+        if intake:
+            return self._write_intake(first, last, output_format)
         if by not in GROUPINGS:
             raise CommandError(
                 _("未知的分组方式:%(by)s(可选 %(all)s)") % {"by": by, "all": "、".join(GROUPINGS)}
@@ -94,6 +101,36 @@ class Command(BaseCommand):
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
         getattr(self, f"_write_{output_format}")(rows, by)
+
+    def _write_intake(self, first: date, last: date, output_format: str) -> None:
+        from civicgrid.intake.selectors import accuracy, accuracy_by_category
+
+        stats = accuracy(date_from=first, date_to=last)
+        by_category = accuracy_by_category(date_from=first, date_to=last)
+        if output_format == "json":
+            self.stdout.write(json.dumps({**stats, "by_category": by_category}, ensure_ascii=False, indent=2))
+            return
+        lines = [
+            (_("建议工单"), str(stats["made"])),
+            (_("已定类"), str(stats["settled"])),
+            (_("首选采纳率"), _percent(stats["top1"])),
+            (_("前三命中率"), _percent(stats["top3"])),
+            (_("高置信准确率"), _percent(stats["confident_precision"])),
+            (_("高置信占比"), _percent(stats["confident_share"])),
+            (_("自动派单"), str(stats["auto"])),
+            (_("承办单位一致率"), _percent(stats["unit_agreement"])),
+        ]
+        if output_format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerows([(_("指标"), _("数值")), *lines])
+            self.stdout.write(buffer.getvalue(), ending="")
+            return
+        self.stdout.write(_("智能分类 %(a)s 至 %(b)s") % {"a": first, "b": last})
+        for label, value in lines:
+            self.stdout.write(f"  {label}{' ' * (16 - _width(label))}{value}")
+        for row in by_category:
+            self.stdout.write(f"  · {row['category']}: {row['kept']}/{row['n']} {_percent(row['rate'])}")
 
     def _write_json(self, rows: list[RateRow], by: str) -> None:
         self.stdout.write(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2))

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from civicgrid.demo.city import accounts_file, build_city
+from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.tickets import generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
+        train_demo_model(seed=opts["seed"], log=lambda msg: self.stdout.write("  " + msg))
         self._tickets(opts)
         self._print_accounts(result)
         if not opts["no_serve"]:

@@ -215,7 +215,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"已登记模型 {row.name}" + (",已启用" if row.is_active else "")))
         for mapping_row in row.mappings.select_related("category").order_by("label"):
             target = (
-                mapping_row.category.path_display() if mapping_row.category else "(未映射:请在管理后台指定)"
+                mapping_row.category.path_display if mapping_row.category else "(未映射:请在管理后台指定)"
             )
             self.stdout.write(f"  {mapping_row.label} → {target}")
 

@@ -1,0 +1,129 @@
+import json
+import math
+
+import numpy as np
+import pytest
+
+from civicgrid.intake import classifier
+from tests.intake.corpus import make
+
+
+@pytest.fixture(scope="module")
+def trained():
+    texts, labels = make(40, seed=1, noise=0.2)
+    return classifier.train(texts, labels)
+
+
+def test_a_trained_model_separates_the_generated_kinds(trained):
+    texts, labels = make(10, seed=2)
+    result = classifier.evaluate(trained, texts, labels)
+    assert result["n"] == 40
+    assert result["accuracy"] >= 0.95
+    assert result["macro_f1"] >= 0.95
+    assert result["top2_accuracy"] >= result["accuracy"]
+    assert result["ms_per_message"] > 0
+
+
+def test_confidence_is_a_probability_and_follows_the_evidence(trained):
+    clear = trained.top("楼顶违建加盖铁皮房,违章扩建", k=4)
+    assert clear[0][0] == "9002"
+    assert abs(sum(p for _, p in clear) - 1) < 1e-9
+    mixed = trained.top("楼顶违建加盖,工地夜间施工噪音", k=2)
+    assert mixed[0][1] < clear[0][1]
+
+
+def test_normalise_folds_place_codes_numbers_and_punctuation():
+    assert classifier.normalise("Ｅ12市A3区，2019年8月！") == "#市#区 0年0月"
+
+
+def test_choose_threshold_takes_the_largest_share_that_meets_the_target():
+    confidence = np.array([0.99, 0.97, 0.95, 0.90, 0.80, 0.70])
+    correct = np.array([True, True, True, False, True, False])
+    threshold, coverage, precision = classifier.choose_threshold(confidence, correct, 0.75)
+    # top 5: 4/5 = 0.8 >= 0.75; top 6: 4/6 < 0.75
+    assert threshold == 0.80 and coverage == pytest.approx(5 / 6) and precision == pytest.approx(0.8)
+    threshold, coverage, _ = classifier.choose_threshold(confidence, correct, 0.98)
+    assert threshold == 0.95 and coverage == 0.5
+
+
+def test_choose_threshold_never_splits_equal_confidences():
+    confidence = np.array([0.9, 0.9, 0.9, 0.5])
+    correct = np.array([True, True, False, True])
+    # The first two alone would be 100 % precise, but a threshold of 0.9 takes all three.
+    threshold, coverage, precision = classifier.choose_threshold(confidence, correct, 0.9)
+    assert math.isinf(threshold) and coverage == 0.0
+
+
+def test_save_and_load_round_trip(tmp_path, trained):
+    trained.threshold = 0.9
+    classifier.save(trained, tmp_path / "m", meta={"note": "测试"})
+    loaded = classifier.load(tmp_path / "m")
+    assert loaded.labels == trained.labels and loaded.threshold == 0.9
+    assert loaded.info["meta"] == {"note": "测试"}
+    text = "电梯坏了物业不管,停车位被占"
+    assert np.allclose(loaded.predict_proba([text]), trained.predict_proba([text]))
+    # The single-text fast path and the batch path agree.
+    assert np.allclose(loaded.predict_proba([text]), loaded.predict_proba([text, "凌晨工地打桩"])[:1])
+
+
+def test_a_model_file_is_never_unpickled(tmp_path, trained):
+    classifier.save(trained, tmp_path / "m")
+    with np.load(tmp_path / "m" / classifier.ARRAYS, allow_pickle=False) as npz:
+        assert all(npz[k].dtype == np.float64 for k in npz.files)
+
+
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (lambda d: _edit_manifest(d, threshold=0.01), "model.json 已被修改"),
+        (
+            lambda d: (d / classifier.ARRAYS).write_bytes(
+                (d / classifier.ARRAYS).read_bytes()[:-10] + b"0" * 10
+            ),
+            "arrays.npz 已被修改",
+        ),
+        (lambda d: (d / classifier.MANIFEST).write_text("{not json", encoding="utf-8"), "已损坏"),
+        (lambda d: (d / classifier.ARRAYS).unlink(), "缺少 arrays.npz"),
+        (lambda d: (d / classifier.MANIFEST).unlink(), "找不到 model.json"),
+    ],
+)
+def test_a_tampered_or_damaged_model_is_refused_with_a_clear_error(tmp_path, trained, tamper, message):
+    directory = classifier.save(trained, tmp_path / "m")
+    tamper(directory)
+    with pytest.raises(classifier.ModelFileError, match=message):
+        classifier.load(directory)
+
+
+def test_a_pickle_smuggled_in_place_of_the_arrays_is_refused(tmp_path, trained):
+    import pickle
+
+    directory = classifier.save(trained, tmp_path / "m")
+    payload = pickle.dumps({"cal_coef": np.zeros(3)})
+    (directory / classifier.ARRAYS).write_bytes(payload)
+    _edit_manifest(directory, recompute=True, arrays_sha256=classifier._digest(payload))
+    with pytest.raises(classifier.ModelFileError, match="无法读取"):
+        classifier.load(directory)
+
+
+def _edit_manifest(directory, recompute=False, **changes):
+    path = directory / classifier.MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(changes)
+    if recompute:
+        manifest["manifest_sha256"] = classifier._manifest_digest(manifest)
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def test_training_needs_two_examples_of_two_kinds():
+    with pytest.raises(ValueError, match="至少需要两个类别"):
+        classifier.train(["一", "二"], ["a", "a"])
+    with pytest.raises(ValueError, match="不足的类别:b"):
+        classifier.train(["楼上漏水", "楼上渗水", "工地噪音"], ["a", "a", "b"])
+
+
+def test_the_word_view_trains_and_reloads(tmp_path):
+    texts, labels = make(15, seed=3)
+    model = classifier.train(texts, labels, views=classifier.FEATURES["char+word"])
+    loaded = classifier.load(classifier.save(model, tmp_path / "w"))
+    assert [v.kind for v in loaded.views] == ["char", "word"]
+    assert loaded.top("夜间工地打桩噪音")[0][0] == "9004"

@@ -1,0 +1,155 @@
+import shutil
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from civicgrid.core.models import AuditEvent
+from civicgrid.intake import classifier, runtime, selectors, services
+from civicgrid.intake.models import IntakeModel, Suggestion
+from civicgrid.tickets import services as tickets
+from civicgrid.tickets.models import Event, Status
+from tests.tickets.conftest import local
+from tests.tickets.helpers import INSIDE_GRID1
+
+T0 = local(2026, 6, 1, 9, 0)
+PROPERTY_TEXT = dict(title="物业不管电梯", content="小区电梯坏了,物业费照收,停车也乱,保安不管")
+
+
+def register(world, **extra):
+    fields = dict(
+        actor=world.user("operator"),
+        channel="phone",
+        request_type="TS",
+        requester_name="张三",
+        requester_phone="13812345678",
+        lat=INSIDE_GRID1[0],
+        lon=INSIDE_GRID1[1],
+        at=T0,
+        **PROPERTY_TEXT,
+    )
+    fields.update(extra)
+    return tickets.ticket_register(**fields)
+
+
+def accept(world, ticket, key="property"):
+    return tickets.ticket_accept(
+        ticket=ticket, actor=world.user("operator"), category=world.categories[key], at=T0
+    )
+
+
+def test_labels_map_onto_categories_by_code(active_model, world):
+    mapping = selectors.label_categories(active_model)
+    assert mapping["9003"] == world.categories["property"]
+    assert set(mapping) == {"9001", "9002", "9003", "9004"}
+
+
+def test_registration_records_the_suggestion_with_the_unit_route_would_pick(active_model, world):
+    ticket = register(world)
+    suggestion = Suggestion.objects.get(ticket=ticket)
+    assert suggestion.category == world.categories["property"]
+    assert suggestion.unit == world.units["zjj"]  # the catalogue owner of 物业管理
+    assert suggestion.confident and suggestion.outcome == Suggestion.Outcome.PENDING
+    assert len(suggestion.candidates) == 3
+    assert suggestion.candidates[0]["category"] == world.categories["property"].pk
+
+
+def test_accepting_the_suggested_category_counts_as_accepted_and_a_change_as_changed(active_model, world):
+    kept = accept(world, register(world))
+    changed = accept(world, register(world), key="noise")
+    assert Suggestion.objects.get(ticket=kept).outcome == "accepted"
+    s = Suggestion.objects.get(ticket=changed)
+    assert s.outcome == "changed" and s.final_category == world.categories["noise"]
+    assert s.in_top in (2, 3, None)
+    stats = selectors.accuracy()
+    assert stats["settled"] == 2 and stats["top1"] == 0.5
+
+
+def test_a_dispatcher_keeping_or_changing_the_unit_is_recorded(active_model, world):
+    ticket = accept(world, register(world))
+    tickets.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+    assert Suggestion.objects.get(ticket=ticket).unit_outcome == "accepted"
+    other = accept(world, register(world))
+    tickets.ticket_dispatch(
+        ticket=other, actor=world.user("dispatcher"), lead=world.units["zf"], reason="涉及执法", at=T0
+    )
+    assert Suggestion.objects.get(ticket=other).unit_outcome == "changed"
+    assert selectors.accuracy()["unit_agreement"] == 0.5
+
+
+def test_without_auto_dispatch_a_person_dispatches(active_model, world):
+    ticket = accept(world, register(world))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH
+
+
+def test_auto_dispatch_sends_a_confident_unchanged_ticket_by_the_routing_tables(active_model, world):
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    ticket = accept(world, register(world))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED and ticket.lead_unit == world.units["zjj"]
+    event = Event.objects.filter(ticket=ticket, action="dispatched").get()
+    assert event.actor is None  # the system, not a dispatcher
+    suggestion = Suggestion.objects.get(ticket=ticket)
+    assert suggestion.outcome == suggestion.unit_outcome == "auto"
+    assert AuditEvent.objects.filter(action="intake.auto_dispatched", target_id=str(ticket.pk)).exists()
+
+
+def test_auto_dispatch_holds_back_when_the_operator_changed_the_category(active_model, world):
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    ticket = accept(world, register(world), key="illegal_building")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH
+
+
+def test_auto_dispatch_holds_back_below_the_threshold(active_model, world):
+    services.model_set_auto_dispatch(model=active_model, enabled=True, threshold=1.0)
+    ticket = accept(world, register(world))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH
+    assert not Suggestion.objects.get(ticket=ticket).confident
+
+
+def test_a_refused_auto_dispatch_leaves_the_ticket_to_a_person_with_the_reason(active_model, world):
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    world.units["zjj"].is_active = False
+    world.units["zjj"].save()
+    ticket = accept(world, register(world))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH
+    assert Suggestion.objects.get(ticket=ticket).note.startswith("未能自动派单")
+
+
+def test_without_an_active_model_intake_works_and_nothing_is_suggested(world):
+    ticket = accept(world, register(world))
+    assert not Suggestion.objects.filter(ticket=ticket).exists()
+    assert selectors.propose("小区电梯坏了物业不管") is None
+
+
+def test_a_model_whose_files_vanished_does_not_stop_intake(active_model, world, settings):
+    shutil.rmtree(runtime.model_path(active_model))
+    runtime.invalidate()
+    ticket = register(world)
+    assert ticket.status == Status.RECEIVED
+    assert not Suggestion.objects.filter(ticket=ticket).exists()
+
+
+def test_short_texts_get_no_suggestion(active_model):
+    assert selectors.propose("漏水") is None
+
+
+def test_only_one_model_is_active(active_model, model_dir, world):
+    second = services.model_register(source=model_dir, name="second", activate=True, category_version="test")
+    assert list(IntakeModel.objects.filter(is_active=True)) == [second]
+
+
+def test_register_refuses_bad_names_duplicates_and_tampered_files(active_model, model_dir, tmp_path):
+    with pytest.raises(ValidationError, match="已有名为"):
+        services.model_register(source=model_dir, name="test-model", category_version="test")
+    with pytest.raises(ValidationError, match="模型名称"):
+        services.model_register(source=model_dir, name="../evil", category_version="test")
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    (bad / classifier.ARRAYS).write_bytes(b"junk")
+    with pytest.raises(classifier.ModelFileError):
+        services.model_register(source=bad, name="bad", category_version="test")
+    assert not IntakeModel.objects.filter(name="bad").exists()

@@ -1,0 +1,75 @@
+import json
+from io import StringIO
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.intake.test_services import T0, accept, register
+
+SUGGEST = reverse("console:intake_suggest")
+ACCURACY = reverse("console:intake_accuracy")
+
+
+def test_the_suggest_panel_names_categories_confidence_and_the_unit(client, world, active_model):
+    client.force_login(world.user("operator"))
+    response = client.get(SUGGEST, {"title": "电梯坏了", "content": "物业费照收,停车乱,保安不管"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "物业管理" in html and "按规则派:住建局" in html
+    assert f'data-use-category="{world.categories["property"].pk}"' in html
+    assert "自动派单未开启" in html
+
+
+def test_the_suggest_panel_says_when_it_would_dispatch_by_itself(client, world, active_model):
+    active_model.auto_dispatch = True
+    active_model.save()
+    client.force_login(world.user("operator"))
+    html = client.get(
+        SUGGEST, {"title": "电梯坏了", "content": "物业费照收,停车乱,保安不管"}
+    ).content.decode()
+    assert "将自动派出" in html
+
+
+def test_the_suggest_panel_without_a_model_or_text(client, world):
+    client.force_login(world.user("operator"))
+    assert "尚未启用分类模型" in client.get(SUGGEST, {"title": "电梯坏了物业不管"}).content.decode()
+
+
+def test_the_intake_page_carries_the_panel(client, world, active_model):
+    client.force_login(world.user("operator"))
+    html = client.get(reverse("console:intake")).content.decode()
+    assert 'id="suggest-panel"' in html and SUGGEST in html
+
+
+def test_the_accuracy_page_shows_production_figures(client, world, active_model):
+    accept(world, register(world))
+    accept(world, register(world), key="noise")
+    client.force_login(world.user("dispatcher"))
+    html = client.get(ACCURACY, {"date_from": "2026-05-01", "date_to": "2026-06-30"}).content.decode()
+    assert "test-model" in html and "首选采纳率" in html and "50%" in html
+    assert "施工噪音" in html  # what it was changed to
+    assert (
+        "起始日期晚于结束日期"
+        in client.get(ACCURACY, {"date_from": "2026-07-01", "date_to": "2026-06-01"}).content.decode()
+    )
+
+
+def test_the_accuracy_page_is_closed_to_operators_and_units(client, world):
+    for name in ("operator", "zjj", "worker1"):
+        client.force_login(world.user(name))
+        assert client.get(ACCURACY).status_code == 403
+
+
+def test_metrics_intake_prints_the_same_figures(world, active_model):
+    accept(world, register(world))
+    accept(world, register(world), key="noise")
+    out = StringIO()
+    call_command(
+        "metrics", "--from", "2026-06-01", "--to", "2026-06-01", "--intake", "--format", "json", stdout=out
+    )
+    data = json.loads(out.getvalue())
+    assert data["settled"] == 2 and data["top1"] == 0.5
+    out = StringIO()
+    call_command("metrics", "--from", "2026-06-01", "--to", "2026-06-01", "--intake", stdout=out)
+    assert "首选采纳率" in out.getvalue() and "50.0%" in out.getvalue()
+    assert T0.date().isoformat() == "2026-06-01"
