@@ -244,9 +244,19 @@ def _as_matrix(values: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def train(
-    texts: list[str], labels: list[str], *, views=DEFAULT_VIEWS, seed: int = 0, progress=None
+    texts: list[str],
+    labels: list[str],
+    *,
+    views=DEFAULT_VIEWS,
+    seed: int = 0,
+    progress=None,
+    oof: bool = True,
 ) -> Classifier:
-    """Fit the views and the calibrator. Needs at least two labels with two examples each."""
+    """Fit the views and the calibrator. Needs at least two labels with two examples each.
+
+    With `oof`, info["oof_confidence"] and info["oof_correct"] hold honest out-of-fold predictions for
+    picking a threshold when there is no validation set (five more calibrator fits).
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -265,9 +275,9 @@ def train(
     for config in views:
         started = time.perf_counter()
         token_lists = [View(**config).tokens(t) for t in texts]
-        view, oof = _fit_view(dict(config), token_lists, y, len(names), folds)
+        view, view_margins = _fit_view(dict(config), token_lists, y, len(names), folds)
         fitted.append(view)
-        oofs.append(oof)
+        oofs.append(view_margins)
         say(f"  特征 {config['kind']}:{len(view.vocabulary)} 项,用时 {time.perf_counter() - started:.1f} 秒")
     stacked = np.hstack(oofs)
     cal = LogisticRegression(C=CAL_C, max_iter=5000).fit(stacked, y)
@@ -279,8 +289,16 @@ def train(
     else:
         cal_coef[cal.classes_], cal_intercept[cal.classes_] = cal.coef_, cal.intercept_
     model = Classifier(labels=names, views=fitted, cal_coef=cal_coef, cal_intercept=cal_intercept)
-    model.info["oof_confidence"] = model.calibrate(stacked).max(axis=1)
-    model.info["oof_correct"] = model.calibrate(stacked).argmax(axis=1) == y
+    if not oof:
+        return model
+    # Out-of-fold for the calibrator too: judged on the margins it was fitted to, it looks far surer
+    # than it is (with 90 labels it simply memorises them), and a threshold picked on that would be wrong.
+    honest = np.zeros((len(y), len(names)))
+    for fit, test in folds:
+        part = LogisticRegression(C=CAL_C, max_iter=5000).fit(stacked[fit], y[fit])
+        honest[np.ix_(test, part.classes_)] = part.predict_proba(stacked[test])
+    model.info["oof_confidence"] = honest.max(axis=1)
+    model.info["oof_correct"] = honest.argmax(axis=1) == y
     return model
 
 

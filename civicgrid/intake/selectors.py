@@ -180,3 +180,20 @@ def recent_changes(limit: int = 20, **filters):
     if filters.get("model"):
         rows = rows.filter(model=filters["model"])
     return rows.order_by("-decided_at")[:limit]
+
+
+def suggestion_for(ticket) -> Suggestion | None:
+    """What the model proposed for this ticket, with category names for the candidates shown."""
+    suggestion = (
+        Suggestion.objects.filter(ticket=ticket)
+        .select_related("model", "category", "unit", "final_category")
+        .first()
+    )
+    if suggestion is not None:
+        ids = [c.get("category") for c in suggestion.candidates if c.get("category")]
+        names = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+        suggestion.shown = [
+            {**c, "category_obj": names.get(c.get("category")), "percent": round(100 * c["confidence"])}
+            for c in suggestion.candidates
+        ]
+    return suggestion

@@ -127,3 +127,16 @@ def test_the_word_view_trains_and_reloads(tmp_path):
     loaded = classifier.load(classifier.save(model, tmp_path / "w"))
     assert [v.kind for v in loaded.views] == ["char", "word"]
     assert loaded.top("夜间工地打桩噪音")[0][0] == "9004"
+
+
+def test_out_of_fold_confidence_does_not_flatter_a_model_that_learnt_nothing():
+    # Labels unrelated to the text: honest out-of-fold predictions are right about one time in ten,
+    # so no threshold reaches 98 % and nothing would be dispatched automatically.
+    texts, _ = make(30, seed=5)
+    labels = [f"L{i % 10}" for i in range(len(texts))]
+    model = classifier.train(texts, labels)
+    assert model.info["oof_correct"].mean() < 0.3
+    threshold, coverage, _ = classifier.choose_threshold(
+        model.info["oof_confidence"], model.info["oof_correct"], 0.98
+    )
+    assert coverage < 0.05

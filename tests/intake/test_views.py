@@ -73,3 +73,17 @@ def test_metrics_intake_prints_the_same_figures(world, active_model):
     call_command("metrics", "--from", "2026-06-01", "--to", "2026-06-01", "--intake", stdout=out)
     assert "首选采纳率" in out.getvalue() and "50.0%" in out.getvalue()
     assert T0.date().isoformat() == "2026-06-01"
+
+
+def test_the_dispatch_page_shows_the_suggestion_and_prefills_the_category(
+    client, world, active_model, settings
+):
+    from tests.intake.test_services import register
+
+    settings.CIVICGRID_CATEGORY_VERSION = "test"
+
+    ticket = register(world)
+    client.force_login(world.user("dispatcher"))
+    html = client.get(reverse("console:dispatch_ticket", args=[ticket.pk])).content.decode()
+    assert "智能分类建议" in html and "物业管理" in html and "住建局" in html
+    assert f'<option value="{world.categories["property"].pk}" selected' in html

@@ -24,6 +24,7 @@ from civicgrid.console.forms.dispatching import (
     MergeForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.intake.selectors import suggestion_for
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
@@ -279,6 +280,7 @@ def dispatch_ticket(request, pk):
     _, decision, mode_label = _with_route(ticket)
     returns = pending_returns_for(user).filter(assignment__ticket=ticket)
     extensions = pending_extensions_for(user).filter(assignment__ticket=ticket)
+    suggestion = suggestion_for(ticket)
     duplicates = (
         duplicate_candidates(
             text=f"{ticket.title} {ticket.content}",
@@ -303,7 +305,10 @@ def dispatch_ticket(request, pk):
             "can_route": can_dispatch and ticket.status == Status.PENDING_DISPATCH,
             "can_merge": open_for_merge,
             "can_review": can_dispatch and ticket.status == Status.REPLIED,
-            "accept_form": AcceptForm(initial={"category": ticket.category_id}),
+            "accept_form": AcceptForm(
+                initial={"category": ticket.category_id or (suggestion.category_id if suggestion else None)}
+            ),
+            "suggestion": suggestion,
             "manual_form": ManualDispatchForm(),
             "merge_form": MergeForm(),
             "decision_form": DecisionForm(auto_id=False),

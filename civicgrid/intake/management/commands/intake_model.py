@@ -122,7 +122,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             model = classifier.train(
-                texts, labels, views=classifier.FEATURES[features], seed=seed, progress=self.stdout.write
+                texts,
+                labels,
+                views=classifier.FEATURES[features],
+                seed=seed,
+                progress=self.stdout.write,
+                oof=not dev_texts,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
