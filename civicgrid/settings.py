@@ -154,6 +154,11 @@ CIVICGRID_CATEGORY_VERSION = os.environ.get("CIVICGRID_CATEGORY_VERSION", "2026.
 
 # Locate: a point outside every grid snaps to the nearest grid only within this distance.
 CIVICGRID_LOCATE_NEAREST_METRES = int(os.environ.get("CIVICGRID_LOCATE_NEAREST_METRES", "300"))
+# Grids whose boundaries are this close count as adjacent (duplicate search looks in adjacent grids).
+CIVICGRID_ADJACENT_GRID_METRES = float(os.environ.get("CIVICGRID_ADJACENT_GRID_METRES", "30"))
+# Duplicate search (tickets.duplicates documents CIVICGRID_DUPLICATE_* overrides): days back, lowest score.
+CIVICGRID_DUPLICATE_WINDOW_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_WINDOW_DAYS", "30"))
+CIVICGRID_DUPLICATE_MIN_SCORE = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SCORE", "60"))
 # How often (seconds) a process checks whether grids changed elsewhere and its spatial index is stale.
 CIVICGRID_GRID_INDEX_CHECK_SECONDS = 5
 # Likewise for the in-process working-day calendar.
