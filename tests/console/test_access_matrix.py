@@ -5,6 +5,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from civicgrid.console import urls as console_urls
+from civicgrid.knowledge.models import Entry
+from civicgrid.knowledge.services import entry_create
 from civicgrid.registry.models import Role
 from civicgrid.tickets import services
 from tests.tickets.conftest import local
@@ -45,7 +47,10 @@ def _pages(ticket):
                 kwargs["pk"] = ticket.attachments.get().pk
             else:
                 kwargs["pk"] = ticket.pk
-        yield pattern.name, reverse(f"console:{pattern.name}", kwargs=kwargs), set(allowed), bool(kwargs)
+        elif "<int:entry_id>" in str(pattern.pattern):
+            entry = Entry.objects.first() or entry_create(actor=None, question="测试问题", answer="测试答案")
+            kwargs["entry_id"] = entry.pk
+        yield pattern.name, reverse(f"console:{pattern.name}", kwargs=kwargs), set(allowed), "pk" in kwargs
 
 
 def test_every_console_page_refuses_the_roles_it_does_not_serve(client, world, ticket):

@@ -137,6 +137,8 @@ class IntakeForm(BootstrapForm):
         help_text="可多选:照片、录音、文书(jpg、png、pdf、docx、xlsx、mp3)",
     )
     answer = text_field("答复内容", rows=3, max_length=4000, placeholder="依据知识库答复来电人的内容")
+    # Knowledge-base entries the answer was taken from ("用此答复" fills it): ids, comma-separated.
+    kb_refs = forms.CharField(required=False, widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label="不予受理方式", required=False, choices=[("", "请选择"), *DECLINE_OUTCOMES.items()]
     )
@@ -154,6 +156,16 @@ class IntakeForm(BootstrapForm):
 
     # Keys of the services' ValidationErrors that name a field by another name here.
     ERROR_ALIASES = {"file": "attachments", "kind": "attachments"}
+
+    def clean_kb_refs(self) -> list[int]:
+        from civicgrid.knowledge.models import Entry
+
+        raw = [part.strip() for part in (self.cleaned_data.get("kb_refs") or "").split(",") if part.strip()]
+        if not all(part.isdigit() for part in raw):
+            raise ValidationError("知识库引用无效,请重新选择答案")
+        ids = list(dict.fromkeys(int(part) for part in raw))[:10]
+        found = set(Entry.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        return [pk for pk in ids if pk in found]
 
     def clean_action(self):
         raw = self.cleaned_data.get("action") or "check"

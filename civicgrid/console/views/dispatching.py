@@ -143,7 +143,9 @@ def _register(request, form: IntakeForm, action: str):
                 services.ticket_accept(ticket=ticket, actor=user, category=data["category"])
                 done = f"工单 {ticket.number} 已登记,转入待派单"
             elif action == "answer":
-                services.ticket_answer_directly(ticket=ticket, actor=user, answer=data["answer"])
+                services.ticket_answer_directly(
+                    ticket=ticket, actor=user, answer=data["answer"], kb_refs=data["kb_refs"]
+                )
                 done = f"工单 {ticket.number} 已登记并直接答复"
             elif action == "decline":
                 services.ticket_decline(

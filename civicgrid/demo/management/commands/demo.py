@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from civicgrid.demo.city import accounts_file, build_city
 from civicgrid.demo.intake_model import train_demo_model
+from civicgrid.demo.knowledge import seed_knowledge
 from civicgrid.demo.tickets import generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
@@ -72,6 +73,7 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
+        seed_knowledge(rng_seed=opts["seed"], log=lambda msg: self.stdout.write("  " + msg))
         train_demo_model(seed=opts["seed"], log=lambda msg: self.stdout.write("  " + msg))
         self._tickets(opts)
         self._print_accounts(result)
