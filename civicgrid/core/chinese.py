@@ -49,6 +49,11 @@ def add_words(words) -> None:
     _cached_words.cache_clear()
 
 
+def is_word(text: str) -> bool:
+    """Whether jieba's dictionary (with the words added) knows `text` as a word."""
+    return tokenizer().FREQ.get(text, 0) > 0
+
+
 def normalise(text: str) -> str:
     """Lower-case, full-width letters and digits to half-width: what every comparison starts from."""
     text = (text or "").translate(_FULLWIDTH).lower()

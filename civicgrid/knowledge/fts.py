@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from civicgrid.core.chinese import normalise, tokenizer
+from civicgrid.core.chinese import is_word, normalise, tokenizer
 
 FTS_TABLE = "knowledge_entry_fts"
 VOCAB_TABLE = "knowledge_entry_fts_vocab"
@@ -66,10 +66,6 @@ def _bigrams(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1)))
 
 
-def _is_word(text: str) -> bool:
-    return tokenizer().FREQ.get(text, 0) > 0
-
-
 def _run_words(run: str) -> list[str]:
     """The query words of one run of letters, digits and ideographs, in order.
 
@@ -87,10 +83,10 @@ def _run_words(run: str) -> list[str]:
             continue
         before = pieces[i - 1] if i > 0 else ""
         after = pieces[i + 1] if i + 1 < len(pieces) else ""
-        if _HAN.match(before) and _is_word(before[-1] + word):
+        if _HAN.match(before) and is_word(before[-1] + word):
             pairs.setdefault(i, []).append(before[-1] + word)
             claimed_last.add(i - 1)
-        if _HAN.match(after) and _is_word(word + after[0]):
+        if _HAN.match(after) and is_word(word + after[0]):
             pairs.setdefault(i, []).append(word + after[0])
             claimed_first.add(i + 1)
     out = []
