@@ -74,9 +74,10 @@ def _routed(category: Category, *, grid: Grid | None, at: datetime):
 
 
 def propose(
-    text: str, *, grid: Grid | None = None, at: datetime | None = None, k: int = TOP_K
+    text: str, *, grid: Grid | None = None, at: datetime | None = None, k: int = TOP_K, routed: int = TOP_K
 ) -> Proposal | None:
-    """The active model's top categories for `text`, each with the unit route() would pick there.
+    """The active model's top categories for `text`; the first `routed` of them with the unit route()
+    would pick there (routing costs a few queries: recording a ticket's suggestion routes only the first).
 
     None when no model is active or the text is too short to say anything.
     """
@@ -91,9 +92,9 @@ def propose(
     at = at or timezone.now()
     categories = label_categories(row)
     candidates = []
-    for label, confidence in model.top(text, k=k):
+    for rank, (label, confidence) in enumerate(model.top(text, k=k)):
         candidate = Candidate(label=label, confidence=confidence, category=categories.get(label))
-        if candidate.category is not None:
+        if candidate.category is not None and rank < routed:
             decision = _routed(candidate.category, grid=grid, at=at)
             candidate.unit, candidate.mode, candidate.reason = decision.lead, decision.mode, decision.reason
         candidates.append(candidate)

@@ -144,7 +144,7 @@ def suggestion_record(ticket, *, at: datetime | None = None) -> Suggestion | Non
     from civicgrid.intake.selectors import propose
 
     try:
-        proposal = propose(f"{ticket.title}\n{ticket.content}", grid=ticket.grid, at=at)
+        proposal = propose(f"{ticket.title}\n{ticket.content}", grid=ticket.grid, at=at, routed=1)
     except classifier.ModelFileError:
         log.exception("智能分类模型无法加载,本工单不作分类建议")
         return None
