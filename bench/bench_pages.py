@@ -185,6 +185,24 @@ def main() -> None:
         f"data: {Ticket.objects.count():,} tickets, {Assignment.objects.count():,} assignments "
         f"in {time.perf_counter() - started:.0f} s (SQLite)"
     )
+    from urllib.parse import urlencode
+
+    from civicgrid.demo.intake_model import train_demo_model
+    from civicgrid.demo.knowledge import seed_knowledge
+    from civicgrid.registry.models import Place
+
+    seed_knowledge(log=lambda msg: None)
+    train_demo_model(seed=1, log=lambda msg: None)
+    place = Place.objects.exclude(grid=None).exclude(lat=None).first()
+    typed = urlencode(
+        {
+            "title": f"{place.name}路面积水",
+            "content": f"{place.name}门口下水道堵塞,路面积水很深,已经好几天了,请尽快处理",
+            "address": place.address,
+            "lat": place.lat,
+            "lon": place.lon,
+        }
+    )
     users = get_user_model().objects
     # The department handling the most tickets that has a handler account: the heaviest inbox.
     staffed = list(Unit.objects.filter(staff__isnull=False, kind="department").values_list("pk", flat=True))
@@ -204,6 +222,10 @@ def main() -> None:
         ("leader dashboard (this month)", "leader1", "/console/dashboard/"),
         ("leader dashboard data (90 days)", "leader1", "/console/dashboard/data/?period=90d"),
         ("leader dashboard (90 days, by grid)", "leader1", "/console/dashboard/?period=90d&by=grid"),
+        ("intake page", "operator1", "/console/intake/"),
+        ("intake panel: category suggestion", "operator1", f"/console/intake/suggest/?{typed}"),
+        ("intake panel: knowledge-base answers", "operator1", f"/console/kb/suggest/?{typed}"),
+        ("intake panel: possible duplicates", "operator1", f"/console/intake/duplicates/?{typed}"),
     ]
     for label, username, url in pages:
         client = Client(HTTP_HOST="127.0.0.1")
