@@ -87,3 +87,49 @@ def test_the_dispatch_page_shows_the_suggestion_and_prefills_the_category(
     html = client.get(reverse("console:dispatch_ticket", args=[ticket.pk])).content.decode()
     assert "智能分类建议" in html and "物业管理" in html and "住建局" in html
     assert f'<option value="{world.categories["property"].pk}" selected' in html
+
+
+def test_a_direct_answer_from_the_knowledge_base_is_kept_on_the_ticket(client, world):
+    from civicgrid.knowledge import services as kb
+    from civicgrid.tickets import services as tickets
+    from tests.intake.test_services import register
+
+    entry = kb.entry_create(
+        actor=world.user("admin"), question="积水报修", answer="拨打市政热线。", unit=world.units["zjj"]
+    )
+    ticket = register(world, request_type="ZX")
+    tickets.ticket_answer_directly(
+        ticket=ticket, actor=world.user("operator"), answer=entry.answer, kb_refs=[entry.pk]
+    )
+    client.force_login(world.user("operator"))
+    html = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    assert "拨打市政热线。" in html and reverse("console:kb_entry", args=[entry.pk]) in html
+
+
+def test_intake_posts_the_knowledge_refs_with_a_direct_answer(client, world):
+    from civicgrid.knowledge import services as kb
+    from civicgrid.tickets.models import Status, Ticket
+
+    entry = kb.entry_create(
+        actor=world.user("admin"), question="积水报修", answer="拨打市政热线。", unit=world.units["zjj"]
+    )
+    client.force_login(world.user("operator"))
+    data = {
+        "channel": "phone",
+        "request_type": "ZX",
+        "urgency": "normal",
+        "requester_name": "王女士",
+        "requester_phone": "13700005678",
+        "title": "咨询积水报修",
+        "content": "门口积水去哪里报修",
+        "answer": "拨打市政热线。",
+        "kb_refs": f"{entry.pk},999999",
+        "action": "answer",
+    }
+    response = client.post(reverse("console:intake"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(title="咨询积水报修")
+    assert ticket.status == Status.DIRECT_ANSWERED and ticket.kb_refs == [entry.pk]  # unknown ids dropped
+    bad = client.post(reverse("console:intake"), {**data, "title": "另一个", "kb_refs": "1;drop"})
+    assert "知识库引用无效" in bad.content.decode()
+    assert not Ticket.objects.filter(title="另一个").exists()
