@@ -163,9 +163,14 @@ def suggestion_record(ticket, *, at: datetime | None = None) -> Suggestion | Non
     )
 
 
-def _rank(suggestion: Suggestion, category_id) -> int | None:
+def _lineage(category) -> set[int]:
+    """The category and everything above it: a model that names 城乡建设 is right about 城乡建设/物业管理."""
+    return {c.pk for c in category.ancestors()} if category is not None else set()
+
+
+def _rank(suggestion: Suggestion, lineage: set[int]) -> int | None:
     for i, candidate in enumerate(suggestion.candidates, start=1):
-        if candidate.get("category") == category_id:
+        if candidate.get("category") in lineage:
             return i
     return None
 
@@ -177,16 +182,16 @@ def suggestion_settle_category(
     suggestion = Suggestion.objects.select_for_update().filter(ticket=ticket, outcome=Outcome.PENDING).first()
     if suggestion is None:
         return None
+    lineage = _lineage(ticket.category) if ticket.category_id else set()
     if ticket.category_id is None:
         suggestion.outcome = Outcome.NONE
     elif auto:
         suggestion.outcome = Outcome.AUTO
     else:
-        suggestion.outcome = (
-            Outcome.ACCEPTED if ticket.category_id == suggestion.category_id else Outcome.CHANGED
-        )
+        kept = suggestion.category_id is not None and suggestion.category_id in lineage
+        suggestion.outcome = Outcome.ACCEPTED if kept else Outcome.CHANGED
     suggestion.final_category_id = ticket.category_id
-    suggestion.in_top = _rank(suggestion, ticket.category_id) if ticket.category_id else None
+    suggestion.in_top = _rank(suggestion, lineage) if lineage else None
     suggestion.decided_at = at or timezone.now()
     suggestion.save(update_fields=["outcome", "final_category", "in_top", "decided_at"])
     return suggestion

@@ -153,3 +153,27 @@ def test_register_refuses_bad_names_duplicates_and_tampered_files(active_model, 
     with pytest.raises(classifier.ModelFileError):
         services.model_register(source=bad, name="bad", category_version="test")
     assert not IntakeModel.objects.filter(name="bad").exists()
+
+
+def test_a_finer_category_under_the_suggested_one_counts_as_accepted(world, tmp_path, settings):
+    """A model trained on first-level labels (城乡建设) is right when the operator picks 城乡建设/物业管理."""
+    from civicgrid.routing.models import Category
+    from tests.intake.corpus import make
+
+    texts, labels = make(30, seed=1)
+    top = Category.objects.get(version="test", code="90")
+    model = classifier.train(texts, ["90" if label == "9003" else "9004" for label in labels])
+    model.threshold = 0.6
+    settings.DATA_DIR = tmp_path / "data"
+    services.model_register(
+        source=classifier.save(model, tmp_path / "coarse"),
+        name="coarse",
+        activate=True,
+        category_version="test",
+    )
+    ticket = accept(world, register(world))  # accepted as 9003 物业管理, a child of 90
+    suggestion = Suggestion.objects.get(ticket=ticket)
+    assert suggestion.category == top
+    assert suggestion.outcome == "accepted" and suggestion.in_top == 1
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH  # auto-dispatch needs the exact category kept
