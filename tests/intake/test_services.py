@@ -169,6 +169,7 @@ def test_a_finer_category_under_the_suggested_one_counts_as_accepted(world, tmp_
         source=classifier.save(model, tmp_path / "coarse"),
         name="coarse",
         activate=True,
+        auto_dispatch=True,
         category_version="test",
     )
     ticket = accept(world, register(world))  # accepted as 9003 物业管理, a child of 90
