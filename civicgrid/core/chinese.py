@@ -1,13 +1,11 @@
 """Chinese text: one jieba tokenizer per process, shared by the classifier, duplicates and search.
 
 jieba builds its prefix dictionary on first use (~0.5 s) and caches it in a temp directory; the cache
-goes to the data directory instead, and place names from the registers can be added as user words so
-"美兰区" or "椰海社区" stay whole.
+goes to the data directory instead.
 """
 
 import re
 import threading
-from functools import lru_cache
 
 from django.conf import settings
 
@@ -39,16 +37,6 @@ def tokenizer():
     return _tokenizer
 
 
-def add_words(words) -> None:
-    """Teach the tokenizer local names (places, units) so they are not split."""
-    tok = tokenizer()
-    for word in words:
-        word = (word or "").strip()
-        if len(word) >= 2:
-            tok.add_word(word, freq=2000)
-    _cached_words.cache_clear()
-
-
 def is_word(text: str) -> bool:
     """Whether jieba's dictionary (with the words added) knows `text` as a word."""
     return tokenizer().FREQ.get(text, 0) > 0
@@ -68,11 +56,6 @@ def words(text: str, *, hmm: bool = True) -> list[str]:
     """jieba words (precise mode), punctuation and spaces dropped. Without the HMM (unknown-word
     guessing) it is a third faster and sticks to dictionary words."""
     return [w for w in tokenizer().lcut(normalise(text), HMM=hmm) if _WORD.search(w)]
-
-
-@lru_cache(maxsize=4096)
-def _cached_words(text: str) -> tuple[str, ...]:
-    return tuple(words(text))
 
 
 def search_words(text: str) -> list[str]:

@@ -9,42 +9,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from civicgrid.demo import names, texts
+from civicgrid.demo import texts
 from civicgrid.intake import classifier, services
 from civicgrid.intake.models import IntakeModel
 from civicgrid.registry.models import Place
-from civicgrid.routing.models import Category
 
 MODEL_NAME = "demo-2026.1"
 PER_CATEGORY = 24
 TARGET_PRECISION = 0.98
 
 
-def _text(rng: random.Random, category: Category, place: Place) -> str:
-    keywords = [k for k in category.keywords.replace(",", ",").split(",") if k] or [category.name]
-    fill = dict(
-        place=place.name,
-        road=rng.choice(names.ROADS),
-        kw=rng.choice(keywords),
-        name=category.name,
-        when=rng.choice(texts.WHEN),
-        dur=rng.choice(texts.DURATION),
-        closer=rng.choice(texts.CLOSERS),
-    )
-    if rng.random() < texts.VAGUE_SHARE:
-        return rng.choice(texts.VAGUE_TITLES).format(**fill) + "\n" + rng.choice(texts.VAGUE).format(**fill)
-    pool = texts.GENERIC + texts.BY_ROOT.get(category.code[:2], [])
-    return rng.choice(texts.TITLES).format(**fill) + "\n" + rng.choice(pool).format(**fill)
-
-
-def leaf_categories(version: str = "2026.1") -> list[Category]:
-    return [
-        c
-        for c in Category.objects.filter(version=version, is_active=True).prefetch_related("children")
-        if not c.children.exists()
-    ]
+def _text(rng: random.Random, category, place) -> str:
+    return "\n".join(texts.request_text(rng, category, place))
 
 
 def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print) -> IntakeModel | None:
@@ -53,7 +29,7 @@ def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print)
     if existing is not None:
         return existing
     places = list(Place.objects.filter(grid__isnull=False)[:200])
-    categories = leaf_categories()
+    categories = texts.leaf_categories()
     if not places or not categories:
         return None
     rng = random.Random(seed + 7)
@@ -71,12 +47,8 @@ def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print)
             dev_labels.append(category.code)
     started = time.monotonic()
     model = classifier.train(data, labels, seed=seed, oof=False)
-    proba = np.vstack([model.predict_proba([text]) for text in dev])
-    truth = np.array([model.labels.index(label) for label in dev_labels])
-    correct = proba.argmax(axis=1) == truth
-    threshold, coverage, precision = classifier.choose_threshold(proba.max(axis=1), correct, TARGET_PRECISION)
-    model.threshold = threshold
-    accuracy = float(np.mean(correct))
+    threshold, coverage, precision = classifier.pick_threshold(model, TARGET_PRECISION, dev, dev_labels)
+    dev_figures = classifier.evaluate(model, dev, dev_labels)
     meta = {
         "data": "示范城市生成文本",
         "n_train": len(data),
@@ -85,7 +57,7 @@ def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print)
         "threshold_chosen_on": f"生成的验证文本({len(dev)} 条)",
         "threshold_coverage": round(coverage, 4),
         "threshold_precision": round(precision, 4),
-        "dev": classifier.evaluate(model, dev, dev_labels),
+        "dev": dev_figures,
     }
     with tempfile.TemporaryDirectory() as tmp:
         classifier.save(model, Path(tmp) / "model", meta=meta)
@@ -94,7 +66,7 @@ def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print)
         )
     log(
         f"分类模型 {MODEL_NAME}:{len(categories)} 类,{len(data)} 条生成文本,用时 {time.monotonic() - started:.0f} 秒;"
-        f"验证准确率 {accuracy:.1%},阈值 {threshold:.3f} 以上覆盖 {coverage:.0%}"
+        f"验证准确率 {dev_figures['accuracy']:.1%},阈值 {threshold:.3f} 以上覆盖 {coverage:.0%}"
         + (",已开启自动派单" if auto_dispatch else "")
     )
     return row

@@ -1,4 +1,8 @@
-"""Templates for believable demo requests. Nothing here is a real request."""
+"""Templates for believable demo requests, and the one function that fills them. Nothing here is a real request."""
+
+import random
+
+from civicgrid.demo import names
 
 WHEN = ["最近一周", "这几天", "近一个月来", "从上个月开始", "每天晚上", "今天上午", "昨天傍晚", "周末"]
 DURATION = ["一个多星期", "半个月", "两三天", "一个多月", "好几天", "快两个月"]
@@ -47,3 +51,29 @@ VAGUE = [
     "我住在{place},有件事想反映一下,之前打过电话,{closer}",
     "{road}那边的事情,{when}跟社区说过,{closer}",
 ]
+
+
+def request_text(rng: random.Random, category, place) -> tuple[str, str]:
+    """A title and content a caller might give for `category` at `place` (a quarter of them vague)."""
+    keywords = [k for k in category.keywords.replace(",", ",").split(",") if k] or [category.name]
+    fill = dict(
+        place=place.name,
+        road=rng.choice(names.ROADS),
+        kw=rng.choice(keywords),
+        name=category.name,
+        when=rng.choice(WHEN),
+        dur=rng.choice(DURATION),
+        closer=rng.choice(CLOSERS),
+    )
+    if rng.random() < VAGUE_SHARE:
+        return rng.choice(VAGUE_TITLES).format(**fill)[:100], rng.choice(VAGUE).format(**fill)
+    pool = GENERIC + BY_ROOT.get(category.code[:2], [])
+    return rng.choice(TITLES).format(**fill)[:100], rng.choice(pool).format(**fill)
+
+
+def leaf_categories(version: str = "2026.1") -> list:
+    """The categories a request is filed under: active ones without children."""
+    from civicgrid.routing.models import Category
+
+    rows = Category.objects.filter(version=version, is_active=True).prefetch_related("children")
+    return [c for c in rows if not c.children.exists()]

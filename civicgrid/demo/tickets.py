@@ -92,11 +92,7 @@ class Simulation:
         self.places = list(Place.objects.filter(grid__isnull=False).select_related("grid"))
         if not self.places:
             raise ValueError("示范城市没有地名,无法生成工单")
-        self.categories = [
-            c
-            for c in Category.objects.filter(version="2026.1", is_active=True).prefetch_related("children")
-            if not c.children.exists()
-        ]
+        self.categories = texts.leaf_categories()
         self.departments = list(Unit.objects.filter(is_functional_department=True, is_active=True))
         self.quality = {u: rng.uniform(0.55, 1.0) for u in Unit.objects.values_list("pk", flat=True)}
         self.recent_open: dict[tuple, int] = {}
@@ -488,21 +484,7 @@ class Simulation:
     # --- words ---------------------------------------------------------------------------------
 
     def text(self, category, place):
-        rng = self.rng
-        keywords = [k for k in category.keywords.replace(",", ",").split(",") if k] or [category.name]
-        fill = dict(
-            place=place.name,
-            road=rng.choice(names.ROADS),
-            kw=rng.choice(keywords),
-            name=category.name,
-            when=rng.choice(texts.WHEN),
-            dur=rng.choice(texts.DURATION),
-            closer=rng.choice(texts.CLOSERS),
-        )
-        if rng.random() < texts.VAGUE_SHARE:
-            return rng.choice(texts.VAGUE_TITLES).format(**fill)[:100], rng.choice(texts.VAGUE).format(**fill)
-        pool = texts.GENERIC + texts.BY_ROOT.get(category.code[:2], [])
-        return rng.choice(texts.TITLES).format(**fill)[:100], rng.choice(pool).format(**fill)
+        return texts.request_text(self.rng, category, place)
 
     def person(self):
         return self.rng.choice(names.SURNAMES) + "".join(

@@ -327,6 +327,32 @@ def choose_threshold(
     return float(conf[k]), (k + 1) / len(ok), float(hits[k] / (k + 1))
 
 
+def one_by_one(model: Classifier, texts: list[str]) -> np.ndarray:
+    """Probabilities of each text scored alone, exactly as intake scores them (the single-text path)."""
+    if not texts:
+        return np.zeros((0, len(model.labels)))
+    return np.vstack([model.predict_proba([text]) for text in texts])
+
+
+def pick_threshold(
+    model: Classifier, target: float, texts: list[str] | None = None, labels: list[str] | None = None
+) -> tuple[float, float, float]:
+    """Set the model's auto-dispatch threshold for `target` precision and return (threshold, coverage,
+    precision). Judged on the validation texts when given, scored one at a time so the threshold holds
+    for exactly the numbers intake will see; otherwise on the training out-of-fold predictions."""
+    if texts:
+        proba = one_by_one(model, texts)
+        index = {label: i for i, label in enumerate(model.labels)}
+        truth = np.array([index.get(label, -1) for label in labels])
+        confidence, correct = proba.max(axis=1), proba.argmax(axis=1) == truth
+    else:
+        if "oof_confidence" not in model.info:
+            raise ValueError("没有验证数据,且模型训练时未保留交叉验证结果")
+        confidence, correct = model.info["oof_confidence"], model.info["oof_correct"]
+    model.threshold, coverage, precision = choose_threshold(confidence, correct, target)
+    return model.threshold, coverage, precision
+
+
 # --- evaluation ------------------------------------------------------------------------------------
 
 
@@ -335,9 +361,7 @@ def evaluate(model: Classifier, texts: list[str], labels: list[str]) -> dict:
     from sklearn.metrics import f1_score
 
     started = time.perf_counter()
-    proba = (
-        np.vstack([model.predict_proba([t]) for t in texts]) if texts else np.zeros((0, len(model.labels)))
-    )
+    proba = one_by_one(model, texts)
     elapsed = time.perf_counter() - started
     index = {label: i for i, label in enumerate(model.labels)}
     y = np.array([index.get(label, -1) for label in labels])

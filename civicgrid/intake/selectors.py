@@ -6,11 +6,13 @@ from datetime import date, datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from civicgrid.assessment.selectors import SYSTEM
 from civicgrid.intake import runtime
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
 from civicgrid.registry.models import Grid, Unit
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import route
+from civicgrid.tickets.selectors import tickets_for
 
 TOP_K = 3
 MIN_CHARS = 4  # fewer characters say too little to classify ("漏水")
@@ -108,33 +110,42 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def accuracy(
-    *, date_from: date | None = None, date_to: date | None = None, model: IntakeModel | None = None
-) -> dict:
-    """How often people kept the suggested category and unit, over suggestions made in the period.
-
-    top1 = kept the first category (or it was dispatched automatically); top3 = the final category was
-    among the three shown; confident_precision = top1 on the suggestions over the threshold.
-    """
+def suggestions_for(
+    user, *, date_from: date | None = None, date_to: date | None = None, model: IntakeModel | None = None
+):
+    """The suggestions on tickets `user` may see (SYSTEM: all), made in the period, by one model or all."""
     rows = Suggestion.objects.all()
+    if user is not SYSTEM:
+        rows = rows.filter(ticket__in=tickets_for(user))
     if model is not None:
         rows = rows.filter(model=model)
     if date_from is not None:
         rows = rows.filter(created_at__date__gte=date_from)
     if date_to is not None:
         rows = rows.filter(created_at__date__lte=date_to)
+    return rows
+
+
+_KEPT = Q(outcome__in=[Suggestion.Outcome.ACCEPTED, Suggestion.Outcome.AUTO])
+_SETTLED = Q(outcome__in=[Suggestion.Outcome.ACCEPTED, Suggestion.Outcome.AUTO, Suggestion.Outcome.CHANGED])
+
+
+def accuracy(user, **period) -> dict:
+    """How often people kept the suggested category and unit, over suggestions made in the period.
+
+    top1 = kept the first category (or it was dispatched automatically); top3 = the final category was
+    among the three shown; confident_precision = top1 on the suggestions over the threshold.
+    """
     Outcome = Suggestion.Outcome
-    kept = Q(outcome__in=[Outcome.ACCEPTED, Outcome.AUTO])
-    settled = Q(outcome__in=[Outcome.ACCEPTED, Outcome.AUTO, Outcome.CHANGED])
-    totals = rows.aggregate(
+    totals = suggestions_for(user, **period).aggregate(
         made=Count("pk"),
-        settled=Count("pk", filter=settled),
-        kept=Count("pk", filter=kept),
+        settled=Count("pk", filter=_SETTLED),
+        kept=Count("pk", filter=_KEPT),
         auto=Count("pk", filter=Q(outcome=Outcome.AUTO)),
         changed=Count("pk", filter=Q(outcome=Outcome.CHANGED)),
-        in_top3=Count("pk", filter=settled & Q(in_top__lte=3)),
-        n_confident=Count("pk", filter=settled & Q(confident=True)),
-        n_confident_kept=Count("pk", filter=kept & Q(confident=True)),
+        in_top3=Count("pk", filter=_SETTLED & Q(in_top__lte=3)),
+        n_confident=Count("pk", filter=_SETTLED & Q(confident=True)),
+        n_confident_kept=Count("pk", filter=_KEPT & Q(confident=True)),
         unit_settled=Count(
             "pk", filter=Q(unit_outcome__in=[Outcome.ACCEPTED, Outcome.CHANGED, Outcome.AUTO])
         ),
@@ -150,18 +161,13 @@ def accuracy(
     }
 
 
-def accuracy_by_category(**filters) -> list[dict]:
-    """Per suggested category: how many, how many kept, and what people changed them to most."""
-    rows = Suggestion.objects.filter(outcome__in=["accepted", "auto", "changed"])
-    if filters.get("date_from"):
-        rows = rows.filter(created_at__date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        rows = rows.filter(created_at__date__lte=filters["date_to"])
-    if filters.get("model"):
-        rows = rows.filter(model=filters["model"])
+def accuracy_by_category(user, **period) -> list[dict]:
+    """Per suggested category: how many suggestions were settled and how many of them were kept."""
     grouped = (
-        rows.values("category__name")
-        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(outcome__in=["accepted", "auto"])))
+        suggestions_for(user, **period)
+        .filter(_SETTLED)
+        .values("category__name")
+        .annotate(n=Count("pk"), kept=Count("pk", filter=_KEPT))
         .order_by("-n")
     )
     return [
@@ -175,12 +181,10 @@ def accuracy_by_category(**filters) -> list[dict]:
     ]
 
 
-def recent_changes(limit: int = 20, **filters):
+def recent_changes(user, limit: int = 20, **period):
     """The latest suggestions people overrode: what to look at when retraining."""
-    rows = Suggestion.objects.filter(outcome="changed").select_related("ticket", "category", "final_category")
-    if filters.get("model"):
-        rows = rows.filter(model=filters["model"])
-    return rows.order_by("-decided_at")[:limit]
+    rows = suggestions_for(user, **period).filter(outcome=Suggestion.Outcome.CHANGED)
+    return rows.select_related("ticket", "category", "final_category").order_by("-decided_at")[:limit]
 
 
 def suggestion_for(ticket) -> Suggestion | None:

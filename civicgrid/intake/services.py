@@ -175,9 +175,7 @@ def _rank(suggestion: Suggestion, lineage: set[int]) -> int | None:
     return None
 
 
-def suggestion_settle_category(
-    ticket, *, at: datetime | None = None, auto: bool = False
-) -> Suggestion | None:
+def suggestion_settle_category(ticket, *, at: datetime | None = None) -> Suggestion | None:
     """The category is fixed (accept or answer at intake): was it the one suggested?"""
     suggestion = Suggestion.objects.select_for_update().filter(ticket=ticket, outcome=Outcome.PENDING).first()
     if suggestion is None:
@@ -185,8 +183,6 @@ def suggestion_settle_category(
     lineage = _lineage(ticket.category) if ticket.category_id else set()
     if ticket.category_id is None:
         suggestion.outcome = Outcome.NONE
-    elif auto:
-        suggestion.outcome = Outcome.AUTO
     else:
         kept = suggestion.category_id is not None and suggestion.category_id in lineage
         suggestion.outcome = Outcome.ACCEPTED if kept else Outcome.CHANGED
@@ -197,17 +193,15 @@ def suggestion_settle_category(
     return suggestion
 
 
-def suggestion_settle_unit(ticket, *, lead, at: datetime | None = None, auto: bool = False) -> None:
-    """The first dispatch names the lead unit: was it the one suggested?"""
+def suggestion_settle_unit(ticket, *, lead, at: datetime | None = None) -> None:
+    """The first dispatch names the lead unit: was it the one suggested? (`auto_dispatch` then marks its
+    own dispatches as automatic.)"""
     suggestion = (
         Suggestion.objects.select_for_update().filter(ticket=ticket, unit_outcome=Outcome.PENDING).first()
     )
     if suggestion is None:
         return
-    if auto:
-        suggestion.unit_outcome = Outcome.AUTO
-    else:
-        suggestion.unit_outcome = Outcome.ACCEPTED if lead.pk == suggestion.unit_id else Outcome.CHANGED
+    suggestion.unit_outcome = Outcome.ACCEPTED if lead.pk == suggestion.unit_id else Outcome.CHANGED
     suggestion.final_unit = lead
     suggestion.save(update_fields=["unit_outcome", "final_unit"])
 

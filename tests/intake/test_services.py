@@ -3,6 +3,7 @@ import shutil
 import pytest
 from django.core.exceptions import ValidationError
 
+from civicgrid.assessment.selectors import SYSTEM
 from civicgrid.core.models import AuditEvent
 from civicgrid.intake import classifier, runtime, selectors, services
 from civicgrid.intake.models import IntakeModel, Suggestion
@@ -60,7 +61,7 @@ def test_accepting_the_suggested_category_counts_as_accepted_and_a_change_as_cha
     s = Suggestion.objects.get(ticket=changed)
     assert s.outcome == "changed" and s.final_category == world.categories["noise"]
     assert s.in_top in (2, 3, None)
-    stats = selectors.accuracy()
+    stats = selectors.accuracy(SYSTEM)
     assert stats["settled"] == 2 and stats["top1"] == 0.5
 
 
@@ -73,7 +74,7 @@ def test_a_dispatcher_keeping_or_changing_the_unit_is_recorded(active_model, wor
         ticket=other, actor=world.user("dispatcher"), lead=world.units["zf"], reason="涉及执法", at=T0
     )
     assert Suggestion.objects.get(ticket=other).unit_outcome == "changed"
-    assert selectors.accuracy()["unit_agreement"] == 0.5
+    assert selectors.accuracy(SYSTEM)["unit_agreement"] == 0.5
 
 
 def test_without_auto_dispatch_a_person_dispatches(active_model, world):

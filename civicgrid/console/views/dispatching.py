@@ -48,9 +48,8 @@ from civicgrid.tickets.selectors import (
     ticket_for,
     tickets_for,
 )
-from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE, EMERGENCY_LINES
+from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE, EMERGENCY_LINES, INTAKE_ROLES
 
-INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
 DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
 REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)

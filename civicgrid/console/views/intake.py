@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django import forms
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -10,12 +9,12 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.console.access import staff_view
 from civicgrid.console.forms.dispatching import DuplicateQueryForm
-from civicgrid.intake import classifier, selectors
-from civicgrid.intake.models import IntakeModel
+from civicgrid.console.forms.intake import PeriodForm
+from civicgrid.intake import classifier, runtime, selectors
 from civicgrid.registry.models import Role
 from civicgrid.tickets.duplicates import probable_grid
+from civicgrid.tickets.services.intake import INTAKE_ROLES
 
-INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
 ACCURACY_ROLES = (Role.DISPATCHER, Role.LEADER, Role.ADMINISTRATOR)
 
 
@@ -36,27 +35,9 @@ def intake_suggest(request):
     context = {
         "proposal": proposal,
         "error": error,
-        "has_model": IntakeModel.objects.filter(is_active=True).exists(),
+        "has_model": runtime.active_model() is not None,
     }
     return render(request, "console/intake/_suggest.html", context)
-
-
-class PeriodForm(forms.Form):
-    date_from = forms.DateField(
-        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    model = forms.ModelChoiceField(
-        label="模型", queryset=IntakeModel.objects.all(), required=False, empty_label="全部模型"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("起始日期晚于结束日期")
-        return data
 
 
 @require_GET
@@ -69,10 +50,7 @@ def intake_accuracy(request):
     filters = dict(initial)
     if form.is_bound and form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    for field in ("date_from", "date_to"):
-        form.fields[field].widget.attrs["class"] = "form-control form-control-sm"
-    form.fields["model"].widget.attrs["class"] = "form-select form-select-sm"
-    active = IntakeModel.objects.filter(is_active=True).first()
+    active = runtime.active_model()
     return render(
         request,
         "console/intake/accuracy.html",
@@ -80,9 +58,9 @@ def intake_accuracy(request):
             "form": form,
             "filters": filters,
             "active": active,
-            "stats": selectors.accuracy(**filters),
-            "by_category": selectors.accuracy_by_category(**filters),
-            "changes": selectors.recent_changes(**filters),
+            "stats": selectors.accuracy(request.user, **filters),
+            "by_category": selectors.accuracy_by_category(request.user, **filters),
+            "changes": selectors.recent_changes(request.user, **filters),
             "trained": (active.metrics or {}) if active else {},
         },
     )

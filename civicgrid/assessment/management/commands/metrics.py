@@ -79,9 +79,7 @@ class Command(BaseCommand):
         first, last = _parse_date(date_from), _parse_date(date_to)
         if first > last:
             raise CommandError(_("起始日期 %(a)s 晚于结束日期 %(b)s") % {"a": first, "b": last})
-        if intake:
-            return self._write_intake(first, last, output_format)
-        if by not in GROUPINGS:
+        if by not in GROUPINGS and not intake:
             raise CommandError(
                 _("未知的分组方式:%(by)s(可选 %(all)s)") % {"by": by, "all": "、".join(GROUPINGS)}
             )
@@ -97,16 +95,18 @@ class Command(BaseCommand):
             except User.DoesNotExist:
                 raise CommandError(_("用户不存在:%(u)s") % {"u": username}) from None
         try:
+            if intake:
+                return self._write_intake(user, first, last, output_format)
             rows = three_rates(user=user, date_from=first, date_to=last, by=by)
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
         getattr(self, f"_write_{output_format}")(rows, by)
 
-    def _write_intake(self, first: date, last: date, output_format: str) -> None:
+    def _write_intake(self, user, first: date, last: date, output_format: str) -> None:
         from civicgrid.intake.selectors import accuracy, accuracy_by_category
 
-        stats = accuracy(date_from=first, date_to=last)
-        by_category = accuracy_by_category(date_from=first, date_to=last)
+        stats = accuracy(user, date_from=first, date_to=last)
+        by_category = accuracy_by_category(user, date_from=first, date_to=last)
         if output_format == "json":
             self.stdout.write(json.dumps({**stats, "by_category": by_category}, ensure_ascii=False, indent=2))
             return

@@ -133,18 +133,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         seconds = time.perf_counter() - started
         self.stdout.write(f"训练完成,用时 {seconds:.1f} 秒")
+        threshold, coverage, precision = classifier.pick_threshold(
+            model, target_precision, dev_texts, dev_labels
+        )
         if dev_texts:
-            # One at a time, as intake does: the threshold must hold for exactly those numbers.
-            proba = np.vstack([model.predict_proba([text]) for text in dev_texts])
-            index = {label: i for i, label in enumerate(model.labels)}
-            truth = np.array([index.get(label, -1) for label in dev_labels])
-            confidence, correct = proba.max(axis=1), proba.argmax(axis=1) == truth
             chosen_on = f"验证集 {Path(dev).name}({len(dev_texts)} 条)"
         else:
-            confidence, correct = model.info["oof_confidence"], model.info["oof_correct"]
             chosen_on = f"训练集 {classifier.FOLDS} 折交叉验证"
-        threshold, coverage, precision = classifier.choose_threshold(confidence, correct, target_precision)
-        model.threshold = threshold
         meta = {
             "trained_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "data": Path(data).name,
