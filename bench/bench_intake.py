@@ -8,15 +8,9 @@ its deadlines from the working-day calendar, logged and notified, one transactio
 """
 
 import argparse
-import atexit
-import os
 import random
-import shutil
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument(
@@ -31,29 +25,9 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-DATA_DIR = tempfile.mkdtemp(prefix="civicgrid-bench-")
-atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
-os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
-os.environ["CIVICGRID_DATA_DIR"] = DATA_DIR
-os.environ.pop("DATABASE_URL", None)  # never touch someone's real database from a benchmark
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _setup import django_setup  # noqa: E402
 
-BENCH_DB = "bench_intake"
-if args.postgres:
-    import psycopg
-    from psycopg import sql
-
-    def _admin(statement) -> None:
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(statement)
-
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    os.environ["DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("intake", postgres=args.postgres)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -131,9 +105,4 @@ def main() -> None:
     connections.close_all()
 
 
-try:
-    main()
-finally:
-    if args.postgres:
-        connections.close_all()
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+main()

@@ -9,13 +9,8 @@ realistic spread of common and rare words.
 """
 
 import argparse
-import atexit
-import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,29 +20,9 @@ parser.add_argument("--entries", type=int, default=40_000)
 parser.add_argument("--queries", type=int, default=300)
 args = parser.parse_args()
 
-DATA_DIR = tempfile.mkdtemp(prefix="civicgrid-bench-")
-atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
-os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
-os.environ["CIVICGRID_DATA_DIR"] = DATA_DIR
-os.environ.pop("DATABASE_URL", None)  # never touch someone's real database from a benchmark
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _setup import django_setup  # noqa: E402
 
-BENCH_DB = "bench_kb"
-if args.postgres:
-    import psycopg
-    from psycopg import sql
-
-    def _admin(statement) -> None:
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(statement)
-
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    os.environ["DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("kb", postgres=args.postgres)
 
 import jieba  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -200,9 +175,4 @@ def main() -> None:
     connections.close_all()
 
 
-try:
-    main()
-finally:
-    if args.postgres:
-        connections.close_all()
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+main()

@@ -7,19 +7,10 @@ grid, town and category. Data generation is timed separately from the queries.
 """
 
 import argparse
-import atexit
-import os
 import random
-import shutil
-import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-BENCH_DB = "bench_metrics"
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to generate (default 1,000,000)")
@@ -34,46 +25,9 @@ parser.add_argument(
 )
 ARGS = parser.parse_args()
 
-if ARGS.keep:
-    DATA_DIR = ARGS.keep
-    Path(DATA_DIR).mkdir(parents=True)
-else:
-    DATA_DIR = tempfile.mkdtemp(prefix="civicgrid-bench-")
-    atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
-os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
-os.environ["CIVICGRID_DATA_DIR"] = DATA_DIR
-os.environ.pop("DATABASE_URL", None)  # never fill someone's real database from a benchmark
+from _setup import django_setup  # noqa: E402
 
-
-def _postgres_bench_database(url: str) -> None:
-    """Create BENCH_DB on the server in `url`, point Django at it and drop it on exit."""
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-
-    atexit.register(drop)
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-if ARGS.postgres:
-    _postgres_bench_database(ARGS.postgres)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("metrics", postgres=ARGS.postgres, data_dir=ARGS.keep)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402

@@ -7,15 +7,9 @@ threshold) under 5 s on SQLite; the second pass issues nothing.
 """
 
 import argparse
-import atexit
-import os
 import random
-import shutil
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument(
@@ -28,36 +22,13 @@ parser.add_argument("--units", type=int, default=300)
 parser.add_argument("--pending", type=float, default=0.25, help="share of crossed rows not yet scanned")
 args = parser.parse_args()
 
-DATA_DIR = tempfile.mkdtemp(prefix="civicgrid-bench-")
-atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
-os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
-os.environ["CIVICGRID_DATA_DIR"] = DATA_DIR
-os.environ.pop("DATABASE_URL", None)  # never touch someone's real database from a benchmark
-os.environ.pop("CIVICGRID_PG_TEST_DB", None)
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _setup import django_setup  # noqa: E402
 
-BENCH_DB = "bench_scan"
-if args.postgres:
-    import psycopg
-    from psycopg import sql
-
-    server = args.postgres
-
-    def _admin(statement) -> None:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(statement)
-
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("scan", postgres=args.postgres)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from civicgrid.notify.bulk import insert_rows  # noqa: E402
@@ -200,9 +171,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        connections.close_all()
-        if args.postgres:
-            _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+    main()
