@@ -20,21 +20,22 @@ def category_version() -> str:
     return settings.CIVICGRID_CATEGORY_VERSION
 
 
-def category_choices() -> list:
-    """Leaf categories of the version in use, grouped by their top-level category."""
+def category_choices(*, leaves_only: bool = True, blank: str = "请选择业务分类") -> list:
+    """Categories of the version in use (only those without children, unless told), grouped by their
+    top-level category, each shown as its path below it."""
     rows = list(Category.objects.filter(version=category_version(), is_active=True).order_by("code"))
     by_code = {c.code: c for c in rows}
     parents = {c.code[:-2] for c in rows if len(c.code) > 2}
     groups: dict[str, list] = {}
     for category in rows:
-        if category.code in parents:
+        if leaves_only and category.code in parents:
             continue
         path = [by_code[category.code[:end]].name for end in range(4, len(category.code) + 1, 2)]
         top = by_code.get(category.code[:2])
         groups.setdefault(top.name if top else "其他", []).append(
             (str(category.pk), " / ".join(path) or category.name)
         )
-    return [("", "请选择业务分类"), *groups.items()]
+    return [("", blank), *groups.items()]
 
 
 def unit_choices(blank: str | None = "请选择单位") -> list:
