@@ -62,6 +62,17 @@ class Proposal:
     def would_auto_dispatch(self) -> bool:
         return self.confident and self.model.auto_dispatch and self.best.unit is not None
 
+    @property
+    def dispatch_note(self) -> str:
+        """What accepting this suggestion will lead to, in the operator's words."""
+        if self.would_auto_dispatch:
+            return "置信度达到阈值:保持此分类「登记并转派单」后将自动派出。"
+        if not self.confident:
+            return "置信度未达自动派单阈值,由派单员确认。"
+        if not self.model.auto_dispatch:
+            return "置信度达到阈值;自动派单未开启,由派单员派单。"
+        return "置信度达到阈值,但派单规则未能确定承办单位(如尚未定位到网格),由派单员派单。"
+
 
 def label_categories(model: IntakeModel) -> dict[str, Category | None]:
     rows = LabelMapping.objects.filter(model=model).select_related("category")

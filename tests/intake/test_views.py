@@ -133,3 +133,16 @@ def test_intake_posts_the_knowledge_refs_with_a_direct_answer(client, world):
     bad = client.post(reverse("console:intake"), {**data, "title": "另一个", "kb_refs": "1;drop"})
     assert "知识库引用无效" in bad.content.decode()
     assert not Ticket.objects.filter(title="另一个").exists()
+
+
+def test_the_suggest_panel_says_why_a_confident_suggestion_will_not_dispatch_itself(
+    client, world, active_model
+):
+    active_model.auto_dispatch = True
+    active_model.save()
+    client.force_login(world.user("operator"))
+    # No place given: the grid is unknown, so the routing tables cannot name a unit.
+    html = client.get(
+        SUGGEST, {"title": "楼上漏水", "content": "楼上邻居卫生间渗水,天花板漏水,协商不成"}
+    ).content.decode()
+    assert "派单规则未能确定承办单位" in html
