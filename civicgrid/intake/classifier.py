@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from civicgrid.core import chinese
+from civicgrid.core.refusal import Refusal
 
 FORMAT = "civicgrid-intake-model"
 FORMAT_VERSION = 1
@@ -35,7 +36,7 @@ _MASK = re.compile(r"\*+")
 _SEPARATORS = re.compile(r"[^0-9a-z#*\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
-class ModelFileError(Exception):
+class ModelFileError(Refusal):
     """A model directory that is missing, damaged, tampered with or of an unknown format."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.knowledge.models import Entry
 from civicgrid.knowledge.services import KEYWORDS_MAX, QUESTION_MAX, ImportRow
 from civicgrid.registry.models import Unit
@@ -46,7 +47,7 @@ _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Refusal, ValueError):
     """The file as a whole cannot be read (encoding, header, unknown defaults)."""
 
 

@@ -15,6 +15,7 @@ from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.refusal import Refusal
 from civicgrid.registry import locate
 from civicgrid.registry.models import AdminArea, Grid
 
@@ -85,7 +86,7 @@ _VALIDITY_REASONS = {
 }
 
 
-class GeoJSONImportError(ValueError):
+class GeoJSONImportError(Refusal, ValueError):
     """The file cannot be imported; `problems` lists every problem found (nothing was written)."""
 
     def __init__(self, problems: list[str]):

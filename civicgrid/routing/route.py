@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.routing.models import Category, DirectDispatchRule, DispatchCatalogueEntry
 from civicgrid.tickets.models import DispatchMode
@@ -19,7 +20,7 @@ POLICY = "国办函〔2025〕66号「应由职能部门办理的诉求事项不�
 GRASSROOTS_KINDS = (Unit.Kind.GRID_TEAM, Unit.Kind.COMMUNITY)
 
 
-class RoutingError(ValueError):
+class RoutingError(Refusal, ValueError):
     """A dispatch that the rules forbid; the message is for the dispatcher."""
 
     def __init__(self, message: str):

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.refusal import Refusal
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.routing.models import Category, DirectDispatchRule, DispatchCatalogueEntry
 
@@ -19,7 +20,7 @@ VERSION_MAX = Category._meta.get_field("version").max_length
 MAX_ERRORS_SHOWN = 20
 
 
-class CategoryImportError(ValueError):
+class CategoryImportError(Refusal, ValueError):
     """The file cannot be imported; `errors` lists every problem found, in Chinese."""
 
     def __init__(self, errors: list[str]):

@@ -6,12 +6,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.sla.models import TimeLimitPolicy
 
 __all__ = ["SlaError", "policy_for"]
 
 
-class SlaError(ValueError):
+class SlaError(Refusal, ValueError):
     """A time limit that cannot be worked out; the message is for people, in Chinese."""
 
     def __init__(self, message: str):

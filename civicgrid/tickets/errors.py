@@ -1,4 +1,7 @@
-class TicketError(Exception):
+from civicgrid.core.refusal import Refusal
+
+
+class TicketError(Refusal):
     """A service refused an action: the guard failed. The message is shown to the user as is."""
 
     def __init__(self, message: str):

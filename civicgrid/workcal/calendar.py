@@ -23,6 +23,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.workcal.models import CalendarYear, OfficeHours, WorkDay, parse_periods
 
 __all__ = [
@@ -40,7 +41,7 @@ _US_PER_DAY = 86_400_000_000
 _US_PER_MINUTE = 60_000_000
 
 
-class CalendarError(Exception):
+class CalendarError(Refusal):
     """A calendar computation or change that cannot be done; the message is for people, in Chinese."""
 
     def __init__(self, message: str):
