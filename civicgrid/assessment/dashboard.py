@@ -15,7 +15,7 @@ from civicgrid.assessment.selectors import period_bounds, three_rates, unit_scop
 from civicgrid.registry.geojson import export_geojson
 from civicgrid.registry.models import Grid
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import HANDLING_STATUSES, Ticket
+from civicgrid.tickets.models import HANDLING_STATUSES, Ticket, WarningLevel
 
 UNCATEGORISED = "未分类"
 
@@ -79,7 +79,7 @@ def category_mix(*, user, date_from: date, date_to: date) -> list[tuple[str, int
 def overdue_open(*, user) -> int:
     """Tickets being handled now whose deadline has passed (the scanner's overdue mark)."""
     units = unit_scope(user)
-    tickets = Ticket.objects.filter(status__in=HANDLING_STATUSES, warning_level="overdue")
+    tickets = Ticket.objects.filter(status__in=HANDLING_STATUSES, warning_level=WarningLevel.OVERDUE)
     if units is not None:
         tickets = tickets.filter(lead_unit__in=units)
     return tickets.count()

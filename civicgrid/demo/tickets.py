@@ -24,7 +24,7 @@ from civicgrid.routing.route import RoutingError
 from civicgrid.sla.scan import scan_deadlines
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Assignment, Status, Ticket
+from civicgrid.tickets.models import Assignment, Status, Ticket, WarningLevel
 
 REQUEST_TYPES = [("ZX", 20), ("QZ", 25), ("TS", 35), ("JB", 8), ("JY", 10), ("BY", 2)]
 URGENCIES = [("normal", 90), ("urgent", 8), ("critical", 2)]
@@ -166,7 +166,9 @@ class Simulation:
     def do_scan(self, ticket, step):
         result = scan_deadlines(now=step.at)
         overdue = Ticket.objects.filter(
-            status__in=[Status.DISPATCHED, Status.IN_PROGRESS], warning_level="overdue", is_supervised=False
+            status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
+            warning_level=WarningLevel.OVERDUE,
+            is_supervised=False,
         )
         for t in overdue[: max(1, result.overdue // 3)]:
             services.ticket_supervise(

@@ -17,14 +17,27 @@ from django.utils.translation import gettext
 
 from civicgrid.notify.bulk import insert_rows
 from civicgrid.notify.services import insert_notifications, recipient_ids_for_units
-from civicgrid.tickets.models import OPEN_STATUSES, Assignment, Event, Ticket
+from civicgrid.tickets.models import (
+    OPEN_STATUSES,
+    WARNING_POINTS,
+    WARNING_STAMPS,
+    Assignment,
+    Event,
+    EventAction,
+    Ticket,
+    WarningLevel,
+)
 
 __all__ = ["LEVELS", "ScanResult", "scan_deadlines"]
 
-LEVELS = ("yellow", "red", "overdue")  # ascending severity
-_THRESHOLD = {"yellow": "yellow_at", "red": "red_at", "overdue": "due_at"}
-_ISSUED = {"yellow": "yellow_issued_at", "red": "red_issued_at", "overdue": "overdue_issued_at"}
-EVENT_ACTIONS = {"yellow": "warning_yellow", "red": "warning_red", "overdue": "overdue"}
+LEVELS = tuple(WarningLevel.values)  # ascending severity
+_THRESHOLD = WARNING_POINTS
+_ISSUED = WARNING_STAMPS
+EVENT_ACTIONS = {
+    WarningLevel.YELLOW: EventAction.WARNING_YELLOW,
+    WarningLevel.RED: EventAction.WARNING_RED,
+    WarningLevel.OVERDUE: EventAction.OVERDUE,
+}
 NOTIFICATION_KINDS = {"yellow": "sla_yellow", "red": "sla_red", "overdue": "sla_overdue"}
 _CHANNELS = {"yellow": [], "red": ["sms"], "overdue": ["sms"]}
 
@@ -81,12 +94,8 @@ class _Row:
         row = cls(*values)
         row.crossed = tuple(
             level
-            for level, at, issued in (
-                ("yellow", row.yellow_at, row.yellow_issued_at),
-                ("red", row.red_at, row.red_issued_at),
-                ("overdue", row.due_at, row.overdue_issued_at),
-            )
-            if issued is None and at <= now
+            for level in LEVELS
+            if getattr(row, _ISSUED[level]) is None and getattr(row, _THRESHOLD[level]) <= now
         )
         return row
 
@@ -176,7 +185,7 @@ def _raise_warning_levels(rows: list[_Row]) -> None:
     for rank, level in enumerate(LEVELS):
         ids = [ticket_id for ticket_id, r in worst.items() if r == rank]
         if ids:
-            Ticket.objects.filter(pk__in=ids, warning_level__in=["", *LEVELS[:rank]]).update(
+            Ticket.objects.filter(pk__in=ids, warning_level__in=WarningLevel.below(level)).update(
                 warning_level=level
             )
 

@@ -1,5 +1,8 @@
 """Tickets (工单) and everything that happens to them. Status changes only through tickets.services."""
 
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +107,32 @@ class Satisfaction(models.TextChoices):
     VERY_UNSATISFIED = "very_unsatisfied", _("非常不满意")
 
 
+class WarningLevel(models.TextChoices):
+    """预警: how near an assignment is to its deadline, by the warnings the deadline scan has issued.
+
+    In ascending severity; a ticket carries the worst level among its live assignments.
+    """
+
+    YELLOW = "yellow", _("黄色预警")
+    RED = "red", _("红色预警")
+    OVERDUE = "overdue", _("已超期")
+
+    @classmethod
+    def worst(cls, *levels: str) -> str:
+        """The most severe of `levels` ("" when none is a warning)."""
+        ranked = [level for level in levels if level in cls.values]
+        return max(ranked, key=cls.values.index) if ranked else ""
+
+    @classmethod
+    def below(cls, level: str) -> list[str]:
+        """The levels (and "" for none) a ticket may be raised from to reach `level`."""
+        return ["", *cls.values[: cls.values.index(level)]]
+
+
+# 已预警: warned but not yet overdue (the inbox tab and the counts on the home pages).
+WARNED_LEVELS = [WarningLevel.YELLOW, WarningLevel.RED]
+
+
 class Ticket(models.Model):
     """工单: one resident's request and the work order that carries it."""
 
@@ -205,9 +234,7 @@ class Ticket(models.Model):
     is_supervised = models.BooleanField(_("督办中"), default=False)
     on_key_list = models.BooleanField(_("重点督办清单"), default=False)
     is_extended = models.BooleanField(_("已延期"), default=False)
-    warning_level = models.CharField(
-        _("预警"), max_length=10, blank=True, help_text=_("yellow / red / overdue")
-    )
+    warning_level = models.CharField(_("预警"), max_length=10, choices=WarningLevel.choices, blank=True)
 
     result_code = models.CharField(_("办理结果"), max_length=20, choices=ResultCode.choices, blank=True)
     reply_text = models.TextField(_("答复内容"), blank=True)
@@ -422,43 +449,85 @@ class Assignment(models.Model):
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
 
+    @property
+    def warning_level(self) -> str:
+        """The worst warning the deadline scan has issued on this assignment ("" for none)."""
+        return WarningLevel.worst(*(level for level, stamp in WARNING_STAMPS.items() if getattr(self, stamp)))
 
-EVENT_LABELS = {
-    "registered": "登记受理",
-    "accepted": "受理转派单",
-    "answered_directly": "直接答复",
-    "declined": "不予受理",
-    "transferred": "转紧急热线",
-    "merged": "并单",
-    "merge_received": "有工单并入",
-    "dispatched": "派单",
-    "signed": "签收",
-    "contacted": "联系诉求人",
-    "extension_requested": "申请延期",
-    "extension_approved": "同意延期",
-    "extension_rejected": "不同意延期",
-    "return_requested": "申请退单",
-    "return_approved": "同意退单",
-    "return_rejected": "不同意退单",
-    "co_replied": "协办反馈",
-    "replied": "答复",
-    "review_passed": "审核通过",
-    "review_failed": "退回补充",
-    "callback_unreached": "回访未接通",
-    "callback_recorded": "回访",
-    "reopened": "重办",
-    "closed": "办结",
-    "archived": "归档",
-    "supervised": "督办",
-    "key_list_added": "列入重点督办清单",
-    "key_list_removed": "移出重点督办清单",
-    "escalated": "提级办理",
-    "whistle": "吹哨报到",
-    "warning_yellow": "黄色预警",
-    "warning_red": "红色预警",
-    "overdue": "超期",
-    "attachment_added": "上传附件",
+    def warning_level_at(self, now) -> str:
+        """The warning at `now`: the issued ones, and the points passed that the next scan will issue."""
+        passed = (level for level, point in WARNING_POINTS.items() if getattr(self, point) <= now)
+        return WarningLevel.worst(self.warning_level, *passed)
+
+    def get_warning_level_display(self) -> str:
+        level = self.warning_level
+        return WarningLevel(level).label if level else ""
+
+    @staticmethod
+    def at_warning_level(*levels: str) -> models.Q:
+        """Assignments whose `warning_level` is one of `levels`: the property's rule as a query."""
+
+        def exactly(level):
+            worse = WarningLevel.values[WarningLevel.values.index(level) + 1 :]
+            return models.Q(
+                **{f"{WARNING_STAMPS[level]}__isnull": False},
+                **{f"{WARNING_STAMPS[w]}__isnull": True for w in worse},
+            )
+
+        return reduce(operator.or_, map(exactly, levels))
+
+
+# Each warning level's point on the assignment, and the stamp the deadline scan sets when it issues it.
+WARNING_POINTS = {
+    WarningLevel.YELLOW: "yellow_at",
+    WarningLevel.RED: "red_at",
+    WarningLevel.OVERDUE: "due_at",
 }
+WARNING_STAMPS = {
+    WarningLevel.YELLOW: "yellow_issued_at",
+    WarningLevel.RED: "red_issued_at",
+    WarningLevel.OVERDUE: "overdue_issued_at",
+}
+
+
+class EventAction(models.TextChoices):
+    """What an event row records (Event.action); the label is what the staff timeline shows."""
+
+    REGISTERED = "registered", _("登记受理")
+    ACCEPTED = "accepted", _("受理转派单")
+    ANSWERED_DIRECTLY = "answered_directly", _("直接答复")
+    DECLINED = "declined", _("不予受理")
+    TRANSFERRED = "transferred", _("转紧急热线")
+    MERGED = "merged", _("并单")
+    MERGE_RECEIVED = "merge_received", _("有工单并入")
+    DISPATCHED = "dispatched", _("派单")
+    SIGNED = "signed", _("签收")
+    CONTACTED = "contacted", _("联系诉求人")
+    EXTENSION_REQUESTED = "extension_requested", _("申请延期")
+    EXTENSION_APPROVED = "extension_approved", _("同意延期")
+    EXTENSION_REJECTED = "extension_rejected", _("不同意延期")
+    RETURN_REQUESTED = "return_requested", _("申请退单")
+    RETURN_APPROVED = "return_approved", _("同意退单")
+    RETURN_REJECTED = "return_rejected", _("不同意退单")
+    CO_REPLIED = "co_replied", _("协办反馈")
+    REPLIED = "replied", _("答复")
+    REVIEW_PASSED = "review_passed", _("审核通过")
+    REVIEW_FAILED = "review_failed", _("退回补充")
+    CALLBACK_UNREACHED = "callback_unreached", _("回访未接通")
+    CALLBACK_RECORDED = "callback_recorded", _("回访")
+    RESIDENT_RATED = "resident_rated", _("诉求人评价")
+    REOPENED = "reopened", _("重办")
+    CLOSED = "closed", _("办结")
+    ARCHIVED = "archived", _("归档")
+    SUPERVISED = "supervised", _("督办")
+    KEY_LIST_ADDED = "key_list_added", _("列入重点督办清单")
+    KEY_LIST_REMOVED = "key_list_removed", _("移出重点督办清单")
+    ESCALATED = "escalated", _("提级办理")
+    WHISTLE = "whistle", _("吹哨报到")
+    WARNING_YELLOW = "warning_yellow", _("黄色预警")
+    WARNING_RED = "warning_red", _("红色预警")
+    OVERDUE = "overdue", _("超期")
+    ATTACHMENT_ADDED = "attachment_added", _("上传附件")
 
 
 class Event(models.Model):
@@ -476,7 +545,7 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    action = models.CharField(_("操作"), max_length=40)
+    action = models.CharField(_("操作"), max_length=40, choices=EventAction.choices)
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     assignment = models.ForeignKey(
@@ -501,7 +570,8 @@ class Event(models.Model):
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.action, self.action)
+        # A code no longer written (or not yet labelled) is never shown raw to staff.
+        return self.get_action_display() if self.action in EventAction.values else str(_("其他操作"))
 
     @property
     def to_status_label(self) -> str:

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Status, Ticket
+from civicgrid.tickets.models import (
+    HANDLING_STATUSES,
+    WARNED_LEVELS,
+    Assignment,
+    Status,
+    Ticket,
+    WarningLevel,
+)
 from civicgrid.tickets.selectors import assignments_for, tickets_for
-
-WARNED = Q(yellow_issued_at__isnull=False) | Q(red_issued_at__isnull=False)
 
 # tab → (label, filter); the warned/overdue filters match the counts on the home page (work_queues).
 INBOX_TABS = {
@@ -18,9 +23,12 @@ INBOX_TABS = {
     "doing": ("办理中", Q(state=Assignment.State.IN_PROGRESS)),
     "warned": (
         "已预警",
-        Q(state__in=Assignment.ACTIVE_STATES) & WARNED & Q(overdue_issued_at__isnull=True),
+        Q(state__in=Assignment.ACTIVE_STATES) & Assignment.at_warning_level(*WARNED_LEVELS),
     ),
-    "overdue": ("已超期", Q(state__in=Assignment.ACTIVE_STATES, overdue_issued_at__isnull=False)),
+    "overdue": (
+        WarningLevel.OVERDUE.label,
+        Q(state__in=Assignment.ACTIVE_STATES) & Assignment.at_warning_level(WarningLevel.OVERDUE),
+    ),
     "returned": (
         "退单",
         Q(state__in=[Assignment.State.RETURN_REQUESTED, Assignment.State.RETURNED]),
@@ -84,9 +92,6 @@ def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
     return rows.order_by("callback_due_at", "id")
 
 
-WARNING_LEVELS = {"yellow": "黄色预警", "red": "红色预警", "overdue": "超期"}
-
-
 def _current_lead_due():
     return Subquery(
         Assignment.objects.filter(
@@ -100,7 +105,7 @@ def _current_lead_due():
 
 def warned_tickets(user) -> QuerySet[Ticket]:
     """Open tickets in handling carrying a warning (the same set the home page counts)."""
-    return tickets_for(user).filter(status__in=HANDLING_STATUSES, warning_level__in=list(WARNING_LEVELS))
+    return tickets_for(user).filter(status__in=HANDLING_STATUSES, warning_level__in=WarningLevel.values)
 
 
 def warnings_by_unit(user) -> list[dict]:
@@ -109,9 +114,7 @@ def warnings_by_unit(user) -> list[dict]:
         warned_tickets(user)
         .values("lead_unit", "lead_unit__name")
         .annotate(
-            yellow=Count("id", filter=Q(warning_level="yellow")),
-            red=Count("id", filter=Q(warning_level="red")),
-            overdue=Count("id", filter=Q(warning_level="overdue")),
+            **{level: Count("id", filter=Q(warning_level=level)) for level in WarningLevel.values},
             total=Count("id"),
         )
         .order_by("-overdue", "-red", "-yellow", "lead_unit__name")
@@ -123,7 +126,7 @@ def supervision_list(user, *, unit: int | None = None, level: str = "", q: str =
     rows = warned_tickets(user)
     if unit:
         rows = rows.filter(lead_unit_id=unit)
-    if level in WARNING_LEVELS:
+    if level in WarningLevel.values:
         rows = rows.filter(warning_level=level)
     return _board_rows(rows, q)
 
@@ -136,13 +139,13 @@ def key_list(user, q: str = "") -> QuerySet[Ticket]:
 def _board_rows(rows, q):
     if q:
         rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
-    rank = Case(
-        *[When(warning_level=level, then=Value(i)) for i, level in enumerate(("overdue", "red", "yellow"))],
-        default=Value(3),
+    severity = Case(
+        *[When(warning_level=level, then=Value(i + 1)) for i, level in enumerate(WarningLevel.values)],
+        default=Value(0),
         output_field=IntegerField(),
     )
     return (
         rows.select_related("lead_unit")
-        .annotate(lead_due_at=_current_lead_due(), rank=rank)
-        .order_by("rank", "lead_due_at", "id")
+        .annotate(lead_due_at=_current_lead_due(), severity=severity)
+        .order_by("-severity", "lead_due_at", "id")
     )

@@ -7,7 +7,16 @@ from django.db import transaction
 
 from civicgrid.core.audit import record_event
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import Assignment, Decision, ExtensionRequest, ReturnRequest, Status, Ticket
+from civicgrid.tickets.models import (
+    WARNED_LEVELS,
+    Assignment,
+    Decision,
+    ExtensionRequest,
+    ReturnRequest,
+    Status,
+    Ticket,
+    WarningLevel,
+)
 from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, role_codes, staff_of, units_of
 
 # Who sees the requester's contact details unmasked (PIPL "minimum necessary"; domain §11).
@@ -147,7 +156,6 @@ class QueueCount:
 
 def work_queues(user) -> list[QueueCount]:
     """What waits for this person, by role: the counts on their home page."""
-    from django.db.models import Q
     from django.utils import timezone
 
     queues: list[QueueCount] = []
@@ -193,16 +201,13 @@ def work_queues(user) -> list[QueueCount]:
             ),
             QueueCount(
                 "已预警",
-                active.filter(
-                    Q(yellow_issued_at__isnull=False) | Q(red_issued_at__isnull=False),
-                    overdue_issued_at__isnull=True,
-                ).count(),
+                active.filter(Assignment.at_warning_level(*WARNED_LEVELS)).count(),
                 "console:inbox?tab=warned",
                 urgent=True,
             ),
             QueueCount(
-                "已超期",
-                active.filter(overdue_issued_at__isnull=False).count(),
+                WarningLevel.OVERDUE.label,
+                active.filter(Assignment.at_warning_level(WarningLevel.OVERDUE)).count(),
                 "console:inbox?tab=overdue",
                 urgent=True,
             ),
@@ -220,12 +225,12 @@ def work_queues(user) -> list[QueueCount]:
         queues += [
             QueueCount(
                 "预警工单",
-                open_tickets.filter(warning_level__in=["yellow", "red"]).count(),
+                open_tickets.filter(warning_level__in=WARNED_LEVELS).count(),
                 "console:supervision",
             ),
             QueueCount(
                 "超期工单",
-                open_tickets.filter(warning_level="overdue").count(),
+                open_tickets.filter(warning_level=WarningLevel.OVERDUE).count(),
                 "console:supervision",
                 urgent=True,
             ),

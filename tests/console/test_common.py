@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -83,3 +85,22 @@ def test_the_ticket_page_shows_the_location_on_the_grid(client, world, ticket):
     client.force_login(world.user("dispatcher"))
     body = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
     assert 'id="ticket-map"' in body and "grid-geometry" in body
+
+
+def test_the_staff_timeline_shows_every_action_by_its_label_never_its_code(client, world, ticket):
+    from civicgrid.tickets.models import Event, EventAction
+
+    for action in EventAction:
+        Event.objects.create(
+            ticket=ticket, at=T0, action=action, from_status=ticket.status, to_status=ticket.status
+        )
+    client.force_login(world.user("supervisor"))
+    body = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    timeline = body[body.index("办理过程") :]
+    timeline = timeline[: timeline.index("</ol>")]
+    shown = re.findall(r"<strong>(.*?)</strong>", timeline)
+    assert len(shown) == ticket.events.count()
+    assert {str(label) for label in EventAction.labels} <= set(shown)
+    assert "诉求人评价" in shown
+    assert not [text for text in shown if re.search(r"[a-z_]{3,}", text)]
+    assert not any(re.search(rf"\b{action}\b", timeline) for action in EventAction.values)

@@ -74,22 +74,13 @@ def ticket_list(request):
 
 
 def _countdown(assignment, now):
-    remaining = assignment.due_at - now
-    hours = remaining.total_seconds() / 3600
-    level = (
-        "overdue"
-        if assignment.overdue_issued_at or hours < 0
-        else "red"
-        if assignment.red_issued_at
-        else "yellow"
-        if assignment.yellow_issued_at
-        else "ok"
-    )
+    """The time left on the assignment's deadline in words, and its warning level (or "ok") for the colour."""
+    hours = (assignment.due_at - now).total_seconds() / 3600
     if hours < 0:
         text = f"已超期 {abs(hours):.0f} 小时" if abs(hours) < 48 else f"已超期 {abs(hours) / 24:.0f} 天"
     else:
         text = f"剩余 {hours:.0f} 小时" if hours < 48 else f"剩余 {hours / 24:.0f} 天"
-    return text, level
+    return text, assignment.warning_level_at(now) or "ok"
 
 
 def ticket_links(user, ticket) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from civicgrid.routing.route import RoutingError
 from civicgrid.sla.policies import SlaError
 from civicgrid.tickets import queues, services
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Satisfaction
+from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Satisfaction, WarningLevel
 from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import assignments_for, requester_for, ticket_for
 from civicgrid.tickets.services.handling import CONTACT_METHODS
@@ -396,9 +396,9 @@ def supervision(request):
             "q": q,
             "unit": unit,
             "level": level,
-            "levels": queues.WARNING_LEVELS,
+            "levels": WarningLevel.choices,
             "by_unit": by_unit,
-            "totals": {k: sum(r[k] for r in by_unit) for k in ("yellow", "red", "overdue")},
+            "totals": {k: sum(r[k] for r in by_unit) for k in WarningLevel.values},
             "key_count": queues.key_list(request.user).count(),
             "page": page,
             "query": query,

@@ -16,6 +16,7 @@ from civicgrid.tickets.models import (
     ResultCode,
     Status,
     Ticket,
+    WarningLevel,
 )
 from civicgrid.tickets.permissions import require_role, require_unit
 from civicgrid.tickets.services._core import (
@@ -35,24 +36,12 @@ CONTACT_METHODS = {
     "three_way": "12345三方通话",
     "other": "其他",
 }
-WARNING_ORDER = ["", "yellow", "red", "overdue"]
 
 
 def refresh_warning_level(ticket: Ticket) -> None:
     """The ticket's overlay is the worst warning among its live assignments."""
-    level = ""
-    for a in ticket.assignments.filter(round=ticket.dispatch_round, state__in=Assignment.ACTIVE_STATES):
-        current = (
-            "overdue"
-            if a.overdue_issued_at
-            else "red"
-            if a.red_issued_at
-            else "yellow"
-            if a.yellow_issued_at
-            else ""
-        )
-        level = max(level, current, key=WARNING_ORDER.index)
-    ticket.warning_level = level
+    live = ticket.assignments.filter(round=ticket.dispatch_round, state__in=Assignment.ACTIVE_STATES)
+    ticket.warning_level = WarningLevel.worst(*(a.warning_level for a in live))
 
 
 @transaction.atomic
