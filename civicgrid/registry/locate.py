@@ -527,6 +527,37 @@ def locate_address(text: str, *, limit: int = 5, min_score: float = _ADDRESS_MIN
     return matches
 
 
+# A trusted place (地址可信): an address matched at least this well to a gazetteer entry that lies in a grid,
+# with no match as good in another grid among the best ADDRESS_CANDIDATES, places a ticket in that grid
+# without a person. A road through several grids matches equally well in each and places nothing.
+ADDRESS_TRUST_SCORE = 85
+ADDRESS_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class AddressPlacement:
+    """What a free-text address says about where a ticket is."""
+
+    matches: list[AddressMatch]
+    trusted: AddressMatch | None = None  # the match that places the ticket on its own
+    ambiguous: bool = False  # good enough to trust, but as good in several grids: a person chooses
+
+    @property
+    def grid(self) -> Grid | None:
+        return self.trusted.grid if self.trusted else None
+
+
+def place_address(text: str) -> AddressPlacement:
+    """The best matches for an address and, by the trusted-place rule above, the one that places a ticket."""
+    matches = locate_address(text, limit=ADDRESS_CANDIDATES)
+    best = matches[0] if matches else None
+    if best is None or best.grid is None or best.score < ADDRESS_TRUST_SCORE:
+        return AddressPlacement(matches)
+    if any(m.score >= best.score and m.grid != best.grid for m in matches[1:]):
+        return AddressPlacement(matches, ambiguous=True)
+    return AddressPlacement(matches, trusted=best)
+
+
 def _grid_at(place: Place) -> Grid | None:
     if place.lat is None or place.lon is None:
         return None

@@ -54,7 +54,6 @@ from civicgrid.registry.models import Grid
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import OPEN_STATUSES, Ticket
 from civicgrid.tickets.selectors import tickets_for
-from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE
 
 WINDOW_DAYS = 30
 MIN_SCORE = 60
@@ -218,14 +217,8 @@ def probable_grid(*, lat=None, lon=None, address: str = "") -> Grid | None:
         except ValueError:
             return None
     if address.strip():
-        matches = locate.locate_address(address, limit=3)
-        best = matches[0] if matches else None
-        if best is None or best.score < ADDRESS_TRUST_SCORE:
-            return None
         # A road through several grids says nothing about which one: search everywhere instead.
-        if any(m.score == best.score and m.grid != best.grid for m in matches[1:]):
-            return None
-        return best.grid
+        return locate.place_address(address).grid
     return None
 
 

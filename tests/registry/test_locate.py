@@ -309,6 +309,42 @@ class TestLocateAddress:
         assert locate.locate_address("椰林幼儿园")[0].place.name == "椰林幼儿园"
 
 
+class TestPlaceAddress:
+    """The trusted-place rule: one definition for the register service, the duplicate search and the console."""
+
+    @pytest.fixture
+    def places(self, grids):
+        return {
+            "compound": make_place("金海湾小区", grid=grids[A]),
+            "north": make_place("海湾大道北段", aliases="海湾大道", grid=grids[B]),
+            "south": make_place("海湾大道南段", aliases="海湾大道", grid=grids[C]),
+            "far": make_place("万宁市人民医院"),
+        }
+
+    def test_a_good_match_in_one_grid_is_trusted(self, places, grids):
+        placed = locate.place_address("琼海市嘉积镇金海湾小区3栋")
+        assert placed.trusted.place == places["compound"] and placed.grid == grids[A]
+        assert not placed.ambiguous and placed.matches[0] == placed.trusted
+
+    def test_a_road_through_several_grids_places_nothing(self, places):
+        placed = locate.place_address("海湾大道")
+        assert placed.ambiguous and placed.trusted is None and placed.grid is None
+        assert {m.place for m in placed.matches} >= {places["north"], places["south"]}
+
+    def test_a_weak_match_is_listed_but_not_trusted(self, places):
+        placed = locate.place_address("金海弯小区附近的空地")
+        assert placed.matches and placed.matches[0].score < locate.ADDRESS_TRUST_SCORE
+        assert placed.trusted is None and not placed.ambiguous
+
+    def test_a_place_in_no_grid_is_not_trusted(self, places):
+        placed = locate.place_address("万宁市人民医院")
+        assert placed.matches[0].place == places["far"] and placed.matches[0].score == 100.0
+        assert placed.trusted is None and placed.grid is None
+
+    def test_nothing_matched(self, places):
+        assert locate.place_address("完全无关的东西") == locate.AddressPlacement([])
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

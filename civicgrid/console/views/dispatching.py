@@ -48,13 +48,12 @@ from civicgrid.tickets.selectors import (
     ticket_for,
     tickets_for,
 )
-from civicgrid.tickets.services.intake import ADDRESS_TRUST_SCORE, EMERGENCY_LINES, INTAKE_ROLES
+from civicgrid.tickets.services.intake import EMERGENCY_LINES, INTAKE_ROLES
 
 DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
 REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)
 TABS = {"pending": "待派单", "returns": "退单审核", "extensions": "延期审核", "review": "答复审核"}
-LOCATE_MATCHES = 3
 
 
 def _refusal_text(exc: Exception) -> str:
@@ -104,16 +103,14 @@ def _located(*, address: str = "", lat=None, lon=None) -> dict:
         return {"point": found, "lat": found.lat, "lon": found.lon}
     if not address.strip():
         return {}
-    matches = locate.locate_address(address, limit=LOCATE_MATCHES)
-    best = matches[0] if matches else None
-    panel = {"matches": matches, "address": address}
-    if best is None or best.score < ADDRESS_TRUST_SCORE:
-        return panel
-    if any(m.score == best.score and m.grid != best.grid for m in matches[1:]):
-        # "海湾大道" names a road through several grids: the operator must say which part.
-        panel["ambiguous"] = True
-    elif best.place and best.place.lat is not None:
-        panel.update(trusted=best, lat=best.place.lat, lon=best.place.lon)
+    placed = locate.place_address(address)
+    # "海湾大道" names a road through several grids (ambiguous): the operator must say which part.
+    panel = {"matches": placed.matches, "address": address, "ambiguous": placed.ambiguous}
+    trusted = placed.trusted
+    if trusted is not None:
+        panel["trusted"] = trusted
+        if trusted.place is not None and trusted.place.lat is not None:
+            panel.update(lat=trusted.place.lat, lon=trusted.place.lon)
     return panel
 
 

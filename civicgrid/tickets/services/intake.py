@@ -15,8 +15,6 @@ from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
-# An address matched this well to a gazetteer entry is trusted to place the ticket in that entry's grid.
-ADDRESS_TRUST_SCORE = 85
 PHONE_DIGITS = (7, 15)
 
 
@@ -46,14 +44,10 @@ def _place(ticket: Ticket) -> None:
         found = locate.locate_point(ticket.lat, ticket.lon)
         grid = found.grid
     elif ticket.address:
-        matches = locate.locate_address(ticket.address, limit=3)
-        best = matches[0] if matches else None
-        rivals = [m for m in matches[1:] if m.score >= (best.score if best else 0) and m.grid != best.grid]
-        # An address that matches equally well in several grids places nothing: a person decides.
-        trusted = best is not None and best.score >= ADDRESS_TRUST_SCORE and not rivals
-        grid = best.grid if trusted else None
-        if grid is not None and best.place is not None and best.place.lat is not None:
-            ticket.lat, ticket.lon = best.place.lat, best.place.lon
+        trusted = locate.place_address(ticket.address).trusted
+        grid = trusted.grid if trusted else None
+        if trusted and trusted.place is not None and trusted.place.lat is not None:
+            ticket.lat, ticket.lon = trusted.place.lat, trusted.place.lon
     else:
         grid = None
     if grid is not None:
