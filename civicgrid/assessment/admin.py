@@ -33,4 +33,11 @@ class AssessmentSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
                 "description": _("满意率 =(非常满意 + 满意 + 折算系数 × 基本满意)÷ 参评工单数"),
             },
         ),
+        (
+            _("表扬与点名"),
+            {
+                "fields": ["naming_min_rated", "naming_count"],
+                "description": _("领导看板在参评件数达标的单位或网格中,表扬综合得分最高的、点名最低的"),
+            },
+        ),
     ]

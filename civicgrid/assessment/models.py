@@ -1,4 +1,4 @@
-"""Assessment configuration: the weights and the basic-satisfaction factor, versioned."""
+"""Assessment configuration: the weights, the basic-satisfaction factor and the praise/naming rule, versioned."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,6 +16,13 @@ class AssessmentScheme(Effective):
     weight_response = models.DecimalField(_("响应率权重"), max_digits=4, decimal_places=3, default="0.1")
     weight_resolution = models.DecimalField(_("解决率权重"), max_digits=4, decimal_places=3, default="0.5")
     weight_satisfaction = models.DecimalField(_("满意率权重"), max_digits=4, decimal_places=3, default="0.4")
+    # A unit with one or two rated tickets swings from 0 to 100 %: too few to praise or name it on.
+    naming_min_rated = models.PositiveSmallIntegerField(
+        _("表扬、点名最少参评件数"),
+        default=5,
+        help_text=_("参评工单少于此数的单位或网格不列入表扬、点名"),
+    )
+    naming_count = models.PositiveSmallIntegerField(_("表扬、点名各列几个"), default=3)
 
     class Meta:
         verbose_name = _("考评方案")
@@ -32,3 +39,7 @@ class AssessmentScheme(Effective):
             raise ValidationError(_("三项权重之和应为 1,当前为 %(t)s") % {"t": total})
         if not 0 <= self.basic_satisfied_weight <= 1:
             raise ValidationError({"basic_satisfied_weight": _("折算系数应在 0 到 1 之间")})
+        if self.naming_min_rated < 1:
+            raise ValidationError({"naming_min_rated": _("最少参评件数至少为 1")})
+        if self.naming_count < 1:
+            raise ValidationError({"naming_count": _("表扬、点名至少各列 1 个")})

@@ -25,6 +25,8 @@ def form(**overrides) -> dict:
         "weight_resolution": "0.35",
         "weight_satisfaction": "0.35",
         "basic_satisfied_weight": "0.8",
+        "naming_min_rated": "5",
+        "naming_count": "3",
     }
     data.update(overrides)
     return data
@@ -56,3 +58,20 @@ def test_weights_that_do_not_add_up_to_one_are_refused(admin_client):
     assert response.status_code == 200
     assert "三项权重之和应为 1" in response.content.decode()
     assert not AssessmentScheme.objects.filter(version="2027版").exists()
+
+
+def test_the_praise_and_naming_rule_is_edited_in_the_scheme(admin_client):
+    page = admin_client.get(reverse("admin:assessment_assessmentscheme_add")).content.decode()
+    assert "表扬与点名" in page and "表扬、点名最少参评件数" in page
+    response = admin_client.post(
+        reverse("admin:assessment_assessmentscheme_add"), form(naming_min_rated="10", naming_count="5")
+    )
+    assert response.status_code == 302
+    scheme = AssessmentScheme.objects.get(version="2027版")
+    assert (scheme.naming_min_rated, scheme.naming_count) == (10, 5)
+
+
+def test_a_minimum_of_no_rated_tickets_is_refused(admin_client):
+    response = admin_client.post(reverse("admin:assessment_assessmentscheme_add"), form(naming_min_rated="0"))
+    assert response.status_code == 200
+    assert "最少参评件数至少为 1" in response.content.decode()

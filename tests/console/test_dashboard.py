@@ -5,8 +5,8 @@ import time_machine
 from django.urls import reverse
 
 from civicgrid.assessment.dashboard import category_mix, overdue_open, received_per_day
-from civicgrid.assessment.selectors import SYSTEM, RateRow
-from civicgrid.console.views.dashboard import praised_and_named
+from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.assessment.selectors import SYSTEM
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Ticket
 from tests.tickets.conftest import local
@@ -87,14 +87,24 @@ class TestPage:
         assert reverse("console:dashboard_data") in body
         assert "echarts.min.js" in body and "registerMap" in body
 
-    def test_best_first_and_the_worst_named(self, client, world, june, monkeypatch):
-        monkeypatch.setattr("civicgrid.console.views.dashboard.MIN_RATED_FOR_NAMING", 1)
+    def test_best_first_and_the_worst_named(self, client, world, june):
+        AssessmentScheme.objects.update(naming_min_rated=1)
         client.force_login(world.user("leader"))
         context = client.get(reverse("console:dashboard")).context
         assert [row["label"] for row in context["best"]] == ["银海第1网格工作组", "住建局"]
         assert context["bottom"] == []  # two ranked units: both praised, nobody named twice
         assert context["overdue_now"] == 1
         assert context["received_all"] == 5 and context["total"]["received"] == 4  # one not dispatched yet
+
+    def test_praise_and_naming_follow_the_schemes_minimum(self, client, world, june):
+        client.force_login(world.user("leader"))
+        body = client.get(reverse("console:dashboard")).content.decode()
+        assert "本期暂无参评不少于 5 件的单位" in body
+        AssessmentScheme.objects.update(naming_min_rated=2)
+        page = client.get(reverse("console:dashboard"))
+        assert [row["label"] for row in page.context["best"]] == ["银海第1网格工作组"]
+        body = page.content.decode()
+        assert "第 1 名 · 银海第1网格工作组" in body and "参评不少于 2 件方列入表扬、点名" in body
 
     def test_grouping_by_grid(self, client, world, june):
         client.force_login(world.user("supervisor"))
@@ -198,16 +208,3 @@ class TestAggregates:
         assert category_mix(user=world.user("zjj"), **june_days) == [("测试大类", 1)]
         assert overdue_open(user=world.user("zjj")) == 0
         assert overdue_open(user=world.user("zf")) == 1
-
-
-def test_praise_and_naming_never_overlap():
-    rows = [RateRow(key=i, label=f"单位{i}", rank=i, rated=9) for i in range(1, 6)]
-    best, bottom = praised_and_named([*rows, RateRow(key=9, label="未参评")])
-    assert [r.label for r in best] == ["单位1", "单位2", "单位3"]
-    assert [r.label for r in bottom] == ["单位5", "单位4"]
-
-
-def test_too_few_rated_tickets_are_neither_praised_nor_named():
-    rows = [RateRow(key=1, label="大单位", rank=1, rated=20), RateRow(key=2, label="小单位", rank=2, rated=2)]
-    assert praised_and_named(rows) == ([rows[0]], [])
-    assert praised_and_named(rows, min_rated=1) == ([rows[0], rows[1]], [])

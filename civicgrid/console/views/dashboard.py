@@ -19,7 +19,9 @@ from civicgrid.assessment.dashboard import (
     received_count,
     received_per_day,
 )
-from civicgrid.assessment.selectors import RateRow, three_rates, totals, unit_scope
+from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.assessment.naming import places, praised_and_named
+from civicgrid.assessment.selectors import RateRow, scheme_for, three_rates, totals, unit_scope
 from civicgrid.console.access import staff_view
 from civicgrid.registry.models import Role
 
@@ -28,9 +30,6 @@ GROUPINGS = {"unit": "按单位", "grid": "按网格"}
 PRESETS = {"month": "本月", "last_month": "上月", "90d": "近90天", "custom": "自定义"}
 # A longer custom period would draw a trend of thousands of days; a year or two is what meetings use.
 MAX_DAYS = 731
-NAMED = 3  # how many units are praised (表扬) and named (点名)
-# A unit with one or two rated tickets swings from 0 to 100 %: too few to praise or name it on.
-MIN_RATED_FOR_NAMING = 5
 
 
 @dataclass
@@ -107,23 +106,16 @@ def _display(row: RateRow) -> dict:
     }
 
 
-def praised_and_named(
-    rows: list[RateRow], min_rated: int | None = None
-) -> tuple[list[RateRow], list[RateRow]]:
-    """The best and the bottom ranked groups with enough rated tickets, never one group in both lists."""
-    least = MIN_RATED_FOR_NAMING if min_rated is None else min_rated
-    ranked = [row for row in rows if row.rank is not None and row.rated >= least]
-    best = ranked[:NAMED]
-    bottom = [row for row in ranked[-NAMED:] if row not in best]
-    bottom.reverse()  # worst first: the order they are named in
-    return best, bottom
+def _mentions(rows: list[RateRow]) -> list[dict]:
+    return [_display(row) | {"place": place} for row, place in zip(rows, places(rows), strict=True)]
 
 
 @staff_view(*DASHBOARD_ROLES)
 def dashboard(request):
     period, by = _period(request.GET), _grouping(request.GET)
     rows = three_rates(user=request.user, date_from=period.date_from, date_to=period.date_to, by=by)
-    best, bottom = praised_and_named(rows)
+    scheme = scheme_for(period.date_to) or AssessmentScheme()
+    best, bottom = praised_and_named(rows, scheme=scheme)
     query = {"by": by, "period": period.preset}
     if period.preset == "custom":
         query.update({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()})
@@ -138,9 +130,9 @@ def dashboard(request):
             "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
             "rows": [_display(row) for row in rows],
             "total": _display(totals(rows)),
-            "best": [_display(row) for row in best],
-            "bottom": [_display(row) for row in bottom],
-            "min_rated": MIN_RATED_FOR_NAMING,
+            "best": _mentions(best),
+            "bottom": _mentions(bottom),
+            "min_rated": scheme.naming_min_rated,
             "overdue_now": overdue_open(user=request.user),
             "received_all": received_count(
                 user=request.user, date_from=period.date_from, date_to=period.date_to
