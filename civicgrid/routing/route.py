@@ -84,15 +84,18 @@ def _area_ids(area: AdminArea | None) -> list[int]:
     return [a.pk for a in reversed(area.ancestors())] if area is not None else []
 
 
-def _ticket_area_ids(ticket) -> list[int]:
-    """The ticket's community (or town) and every area above it, most specific first, in one query."""
+def ticket_area(ticket) -> AdminArea | None:
+    """The area whose rules apply to a ticket: its community, else its town, else its grid's community.
+
+    Loaded with the areas above it in one query. Both the proposal (`route`) and the guard on a manual
+    dispatch (`check_lead_allowed`) take a ticket's area from here, so they never disagree.
+    """
     area_id = ticket.community_id or ticket.town_id
     if area_id is None and ticket.grid_id is not None:
         area_id = ticket.grid.community_id
     if area_id is None:
-        return []
-    area = AdminArea.objects.select_related("parent__parent__parent__parent").get(pk=area_id)
-    return _area_ids(area)
+        return None
+    return AdminArea.objects.select_related("parent__parent__parent__parent").get(pk=area_id)
 
 
 def _owner_entry(category, day, area_ids):
@@ -190,7 +193,7 @@ def route(ticket, *, at=None) -> RouteDecision:
         return RouteDecision(
             mode="", lead=None, reason="工单尚未选择业务分类,无法按规则派单,请先分类或人工派单。"
         )
-    area_ids = _ticket_area_ids(ticket)
+    area_ids = _area_ids(ticket_area(ticket))
     rule = _best(DirectDispatchRule, category, day, area_ids, ["lead_unit"])
 
     if rule is None:

@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 
 from civicgrid.registry.models import Unit
 from civicgrid.routing.models import DirectDispatchRule
-from civicgrid.routing.route import RouteDecision, RoutingError, check_lead_allowed, department_owner, route
+from civicgrid.routing.route import (
+    RouteDecision,
+    RoutingError,
+    check_lead_allowed,
+    department_owner,
+    route,
+    ticket_area,
+)
 from civicgrid.tickets.models import DispatchMode
 from tests.registry.factories import COMMUNITY, COUNTY, OTHER_COMMUNITY, TOWN, make_grid, make_hierarchy
 from tests.routing.factories import (
@@ -327,6 +334,28 @@ class TestGuard:
         check_lead_allowed(category=w.cat["卫生死角"], lead=w.team, day=day)
         with pytest.raises(RoutingError):
             check_lead_allowed(category=w.cat["卫生死角"], lead=w.team, day=day, area=w.areas[COMMUNITY])
+
+
+class TestTicketArea:
+    def test_the_community_else_the_town_else_the_grids_community(self, w):
+        assert ticket_area(make_ticket(None, w.grid)) == w.areas[COMMUNITY]
+        assert ticket_area(make_ticket(None, community=None, town=w.areas[TOWN])) == w.areas[TOWN]
+        assert ticket_area(make_ticket(None, w.grid, community=None, town=None)) == w.areas[COMMUNITY]
+        assert ticket_area(make_ticket(None)) is None
+
+    def test_it_comes_with_the_areas_above_in_one_query(self, w, django_assert_num_queries):
+        ticket = make_ticket(None, w.grid)
+        with django_assert_num_queries(1):
+            area = ticket_area(ticket)
+            assert [a.pk for a in area.ancestors()][-2:] == [w.areas[TOWN].pk, w.areas[COMMUNITY].pk]
+
+    def test_the_proposal_and_the_manual_guard_read_the_same_area(self, w):
+        # Placed by its town only: a town-scoped catalogue entry binds both.
+        make_entry(w.cat["环境卫生"], w.zf, area=w.areas[TOWN])
+        ticket = make_ticket(w.cat["卫生死角"], community=None, town=w.areas[TOWN])
+        assert route(ticket, at=AT).lead == w.zf
+        with pytest.raises(RoutingError, match="琼海市综合行政执法局"):
+            check_lead_allowed(category=ticket.category, lead=w.team, day=AT, area=ticket_area(ticket))
 
 
 class TestDepartmentOwner:

@@ -150,6 +150,28 @@ class TestDispatchAndHandling:
         assert ticket.dispatch_mode == DispatchMode.JOINT
         assert ticket.dispatch_rule_ref == "人工派单"
 
+    def test_manual_dispatch_reads_the_tickets_area_as_the_proposal_does(self, world):
+        from datetime import date
+
+        from civicgrid.routing.models import DispatchCatalogueEntry
+        from civicgrid.routing.route import route
+
+        town = world.grids[0].community.parent
+        DispatchCatalogueEntry.objects.create(
+            version="嘉积镇目录",
+            effective_from=date(2020, 1, 1),
+            category=world.categories["neighbour"],
+            unit=world.units["zf"],
+            area=town,
+        )
+        ticket = register(world, T0, category="neighbour")
+        # Placed by its grid alone (community and town not filled in): the town's entry binds both.
+        Ticket.objects.filter(pk=ticket.pk).update(community=None, town=None)
+        ticket.refresh_from_db()
+        assert route(ticket, at=T0).lead == world.units["zf"]
+        with pytest.raises(RoutingError, match="综合执法局"):
+            dispatch(world, ticket, lead=world.units["grid1"], reason="网格就近处理")
+
     def test_only_the_units_own_staff_may_act_on_an_assignment(self, world):
         ticket = register(world, T0, category="property")
         dispatch(world, ticket)

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from civicgrid.intake import services as intake
 from civicgrid.registry.models import Role, Unit
-from civicgrid.routing.route import check_lead_allowed, route
+from civicgrid.routing.route import check_lead_allowed, route, ticket_area
 from civicgrid.sla.deadlines import assignment_deadlines, return_window_end
 from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
@@ -97,7 +97,7 @@ def ticket_dispatch(
         if not reason.strip():
             raise ValidationError({"reason": "人工派单须填写理由"})
         if ticket.category_id:
-            check_lead_allowed(category=ticket.category, lead=lead, day=at, area=ticket.community)
+            check_lead_allowed(category=ticket.category, lead=lead, day=at, area=ticket_area(ticket))
         co_units = [u for u in _dedupe(co_units) if u.pk != lead.pk]
         if co_units:
             mode = DispatchMode.JOINT
