@@ -58,10 +58,6 @@ class ParsedFile:
     errors: list[str] = field(default_factory=list)
     total: int = 0
 
-    @property
-    def bad_rows(self) -> int:
-        return self.total - len(self.rows)
-
 
 def parse_date(text: str) -> date | None:
     """2026-05-01, 2026/5/1, 2026年5月1日, with or without a time after it; None if not a date."""

@@ -293,10 +293,6 @@ class Staff(models.Model):
     def has_role(self, code: str) -> bool:
         return self.roles.filter(code=code).exists()
 
-    def grid_scope(self):
-        """Grids this person works in or leads."""
-        return Grid.objects.filter(models.Q(workers=self) | models.Q(leader=self)).distinct()
-
 
 class Place(models.Model):
     """地名: compounds, markets, schools, ports; the gazetteer that addresses are matched against."""

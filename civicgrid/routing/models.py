@@ -70,10 +70,6 @@ class Category(models.Model):
     def path_display(self) -> str:
         return " / ".join(c.name for c in self.ancestors())
 
-    @property
-    def root_code(self) -> str:
-        return self.code[:2]
-
 
 class EffectiveQuerySet(models.QuerySet):
     def effective_at(self, when):

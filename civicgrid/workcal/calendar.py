@@ -37,7 +37,6 @@ __all__ = [
     "working_time_between",
 ]
 
-_US_PER_DAY = 86_400_000_000
 _US_PER_MINUTE = 60_000_000
 
 

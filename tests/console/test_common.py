@@ -104,3 +104,16 @@ def test_the_staff_timeline_shows_every_action_by_its_label_never_its_code(clien
     assert "诉求人评价" in shown
     assert not [text for text in shown if re.search(r"[a-z_]{3,}", text)]
     assert not any(re.search(rf"\b{action}\b", timeline) for action in EventAction.values)
+
+
+def test_every_menu_entry_and_work_queue_links_to_a_built_screen(client, world, rf):
+    from civicgrid.console.menu import MENU, menu_for
+    from civicgrid.console.views.common import _resolve
+    from civicgrid.tickets.selectors import work_queues
+
+    admin = world.user("admin")
+    request = rf.get("/console/")
+    request.user = admin
+    assert [entry.label for entry in menu_for(request)] == [label for _, label, _ in MENU]
+    for queue in work_queues(admin):
+        assert _resolve(queue.url).startswith("/console/"), queue

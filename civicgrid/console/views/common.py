@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,12 +29,9 @@ from civicgrid.tickets.selectors import (
 PAGE_SIZE = 25
 
 
-def _resolve(url_spec: str) -> str | None:
+def _resolve(url_spec: str) -> str:
     name, _, query = url_spec.partition("?")
-    try:
-        return reverse(name) + (f"?{query}" if query else "")
-    except NoReverseMatch:
-        return None
+    return reverse(name) + (f"?{query}" if query else "")
 
 
 @staff_view()
@@ -98,18 +95,10 @@ def ticket_links(user, ticket) -> list[tuple[str, str]]:
     ]
     for name, label, roles, arg in candidates:
         if has_role(user, *roles):
-            try:
-                links.append((label, reverse(name, args=[arg])))
-            except NoReverseMatch:
-                pass
+            links.append((label, reverse(name, args=[arg])))
     mine = units_of(user)
     for assignment in ticket.assignments.filter(unit_id__in=mine, state__in=["pending_sign", "in_progress"]):
-        try:
-            links.append(
-                (f"办理({assignment.unit.name})", reverse("console:assignment", args=[assignment.pk]))
-            )
-        except NoReverseMatch:
-            pass
+        links.append((f"办理({assignment.unit.name})", reverse("console:assignment", args=[assignment.pk])))
     return links
 
 
