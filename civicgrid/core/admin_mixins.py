@@ -1,3 +1,5 @@
+from django.contrib import admin
+
 from civicgrid.core.audit import record_event
 
 
@@ -22,3 +24,24 @@ class AuditedAdmin:
         for obj in queryset:
             record_event(actor=request.user, action="admin.delete", target=obj, summary=str(obj))
         super().delete_queryset(request, queryset)
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(_ReadOnly, admin.ModelAdmin):
+    """Records that change only through the services, or never (logs, ratings): the admin shows them."""
+
+
+class ReadOnlyInline(_ReadOnly, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from civicgrid.core.admin_mixins import AuditedAdmin
+from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 from civicgrid.intake import services
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
 
@@ -49,7 +49,9 @@ class IntakeModelAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ReadOnlyAdmin):
+    """A record of what the classifier proposed and what became of it."""
+
     list_display = (
         "ticket",
         "category",
@@ -62,9 +64,3 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "unit_outcome", "confident", "model")
     search_fields = ("ticket__number",)
     list_select_related = ("ticket", "category", "final_category")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a record of what happened

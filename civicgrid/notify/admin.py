@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.admin_mixins import ReadOnlyAdmin
 from civicgrid.notify.models import Notification
 
 
@@ -43,7 +44,7 @@ class DeliveredFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: notifications are written by the services and the scanner, never by hand."""
 
     list_display = [
@@ -63,12 +64,3 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["recipient", "ticket"]
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

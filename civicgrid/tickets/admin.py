@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from civicgrid.core.admin_mixins import ReadOnlyAdmin, ReadOnlyInline
 from civicgrid.tickets.models import (
     Assignment,
     Callback,
@@ -11,29 +12,6 @@ from civicgrid.tickets.models import (
     Supervision,
     Ticket,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AssignmentInline(ReadOnlyInline):
