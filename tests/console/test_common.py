@@ -117,3 +117,19 @@ def test_every_menu_entry_and_work_queue_links_to_a_built_screen(client, world, 
     assert [entry.label for entry in menu_for(request)] == [label for _, label, _ in MENU]
     for queue in work_queues(admin):
         assert _resolve(queue.url).startswith("/console/"), queue
+
+
+def test_the_countdown_takes_its_colour_from_the_assignments_warning_level():
+    from datetime import timedelta
+
+    from civicgrid.console.views.common import _countdown
+    from civicgrid.tickets.models import Assignment
+
+    due = local(2026, 6, 5, 9, 0)
+    a = Assignment(yellow_at=due - timedelta(days=2), red_at=due - timedelta(days=1), due_at=due)
+    assert _countdown(a, due - timedelta(days=3)) == ("剩余 3 天", "ok")
+    assert _countdown(a, due - timedelta(hours=36)) == ("剩余 36 小时", "yellow")
+    a.red_issued_at = due - timedelta(days=1)
+    assert _countdown(a, due - timedelta(hours=20)) == ("剩余 20 小时", "red")
+    assert _countdown(a, due + timedelta(hours=2)) == ("已超期 2 小时", "overdue")
+    assert _countdown(a, due + timedelta(days=3)) == ("已超期 3 天", "overdue")
