@@ -9,7 +9,7 @@ from django.db import transaction
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
 from civicgrid.routing.models import Category
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Attachment, Channel, Satisfaction, Solved, Ticket
+from civicgrid.tickets.models import Attachment, Channel, EventAction, Satisfaction, Solved, Ticket
 from civicgrid.tickets.services import attachment_add, ticket_register
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
 from civicgrid.tickets.services.attachments import check_upload
@@ -109,7 +109,7 @@ def resident_rate(
     record(
         ticket,
         actor=None,
-        action="resident_rated",
+        action=EventAction.RESIDENT_RATED,
         at=at,
         public=True,
         note=f"诉求人已在线评价:{Satisfaction(satisfaction).label},{Solved(solved).label}",
