@@ -34,7 +34,12 @@ class AssignmentInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["at", "actor", "action", "from_status", "to_status", "assignment", "note"]
+    fields = ["at", "actor", "action_label", "from_status", "to_status", "assignment", "note"]
+    readonly_fields = ["action_label"]
+
+    @admin.display(description="操作")
+    def action_label(self, event):
+        return event.label
 
 
 class CallbackInline(ReadOnlyInline):

@@ -545,7 +545,8 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    action = models.CharField(_("操作"), max_length=40, choices=EventAction.choices)
+    # Codes are EventAction values; no field choices, so adding a code needs no migration.
+    action = models.CharField(_("操作"), max_length=40)
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     assignment = models.ForeignKey(
@@ -571,7 +572,7 @@ class Event(models.Model):
     @property
     def label(self) -> str:
         # A code no longer written (or not yet labelled) is never shown raw to staff.
-        return self.get_action_display() if self.action in EventAction.values else str(_("其他操作"))
+        return EventAction(self.action).label if self.action in EventAction.values else _("其他操作")
 
     @property
     def to_status_label(self) -> str:
