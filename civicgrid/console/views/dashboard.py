@@ -113,8 +113,10 @@ def _mentions(rows: list[RateRow]) -> list[dict]:
 @staff_view(*DASHBOARD_ROLES)
 def dashboard(request):
     period, by = _period(request.GET), _grouping(request.GET)
-    rows = three_rates(user=request.user, date_from=period.date_from, date_to=period.date_to, by=by)
     scheme = scheme_for(period.date_to) or AssessmentScheme()
+    rows = three_rates(
+        user=request.user, date_from=period.date_from, date_to=period.date_to, by=by, scheme=scheme
+    )
     best, bottom = praised_and_named(rows, scheme=scheme)
     query = {"by": by, "period": period.preset}
     if period.preset == "custom":
