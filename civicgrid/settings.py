@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "civicgrid.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -174,7 +175,11 @@ CIVICGRID_NOTIFY_BACKENDS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_in_one_line": {"()": "civicgrid.core.log_filters.ForbiddenInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
-    "loggers": {"civicgrid": {"level": os.environ.get("CIVICGRID_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "civicgrid": {"level": os.environ.get("CIVICGRID_LOG_LEVEL", "INFO")},
+        "django.request": {"filters": ["forbidden_in_one_line"]},
+    },
 }

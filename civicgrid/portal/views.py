@@ -6,11 +6,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
 from civicgrid.portal.selectors import find_for_resident, grid_outlines, resident_view
 from civicgrid.portal.services import resident_rate, resident_submit
-from civicgrid.tickets.errors import TicketError
 
 NOT_FOUND = "未找到对应的工单,请核对工单编号和手机号后四位。"
 RECEIPT_KEY = "portal_receipt"
@@ -126,8 +126,8 @@ def rate(request):
                     satisfaction=data["satisfaction"],
                     comment=data["comment"],
                 )
-            except TicketError as error:
-                form.add_error(None, str(error))
+            except Refusal as error:
+                form.add_error(None, error.message)
             except ValidationError as error:
                 _add_errors(form, error)
             else:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
+from civicgrid.core.inputs import parse_id
 from civicgrid.notify.models import Notification
 from civicgrid.notify.services import mark_read
 from civicgrid.registry.models import Role
@@ -165,7 +166,7 @@ def attachment_file(request, pk):
 @staff_view()
 def notifications(request):
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
         mark_read(user=request.user, notification_ids=ids)
         return redirect("console:notifications")
     rows = Notification.objects.filter(recipient=request.user).select_related("ticket")

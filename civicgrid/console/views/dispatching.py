@@ -1,7 +1,8 @@
 """Intake and dispatch: the operator's registration form, the dispatcher's queues, one ticket's dispatch page.
 
 Every POST calls one service (intake: register and one triage service, in one transaction so that a
-refused second step leaves nothing behind); a refusal comes back as the service's Chinese message.
+refused second step leaves nothing behind). A refusal escapes to core.middleware, which shows its message
+on the page the form was sent from.
 """
 
 from django.contrib import messages
@@ -52,23 +53,7 @@ from civicgrid.tickets.services.intake import EMERGENCY_LINES, INTAKE_ROLES
 
 DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
-REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)
 TABS = {"pending": "待派单", "returns": "退单审核", "extensions": "延期审核", "review": "答复审核"}
-
-
-def _refusal_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return ";".join(exc.messages)
-    return getattr(exc, "message", str(exc))
-
-
-def _call(request, service, /, **kwargs):
-    """Run one service; a refusal becomes an error message and None."""
-    try:
-        return service(**kwargs)
-    except REFUSALS as exc:
-        messages.error(request, _refusal_text(exc))
-        return None
 
 
 def _back(request, fallback: str):
@@ -332,13 +317,8 @@ def _form(request, form_class):
 def dispatch_accept(request, pk):
     ticket = ticket_for(request.user, pk)
     form = _form(request, AcceptForm)
-    if form and _call(
-        request,
-        services.ticket_accept,
-        ticket=ticket,
-        actor=request.user,
-        category=form.cleaned_data["category"],
-    ):
+    if form:
+        services.ticket_accept(ticket=ticket, actor=request.user, category=form.cleaned_data["category"])
         messages.success(request, f"工单 {ticket.number} 已受理,转入待派单")
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
@@ -357,8 +337,8 @@ def _dispatched_text(ticket, how: str) -> str:
 @staff_view(*DISPATCH_ROLES)
 def dispatch_auto(request, pk):
     ticket = ticket_for(request.user, pk)
-    if _call(request, services.ticket_dispatch, ticket=ticket, actor=request.user):
-        messages.success(request, _dispatched_text(ticket, "按规则"))
+    services.ticket_dispatch(ticket=ticket, actor=request.user)
+    messages.success(request, _dispatched_text(ticket, "按规则"))
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
 
@@ -367,15 +347,14 @@ def dispatch_auto(request, pk):
 def dispatch_manual(request, pk):
     ticket = ticket_for(request.user, pk)
     form = _form(request, ManualDispatchForm)
-    if form and _call(
-        request,
-        services.ticket_dispatch,
-        ticket=ticket,
-        actor=request.user,
-        lead=form.cleaned_data["lead"],
-        co_units=form.cleaned_data["co_units"],
-        reason=form.cleaned_data["reason"],
-    ):
+    if form:
+        services.ticket_dispatch(
+            ticket=ticket,
+            actor=request.user,
+            lead=form.cleaned_data["lead"],
+            co_units=form.cleaned_data["co_units"],
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _dispatched_text(ticket, "人工"))
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
@@ -390,14 +369,10 @@ def merge(request, pk):
         master = tickets_for(request.user).filter(number=number).first()
         if master is None:
             messages.error(request, f"未找到工单 {number},请核对编号")
-        elif _call(
-            request,
-            services.ticket_merge,
-            ticket=ticket,
-            master=master,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        ):
+        else:
+            services.ticket_merge(
+                ticket=ticket, master=master, actor=request.user, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, f"工单 {ticket.number} 已并入工单 {master.number}")
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
@@ -410,23 +385,21 @@ def return_decide(request, pk):
     form = _form(request, DecisionForm)
     if form:
         target = form.cleaned_data["redispatch_to"] if form.approve else None
-        if _call(
-            request,
-            services.return_decide,
+        services.return_decide(
             request=return_request,
             actor=request.user,
             approve=form.approve,
             note=form.cleaned_data["note"],
             redispatch_to=target,
-        ):
-            unit = return_request.assignment.unit.name
-            if not form.approve:
-                text = f"已驳回{unit}的退单申请,由其继续办理"
-            elif target is not None:
-                text = f"已同意{unit}退单,并改派至{target.name}"
-            else:
-                text = f"已同意{unit}退单"
-            messages.success(request, text)
+        )
+        unit = return_request.assignment.unit.name
+        if not form.approve:
+            text = f"已驳回{unit}的退单申请,由其继续办理"
+        elif target is not None:
+            text = f"已同意{unit}退单,并改派至{target.name}"
+        else:
+            text = f"已同意{unit}退单"
+        messages.success(request, text)
     return _back(request, reverse("console:dispatch") + "?tab=returns")
 
 
@@ -437,17 +410,12 @@ def extension_decide(request, pk):
     ticket_for(request.user, extension.assignment.ticket_id)  # refuses a ticket out of the user's scope
     form = _form(request, DecisionForm)
     if form:
-        decided = _call(
-            request,
-            services.extension_decide,
-            request=extension,
-            actor=request.user,
-            approve=form.approve,
-            note=form.cleaned_data["note"],
+        decided = services.extension_decide(
+            request=extension, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
         )
-        if decided and form.approve:
+        if form.approve:
             messages.success(request, f"已同意延期,新的办理时限:{decided.new_due_at:%Y-%m-%d %H:%M}")
-        elif decided:
+        else:
             messages.success(request, "已不同意延期,承办单位按原时限办理")
     return _back(request, reverse("console:dispatch") + "?tab=extensions")
 
@@ -457,14 +425,10 @@ def extension_decide(request, pk):
 def review(request, pk):
     ticket = ticket_for(request.user, pk)
     form = _form(request, DecisionForm)
-    if form and _call(
-        request,
-        services.reply_review,
-        ticket=ticket,
-        actor=request.user,
-        passed=form.approve,
-        note=form.cleaned_data["note"],
-    ):
+    if form:
+        services.reply_review(
+            ticket=ticket, actor=request.user, passed=form.approve, note=form.cleaned_data["note"]
+        )
         messages.success(
             request,
             f"工单 {ticket.number} 答复审核通过,转入待回访"

@@ -1,13 +1,14 @@
 """Handling screens: the unit inbox and work page, the callback desk, the supervision board.
 
-Each POST endpoint parses one form and calls one service; a refusal comes back as the service's Chinese
-message and a redirect to the page it came from.
+Each POST endpoint parses one form and calls one service. A refusal of an action on the work page gives the
+page back with what was typed and the refusal's message; any other refusal escapes to core.middleware, which
+shows its message on the page the form was sent from.
 """
 
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -31,11 +32,10 @@ from civicgrid.console.forms.handling import (
     SupervisionEscalateForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE, _countdown
+from civicgrid.core.inputs import parse_id
+from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.registry.models import Role
-from civicgrid.routing.route import RoutingError
-from civicgrid.sla.policies import SlaError
 from civicgrid.tickets import queues, services
-from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Satisfaction, WarningLevel
 from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import assignments_for, requester_for, ticket_for
@@ -46,27 +46,11 @@ CALLBACK_DESK = (Role.CALLBACK_AGENT, Role.ADMINISTRATOR)
 CLOSERS = (Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR)
 SUPERVISORS = (Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
 
-REFUSALS = (TicketError, ValidationError, RoutingError, SlaError)
 CALLBACK_OUTCOMES = {
     "closed": "工单 {number} 回访已记录,工单已办结",
     "reopened": "工单 {number} 回访不满意/未解决,已发回承办单位重办",
     "retry": "工单 {number} 回访未接通,已记录,请稍后再次回访",
 }
-
-
-def _refusal_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return ";".join(exc.messages)
-    return getattr(exc, "message", str(exc))
-
-
-def _call(request, service, **kwargs):
-    """Run one service; a refusal becomes an error message and None."""
-    try:
-        return service(**kwargs)
-    except REFUSALS as exc:
-        messages.error(request, _refusal_text(exc))
-        return None
 
 
 def _valid(request, form) -> bool:
@@ -195,11 +179,18 @@ AUTO_IDS = {
 }
 
 
-def _done_or_again(request, assignment, name, form, ok: bool, success: str):
-    """After an action: back to the page on success; on refusal, the page again with the typed form."""
-    if ok:
-        messages.success(request, success)
-        return _back(request, assignment)
+def _act(request, assignment, name: str, form, act, success):
+    """Run `act(data)` (one service call) when the form parses. On success back to the page with
+    `success` (a text, or a function of what the service returned); on refusal the page again with the
+    form as typed, so nothing typed is lost, and the refusal's message."""
+    if _valid(request, form):
+        try:
+            done = act(form.cleaned_data)
+        except REFUSAL_TYPES as exc:
+            messages.error(request, refusal_message(exc))
+        else:
+            messages.success(request, success(done) if callable(success) else success)
+            return _back(request, assignment)
     assignment.refresh_from_db()
     return _work_page(request, assignment, **{name: form})
 
@@ -208,8 +199,8 @@ def _done_or_again(request, assignment, name, form, ok: bool, success: str):
 @_for_assignment
 @require_POST
 def assignment_sign(request, assignment):
-    if _call(request, services.assignment_sign, assignment=assignment, actor=request.user):
-        messages.success(request, f"已签收工单 {assignment.ticket.number}")
+    services.assignment_sign(assignment=assignment, actor=request.user)
+    messages.success(request, f"已签收工单 {assignment.ticket.number}")
     return _back(request, assignment)
 
 
@@ -218,28 +209,22 @@ def assignment_sign(request, assignment):
 @require_POST
 def assignment_contact(request, assignment):
     form = ContactForm(request.POST, auto_id=AUTO_IDS["contact_form"])
-    ok = _valid(request, form) and _call(
+    return _act(
         request,
-        services.assignment_first_contact,
-        assignment=assignment,
-        actor=request.user,
-        **form.cleaned_data,
+        assignment,
+        "contact_form",
+        form,
+        lambda data: services.assignment_first_contact(assignment=assignment, actor=request.user, **data),
+        "已记录联系诉求人情况",
     )
-    return _done_or_again(request, assignment, "contact_form", form, bool(ok), "已记录联系诉求人情况")
 
 
-@staff_view(*HANDLERS)
-@_for_assignment
-@require_POST
-def assignment_reply(request, assignment):
-    form = ReplyForm(request.POST, request.FILES, auto_id=AUTO_IDS["reply_form"])
-    if not _valid(request, form):
-        return _done_or_again(request, assignment, "reply_form", form, False, "")
+def _reply_with_evidence(request, assignment, data):
     stored = []
     try:
         # Evidence and reply stand or fall together: a refused file or reply leaves no rows behind.
         with transaction.atomic():
-            for upload in form.cleaned_data["evidence"]:
+            for upload in data["evidence"]:
                 stored.append(
                     services.attachment_add(
                         ticket=assignment.ticket,
@@ -249,19 +234,32 @@ def assignment_reply(request, assignment):
                         kind=Attachment.Kind.EVIDENCE,
                     )
                 )
-            services.lead_reply(
+            return services.lead_reply(
                 assignment=assignment,
                 actor=request.user,
-                result_code=form.cleaned_data["result_code"],
-                text=form.cleaned_data["text"],
+                result_code=data["result_code"],
+                text=data["text"],
                 evidence=stored,
             )
-    except REFUSALS as exc:
+    except BaseException:
         for attachment in stored:  # the rows were rolled back; the files on disk were not
             attachment.file.delete(save=False)
-        messages.error(request, _refusal_text(exc))
-        return _done_or_again(request, assignment, "reply_form", form, False, "")
-    return _done_or_again(request, assignment, "reply_form", form, True, "已答复,等待 12345 审核后回访")
+        raise
+
+
+@staff_view(*HANDLERS)
+@_for_assignment
+@require_POST
+def assignment_reply(request, assignment):
+    form = ReplyForm(request.POST, request.FILES, auto_id=AUTO_IDS["reply_form"])
+    return _act(
+        request,
+        assignment,
+        "reply_form",
+        form,
+        lambda data: _reply_with_evidence(request, assignment, data),
+        "已答复,等待 12345 审核后回访",
+    )
 
 
 @staff_view(*HANDLERS)
@@ -269,10 +267,14 @@ def assignment_reply(request, assignment):
 @require_POST
 def assignment_co_reply(request, assignment):
     form = CoReplyForm(request.POST, auto_id=AUTO_IDS["co_reply_form"])
-    ok = _valid(request, form) and _call(
-        request, services.co_reply, assignment=assignment, actor=request.user, text=form.cleaned_data["text"]
+    return _act(
+        request,
+        assignment,
+        "co_reply_form",
+        form,
+        lambda data: services.co_reply(assignment=assignment, actor=request.user, text=data["text"]),
+        "已向主办单位反馈协办情况",
     )
-    return _done_or_again(request, assignment, "co_reply_form", form, bool(ok), "已向主办单位反馈协办情况")
 
 
 @staff_view(*HANDLERS)
@@ -280,10 +282,14 @@ def assignment_co_reply(request, assignment):
 @require_POST
 def assignment_extension(request, assignment):
     form = ExtensionForm(request.POST, auto_id=AUTO_IDS["extension_form"])
-    ok = _valid(request, form) and _call(
-        request, services.extension_request, assignment=assignment, actor=request.user, **form.cleaned_data
+    return _act(
+        request,
+        assignment,
+        "extension_form",
+        form,
+        lambda data: services.extension_request(assignment=assignment, actor=request.user, **data),
+        "延期申请已提交,等待审核",
     )
-    return _done_or_again(request, assignment, "extension_form", form, bool(ok), "延期申请已提交,等待审核")
 
 
 @staff_view(*HANDLERS)
@@ -291,11 +297,13 @@ def assignment_extension(request, assignment):
 @require_POST
 def assignment_return(request, assignment):
     form = ReturnForm(request.POST, exclude_unit=assignment.unit, auto_id=AUTO_IDS["return_form"])
-    ok = _valid(request, form) and _call(
-        request, services.return_request, assignment=assignment, actor=request.user, **form.cleaned_data
-    )
-    return _done_or_again(
-        request, assignment, "return_form", form, bool(ok), "退单申请已提交,等待 12345 审核"
+    return _act(
+        request,
+        assignment,
+        "return_form",
+        form,
+        lambda data: services.return_request(assignment=assignment, actor=request.user, **data),
+        "退单申请已提交,等待 12345 审核",
     )
 
 
@@ -304,15 +312,16 @@ def assignment_return(request, assignment):
 @require_POST
 def assignment_escalate(request, assignment):
     form = EscalateForm(request.POST, auto_id=AUTO_IDS["escalate_form"])
-    ticket = _valid(request, form) and _call(
+    return _act(
         request,
-        services.ticket_escalate,
-        ticket=assignment.ticket,
-        actor=request.user,
-        note=form.cleaned_data["note"],
+        assignment,
+        "escalate_form",
+        form,
+        lambda data: services.ticket_escalate(
+            ticket=assignment.ticket, actor=request.user, note=data["note"]
+        ),
+        lambda ticket: f"已提级至{ticket.lead_unit.name}办理,本单位转为协办",
     )
-    success = f"已提级至{ticket.lead_unit.name}办理,本单位转为协办" if ticket else ""
-    return _done_or_again(request, assignment, "escalate_form", form, bool(ticket), success)
 
 
 # ---- the callback desk ----
@@ -334,10 +343,11 @@ def callback_ticket(request, pk):
     ticket = ticket_for(request.user, pk)
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and _valid(request, form):
-        outcome = _call(
-            request, services.callback_record, ticket=ticket, actor=request.user, **form.cleaned_data
-        )
-        if outcome:
+        try:
+            outcome = services.callback_record(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except REFUSAL_TYPES as exc:  # the page again, with the notes as typed
+            messages.error(request, refusal_message(exc))
+        else:
             messages.success(request, CALLBACK_OUTCOMES[outcome.result].format(number=ticket.number))
             return redirect("console:callbacks")
     return render(
@@ -362,9 +372,8 @@ def callback_close(request, pk):
     ticket = ticket_for(request.user, pk)
     desk = has_role(request.user, *CALLBACK_DESK)
     form = CloseForm(request.POST)
-    if _valid(request, form) and _call(
-        request, services.ticket_close, ticket=ticket, actor=request.user, **form.cleaned_data
-    ):
+    if _valid(request, form):
+        services.ticket_close(ticket=ticket, actor=request.user, **form.cleaned_data)
         messages.success(request, f"工单 {ticket.number} 已办结(免回访)")
         return redirect("console:callbacks") if desk else redirect("console:ticket", pk)
     return redirect("console:callback_ticket" if desk else "console:ticket", pk)
@@ -373,15 +382,11 @@ def callback_close(request, pk):
 # ---- supervision ----
 
 
-def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
-
-
 @staff_view(*SUPERVISORS)
 def supervision(request):
     tab = "key" if request.GET.get("tab") == "key" else "warned"
     q = request.GET.get("q", "").strip()
-    unit, level = _int(request.GET.get("unit")), request.GET.get("level", "")
+    unit, level = parse_id(request.GET.get("unit")), request.GET.get("level", "")
     if tab == "key":
         rows = queues.key_list(request.user, q)
     else:
@@ -411,7 +416,11 @@ def supervise_ticket(request, pk):
     ticket = ticket_for(request.user, pk)
     form = SuperviseForm(request.POST or None, ticket=ticket)
     if request.method == "POST" and _valid(request, form):
-        if _call(request, services.ticket_supervise, ticket=ticket, actor=request.user, **form.cleaned_data):
+        try:
+            services.ticket_supervise(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except REFUSAL_TYPES as exc:  # the page again, with the note as typed
+            messages.error(request, refusal_message(exc))
+        else:
             messages.success(request, f"已督办工单 {ticket.number}")
             return redirect("console:supervise_ticket", pk)
     now = timezone.now()
@@ -438,9 +447,8 @@ def supervise_ticket(request, pk):
 def supervision_key_list(request, pk):
     ticket = ticket_for(request.user, pk)
     form = KeyListForm(request.POST)
-    if _valid(request, form) and _call(
-        request, services.key_list_set, ticket=ticket, actor=request.user, **form.cleaned_data
-    ):
+    if _valid(request, form):
+        services.key_list_set(ticket=ticket, actor=request.user, **form.cleaned_data)
         on = form.cleaned_data["on"]
         messages.success(request, f"工单 {ticket.number} 已{'列入' if on else '移出'}重点督办清单")
     return redirect("console:supervise_ticket", pk)
@@ -453,19 +461,13 @@ def supervision_escalate(request, pk):
     form = SupervisionEscalateForm(request.POST)
     if _valid(request, form):
         units = list(form.cleaned_data["whistle_units"])
-        done = _call(
-            request,
-            services.ticket_escalate,
-            ticket=ticket,
-            actor=request.user,
-            note=form.cleaned_data["note"],
-            whistle_units=units,
+        done = services.ticket_escalate(
+            ticket=ticket, actor=request.user, note=form.cleaned_data["note"], whistle_units=units
         )
-        if done:
-            names = "、".join(u.name for u in units)
-            messages.success(
-                request, f"已吹哨:{names}报到协办" if units else f"已提级至{done.lead_unit.name}办理"
-            )
+        names = "、".join(u.name for u in units)
+        messages.success(
+            request, f"已吹哨:{names}报到协办" if units else f"已提级至{done.lead_unit.name}办理"
+        )
     return redirect("console:supervise_ticket", pk)
 
 

@@ -14,6 +14,7 @@ from civicgrid.console.access import staff_view
 from civicgrid.console.forms.dispatching import category_choices
 from civicgrid.console.forms.knowledge import EntryForm, RetireForm
 from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.core.inputs import parse_id
 from civicgrid.knowledge import selectors, services
 from civicgrid.knowledge.models import Entry
 from civicgrid.registry.models import Role
@@ -32,9 +33,8 @@ SEARCH_LIMIT = 200  # hits paginated on the page; a query that needs more is too
 def kb(request):
     q = request.GET.get("q", "").strip()
     include_retired = request.GET.get("all") == "1"
-    category = None
-    if request.GET.get("category", "").isdigit():
-        category = Category.objects.filter(pk=request.GET["category"]).first()
+    category_id = parse_id(request.GET.get("category"))
+    category = Category.objects.filter(pk=category_id).first() if category_id else None
     if q:
         rows = selectors.search(q, category=category, include_retired=include_retired, limit=SEARCH_LIMIT)
     else:
@@ -188,8 +188,8 @@ def kb_retire(request, entry_id):
 def kb_suggest(request):
     """htmx partial: answers for what is typed at intake. `q`, or `title` + `content`; `category` lifts."""
     text = request.GET.get("q") or f"{request.GET.get('title', '')} {request.GET.get('content', '')}"
-    category_id = request.GET.get("category", "")
-    category = Category.objects.filter(pk=category_id).first() if category_id.isdigit() else None
+    category_id = parse_id(request.GET.get("category"))
+    category = Category.objects.filter(pk=category_id).first() if category_id else None
     hits = selectors.suggest_for_intake(text, category=category)
     return render(
         request,

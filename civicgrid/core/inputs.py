@@ -1,0 +1,27 @@
+"""Bounds on what people type, shared by every form and query parameter of the interfaces.
+
+A number or a date the database cannot hold is refused (or ignored, for a filter) before it reaches a query.
+"""
+
+from datetime import date
+
+# The largest primary key a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER).
+MAX_ID = 2**63 - 1
+# The range of dates a form or filter accepts: wide enough for any record of the hotline, narrow enough
+# that a day's start and end stay inside what datetime and the databases hold in every time zone.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+DATE_RANGE_TEXT = f"{EARLIEST_DATE.year} 年至 {LATEST_DATE.year} 年"
+
+
+def parse_id(value) -> int | None:
+    """A row id from a query parameter or form value, or None when it is not one."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def date_in_range(value: date) -> bool:
+    return EARLIEST_DATE <= value <= LATEST_DATE

@@ -1,0 +1,70 @@
+"""How every interface answers a refusal and input no database can store, in one place.
+
+A Refusal (or a service's ValidationError) that a view lets escape becomes the refusal's Chinese message:
+after a POST, back to the page the form came from with the message on top; otherwise a page with the
+message and a way back (status 400). htmx panels get the message in place of the panel.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from civicgrid.core.inputs import MAX_ID
+from civicgrid.core.refusal import refusal_message
+
+NUL_REFUSED = "输入内容中含有空字符(NUL),无法保存或查询,请删除后重新填写。"
+
+
+def safe_back(request) -> str:
+    """Where "back" goes: the form's `next`, else the page the request came from, if on this site."""
+    for target in (
+        request.POST.get("next", "") if request.method == "POST" else "",
+        request.GET.get("next", ""),
+        request.headers.get("referer", ""),
+    ):
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+    return ""
+
+
+def refused_page(request, text: str, status: int = 400):
+    if getattr(request, "htmx", False):
+        # htmx swaps only successful responses: the message replaces the panel that asked.
+        return HttpResponse(format_html('<div class="alert alert-danger mb-2">{}</div>', text))
+    messages.error(request, text)  # the page lists the request's messages, as every page does
+    return render(request, "refused.html", {"back": safe_back(request)}, status=status)
+
+
+class RefusalMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # A row id past what the database holds names no row (and would overflow the query).
+        if any(isinstance(value, int) and not 0 <= value <= MAX_ID for value in view_kwargs.values()):
+            raise Http404("没有这个编号的记录")
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return refused_page(request, NUL_REFUSED)
+        return None
+
+    def process_exception(self, request, exception):
+        text = refusal_message(exception)
+        if text is None:
+            return None
+        if request.method == "POST" and not getattr(request, "htmx", False):
+            back = safe_back(request)
+            if back:
+                messages.error(request, text)
+                return redirect(back)
+        return refused_page(request, text)
+
+
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
