@@ -3,7 +3,9 @@
 A number or a date the database cannot hold is refused (or ignored, for a filter) before it reaches a query.
 """
 
-from datetime import date
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
 
 # The largest primary key a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -24,4 +26,11 @@ def parse_id(value) -> int | None:
 
 
 def date_in_range(value: date) -> bool:
-    return EARLIEST_DATE <= value <= LATEST_DATE
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def validate_date_in_range(value: date) -> None:
+    """Validator for date and date-time form fields."""
+    if not date_in_range(value):
+        raise ValidationError(f"日期须在 {DATE_RANGE_TEXT}之间", code="date_range")

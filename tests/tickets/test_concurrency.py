@@ -83,3 +83,29 @@ def test_reply_and_return_racing_on_the_same_assignment(world):
     assert outcomes.count("ok") == 1
     refused = next(o for o in outcomes if o != "ok")
     assert "住建局的承办任务当前为" in refused
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_people_merging_two_tickets_into_each_other_at_once(world):
+    rounds = 5
+    for _ in range(rounds):
+        a = register(world, T0, category="")
+        b = register(world, T0, category="")
+        outcomes = _race(
+            [
+                lambda a=a, b=b: services.ticket_merge(
+                    ticket=a, master=b, actor=world.user("operator"), at=T0
+                ),
+                lambda a=a, b=b: services.ticket_merge(
+                    ticket=b, master=a, actor=world.user("dispatcher"), at=T0
+                ),
+            ]
+        )
+        # No deadlock (that would leave None): one merge went through, the other was told why not.
+        assert outcomes.count("ok") == 1, outcomes
+        refused = next(o for o in outcomes if o != "ok")
+        assert "当前为「已并单」" in refused
+        a.refresh_from_db()
+        b.refresh_from_db()
+        assert (a.merged_into_id, b.merged_into_id) in ((b.pk, None), (None, a.pk))

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from civicgrid.core.inputs import validate_date_in_range
+
 
 def text_field(label: str, *, rows: int = 0, max_length: int = 500, required: bool = False, **attrs):
     widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs=attrs)
@@ -11,11 +13,14 @@ def text_field(label: str, *, rows: int = 0, max_length: int = 500, required: bo
 
 class BootstrapForm(forms.Form):
     """Bootstrap classes on every widget, `ui` telling the field template how to lay it out, invalid
-    fields marked, and a service's Chinese refusal put next to the field it concerns."""
+    fields marked, dates kept to what the database holds, and a service's Chinese refusal put next to
+    the field it concerns."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(validate_date_in_range)
             widget = field.widget
             if isinstance(widget, forms.RadioSelect):
                 field.ui, css = "radio", "form-check-input"

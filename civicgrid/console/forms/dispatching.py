@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from civicgrid.console.forms.base import BootstrapForm, MultipleFileField, MultipleFileInput, text_field
+from civicgrid.core.inputs import MAX_ID, parse_id
 from civicgrid.registry.models import Unit
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import Channel, RequestType, Urgency
@@ -162,18 +163,20 @@ class IntakeForm(BootstrapForm):
         from civicgrid.knowledge.models import Entry
 
         raw = [part.strip() for part in (self.cleaned_data.get("kb_refs") or "").split(",") if part.strip()]
-        if not all(part.isdigit() for part in raw):
+        parsed = [parse_id(part) for part in raw]
+        if None in parsed:
             raise ValidationError("知识库引用无效,请重新选择答案")
-        ids = list(dict.fromkeys(int(part) for part in raw))[:10]
+        ids = list(dict.fromkeys(parsed))[:10]
         found = set(Entry.objects.filter(pk__in=ids).values_list("pk", flat=True))
         return [pk for pk in ids if pk in found]
 
     def clean_action(self):
         raw = self.cleaned_data.get("action") or "check"
         name, _, master = raw.partition(":")
-        if name not in INTAKE_ACTIONS or (name == "merge") != master.isdigit():
+        master_id = parse_id(master)
+        if name not in INTAKE_ACTIONS or (name == "merge") != (master_id is not None):
             raise ValidationError("无法识别的操作,请重新点击按钮")
-        self.merge_master_id = int(master) if name == "merge" else None
+        self.merge_master_id = master_id
         return name
 
     def register_kwargs(self) -> dict:
@@ -210,7 +213,7 @@ class DuplicateQueryForm(forms.Form):
     title = forms.CharField(required=False)
     content = forms.CharField(required=False)
     address = forms.CharField(required=False)
-    category = forms.IntegerField(required=False)
+    category = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     lat = forms.FloatField(required=False)
     lon = forms.FloatField(required=False)
 

@@ -23,6 +23,7 @@ from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.naming import places, praised_and_named
 from civicgrid.assessment.selectors import RateRow, scheme_for, three_rates, totals, unit_scope
 from civicgrid.console.access import staff_view
+from civicgrid.core.inputs import DATE_RANGE_TEXT, date_in_range
 from civicgrid.registry.models import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -61,6 +62,8 @@ def _period(params) -> Period:
         error = ""
         if date_from is None or date_to is None:
             error = "请填写正确的起止日期(格式:2026-01-31)"
+        elif not (date_in_range(date_from) and date_in_range(date_to)):
+            error = f"请填写 {DATE_RANGE_TEXT}之间的日期"
         elif date_from > date_to:
             error = "开始日期不能晚于结束日期"
         elif (date_to - date_from).days >= MAX_DAYS:

@@ -269,8 +269,10 @@ def ticket_merge(
     at = now_or(at)
     if ticket.pk == master.pk:
         raise TicketError("不能把工单并入它自己")
-    ticket = lock_ticket(ticket)
-    master = lock_ticket(master)
+    # Lowest id first: two people merging A into B and B into A at once queue instead of deadlocking.
+    first, second = sorted((ticket, master), key=lambda t: t.pk)
+    locked = {first.pk: lock_ticket(first), second.pk: lock_ticket(second)}
+    ticket, master = locked[ticket.pk], locked[master.pk]
     require_status(ticket, Status.RECEIVED, Status.PENDING_DISPATCH, action="并单")
     if master.status == Status.MERGED or not master.is_open:
         raise TicketError(
