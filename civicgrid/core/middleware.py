@@ -6,8 +6,8 @@ message and a way back (status 400). htmx panels get the message in place of the
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -62,7 +62,7 @@ class RefusalMiddleware:
             back = safe_back(request)
             if back:
                 messages.error(request, text)
-                return redirect(back)
+                return HttpResponseRedirect(back)
         return refused_page(request, text)
 
 

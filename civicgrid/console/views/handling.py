@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -121,7 +122,8 @@ def _for_assignment(view):
 
 
 def _back(request, assignment):
-    return redirect(_next_or(request, reverse("console:assignment", args=[assignment.pk])))
+    # A path, never a view name for redirect() to reverse.
+    return HttpResponseRedirect(_next_or(request, reverse("console:assignment", args=[assignment.pk])))
 
 
 @staff_view(*HANDLERS)
