@@ -63,6 +63,8 @@ def submit(request):
             )
         except ValidationError as error:
             _add_errors(form, error)
+        except Refusal as refusal:
+            form.add_error(None, refusal.message)
         else:
             ratelimit.spend(request, ratelimit.SUBMIT)
             request.session[RECEIPT_KEY] = {"number": ticket.number, "tail": data["requester_phone"][-4:]}

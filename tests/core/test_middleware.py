@@ -4,7 +4,7 @@ import logging
 
 import pytest
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
@@ -28,6 +28,10 @@ def forbidden(request):
     raise PermissionDenied("此页面仅限派单员使用")
 
 
+def suspicious(request):
+    raise SuspiciousOperation("too many fields")
+
+
 def echo(request, pk=None):
     return HttpResponse(f"{pk}: " + ";".join(str(m) for m in messages.get_messages(request)))
 
@@ -37,6 +41,7 @@ urlpatterns = [
     path("fields/", field_errors),
     path("broken/", broken),
     path("forbidden/", forbidden),
+    path("suspicious/", suspicious),
     path("echo/", echo),
     path("echo/<int:pk>/", echo),
 ]
@@ -128,3 +133,9 @@ def test_unknown_pages_are_a_styled_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode() and "网上诉求首页" in response.content.decode()
+
+
+def test_a_request_django_cannot_take_is_a_styled_400(client):
+    response = client.get("/suspicious/")
+    assert response.status_code == 400
+    assert "请求无法处理" in response.content.decode() and "too many fields" not in response.content.decode()
