@@ -6,6 +6,9 @@ Why this shape (measured on the Teddy 2020 messages, see bench/bench_intake_mode
 - class-balanced SVMs: the small classes (交通运输) otherwise lose most of their recall;
 - an SVM's margins are not probabilities, so a multinomial logistic regression is fitted on the
   out-of-fold margins of every view ("stacking"); its probabilities are what the threshold applies to;
+- the auto-dispatch threshold is the lowest confidence at which the one-sided 95 % Clopper-Pearson
+  lower bound of precision, on cross-validated predictions, still meets the target: the point estimate
+  picked where it first touched the target realised 95.9 % of a promised 98 % on unseen messages;
 - the model is plain arrays and a JSON manifest with checksums, never a pickle: a model directory
   may come from anywhere, and loading it must not run code.
 """
@@ -298,19 +301,48 @@ def train(
     for fit, test in folds:
         part = LogisticRegression(C=CAL_C, max_iter=5000).fit(stacked[fit], y[fit])
         honest[np.ix_(test, part.classes_)] = part.predict_proba(stacked[test])
+    model.info["folds"] = n_folds
+    model.info["oof_proba"] = honest
+    model.info["oof_truth"] = y
     model.info["oof_confidence"] = honest.max(axis=1)
     model.info["oof_correct"] = honest.argmax(axis=1) == y
     return model
 
 
+# --- the auto-dispatch threshold -----------------------------------------------------------------
+
+LEVEL = 0.95  # one-sided confidence of the precision bounds
+
+
+def precision_lower(hits, n, level: float = LEVEL):
+    """One-sided Clopper-Pearson lower bound of a precision of hits/n (0 when n is 0)."""
+    from scipy.stats import beta
+
+    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bound = beta.ppf(1 - level, hits, n - hits + 1)
+    return np.where(hits > 0, np.nan_to_num(bound), 0.0)
+
+
+def precision_upper(hits, n, level: float = LEVEL):
+    """One-sided Clopper-Pearson upper bound of a precision of hits/n (1 when nothing was wrong)."""
+    from scipy.stats import beta
+
+    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bound = beta.ppf(level, hits + 1, n - hits)
+    return np.where(hits < n, np.nan_to_num(bound, nan=1.0), 1.0)
+
+
 def choose_threshold(
-    confidence: np.ndarray, correct: np.ndarray, target: float
+    confidence: np.ndarray, correct: np.ndarray, target: float, *, level: float = LEVEL
 ) -> tuple[float, float, float]:
-    """The lowest confidence above which the share of correct suggestions is still >= target.
+    """The lowest confidence at which precision is still >= target with `level` confidence: the
+    one-sided Clopper-Pearson lower bound of the share of correct suggestions above it meets the target.
 
     Returns (threshold, coverage, precision) on the data given. Suggestions are taken in order of
     confidence; ties are kept together (a threshold cannot split equal confidences). If even the most
-    confident suggestions miss the target, the threshold is above 1 and nothing is auto-dispatched.
+    confident suggestions cannot show the target, the threshold is above 1 and nothing is auto-dispatched.
     """
     confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
     if confidence.size == 0:
@@ -321,7 +353,7 @@ def choose_threshold(
     taken = np.arange(1, len(ok) + 1)
     # Only cut where the next confidence is lower: a threshold includes all ties.
     last_of_tie = np.append(conf[1:] < conf[:-1], True)
-    good = (hits / taken >= target) & last_of_tie
+    good = (precision_lower(hits, taken, level) >= target) & last_of_tie
     if not good.any():
         return math.inf, 0.0, 0.0
     k = int(np.nonzero(good)[0].max())
@@ -339,8 +371,8 @@ def pick_threshold(
     model: Classifier, target: float, texts: list[str] | None = None, labels: list[str] | None = None
 ) -> tuple[float, float, float]:
     """Set the model's auto-dispatch threshold for `target` precision and return (threshold, coverage,
-    precision). Judged on the validation texts when given, scored one at a time so the threshold holds
-    for exactly the numbers intake will see; otherwise on the training out-of-fold predictions."""
+    precision). Judged on held-out texts when given, scored one at a time so the threshold holds for
+    exactly the numbers intake will see; otherwise on the cross-validated predictions of training."""
     if texts:
         proba = one_by_one(model, texts)
         index = {label: i for i, label in enumerate(model.labels)}
@@ -357,34 +389,58 @@ def pick_threshold(
 # --- evaluation ------------------------------------------------------------------------------------
 
 
-def evaluate(model: Classifier, texts: list[str], labels: list[str]) -> dict:
-    """Macro-F1, accuracy, top-2, auto-dispatch coverage and precision at the model's threshold, speed."""
+def figures(proba: np.ndarray, truth: np.ndarray, threshold: float) -> dict:
+    """Macro-F1, accuracy, top-2, and auto-dispatch coverage, precision and its lower bound at
+    `threshold`, for probabilities against true label indices (-1: a label the model does not know)."""
     from sklearn.metrics import f1_score
 
+    n, shown = len(truth), round(threshold, 4) if math.isfinite(threshold) else None
+    if not n:
+        return {
+            "n": 0,
+            "macro_f1": 0.0,
+            "accuracy": 0.0,
+            "top2_accuracy": 0.0,
+            "threshold": shown,
+            "auto_coverage": 0.0,
+            "auto_precision": None,
+            "auto_precision_lower_95": None,
+        }
+    pred, conf = proba.argmax(axis=1), proba.max(axis=1)
+    top2 = np.argsort(-proba, axis=1)[:, :2]
+    auto, correct = conf >= threshold, pred == truth
+    f1 = f1_score(truth, pred, average="macro", labels=sorted(set(truth) | set(pred)))
+    return {
+        "n": n,
+        "macro_f1": round(float(f1), 4),
+        "accuracy": round(float(correct.mean()), 4),
+        "top2_accuracy": round(float((top2 == truth[:, None]).any(axis=1).mean()), 4),
+        "threshold": shown,
+        "auto_coverage": round(float(auto.mean()), 4),
+        "auto_precision": round(float(correct[auto].mean()), 4) if auto.any() else None,
+        "auto_precision_lower_95": round(float(precision_lower(correct[auto].sum(), auto.sum())), 4)
+        if auto.any()
+        else None,
+    }
+
+
+def cross_validated(model: Classifier) -> dict:
+    """The figures of the out-of-fold predictions kept by `train`: what to expect on new messages."""
+    return figures(model.info["oof_proba"], model.info["oof_truth"], model.threshold)
+
+
+def evaluate(model: Classifier, texts: list[str], labels: list[str]) -> dict:
+    """Macro-F1, accuracy, top-2, auto-dispatch coverage and precision (with its 95 % lower bound) at
+    the model's threshold, and speed."""
     started = time.perf_counter()
     proba = one_by_one(model, texts)
     elapsed = time.perf_counter() - started
     index = {label: i for i, label in enumerate(model.labels)}
-    y = np.array([index.get(label, -1) for label in labels])
-    pred = proba.argmax(axis=1) if len(texts) else np.zeros(0, dtype=int)
-    conf = proba.max(axis=1) if len(texts) else np.zeros(0)
-    top2 = np.argsort(-proba, axis=1)[:, :2] if len(texts) else np.zeros((0, 2), dtype=int)
-    auto = conf >= model.threshold
-    correct = pred == y
-    unknown = sorted({label for label in labels if label not in index})
-    return {
-        "n": len(texts),
-        "macro_f1": round(float(f1_score(y, pred, average="macro", labels=sorted(set(y) | set(pred)))), 4)
-        if len(texts)
-        else 0.0,
-        "accuracy": round(float(correct.mean()), 4) if len(texts) else 0.0,
-        "top2_accuracy": round(float((top2 == y[:, None]).any(axis=1).mean()), 4) if len(texts) else 0.0,
-        "threshold": round(model.threshold, 4) if math.isfinite(model.threshold) else None,
-        "auto_coverage": round(float(auto.mean()), 4) if len(texts) else 0.0,
-        "auto_precision": round(float(correct[auto].mean()), 4) if auto.any() else None,
-        "ms_per_message": round(1000 * elapsed / len(texts), 3) if len(texts) else 0.0,
-        "unknown_labels": unknown,
-    }
+    truth = np.array([index.get(label, -1) for label in labels], dtype=int)
+    result = figures(proba, truth, model.threshold)
+    result["ms_per_message"] = round(1000 * elapsed / len(texts), 3) if texts else 0.0
+    result["unknown_labels"] = sorted({label for label in labels if label not in index})
+    return result
 
 
 # --- safe storage ----------------------------------------------------------------------------------

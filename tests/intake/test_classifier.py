@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import beta
 
 from civicgrid.intake import classifier
 from tests.intake.corpus import make
@@ -36,14 +37,40 @@ def test_normalise_folds_place_codes_numbers_and_punctuation():
     assert classifier.normalise("Ｅ12市A3区，2019年8月！") == "#市#区 0年0月"
 
 
-def test_choose_threshold_takes_the_largest_share_that_meets_the_target():
-    confidence = np.array([0.99, 0.97, 0.95, 0.90, 0.80, 0.70])
-    correct = np.array([True, True, True, False, True, False])
-    threshold, coverage, precision = classifier.choose_threshold(confidence, correct, 0.75)
-    # top 5: 4/5 = 0.8 >= 0.75; top 6: 4/6 < 0.75
-    assert threshold == 0.80 and coverage == pytest.approx(5 / 6) and precision == pytest.approx(0.8)
+def test_choose_threshold_takes_the_largest_share_whose_lower_bound_meets_the_target():
+    # n right out of n has a one-sided 95 % lower bound of 0.05 ** (1 / n): 98 % needs n >= 149.
+    confidence = np.linspace(0.999, 0.5, 300)
+    correct = np.zeros(300, dtype=bool)
+    correct[:149] = True
+    threshold, coverage, precision = classifier.choose_threshold(confidence, correct, 0.98)
+    assert threshold == confidence[148] and coverage == pytest.approx(149 / 300) and precision == 1.0
+    correct[148] = False  # 148 in a row is not enough evidence, and more only adds mistakes
     threshold, coverage, _ = classifier.choose_threshold(confidence, correct, 0.98)
-    assert threshold == 0.95 and coverage == 0.5
+    assert math.isinf(threshold) and coverage == 0.0
+
+
+def test_choose_threshold_is_stricter_than_the_point_estimate():
+    # 400 right, then one mistake in every 40: at least 98.5 % precise at every cut, which a point
+    # estimate would take whole; the bound stops where the evidence for 98 % runs out.
+    confidence = np.linspace(0.999, 0.5, 1000)
+    correct = (np.arange(1000) < 400) | (np.arange(1000) % 40 != 20)
+    assert (np.cumsum(correct) / np.arange(1, 1001)).min() >= 0.98
+    threshold, coverage, precision = classifier.choose_threshold(confidence, correct, 0.98)
+    hits, taken = np.cumsum(correct), np.arange(1, 1001)
+    lower = beta.ppf(0.05, hits, taken - hits + 1)
+    k = np.nonzero(lower >= 0.98)[0].max()
+    assert threshold == confidence[k] and coverage == pytest.approx((k + 1) / 1000) and coverage < 1
+    assert precision == pytest.approx(hits[k] / (k + 1)) and precision > 0.98
+    assert float(classifier.precision_lower(hits[k], k + 1)) == pytest.approx(lower[k])
+
+
+def test_precision_bounds_are_clopper_pearson_and_safe_at_the_edges():
+    assert float(classifier.precision_lower(10, 10)) == pytest.approx(0.05 ** (1 / 10))
+    assert float(classifier.precision_upper(0, 10)) == pytest.approx(1 - 0.05 ** (1 / 10))
+    assert float(classifier.precision_lower(0, 10)) == 0.0
+    assert float(classifier.precision_upper(10, 10)) == 1.0
+    assert float(classifier.precision_upper(196, 200)) == pytest.approx(beta.ppf(0.95, 197, 4))
+    assert float(classifier.precision_lower(0, 0)) == 0.0 and float(classifier.precision_upper(0, 0)) == 1.0
 
 
 def test_choose_threshold_never_splits_equal_confidences():
@@ -140,3 +167,18 @@ def test_out_of_fold_confidence_does_not_flatter_a_model_that_learnt_nothing():
         model.info["oof_confidence"], model.info["oof_correct"], 0.98
     )
     assert coverage < 0.05
+
+
+def test_cross_validated_figures_are_those_of_the_out_of_fold_predictions():
+    texts, labels = make(40, seed=1, noise=0.2)
+    model = classifier.train(texts, labels)
+    threshold, coverage, precision = classifier.pick_threshold(model, 0.9)
+    cv = classifier.cross_validated(model)
+    assert cv["n"] == len(texts) and model.info["folds"] == 5
+    assert cv["accuracy"] == pytest.approx(model.info["oof_correct"].mean(), abs=1e-4)
+    assert cv["threshold"] == pytest.approx(threshold, abs=1e-4)
+    assert cv["auto_coverage"] == pytest.approx(coverage, abs=1e-4)
+    assert cv["auto_precision"] == pytest.approx(precision, abs=1e-4)
+    assert 0.9 <= cv["auto_precision_lower_95"] <= cv["auto_precision"]
+    # In-sample the same model looks better than out of fold: the honest figure is the lower one.
+    assert classifier.evaluate(model, texts, labels)["accuracy"] >= cv["accuracy"]

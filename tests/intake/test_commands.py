@@ -10,8 +10,8 @@ from tests.intake.corpus import make, write_csv
 
 @pytest.fixture
 def csvs(tmp_path):
-    train = write_csv(tmp_path / "train.csv", *make(30, seed=1, noise=0.25))
-    dev = write_csv(tmp_path / "dev.csv", *make(15, seed=2, noise=0.25))
+    train = write_csv(tmp_path / "train.csv", *make(30, seed=1, noise=0.1))
+    dev = write_csv(tmp_path / "dev.csv", *make(15, seed=2, noise=0.1))
     return train, dev
 
 
@@ -23,7 +23,9 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_train_picks_a_threshold_on_dev_and_evaluate_prints_one_json_object(tmp_path, csvs):
+def test_train_picks_the_threshold_on_cross_validation_over_train_and_dev_and_evaluate_prints_one_json_object(
+    tmp_path, csvs
+):
     train, dev = csvs
     out = run(
         "train",
@@ -36,10 +38,16 @@ def test_train_picks_a_threshold_on_dev_and_evaluate_prints_one_json_object(tmp_
         "--out",
         str(tmp_path / "m"),
     )
-    assert "自动派单阈值" in out and "模型已保存" in out
-    manifest = classifier.read_manifest(tmp_path / "m")
-    assert manifest["meta"]["threshold_chosen_on"].startswith("验证集")
-    assert manifest["meta"]["threshold_precision"] >= 0.95
+    assert "自动派单阈值" in out and "95% 置信下限" in out and "模型已保存" in out
+    meta = classifier.read_manifest(tmp_path / "m")["meta"]
+    # Never on dev alone: all 180 labelled messages, five folds, the final model fitted on all of them.
+    assert "全部 180 条" in meta["threshold_chosen_on"] and "交叉验证" in meta["threshold_chosen_on"]
+    assert meta["n_train"] == 180 and "dev" not in meta
+    assert meta["threshold_precision"] >= 0.95
+    assert meta["threshold_precision_lower_95"] >= 0.95
+    cv = meta["cv"]
+    assert cv["n"] == 180 and cv["auto_coverage"] == meta["threshold_coverage"]
+    assert cv["auto_precision_lower_95"] == meta["threshold_precision_lower_95"] <= cv["auto_precision"]
 
     result = json.loads(
         run("evaluate", "--model", str(tmp_path / "m"), "--data", str(dev), "--format", "json")
@@ -48,16 +56,21 @@ def test_train_picks_a_threshold_on_dev_and_evaluate_prints_one_json_object(tmp_
         "macro_f1",
         "accuracy",
         "top2_accuracy",
+        "threshold",
         "auto_coverage",
         "auto_precision",
+        "auto_precision_lower_95",
         "ms_per_message",
         "n",
+        "unknown_labels",
     ):
         assert key in result
     assert result["n"] == 60
-    # The threshold was chosen on this very data one message at a time, as evaluate reads it.
-    assert result["auto_precision"] >= 0.95
-    assert result["auto_coverage"] == pytest.approx(manifest["meta"]["threshold_coverage"], abs=1e-4)
+    assert result["threshold"] == cv["threshold"]
+    assert result["auto_precision"] >= 0.95  # dev was trained on: easy, and no promise
+    assert result["auto_precision_lower_95"] <= result["auto_precision"]
+    table = run("evaluate", "--model", str(tmp_path / "m"), "--data", str(dev))
+    assert "准确率95%置信下限" in table and "自动派单覆盖率" in table
 
 
 def test_train_without_dev_uses_cross_validation(tmp_path, csvs):
