@@ -28,16 +28,33 @@ class IntakeModelAdmin(AuditedAdmin, admin.ModelAdmin):
         "labels",
         "threshold",
         "auto_dispatch",
+        "monitor_window",
+        "auto_dispatch_off_reason",
+        "auto_dispatch_off_at",
         "is_active",
         "metrics",
         "created_at",
     )
-    readonly_fields = ("name", "directory", "labels", "is_active", "metrics", "created_at")
+    readonly_fields = (
+        "name",
+        "directory",
+        "labels",
+        "is_active",
+        "auto_dispatch_off_reason",
+        "auto_dispatch_off_at",
+        "metrics",
+        "created_at",
+    )
     inlines = [LabelMappingInline]
     actions = ["activate"]
 
     def has_add_permission(self, request):
         return False  # models come from `civicgrid intake-model register`, which checks the files
+
+    def save_model(self, request, obj, form, change):
+        if obj.auto_dispatch:
+            obj.auto_dispatch_off_reason = ""  # switched back on: the old reason no longer applies
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="启用所选模型(只能选一个)")
     def activate(self, request, queryset):

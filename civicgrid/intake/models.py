@@ -1,6 +1,7 @@
 """Registered classifier models, how their labels map onto our categories, and every suggestion made."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,7 @@ class IntakeModel(models.Model):
         _("自动派单置信度阈值"),
         null=True,
         blank=True,
-        help_text=_("训练时在验证集上按目标准确率选出;可调整。为空表示不自动派单"),
+        help_text=_("训练时在交叉验证结果上按目标准确率的 95% 置信下限选出;可调整。为空表示不自动派单"),
     )
     metrics = models.JSONField(_("训练与验证指标"), default=dict, blank=True)
     is_active = models.BooleanField(_("当前使用"), default=False)
@@ -24,6 +25,17 @@ class IntakeModel(models.Model):
         default=False,
         help_text=_("开启后,置信度不低于阈值且分类未被改动的工单在受理后直接按派单规则派出"),
     )
+    monitor_window = models.PositiveIntegerField(
+        _("自动派单监测窗口(条)"),
+        default=200,
+        validators=[MinValueValidator(20), MaxValueValidator(5000)],
+        help_text=_(
+            "按最近这么多条已定类、置信度达到阈值的建议检验准确率:准确率的 95% 置信上限低于训练目标时,"
+            "自动派单自动关闭并通知管理员"
+        ),
+    )
+    auto_dispatch_off_reason = models.CharField(_("自动派单自动关闭原因"), max_length=300, blank=True)
+    auto_dispatch_off_at = models.DateTimeField(_("自动派单自动关闭时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL
@@ -41,6 +53,16 @@ class IntakeModel(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def target_precision(self) -> float:
+        """The precision the threshold was chosen to keep (from training; 98 % for older models)."""
+        return float((self.metrics or {}).get("target_precision") or 0.98)
+
+    @property
+    def switched_off_note(self) -> str:
+        """Why auto-dispatch is off, when the monitor switched it off (cleared when it is switched on)."""
+        return "" if self.auto_dispatch else self.auto_dispatch_off_reason
 
 
 class LabelMapping(models.Model):
@@ -129,6 +151,7 @@ class Suggestion(models.Model):
         indexes = [
             models.Index(fields=["model", "created_at"]),
             models.Index(fields=["outcome", "created_at"]),
+            models.Index(fields=["model", "decided_at"]),
         ]
 
     def __str__(self):

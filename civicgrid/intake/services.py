@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.core.audit import record_event
-from civicgrid.intake import classifier, runtime
+from civicgrid.intake import classifier, monitor, runtime
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
 from civicgrid.routing.models import Category
 
@@ -122,7 +122,9 @@ def model_set_auto_dispatch(*, model: IntakeModel, actor=None, enabled: bool, th
     model.auto_dispatch = enabled
     if threshold is not None:
         model.threshold = threshold
-    model.save(update_fields=["auto_dispatch", "threshold"])
+    if enabled:
+        model.auto_dispatch_off_reason = ""
+    model.save(update_fields=["auto_dispatch", "threshold", "auto_dispatch_off_reason"])
     record_event(
         actor=actor,
         action="intake.auto_dispatch",
@@ -190,6 +192,7 @@ def suggestion_settle_category(ticket, *, at: datetime | None = None) -> Suggest
     suggestion.in_top = _rank(suggestion, lineage) if lineage else None
     suggestion.decided_at = at or timezone.now()
     suggestion.save(update_fields=["outcome", "final_category", "in_top", "decided_at"])
+    monitor.suggestion_settled(suggestion, at=at)
     return suggestion
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from civicgrid.console.access import staff_view
 from civicgrid.console.forms.dispatching import DuplicateQueryForm
 from civicgrid.console.forms.intake import PeriodForm
-from civicgrid.intake import classifier, runtime, selectors
+from civicgrid.intake import classifier, monitor, runtime, selectors
 from civicgrid.registry.models import Role
 from civicgrid.tickets.duplicates import probable_grid
 from civicgrid.tickets.services.intake import INTAKE_ROLES
@@ -43,7 +43,8 @@ def intake_suggest(request):
 @require_GET
 @staff_view(*ACCURACY_ROLES)
 def intake_accuracy(request):
-    """How often people kept what the model suggested: the production accuracy of smart intake."""
+    """How often people kept what the model suggested: the production accuracy of smart intake, the
+    threshold with its cross-validated promise, and how the promise holds over the monitor's window."""
     today = timezone.localdate()
     initial = {"date_from": today - timedelta(days=29), "date_to": today}
     form = PeriodForm(request.GET or None, initial=initial)
@@ -62,6 +63,7 @@ def intake_accuracy(request):
             "by_category": selectors.accuracy_by_category(request.user, **filters),
             "changes": selectors.recent_changes(request.user, **filters),
             "trained": (active.metrics or {}) if active else {},
+            "monitored": monitor.verdict(active) if active else None,
         },
     )
 
