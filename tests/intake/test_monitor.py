@@ -193,3 +193,14 @@ def test_the_reason_is_shown_on_the_accuracy_page_and_the_intake_panel(client, w
         reverse("console:intake_suggest"), {"title": "电梯坏了", "content": "物业费照收,停车乱,保安不管"}
     ).content.decode()
     assert reason in html and "自动派单未开启" in html
+
+
+def test_figures_on_held_out_texts_are_shown_as_such(client, world, auto_model):
+    auto_model.metrics = {
+        "threshold_chosen_on": "1080 条未参与训练的生成文本",
+        "heldout": {"macro_f1": 0.9876, "accuracy": 0.99, "top2_accuracy": 1.0, "auto_coverage": 0.9},
+    }
+    auto_model.save(update_fields=["metrics"])
+    client.force_login(world.user("admin"))
+    html = client.get(reverse("console:intake_accuracy")).content.decode()
+    assert "未参与训练的文本上的结果" in html and "1080 条未参与训练的生成文本:宏平均 F1 0.9876" in html
