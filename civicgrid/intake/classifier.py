@@ -114,13 +114,7 @@ class View:
         )
 
     def features(self, token_lists) -> sp.csr_matrix:
-        """Sublinear TF × IDF, each row scaled to unit length (as scikit-learn's TfidfVectorizer does)."""
-        x = self.counts(token_lists)
-        x.data = 1.0 + np.log(x.data)
-        x = x @ sp.diags(self.idf)
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+        return tfidf(self.counts(token_lists), self.idf)
 
     def margins(self, token_lists) -> np.ndarray:
         if len(token_lists) == 1:
@@ -148,6 +142,18 @@ class View:
         if self._coef_t is None:
             self._coef_t = np.ascontiguousarray(self.coef.T)
         return self._coef_t
+
+
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear TF × IDF, each row scaled to unit length (as scikit-learn's TfidfVectorizer does).
+    A term with IDF 0 is left out, as if it were not in the vocabulary."""
+    x = counts.copy()
+    x.data = 1.0 + np.log(x.data)
+    x = sp.csr_matrix(x @ sp.diags(idf))
+    x.eliminate_zeros()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
 
 
 @dataclass
@@ -201,18 +207,28 @@ FOLDS = 5
 
 
 def _fit_view(config: dict, token_lists, y: np.ndarray, n_labels: int, folds):
-    """Vocabulary and IDF from all rows, one SVM on all rows, and out-of-fold margins for calibration."""
+    """Vocabulary and IDF from all rows, one SVM on all rows, and out-of-fold margins for calibration.
+
+    Each fold's SVM sees the vocabulary and IDF of its own training rows only: with the whole
+    vocabulary, a held-out row's rare terms stay in its vector and dilute its margins, which makes
+    out-of-fold confidence lower than the final model's on new messages (whose unknown terms drop out),
+    and a threshold picked on it admits more on new messages than it promised.
+    """
     from sklearn.svm import LinearSVC
 
     df: dict[str, int] = {}
     for tokens in token_lists:
         for token in set(tokens):
             df[token] = df.get(token, 0) + 1
-    vocabulary = sorted(t for t, n in df.items() if n >= MIN_DF) or sorted(df)
+    min_df = MIN_DF if any(count >= MIN_DF for count in df.values()) else 1
+    vocabulary = sorted(t for t, count in df.items() if count >= min_df)
     n = len(token_lists)
     idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in vocabulary])
     view = View(vocabulary=vocabulary, idf=idf, **config)
-    x = view.features(token_lists)
+    counts = view.counts(token_lists)
+    x = tfidf(counts, idf)
+    present = counts.copy()
+    present.data[:] = 1.0
 
     def svm():
         return LinearSVC(C=SVM_C, class_weight="balanced", max_iter=5000)
@@ -224,7 +240,10 @@ def _fit_view(config: dict, token_lists, y: np.ndarray, n_labels: int, folds):
 
     oof = np.zeros((n, n_labels))
     for train, test in folds:
-        oof[test] = margins_of(svm().fit(x[train], y[train]), x[test])
+        fold_df = np.asarray(present[train].sum(axis=0)).ravel()
+        fold_idf = np.where(fold_df >= min_df, np.log((1 + len(train)) / (1 + fold_df)) + 1.0, 0.0)
+        fold_x = tfidf(counts, fold_idf)
+        oof[test] = margins_of(svm().fit(fold_x[train], y[train]), fold_x[test])
     model = svm().fit(x, y)
     coef = np.zeros((n_labels, x.shape[1]))
     intercept = np.zeros(n_labels)
@@ -335,10 +354,10 @@ def precision_upper(hits, n, level: float = LEVEL):
 
 
 def choose_threshold(
-    confidence: np.ndarray, correct: np.ndarray, target: float, *, level: float = LEVEL
+    confidence: np.ndarray, correct: np.ndarray, target: float
 ) -> tuple[float, float, float]:
-    """The lowest confidence at which precision is still >= target with `level` confidence: the
-    one-sided Clopper-Pearson lower bound of the share of correct suggestions above it meets the target.
+    """The lowest confidence at which precision is still >= target with 95 % confidence: the one-sided
+    Clopper-Pearson lower bound of the share of correct suggestions above it meets the target.
 
     Returns (threshold, coverage, precision) on the data given. Suggestions are taken in order of
     confidence; ties are kept together (a threshold cannot split equal confidences). If even the most
@@ -353,7 +372,7 @@ def choose_threshold(
     taken = np.arange(1, len(ok) + 1)
     # Only cut where the next confidence is lower: a threshold includes all ties.
     last_of_tie = np.append(conf[1:] < conf[:-1], True)
-    good = (precision_lower(hits, taken, level) >= target) & last_of_tie
+    good = (precision_lower(hits, taken) >= target) & last_of_tie
     if not good.any():
         return math.inf, 0.0, 0.0
     k = int(np.nonzero(good)[0].max())

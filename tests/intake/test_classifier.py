@@ -182,3 +182,14 @@ def test_cross_validated_figures_are_those_of_the_out_of_fold_predictions():
     assert 0.9 <= cv["auto_precision_lower_95"] <= cv["auto_precision"]
     # In-sample the same model looks better than out of fold: the honest figure is the lower one.
     assert classifier.evaluate(model, texts, labels)["accuracy"] >= cv["accuracy"]
+
+
+def test_a_term_with_zero_idf_is_left_out_as_if_unknown():
+    # How each fold's SVM sees only the vocabulary of its own training rows.
+    import scipy.sparse as sp
+
+    counts = sp.csr_matrix(np.array([[2.0, 1.0, 3.0], [0.0, 1.0, 1.0]]))
+    masked = classifier.tfidf(counts, np.array([1.5, 0.0, 1.2])).toarray()
+    without = classifier.tfidf(sp.csr_matrix(counts.toarray()[:, [0, 2]]), np.array([1.5, 1.2])).toarray()
+    assert np.allclose(masked[:, [0, 2]], without) and (masked[:, 1] == 0).all()
+    assert np.allclose(np.linalg.norm(masked, axis=1), 1.0)
