@@ -206,7 +206,7 @@ CAL_C = 10.0
 FOLDS = 5
 
 
-def _fit_view(config: dict, token_lists, y: np.ndarray, n_labels: int, folds):
+def _fit_view(config: dict, token_lists, y: np.ndarray, n_labels: int, folds, seed: int):
     """Vocabulary and IDF from all rows, one SVM on all rows, and out-of-fold margins for calibration.
 
     Each fold's SVM sees the vocabulary and IDF of its own training rows only: with the whole
@@ -231,7 +231,8 @@ def _fit_view(config: dict, token_lists, y: np.ndarray, n_labels: int, folds):
     present.data[:] = 1.0
 
     def svm():
-        return LinearSVC(C=SVM_C, class_weight="balanced", max_iter=5000)
+        # Seeded: the solver visits rows in a random order, and the threshold should not move between runs.
+        return LinearSVC(C=SVM_C, class_weight="balanced", max_iter=5000, random_state=seed)
 
     def margins_of(model, rows):
         m = np.zeros((rows.shape[0], n_labels))
@@ -298,7 +299,7 @@ def train(
     for config in views:
         started = time.perf_counter()
         token_lists = [View(**config).tokens(t) for t in texts]
-        view, view_margins = _fit_view(dict(config), token_lists, y, len(names), folds)
+        view, view_margins = _fit_view(dict(config), token_lists, y, len(names), folds, seed)
         fitted.append(view)
         oofs.append(view_margins)
         say(f"  特征 {config['kind']}:{len(view.vocabulary)} 项,用时 {time.perf_counter() - started:.1f} 秒")

@@ -193,3 +193,10 @@ def test_a_term_with_zero_idf_is_left_out_as_if_unknown():
     without = classifier.tfidf(sp.csr_matrix(counts.toarray()[:, [0, 2]]), np.array([1.5, 1.2])).toarray()
     assert np.allclose(masked[:, [0, 2]], without) and (masked[:, 1] == 0).all()
     assert np.allclose(np.linalg.norm(masked, axis=1), 1.0)
+
+
+def test_training_is_repeatable_with_the_same_seed():
+    texts, labels = make(30, seed=6, noise=0.2)
+    first, second = classifier.train(texts, labels, seed=3), classifier.train(texts, labels, seed=3)
+    assert np.array_equal(first.views[0].coef, second.views[0].coef)
+    assert np.array_equal(first.info["oof_confidence"], second.info["oof_confidence"])
