@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Grid, Role, Staff, Unit
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import (
@@ -33,16 +34,6 @@ GROUPINGS = ("unit", "grid", "town", "category")
 UNRESTRICTED_ROLES = frozenset(
     {Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR}
 )
-
-
-class _SystemView:
-    """The acting "user" of scheduled reports and the command line: sees everything."""
-
-    def __repr__(self):
-        return "SYSTEM"
-
-
-SYSTEM = _SystemView()
 
 
 @dataclass

@@ -21,10 +21,10 @@ from civicgrid.notify.services import historical
 from civicgrid.registry.models import Place, Role, Staff, Unit
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import RoutingError
-from civicgrid.sla.scan import scan_deadlines
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Status, Ticket, WarningLevel
+from civicgrid.tickets.scan import scan_deadlines
 
 REQUEST_TYPES = [("ZX", 20), ("QZ", 25), ("TS", 35), ("JB", 8), ("JY", 10), ("BY", 2)]
 URGENCIES = [("normal", 90), ("urgent", 8), ("critical", 2)]

@@ -3,7 +3,7 @@ import shutil
 import pytest
 from django.core.exceptions import ValidationError
 
-from civicgrid.assessment.selectors import SYSTEM
+from civicgrid.core.actors import SYSTEM
 from civicgrid.core.models import AuditEvent
 from civicgrid.intake import classifier, runtime, selectors, services
 from civicgrid.intake.models import IntakeModel, Suggestion

@@ -31,17 +31,12 @@ from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import RoutingError, route
+from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.sla.policies import SlaError
 from civicgrid.tickets import services
 from civicgrid.tickets.duplicates import duplicate_candidates, probable_grid
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import (
-    Assignment,
-    DispatchMode,
-    ExtensionRequest,
-    ReturnRequest,
-    Status,
-)
+from civicgrid.tickets.models import Assignment, ExtensionRequest, ReturnRequest, Status
 from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import (
     pending_extensions_for,

@@ -9,8 +9,9 @@ from civicgrid.intake import services as intake
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
+from civicgrid.routing.vocabulary import RequestType, Urgency
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Channel, RequestType, Status, Ticket, TriageOutcome, Urgency
+from civicgrid.tickets.models import Channel, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 

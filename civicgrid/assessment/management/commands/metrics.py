@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.selectors import GROUPINGS, SYSTEM, RateRow, three_rates, totals
+from civicgrid.assessment.selectors import GROUPINGS, RateRow, three_rates, totals
+from civicgrid.core.actors import SYSTEM
 
 FORMATS = ("table", "csv", "json")
 
