@@ -1,4 +1,8 @@
-"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV or JSON."""
+"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV or JSON.
+
+With --intake, smart intake's accuracy in production instead. The command is an interface over two
+sibling apps (assessment and intake, which must not import each other), so it lives in the console.
+"""
 
 import csv
 import io
@@ -14,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.assessment.selectors import GROUPINGS, RateRow, three_rates, totals
 from civicgrid.core.actors import SYSTEM
+from civicgrid.intake.selectors import accuracy, accuracy_by_category
 
 FORMATS = ("table", "csv", "json")
 
@@ -104,8 +109,6 @@ class Command(BaseCommand):
         getattr(self, f"_write_{output_format}")(rows, by)
 
     def _write_intake(self, user, first: date, last: date, output_format: str) -> None:
-        from civicgrid.intake.selectors import accuracy, accuracy_by_category
-
         stats = accuracy(user, date_from=first, date_to=last)
         by_category = accuracy_by_category(user, date_from=first, date_to=last)
         if output_format == "json":
