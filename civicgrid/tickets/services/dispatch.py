@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from civicgrid.intake import services as intake
 from civicgrid.registry.models import Role, Unit
 from civicgrid.routing.route import check_lead_allowed, route, ticket_area
 from civicgrid.routing.vocabulary import DispatchMode
@@ -136,7 +135,6 @@ def ticket_dispatch(
         manual=manual,
         due_at=assignments[0].due_at.isoformat(),
     )
-    intake.suggestion_settle_unit(ticket, lead=lead, at=at)
     for assignment in assignments:
         role = "主办" if assignment.role == Assignment.Role.LEAD else "协办"
         notify_unit(

@@ -5,7 +5,6 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from civicgrid.intake import services as intake
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
@@ -130,7 +129,6 @@ def ticket_register(
         channel=channel,
         grid=ticket.grid.code if ticket.grid else None,
     )
-    intake.suggestion_record(ticket, at=at)
     return ticket
 
 
@@ -161,8 +159,6 @@ def ticket_accept(
         update_fields=("triage_outcome", "category", "category_code", "category_version"),
         category=ticket.category_code,
     )
-    intake.suggestion_settle_category(ticket, at=at)
-    intake.auto_dispatch(ticket, at=at)
     return ticket
 
 
@@ -190,7 +186,6 @@ def ticket_answer_directly(
         update_fields=("direct_answer", "kb_refs", "triage_outcome"),
         kb_refs=ticket.kb_refs,
     )
-    intake.suggestion_settle_category(ticket, at=at)
     return ticket
 
 
