@@ -1,4 +1,4 @@
-"""Register + accept + dispatch through the services: tickets per second.
+"""Register + accept + dispatch through the intake use cases and the ticket services: tickets per second.
 
 `.venv/bin/python bench/bench_intake.py [--tickets 2000]` runs on a fresh SQLite database in a
 temporary directory; with `--postgres postgres://postgres@127.0.0.1:5432/test` it creates a database
@@ -35,9 +35,9 @@ from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from civicgrid.demo.city import build_city  # noqa: E402
+from civicgrid.intake import services  # noqa: E402
 from civicgrid.registry.models import Place  # noqa: E402
 from civicgrid.routing.models import Category  # noqa: E402
-from civicgrid.tickets import services  # noqa: E402
 from civicgrid.tickets.models import Ticket  # noqa: E402
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_default_timezone())
@@ -70,7 +70,7 @@ def main() -> None:
         at = START + timedelta(minutes=3 * i)
         place, category = rng.choice(places), rng.choice(leaves)
         t0 = time.perf_counter()
-        ticket = services.ticket_register(
+        ticket = services.ticket_intake(
             actor=operator,
             channel="phone",
             request_type=rng.choice(["QZ", "TS", "JB", "JY"]),

@@ -34,7 +34,8 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import DateTimeField  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from civicgrid.assessment.selectors import SYSTEM, three_rates, totals  # noqa: E402
+from civicgrid.assessment.selectors import three_rates, totals  # noqa: E402
+from civicgrid.core.actors import SYSTEM  # noqa: E402
 from civicgrid.registry.models import AdminArea, Grid, Unit  # noqa: E402
 from civicgrid.routing.models import Category  # noqa: E402
 from civicgrid.tickets.models import Assignment, ReturnRequest, Supervision, Ticket  # noqa: E402

@@ -35,8 +35,8 @@ from civicgrid.notify.bulk import insert_rows  # noqa: E402
 from civicgrid.notify.models import Notification  # noqa: E402
 from civicgrid.registry.models import Staff, Unit  # noqa: E402
 from civicgrid.sla.models import TimeLimitPolicy  # noqa: E402
-from civicgrid.sla.scan import scan_deadlines  # noqa: E402
 from civicgrid.tickets.models import Assignment, Event, Status, Ticket  # noqa: E402
+from civicgrid.tickets.scan import scan_deadlines  # noqa: E402
 
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=timezone.get_default_timezone())
 OPEN = [Status.DISPATCHED, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.REOPENED]

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.registry.models import AdminArea, Grid, Role, Staff, Unit
+from civicgrid.core.actors import SYSTEM
+from civicgrid.registry.models import AdminArea, Grid, Role, Unit
+from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import (
     Assignment,
@@ -33,16 +35,6 @@ GROUPINGS = ("unit", "grid", "town", "category")
 UNRESTRICTED_ROLES = frozenset(
     {Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR}
 )
-
-
-class _SystemView:
-    """The acting "user" of scheduled reports and the command line: sees everything."""
-
-    def __repr__(self):
-        return "SYSTEM"
-
-
-SYSTEM = _SystemView()
 
 
 @dataclass
@@ -88,19 +80,18 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
 
 
 def unit_scope(user) -> set[int] | None:
-    """The unit ids whose figures `user` may see, or None for everything."""
+    """The unit ids whose figures `user` may see, or None for everything: the units they act for."""
     if user is SYSTEM:
         return None
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionDenied(_("请先登录后再查看考评数据"))
     if user.is_superuser:
         return None
-    staff = Staff.objects.filter(user=user).first()
-    if staff is None:
+    if staff_of(user) is None:
         raise PermissionDenied(_("您的账号未登记为工作人员,不能查看考评数据"))
-    if UNRESTRICTED_ROLES.intersection(staff.roles.values_list("code", flat=True)):
+    if UNRESTRICTED_ROLES.intersection(role_codes(user)):
         return None
-    return set(staff.units.values_list("pk", flat=True))
+    return units_acted_for(user)
 
 
 def three_rates(*, user, date_from: date, date_to: date, by: str = "unit", scheme=None) -> list[RateRow]:

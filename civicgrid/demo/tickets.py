@@ -17,14 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.demo import names, texts
+from civicgrid.intake import services as intake
 from civicgrid.notify.services import historical
 from civicgrid.registry.models import Place, Role, Staff, Unit
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import RoutingError
-from civicgrid.sla.scan import scan_deadlines
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Status, Ticket, WarningLevel
+from civicgrid.tickets.scan import scan_deadlines
 
 REQUEST_TYPES = [("ZX", 20), ("QZ", 25), ("TS", 35), ("JB", 8), ("JY", 10), ("BY", 2)]
 URGENCIES = [("normal", 90), ("urgent", 8), ("critical", 2)]
@@ -203,7 +204,7 @@ class Simulation:
         )
         anonymous = forced is None and rng.random() < 0.05
         title, content = self.text(category, place)
-        ticket = services.ticket_register(
+        ticket = intake.ticket_intake(
             category=category,
             actor=actor,
             channel=channel,
@@ -233,7 +234,7 @@ class Simulation:
                 reason="同一地点同类诉求,与在办工单重复",
             )
         elif forced == "answer" or (request_type == "ZX" and fate < 0.5):
-            services.ticket_answer_directly(
+            intake.ticket_answer_directly(
                 ticket=ticket,
                 actor=operator,
                 at=at + timedelta(minutes=4),
@@ -271,7 +272,7 @@ class Simulation:
 
     def do_accept(self, ticket, step):
         category = Category.objects.get(pk=step.data["category"])
-        services.ticket_accept(
+        intake.ticket_accept(
             ticket=ticket, actor=self.rng.choice(self.cast.operators), category=category, at=step.at
         )
         self.recent_open[(category.pk, ticket.grid_id)] = ticket.pk
@@ -287,9 +288,9 @@ class Simulation:
 
     def do_dispatch(self, ticket, step):
         try:
-            services.ticket_dispatch(ticket=ticket, actor=self.cast.dispatcher, at=step.at)
+            intake.ticket_dispatch(ticket=ticket, actor=self.cast.dispatcher, at=step.at)
         except TicketError:
-            services.ticket_dispatch(
+            intake.ticket_dispatch(
                 ticket=ticket,
                 actor=self.cast.dispatcher,
                 lead=self.rng.choice(self.departments),

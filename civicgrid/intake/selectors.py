@@ -6,7 +6,7 @@ from datetime import date, datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from civicgrid.assessment.selectors import SYSTEM
+from civicgrid.core.actors import SYSTEM
 from civicgrid.intake import runtime
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
 from civicgrid.registry.models import Grid, Unit

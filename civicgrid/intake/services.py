@@ -1,5 +1,10 @@
 """State changes of smart intake: registering and activating models, recording suggestions and their
-outcome, and dispatching confident tickets automatically."""
+outcome, dispatching confident tickets automatically, and the intake use cases that do all of it around
+the ticket services (ticket_intake, ticket_accept, ticket_answer_directly, ticket_dispatch).
+
+The ticket services know nothing of suggestions: interfaces call these use cases, which call the ticket
+services and settle the suggestion in the same transaction.
+"""
 
 import logging
 import re
@@ -13,9 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.refusal import Refusal
 from civicgrid.intake import classifier, monitor, runtime
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
+from civicgrid.intake.selectors import propose
 from civicgrid.routing.models import Category
+from civicgrid.tickets import services as tickets
+from civicgrid.tickets.models import Attachment, Status, Ticket
+from civicgrid.tickets.services.attachments import check_upload
 
 log = logging.getLogger(__name__)
 Outcome = Suggestion.Outcome
@@ -143,8 +153,6 @@ def suggestion_record(ticket, *, at: datetime | None = None) -> Suggestion | Non
     Called inside the registration transaction. A model that fails to load must not stop intake: the
     failure is logged and the ticket simply has no suggestion.
     """
-    from civicgrid.intake.selectors import propose
-
     try:
         proposal = propose(f"{ticket.title}\n{ticket.content}", grid=ticket.grid, at=at, routed=1)
     except classifier.ModelFileError:
@@ -197,8 +205,8 @@ def suggestion_settle_category(ticket, *, at: datetime | None = None) -> Suggest
 
 
 def suggestion_settle_unit(ticket, *, lead, at: datetime | None = None) -> None:
-    """The first dispatch names the lead unit: was it the one suggested? (`auto_dispatch` then marks its
-    own dispatches as automatic.)"""
+    """A person's first dispatch names the lead unit: was it the one suggested? (Automatic dispatches are
+    settled by `auto_dispatch`.)"""
     suggestion = (
         Suggestion.objects.select_for_update().filter(ticket=ticket, unit_outcome=Outcome.PENDING).first()
     )
@@ -214,12 +222,9 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
     model allows it, was confident, and the operator kept its category. Returns whether it did.
 
     Runs inside the caller's transaction but in a savepoint: if dispatch is refused (no routing rule,
-    unit inactive…) the ticket stays waiting for a person and the reason is noted on the suggestion.
+    unit inactive, no time limit, a calendar not confirmed…) the ticket stays waiting for a person and
+    the reason is noted on the suggestion.
     """
-    from civicgrid.tickets.errors import TicketError
-    from civicgrid.tickets.models import Status
-    from civicgrid.tickets.services.dispatch import ticket_dispatch
-
     suggestion = Suggestion.objects.select_related("model").filter(ticket=ticket).first()
     if suggestion is None or not suggestion.confident or not suggestion.model.auto_dispatch:
         return False
@@ -231,12 +236,10 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
         return False  # the operator changed the category: a person dispatches
     try:
         with transaction.atomic():
-            ticket_dispatch(ticket=ticket, actor=None, at=at)
-    except (TicketError, ValidationError) as exc:
-        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)]))
-        Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单:{message}"[:200])
+            ticket = tickets.ticket_dispatch(ticket=ticket, actor=None, at=at)
+    except Refusal as refusal:
+        Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单:{refusal.message}"[:200])
         return False
-    ticket.refresh_from_db()
     Suggestion.objects.filter(pk=suggestion.pk).update(
         outcome=Outcome.AUTO,
         unit_outcome=Outcome.AUTO,
@@ -250,3 +253,93 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
         summary=f"工单 {ticket.number} 智能派单(置信度 {suggestion.confidence:.2f}) → {ticket.lead_unit}",
     )
     return True
+
+
+# --- the intake use cases: ticket services plus the suggestion's bookkeeping -------------------------
+
+
+@transaction.atomic
+def ticket_accept(*, ticket: Ticket, actor, category: Category | None = None, at: datetime | None = None):
+    """受理 a registered ticket: settle the suggested category, then dispatch it automatically if allowed."""
+    at = at or timezone.now()
+    ticket = tickets.ticket_accept(ticket=ticket, actor=actor, category=category, at=at)
+    suggestion_settle_category(ticket, at=at)
+    if auto_dispatch(ticket, at=at):
+        ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_answer_directly(*, ticket: Ticket, actor, answer: str, kb_refs=None, at: datetime | None = None):
+    """即时办结 at intake; the category the ticket carries settles the suggestion."""
+    at = at or timezone.now()
+    ticket = tickets.ticket_answer_directly(ticket=ticket, actor=actor, answer=answer, kb_refs=kb_refs, at=at)
+    suggestion_settle_category(ticket, at=at)
+    return ticket
+
+
+@transaction.atomic
+def ticket_dispatch(*, ticket: Ticket, actor, lead=None, co_units=(), reason: str = "", at=None) -> Ticket:
+    """派单 by a dispatcher; the first dispatch tells whether the suggested unit was kept."""
+    at = at or timezone.now()
+    ticket = tickets.ticket_dispatch(
+        ticket=ticket, actor=actor, lead=lead, co_units=co_units, reason=reason, at=at
+    )
+    suggestion_settle_unit(ticket, lead=ticket.lead_unit, at=at)
+    return ticket
+
+
+# The operator's conclusion at registration (受理结论), each with the arguments of its service.
+TRIAGE = {
+    "accept": ticket_accept,
+    "answer": ticket_answer_directly,
+    "decline": tickets.ticket_decline,
+    "transfer": tickets.ticket_transfer_emergency,
+    "merge": tickets.ticket_merge,
+}
+
+
+def ticket_intake(
+    *,
+    actor,
+    triage: str = "",
+    triage_args: dict | None = None,
+    uploads=(),
+    at: datetime | None = None,
+    **fields,
+) -> Ticket:
+    """受理 in one go, all or nothing: register the ticket (`fields` as tickets.ticket_register takes
+    them), record the model's suggestion, apply the `triage` conclusion (one of TRIAGE, with
+    `triage_args`; accepting may dispatch automatically) and attach the `uploads`.
+
+    Every upload is checked before anything is written, and files already stored are deleted when a
+    later step fails, since rolling back the rows does not remove them. `actor` is None for residents.
+    """
+    if triage and triage not in TRIAGE:
+        raise ValueError(f"unknown triage {triage!r}")
+    uploads = list(uploads)
+    for upload in uploads:
+        check_upload(upload.name, upload)
+    at = at or timezone.now()
+    stored = []
+    try:
+        with transaction.atomic():
+            ticket = tickets.ticket_register(actor=actor, at=at, **fields)
+            suggestion_record(ticket, at=at)
+            if triage:
+                ticket = TRIAGE[triage](ticket=ticket, actor=actor, at=at, **(triage_args or {}))
+            for upload in uploads:
+                attachment = tickets.attachment_add(
+                    ticket=ticket,
+                    actor=actor,
+                    upload=upload,
+                    name=upload.name,
+                    kind=Attachment.Kind.INTAKE,
+                    at=at,
+                )
+                stored.append(attachment.file)
+    except BaseException:
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+    return ticket

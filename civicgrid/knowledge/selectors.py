@@ -12,8 +12,8 @@ from civicgrid.core.chinese import compact
 from civicgrid.knowledge import fts
 from civicgrid.knowledge.models import Entry
 from civicgrid.registry.models import Role
+from civicgrid.registry.selectors import has_role, units_acted_for
 from civicgrid.routing.models import Category
-from civicgrid.tickets.permissions import has_role, units_of
 
 SNIPPET_CHARS = 90
 # Suggestions rank this many text matches, then lift those in the ticket's category (and below).
@@ -56,11 +56,13 @@ def can_maintain(user, unit) -> bool:
         return False
     if has_role(user, Role.ADMINISTRATOR):
         return True
-    return unit is not None and has_role(user, Role.UNIT_HANDLER) and unit.pk in units_of(user)
+    return unit is not None and has_role(user, Role.UNIT_HANDLER) and unit.pk in units_acted_for(user)
 
 
 def may_add_entries(user) -> bool:
-    return has_role(user, Role.ADMINISTRATOR) or (has_role(user, Role.UNIT_HANDLER) and bool(units_of(user)))
+    return has_role(user, Role.ADMINISTRATOR) or (
+        has_role(user, Role.UNIT_HANDLER) and bool(units_acted_for(user))
+    )
 
 
 def entries(*, category=None, unit=None, at=None, include_retired=False):

@@ -8,7 +8,6 @@ a worker that dies mid-send only delays the row.
 
 import contextvars
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from django.utils.translation import gettext
 from civicgrid.notify.backends import DeliveryError, configured_backends
 from civicgrid.notify.bulk import insert_rows
 from civicgrid.notify.models import Notification
+from civicgrid.registry.selectors import users_acting_for
 
 __all__ = [
     "create_notifications",
@@ -31,7 +31,6 @@ __all__ = [
     "insert_notifications",
     "mark_read",
     "notify",
-    "recipient_ids_for_units",
     "recipients_for_unit",
 ]
 
@@ -46,43 +45,9 @@ def _max_attempts() -> int:
     return int(getattr(settings, "CIVICGRID_NOTIFY_MAX_ATTEMPTS", 8))
 
 
-def recipient_ids_for_units(unit_ids: Iterable[int]) -> dict[int, list[int]]:
-    """User ids to notify for each unit: its staff, and for a grid team the grid's leader and workers.
-
-    Three queries whatever the number of units; only active users.
-    """
-    from civicgrid.registry.models import Grid, Staff, Unit
-
-    unit_ids = set(unit_ids)
-    found: dict[int, set[int]] = defaultdict(set)
-    for unit_id, user_id in Staff.units.through.objects.filter(
-        unit_id__in=unit_ids, staff__user__is_active=True
-    ).values_list("unit_id", "staff__user_id"):
-        found[unit_id].add(user_id)
-
-    units_of_grid: dict[int, list[int]] = defaultdict(list)
-    for unit_id, grid_id in Unit.objects.filter(pk__in=unit_ids, grid__isnull=False).values_list(
-        "pk", "grid_id"
-    ):
-        units_of_grid[grid_id].append(unit_id)
-    if units_of_grid:
-        people = list(
-            Grid.objects.filter(pk__in=units_of_grid, leader__user__is_active=True).values_list(
-                "pk", "leader__user_id"
-            )
-        )
-        people += Grid.workers.through.objects.filter(
-            grid_id__in=units_of_grid, staff__user__is_active=True
-        ).values_list("grid_id", "staff__user_id")
-        for grid_id, user_id in people:
-            for unit_id in units_of_grid[grid_id]:
-                found[unit_id].add(user_id)
-    return {unit_id: sorted(user_ids) for unit_id, user_ids in found.items()}
-
-
 def recipients_for_unit(unit) -> list:
-    """Active users of the unit's staff and, for a grid-team unit, of its grid's leader and workers."""
-    user_ids = recipient_ids_for_units([unit.pk]).get(unit.pk, [])
+    """The active users who act for the unit (its staff; for a grid team also the grid's leader and workers)."""
+    user_ids = users_acting_for([unit]).get(unit.pk, [])
     return list(get_user_model().objects.filter(pk__in=user_ids).order_by("pk"))
 
 

@@ -7,7 +7,8 @@ from django import forms
 from civicgrid.portal.selectors import normalise_number, portal_categories
 from civicgrid.portal.services import MAX_PHOTOS
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import RequestType, Satisfaction, Solved
+from civicgrid.routing.vocabulary import RequestType
+from civicgrid.tickets.models import Satisfaction, Solved
 from civicgrid.tickets.services.attachments import max_upload_bytes
 
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}

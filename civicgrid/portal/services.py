@@ -6,13 +6,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from civicgrid.intake.services import ticket_intake
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
 from civicgrid.routing.models import Category
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Attachment, Channel, EventAction, Satisfaction, Solved, Ticket
-from civicgrid.tickets.services import attachment_add, ticket_register
+from civicgrid.tickets.models import Channel, EventAction, Satisfaction, Solved, Ticket
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
-from civicgrid.tickets.services.attachments import check_upload
 
 MAX_PHOTOS = 3
 TITLE_LENGTH = 30
@@ -43,44 +42,23 @@ def resident_submit(
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"file": f"最多上传 {MAX_PHOTOS} 张照片"})
-    for photo in photos:  # every photo is checked before anything is written
-        check_upload(photo.name, photo)
-    at = now_or(at)
-    stored = []
-    try:
-        with transaction.atomic():
-            ticket = ticket_register(
-                actor=None,
-                channel=Channel.WEB,
-                request_type=request_type,
-                title=title_from(content),
-                content=content,
-                category=category,
-                address=address,
-                lat=lat,
-                lon=lon,
-                requester_name="" if is_anonymous else requester_name,
-                requester_phone=requester_phone,
-                is_anonymous=is_anonymous,
-                is_confidential=is_confidential,
-                at=at,
-            )
-            for photo in photos:
-                attachment = attachment_add(
-                    ticket=ticket,
-                    actor=None,
-                    upload=photo,
-                    name=photo.name,
-                    kind=Attachment.Kind.INTAKE,
-                    at=at,
-                )
-                stored.append(attachment.file)
-    except BaseException:
-        # The rows are rolled back; files already written to storage are not, so remove them.
-        for file in stored:
-            file.storage.delete(file.name)
-        raise
-    return ticket
+    return ticket_intake(
+        actor=None,
+        uploads=photos,
+        channel=Channel.WEB,
+        request_type=request_type,
+        title=title_from(content),
+        content=content,
+        category=category,
+        address=address,
+        lat=lat,
+        lon=lon,
+        requester_name="" if is_anonymous else requester_name,
+        requester_phone=requester_phone,
+        is_anonymous=is_anonymous,
+        is_confidential=is_confidential,
+        at=at,
+    )
 
 
 @transaction.atomic

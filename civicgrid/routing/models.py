@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.models import Effective
 from civicgrid.registry.models import AdminArea, Unit
 
 
@@ -69,33 +69,6 @@ class Category(models.Model):
     @property
     def path_display(self) -> str:
         return " / ".join(c.name for c in self.ancestors())
-
-
-class EffectiveQuerySet(models.QuerySet):
-    def effective_at(self, when):
-        day = when.date() if hasattr(when, "date") else when
-        return self.filter(is_active=True, effective_from__lte=day).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=day)
-        )
-
-
-class Effective(models.Model):
-    """A versioned row: in force from `effective_from` to `effective_to` (inclusive) when active."""
-
-    version = models.CharField(_("版本/批次"), max_length=40, help_text=_("例如:第一批(暂行)"))
-    effective_from = models.DateField(_("生效日期"))
-    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
-    is_active = models.BooleanField(_("启用"), default=True)
-    note = models.CharField(_("备注"), max_length=200, blank=True)
-
-    objects = EffectiveQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def clean(self):
-        if self.effective_to and self.effective_to < self.effective_from:
-            raise ValidationError({"effective_to": _("失效日期不能早于生效日期")})
 
 
 class DirectDispatchRule(Effective):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from civicgrid.core.refusal import Refusal
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.routing.models import Category, DirectDispatchRule, DispatchCatalogueEntry
-from civicgrid.tickets.models import DispatchMode
+from civicgrid.routing.vocabulary import DispatchMode
 
 POLICY = "国办函〔2025〕66号「应由职能部门办理的诉求事项不得分派给基层办理」"
 GRASSROOTS_KINDS = (Unit.Kind.GRID_TEAM, Unit.Kind.COMMUNITY)

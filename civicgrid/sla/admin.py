@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_mixins import AuditedAdmin
+from civicgrid.routing.vocabulary import DispatchMode, RequestType, Urgency
 from civicgrid.sla.models import TimeLimitPolicy
-from civicgrid.tickets.models import DispatchMode, RequestType, Urgency
 
 ANY = [("", _("任意"))]
 KEY_CHOICES = {

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.routing.models import Effective
+from civicgrid.core.models import Effective
 
 
 class Duration(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.registry.models import AdminArea, Grid, Unit
 from civicgrid.routing.models import Category
+from civicgrid.routing.vocabulary import DispatchMode, RequestType, Urgency
 
 
 class Channel(models.TextChoices):
@@ -22,21 +23,6 @@ class Channel(models.TextChoices):
     LEADER_BATCH = "leader_batch", _("领导批办")
     MEDIA = "media", _("媒体曝光")
     OTHER = "other", _("其他")
-
-
-class RequestType(models.TextChoices):
-    CONSULT = "ZX", _("咨询")
-    HELP = "QZ", _("求助")
-    COMPLAINT = "TS", _("投诉")
-    REPORT = "JB", _("举报")
-    SUGGESTION = "JY", _("建议")
-    PRAISE = "BY", _("表扬")
-
-
-class Urgency(models.TextChoices):
-    CRITICAL = "critical", _("特急")
-    URGENT = "urgent", _("紧急")
-    NORMAL = "normal", _("一般")
 
 
 class TriageOutcome(models.TextChoices):
@@ -76,13 +62,6 @@ OPEN_STATUSES = [
     Status.REOPENED,
 ]
 HANDLING_STATUSES = [Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURN_REQUESTED, Status.REOPENED]
-
-
-class DispatchMode(models.TextChoices):
-    DIRECT_TO_GRID = "direct_to_grid", _("直派网格")
-    TO_DEPARTMENT = "to_department", _("派职能部门")
-    JOINT = "joint", _("联合办")
-    ESCALATED = "escalated", _("提级办理")
 
 
 class ResultCode(models.TextChoices):

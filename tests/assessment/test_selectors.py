@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import SYSTEM, RateRow, scheme_for, three_rates, totals
+from civicgrid.assessment.selectors import RateRow, scheme_for, three_rates, totals
+from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import Role
 from tests.assessment.factories import (
     local,

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from civicgrid.assessment.dashboard import category_mix, overdue_open, received_per_day
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import SYSTEM
+from civicgrid.core.actors import SYSTEM
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Ticket
 from tests.tickets.conftest import local

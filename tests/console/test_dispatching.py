@@ -117,6 +117,19 @@ def test_a_bad_attachment_is_shown_and_nothing_is_written(client, world):
     assert written() == before
 
 
+def test_a_bad_second_attachment_leaves_no_file_of_the_first(client, world, settings):
+    as_user(client, world, "operator")
+    before = written()
+    good = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    fake = SimpleUploadedFile("照片.png", b"not a picture", content_type="image/png")
+    response = client.post(
+        reverse("console:intake"), {**intake_data(world), "action": "accept", "attachments": [good, fake]}
+    )
+    assert "文件内容与扩展名" in response.content.decode()
+    assert written() == before
+    assert not settings.MEDIA_ROOT.exists() or not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))
+
+
 def test_register_and_answer_directly(client, world):
     as_user(client, world, "operator")
     response = client.post(

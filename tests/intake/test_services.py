@@ -2,13 +2,14 @@ import shutil
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from civicgrid.assessment.selectors import SYSTEM
+from civicgrid.core.actors import SYSTEM
 from civicgrid.core.models import AuditEvent
 from civicgrid.intake import classifier, runtime, selectors, services
 from civicgrid.intake.models import IntakeModel, Suggestion
 from civicgrid.tickets import services as tickets
-from civicgrid.tickets.models import Event, Status
+from civicgrid.tickets.models import Attachment, Event, Status, Ticket
 from tests.tickets.conftest import local
 from tests.tickets.helpers import INSIDE_GRID1
 
@@ -29,11 +30,11 @@ def register(world, **extra):
         **PROPERTY_TEXT,
     )
     fields.update(extra)
-    return tickets.ticket_register(**fields)
+    return services.ticket_intake(**fields)
 
 
 def accept(world, ticket, key="property"):
-    return tickets.ticket_accept(
+    return services.ticket_accept(
         ticket=ticket, actor=world.user("operator"), category=world.categories[key], at=T0
     )
 
@@ -67,10 +68,10 @@ def test_accepting_the_suggested_category_counts_as_accepted_and_a_change_as_cha
 
 def test_a_dispatcher_keeping_or_changing_the_unit_is_recorded(active_model, world):
     ticket = accept(world, register(world))
-    tickets.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+    services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
     assert Suggestion.objects.get(ticket=ticket).unit_outcome == "accepted"
     other = accept(world, register(world))
-    tickets.ticket_dispatch(
+    services.ticket_dispatch(
         ticket=other, actor=world.user("dispatcher"), lead=world.units["zf"], reason="涉及执法", at=T0
     )
     assert Suggestion.objects.get(ticket=other).unit_outcome == "changed"
@@ -179,3 +180,71 @@ def test_a_finer_category_under_the_suggested_one_counts_as_accepted(world, tmp_
     assert suggestion.outcome == "accepted" and suggestion.in_top == 1
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING_DISPATCH  # auto-dispatch needs the exact category kept
+
+
+# --- ticket_intake: the one use case for registration ------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def stored_files(settings) -> list:
+    return [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] if settings.MEDIA_ROOT.exists() else []
+
+
+def test_intake_registers_triages_dispatches_and_attaches_in_one_go(active_model, world, settings):
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    ticket = register(
+        world,
+        triage="accept",
+        triage_args={"category": world.categories["property"]},
+        uploads=[SimpleUploadedFile("现场.png", PNG)],
+    )
+    assert ticket.status == Status.DISPATCHED and ticket.lead_unit == world.units["zjj"]
+    assert Suggestion.objects.get(ticket=ticket).outcome == "auto"
+    assert ticket.attachments.get().original_name == "现场.png" and len(stored_files(settings)) == 1
+
+
+def test_intake_checks_every_upload_before_writing_anything(world, settings):
+    good, bad = SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", b"not a picture")
+    with pytest.raises(ValidationError, match="不符"):
+        register(
+            world,
+            triage="accept",
+            triage_args={"category": world.categories["property"]},
+            uploads=[good, bad],
+        )
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_failure_after_an_upload_was_stored_deletes_the_stored_files(world, settings, monkeypatch):
+    real, calls = tickets.attachment_add, []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tickets, "attachment_add", flaky)
+    with pytest.raises(OSError):
+        register(world, uploads=[SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)])
+    assert len(calls) == 2
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_any_refused_automatic_dispatch_leaves_the_registered_ticket_waiting_for_a_person(
+    active_model, world
+):
+    from civicgrid.sla.models import TimeLimitPolicy
+
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    TimeLimitPolicy.objects.update(is_active=False)  # dispatch is refused by the time limits, not tickets
+    ticket = register(world, triage="accept", triage_args={"category": world.categories["property"]})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH and ticket.lead_unit is None
+    assert list(ticket.events.values_list("action", flat=True)) == ["registered", "accepted"]
+    suggestion = Suggestion.objects.get(ticket=ticket)
+    assert suggestion.note.startswith("未能自动派单:没有适用的办理时限策略")
+    assert suggestion.outcome == "accepted" and suggestion.unit_outcome == "pending"

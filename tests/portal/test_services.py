@@ -56,9 +56,7 @@ def test_the_photos_are_checked_before_anything_is_written(world, settings):
 
 
 def test_a_failure_after_a_photo_was_stored_removes_the_file(world, settings, monkeypatch):
-    from civicgrid.portal import services as portal_services
-
-    real = portal_services.attachment_add
+    real = services.attachment_add
     calls = []
 
     def flaky(**kwargs):
@@ -67,7 +65,7 @@ def test_a_failure_after_a_photo_was_stored_removes_the_file(world, settings, mo
             raise OSError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(portal_services, "attachment_add", flaky)
+    monkeypatch.setattr(services, "attachment_add", flaky)
     with pytest.raises(OSError):
         submit(photos=[SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)])
     assert not Ticket.objects.exists() and not Attachment.objects.exists()

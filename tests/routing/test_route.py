@@ -14,7 +14,7 @@ from civicgrid.routing.route import (
     route,
     ticket_area,
 )
-from civicgrid.tickets.models import DispatchMode
+from civicgrid.routing.vocabulary import DispatchMode
 from tests.registry.factories import COMMUNITY, COUNTY, OTHER_COMMUNITY, TOWN, make_grid, make_hierarchy
 from tests.routing.factories import (
     SINCE,

@@ -7,7 +7,7 @@ from civicgrid.demo.routing_tables import CATALOGUE, DIRECT_TABLE, build_routing
 from civicgrid.registry.models import Grid, Unit
 from civicgrid.routing.models import Category, DirectDispatchRule, DispatchCatalogueEntry
 from civicgrid.routing.route import department_owner, route
-from civicgrid.tickets.models import DispatchMode
+from civicgrid.routing.vocabulary import DispatchMode
 from tests.routing.factories import local, make_ticket
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from civicgrid.registry.models import Staff, Unit
+from civicgrid.routing.vocabulary import DispatchMode, RequestType, Urgency
 from civicgrid.sla.deadlines import assignment_deadlines
 from civicgrid.sla.policies import policy_for
-from civicgrid.tickets.models import Assignment, DispatchMode, RequestType, Status, Ticket, Urgency
+from civicgrid.tickets.models import Assignment, Status, Ticket
 
 _numbers = count(1)
 

@@ -1,5 +1,6 @@
+from civicgrid.routing.vocabulary import RequestType
 from civicgrid.tickets import services
-from civicgrid.tickets.models import Assignment, Event, RequestType, Ticket
+from civicgrid.tickets.models import Assignment, Event, Ticket
 
 INSIDE_GRID1 = (19.205, 110.405)
 

@@ -63,3 +63,19 @@ def test_a_unit_not_handling_the_ticket_may_not_attach(world):
         services.attachment_add(
             ticket=ticket, actor=world.user("zjj"), upload=ContentFile(PNG), name="a.png", at=T0
         )
+
+
+def test_a_failure_after_the_file_was_written_deletes_it(world, settings, monkeypatch):
+    from civicgrid.tickets.services import attachments
+
+    ticket = register(world, T0)
+
+    def failing(*args, **kwargs):
+        raise OSError("database gone")
+
+    monkeypatch.setattr(attachments, "record", failing)
+    with pytest.raises(OSError):
+        attachments.attachment_add(
+            ticket=ticket, actor=world.user("operator"), upload=ContentFile(PNG), name="a.png", at=T0
+        )
+    assert not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))

@@ -4,17 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from civicgrid.routing.route import RoutingError
+from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import NotAllowed, TicketError
-from civicgrid.tickets.models import (
-    Assignment,
-    DispatchMode,
-    Event,
-    ExtensionRequest,
-    Status,
-    Supervision,
-    Ticket,
-)
+from civicgrid.tickets.models import Assignment, Event, ExtensionRequest, Status, Supervision, Ticket
 from civicgrid.tickets.services.closure import closed_has_callback_or_exemption
 
 from .conftest import local

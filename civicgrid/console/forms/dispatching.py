@@ -8,7 +8,8 @@ from civicgrid.console.forms.base import BootstrapForm, MultipleFileField, Multi
 from civicgrid.core.inputs import MAX_ID, parse_id
 from civicgrid.registry.models import Unit
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import Channel, RequestType, Urgency
+from civicgrid.routing.vocabulary import RequestType, Urgency
+from civicgrid.tickets.models import Channel
 from civicgrid.tickets.services.intake import DECLINE_OUTCOMES, EMERGENCY_LINES
 
 # The buttons of the intake form; "check" looks up place and duplicates without registering.

@@ -16,7 +16,8 @@ from civicgrid.core.inputs import parse_id
 from civicgrid.notify.models import Notification
 from civicgrid.notify.services import mark_read
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import Attachment, RequestType, Status
+from civicgrid.routing.vocabulary import RequestType
+from civicgrid.tickets.models import Attachment, Status
 from civicgrid.tickets.permissions import has_role, units_of
 from civicgrid.tickets.selectors import (
     public_timeline,

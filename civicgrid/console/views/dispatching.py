@@ -1,14 +1,13 @@
 """Intake and dispatch: the operator's registration form, the dispatcher's queues, one ticket's dispatch page.
 
-Every POST calls one service (intake: register and one triage service, in one transaction so that a
-refused second step leaves nothing behind). A refusal escapes to core.middleware, which shows its message
-on the page the form was sent from.
+Every POST calls one service or use case (registration: intake's ticket_intake, which registers, triages
+and attaches in one transaction, so that a refused later step leaves nothing behind). A refusal escapes
+to core.middleware, which shows its message on the page the form was sent from.
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,22 +25,17 @@ from civicgrid.console.forms.dispatching import (
     MergeForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.core.refusal import Refusal
+from civicgrid.intake import services as intake_services
 from civicgrid.intake.selectors import suggestion_for
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
-from civicgrid.routing.route import RoutingError, route
-from civicgrid.sla.policies import SlaError
+from civicgrid.routing.route import route
+from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.tickets import services
 from civicgrid.tickets.duplicates import duplicate_candidates, probable_grid
-from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import (
-    Assignment,
-    DispatchMode,
-    ExtensionRequest,
-    ReturnRequest,
-    Status,
-)
+from civicgrid.tickets.models import Assignment, ExtensionRequest, ReturnRequest, Status
 from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import (
     pending_extensions_for,
@@ -55,6 +49,13 @@ from civicgrid.tickets.services.intake import EMERGENCY_LINES, INTAKE_ROLES
 DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
 TABS = {"pending": "待派单", "returns": "退单审核", "extensions": "延期审核", "review": "答复审核"}
+REGISTERED = {
+    "accept": "已登记,转入待派单",
+    "answer": "已登记并直接答复",
+    "decline": "已登记,不予受理",
+    "transfer": "已登记并转{line}",
+    "merge": "已登记并并入工单 {master}",
+}
 
 
 def _back(request, fallback: str):
@@ -115,48 +116,35 @@ def _duplicates(request, query: DuplicateQueryForm) -> dict:
 
 
 def _register(request, form: IntakeForm, action: str):
-    """Register and apply the chosen triage in one transaction; on refusal the errors go on the form."""
+    """Register, classify, triage, dispatch automatically and attach in one use case; on refusal the
+    errors go on the form."""
     data, user = form.cleaned_data, request.user
     uploads = data["attachments"]
     try:
-        with transaction.atomic():
-            ticket = services.ticket_register(actor=user, **form.register_kwargs())
-            if action == "accept":
-                services.ticket_accept(ticket=ticket, actor=user, category=data["category"])
-                done = f"工单 {ticket.number} 已登记,转入待派单"
-            elif action == "answer":
-                services.ticket_answer_directly(
-                    ticket=ticket, actor=user, answer=data["answer"], kb_refs=data["kb_refs"]
-                )
-                done = f"工单 {ticket.number} 已登记并直接答复"
-            elif action == "decline":
-                services.ticket_decline(
-                    ticket=ticket, actor=user, outcome=data["outcome"], reason=data["reason"]
-                )
-                done = f"工单 {ticket.number} 已登记,不予受理"
-            elif action == "transfer":
-                services.ticket_transfer_emergency(
-                    ticket=ticket,
-                    actor=user,
-                    line=data["line"],
-                    note=data["emergency_note"],
-                    three_way=data["three_way"],
-                )
-                done = f"工单 {ticket.number} 已登记并转{EMERGENCY_LINES[data['line']]}"
-            else:
-                master = ticket_for(user, form.merge_master_id)
-                services.ticket_merge(ticket=ticket, master=master, actor=user, reason=data["merge_reason"])
-                done = f"工单 {ticket.number} 已登记并并入工单 {master.number}"
-            for upload in uploads:
-                services.attachment_add(ticket=ticket, actor=user, upload=upload, name=upload.name)
+        master = ticket_for(user, form.merge_master_id) if action == "merge" else None
+        triage_args = {
+            "accept": {"category": data["category"]},
+            "answer": {"answer": data["answer"], "kb_refs": data["kb_refs"]},
+            "decline": {"outcome": data["outcome"], "reason": data["reason"]},
+            "transfer": {
+                "line": data["line"],
+                "note": data["emergency_note"],
+                "three_way": data["three_way"],
+            },
+            "merge": {"master": master, "reason": data["merge_reason"]},
+        }[action]
+        ticket = intake_services.ticket_intake(
+            actor=user, triage=action, triage_args=triage_args, uploads=uploads, **form.register_kwargs()
+        )
     except ValidationError as exc:
         form.add_service_error(exc, form.ERROR_ALIASES)
-    except (TicketError, RoutingError, SlaError) as exc:
+    except Refusal as exc:
         form.add_error(None, exc.message)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
     else:
-        return ticket, done
+        line, number = EMERGENCY_LINES.get(data["line"], ""), getattr(master, "number", "")
+        return ticket, f"工单 {ticket.number} " + REGISTERED[action].format(line=line, master=number)
     if uploads:
         form.add_error("attachments", "工单未登记,请重新选择附件")
     return None, ""
@@ -319,7 +307,9 @@ def dispatch_accept(request, pk):
     ticket = ticket_for(request.user, pk)
     form = _form(request, AcceptForm)
     if form:
-        services.ticket_accept(ticket=ticket, actor=request.user, category=form.cleaned_data["category"])
+        intake_services.ticket_accept(
+            ticket=ticket, actor=request.user, category=form.cleaned_data["category"]
+        )
         messages.success(request, f"工单 {ticket.number} 已受理,转入待派单")
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
@@ -338,7 +328,7 @@ def _dispatched_text(ticket, how: str) -> str:
 @staff_view(*DISPATCH_ROLES)
 def dispatch_auto(request, pk):
     ticket = ticket_for(request.user, pk)
-    services.ticket_dispatch(ticket=ticket, actor=request.user)
+    intake_services.ticket_dispatch(ticket=ticket, actor=request.user)
     messages.success(request, _dispatched_text(ticket, "按规则"))
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
@@ -349,7 +339,7 @@ def dispatch_manual(request, pk):
     ticket = ticket_for(request.user, pk)
     form = _form(request, ManualDispatchForm)
     if form:
-        services.ticket_dispatch(
+        intake_services.ticket_dispatch(
             ticket=ticket,
             actor=request.user,
             lead=form.cleaned_data["lead"],

@@ -89,15 +89,20 @@ def attachment_add(
         uploaded_at=at,
     )
     attachment.file.save(stored, upload, save=False)
-    attachment.save()
-    record(
-        ticket,
-        actor=actor,
-        action="attachment_added",
-        at=at,
-        note=f"上传附件:{attachment.original_name}",
-        attachment=attachment.pk,
-        kind=kind,
-        size=attachment.size,
-    )
+    try:
+        attachment.save()
+        record(
+            ticket,
+            actor=actor,
+            action="attachment_added",
+            at=at,
+            note=f"上传附件:{attachment.original_name}",
+            attachment=attachment.pk,
+            kind=kind,
+            size=attachment.size,
+        )
+    except BaseException:
+        # The rows roll back; the file just written does not.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
     return attachment

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from civicgrid.intake import services as intake
 from civicgrid.registry.models import Role, Unit
 from civicgrid.routing.route import check_lead_allowed, route, ticket_area
+from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.sla.deadlines import assignment_deadlines, return_window_end
 from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Assignment, Decision, DispatchMode, ReturnRequest, Status, Ticket
+from civicgrid.tickets.models import Assignment, Decision, ReturnRequest, Status, Ticket
 from civicgrid.tickets.permissions import require_role, require_unit
 from civicgrid.tickets.services._core import (
     decide_request,
@@ -135,7 +135,6 @@ def ticket_dispatch(
         manual=manual,
         due_at=assignments[0].due_at.isoformat(),
     )
-    intake.suggestion_settle_unit(ticket, lead=lead, at=at)
     for assignment in assignments:
         role = "主办" if assignment.role == Assignment.Role.LEAD else "协办"
         notify_unit(

@@ -5,12 +5,12 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from civicgrid.intake import services as intake
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
+from civicgrid.routing.vocabulary import RequestType, Urgency
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Channel, RequestType, Status, Ticket, TriageOutcome, Urgency
+from civicgrid.tickets.models import Channel, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 
@@ -129,7 +129,6 @@ def ticket_register(
         channel=channel,
         grid=ticket.grid.code if ticket.grid else None,
     )
-    intake.suggestion_record(ticket, at=at)
     return ticket
 
 
@@ -160,8 +159,6 @@ def ticket_accept(
         update_fields=("triage_outcome", "category", "category_code", "category_version"),
         category=ticket.category_code,
     )
-    intake.suggestion_settle_category(ticket, at=at)
-    intake.auto_dispatch(ticket, at=at)
     return ticket
 
 
@@ -189,7 +186,6 @@ def ticket_answer_directly(
         update_fields=("direct_answer", "kb_refs", "triage_outcome"),
         kb_refs=ticket.kb_refs,
     )
-    intake.suggestion_settle_category(ticket, at=at)
     return ticket
 
 

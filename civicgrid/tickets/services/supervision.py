@@ -6,18 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicgrid.registry.models import Role, Unit
+from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.sla.deadlines import assignment_deadlines
 from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import (
-    HANDLING_STATUSES,
-    OPEN_STATUSES,
-    Assignment,
-    DispatchMode,
-    Status,
-    Supervision,
-    Ticket,
-)
+from civicgrid.tickets.models import HANDLING_STATUSES, OPEN_STATUSES, Assignment, Status, Supervision, Ticket
 from civicgrid.tickets.permissions import has_role, require_role, units_of
 from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
 from civicgrid.tickets.services.dispatch import new_assignment

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from civicgrid.notify.models import Notification
-from civicgrid.sla.scan import LEVELS, ScanResult, scan_deadlines
 from civicgrid.tickets.models import Assignment, Event, Ticket
+from civicgrid.tickets.scan import LEVELS, ScanResult, scan_deadlines
 from tests.sla.factories import local, make_assignment, make_ticket, make_unit, make_user
 
 # Committed data is flushed afterwards; serialized_rollback puts the seeded tables back for later tests.

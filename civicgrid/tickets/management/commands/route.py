@@ -5,7 +5,8 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.routing.route import route
-from civicgrid.tickets.models import DispatchMode, Ticket
+from civicgrid.routing.vocabulary import DispatchMode
+from civicgrid.tickets.models import Ticket
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicgrid.notify.models import Notification
-from civicgrid.sla.scan import ScanResult, scan_deadlines
 from civicgrid.tickets.models import Assignment, Event, Status, Ticket
+from civicgrid.tickets.scan import ScanResult, scan_deadlines
 from tests.registry.factories import COMMUNITY, make_grid, make_hierarchy
 from tests.sla.factories import local, make_assignment, make_ticket, make_unit, make_user
 

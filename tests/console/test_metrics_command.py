@@ -1,3 +1,5 @@
+"""civicgrid metrics: the league table (and, with --intake, smart intake's accuracy) on the command line."""
+
 import csv
 import io
 import json
@@ -6,8 +8,16 @@ import unicodedata
 import pytest
 from django.core.management import CommandError, call_command
 
-from civicgrid.registry.models import Role
-from tests.assessment.factories import local, make_assignment, make_rated, make_staff, make_ticket, make_user
+from civicgrid.registry.models import Role, Unit
+from tests.assessment.factories import (
+    local,
+    make_assignment,
+    make_rated,
+    make_staff,
+    make_ticket,
+    make_unit,
+    make_user,
+)
 
 MARCH = ["--from", "2026-03-01", "--to", "2026-03-31"]
 
@@ -120,6 +130,19 @@ class TestActingUser:
         data = json.loads(metrics(*MARCH, "--format", "json", "--as", "handler"))
 
         assert [row["label"] for row in data] == ["生态环境局"]
+
+    def test_a_grid_leader_linked_only_through_the_grid_sees_his_grid_team(self, rated):
+        grid = rated.grids.yinhai
+        team = make_unit("yinhai-team", "银海第一网格工作组", kind=Unit.Kind.GRID_TEAM, grid=grid)
+        make_rated(team, local(2026, 3, 12, 10))
+        grid.leader = make_staff("gridleader01", [Role.GRID_LEADER]).staff  # not a member of the team
+        grid.save()
+
+        data = json.loads(metrics(*MARCH, "--format", "json", "--as", "gridleader01"))
+        table = metrics(*MARCH, "--as", "gridleader01").splitlines()
+
+        assert [(row["label"], row["rated"]) for row in data] == [("银海第一网格工作组", 1)]
+        assert table[2].split()[:3] == ["1", "银海第一网格工作组", "1"]
 
     def test_an_unknown_user_is_an_error(self, db):
         with pytest.raises(CommandError, match="用户不存在"):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.sla.scan import scan_deadlines
+from civicgrid.tickets.scan import scan_deadlines
 
 
 def parse_moment(text: str) -> datetime:

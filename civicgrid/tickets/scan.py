@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from civicgrid.notify.bulk import insert_rows
-from civicgrid.notify.services import insert_notifications, recipient_ids_for_units
+from civicgrid.notify.services import insert_notifications
+from civicgrid.registry.selectors import users_acting_for
 from civicgrid.tickets.models import (
     OPEN_STATUSES,
     WARNING_POINTS,
@@ -208,7 +209,7 @@ def _issue(rows: list[_Row], now: datetime) -> dict[str, int]:
     events, notifications = [], []
     texts = _texts()
     tz = timezone.get_current_timezone()
-    recipients = recipient_ids_for_units({row.unit_id for row in rows})
+    recipients = users_acting_for({row.unit_id for row in rows})
     for row in rows:
         crossed = row.crossed
         due = row.due_at.astimezone(tz)

@@ -1,4 +1,8 @@
-"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV or JSON."""
+"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV or JSON.
+
+With --intake, smart intake's accuracy in production instead. The command is an interface over two
+sibling apps (assessment and intake, which must not import each other), so it lives in the console.
+"""
 
 import csv
 import io
@@ -12,7 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.selectors import GROUPINGS, SYSTEM, RateRow, three_rates, totals
+from civicgrid.assessment.selectors import GROUPINGS, RateRow, three_rates, totals
+from civicgrid.core.actors import SYSTEM
+from civicgrid.intake.selectors import accuracy, accuracy_by_category
 
 FORMATS = ("table", "csv", "json")
 
@@ -103,8 +109,6 @@ class Command(BaseCommand):
         getattr(self, f"_write_{output_format}")(rows, by)
 
     def _write_intake(self, user, first: date, last: date, output_format: str) -> None:
-        from civicgrid.intake.selectors import accuracy, accuracy_by_category
-
         stats = accuracy(user, date_from=first, date_to=last)
         by_category = accuracy_by_category(user, date_from=first, date_to=last)
         if output_format == "json":

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from civicgrid.notify.models import Notification
-from civicgrid.sla.scan import ScanResult
+from civicgrid.tickets.scan import ScanResult
 from tests.sla.factories import local, make_assignment, make_ticket, make_unit, make_user
 
 YELLOW, RED, DUE = local(2026, 3, 3, 9), local(2026, 3, 4, 9), local(2026, 3, 5, 9)
@@ -61,12 +61,12 @@ def test_worker_once_scans_and_delivers(assignment, capsys, time_machine):
 @pytest.fixture
 def loop(db, monkeypatch):
     # Closing the connection between passes would end the test's transaction.
-    monkeypatch.setattr("civicgrid.sla.management.commands.worker.close_old_connections", lambda: None)
+    monkeypatch.setattr("civicgrid.tickets.management.commands.worker.close_old_connections", lambda: None)
 
 
 def test_worker_loop_stops_on_sigterm(loop, monkeypatch):
     passes = []
-    monkeypatch.setattr("civicgrid.sla.management.commands.worker.scan_deadlines", lambda: ScanResult())
+    monkeypatch.setattr("civicgrid.tickets.management.commands.worker.scan_deadlines", lambda: ScanResult())
 
     def deliver():
         passes.append(1)
@@ -74,7 +74,7 @@ def test_worker_loop_stops_on_sigterm(loop, monkeypatch):
             threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGTERM)).start()
         return 0
 
-    monkeypatch.setattr("civicgrid.sla.management.commands.worker.deliver_pending", deliver)
+    monkeypatch.setattr("civicgrid.tickets.management.commands.worker.deliver_pending", deliver)
     previous = signal.getsignal(signal.SIGTERM)
     out = run("worker", "--interval", "0.01")
     assert len(passes) >= 2
@@ -92,8 +92,8 @@ def test_worker_survives_a_failing_pass(loop, monkeypatch):
         os.kill(os.getpid(), signal.SIGINT)
         return ScanResult()
 
-    monkeypatch.setattr("civicgrid.sla.management.commands.worker.scan_deadlines", scan)
-    monkeypatch.setattr("civicgrid.sla.management.commands.worker.deliver_pending", lambda: 0)
+    monkeypatch.setattr("civicgrid.tickets.management.commands.worker.scan_deadlines", scan)
+    monkeypatch.setattr("civicgrid.tickets.management.commands.worker.deliver_pending", lambda: 0)
     err = StringIO()
     call_command("worker", "--interval", "0.01", stdout=StringIO(), stderr=err)
     assert len(calls) == 2

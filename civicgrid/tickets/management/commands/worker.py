@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.notify.services import deliver_pending
-from civicgrid.sla.scan import scan_deadlines
+from civicgrid.tickets.scan import scan_deadlines
 
 logger = logging.getLogger("civicgrid.worker")
 
