@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.notify.services import deliver_pending
 from civicgrid.sla.scan import scan_deadlines
+from civicgrid.tickets.escalation import escalate_unsigned
 
 logger = logging.getLogger("civicgrid.worker")
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
 
     def _pass(self) -> None:
         started = time.monotonic()
+        escalate_unsigned()
         result = scan_deadlines()
         delivered = deliver_pending()
         line = _(
