@@ -76,8 +76,7 @@ def _escalate(assignment_id: int, ticket_id: int, now: datetime) -> int:
                 actor=None,
                 at=now,
                 reason=reason,
-                action=EventAction.AUTO_ESCALATED,
-                keep_as_co=False,
+                automatic=True,
             )
         except NoLevelAbove:
             pass

@@ -167,15 +167,14 @@ def escalate_lead(
     actor,
     at: datetime,
     reason: str,
-    action: str = EventAction.ESCALATED,
-    keep_as_co: bool = True,
+    automatic: bool = False,
 ) -> Step:
     """Move the lead one level up the ticket's ladder; the caller holds the ticket's lock.
 
     The receiving unit gets the time the ticket had left, or the level's (else the policy's) short
     escalation limit when none was left; a lead already past due is kept on the ticket's record.
-    The old lead stays as a co-unit, or (`keep_as_co=False`, a unit that never signed) is withdrawn
-    so that it cannot hold up the new lead's reply.
+    The old lead stays as a co-unit; after an automatic escalation (a unit that never signed) it is
+    withdrawn instead, so that it cannot hold up the new lead's reply.
     """
     step = next_level(ticket_area(ticket), lead.unit, at=at)
     policy = policy_for(
@@ -183,7 +182,7 @@ def escalate_lead(
     )
     deadlines, had_time = escalation_deadlines(policy, at, lead_due_at=lead.due_at, limit=step.limit)
     lead.role = Assignment.Role.CO
-    if not keep_as_co:
+    if automatic:
         lead.state = Assignment.State.CANCELLED
     lead.save(update_fields=["role", "state"])
     new_assignment(ticket, step.unit, Assignment.Role.LEAD, policy, deadlines, at, actor)
@@ -195,7 +194,7 @@ def escalate_lead(
     record(
         ticket,
         actor=actor,
-        action=action,
+        action=EventAction.AUTO_ESCALATED if automatic else EventAction.ESCALATED,
         at=at,
         # A reopened ticket stays marked as rework (重办) while it climbs.
         to_status=Status.REOPENED if ticket.status == Status.REOPENED else Status.DISPATCHED,
