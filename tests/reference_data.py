@@ -13,6 +13,7 @@ SEEDS = [
     ("registry", "Role", "civicgrid.registry.migrations.0002_seed_roles"),
     ("workcal", "WorkDay", "civicgrid.workcal.migrations.0002_seed_calendar"),
     ("sla", "TimeLimitPolicy", "civicgrid.sla.migrations.0002_seed_default_policies"),
+    ("sla", "EscalationLadder", "civicgrid.sla.migrations.0004_seed_clock_rules"),
     ("routing", "Category", "civicgrid.routing.migrations.0002_seed_categories"),
     ("assessment", "AssessmentScheme", "civicgrid.assessment.migrations.0002_seed_scheme"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.console.views import common, dashboard, dispatching, handling, intake, knowledge
+from civicgrid.console.views import common, dashboard, dispatching, handling, intake, knowledge, pauses
 
 app_name = "console"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *knowledge.urlpatterns,
     *intake.urlpatterns,
+    *pauses.urlpatterns,
 ]

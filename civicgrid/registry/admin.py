@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_mixins import AuditedAdmin
 from civicgrid.registry.models import AdminArea, Grid, Place, Role, Staff, Unit
+from civicgrid.registry.staffing import with_staffing
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -53,14 +54,44 @@ class GridAdmin(AuditedAdmin, admin.ModelAdmin):
     list_per_page = 50
 
 
+class StaffedFilter(admin.SimpleListFilter):
+    title = _("在岗办理人员")
+    parameter_name = "staffed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("有")), ("no", _("无人在岗"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_staffed=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Unit)
 class UnitAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "is_functional_department", "parent", "area", "grid", "is_active"]
-    list_filter = ["kind", "is_functional_department", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "is_functional_department",
+        "parent",
+        "area",
+        "grid",
+        "is_active",
+        "staffed_display",
+    ]
+    list_filter = ["kind", "is_functional_department", "is_active", StaffedFilter]
     search_fields = ["code", "name", "short_name"]
     autocomplete_fields = ["parent", "area", "grid"]
     list_select_related = ["parent", "area", "grid"]
     list_per_page = 50
+
+    def get_queryset(self, request):
+        return with_staffing(super().get_queryset(request))
+
+    @admin.display(description=_("在岗办理人员"), boolean=True, ordering="is_staffed")
+    def staffed_display(self, obj):
+        return obj.is_staffed
 
 
 @admin.register(Role)

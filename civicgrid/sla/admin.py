@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_mixins import AuditedAdmin
 from civicgrid.routing.vocabulary import DispatchMode, RequestType, Urgency
-from civicgrid.sla.models import TimeLimitPolicy
+from civicgrid.sla.models import EscalationLadder, EscalationLevel, PauseReason, TimeLimitPolicy
 
 ANY = [("", _("任意"))]
 KEY_CHOICES = {
@@ -92,6 +92,10 @@ class TimeLimitPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
             },
         ),
         (
+            _("提级与重办(只会缩短,不会重新给足时限)"),
+            {"fields": [("escalation_limit", "escalation_unit"), ("reopen_limit", "reopen_unit")]},
+        ),
+        (
             _("退单、延期与回访"),
             {
                 "fields": [
@@ -138,3 +142,47 @@ class TimeLimitPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     @admin.display(description=_("办理时限"))
     def handle_display(self, obj):
         return _limit(obj, "handle_limit", "handle_unit")
+
+
+class EscalationLevelInline(admin.TabularInline):
+    model = EscalationLevel
+    extra = 0
+    fields = ["order", "name", "unit", "unit_kind", "limit", "limit_unit"]
+    autocomplete_fields = ["unit"]
+    ordering = ["order"]
+
+
+@admin.register(EscalationLadder)
+class EscalationLadderAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "area_display",
+        "version",
+        "levels_display",
+        "effective_from",
+        "effective_to",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["name", "version", "area__name"]
+    autocomplete_fields = ["area"]
+    fields = ["name", "area", "version", "effective_from", "effective_to", "is_active", "note"]
+    inlines = [EscalationLevelInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("area").prefetch_related("levels")
+
+    @admin.display(description=_("适用区划"), ordering="area__code")
+    def area_display(self, obj):
+        return obj.area.name if obj.area_id else _("默认(全辖区)")
+
+    @admin.display(description=_("层级(从低到高)"))
+    def levels_display(self, obj):
+        return " → ".join(level.name for level in sorted(obj.levels.all(), key=lambda level: level.order))
+
+
+@admin.register(PauseReason)
+class PauseReasonAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["name", "code", "description", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["name", "code"]

@@ -86,11 +86,13 @@ def warning_times(policy: TimeLimitPolicy, start: datetime, due_at: datetime) ->
 def assignment_deadlines(policy: TimeLimitPolicy, dispatched_at: datetime) -> Deadlines:
     due_at = add_duration(dispatched_at, policy.handle_limit, policy.handle_unit)
     yellow_at, red_at = warning_times(policy, dispatched_at, due_at)
+    first_contact_due_at = add_duration(dispatched_at, policy.first_contact_limit, policy.first_contact_unit)
+    # Sign-off counts working time and first contact often natural hours: over a weekend the contact
+    # would be due before the sign-off. A unit cannot contact before it signs, so it signs by then.
+    sign_due_at = min(add_duration(dispatched_at, policy.sign_limit, policy.sign_unit), first_contact_due_at)
     return Deadlines(
-        sign_due_at=add_duration(dispatched_at, policy.sign_limit, policy.sign_unit),
-        first_contact_due_at=add_duration(
-            dispatched_at, policy.first_contact_limit, policy.first_contact_unit
-        ),
+        sign_due_at=sign_due_at,
+        first_contact_due_at=first_contact_due_at,
         due_at=due_at,
         yellow_at=yellow_at,
         red_at=red_at,

@@ -214,6 +214,21 @@ class Ticket(models.Model):
     on_key_list = models.BooleanField(_("重点督办清单"), default=False)
     is_extended = models.BooleanField(_("已延期"), default=False)
     warning_level = models.CharField(_("预警"), max_length=10, choices=WarningLevel.choices, blank=True)
+    overdue_at = models.DateTimeField(
+        _("超期记录"),
+        null=True,
+        blank=True,
+        help_text=_("提级时原主办单位已超过的办理时限;提级后的新时限不抹去超期记录"),
+    )
+    paused_at = models.DateTimeField(_("暂停计时时间"), null=True, blank=True)
+    pause_reason = models.ForeignKey(
+        "sla.PauseReason",
+        verbose_name=_("暂停计时原因"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     result_code = models.CharField(_("办理结果"), max_length=20, choices=ResultCode.choices, blank=True)
     reply_text = models.TextField(_("答复内容"), blank=True)
@@ -389,6 +404,8 @@ class Assignment(models.Model):
     yellow_issued_at = models.DateTimeField(_("黄色预警发出"), null=True, blank=True)
     red_issued_at = models.DateTimeField(_("红色预警发出"), null=True, blank=True)
     overdue_issued_at = models.DateTimeField(_("超期标记"), null=True, blank=True)
+    # Claimed once by the automatic escalation of an assignment left unsigned past its sign-off deadline.
+    auto_escalated_at = models.DateTimeField(_("逾期未签收自动提级"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("承办任务")
@@ -411,6 +428,11 @@ class Assignment(models.Model):
                 fields=["due_at"],
                 condition=models.Q(overdue_issued_at__isnull=True),
                 name="assignment_overdue_due",
+            ),
+            models.Index(
+                fields=["sign_due_at"],
+                condition=models.Q(auto_escalated_at__isnull=True, state="pending_sign"),
+                name="assignment_unsigned_due",
             ),
         ]
         constraints = [
@@ -503,6 +525,10 @@ class EventAction(models.TextChoices):
     KEY_LIST_REMOVED = "key_list_removed", _("移出重点督办清单")
     ESCALATED = "escalated", _("提级办理")
     WHISTLE = "whistle", _("吹哨报到")
+    AUTO_ESCALATED = "auto_escalated", _("逾期未签收自动提级")
+    UNSIGNED_RETURNED = "unsigned_returned", _("逾期未签收退回派单")
+    CLOCK_PAUSED = "clock_paused", _("暂停计时")
+    CLOCK_RESUMED = "clock_resumed", _("恢复计时")
     WARNING_YELLOW = "warning_yellow", _("黄色预警")
     WARNING_RED = "warning_red", _("红色预警")
     OVERDUE = "overdue", _("超期")

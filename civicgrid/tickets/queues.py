@@ -5,8 +5,9 @@ Every queue starts from a scoped selector (`assignments_for`, `tickets_for`), so
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from civicgrid.registry.staffing import staffed_unit_ids
 from civicgrid.tickets.models import (
     HANDLING_STATUSES,
     WARNED_LEVELS,
@@ -149,3 +150,19 @@ def _board_rows(rows, q):
         .annotate(lead_due_at=_current_lead_due(), severity=severity)
         .order_by("-severity", "lead_due_at", "id")
     )
+
+
+def unstaffed_units_with_work(user) -> list[dict]:
+    """Units holding live assignments of tickets in scope with nobody on duty to handle them."""
+    rows = list(
+        Assignment.objects.filter(
+            ticket__in=tickets_for(user).filter(status__in=HANDLING_STATUSES),
+            round=F("ticket__dispatch_round"),
+            state__in=Assignment.ACTIVE_STATES,
+        )
+        .values("unit", "unit__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "unit__name")
+    )
+    staffed = staffed_unit_ids(row["unit"] for row in rows)
+    return [row for row in rows if row["unit"] not in staffed]

@@ -129,7 +129,10 @@ def _due_tickets(now: datetime) -> list[int]:
     """Open tickets with an active assignment that has a warning due, ascending; read without locks."""
     return list(
         Assignment.objects.filter(
-            _due(now), state__in=Assignment.ACTIVE_STATES, ticket__status__in=OPEN_STATUSES
+            _due(now),
+            state__in=Assignment.ACTIVE_STATES,
+            ticket__status__in=OPEN_STATUSES,
+            ticket__paused_at=None,
         )
         .order_by("ticket_id")
         .values_list("ticket_id", flat=True)
@@ -146,7 +149,9 @@ def _claim(now: datetime, ticket_ids: list[int]) -> list[_Row]:
     ticket makes its assignments' stamps and overlay this scanner's alone. The due test is repeated
     under the lock, so a ticket another scanner finished in the meantime yields nothing.
     """
-    tickets = Ticket.objects.filter(pk__in=ticket_ids, status__in=OPEN_STATUSES).order_by("pk")
+    tickets = Ticket.objects.filter(pk__in=ticket_ids, status__in=OPEN_STATUSES, paused_at=None).order_by(
+        "pk"
+    )
     if connection.features.has_select_for_update_skip_locked:
         tickets = tickets.select_for_update(skip_locked=True)
     locked = list(tickets.values_list("pk", flat=True))

@@ -35,7 +35,8 @@ def test_five_working_days_over_national_day_2025_count_the_make_up_saturday():
     assert d.yellow_at == local(2025, 10, 11, 10, 0)
     # 80 % = 28 h: 23 h by the Saturday evening, then 3.5 h before lunch and 1.5 h after it.
     assert d.red_at == local(2025, 10, 13, 16, 0)
-    assert d.sign_due_at == local(2025, 10, 9, 16, 0)
+    # 1 working day would be 10-09, after the first contact is due (24 natural hours): signed by then.
+    assert d.sign_due_at == local(2025, 10, 1, 16, 0)
     assert d.first_contact_due_at == local(2025, 10, 1, 16, 0)
 
 
@@ -75,7 +76,8 @@ def test_critical_matter_on_a_saturday_night():
     dispatched = local(2026, 3, 7, 22, 0)
     d = assignment_deadlines(policy("QZ", "critical", at=dispatched), dispatched)
     assert d == Deadlines(
-        sign_due_at=local(2026, 3, 9, 9, 0),
+        # 30 working minutes would be Monday 09:00, after the 2-hour first contact: signed by then.
+        sign_due_at=local(2026, 3, 8, 0, 0),
         first_contact_due_at=local(2026, 3, 8, 0, 0),
         due_at=local(2026, 3, 8, 22, 0),
         yellow_at=local(2026, 3, 8, 10, 0),

@@ -31,7 +31,13 @@ def assignment(db):
 
 def test_scan_deadlines_json_output(assignment):
     data = json.loads(run("scan_deadlines", "--now", "2026-03-04T10:00", "--format", "json"))
-    assert data == {"yellow": 1, "red": 1, "overdue": 0, "now": "2026-03-04T10:00:00+08:00"}
+    assert data == {
+        "yellow": 1,
+        "red": 1,
+        "overdue": 0,
+        "auto_escalated": 0,
+        "now": "2026-03-04T10:00:00+08:00",
+    }
     data = json.loads(run("scan_deadlines", "--now", "2026-03-04T10:00+08:00", "--format", "json"))
     assert (data["yellow"], data["red"], data["overdue"]) == (0, 0, 0)
 

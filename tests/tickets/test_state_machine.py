@@ -350,6 +350,12 @@ def make_machine(world):
         @rule(i=st.integers(0, 50), whistle=st.booleans())
         def supervise_or_escalate(self, i, whistle):
             ticket = self.ticket(i, *HANDLING)
+            if ticket and not whistle and i % 4:
+                # Mostly a ticket led on the escalation ladder (departments are not on it).
+                on_ladder = Ticket.objects.filter(
+                    pk__in=self.ids, status__in=HANDLING, lead_unit__kind__in=["grid_team", "community"]
+                ).order_by("pk")
+                ticket = on_ladder[i % on_ladder.count()] if on_ladder.exists() else ticket
             if ticket:
                 self.attempt(
                     ticket,

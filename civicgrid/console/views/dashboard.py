@@ -106,6 +106,7 @@ def _display(row: RateRow) -> dict:
         "returns": row.returns,
         "overdue": row.overdue,
         "supervised": row.supervised,
+        "redo": row.redo,
     }
 
 

@@ -395,6 +395,10 @@ def supervision(request):
         rows = queues.supervision_list(request.user, unit=unit, level=level, q=q)
     page, query = _page(request, rows)
     by_unit = queues.warnings_by_unit(request.user)
+    unstaffed = queues.unstaffed_units_with_work(request.user)
+    idle = {row["unit"] for row in unstaffed}
+    for row in by_unit:
+        row["unstaffed"] = row["lead_unit"] in idle
     return render(
         request,
         "console/handling/supervision.html",
@@ -405,6 +409,7 @@ def supervision(request):
             "level": level,
             "levels": WarningLevel.choices,
             "by_unit": by_unit,
+            "unstaffed": unstaffed,
             "totals": {k: sum(r[k] for r in by_unit) for k in WarningLevel.values},
             "key_count": queues.key_list(request.user).count(),
             "page": page,

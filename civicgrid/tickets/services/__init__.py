@@ -25,6 +25,7 @@ from civicgrid.tickets.services.intake import (
     ticket_register,
     ticket_transfer_emergency,
 )
+from civicgrid.tickets.services.pauses import ticket_pause, ticket_resume
 from civicgrid.tickets.services.supervision import key_list_set, ticket_escalate, ticket_supervise
 
 __all__ = [
@@ -49,7 +50,9 @@ __all__ = [
     "ticket_dispatch",
     "ticket_escalate",
     "ticket_merge",
+    "ticket_pause",
     "ticket_register",
+    "ticket_resume",
     "ticket_supervise",
     "ticket_transfer_emergency",
 ]

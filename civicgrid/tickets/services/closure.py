@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicgrid.registry.models import Role
+from civicgrid.sla.clocks import reopen_deadlines
 from civicgrid.sla.deadlines import callback_due
 from civicgrid.tickets.models import Assignment, Callback, Satisfaction, Solved, Status, Supervision, Ticket
 from civicgrid.tickets.permissions import require_role
@@ -96,9 +97,13 @@ def _close(
     lead = _lead(ticket)
     ticket.closed_at, ticket.callback_exemption = at, exemption
     ticket.is_supervised, ticket.warning_level = False, ""
+    ticket.paused_at, ticket.pause_reason = None, None
     ticket.excluded_from_rating = excluded
     if lead is not None:
-        ticket.closed_on_time = lead.replied_at is not None and lead.replied_at <= lead.due_at
+        # An escalation after the deadline gives the new lead a short limit, not a clean record.
+        ticket.closed_on_time = (
+            lead.replied_at is not None and lead.replied_at <= lead.due_at and ticket.overdue_at is None
+        )
     if callback is not None and callback.valid and not excluded:
         ticket.rated_at, ticket.rated_unit = at, lead.unit if lead else ticket.lead_unit
         ticket.rated_contacted_in_time = bool(
@@ -123,6 +128,8 @@ def _close(
             "callback_exemption",
             "is_supervised",
             "warning_level",
+            "paused_at",
+            "pause_reason",
             "excluded_from_rating",
             "closed_on_time",
             "rated_at",
@@ -137,6 +144,7 @@ def _close(
 
 
 def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
+    """重办: a new round for the same units with the policy's reopen limit, shorter than the first."""
     lead = _lead(ticket)
     co_units = [
         a.unit
@@ -148,7 +156,13 @@ def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
     ticket.redo_count += 1
     ticket.reply_text, ticket.result_code, ticket.replied_at, ticket.callback_due_at = "", "", None, None
     assignments = open_round(
-        ticket, lead=lead.unit, co_units=co_units, mode=ticket.dispatch_mode, at=at, actor=actor
+        ticket,
+        lead=lead.unit,
+        co_units=co_units,
+        mode=ticket.dispatch_mode,
+        at=at,
+        actor=actor,
+        deadlines_for=reopen_deadlines,
     )
     record(
         ticket,

@@ -51,10 +51,19 @@ def new_assignment(
     )
 
 
-def open_round(ticket: Ticket, *, lead: Unit, co_units, mode: str, at: datetime, actor) -> list[Assignment]:
+def open_round(
+    ticket: Ticket,
+    *,
+    lead: Unit,
+    co_units,
+    mode: str,
+    at: datetime,
+    actor,
+    deadlines_for=assignment_deadlines,
+) -> list[Assignment]:
     """Create the assignments of a new dispatch round with deadlines from `at` (clocks start at dispatch)."""
     policy = policy_for(request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=mode, at=at)
-    deadlines = assignment_deadlines(policy, at)
+    deadlines = deadlines_for(policy, at)
     ticket.dispatch_round += 1
     units = [(lead, Assignment.Role.LEAD)] + [(u, Assignment.Role.CO) for u in co_units if u.pk != lead.pk]
     assignments = [new_assignment(ticket, unit, role, policy, deadlines, at, actor) for unit, role in units]

@@ -4,13 +4,26 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from civicgrid.registry.models import Role, Unit
+from civicgrid.registry.staffing import staffed_unit_ids
+from civicgrid.routing.route import ticket_area
 from civicgrid.routing.vocabulary import DispatchMode
+from civicgrid.sla.clocks import escalation_deadlines
 from civicgrid.sla.deadlines import assignment_deadlines
+from civicgrid.sla.ladders import NoLevelAbove, Step, next_level
 from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import HANDLING_STATUSES, OPEN_STATUSES, Assignment, Status, Supervision, Ticket
+from civicgrid.tickets.models import (
+    HANDLING_STATUSES,
+    OPEN_STATUSES,
+    Assignment,
+    EventAction,
+    Status,
+    Supervision,
+    Ticket,
+)
 from civicgrid.tickets.permissions import has_role, require_role, units_of
 from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
 from civicgrid.tickets.services.dispatch import new_assignment
@@ -91,14 +104,134 @@ def key_list_set(*, ticket: Ticket, actor, on: bool, note: str, at: datetime | N
     return ticket
 
 
+def _current_lead(ticket: Ticket) -> Assignment | None:
+    return (
+        ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.LEAD)
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .select_related("unit__parent")
+        .first()
+    )
+
+
+def _require_staffed(units) -> None:
+    staffed = staffed_unit_ids(u.pk for u in units)
+    idle = [u.name for u in units if u.pk not in staffed or not u.is_active]
+    if idle:
+        raise TicketError(f"{'、'.join(idle)}没有在岗的办理人员,不能接办;请先在后台为其配备工作人员")
+
+
+def _whistle(ticket: Ticket, *, actor, note: str, units, lead: Assignment | None, at: datetime) -> Ticket:
+    present = set(ticket.assignments.filter(round=ticket.dispatch_round).values_list("unit_id", flat=True))
+    called = [u for u in units if u.pk not in present]
+    if not called:
+        raise TicketError("所选部门已在办理该工单")
+    _require_staffed(called)
+    policy = policy_for(
+        request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=DispatchMode.ESCALATED, at=at
+    )
+    # A co-unit reports to the lead, so it is never due after the lead; a lead already overdue
+    # leaves the co-units the short escalation limit.
+    if lead is not None:
+        deadlines, _ = escalation_deadlines(policy, at, lead_due_at=lead.due_at)
+    else:
+        deadlines = assignment_deadlines(policy, at)
+    for unit in called:
+        new_assignment(ticket, unit, Assignment.Role.CO, policy, deadlines, at, actor)
+        notify_unit(
+            unit,
+            ticket=ticket,
+            kind="whistle",
+            at=at,
+            sms=True,
+            title=f"吹哨报到:{ticket.number} {ticket.title}",
+            body=note,
+        )
+    ticket.escalation_level += 1
+    record(
+        ticket,
+        actor=actor,
+        action=EventAction.WHISTLE,
+        at=at,
+        note=note,
+        update_fields=("escalation_level",),
+        units=[u.pk for u in called],
+        due_at=deadlines.due_at.isoformat(),
+    )
+    return ticket
+
+
+def escalate_lead(
+    ticket: Ticket,
+    lead: Assignment,
+    *,
+    actor,
+    at: datetime,
+    reason: str,
+    automatic: bool = False,
+) -> Step:
+    """Move the lead one level up the ticket's ladder; the caller holds the ticket's lock.
+
+    The receiving unit gets the time the ticket had left, or the level's (else the policy's) short
+    escalation limit when none was left; a lead already past due is kept on the ticket's record.
+    The old lead stays as a co-unit; after an automatic escalation (a unit that never signed) it is
+    withdrawn instead, so that it cannot hold up the new lead's reply.
+    """
+    step = next_level(ticket_area(ticket), lead.unit, at=at)
+    policy = policy_for(
+        request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=DispatchMode.ESCALATED, at=at
+    )
+    deadlines, had_time = escalation_deadlines(policy, at, lead_due_at=lead.due_at, limit=step.limit)
+    lead.role = Assignment.Role.CO
+    if automatic:
+        lead.state = Assignment.State.CANCELLED
+    lead.save(update_fields=["role", "state"])
+    new_assignment(ticket, step.unit, Assignment.Role.LEAD, policy, deadlines, at, actor)
+    if not had_time and ticket.overdue_at is None:
+        ticket.overdue_at = lead.due_at
+    ticket.lead_unit, ticket.dispatch_mode = step.unit, DispatchMode.ESCALATED
+    ticket.escalation_level += 1
+    skipped = f"(跳过无人在岗的{'、'.join(step.skipped)})" if step.skipped else ""
+    record(
+        ticket,
+        actor=actor,
+        action=EventAction.AUTO_ESCALATED if automatic else EventAction.ESCALATED,
+        at=at,
+        # A reopened ticket stays marked as rework (重办) while it climbs.
+        to_status=Status.REOPENED if ticket.status == Status.REOPENED else Status.DISPATCHED,
+        public=True,
+        note=f"提级至{step.unit.name}办理",  # public: the reason stays internal (payload)
+        update_fields=("lead_unit", "dispatch_mode", "escalation_level", "overdue_at"),
+        from_unit=lead.unit_id,
+        to_unit=step.unit.pk,
+        level=step.level.name,
+        skipped=list(step.skipped),
+        reason=reason + skipped,
+        previous_due_at=lead.due_at.isoformat(),
+        due_at=deadlines.due_at.isoformat(),
+        had_time_left=had_time,
+    )
+    notify_unit(
+        step.unit,
+        ticket=ticket,
+        kind="escalated",
+        at=at,
+        sms=True,
+        title=f"提级办理(主办):{ticket.number} {ticket.title}",
+        body=f"{reason}{skipped};办理时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
+    )
+    return step
+
+
 @transaction.atomic
 def ticket_escalate(
     *, ticket: Ticket, actor, note: str, whistle_units=(), at: datetime | None = None
 ) -> Ticket:
-    """提级办理 up the ladder grid → community → town → city; or 吹哨报到 calling departments to report.
+    """提级办理 one level up the ticket's escalation ladder; or 吹哨报到 calling departments to report.
 
-    Ladder: the lead's parent unit becomes the lead (new deadlines from now), the old lead stays as a co-unit.
-    Whistle (`whistle_units` given): those departments join as co-units and must report.
+    Ladder: the unit of the next level with someone on duty becomes the lead, with the time the ticket
+    had left (never a fresh full limit); the old lead stays as a co-unit.
+    Whistle (`whistle_units` given): those departments join as co-units, due no later than the lead.
+    A unit with no active staff is never given the ticket.
     """
     at = now_or(at)
     ticket = lock_ticket(ticket)
@@ -108,72 +241,15 @@ def ticket_escalate(
         require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, action="提级或吹哨")
     if not note.strip():
         raise ValidationError({"note": "请说明提级或吹哨的理由"})
-    policy = policy_for(
-        request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=DispatchMode.ESCALATED, at=at
-    )
-    deadlines = assignment_deadlines(policy, at)
-    current = ticket.assignments.filter(round=ticket.dispatch_round)
+    if ticket.paused_at is not None:
+        raise TicketError("工单计时已暂停,请先恢复计时再提级或吹哨")
+    lead = _current_lead(ticket)
     if whistle_units:
-        present = set(current.values_list("unit_id", flat=True))
-        called = [u for u in whistle_units if u.pk not in present]
-        if not called:
-            raise TicketError("所选部门已在办理该工单")
-        for unit in called:
-            new_assignment(ticket, unit, Assignment.Role.CO, policy, deadlines, at, actor)
-            notify_unit(
-                unit,
-                ticket=ticket,
-                kind="whistle",
-                at=at,
-                sms=True,
-                title=f"吹哨报到:{ticket.number} {ticket.title}",
-                body=note.strip(),
-            )
-        ticket.escalation_level += 1
-        record(
-            ticket,
-            actor=actor,
-            action="whistle",
-            at=at,
-            note=note.strip(),
-            update_fields=("escalation_level",),
-            units=[u.pk for u in called],
-        )
-        return ticket
-    lead = (
-        current.filter(role=Assignment.Role.LEAD)
-        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
-        .select_related("unit__parent")
-        .first()
-    )
-    if lead is None or lead.unit.parent is None:
-        raise TicketError("已是最高层级,无法继续提级")
-    upper = lead.unit.parent
-    lead.role = Assignment.Role.CO
-    lead.save(update_fields=["role"])
-    new_assignment(ticket, upper, Assignment.Role.LEAD, policy, deadlines, at, actor)
-    ticket.lead_unit, ticket.dispatch_mode = upper, DispatchMode.ESCALATED
-    ticket.escalation_level += 1
-    record(
-        ticket,
-        actor=actor,
-        action="escalated",
-        at=at,
-        to_status=Status.DISPATCHED,
-        public=True,
-        note=f"提级至{upper.name}办理",  # public: the reason stays internal (payload)
-        update_fields=("lead_unit", "dispatch_mode", "escalation_level"),
-        from_unit=lead.unit_id,
-        to_unit=upper.pk,
-        reason=note.strip(),
-    )
-    notify_unit(
-        upper,
-        ticket=ticket,
-        kind="escalated",
-        at=at,
-        sms=True,
-        title=f"提级办理(主办):{ticket.number} {ticket.title}",
-        body=note.strip(),
-    )
+        return _whistle(ticket, actor=actor, note=note.strip(), units=list(whistle_units), lead=lead, at=at)
+    if lead is None:
+        raise TicketError("该工单当前没有主办单位,不能提级")
+    try:
+        escalate_lead(ticket, lead, actor=actor, at=at, reason=note.strip())
+    except NoLevelAbove as exc:
+        raise TicketError(exc.message) from None
     return ticket

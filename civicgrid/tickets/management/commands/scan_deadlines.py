@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 
 
@@ -29,9 +30,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, now=None, format="text", **options):
         moment = parse_moment(now) if now else timezone.now()
+        auto_escalated = escalate_unsigned(now=moment)
         result = scan_deadlines(now=moment)
         if format == "json":
-            self.stdout.write(json.dumps({**result.as_dict(), "now": timezone.localtime(moment).isoformat()}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        **result.as_dict(),
+                        "auto_escalated": auto_escalated,
+                        "now": timezone.localtime(moment).isoformat(),
+                    }
+                )
+            )
             return
         self.stdout.write(
             _("%(now)s 扫描完成:黄色预警 %(yellow)d 件,红色预警 %(red)d 件,超期 %(overdue)d 件")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.notify.services import deliver_pending
+from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 
 logger = logging.getLogger("civicgrid.worker")
@@ -60,6 +61,7 @@ class Command(BaseCommand):
 
     def _pass(self) -> None:
         started = time.monotonic()
+        escalate_unsigned()
         result = scan_deadlines()
         delivered = deliver_pending()
         line = _(
