@@ -7,7 +7,7 @@ from civicgrid.registry.models import Role, Staff, Unit
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.models import Assignment, Event, Status, Ticket
 from tests.sla.factories import local, make_assignment, make_ticket, make_unit, make_user
-from tests.sla.test_scan_postgres import run_together
+from tests.tickets.test_scan_postgres import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
