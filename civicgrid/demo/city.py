@@ -3,6 +3,8 @@
 Everything is keyed by codes and usernames, so building twice changes nothing.
 """
 
+import hashlib
+import json
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.demo import names
 from civicgrid.demo.geometry import (
     boundary_from_geojson,
@@ -22,6 +25,7 @@ from civicgrid.demo.geometry import (
     synthetic_boundary,
     to_geojson,
 )
+from civicgrid.demo.models import DemoCity
 from civicgrid.demo.routing_tables import build_routing_tables
 from civicgrid.registry.models import AdminArea, Grid, Place, Role, Staff, Unit
 from civicgrid.registry.services import (
@@ -36,6 +40,7 @@ from civicgrid.registry.services import (
 PROVINCE = ("460000", "海南省")
 SYNTHETIC_CITY = ("469099", "琼台市")
 ROUTING_SINCE = date(2024, 1, 1)
+DEFAULT_GRIDS = 60
 TOWNS_PER_CITY = 3
 COMMUNITIES_PER_TOWN = 4
 
@@ -71,8 +76,50 @@ def _demo_password() -> str:
     return "cg-" + secrets.token_urlsafe(9)
 
 
-def build_city(*, seed: int = 2026, grids: int = 60, boundary: dict | None = None, log=print) -> DemoResult:
-    """Build the demo city; return what exists afterwards. Idempotent for a given data set."""
+class DemoCityMismatch(Refusal):
+    """The database already holds a demo city built with other options."""
+
+
+def _fingerprint(boundary: dict | None) -> str:
+    if boundary is None:
+        return ""
+    return hashlib.sha256(json.dumps(boundary, sort_keys=True).encode()).hexdigest()
+
+
+def built_demo_city(*, grids: int | None = None, boundary: dict | None = None) -> DemoCity | None:
+    """The demo city this database already holds, if any. Options left out (None) take what it was
+    built with; options that differ are refused, since they would build a second city beside it."""
+    record = DemoCity.objects.select_related("city").first()
+    if record is None:
+        return None
+    differences = []
+    if grids is not None and grids != record.grids:
+        differences.append(f"--grids {grids}")
+    if boundary is not None and _fingerprint(boundary) != record.boundary_sha256:
+        differences.append("--boundary 给出的边界")
+    if differences:
+        made_from = "真实边界" if record.boundary_sha256 else "合成边界"
+        raise DemoCityMismatch(
+            f"数据库中已有示范城市{record.city.name}({record.city.code},{made_from},{record.grids} 个网格),"
+            f"与本次的{'、'.join(differences)}不同;示范命令不会再建第二个城市。"
+            "要按新参数重建,请加 --reset(会删除全部数据),或换一个数据目录。"
+        )
+    return record
+
+
+def build_city(
+    *, seed: int = 2026, grids: int | None = None, boundary: dict | None = None, log=print
+) -> DemoResult:
+    """Build the demo city; return what exists afterwards. Idempotent for a given data set; refuses
+    (DemoCityMismatch) other `grids` or another `boundary` than the city already built."""
+    password = _demo_password()
+    record = built_demo_city(grids=grids, boundary=boundary)
+    if record is not None:
+        log(f"示范城市 {record.city.name}({record.city.code})已存在,不重复生成。")
+        return DemoResult(
+            city=record.city, created=False, password=password, accounts=_read_accounts(), counts=_counts()
+        )
+    grids = grids or DEFAULT_GRIDS
     rng = random.Random(seed)
     if boundary is not None:
         shape_, props = boundary_from_geojson(boundary)
@@ -84,7 +131,6 @@ def build_city(*, seed: int = 2026, grids: int = 60, boundary: dict | None = Non
     if len(city_code) != 6 or not city_code.isdigit():
         raise ValueError(f"边界的区划代码 {city_code} 不是 6 位数字,无法作为县级市")
 
-    password = _demo_password()
     existing = AdminArea.objects.filter(code=city_code).first()
     if existing is not None and Grid.objects.filter(community__parent__parent=existing).exists():
         log(f"示范城市 {existing.name}({existing.code})已存在,不重复生成。")
@@ -94,6 +140,7 @@ def build_city(*, seed: int = 2026, grids: int = 60, boundary: dict | None = Non
 
     with transaction.atomic():
         city = _build(rng, shape_, city_code, city_name, grids, password, log)
+        DemoCity.objects.create(city=city, seed=seed, grids=grids, boundary_sha256=_fingerprint(boundary))
     accounts = _accounts_for_print()
     _write_accounts(password, accounts)
     return DemoResult(city=city, created=True, password=password, accounts=accounts, counts=_counts())
@@ -311,13 +358,25 @@ def _build_staff(rng, units, towns, communities, grid_rows, password):
     grids_by_community = {}
     for grid, _ in grid_rows:
         grids_by_community.setdefault(grid.community_id, []).append(grid)
+    taken = set()
     for i, (community, _) in enumerate(communities, start=1):
         leader = _staff(
             rng, f"gridleader{i:02d}", [R.GRID_LEADER, R.UNIT_HANDLER], [units[community.code]], password
         )
         for grid in grids_by_community.get(community.pk, []):
-            worker = _staff(rng, f"grid{grid.code[-6:]}", [R.GRID_WORKER], [units[grid.code]], password)
+            username = _worker_username(grid, taken)
+            worker = _staff(rng, username, [R.GRID_WORKER], [units[grid.code]], password)
             grid_set_staff(grid=grid, leader=leader, workers=[worker])
+
+
+def _worker_username(grid, taken: set) -> str:
+    """`grid` + the community and grid digits (grid001001 is the first town's first grid, as people
+    know it); a grid of another town whose six digits are taken puts its town's digits in front."""
+    username = f"grid{grid.code[-6:]}"
+    if username in taken:
+        username = f"grid{grid.code[-9:]}"  # unique: every grid of the city shares its first six digits
+    taken.add(username)
+    return username
 
 
 def _build_places(rng, city, grid_rows):

@@ -53,8 +53,9 @@ VAGUE = [
 ]
 
 
-def request_text(rng: random.Random, category, place) -> tuple[str, str]:
-    """A title and content a caller might give for `category` at `place` (a quarter of them vague)."""
+def request_text(rng: random.Random, category, place, *, vague: bool | None = None) -> tuple[str, str]:
+    """A title and content a caller might give for `category` at `place`: vague if asked, else a
+    quarter of them at random."""
     keywords = [k for k in category.keywords.replace(",", ",").split(",") if k] or [category.name]
     fill = dict(
         place=place.name,
@@ -65,7 +66,9 @@ def request_text(rng: random.Random, category, place) -> tuple[str, str]:
         dur=rng.choice(DURATION),
         closer=rng.choice(CLOSERS),
     )
-    if rng.random() < VAGUE_SHARE:
+    if vague is None:
+        vague = rng.random() < VAGUE_SHARE
+    if vague:
         return rng.choice(VAGUE_TITLES).format(**fill)[:100], rng.choice(VAGUE).format(**fill)
     pool = GENERIC + BY_ROOT.get(category.code[:2], [])
     return rng.choice(TITLES).format(**fill)[:100], rng.choice(pool).format(**fill)

@@ -16,23 +16,36 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from civicgrid.core.refusal import Refusal
 from civicgrid.demo import names, texts
 from civicgrid.intake import services as intake
 from civicgrid.notify.services import historical
 from civicgrid.registry.models import Place, Role, Staff, Unit
 from civicgrid.routing.models import Category
-from civicgrid.routing.route import RoutingError
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Status, Ticket, WarningLevel
 from civicgrid.tickets.scan import scan_deadlines
 
+# Enough for a league table, a map, every queue and warnings, and the whole demo within 90 s on 2 cores.
+DEFAULT_TICKETS = 800
 REQUEST_TYPES = [("ZX", 20), ("QZ", 25), ("TS", 35), ("JB", 8), ("JY", 10), ("BY", 2)]
 URGENCIES = [("normal", 90), ("urgent", 8), ("critical", 2)]
 CHANNELS = [("phone", 62), ("web", 14), ("mini_program", 8), ("wechat", 6), ("grid_report", 10)]
 SCAN_TIMES = (time(9, 0), time(15, 0))
 ARCHIVE_AFTER = timedelta(days=60)
-FRESH_FATES = ["online", "transfer", "decline", "duplicate", "answer", "return", "dispatch_later", "normal"]
+# The earliest of the last six hours' arrivals is dispatched before the end, not yet signed.
+FRESH_FATES = [
+    "unsigned",
+    "online",
+    "transfer",
+    "decline",
+    "duplicate",
+    "answer",
+    "return",
+    "dispatch_later",
+    "normal",
+]
 DUPLICATE_SHARE = 0.04
 
 
@@ -112,7 +125,7 @@ class Simulation:
     def run(self, *, count: int, days: int):
         start = self.now - timedelta(days=days)
         # The last few hours' arrivals are still at their first steps; their fates cover the rarer states.
-        fresh = min(count, max(len(FRESH_FATES), count // 100))
+        fresh = min(count, max(len(FRESH_FATES), count // 50))
         for i in range(fresh):
             received = self.now - timedelta(hours=6) + timedelta(minutes=i * 360 / fresh)
             self.schedule(None, received, "intake", fate=FRESH_FATES[i % len(FRESH_FATES)])
@@ -157,7 +170,7 @@ class Simulation:
         try:
             getattr(self, f"do_{step.action}")(ticket, step)
             self.counts[step.action] = self.counts.get(step.action, 0) + 1
-        except (TicketError, ValidationError, RoutingError) as exc:
+        except (Refusal, ValidationError) as exc:
             # A step the services refuse (e.g. a return after its window) is what would happen in life: skip it.
             self.counts["refused"] = self.counts.get("refused", 0) + 1
             self.refusals.append(f"{step.action}: {exc}")
@@ -203,7 +216,8 @@ class Simulation:
             channel
         )
         anonymous = forced is None and rng.random() < 0.05
-        title, content = self.text(category, place)
+        # A vague request is one the classifier cannot place: it waits for the dispatcher.
+        title, content = self.text(category, place, vague=True if forced == "dispatch_later" else None)
         ticket = intake.ticket_intake(
             category=category,
             actor=actor,
@@ -221,7 +235,7 @@ class Simulation:
             lon=place.lon,
             at=at,
         )
-        if forced in ("return", "dispatch_later"):
+        if forced in ("return", "dispatch_later", "unsigned"):
             self.forced[ticket.pk] = forced
         operator = rng.choice(self.cast.operators)
         fate = rng.random() if forced is None else 1.0
@@ -300,11 +314,16 @@ class Simulation:
         self.plan_round(ticket, step.at)
 
     def plan_round(self, ticket, at, *, rework=False):
-        quick = self.forced.get(ticket.pk) == "return"
+        fate = self.forced.get(ticket.pk)
         round_ = Ticket.objects.get(pk=ticket.pk).dispatch_round
         for a in ticket.assignments.filter(round=round_, state=Assignment.State.PENDING_SIGN):
             q = self.quality[a.unit_id]
-            delay = (0.1, 0.3) if quick else (12, 48) if rework else (0.2, 2 + 30 * (1 - q))
+            if fate == "return":
+                delay = (0.1, 0.3)
+            elif fate == "unsigned":  # still waiting to be signed for when the demo ends
+                delay = (8, 30)
+            else:
+                delay = (12, 48) if rework else (0.2, 2 + 30 * (1 - q))
             self.schedule(ticket.pk, self.later(at, *delay), "sign", assignment=a.pk)
 
     def do_sign(self, ticket, step):
@@ -486,8 +505,8 @@ class Simulation:
 
     # --- words ---------------------------------------------------------------------------------
 
-    def text(self, category, place):
-        return texts.request_text(self.rng, category, place)
+    def text(self, category, place, vague=None):
+        return texts.request_text(self.rng, category, place, vague=vague)
 
     def person(self):
         return self.rng.choice(names.SURNAMES) + "".join(
@@ -502,7 +521,7 @@ class Simulation:
 
 
 def generate_tickets(
-    *, count: int = 3000, days: int = 90, seed: int = 2026, now: datetime | None = None, log=print
+    *, count: int = DEFAULT_TICKETS, days: int = 90, seed: int = 2026, now: datetime | None = None, log=print
 ) -> dict:
     """Generate `count` tickets over the `days` before `now` through the services. Raises CalendarError
     when the period reaches a year whose working-day calendar nobody has confirmed."""

@@ -102,3 +102,22 @@ def test_a_boundary_without_a_county_code_is_refused(data_dir):
     with pytest.raises(ValueError, match="6 位数字"):
         build_city(boundary=bad_feature, log=lambda msg: None)
     assert not AdminArea.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_grid_team_has_staff_and_each_worker_only_his_own_grid(data_dir):
+    result = build_city(seed=1, grids=24, log=lambda msg: None)
+
+    for team in Unit.objects.filter(kind=Unit.Kind.GRID_TEAM):
+        assert Staff.objects.filter(units=team, user__is_active=True).exists(), team.code
+    for grid in Grid.objects.prefetch_related("workers__units", "teams"):
+        team = grid.teams.get()
+        for worker in grid.workers.all():
+            assert list(worker.units.all()) == [team], worker.user.username
+            assert worker.grids.count() == 1, worker.user.username
+    first = Staff.objects.get(user__username="grid001001")
+    assert [g.code for g in first.grids.all()] == ["469099001001001"]
+    usernames = {a.username for a in result.accounts}
+    assert {"leader1", "dispatcher1", "operator1", "grid001001"} <= usernames
+    lines = (data_dir / "demo-accounts.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f"password: {result.password}"

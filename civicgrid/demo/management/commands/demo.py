@@ -1,29 +1,64 @@
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import naiveip_re
 from django.db.models import Count
+from threadpoolctl import threadpool_limits
 
-from civicgrid.demo.city import accounts_file, build_city
+from civicgrid.demo.city import DEFAULT_GRIDS, DemoCityMismatch, accounts_file, build_city, built_demo_city
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
-from civicgrid.demo.tickets import generate_tickets
+from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
 
+WORKER_STOP_SECONDS = 10
+
+
+def parse_addrport(value: str) -> tuple[str, int]:
+    """`HOST:PORT` or `PORT`, as runserver takes it; a refusal in Chinese instead of its English one."""
+    match = naiveip_re.fullmatch(value)
+    port = int(match["port"]) if match else 0
+    if not 1 <= port <= 65535:
+        raise CommandError(
+            f"--addrport {value} 无效:应为“地址:端口”或“端口”,端口在 1 到 65535 之间,例如 127.0.0.1:8000"
+        )
+    return (match["addr"] or "127.0.0.1").strip("[]"), port
+
+
+def worker_command() -> tuple[list[str], dict]:
+    """The `civicgrid worker` started beside the demo server, on the same data directory and database."""
+    env = {**os.environ, "CIVICGRID_DATA_DIR": str(settings.DATA_DIR)}
+    return [sys.executable, "-m", "civicgrid", "worker"], env
+
 
 class Command(BaseCommand):
-    help = "生成示范城市(区划、网格、单位、人员、地名)并启动服务 http://127.0.0.1:8000。重复执行不会重复生成数据。"
+    help = (
+        "生成示范城市(区划、网格、单位、人员、地名、知识库、分类模型、工单),"
+        "并启动服务 http://127.0.0.1:8000 和后台任务 worker。重复执行不会重复生成数据。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="随机种子(默认 2026),相同种子生成相同城市")
-        parser.add_argument("--grids", type=int, default=60, help="网格数量(默认 60)")
         parser.add_argument(
-            "--boundary", help="用真实边界生成网格,例如 ../shared/data/hainan_geojson/county_469002.json"
+            "--grids", type=int, help=f"网格数量(默认 {DEFAULT_GRIDS};已有示范城市时沿用其网格数)"
         )
         parser.add_argument(
-            "--tickets", type=int, default=3000, help="生成的工单数量(默认 3000,0 表示不生成)"
+            "--boundary",
+            help="用真实边界生成网格,例如 ../shared/data/hainan_geojson/county_469002.json(已有示范城市时沿用其边界)",
+        )
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=DEFAULT_TICKETS,
+            help=f"通过办理流程生成的工单数量(默认 {DEFAULT_TICKETS},0 表示不生成)",
         )
         parser.add_argument("--days", type=int, default=90, help="工单分布在过去多少天内(默认 90)")
         parser.add_argument("--no-serve", action="store_true", help="只生成数据,不启动服务")
@@ -32,38 +67,42 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="与 --reset 一起使用时不再询问确认")
 
     def handle(self, *args, **opts):
-        if opts["grids"] < 1 or opts["grids"] > 20000:
+        if opts["grids"] is not None and not 1 <= opts["grids"] <= 20000:
             raise CommandError("--grids 应在 1 到 20000 之间")
         if opts["tickets"] < 0 or not 1 <= opts["days"] <= 3650:
             raise CommandError("--tickets 不能为负数,--days 应在 1 到 3650 之间")
-        boundary = None
-        if opts["boundary"]:
-            try:
-                with open(opts["boundary"], encoding="utf-8") as fh:
-                    boundary = json.load(fh)
-            except OSError as exc:
-                raise CommandError(f"无法读取边界文件 {opts['boundary']}:{exc.strerror}") from exc
-            except json.JSONDecodeError as exc:
-                raise CommandError(f"边界文件不是有效的 JSON:第 {exc.lineno} 行 {exc.msg}") from exc
+        addr = parse_addrport(opts["addrport"])
+        boundary = self._boundary(opts["boundary"])
+        if opts["reset"]:
+            self._confirm_reset(opts["yes"])
+        if not opts["no_serve"]:
+            self._check_port_free(*addr)
 
         call_command("migrate", verbosity=0, interactive=False)
         if opts["reset"]:
-            if not opts["yes"]:
-                answer = input("这将删除数据库中的全部数据并重建示范城市。确定吗?输入 yes 继续:")
-                if answer.strip().lower() != "yes":
-                    raise CommandError("已取消,未做任何修改。")
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", verbosity=0, interactive=False)  # re-seed data migrations' rows
             accounts_file().unlink(missing_ok=True)
+        else:
+            try:
+                built_demo_city(grids=opts["grids"], boundary=boundary)
+            except DemoCityMismatch as exc:
+                raise CommandError(exc.message) from exc
 
+        started = time.monotonic()
+        # Every matrix here is small: BLAS threads cost more than they give (training is 4× slower
+        # with two threads on two cores, far worse on a busy machine).
+        with threadpool_limits(limits=1):
+            result = self._build(opts, boundary)
+        self.stdout.write(f"示范数据就绪,用时 {time.monotonic() - started:.0f} 秒。")
+        self._print_accounts(result)
+        if not opts["no_serve"]:
+            self._serve(opts["addrport"])
+
+    def _build(self, opts, boundary):
         self.stdout.write("正在生成示范城市……")
         try:
-            result = build_city(
-                seed=opts["seed"],
-                grids=opts["grids"],
-                boundary=boundary,
-                log=lambda msg: self.stdout.write("  " + msg),
-            )
+            result = build_city(seed=opts["seed"], grids=opts["grids"], boundary=boundary, log=self._log)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         counts = result.counts
@@ -73,16 +112,57 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
-        seed_knowledge(rng_seed=opts["seed"], log=lambda msg: self.stdout.write("  " + msg))
-        train_demo_model(seed=opts["seed"], log=lambda msg: self.stdout.write("  " + msg))
+        self.stdout.write("正在生成知识库……")
+        seed_knowledge(rng_seed=opts["seed"], log=self._log)
+        self.stdout.write("正在训练分类模型……")
+        train_demo_model(seed=opts["seed"], log=self._log)
         self._tickets(opts)
-        self._print_accounts(result)
-        if not opts["no_serve"]:
-            self.stdout.write(
-                f"\n服务地址:http://{opts['addrport']}/  管理后台:http://{opts['addrport']}/admin/"
-                "  (按 Ctrl+C 停止)"
+        return result
+
+    def _log(self, message: str) -> None:
+        self.stdout.write("  " + message)
+
+    def _boundary(self, path: str | None) -> dict | None:
+        if not path:
+            return None
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return json.load(fh)
+        except OSError as exc:
+            raise CommandError(f"无法读取边界文件 {path}:{exc.strerror}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = (
+                f"第 {exc.lineno} 行 {exc.msg}"
+                if isinstance(exc, json.JSONDecodeError)
+                else "不是 UTF-8 编码"
             )
-            call_command("runserver", opts["addrport"], use_reloader=False)
+            raise CommandError(f"边界文件不是有效的 JSON:{where}") from exc
+
+    def _confirm_reset(self, yes: bool) -> None:
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "已取消,未做任何修改:--reset 会删除全部数据,须在终端中输入 yes 确认;不经询问执行请加 --yes。"
+            )
+        try:
+            answer = input("这将删除数据库中的全部数据并重建示范城市。确定吗?输入 yes 继续:")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        if answer.strip().lower() != "yes":
+            raise CommandError("已取消,未做任何修改。")
+
+    def _check_port_free(self, host: str, port: int) -> None:
+        # runserver ends the process on a busy port without unwinding, which would orphan the worker.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise CommandError(
+                    f"无法在 {host}:{port} 启动服务({exc.strerror or exc}),请用 --addrport 换一个地址或端口。"
+                ) from exc
 
     def _tickets(self, opts):
         if opts["tickets"] <= 0:
@@ -94,10 +174,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             counts = generate_tickets(
-                count=opts["tickets"],
-                days=opts["days"],
-                seed=opts["seed"],
-                log=lambda msg: self.stdout.write("  " + msg),
+                count=opts["tickets"], days=opts["days"], seed=opts["seed"], log=self._log
             )
         except CalendarError as exc:
             self.stderr.write(self.style.WARNING(f"未生成工单:{exc}"))
@@ -120,3 +197,20 @@ class Command(BaseCommand):
         for a in result.accounts:
             self.stdout.write(f"  {a.username:<14} {a.role:<10} {a.name} ({a.unit})")
         self.stdout.write(f"  全部账号清单:{accounts_file()}")
+
+    def _serve(self, addrport: str) -> None:
+        argv, env = worker_command()
+        worker = subprocess.Popen(argv, env=env)
+        self.stdout.write(
+            f"\n服务地址:http://{addrport}/  管理后台:http://{addrport}/admin/"
+            f"  后台任务 worker 已启动(进程 {worker.pid})  (按 Ctrl+C 一并停止)"
+        )
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
