@@ -101,7 +101,7 @@ def built_demo_city(*, grids: int | None = None, boundary: dict | None = None) -
         made_from = "真实边界" if record.boundary_sha256 else "合成边界"
         raise DemoCityMismatch(
             f"数据库中已有示范城市{record.city.name}({record.city.code},{made_from},{record.grids} 个网格),"
-            f"与本次的{'、'.join(differences)}不同;示范命令不会再建第二个城市。"
+            f"与本次的 {'、'.join(differences)} 不同;示范命令不会再建第二个城市。"
             "要按新参数重建,请加 --reset(会删除全部数据),或换一个数据目录。"
         )
     return record

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def test_it_builds_and_prints_the_accounts_without_serving(data_dir, capsys):
 
 
 @pytest.mark.django_db
-def test_a_second_run_says_the_city_exists(data_dir, capsys):
+def test_a_second_run_says_the_city_exists(data_dir, no_model, capsys):
     call_command("demo", "--no-serve", "--grids", "12", "--tickets", "20", "--days", "5")
     call_command("demo", "--no-serve", "--grids", "12", "--tickets", "20", "--days", "5")
 
@@ -130,6 +131,17 @@ def test_a_bad_addrport_is_refused_before_anything_is_built(data_dir, addrport):
     assert not AdminArea.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_busy_port_is_refused_before_anything_is_built(data_dir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match="端口已被占用"):
+            call_command("demo", "--addrport", f"127.0.0.1:{port}", "--grids", "6", "--tickets", "0")
+    assert not AdminArea.objects.exists()
+
+
 def test_refusals_print_one_line_without_a_traceback(tmp_path):
     env = {**os.environ, "CIVICGRID_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
@@ -177,9 +189,10 @@ def test_serving_starts_the_worker_and_stops_it_with_the_server(data_dir, no_mod
     def fake_call_command(name, *args, **kwargs):
         if name == "runserver":
             assert started and not started[0].stopped  # the worker runs while the server does
-            raise SystemExit(0)  # what runserver does on Ctrl+C
+            os.kill(os.getpid(), signal.SIGTERM)  # stopped by `kill`, not by Ctrl+C
         return call_command(name, *args, **kwargs)
 
+    before = signal.getsignal(signal.SIGTERM)
     monkeypatch.setattr(demo_command.subprocess, "Popen", FakeWorker)
     monkeypatch.setattr(demo_command, "call_command", fake_call_command)
     with pytest.raises(SystemExit):
@@ -187,6 +200,7 @@ def test_serving_starts_the_worker_and_stops_it_with_the_server(data_dir, no_mod
 
     assert [w.argv for w in started] == [demo_command.worker_command()[0]]
     assert started[0].stopped
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def _free_port() -> int:

@@ -1,5 +1,7 @@
+import errno
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +22,11 @@ from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
 
 WORKER_STOP_SECONDS = 10
+BIND_ERRORS = {
+    errno.EADDRINUSE: "端口已被占用",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
+    errno.EACCES: "没有使用该端口的权限",
+}
 
 
 def parse_addrport(value: str) -> tuple[str, int]:
@@ -37,6 +44,10 @@ def worker_command() -> tuple[list[str], dict]:
     """The `civicgrid worker` started beside the demo server, on the same data directory and database."""
     env = {**os.environ, "CIVICGRID_DATA_DIR": str(settings.DATA_DIR)}
     return [sys.executable, "-m", "civicgrid", "worker"], env
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 class Command(BaseCommand):
@@ -160,8 +171,9 @@ class Command(BaseCommand):
             try:
                 probe.bind((host, port))
             except OSError as exc:
+                reason = BIND_ERRORS.get(exc.errno, "无法使用该地址")
                 raise CommandError(
-                    f"无法在 {host}:{port} 启动服务({exc.strerror or exc}),请用 --addrport 换一个地址或端口。"
+                    f"无法在 {host}:{port} 启动服务:{reason}。请用 --addrport 换一个地址或端口。"
                 ) from exc
 
     def _tickets(self, opts):
@@ -205,9 +217,12 @@ class Command(BaseCommand):
             f"\n服务地址:http://{addrport}/  管理后台:http://{addrport}/admin/"
             f"  后台任务 worker 已启动(进程 {worker.pid})  (按 Ctrl+C 一并停止)"
         )
+        # Ended by `kill` or a service manager rather than Ctrl+C, the server must still stop the worker.
+        previous = signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             worker.terminate()
             try:
                 worker.wait(WORKER_STOP_SECONDS)
