@@ -132,7 +132,12 @@ def build_city(
         raise ValueError(f"边界的区划代码 {city_code} 不是 6 位数字,无法作为县级市")
 
     existing = AdminArea.objects.filter(code=city_code).first()
-    if existing is not None and Grid.objects.filter(community__parent__parent=existing).exists():
+    existing_grids = Grid.objects.filter(community__parent__parent=existing).count() if existing else 0
+    if existing_grids:
+        # Built before cities were recorded: record it as it is, so later runs are held to it.
+        DemoCity.objects.create(
+            city=existing, seed=seed, grids=existing_grids, boundary_sha256=_fingerprint(boundary)
+        )
         log(f"示范城市 {existing.name}({existing.code})已存在,不重复生成。")
         return DemoResult(
             city=existing, created=False, password=password, accounts=_read_accounts(), counts=_counts()

@@ -4,8 +4,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from civicgrid.demo.city import build_city
+from civicgrid.demo.city import DemoCityMismatch, build_city
 from civicgrid.demo.geometry import split, synthetic_boundary
+from civicgrid.demo.models import DemoCity
 from civicgrid.registry.models import AdminArea, Grid, Place, Role, Staff, Unit
 
 
@@ -121,3 +122,16 @@ def test_every_grid_team_has_staff_and_each_worker_only_his_own_grid(data_dir):
     assert {"leader1", "dispatcher1", "operator1", "grid001001"} <= usernames
     lines = (data_dir / "demo-accounts.txt").read_text(encoding="utf-8").splitlines()
     assert lines[0] == f"password: {result.password}"
+
+
+@pytest.mark.django_db
+def test_a_city_built_before_it_was_recorded_is_recorded_and_held_to(data_dir):
+    build_city(seed=4, grids=6, log=lambda msg: None)
+    DemoCity.objects.all().delete()
+
+    again = build_city(seed=4, log=lambda msg: None)
+    assert not again.created
+    assert DemoCity.objects.get().grids == 6
+    with pytest.raises(DemoCityMismatch, match="--grids 7"):
+        build_city(seed=4, grids=7, log=lambda msg: None)
+    assert Grid.objects.count() == 6
