@@ -101,14 +101,14 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from exc
 
         started = time.monotonic()
-        # Every matrix here is small: BLAS threads cost more than they give (training is 4× slower
-        # with two threads on two cores, far worse on a busy machine).
+        # Every matrix here is small: BLAS threads cost more than they give (the classifier's training
+        # took 4× the CPU time with two threads on two cores, and far longer on a busy machine).
         with threadpool_limits(limits=1):
             result = self._build(opts, boundary)
         self.stdout.write(f"示范数据就绪,用时 {time.monotonic() - started:.0f} 秒。")
         self._print_accounts(result)
         if not opts["no_serve"]:
-            self._serve(opts["addrport"])
+            self._serve(opts["addrport"], *addr)
 
     def _build(self, opts, boundary):
         self.stdout.write("正在生成示范城市……")
@@ -210,11 +210,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {a.username:<14} {a.role:<10} {a.name} ({a.unit})")
         self.stdout.write(f"  全部账号清单:{accounts_file()}")
 
-    def _serve(self, addrport: str) -> None:
+    def _serve(self, addrport: str, host: str, port: int) -> None:
         argv, env = worker_command()
         worker = subprocess.Popen(argv, env=env)
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
         self.stdout.write(
-            f"\n服务地址:http://{addrport}/  管理后台:http://{addrport}/admin/"
+            f"\n服务地址:{url}  管理后台:{url}admin/"
             f"  后台任务 worker 已启动(进程 {worker.pid})  (按 Ctrl+C 一并停止)"
         )
         # Ended by `kill` or a service manager rather than Ctrl+C, the server must still stop the worker.
