@@ -5,6 +5,8 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command, get_commands
@@ -14,10 +16,13 @@ from civicgrid.demo.models import DemoCity
 from civicgrid.demo.tickets import DEFAULT_TICKETS
 from civicgrid.registry.models import AdminArea, Grid, Unit
 
+NOW = datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 
 @pytest.fixture
-def data_dir(settings, tmp_path):
+def data_dir(settings, tmp_path, time_machine):
     settings.DATA_DIR = tmp_path
+    time_machine.move_to(NOW)  # the tickets fill the days before now: a confirmed year, whatever today is
     return tmp_path
 
 
