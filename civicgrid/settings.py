@@ -164,6 +164,8 @@ CIVICGRID_DUPLICATE_MIN_SCORE = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SC
 CIVICGRID_GRID_INDEX_CHECK_SECONDS = 5
 # Likewise for the in-process working-day calendar.
 CIVICGRID_WORKCAL_CHECK_SECONDS = 5
+# From this day of the year (MM-DD), administrators are reminded while next year's calendar is unconfirmed.
+CIVICGRID_WORKCAL_REMIND_FROM = os.environ.get("CIVICGRID_WORKCAL_REMIND_FROM", "11-01")
 
 # Where SMS and e-mail notifications go. The console backend prints them (development, demos); a real
 # SMS gateway is one class with send(notification, channel), named here.

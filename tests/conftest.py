@@ -1,4 +1,8 @@
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -10,11 +14,56 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("civicgrid")
 
 
+_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="DATETIME",
+        help="run the whole session at this moment, the clock ticking on: ISO 8601 with an offset "
+        "(2026-12-28T10:00:00+08:00); a bare date means 10:00 Asia/Shanghai",
+    )
+
+
+def parse_clock(text: str) -> datetime:
+    """The moment --clock names: an aware datetime, or a bare date at 10:00 in Shanghai."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"--clock {text!r}: not an ISO 8601 date or date-time") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock {text!r}: a date-time needs an offset, e.g. +08:00")
+    return moment
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     from django.conf import settings
 
+    if clock := config.getoption("--clock"):
+        # Started before any fixture, so the test database, the live server thread and the browser
+        # (tests/browser/conftest.py) all see the moved clock; a test's own time_machine.travel nests.
+        travel = time_machine.travel(parse_clock(clock), tick=True)
+        travel.start()
+        config.stash[_TRAVEL] = travel
+
     # Password hashing is deliberately slow; tests create many accounts and check no real secrets.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_unconfigure(config):
+    if travel := config.stash.get(_TRAVEL, None):
+        travel.stop()
+
+
+def pytest_report_header(config):
+    if clock := config.getoption("--clock"):
+        return f"clock moved to {parse_clock(clock).isoformat()} (--clock)"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -47,4 +47,7 @@ def console_context(request):
     return {
         "menu": menu_for(request),
         "unread": Notification.objects.filter(recipient=request.user, read_at__isnull=True).count(),
+        # Administrators confirm the calendar; the dashboard is where the centre looks every day.
+        "show_calendar_reminder": has_role(request.user, R.ADMINISTRATOR)
+        or request.path == reverse("console:dashboard"),
     }

@@ -159,7 +159,7 @@ def _escalate_co(ticket: Ticket, assignment: Assignment, now: datetime) -> None:
         if lead is not None:
             deadlines, _ = escalation_deadlines(policy, now, lead_due_at=lead.due_at, limit=step.limit)
         else:
-            deadlines = assignment_deadlines(policy, now)
+            deadlines = assignment_deadlines(policy, now, provisional=True)
         new_assignment(ticket, step.unit, Assignment.Role.CO, policy, deadlines, now, None)
         notify_unit(
             step.unit,

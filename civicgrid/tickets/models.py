@@ -234,6 +234,9 @@ class Ticket(models.Model):
     reply_text = models.TextField(_("答复内容"), blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     callback_due_at = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    callback_due_provisional = models.BooleanField(
+        _("回访时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份,确认后重新计算")
+    )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     callback_exemption = models.CharField(_("免回访原因"), max_length=200, blank=True)
@@ -383,6 +386,9 @@ class Assignment(models.Model):
     yellow_at = models.DateTimeField(_("黄色预警时间"), db_index=True)
     red_at = models.DateTimeField(_("红色预警时间"), db_index=True)
     extended_days = models.PositiveSmallIntegerField(_("已延期工作日"), default=0)
+    deadlines_provisional = models.BooleanField(
+        _("时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份,确认后重新计算")
+    )
 
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
@@ -533,6 +539,7 @@ class EventAction(models.TextChoices):
     WARNING_RED = "warning_red", _("红色预警")
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
+    DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
 
 
 class Event(models.Model):

@@ -93,14 +93,14 @@ def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
     return rows.order_by("callback_due_at", "id")
 
 
-def _current_lead_due():
+def _current_lead(field: str):
     return Subquery(
         Assignment.objects.filter(
             ticket=OuterRef("pk"),
             round=OuterRef("dispatch_round"),
             role=Assignment.Role.LEAD,
             state__in=Assignment.OPEN_STATES,
-        ).values("due_at")[:1]
+        ).values(field)[:1]
     )
 
 
@@ -147,7 +147,11 @@ def _board_rows(rows, q):
     )
     return (
         rows.select_related("lead_unit")
-        .annotate(lead_due_at=_current_lead_due(), severity=severity)
+        .annotate(
+            lead_due_at=_current_lead("due_at"),
+            lead_due_provisional=_current_lead("deadlines_provisional"),
+            severity=severity,
+        )
         .order_by("-severity", "lead_due_at", "id")
     )
 

@@ -8,6 +8,9 @@ from civicgrid.workcal.models import CalendarYear, OfficeHours, WorkDay
 
 WEEKDAYS = "一二三四五六日"
 
+# Administrators land here: from the reminder day on, it says how to confirm next year's calendar.
+admin.site.index_template = "workcal/admin_index.html"
+
 
 @admin.register(WorkDay)
 class WorkDayAdmin(admin.ModelAdmin):
@@ -42,6 +45,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
     fields = ["year", "confirmed", "source", "confirmed_by", "confirmed_at", "note"]
     readonly_fields = ["confirmed", "source", "confirmed_by", "confirmed_at"]
     actions = ["confirm_selected"]
+    change_list_template = "workcal/calendaryear_change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "year"] if obj else self.readonly_fields
@@ -54,13 +58,14 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def confirm_selected(self, request, queryset):
         for year in queryset.order_by("year").values_list("year", flat=True):
             try:
-                services.confirm_year(year=year, actor=request.user)
+                confirmed = services.confirm_year(year=year, actor=request.user)
             except CalendarError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(
-                    request, gettext("%(year)d 年的工作日历已确认") % {"year": year}, messages.SUCCESS
-                )
+                text = gettext("%(year)d 年的工作日历已确认") % {"year": year}
+                if confirmed.recomputed:
+                    text += gettext(",已重新计算 %(n)d 项暂定时限") % {"n": confirmed.recomputed}
+                self.message_user(request, text, messages.SUCCESS)
 
 
 @admin.register(OfficeHours)

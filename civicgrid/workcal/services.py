@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from civicgrid.core.audit import record_event
 from civicgrid.workcal.calendar import CalendarError, invalidate_on_commit
 from civicgrid.workcal.models import CalendarYear, OfficeHours, Source, WorkDay
+from civicgrid.workcal.signals import announce_year_confirmed
 
 MAKE_UP_SUFFIX = "调休上班"
 
@@ -28,7 +29,11 @@ def _actor_user(actor):
 
 @transaction.atomic
 def confirm_year(*, year: int, actor) -> CalendarYear:
-    """Allow deadlines to use `year`: refuses a year that lacks any of its days."""
+    """Allow deadlines to use `year`: refuses a year that lacks any of its days.
+
+    Provisional deadlines reaching `year` are recomputed in the same transaction; the returned row
+    carries how many as `recomputed`.
+    """
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
         raise CalendarError(gettext("年份不正确:%(year)r") % {"year": year})
     expected = len(_days_of(year))
@@ -54,12 +59,14 @@ def confirm_year(*, year: int, actor) -> CalendarYear:
     calendar_year.save()
     WorkDay.objects.filter(date__year=year, confirmed=False).update(confirmed=True, updated_at=now)
     invalidate_on_commit()
+    calendar_year.recomputed = announce_year_confirmed(year, actor)
     record_event(
         actor=actor,
         action="workcal.year_confirmed",
         target=calendar_year,
         summary=gettext("确认 %(year)d 年工作日历") % {"year": year},
         year=year,
+        recomputed=calendar_year.recomputed,
     )
     return calendar_year
 
@@ -201,7 +208,8 @@ def import_holiday_cn(*, data: dict, actor, source_name: str) -> dict:
     New Year break, which may reach into December of Y-1. So entries dated in the previous December
     correct those days of Y-1 (which must already be in the calendar), and when Y+1 is already in the
     calendar, December days of Y that its notice changed and Y's file does not list are kept.
-    All or nothing: any bad entry writes nothing.
+    All or nothing: any bad entry writes nothing. Provisional deadlines reaching the year are recomputed
+    in the same transaction (`recomputed` in the result).
     """
     year, overrides = _parse_holiday_cn(data, source_name)
     previous = {d: v for d, v in overrides.items() if d.year == year - 1}
@@ -268,6 +276,7 @@ def import_holiday_cn(*, data: dict, actor, source_name: str) -> dict:
         "kept_december_days": len(kept),
         "replaced_manual_days": replaced_manual,
         "source": source_name,
+        "recomputed": announce_year_confirmed(year, actor),
     }
     record_event(
         actor=actor,

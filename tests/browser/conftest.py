@@ -5,6 +5,7 @@ when run as root). Under CI=true a missing Chromium fails the run instead of ski
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,8 @@ class Page:
 @pytest.fixture
 def tab(chromium, live_server):
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    # The page's clock starts where Python's is (moved by --clock or a test's time_machine) and runs on.
+    context.clock.install(time=time.time())
     page = Page(context.new_page(), live_server.url)
     yield page
     context.close()

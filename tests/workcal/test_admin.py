@@ -1,12 +1,15 @@
 from datetime import date
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
 from civicgrid.core.models import AuditEvent
+from civicgrid.workcal import services
 from civicgrid.workcal.calendar import add_working_days
 from civicgrid.workcal.models import CalendarYear, OfficeHours, WorkDay
-from tests.workcal.factories import fill_year
+from civicgrid.workcal.signals import year_confirmed
+from tests.workcal.factories import fill_year, local
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +77,37 @@ def test_bad_office_hours_are_shown_on_the_form(admin_client):
 def test_the_earliest_office_hours_cannot_be_deleted(admin_client):
     earliest = OfficeHours.objects.get()
     assert admin_client.get(f"/admin/workcal/officehours/{earliest.pk}/delete/").status_code == 403
+
+
+def test_the_confirm_action_says_how_many_provisional_deadlines_were_recomputed(admin_client):
+    def receiver(sender, *, year, **kwargs):
+        return 3
+
+    fill_year(2027)
+    CalendarYear.objects.create(year=2027)
+    year_confirmed.connect(receiver, dispatch_uid="test-admin-recomputed")
+    try:
+        response = admin_client.post(
+            "/admin/workcal/calendaryear/",
+            {"action": "confirm_selected", "_selected_action": ["2027"]},
+            follow=True,
+        )
+    finally:
+        year_confirmed.disconnect(dispatch_uid="test-admin-recomputed")
+    assert "2027 年的工作日历已确认,已重新计算 3 项暂定时限" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/workcal/calendaryear/"])
+def test_from_november_the_admin_reminds_to_confirm_next_year(admin_client, url):
+    with time_machine.travel(local(2026, 10, 31, 10, 0), tick=False):
+        assert "2027 年的节假日安排尚未确认" not in admin_client.get(url).content.decode()
+    with time_machine.travel(local(2026, 11, 1, 10, 0), tick=False):
+        text = admin_client.get(url).content.decode()
+    assert "2027 年的节假日安排尚未确认" in text
+    assert "civicgrid workdays import 2027.json" in text
+    assert "civicgrid workdays confirm 2027" in text
+    assert 'href="/admin/workcal/calendaryear/"' in text
+    fill_year(2027)
+    services.confirm_year(year=2027, actor=None)
+    with time_machine.travel(local(2026, 11, 1, 10, 0), tick=False):
+        assert "2027 年的节假日安排尚未确认" not in admin_client.get(url).content.decode()

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from civicgrid.__main__ import main
 from civicgrid.workcal.models import CalendarYear, WorkDay
+from civicgrid.workcal.signals import year_confirmed
 from tests.workcal.factories import fill_year, holiday_cn_2027
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,18 @@ class TestAdd:
     def test_bad_input_is_a_command_error_in_chinese(self, args, message):
         with pytest.raises(CommandError, match=message):
             run(*args)
+
+
+class TestAddProvisional:
+    def test_a_date_in_an_unconfirmed_year_is_marked(self):
+        assert run("add", "2026-12-30", "3", "--provisional") == "2027-01-05(暂定)\n"
+
+    def test_a_date_in_confirmed_years_is_plain(self):
+        assert run("add", "2026-12-01", "3", "--provisional") == "2026-12-04\n"
+
+    def test_between_is_marked_too(self):
+        assert run("between", "2026-12-31", "2027-01-08", "--provisional") == "5(暂定)\n"
+        assert run("between", "2026-12-01", "2026-12-04", "--provisional") == "3\n"
 
 
 class TestBetween:
@@ -97,6 +110,28 @@ class TestConfirm:
     def test_it_refuses_a_year_without_days(self):
         with pytest.raises(CommandError, match="无法确认 2027 年"):
             run("confirm", "2027")
+
+
+@pytest.fixture
+def three_recomputed():
+    """A receiver standing in for the ticket app: it says it recomputed three deadlines."""
+
+    def receiver(sender, *, year, **kwargs):
+        return 3
+
+    year_confirmed.connect(receiver, dispatch_uid="test-three-recomputed")
+    yield
+    year_confirmed.disconnect(dispatch_uid="test-three-recomputed")
+
+
+class TestRecomputedCount:
+    def test_confirm_prints_how_many_provisional_deadlines_were_recomputed(self, three_recomputed):
+        fill_year(2027)
+        assert run("confirm", "2027") == "2027 年的工作日历已确认\n已重新计算 3 项暂定时限\n"
+
+    def test_import_prints_it_after_the_years(self, tmp_path, three_recomputed):
+        path = write_json(tmp_path / "2027.json", holiday_cn_2027())
+        assert run("import", str(path)).splitlines()[-1] == "已重新计算 3 项暂定时限"
 
 
 class TestCheck:

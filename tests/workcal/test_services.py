@@ -12,6 +12,7 @@ from civicgrid.core.models import AuditEvent
 from civicgrid.workcal import services
 from civicgrid.workcal.calendar import CalendarError, add_working_days, is_workday, working_days_between
 from civicgrid.workcal.models import CalendarYear, OfficeHours, Source, WorkDay
+from civicgrid.workcal.signals import year_confirmed
 from tests.workcal.factories import fill_year, holiday_cn_2027, local
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,23 @@ class TestConfirmYear:
         assert add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
         event = AuditEvent.objects.get()
         assert (event.action, event.actor, event.target_id) == ("workcal.year_confirmed", admin_user, "2027")
+
+    def test_it_announces_the_confirmed_year_and_records_the_recomputed_count(self, admin_user):
+        fill_year(2027)
+        heard = []
+
+        def receiver(sender, *, year, **kwargs):
+            heard.append((year, CalendarYear.objects.get(year=year).confirmed))
+            return 2
+
+        year_confirmed.connect(receiver, dispatch_uid="test-receiver")
+        try:
+            year = services.confirm_year(year=2027, actor=admin_user)
+        finally:
+            year_confirmed.disconnect(dispatch_uid="test-receiver")
+        assert heard == [(2027, True)]
+        assert year.recomputed == 2
+        assert AuditEvent.objects.get().payload["recomputed"] == 2
 
     def test_it_refuses_a_nonsense_year(self, admin_user):
         with pytest.raises(CalendarError, match="年份不正确"):

@@ -405,7 +405,10 @@ def extension_decide(request, pk):
             request=extension, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
         )
         if form.approve:
-            messages.success(request, f"已同意延期,新的办理时限:{decided.new_due_at:%Y-%m-%d %H:%M}")
+            provisional = "(暂定)" if decided.assignment.deadlines_provisional else ""
+            messages.success(
+                request, f"已同意延期,新的办理时限:{decided.new_due_at:%Y-%m-%d %H:%M}{provisional}"
+            )
         else:
             messages.success(request, "已不同意延期,承办单位按原时限办理")
     return _back(request, reverse("console:dispatch") + "?tab=extensions")

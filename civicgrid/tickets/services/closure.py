@@ -41,7 +41,9 @@ def reply_review(
     require_status(ticket, Status.REPLIED, action="审核答复")
     lead = _lead(ticket)
     if passed:
-        ticket.callback_due_at = callback_due(lead.policy, at)
+        ticket.callback_due_at, ticket.callback_due_provisional = callback_due(
+            lead.policy, at, provisional=True
+        )
         record(
             ticket,
             actor=actor,
@@ -49,7 +51,7 @@ def reply_review(
             at=at,
             to_status=Status.PENDING_CALLBACK,
             note=note.strip() or "答复审核通过",
-            update_fields=("callback_due_at",),
+            update_fields=("callback_due_at", "callback_due_provisional"),
         )
         return ticket
     if not note.strip():

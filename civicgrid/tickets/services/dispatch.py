@@ -48,7 +48,13 @@ def new_assignment(
         original_due_at=deadlines.due_at,
         yellow_at=deadlines.yellow_at,
         red_at=deadlines.red_at,
+        deadlines_provisional=deadlines.provisional,
     )
+
+
+def policy_deadlines(policy, at: datetime):
+    """The policy's own deadlines from `at`, provisional where they reach an unconfirmed year."""
+    return assignment_deadlines(policy, at, provisional=True)
 
 
 def open_round(
@@ -59,7 +65,7 @@ def open_round(
     mode: str,
     at: datetime,
     actor,
-    deadlines_for=assignment_deadlines,
+    deadlines_for=policy_deadlines,
 ) -> list[Assignment]:
     """Create the assignments of a new dispatch round with deadlines from `at` (clocks start at dispatch)."""
     policy = policy_for(request_type=ticket.request_type, urgency=ticket.urgency, dispatch_mode=mode, at=at)
@@ -152,7 +158,8 @@ def ticket_dispatch(
             kind="dispatched",
             at=at,
             title=f"新工单待签收({role}):{ticket.number} {ticket.title}",
-            body=f"办理时限 {assignment.due_at:%Y-%m-%d %H:%M}",
+            body=f"办理时限 {assignment.due_at:%Y-%m-%d %H:%M}"
+            + ("(暂定)" if assignment.deadlines_provisional else ""),
         )
     return ticket
 
@@ -180,7 +187,7 @@ def return_request(
     if errors:
         raise ValidationError(errors)
     policy = assignment.policy
-    if at > return_window_end(policy, assignment.dispatched_at):
+    if at > return_window_end(policy, assignment.dispatched_at, provisional=True).value:
         raise TicketError(
             f"已超过退单时限(派单后 {policy.return_window} {policy.get_return_window_unit_display()}),不能退单"
         )

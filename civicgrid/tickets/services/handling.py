@@ -167,9 +167,12 @@ def extension_decide(
         ExtensionRequest, request, actor=actor, approve=approve, note=note, at=at, what="延期"
     )
     if approve:
-        new_due = extend_due(assignment.due_at, request.days)
-        yellow, red = warning_times(assignment.policy, assignment.dispatched_at, new_due)
+        new_due, due_provisional = extend_due(assignment.due_at, request.days, provisional=True)
+        (yellow, red), warnings_provisional = warning_times(
+            assignment.policy, assignment.dispatched_at, new_due, provisional=True
+        )
         assignment.due_at, assignment.yellow_at, assignment.red_at = new_due, yellow, red
+        assignment.deadlines_provisional |= due_provisional or warnings_provisional
         assignment.extended_days += request.days
         for stamp, point in (
             ("yellow_issued_at", yellow),
@@ -184,6 +187,7 @@ def extension_decide(
                 "yellow_at",
                 "red_at",
                 "extended_days",
+                "deadlines_provisional",
                 "yellow_issued_at",
                 "red_issued_at",
                 "overdue_issued_at",
@@ -201,7 +205,10 @@ def extension_decide(
         assignment=assignment,
         public=approve,
         note=(
-            f"办理时限延长至 {request.new_due_at:%Y-%m-%d %H:%M}" if approve else f"不同意延期:{note.strip()}"
+            f"办理时限延长至 {request.new_due_at:%Y-%m-%d %H:%M}"
+            + ("(暂定)" if assignment.deadlines_provisional else "")
+            if approve
+            else f"不同意延期:{note.strip()}"
         ),
         update_fields=("is_extended", "warning_level"),
         request=request.pk,

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from civicgrid.registry.models import Role
 from civicgrid.sla.clocks import paused_working_time, pushed
+from civicgrid.sla.deadlines import reaches_unconfirmed_year
 from civicgrid.sla.models import PauseReason
 from civicgrid.tickets.errors import NotAllowed, TicketError
 from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, EventAction, Ticket
@@ -113,6 +114,12 @@ def ticket_resume(*, ticket: Ticket, actor, note: str = "", at: datetime | None 
             assignment.first_contact_due_at = pushed(assignment.first_contact_due_at, paused)
         for name in ("due_at", "yellow_at", "red_at"):
             setattr(assignment, name, pushed(getattr(assignment, name), paused))
+        assignment.deadlines_provisional |= reaches_unconfirmed_year(
+            assignment.dispatched_at,
+            assignment.sign_due_at,
+            assignment.first_contact_due_at,
+            assignment.due_at,
+        )
         for stamp, point in _STAMPS:
             if getattr(assignment, point) > at:
                 setattr(assignment, stamp, None)
@@ -123,6 +130,7 @@ def ticket_resume(*, ticket: Ticket, actor, note: str = "", at: datetime | None 
                 "due_at",
                 "yellow_at",
                 "red_at",
+                "deadlines_provisional",
                 *(stamp for stamp, _ in _STAMPS),
             ]
         )

@@ -134,7 +134,7 @@ def _whistle(ticket: Ticket, *, actor, note: str, units, lead: Assignment | None
     if lead is not None:
         deadlines, _ = escalation_deadlines(policy, at, lead_due_at=lead.due_at)
     else:
-        deadlines = assignment_deadlines(policy, at)
+        deadlines = assignment_deadlines(policy, at, provisional=True)
     for unit in called:
         new_assignment(ticket, unit, Assignment.Role.CO, policy, deadlines, at, actor)
         notify_unit(

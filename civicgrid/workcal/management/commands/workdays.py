@@ -1,4 +1,8 @@
-"""civicgrid workdays add|between|import|confirm|check: the working-day calendar from the command line."""
+"""civicgrid workdays add|between|import|confirm|check: the working-day calendar from the command line.
+
+add and between refuse a year no one has confirmed unless --provisional is given; import and confirm
+say how many provisional deadlines they recomputed.
+"""
 
 import unicodedata
 from datetime import date, datetime
@@ -11,6 +15,7 @@ from civicgrid.workcal import calendar, services
 from civicgrid.workcal.crosscheck import compare_sources
 
 WEEKDAYS = "一二三四五六日"
+PROVISIONAL_HELP = _("未确认的年份暂按周末和法定节日计算(不含调休上班),结果标注(暂定)")
 
 
 def _parse_date(text: str) -> date:
@@ -57,10 +62,12 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help=_("输出某日之后第 N 个工作日"))
         add.add_argument("date", help=_("起始日期 YYYY-MM-DD(不计当天)"))
         add.add_argument("n", help=_("工作日数,非负整数"))
+        add.add_argument("--provisional", action="store_true", help=PROVISIONAL_HELP)
 
         between = sub.add_parser("between", help=_("输出两个日期之间的工作日数(不含起始日,含结束日)"))
         between.add_argument("d1", help=_("起始日期 YYYY-MM-DD"))
         between.add_argument("d2", help=_("结束日期 YYYY-MM-DD"))
+        between.add_argument("--provisional", action="store_true", help=PROVISIONAL_HELP)
 
         imp = sub.add_parser("import", help=_("导入 holiday-cn 格式的年度放假安排(JSON),并确认该年"))
         imp.add_argument("files", nargs="+", metavar="FILE", help=_("holiday-cn JSON 文件,如 2027.json"))
@@ -78,14 +85,27 @@ class Command(BaseCommand):
         except calendar.CalendarError as error:
             raise CommandError(error.message) from None
 
-    def _add(self, *, date, n, **options):
+    def _add(self, *, date, n, provisional, **options):
         start, count = _parse_date(date), _parse_int(n, _("工作日数"))
         if count < 0:
             raise CommandError(_("工作日数不能为负数:%(n)d") % {"n": count})
-        self.stdout.write(calendar.add_working_days(start, count).isoformat())
+        if not provisional:
+            self.stdout.write(calendar.add_working_days(start, count).isoformat())
+            return
+        result = calendar.add_working_days(start, count, provisional=True)
+        self.stdout.write(result.value.isoformat() + (_("(暂定)") if result.provisional else ""))
 
-    def _between(self, *, d1, d2, **options):
-        self.stdout.write(str(calendar.working_days_between(_parse_date(d1), _parse_date(d2))))
+    def _between(self, *, d1, d2, provisional, **options):
+        first, last = _parse_date(d1), _parse_date(d2)
+        if not provisional:
+            self.stdout.write(str(calendar.working_days_between(first, last)))
+            return
+        result = calendar.working_days_between(first, last, provisional=True)
+        self.stdout.write(str(result.value) + (_("(暂定)") if result.provisional else ""))
+
+    def _recomputed(self, count: int) -> None:
+        if count:
+            self.stdout.write(_("已重新计算 %(n)d 项暂定时限") % {"n": count})
 
     def _import(self, *, files, **options):
         loaded = [(path, services.read_holiday_cn(path)) for path in files]
@@ -121,11 +141,13 @@ class Command(BaseCommand):
             if result["replaced_manual_days"]:
                 line += _(";覆盖了 %(n)d 天人工设置") % {"n": result["replaced_manual_days"]}
             self.stdout.write(self.style.SUCCESS(line))
+        self._recomputed(sum(result["recomputed"] for result in results))
 
     def _confirm(self, *, year, **options):
         year = _parse_int(year, _("年份"))
-        services.confirm_year(year=year, actor=None)
+        confirmed = services.confirm_year(year=year, actor=None)
         self.stdout.write(self.style.SUCCESS(_("%(year)d 年的工作日历已确认") % {"year": year}))
+        self._recomputed(confirmed.recomputed)
 
     def _check(self, *, first, last, **options):
         first_year, last_year = _parse_int(first, _("起始年份")), _parse_int(last, _("结束年份"))
