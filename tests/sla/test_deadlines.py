@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from civicgrid.routing.vocabulary import DispatchMode
+from civicgrid.sla.clocks import escalation_deadlines, reopen_deadlines
 from civicgrid.sla.deadlines import (
     Deadlines,
     add_duration,
@@ -13,7 +15,7 @@ from civicgrid.sla.deadlines import (
     warning_times,
 )
 from civicgrid.sla.policies import SlaError, policy_for
-from civicgrid.workcal.calendar import CalendarNotConfirmed
+from civicgrid.workcal.calendar import CalendarNotConfirmed, Reckoned
 from tests.sla.factories import local
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +161,31 @@ def test_bad_amounts_and_units_are_sla_errors():
         add_duration(start, Decimal(1), "weeks")
     assert add_duration(start, Decimal(0), "wh") == start
     assert add_duration(start, 3, "h") - start == timedelta(hours=3)
+
+
+def test_provisionally_a_deadline_in_an_unconfirmed_year_is_computed_and_flagged():
+    dispatched = local(2026, 12, 21, 10)
+    d = assignment_deadlines(policy("TS", at=dispatched), dispatched, provisional=True)
+    # 12-22..25, 28..31, then 2027 by weekends and statutory holidays: 01-01 off, 01-04..08, 11, 12.
+    assert (d.due_at, d.sign_due_at, d.provisional) == (local(2027, 1, 12, 10), local(2026, 12, 22, 10), True)
+    assert assignment_deadlines(policy(), local(2026, 3, 2, 9), provisional=True).provisional is False
+    assert extend_due(local(2026, 12, 30, 10), 3, provisional=True) == Reckoned(local(2027, 1, 5, 10), True)
+    assert callback_due(policy(), local(2026, 12, 31, 16), provisional=True) == Reckoned(
+        local(2027, 1, 4, 16), True
+    )
+    assert add_duration(local(2026, 12, 31, 16), Decimal(2), "h", provisional=True) == Reckoned(
+        local(2026, 12, 31, 18), False
+    )
+    (yellow, red), flagged = warning_times(
+        policy("ZX"), local(2026, 12, 30, 9), local(2027, 1, 4, 9), provisional=True
+    )
+    assert flagged and yellow < red < local(2027, 1, 4, 9)
+
+
+def test_the_clock_rules_compute_provisionally_too():
+    at = local(2026, 12, 28, 10)
+    p = policy("TS", mode=DispatchMode.ESCALATED, at=at)
+    deadlines, had_time = escalation_deadlines(p, at, lead_due_at=local(2027, 1, 12, 10))
+    assert (deadlines.due_at, deadlines.provisional, had_time) == (local(2027, 1, 12, 10), True, True)
+    assert reopen_deadlines(policy("TS", at=at), at).provisional is True
+    assert escalation_deadlines(p, at, lead_due_at=local(2026, 12, 29, 10))[0].provisional is False

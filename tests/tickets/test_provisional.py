@@ -9,6 +9,7 @@ from io import StringIO
 import time_machine
 from django.core.management import call_command
 
+from civicgrid.sla.models import PauseReason
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Event, Status, Ticket
 from civicgrid.tickets.scan import scan_deadlines
@@ -101,6 +102,24 @@ def test_a_callback_due_in_the_unconfirmed_year_is_provisional_until_confirmed(w
     assert callback_event.note == (
         "2027 年节假日安排已确认,按正式日历重算:回访时限由 2027-01-04 16:00 改为 2027-01-01 16:00"
     )
+
+
+def test_a_pause_that_pushes_the_deadline_into_the_unconfirmed_year_makes_it_provisional(world):
+    ticket = dispatch_complaint(world, local(2026, 12, 7, 10, 0))  # due 12-28, confirmed
+    assert lead_of(ticket).deadlines_provisional is False
+    with time_machine.travel(local(2026, 12, 14, 10, 0), tick=False):
+        services.ticket_pause(
+            ticket=ticket,
+            actor=world.user("dispatcher"),
+            reason=PauseReason.objects.get(code="requester"),
+            note="诉求人出差",
+        )
+    with time_machine.travel(local(2026, 12, 21, 10, 0), tick=False):
+        services.ticket_resume(ticket=ticket, actor=world.user("dispatcher"))
+    lead = lead_of(ticket)
+    # 35 working hours later: 5.5 h on 12-28, 12-29..31, 01-01 off, 01-04, then 1.5 h on 01-05.
+    assert lead.due_at == local(2027, 1, 5, 10, 0)
+    assert lead.deadlines_provisional is True
 
 
 class TestConfirmation:
