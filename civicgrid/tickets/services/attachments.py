@@ -10,7 +10,7 @@ from django.core.files.base import File
 from django.db import transaction
 
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import Attachment, Ticket
+from civicgrid.tickets.models import Attachment, EventAction, Ticket
 from civicgrid.tickets.permissions import has_role, units_of
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
 
@@ -94,7 +94,7 @@ def attachment_add(
         record(
             ticket,
             actor=actor,
-            action="attachment_added",
+            action=EventAction.ATTACHMENT_ADDED,
             at=at,
             note=f"上传附件:{attachment.original_name}",
             attachment=attachment.pk,

@@ -9,7 +9,16 @@ from django.db import transaction
 from civicgrid.registry.models import Role
 from civicgrid.sla.clocks import reopen_deadlines
 from civicgrid.sla.deadlines import callback_due
-from civicgrid.tickets.models import Assignment, Callback, Satisfaction, Solved, Status, Supervision, Ticket
+from civicgrid.tickets.models import (
+    Assignment,
+    Callback,
+    EventAction,
+    Satisfaction,
+    Solved,
+    Status,
+    Supervision,
+    Ticket,
+)
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, notify_unit, now_or, record, require_status
 from civicgrid.tickets.services.dispatch import open_round
@@ -47,7 +56,7 @@ def reply_review(
         record(
             ticket,
             actor=actor,
-            action="review_passed",
+            action=EventAction.REVIEW_PASSED,
             at=at,
             to_status=Status.PENDING_CALLBACK,
             note=note.strip() or "答复审核通过",
@@ -62,7 +71,7 @@ def reply_review(
     record(
         ticket,
         actor=actor,
-        action="review_failed",
+        action=EventAction.REVIEW_FAILED,
         at=at,
         to_status=Status.IN_PROGRESS,
         assignment=lead,
@@ -120,7 +129,7 @@ def _close(
     record(
         ticket,
         actor=actor,
-        action="closed",
+        action=EventAction.CLOSED,
         at=at,
         to_status=Status.CLOSED,
         public=True,
@@ -169,7 +178,7 @@ def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
     record(
         ticket,
         actor=actor,
-        action="reopened",
+        action=EventAction.REOPENED,
         at=at,
         to_status=Status.REOPENED,
         public=True,
@@ -262,7 +271,7 @@ def callback_record(
             record(
                 ticket,
                 actor=actor,
-                action="callback_unreached",
+                action=EventAction.CALLBACK_UNREACHED,
                 at=at,
                 note=f"回访未接通(第 {attempts} 次)",
                 callback=callback.pk,
@@ -280,7 +289,7 @@ def callback_record(
     record(
         ticket,
         actor=actor,
-        action="callback_recorded",
+        action=EventAction.CALLBACK_RECORDED,
         at=at,
         note=notes.strip() or "已回访",
         callback=callback.pk,
@@ -350,7 +359,7 @@ def ticket_archive(*, ticket: Ticket, actor=None, at: datetime | None = None) ->
     record(
         ticket,
         actor=actor,
-        action="archived",
+        action=EventAction.ARCHIVED,
         at=at,
         to_status=Status.ARCHIVED,
         update_fields=("archived_at",),

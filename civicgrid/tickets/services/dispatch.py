@@ -12,7 +12,7 @@ from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.sla.deadlines import assignment_deadlines, return_window_end
 from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Assignment, Decision, ReturnRequest, Status, Ticket
+from civicgrid.tickets.models import Assignment, Decision, EventAction, ReturnRequest, Status, Ticket
 from civicgrid.tickets.permissions import require_role, require_unit
 from civicgrid.tickets.services._core import (
     decide_request,
@@ -129,7 +129,7 @@ def ticket_dispatch(
     record(
         ticket,
         actor=actor,
-        action="dispatched",
+        action=EventAction.DISPATCHED,
         at=at,
         to_status=Status.DISPATCHED,
         public=True,
@@ -215,7 +215,7 @@ def return_request(
     record(
         ticket,
         actor=actor,
-        action="return_requested",
+        action=EventAction.RETURN_REQUESTED,
         at=at,
         assignment=assignment,
         to_status=Status.RETURN_REQUESTED if is_lead else None,
@@ -261,7 +261,7 @@ def return_decide(
         record(
             ticket,
             actor=actor,
-            action="return_rejected",
+            action=EventAction.RETURN_REJECTED,
             at=at,
             assignment=assignment,
             to_status=back if is_lead else None,
@@ -287,7 +287,7 @@ def return_decide(
         record(
             ticket,
             actor=actor,
-            action="return_approved",
+            action=EventAction.RETURN_APPROVED,
             at=at,
             assignment=assignment,
             to_status=Status.PENDING_DISPATCH,
@@ -299,7 +299,7 @@ def return_decide(
         record(
             ticket,
             actor=actor,
-            action="return_approved",
+            action=EventAction.RETURN_APPROVED,
             at=at,
             assignment=assignment,
             note=note.strip() or f"同意{assignment.unit.name}退出协办",

@@ -12,6 +12,7 @@ from civicgrid.tickets.models import (
     Assignment,
     Attachment,
     Decision,
+    EventAction,
     ExtensionRequest,
     ResultCode,
     Status,
@@ -57,7 +58,7 @@ def assignment_sign(*, assignment: Assignment, actor, at: datetime | None = None
     record(
         ticket,
         actor=actor,
-        action="signed",
+        action=EventAction.SIGNED,
         at=at,
         assignment=assignment,
         to_status=Status.IN_PROGRESS if moves else None,
@@ -89,7 +90,7 @@ def assignment_first_contact(
     record(
         ticket,
         actor=actor,
-        action="contacted",
+        action=EventAction.CONTACTED,
         at=at,
         assignment=assignment,
         public=first,
@@ -138,7 +139,7 @@ def extension_request(
     record(
         ticket,
         actor=actor,
-        action="extension_requested",
+        action=EventAction.EXTENSION_REQUESTED,
         at=at,
         assignment=assignment,
         note=reason.strip(),
@@ -200,7 +201,7 @@ def extension_decide(
     record(
         ticket,
         actor=actor,
-        action="extension_approved" if approve else "extension_rejected",
+        action=EventAction.EXTENSION_APPROVED if approve else EventAction.EXTENSION_REJECTED,
         at=at,
         assignment=assignment,
         public=approve,
@@ -241,7 +242,9 @@ def co_reply(*, assignment: Assignment, actor, text: str, at: datetime | None = 
         text.strip(),
     )
     assignment.save(update_fields=["state", "replied_at", "reply_text"])
-    record(ticket, actor=actor, action="co_replied", at=at, assignment=assignment, note=text.strip())
+    record(
+        ticket, actor=actor, action=EventAction.CO_REPLIED, at=at, assignment=assignment, note=text.strip()
+    )
     if ticket.lead_unit_id:
         notify_unit(
             ticket.lead_unit,
@@ -290,7 +293,7 @@ def lead_reply(
     record(
         ticket,
         actor=actor,
-        action="replied",
+        action=EventAction.REPLIED,
         at=at,
         assignment=assignment,
         to_status=Status.REPLIED,

@@ -10,7 +10,7 @@ from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
 from civicgrid.routing.vocabulary import RequestType, Urgency
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Channel, Status, Ticket, TriageOutcome
+from civicgrid.tickets.models import Channel, EventAction, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 
@@ -122,7 +122,7 @@ def ticket_register(
     record(
         ticket,
         actor=actor,
-        action="registered",
+        action=EventAction.REGISTERED,
         at=at,
         public=True,
         note="诉求已受理",
@@ -153,7 +153,7 @@ def ticket_accept(
     record(
         ticket,
         actor=actor,
-        action="accepted",
+        action=EventAction.ACCEPTED,
         at=at,
         to_status=Status.PENDING_DISPATCH,
         update_fields=("triage_outcome", "category", "category_code", "category_version"),
@@ -178,7 +178,7 @@ def ticket_answer_directly(
     record(
         ticket,
         actor=actor,
-        action="answered_directly",
+        action=EventAction.ANSWERED_DIRECTLY,
         at=at,
         to_status=Status.DIRECT_ANSWERED,
         public=True,
@@ -211,7 +211,7 @@ def ticket_decline(*, ticket: Ticket, actor, outcome: str, reason: str, at: date
     record(
         ticket,
         actor=actor,
-        action="declined",
+        action=EventAction.DECLINED,
         at=at,
         to_status=Status.NOT_ACCEPTED,
         public=True,
@@ -243,7 +243,7 @@ def ticket_transfer_emergency(
     record(
         ticket,
         actor=actor,
-        action="transferred",
+        action=EventAction.TRANSFERRED,
         at=at,
         to_status=Status.TRANSFERRED,
         public=True,
@@ -285,7 +285,7 @@ def ticket_merge(
     record(
         ticket,
         actor=actor,
-        action="merged",
+        action=EventAction.MERGED,
         at=at,
         to_status=Status.MERGED,
         public=True,
@@ -299,7 +299,7 @@ def ticket_merge(
     record(
         master,
         actor=actor,
-        action="merge_received",
+        action=EventAction.MERGE_RECEIVED,
         at=at,
         note=f"工单 {ticket.number} 并入本单",
         child=ticket.number,

@@ -61,7 +61,7 @@ def ticket_supervise(
     record(
         ticket,
         actor=actor,
-        action="supervised",
+        action=EventAction.SUPERVISED,
         at=at,
         note=note.strip(),
         update_fields=("is_supervised",),
@@ -96,7 +96,7 @@ def key_list_set(*, ticket: Ticket, actor, on: bool, note: str, at: datetime | N
     record(
         ticket,
         actor=actor,
-        action="key_list_added" if on else "key_list_removed",
+        action=EventAction.KEY_LIST_ADDED if on else EventAction.KEY_LIST_REMOVED,
         at=at,
         note=note.strip(),
         update_fields=("on_key_list",),
