@@ -1,6 +1,7 @@
 """Auto-dispatch on messages the model never saw: realised precision and coverage at the picked threshold.
 
-`.venv/bin/python bench/bench_intake_heldout.py TRAIN.csv DEV.csv [--splits 5] [--test-size 0.2]`
+`.venv/bin/python bench/bench_intake_heldout.py TRAIN.csv DEV.csv [--splits 5] [--test-size 0.2] [--seed 0]
+[--cv-repeats R]`
 
 There is no held-out set beyond train + dev, so each split holds out a stratified share of the two
 pooled, writes the rest back as a train part and a dev part (each row to the file it came from), runs
@@ -31,7 +32,8 @@ parser.add_argument("--splits", type=int, default=5)
 parser.add_argument("--test-size", type=float, default=0.2)
 parser.add_argument("--target-precision", default="0.98")
 parser.add_argument("--features", default="char")
-parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--seed", type=int, default=0, help="seeds the held-out splits and training alike")
+parser.add_argument("--cv-repeats", type=int, help="passed to train (default: train's own)")
 args = parser.parse_args()
 
 csv.field_size_limit(10_000_000)
@@ -64,6 +66,7 @@ def main() -> None:
     civicgrid = [str(ROOT / ".venv" / "bin" / "civicgrid"), "intake-model"]
     splitter = StratifiedShuffleSplit(args.splits, test_size=args.test_size, random_state=args.seed)
     results = []
+    load_before = os.getloadavg()
     try:
         for number, (fit, held) in enumerate(splitter.split(np.zeros(len(rows)), labels), start=1):
             work = Path(data_dir) / f"split{number}"
@@ -77,7 +80,8 @@ def main() -> None:
             subprocess.run(
                 [*civicgrid, "train", "--data", part_train, "--dev", part_dev, "--out", str(work / "model")]
                 + ["--target-precision", args.target_precision, "--features", args.features]
-                + ["--seed", str(args.seed)],
+                + ["--seed", str(args.seed)]
+                + (["--cv-repeats", str(args.cv_repeats)] if args.cv_repeats else []),
                 check=True,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -106,6 +110,7 @@ def main() -> None:
                     "split": number,
                     "n_fit": len(fit),
                     "train_seconds": round(train_seconds, 1),
+                    "cv_repeats": manifest["meta"].get("cv_repeats", 1),
                     "cv": manifest["meta"]["cv"],
                     "heldout": figures,
                 }
@@ -137,6 +142,12 @@ def main() -> None:
                 "splits": args.splits,
                 "test_size": args.test_size,
                 "target_precision": float(args.target_precision),
+                "seed": args.seed,
+                "cv_repeats": results[0]["cv_repeats"] if results else None,
+                "load_average": {
+                    "before": [round(x, 2) for x in load_before],
+                    "after": [round(x, 2) for x in os.getloadavg()],
+                },
                 "summary": summary,
                 "runs": results,
             },

@@ -64,6 +64,27 @@ def test_choose_threshold_is_stricter_than_the_point_estimate():
     assert float(classifier.precision_lower(hits[k], k + 1)) == pytest.approx(lower[k])
 
 
+def test_choose_threshold_over_repeats_averages_the_counts_above_each_cut():
+    confidence = np.linspace(0.999, 0.5, 1000)
+    correct = (np.arange(1000) < 400) | (np.arange(1000) % 40 != 20)
+    alone = classifier.choose_threshold(confidence, correct, 0.98)
+    # The same predictions twice are the same evidence, not twice as much.
+    assert classifier.choose_threshold(np.vstack([confidence] * 2), np.vstack([correct] * 2), 0.98) == alone
+    # A second partition that put one more mistake high up: the counts are averaged, the bound still
+    # counts each message once, so the threshold lies between the two partitions' own.
+    worse = correct.copy()
+    worse[[150, 300]] = False
+    own = classifier.choose_threshold(confidence, worse, 0.98)
+    threshold, coverage, precision = classifier.choose_threshold(
+        np.vstack([confidence, confidence]), np.vstack([correct, worse]), 0.98
+    )
+    assert alone[0] <= threshold <= own[0] and alone[0] < own[0]
+    k = int(np.nonzero(confidence == threshold)[0][0])
+    hits = (np.cumsum(correct)[k] + np.cumsum(worse)[k]) / 2
+    assert coverage == pytest.approx((k + 1) / 1000) and precision == pytest.approx(hits / (k + 1))
+    assert float(classifier.precision_lower(hits, k + 1)) >= 0.98
+
+
 def test_precision_bounds_are_clopper_pearson_and_safe_at_the_edges():
     assert float(classifier.precision_lower(10, 10)) == pytest.approx(0.05 ** (1 / 10))
     assert float(classifier.precision_upper(0, 10)) == pytest.approx(1 - 0.05 ** (1 / 10))
@@ -200,3 +221,23 @@ def test_training_is_repeatable_with_the_same_seed():
     first, second = classifier.train(texts, labels, seed=3), classifier.train(texts, labels, seed=3)
     assert np.array_equal(first.views[0].coef, second.views[0].coef)
     assert np.array_equal(first.info["oof_confidence"], second.info["oof_confidence"])
+
+
+def test_repeated_cross_validation_keeps_the_model_and_steadies_the_threshold():
+    texts, labels = make(30, seed=7, noise=0.25)
+    once, thrice = classifier.train(texts, labels, seed=2), classifier.train(texts, labels, seed=2, repeats=3)
+    # The model is the same; only the out-of-fold evidence grows, one partition per repeat.
+    assert np.array_equal(once.views[0].coef, thrice.views[0].coef)
+    assert np.array_equal(once.cal_coef, thrice.cal_coef)
+    assert once.info["oof_proba"].shape == (1, len(texts), 4) and thrice.info["repeats"] == 3
+    assert thrice.info["oof_proba"].shape == (3, len(texts), 4)
+    assert np.array_equal(thrice.info["oof_proba"][0], once.info["oof_proba"][0])
+    assert not np.array_equal(thrice.info["oof_proba"][1], thrice.info["oof_proba"][0])
+    threshold, coverage, precision = classifier.pick_threshold(thrice, 0.9)
+    cv = classifier.cross_validated(thrice)
+    assert cv["auto_coverage"] == pytest.approx(coverage, abs=1e-4)
+    assert cv["auto_precision"] == pytest.approx(precision, abs=1e-4)
+    assert cv["accuracy"] == pytest.approx(thrice.info["oof_correct"].mean(), abs=1e-4)
+    assert 0.9 <= cv["auto_precision_lower_95"] <= cv["auto_precision"]
+    with pytest.raises(ValueError, match="重复次数"):
+        classifier.train(texts, labels, repeats=0)

@@ -73,6 +73,21 @@ def test_train_picks_the_threshold_on_cross_validation_over_train_and_dev_and_ev
     assert "准确率95%置信下限" in table and "自动派单覆盖率" in table
 
 
+def test_train_repeats_the_cross_validation_as_asked(tmp_path, csvs):
+    train, dev = csvs
+    out = run(
+        "train", "--data", str(train), "--dev", str(dev), "--cv-repeats", "2", "--out", str(tmp_path / "m")
+    )
+    assert "重复 2 次" in out
+    meta = classifier.read_manifest(tmp_path / "m")["meta"]
+    assert meta["cv_repeats"] == 2 and "重复 2 次" in meta["threshold_chosen_on"]
+    run("train", "--data", str(train), "--out", str(tmp_path / "d"))
+    assert classifier.read_manifest(tmp_path / "d")["meta"]["cv_repeats"] == classifier.CV_REPEATS
+    with pytest.raises(CommandError, match="--cv-repeats 须在 1 与 20 之间"):
+        run("train", "--data", str(train), "--cv-repeats", "0", "--out", str(tmp_path / "n"))
+    assert not (tmp_path / "n").exists()
+
+
 def test_train_without_dev_uses_cross_validation(tmp_path, csvs):
     train, _ = csvs
     run("train", "--data", str(train), "--out", str(tmp_path / "m"))

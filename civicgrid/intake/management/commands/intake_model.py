@@ -78,6 +78,12 @@ class Command(BaseCommand):
         train.add_argument(
             "--features", choices=sorted(classifier.FEATURES), default="char", help="文本特征(默认 char)"
         )
+        train.add_argument(
+            "--cv-repeats",
+            type=int,
+            default=classifier.CV_REPEATS,
+            help=f"交叉验证重复次数:每次换一种分折,阈值按各次的平均计数选出(默认 {classifier.CV_REPEATS})",
+        )
         train.add_argument("--seed", type=int, default=0)
         train.add_argument("--out", required=True, help="模型输出目录")
 
@@ -117,9 +123,25 @@ class Command(BaseCommand):
 
     # --- train / evaluate ---------------------------------------------------------------------------
 
-    def _train(self, *, data, dev, text_col, label_col, encoding, target_precision, features, seed, out, **_):
+    def _train(
+        self,
+        *,
+        data,
+        dev,
+        text_col,
+        label_col,
+        encoding,
+        target_precision,
+        features,
+        cv_repeats,
+        seed,
+        out,
+        **_,
+    ):
         if not 0.5 <= target_precision < 1:
             raise CommandError("--target-precision 须在 0.5 与 1 之间(如 0.98)")
+        if not 1 <= cv_repeats <= 20:
+            raise CommandError("--cv-repeats 须在 1 与 20 之间")
         texts, labels = read_csv(data, text_col, label_col, encoding)
         dev_texts, dev_labels = read_csv(dev, text_col, label_col, encoding) if dev else ([], [])
         # Every labelled message counts: dev messages are easier than new ones, so a threshold picked
@@ -130,7 +152,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             model = classifier.train(
-                texts, labels, views=classifier.FEATURES[features], seed=seed, progress=self.stdout.write
+                texts,
+                labels,
+                views=classifier.FEATURES[features],
+                seed=seed,
+                progress=self.stdout.write,
+                repeats=cv_repeats,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
@@ -138,13 +165,16 @@ class Command(BaseCommand):
         self.stdout.write(f"训练完成,用时 {seconds:.1f} 秒")
         threshold, coverage, precision = classifier.pick_threshold(model, target_precision)
         cv = classifier.cross_validated(model)
-        chosen_on = f"全部 {len(texts)} 条带类别数据的 {model.info['folds']} 折交叉验证"
+        chosen_on = f"全部 {len(texts)} 条带类别数据的 {model.info['folds']} 折交叉验证" + (
+            f"(重复 {cv_repeats} 次,各次换一种分折,取平均)" if cv_repeats > 1 else ""
+        )
         meta = {
             "trained_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "data": files,
             "n_train": len(texts),
             "features": features,
             "seed": seed,
+            "cv_repeats": cv_repeats,
             "train_seconds": round(seconds, 1),
             "target_precision": target_precision,
             "threshold_chosen_on": chosen_on,
