@@ -13,11 +13,11 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from civicgrid.assessment.selectors import GROUPINGS, RateRow, three_rates, totals
 from civicgrid.core.actors import SYSTEM
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.intake.selectors import accuracy, accuracy_by_category
 
 FORMATS = ("table", "csv", "json")

@@ -9,11 +9,11 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.runserver import naiveip_re
 from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.demo.city import DEFAULT_GRIDS, DemoCityMismatch, accounts_file, build_city, built_demo_city
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge

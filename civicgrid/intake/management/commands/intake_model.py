@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.intake import classifier, services
 from civicgrid.intake.models import IntakeModel
 

@@ -4,9 +4,9 @@ import re
 import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.core.chinese import tokenizer
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.knowledge import importing, selectors, services
 
 MAX_ERRORS_SHOWN = 50

@@ -1,8 +1,7 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.registry.geojson import EXPORT_LEVELS, export_geojson
 
 

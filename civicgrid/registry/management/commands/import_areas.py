@@ -1,7 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.registry.geojson import LEVEL_ALIASES, GeoJSONImportError, import_areas, parse_geojson
 from civicgrid.registry.models import AdminArea
 

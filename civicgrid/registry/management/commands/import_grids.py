@@ -1,5 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
-
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.registry.geojson import GeoJSONImportError, import_grids
 from civicgrid.registry.management.commands.import_areas import print_result, read_geojson
 

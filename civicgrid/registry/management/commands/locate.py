@@ -1,5 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
-
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.registry.locate import OUTSIDE, locate_address, locate_point
 
 

@@ -1,8 +1,8 @@
 """civicgrid categories import|list: the subject taxonomy (业务分类) from the command line."""
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.routing import services
 from civicgrid.routing.models import Category
 

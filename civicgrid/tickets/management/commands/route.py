@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
-
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.routing.route import route
 from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.tickets.models import Ticket

@@ -3,10 +3,10 @@
 import json
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 

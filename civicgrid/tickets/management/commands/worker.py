@@ -5,11 +5,11 @@ import signal
 import threading
 import time
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.notify.services import deliver_pending
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines

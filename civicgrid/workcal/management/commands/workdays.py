@@ -7,10 +7,10 @@ say how many provisional deadlines they recomputed.
 import unicodedata
 from datetime import date, datetime
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.workcal import calendar, services
 from civicgrid.workcal.crosscheck import compare_sources
 
