@@ -44,7 +44,7 @@ def run(argv: list[str], env: dict, echo: bool) -> tuple[float, float, list[tupl
             print(line, end="", file=sys.stderr)
     if proc.wait() != 0:
         tail = "\n".join(text for _, text in lines[-20:])
-        sys.exit(f"{' '.join(argv[2:])} 失败(退出码 {proc.returncode}):\n{tail}")
+        sys.exit(f"{' '.join(argv[2:])} 失败（退出码 {proc.returncode}）：\n{tail}")
     return time.monotonic() - started, children_cpu() - cpu, lines
 
 

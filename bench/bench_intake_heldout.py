@@ -115,7 +115,7 @@ def main() -> None:
                     "heldout": figures,
                 }
             )
-            print(f"split {number}: {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr)
+            print(f"split {number}： {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

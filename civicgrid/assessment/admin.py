@@ -37,7 +37,7 @@ class AssessmentSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
             _("表扬与点名"),
             {
                 "fields": ["naming_min_rated", "naming_count"],
-                "description": _("领导看板在参评件数达标的单位或网格中,表扬综合得分最高的、点名最低的"),
+                "description": _("领导看板在参评件数达标的单位或网格中，表扬综合得分最高的、点名最低的"),
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""Praise and naming (表扬、点名): which groups of a league table are praised and which are named."""
+"""Praise and naming （表扬、点名）： which groups of a league table are praised and which are named."""
 
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.selectors import RateRow
@@ -23,7 +23,7 @@ def praised_and_named(
 
 
 def places(mentioned: list[RateRow]) -> list[int]:
-    """Places down a praise or naming list (第 1 名 first); groups with equal scores share a place."""
+    """Places down a praise or naming list （第 1 名 first）； groups with equal scores share a place."""
     result: list[int] = []
     for position, row in enumerate(mentioned):
         tied = position and mentioned[position - 1].rank == row.rank

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.refusal import refusal_message
 
-NUL_REFUSED = "输入内容中含有空字符(NUL),无法保存或查询,请删除后重新填写。"
+NUL_REFUSED = "输入内容中含有空字符（NUL），无法保存或查询，请删除后重新填写。"
 
 
 def safe_back(request) -> str:

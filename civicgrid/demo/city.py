@@ -100,9 +100,9 @@ def built_demo_city(*, grids: int | None = None, boundary: dict | None = None) -
     if differences:
         made_from = "真实边界" if record.boundary_sha256 else "合成边界"
         raise DemoCityMismatch(
-            f"数据库中已有示范城市{record.city.name}({record.city.code},{made_from},{record.grids} 个网格),"
-            f"与本次的 {'、'.join(differences)} 不同;示范命令不会再建第二个城市。"
-            "要按新参数重建,请加 --reset(会删除全部数据),或换一个数据目录。"
+            f"数据库中已有示范城市{record.city.name}（{record.city.code}，{made_from}，{record.grids} 个网格），"
+            f"与本次的 {'、'.join(differences)} 不同；示范命令不会再建第二个城市。"
+            "要按新参数重建，请加 --reset（会删除全部数据），或换一个数据目录。"
         )
     return record
 
@@ -115,7 +115,7 @@ def build_city(
     password = _demo_password()
     record = built_demo_city(grids=grids, boundary=boundary)
     if record is not None:
-        log(f"示范城市 {record.city.name}({record.city.code})已存在,不重复生成。")
+        log(f"示范城市 {record.city.name}（{record.city.code}）已存在，不重复生成。")
         return DemoResult(
             city=record.city, created=False, password=password, accounts=_read_accounts(), counts=_counts()
         )

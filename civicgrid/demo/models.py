@@ -13,7 +13,7 @@ class DemoCity(models.Model):
     seed = models.IntegerField(_("随机种子"))
     grids = models.PositiveIntegerField(_("网格数量"))
     boundary_sha256 = models.CharField(
-        _("边界指纹"), max_length=64, blank=True, help_text=_("边界 GeoJSON 的 SHA-256;为空表示合成边界")
+        _("边界指纹"), max_length=64, blank=True, help_text=_("边界 GeoJSON 的 SHA-256；为空表示合成边界")
     )
     built_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
@@ -22,4 +22,4 @@ class DemoCity(models.Model):
         verbose_name_plural = _("示范城市记录")
 
     def __str__(self):
-        return f"{self.city.name}({self.grids} 个网格)"
+        return f"{self.city.name}（{self.grids} 个网格）"

@@ -16,7 +16,7 @@ class IntakeModel(models.Model):
         _("自动派单置信度阈值"),
         null=True,
         blank=True,
-        help_text=_("训练时在交叉验证结果上按目标准确率的 95% 置信下限选出;可调整。为空表示不自动派单"),
+        help_text=_("训练时在交叉验证结果上按目标准确率的 95% 置信下限选出；可调整。为空表示不自动派单"),
     )
     metrics = models.JSONField(_("训练与验证指标"), default=dict, blank=True)
     is_active = models.BooleanField(_("当前使用"), default=False)
@@ -26,11 +26,11 @@ class IntakeModel(models.Model):
         help_text=_("开启后,置信度不低于阈值且分类未被改动的工单在受理后直接按派单规则派出"),
     )
     monitor_window = models.PositiveIntegerField(
-        _("自动派单监测窗口(条)"),
+        _("自动派单监测窗口（条）"),
         default=200,
         validators=[MinValueValidator(20), MaxValueValidator(5000)],
         help_text=_(
-            "按最近这么多条已定类、置信度达到阈值的建议检验准确率:准确率的 95% 置信上限低于训练目标时,"
+            "按最近这么多条已定类、置信度达到阈值的建议检验准确率：准确率的 95% 置信上限低于训练目标时，"
             "自动派单自动关闭并通知管理员"
         ),
     )

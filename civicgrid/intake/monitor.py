@@ -84,9 +84,9 @@ def switch_off(model: IntakeModel, found: Verdict, *, at: datetime | None = None
     at = at or timezone.now()
     reason = (
         f"最近 {found.settled} 条达到阈值的建议中只有 {found.kept} 条分类被采纳"
-        f"(准确率 {found.precision:.1%},95% 置信上限 {found.upper:.1%}),"
-        f"低于承诺的 {found.target:.0%},自动派单已于 {timezone.localtime(at):%Y-%m-%d %H:%M} 自动关闭。"
-        "请检查近期被改动的建议,重新训练或提高阈值后再开启。"
+        f"（准确率 {found.precision:.1%}，95% 置信上限 {found.upper:.1%}），"
+        f"低于承诺的 {found.target:.0%}，自动派单已于 {timezone.localtime(at):%Y-%m-%d %H:%M} 自动关闭。"
+        "请检查近期被改动的建议，重新训练或提高阈值后再开启。"
     )
     switched = IntakeModel.objects.filter(pk=model.pk, auto_dispatch=True).update(
         auto_dispatch=False, auto_dispatch_off_reason=reason, auto_dispatch_off_at=at
@@ -98,7 +98,7 @@ def switch_off(model: IntakeModel, found: Verdict, *, at: datetime | None = None
         actor=None,
         action="intake.auto_dispatch_off",
         target=model,
-        summary=f"模型 {model.name} 的自动派单准确率低于目标,已自动关闭",
+        summary=f"模型 {model.name} 的自动派单准确率低于目标，已自动关闭",
         kept=found.kept,
         settled=found.settled,
         upper=round(found.upper, 4),
@@ -108,7 +108,7 @@ def switch_off(model: IntakeModel, found: Verdict, *, at: datetime | None = None
     notify(
         recipients=list(administrators.distinct()),
         kind="intake_auto_dispatch_off",
-        title=f"智能派单已自动关闭:模型 {model.name} 准确率低于目标",
+        title=f"智能派单已自动关闭：模型 {model.name} 准确率低于目标",
         body=reason,
         at=at,
     )

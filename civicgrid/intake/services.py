@@ -238,7 +238,7 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
         with transaction.atomic():
             ticket = tickets.ticket_dispatch(ticket=ticket, actor=None, at=at)
     except Refusal as refusal:
-        Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单:{refusal.message}"[:200])
+        Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单：{refusal.message}"[:200])
         return False
     Suggestion.objects.filter(pk=suggestion.pk).update(
         outcome=Outcome.AUTO,
@@ -289,7 +289,7 @@ def ticket_dispatch(*, ticket: Ticket, actor, lead=None, co_units=(), reason: st
     return ticket
 
 
-# The operator's conclusion at registration (受理结论), each with the arguments of its service.
+# The operator's conclusion at registration （受理结论）， each with the arguments of its service.
 TRIAGE = {
     "accept": ticket_accept,
     "answer": ticket_answer_directly,

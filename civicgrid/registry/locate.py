@@ -527,7 +527,7 @@ def locate_address(text: str, *, limit: int = 5, min_score: float = _ADDRESS_MIN
     return matches
 
 
-# A trusted place (地址可信): an address matched at least this well to a gazetteer entry that lies in a grid,
+# A trusted place （地址可信）： an address matched at least this well to a gazetteer entry that lies in a grid,
 # with no match as good in another grid among the best ADDRESS_CANDIDATES, places a ticket in that grid
 # without a person. A road through several grids matches equally well in each and places nothing.
 ADDRESS_TRUST_SCORE = 85

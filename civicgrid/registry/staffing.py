@@ -1,4 +1,4 @@
-"""Whether a unit has someone on duty to handle its tickets (在岗办理人员).
+"""Whether a unit has someone on duty to handle its tickets （在岗办理人员）.
 
 A unit is staffed when an active account with a handling role acts for it: a member of the unit,
 or for a grid team the grid's leader or one of its workers. A leader alone cannot sign or reply, so a

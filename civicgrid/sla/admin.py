@@ -92,7 +92,7 @@ class TimeLimitPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
             },
         ),
         (
-            _("提级与重办(只会缩短,不会重新给足时限)"),
+            _("提级与重办（只会缩短，不会重新给足时限）"),
             {"fields": [("escalation_limit", "escalation_unit"), ("reopen_limit", "reopen_unit")]},
         ),
         (
@@ -174,9 +174,9 @@ class EscalationLadderAdmin(AuditedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("适用区划"), ordering="area__code")
     def area_display(self, obj):
-        return obj.area.name if obj.area_id else _("默认(全辖区)")
+        return obj.area.name if obj.area_id else _("默认（全辖区）")
 
-    @admin.display(description=_("层级(从低到高)"))
+    @admin.display(description=_("层级（从低到高）"))
     def levels_display(self, obj):
         return " → ".join(level.name for level in sorted(obj.levels.all(), key=lambda level: level.order))
 

@@ -70,7 +70,7 @@ def escalation_deadlines(
 
 
 def reopen_deadlines(policy: TimeLimitPolicy, at: datetime) -> Deadlines:
-    """重办: the policy's reopen limit, never longer than the first round's handling limit."""
+    """重办： the policy's reopen limit, never longer than the first round's handling limit."""
     return capped_deadlines(
         policy, at, add_duration(at, policy.reopen_limit, policy.reopen_unit, provisional=True).value
     )

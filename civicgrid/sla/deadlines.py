@@ -155,14 +155,14 @@ def extend_due(due_at: datetime, days: int, *, provisional: bool = False):
 
 
 def return_window_end(policy: TimeLimitPolicy, dispatched_at: datetime, *, provisional: bool = False):
-    """The last moment a unit may ask to return (退单) the assignment (a Reckoned if provisional)."""
+    """The last moment a unit may ask to return （退单） the assignment (a Reckoned if provisional)."""
     return add_duration(
         dispatched_at, policy.return_window, policy.return_window_unit, provisional=provisional
     )
 
 
 def callback_due(policy: TimeLimitPolicy, from_at: datetime, *, provisional: bool = False):
-    """When the callback (回访) is due, counted from `from_at` (usually when the reply passed review).
+    """When the callback （回访） is due, counted from `from_at` (usually when the reply passed review).
 
     A Reckoned if provisional.
     """

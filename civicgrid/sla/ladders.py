@@ -1,4 +1,4 @@
-"""Escalation ladders (提级阶梯): which unit a ticket goes to when it climbs one level."""
+"""Escalation ladders （提级阶梯）： which unit a ticket goes to when it climbs one level."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -82,12 +82,12 @@ def next_level(
     has no active staff (or is not found). Raises NoLevelAbove, with the reason in Chinese."""
     ladder = ladder_for(ticket_area, at=at)
     if ladder is None:
-        raise NoLevelAbove(gettext("没有生效的提级阶梯,请管理员在后台配置"))
+        raise NoLevelAbove(gettext("没有生效的提级阶梯，请管理员在后台配置"))
     levels = list(ladder.levels.select_related("unit").order_by("order"))
     held = [i for i, level in enumerate(levels) if _holds(level, current_unit)]
     if not held:
         raise NoLevelAbove(
-            gettext("%(unit)s不在提级阶梯「%(ladder)s」上,不能提级;可由督办员吹哨或由 12345 中心协调")
+            gettext("%(unit)s不在提级阶梯「%(ladder)s」上，不能提级；可由督办员吹哨或由 12345 中心协调")
             % {"unit": current_unit.name, "ladder": ladder.name}
         )
     below, skipped = current_unit, []
@@ -99,7 +99,7 @@ def next_level(
         below = unit or below
     if skipped:
         raise NoLevelAbove(
-            gettext("上级%(levels)s没有在岗的办理人员,不能提级;请联系 12345 中心协调")
+            gettext("上级%(levels)s没有在岗的办理人员，不能提级；请联系 12345 中心协调")
             % {"levels": "、".join(skipped)}
         )
-    raise NoLevelAbove(gettext("%(unit)s已是提级阶梯的最高层级,无法继续提级") % {"unit": current_unit.name})
+    raise NoLevelAbove(gettext("%(unit)s已是提级阶梯的最高层级，无法继续提级") % {"unit": current_unit.name})

@@ -56,7 +56,7 @@ class TimeLimitPolicy(Effective):
         max_digits=6,
         decimal_places=2,
         default=3,
-        help_text=_("提级时原主办单位已无剩余时间,接办单位得到的办理时限(有剩余时间时只给剩余时间)"),
+        help_text=_("提级时原主办单位已无剩余时间，接办单位得到的办理时限（有剩余时间时只给剩余时间）"),
     )
     escalation_unit = models.CharField(
         _("提级时限单位"), max_length=2, choices=Duration.choices, default=Duration.WORKING_DAYS
@@ -66,7 +66,7 @@ class TimeLimitPolicy(Effective):
         max_digits=6,
         decimal_places=2,
         default=5,
-        help_text=_("回访不满意发回重办时的办理时限;不超过首轮办理时限"),
+        help_text=_("回访不满意发回重办时的办理时限；不超过首轮办理时限"),
     )
     reopen_unit = models.CharField(
         _("重办时限单位"), max_length=2, choices=Duration.choices, default=Duration.WORKING_DAYS
@@ -110,7 +110,7 @@ class TimeLimitPolicy(Effective):
 
 
 class PauseReason(models.Model):
-    """Why a ticket's clocks may stop (挂起): waiting for the requester, referred to mediation, ..."""
+    """Why a ticket's clocks may stop （挂起）： waiting for the requester, referred to mediation, ..."""
 
     code = models.SlugField(_("代码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=40)
@@ -128,10 +128,10 @@ class PauseReason(models.Model):
 
 
 class EscalationLadder(Effective):
-    """提级阶梯: the ordered levels a ticket climbs in an area (and the areas below it).
+    """提级阶梯： the ordered levels a ticket climbs in an area (and the areas below it).
 
     The ladder of the nearest area up from the ticket's place wins; a ladder without an area applies
-    everywhere else. A village may have its own (e.g. 四级化事法).
+    everywhere else. A village may have its own （e.g. 四级化事法）.
     """
 
     name = models.CharField(_("名称"), max_length=60)
@@ -142,7 +142,7 @@ class EscalationLadder(Effective):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("留空表示默认阶梯,适用于没有自己阶梯的区划"),
+        help_text=_("留空表示默认阶梯，适用于没有自己阶梯的区划"),
     )
 
     class Meta:
@@ -151,7 +151,7 @@ class EscalationLadder(Effective):
         ordering = ["area__code", "-effective_from"]
 
     def __str__(self):
-        return f"{self.name}({self.area.name if self.area_id else '默认'})"
+        return f"{self.name}（{self.area.name if self.area_id else '默认'}）"
 
 
 class EscalationLevel(models.Model):
@@ -160,7 +160,7 @@ class EscalationLevel(models.Model):
     ladder = models.ForeignKey(
         EscalationLadder, verbose_name=_("提级阶梯"), on_delete=models.CASCADE, related_name="levels"
     )
-    order = models.PositiveSmallIntegerField(_("顺序"), help_text=_("从低到高,数值小的在下"))
+    order = models.PositiveSmallIntegerField(_("顺序"), help_text=_("从低到高，数值小的在下"))
     name = models.CharField(_("层级名称"), max_length=30)
     unit = models.ForeignKey(
         Unit,
@@ -175,7 +175,7 @@ class EscalationLevel(models.Model):
         max_length=20,
         choices=Unit.Kind.choices,
         blank=True,
-        help_text=_("按隶属关系向上找到的第一个该类型单位;与指定单位二选一,都留空表示直接上级单位"),
+        help_text=_("按隶属关系向上找到的第一个该类型单位；与指定单位二选一，都留空表示直接上级单位"),
     )
     limit = models.DecimalField(
         _("本级时限"),
@@ -183,7 +183,7 @@ class EscalationLevel(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("提级到本级且已无剩余时间时给本级的时限;留空按办理时限策略的提级时限"),
+        help_text=_("提级到本级且已无剩余时间时给本级的时限；留空按办理时限策略的提级时限"),
     )
     limit_unit = models.CharField(
         _("本级时限单位"), max_length=2, choices=Duration.choices, default=Duration.WORKING_DAYS
@@ -210,4 +210,4 @@ class EscalationLevel(models.Model):
             and self.limit_unit == Duration.WORKING_DAYS
             and self.limit != int(self.limit)
         ):
-            raise ValidationError({"limit": _("以工作日计的时限必须是整数;不足一天请改用工作小时")})
+            raise ValidationError({"limit": _("以工作日计的时限必须是整数；不足一天请改用工作小时")})

@@ -68,7 +68,7 @@ def _escalate(assignment_id: int, ticket_id: int, now: datetime) -> int:
         _escalate_co(ticket, assignment, now)
         return 1
     late = timezone.localtime(assignment.sign_due_at)
-    reason = f"{assignment.unit.name}超过签收时限({late:%Y-%m-%d %H:%M})未签收,系统自动提级"
+    reason = f"{assignment.unit.name}超过签收时限（{late:%Y-%m-%d %H:%M}）未签收，系统自动提级"
     if not assignment.unit.is_functional_department:
         try:
             step = escalate_lead(
@@ -82,7 +82,7 @@ def _escalate(assignment_id: int, ticket_id: int, now: datetime) -> int:
         except NoLevelAbove:
             pass
         else:
-            _tell_unit(assignment, ticket, now, f"已自动提级至{step.unit.name}办理,本单位的承办任务已撤回")
+            _tell_unit(assignment, ticket, now, f"已自动提级至{step.unit.name}办理，本单位的承办任务已撤回")
             return 1
     _back_to_dispatch(ticket, assignment, now)
     return 1
@@ -94,7 +94,7 @@ def _tell_unit(assignment: Assignment, ticket: Ticket, now: datetime, what: str)
         ticket=ticket,
         kind="auto_escalated",
         at=now,
-        title=f"逾期未签收:{ticket.number} {ticket.title}",
+        title=f"逾期未签收：{ticket.number} {ticket.title}",
         body=what,
     )
 
@@ -113,7 +113,7 @@ def _back_to_dispatch(ticket: Ticket, assignment: Assignment, now: datetime) -> 
         at=now,
         assignment=assignment,
         to_status=Status.PENDING_DISPATCH,
-        note=f"{assignment.unit.name}超过签收时限({late:%Y-%m-%d %H:%M})未签收,退回 12345 中心重新派单",
+        note=f"{assignment.unit.name}超过签收时限（{late:%Y-%m-%d %H:%M}）未签收，退回 12345 中心重新派单",
         update_fields=("lead_unit",),
         unit=assignment.unit_id,
         sign_due_at=late.isoformat(),
@@ -123,7 +123,7 @@ def _back_to_dispatch(ticket: Ticket, assignment: Assignment, now: datetime) -> 
         ticket=ticket,
         kind="unsigned_returned",
         at=now,
-        title=f"逾期未签收,待重新派单:{ticket.number}({assignment.unit.name})",
+        title=f"逾期未签收，待重新派单：{ticket.number}（{assignment.unit.name}）",
         body=ticket.title,
     )
     _tell_unit(assignment, ticket, now, "已退回 12345 中心重新派单")
@@ -167,18 +167,18 @@ def _escalate_co(ticket: Ticket, assignment: Assignment, now: datetime) -> None:
             kind="escalated",
             at=now,
             sms=True,
-            title=f"提级协办:{ticket.number} {ticket.title}",
-            body=f"{unit.name}逾期未签收,由本单位协办;时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
+            title=f"提级协办：{ticket.number} {ticket.title}",
+            body=f"{unit.name}逾期未签收，由本单位协办；时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
         )
-        what = f"协办单位{unit.name}超过签收时限({late:%Y-%m-%d %H:%M})未签收,已撤回,改由{step.unit.name}协办"
+        what = f"协办单位{unit.name}超过签收时限（{late:%Y-%m-%d %H:%M}）未签收，已撤回，改由{step.unit.name}协办"
     else:
-        what = f"协办单位{unit.name}超过签收时限({late:%Y-%m-%d %H:%M})未签收,已撤回"
+        what = f"协办单位{unit.name}超过签收时限（{late:%Y-%m-%d %H:%M}）未签收，已撤回"
         notify_role(
             Role.DISPATCHER,
             ticket=ticket,
             kind="unsigned_returned",
             at=now,
-            title=f"协办单位逾期未签收,已撤回:{ticket.number}({unit.name})",
+            title=f"协办单位逾期未签收，已撤回：{ticket.number}（{unit.name}）",
             body=ticket.title,
         )
     record(

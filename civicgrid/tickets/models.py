@@ -87,7 +87,7 @@ class Satisfaction(models.TextChoices):
 
 
 class WarningLevel(models.TextChoices):
-    """预警: how near an assignment is to its deadline, by the warnings the deadline scan has issued.
+    """预警： how near an assignment is to its deadline, by the warnings the deadline scan has issued.
 
     In ascending severity; a ticket carries the worst level among its live assignments.
     """
@@ -108,7 +108,7 @@ class WarningLevel(models.TextChoices):
         return ["", *cls.values[: cls.values.index(level)]]
 
 
-# 已预警: warned but not yet overdue (the inbox tab and the counts on the home pages).
+# 已预警： warned but not yet overdue (the inbox tab and the counts on the home pages).
 WARNED_LEVELS = [WarningLevel.YELLOW, WarningLevel.RED]
 
 
@@ -218,7 +218,7 @@ class Ticket(models.Model):
         _("超期记录"),
         null=True,
         blank=True,
-        help_text=_("提级时原主办单位已超过的办理时限;提级后的新时限不抹去超期记录"),
+        help_text=_("提级时原主办单位已超过的办理时限；提级后的新时限不抹去超期记录"),
     )
     paused_at = models.DateTimeField(_("暂停计时时间"), null=True, blank=True)
     pause_reason = models.ForeignKey(
@@ -235,7 +235,7 @@ class Ticket(models.Model):
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     callback_due_at = models.DateTimeField(_("回访时限"), null=True, blank=True)
     callback_due_provisional = models.BooleanField(
-        _("回访时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份,确认后重新计算")
+        _("回访时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份，确认后重新计算")
     )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
@@ -387,7 +387,7 @@ class Assignment(models.Model):
     red_at = models.DateTimeField(_("红色预警时间"), db_index=True)
     extended_days = models.PositiveSmallIntegerField(_("已延期工作日"), default=0)
     deadlines_provisional = models.BooleanField(
-        _("时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份,确认后重新计算")
+        _("时限暂定"), default=False, help_text=_("计算时用到了尚未确认的年份，确认后重新计算")
     )
 
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)

@@ -64,7 +64,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
             else:
                 text = gettext("%(year)d 年的工作日历已确认") % {"year": year}
                 if confirmed.recomputed:
-                    text += gettext(",已重新计算 %(n)d 项暂定时限") % {"n": confirmed.recomputed}
+                    text += gettext("，已重新计算 %(n)d 项暂定时限") % {"n": confirmed.recomputed}
                 self.message_user(request, text, messages.SUCCESS)
 
 

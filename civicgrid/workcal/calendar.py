@@ -86,7 +86,7 @@ class Reckoned(NamedTuple):
 
 def provisional_reason(year: int) -> str:
     """Why a deadline reaching `year` is provisional, as shown beside it."""
-    return gettext("%(year)d 年节假日安排尚未确认,暂按周末和法定节日计算") % {"year": year}
+    return gettext("%(year)d 年节假日安排尚未确认，暂按周末和法定节日计算") % {"year": year}
 
 
 @lru_cache(maxsize=16)

@@ -32,7 +32,7 @@ def test_the_lead_unit_pauses_and_the_dispatcher_resumes(client, world, grid_tic
             reverse("console:ticket_pause", args=[grid_ticket.pk]),
             {
                 "reason": reason.pk,
-                "note": "诉求人出差,约定下周上门",
+                "note": "诉求人出差，约定下周上门",
                 "next": reverse("console:assignment", args=[lead.pk]),
             },
             follow=True,

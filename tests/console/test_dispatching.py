@@ -79,7 +79,7 @@ def test_intake_registers_and_accepts_a_ticket_and_shows_its_number(client, worl
     assert ticket.category == world.categories["neighbour"] and ticket.grid == world.grids[0]
     assert ticket.attachments.get().original_name == "现场.png"
     page = client.get(response["Location"]).content.decode()
-    assert ticket.number in page and "已登记,转入待派单" in page
+    assert ticket.number in page and "已登记，转入待派单" in page
 
 
 def test_validation_errors_keep_the_form_and_write_nothing(client, world):

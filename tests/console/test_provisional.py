@@ -11,7 +11,7 @@ from tests.tickets.conftest import local
 from tests.tickets.helpers import handle_to_reply, lead_of, register
 from tests.workcal.factories import fill_year
 
-REASON = "2027 年节假日安排尚未确认,暂按周末和法定节日计算"
+REASON = "2027 年节假日安排尚未确认，暂按周末和法定节日计算"
 NOW = local(2026, 12, 28, 10, 0)
 
 

@@ -17,8 +17,8 @@ class Refusing(BaseCommand):
 
     def handle(self, *args, kind, **options):
         if kind == "refusal":
-            raise Refusal("无法办理:示例拒绝")
-        raise CommandError("参数有误:示例错误", returncode=3)
+            raise Refusal("无法办理：示例拒绝")
+        raise CommandError("参数有误：示例错误", returncode=3)
 
 
 @pytest.mark.parametrize(("kind", "code"), [("refusal", 1), ("command", 3)])
@@ -27,7 +27,7 @@ def test_a_refusal_on_the_command_line_is_one_chinese_line(capsys, kind, code):
         Refusing().run_from_argv(["civicgrid", "refusing", kind])
     assert exit_info.value.code == code
     err = capsys.readouterr().err
-    assert err.strip() in ("无法办理:示例拒绝", "参数有误:示例错误")
+    assert err.strip() in ("无法办理：示例拒绝", "参数有误：示例错误")
     assert "Error" not in err and "Traceback" not in err
 
 

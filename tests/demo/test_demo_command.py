@@ -51,7 +51,7 @@ def test_a_second_run_says_the_city_exists(data_dir, no_model, capsys):
     call_command("demo", "--no-serve", "--grids", "12", "--tickets", "20", "--days", "5")
 
     out = capsys.readouterr().out
-    assert "已存在,不重复生成" in out
+    assert "已存在，不重复生成" in out
     assert "工单已存在(20 件)" in out
     assert Grid.objects.count() == 12
 
@@ -106,7 +106,7 @@ def test_a_second_run_with_other_grids_or_boundary_is_refused(data_dir, no_model
         encoding="utf-8",
     )
 
-    with pytest.raises(CommandError, match="已有示范城市琼台市(.*12 个网格).*--grids 13.*--reset"):
+    with pytest.raises(CommandError, match="已有示范城市琼台市（.*12 个网格）.*--grids 13.*--reset"):
         call_command("demo", "--no-serve", "--grids", "13", "--tickets", "0")
     with pytest.raises(CommandError, match="--boundary"):
         call_command("demo", "--no-serve", "--boundary", str(boundary), "--tickets", "0")
@@ -114,7 +114,7 @@ def test_a_second_run_with_other_grids_or_boundary_is_refused(data_dir, no_model
     assert (AdminArea.objects.count(), Unit.objects.count(), Grid.objects.count()) == (areas, units, 12)
     assert DemoCity.objects.get().grids == 12
     call_command("demo", "--no-serve", "--tickets", "0")  # left out: the city as it was built
-    assert "已存在,不重复生成" in capsys.readouterr().out
+    assert "已存在，不重复生成" in capsys.readouterr().out
     assert Grid.objects.count() == 12
 
 

@@ -168,8 +168,8 @@ def test_the_accuracy_page_shows_the_threshold_its_bound_and_cross_validated_fig
     html = client.get(reverse("console:intake_accuracy")).content.decode()
     assert "阈值 0.600" in html and "目标准确率 98%" in html
     assert "95% 置信下限 0.9803" in html and "覆盖 60% 的来件" in html
-    assert "全部 4488 条带类别数据的 5 折交叉验证:宏平均 F1 0.9031" in html
-    assert "200 条达到阈值的建议已定类,采纳 196 条" in html and "95% 置信上限" in html
+    assert "全部 4488 条带类别数据的 5 折交叉验证：宏平均 F1 0.9031" in html
+    assert "200 条达到阈值的建议已定类，采纳 196 条" in html and "95% 置信上限" in html
     assert 'data-testid="auto-dispatch-off"' not in html
 
 
@@ -190,7 +190,7 @@ def test_the_reason_is_shown_on_the_accuracy_page_and_the_intake_panel(client, w
     assert reason in client.get(reverse("console:intake_accuracy")).content.decode()
     client.force_login(world.user("operator"))
     html = client.get(
-        reverse("console:intake_suggest"), {"title": "电梯坏了", "content": "物业费照收,停车乱,保安不管"}
+        reverse("console:intake_suggest"), {"title": "电梯坏了", "content": "物业费照收，停车乱，保安不管"}
     ).content.decode()
     assert reason in html and "自动派单未开启" in html
 
@@ -203,4 +203,4 @@ def test_figures_on_held_out_texts_are_shown_as_such(client, world, auto_model):
     auto_model.save(update_fields=["metrics"])
     client.force_login(world.user("admin"))
     html = client.get(reverse("console:intake_accuracy")).content.decode()
-    assert "未参与训练的文本上的结果" in html and "1080 条未参与训练的生成文本:宏平均 F1 0.9876" in html
+    assert "未参与训练的文本上的结果" in html and "1080 条未参与训练的生成文本：宏平均 F1 0.9876" in html

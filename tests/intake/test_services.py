@@ -246,5 +246,5 @@ def test_any_refused_automatic_dispatch_leaves_the_registered_ticket_waiting_for
     assert ticket.status == Status.PENDING_DISPATCH and ticket.lead_unit is None
     assert list(ticket.events.values_list("action", flat=True)) == ["registered", "accepted"]
     suggestion = Suggestion.objects.get(ticket=ticket)
-    assert suggestion.note.startswith("未能自动派单:没有适用的办理时限策略")
+    assert suggestion.note.startswith("未能自动派单：没有适用的办理时限策略")
     assert suggestion.outcome == "accepted" and suggestion.unit_outcome == "pending"

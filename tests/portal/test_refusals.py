@@ -31,7 +31,7 @@ def test_a_stale_form_gets_a_chinese_page_with_a_way_back(world):
     response = browser.post(reverse("portal:submit"), form())
     assert response.status_code == 403
     body = response.content.decode()
-    assert "页面已过期,请刷新后重试" in body and "返回上一页" in body
+    assert "页面已过期，请刷新后重试" in body and "返回上一页" in body
 
 
 def test_a_nul_byte_in_the_tracker_is_refused_with_a_message(client, db):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_ladder_pause_reason_and_policy_pages_in_chinese(admin_client):
     ladder = EscalationLadder.objects.get(area=None)
     page = admin_client.get(reverse("admin:sla_escalationladder_changelist")).content.decode()
-    assert "提级阶梯" in page and "网格 → 村/社区 → 乡镇/街道 → 市" in page and "默认(全辖区)" in page
+    assert "提级阶梯" in page and "网格 → 村/社区 → 乡镇/街道 → 市" in page and "默认（全辖区）" in page
     page = admin_client.get(reverse("admin:sla_escalationladder_change", args=[ladder.pk])).content.decode()
     assert "提级层级" in page and "本级时限" in page
     page = admin_client.get(reverse("admin:sla_pausereason_changelist")).content.decode()

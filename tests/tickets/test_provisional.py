@@ -79,7 +79,7 @@ def test_an_extension_into_the_unconfirmed_year_is_provisional(world):
     assert lead.due_at == local(2027, 1, 5, 10, 0)
     assert lead.deadlines_provisional is True
     note = Event.objects.get(ticket=ticket, action="extension_approved").note
-    assert note == "办理时限延长至 2027-01-05 10:00(暂定)"
+    assert note == "办理时限延长至 2027-01-05 10:00（暂定）"
 
 
 def test_a_callback_due_in_the_unconfirmed_year_is_provisional_until_confirmed(world):
@@ -100,7 +100,7 @@ def test_a_callback_due_in_the_unconfirmed_year_is_provisional_until_confirmed(w
     assert lead_event.assignment_id == lead_of_round(ticket).pk
     assert callback_event.assignment is None
     assert callback_event.note == (
-        "2027 年节假日安排已确认,按正式日历重算:回访时限由 2027-01-04 16:00 改为 2027-01-01 16:00"
+        "2027 年节假日安排已确认，按正式日历重算：回访时限由 2027-01-04 16:00 改为 2027-01-01 16:00"
     )
 
 
@@ -136,7 +136,7 @@ class TestConfirmation:
         assert event.assignment_id == lead.pk
         assert (event.at, event.actor) == (CONFIRMED, world.user("admin"))
         assert event.note == (
-            "2027 年节假日安排已确认,按正式日历重算:办理时限由 2027-01-12 10:00 改为 2027-01-11 10:00"
+            "2027 年节假日安排已确认，按正式日历重算：办理时限由 2027-01-12 10:00 改为 2027-01-11 10:00"
         )
         assert event.payload["after"]["due_at"] == "2027-01-11T10:00:00+08:00"
         assert len(recomputed_events(second)) == 1

@@ -94,7 +94,7 @@ def test_the_confirm_action_says_how_many_provisional_deadlines_were_recomputed(
         )
     finally:
         year_confirmed.disconnect(dispatch_uid="test-admin-recomputed")
-    assert "2027 年的工作日历已确认,已重新计算 3 项暂定时限" in response.content.decode()
+    assert "2027 年的工作日历已确认，已重新计算 3 项暂定时限" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/workcal/calendaryear/"])

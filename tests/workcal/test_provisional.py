@@ -117,7 +117,7 @@ def test_unconfirmed_years_lists_the_years_deadlines_may_not_use_as_confirmed():
 
 
 def test_the_reason_names_the_year():
-    assert provisional_reason(2027) == "2027 年节假日安排尚未确认,暂按周末和法定节日计算"
+    assert provisional_reason(2027) == "2027 年节假日安排尚未确认，暂按周末和法定节日计算"
 
 
 class TestReposition:

@@ -100,7 +100,7 @@ def ticket_links(user, ticket) -> list[tuple[str, str]]:
             links.append((label, reverse(name, args=[arg])))
     mine = units_of(user)
     for assignment in ticket.assignments.filter(unit_id__in=mine, state__in=["pending_sign", "in_progress"]):
-        links.append((f"办理({assignment.unit.name})", reverse("console:assignment", args=[assignment.pk])))
+        links.append((f"办理（{assignment.unit.name}）", reverse("console:assignment", args=[assignment.pk])))
     return links
 
 

@@ -50,9 +50,9 @@ DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
 TICKET_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
 TABS = {"pending": "待派单", "returns": "退单审核", "extensions": "延期审核", "review": "答复审核"}
 REGISTERED = {
-    "accept": "已登记,转入待派单",
+    "accept": "已登记，转入待派单",
     "answer": "已登记并直接答复",
-    "decline": "已登记,不予受理",
+    "decline": "已登记，不予受理",
     "transfer": "已登记并转{line}",
     "merge": "已登记并并入工单 {master}",
 }
@@ -385,9 +385,9 @@ def return_decide(request, pk):
         )
         unit = return_request.assignment.unit.name
         if not form.approve:
-            text = f"已驳回{unit}的退单申请,由其继续办理"
+            text = f"已驳回{unit}的退单申请，由其继续办理"
         elif target is not None:
-            text = f"已同意{unit}退单,并改派至{target.name}"
+            text = f"已同意{unit}退单，并改派至{target.name}"
         else:
             text = f"已同意{unit}退单"
         messages.success(request, text)
@@ -405,9 +405,9 @@ def extension_decide(request, pk):
             request=extension, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
         )
         if form.approve:
-            provisional = "(暂定)" if decided.assignment.deadlines_provisional else ""
+            provisional = "（暂定）" if decided.assignment.deadlines_provisional else ""
             messages.success(
-                request, f"已同意延期,新的办理时限:{decided.new_due_at:%Y-%m-%d %H:%M}{provisional}"
+                request, f"已同意延期，新的办理时限：{decided.new_due_at:%Y-%m-%d %H:%M}{provisional}"
             )
         else:
             messages.success(request, "已不同意延期,承办单位按原时限办理")

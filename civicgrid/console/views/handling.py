@@ -260,7 +260,7 @@ def assignment_reply(request, assignment):
         "reply_form",
         form,
         lambda data: _reply_with_evidence(request, assignment, data),
-        "已答复,等待 12345 审核后回访",
+        "已答复，等待 12345 审核后回访",
     )
 
 
@@ -290,7 +290,7 @@ def assignment_extension(request, assignment):
         "extension_form",
         form,
         lambda data: services.extension_request(assignment=assignment, actor=request.user, **data),
-        "延期申请已提交,等待审核",
+        "延期申请已提交，等待审核",
     )
 
 
@@ -305,7 +305,7 @@ def assignment_return(request, assignment):
         "return_form",
         form,
         lambda data: services.return_request(assignment=assignment, actor=request.user, **data),
-        "退单申请已提交,等待 12345 审核",
+        "退单申请已提交，等待 12345 审核",
     )
 
 
@@ -322,7 +322,7 @@ def assignment_escalate(request, assignment):
         lambda data: services.ticket_escalate(
             ticket=assignment.ticket, actor=request.user, note=data["note"]
         ),
-        lambda ticket: f"已提级至{ticket.lead_unit.name}办理,本单位转为协办",
+        lambda ticket: f"已提级至{ticket.lead_unit.name}办理，本单位转为协办",
     )
 
 
@@ -473,7 +473,7 @@ def supervision_escalate(request, pk):
         )
         names = "、".join(u.name for u in units)
         messages.success(
-            request, f"已吹哨:{names}报到协办" if units else f"已提级至{done.lead_unit.name}办理"
+            request, f"已吹哨：{names}报到协办" if units else f"已提级至{done.lead_unit.name}办理"
         )
     return redirect("console:supervise_ticket", pk)
 

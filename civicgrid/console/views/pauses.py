@@ -57,7 +57,7 @@ def resume(request, ticket):
         messages.error(request, form.error_text())
         return _back(request, ticket)
     ticket_resume(ticket=ticket, actor=request.user, **form.cleaned_data)
-    messages.success(request, f"工单 {ticket.number} 已恢复计时,各项时限已顺延")
+    messages.success(request, f"工单 {ticket.number} 已恢复计时，各项时限已顺延")
     return _back(request, ticket)
 
 

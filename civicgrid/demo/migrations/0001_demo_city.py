@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('seed', models.IntegerField(verbose_name='随机种子')),
                 ('grids', models.PositiveIntegerField(verbose_name='网格数量')),
-                ('boundary_sha256', models.CharField(blank=True, help_text='边界 GeoJSON 的 SHA-256;为空表示合成边界', max_length=64, verbose_name='边界指纹')),
+                ('boundary_sha256', models.CharField(blank=True, help_text='边界 GeoJSON 的 SHA-256；为空表示合成边界', max_length=64, verbose_name='边界指纹')),
                 ('built_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
                 ('city', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to='registry.adminarea', verbose_name='示范城市')),
             ],

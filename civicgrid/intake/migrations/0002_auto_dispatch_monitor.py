@@ -27,12 +27,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='intakemodel',
             name='monitor_window',
-            field=models.PositiveIntegerField(default=200, help_text='按最近这么多条已定类、置信度达到阈值的建议检验准确率:准确率的 95% 置信上限低于训练目标时,自动派单自动关闭并通知管理员', validators=[django.core.validators.MinValueValidator(20), django.core.validators.MaxValueValidator(5000)], verbose_name='自动派单监测窗口(条)'),
+            field=models.PositiveIntegerField(default=200, help_text='按最近这么多条已定类、置信度达到阈值的建议检验准确率：准确率的 95% 置信上限低于训练目标时，自动派单自动关闭并通知管理员', validators=[django.core.validators.MinValueValidator(20), django.core.validators.MaxValueValidator(5000)], verbose_name='自动派单监测窗口（条）'),
         ),
         migrations.AlterField(
             model_name='intakemodel',
             name='threshold',
-            field=models.FloatField(blank=True, help_text='训练时在交叉验证结果上按目标准确率的 95% 置信下限选出;可调整。为空表示不自动派单', null=True, verbose_name='自动派单置信度阈值'),
+            field=models.FloatField(blank=True, help_text='训练时在交叉验证结果上按目标准确率的 95% 置信下限选出；可调整。为空表示不自动派单', null=True, verbose_name='自动派单置信度阈值'),
         ),
         migrations.AddIndex(
             model_name='suggestion',

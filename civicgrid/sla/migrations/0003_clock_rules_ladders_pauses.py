@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='timelimitpolicy',
             name='escalation_limit',
-            field=models.DecimalField(decimal_places=2, default=3, help_text='提级时原主办单位已无剩余时间,接办单位得到的办理时限(有剩余时间时只给剩余时间)', max_digits=6, verbose_name='提级时限'),
+            field=models.DecimalField(decimal_places=2, default=3, help_text='提级时原主办单位已无剩余时间，接办单位得到的办理时限（有剩余时间时只给剩余时间）', max_digits=6, verbose_name='提级时限'),
         ),
         migrations.AddField(
             model_name='timelimitpolicy',
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='timelimitpolicy',
             name='reopen_limit',
-            field=models.DecimalField(decimal_places=2, default=5, help_text='回访不满意发回重办时的办理时限;不超过首轮办理时限', max_digits=6, verbose_name='重办时限'),
+            field=models.DecimalField(decimal_places=2, default=5, help_text='回访不满意发回重办时的办理时限；不超过首轮办理时限', max_digits=6, verbose_name='重办时限'),
         ),
         migrations.AddField(
             model_name='timelimitpolicy',
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('is_active', models.BooleanField(default=True, verbose_name='启用')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
                 ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('area', models.ForeignKey(blank=True, help_text='留空表示默认阶梯,适用于没有自己阶梯的区划', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.adminarea', verbose_name='适用区划')),
+                ('area', models.ForeignKey(blank=True, help_text='留空表示默认阶梯，适用于没有自己阶梯的区划', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.adminarea', verbose_name='适用区划')),
             ],
             options={
                 'verbose_name': '提级阶梯',
@@ -70,10 +70,10 @@ class Migration(migrations.Migration):
             name='EscalationLevel',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(help_text='从低到高,数值小的在下', verbose_name='顺序')),
+                ('order', models.PositiveSmallIntegerField(help_text='从低到高，数值小的在下', verbose_name='顺序')),
                 ('name', models.CharField(max_length=30, verbose_name='层级名称')),
-                ('unit_kind', models.CharField(blank=True, choices=[('department', '职能部门'), ('town', '乡镇/街道'), ('community', '村/社区'), ('grid_team', '网格工作组'), ('hotline_centre', '热线中心'), ('enterprise', '企业'), ('property', '物业公司'), ('other', '其他')], help_text='按隶属关系向上找到的第一个该类型单位;与指定单位二选一,都留空表示直接上级单位', max_length=20, verbose_name='单位类型')),
-                ('limit', models.DecimalField(blank=True, decimal_places=2, help_text='提级到本级且已无剩余时间时给本级的时限;留空按办理时限策略的提级时限', max_digits=6, null=True, verbose_name='本级时限')),
+                ('unit_kind', models.CharField(blank=True, choices=[('department', '职能部门'), ('town', '乡镇/街道'), ('community', '村/社区'), ('grid_team', '网格工作组'), ('hotline_centre', '热线中心'), ('enterprise', '企业'), ('property', '物业公司'), ('other', '其他')], help_text='按隶属关系向上找到的第一个该类型单位；与指定单位二选一，都留空表示直接上级单位', max_length=20, verbose_name='单位类型')),
+                ('limit', models.DecimalField(blank=True, decimal_places=2, help_text='提级到本级且已无剩余时间时给本级的时限；留空按办理时限策略的提级时限', max_digits=6, null=True, verbose_name='本级时限')),
                 ('limit_unit', models.CharField(choices=[('wh', '工作小时'), ('wd', '工作日'), ('h', '自然小时'), ('d', '自然日')], default='wd', max_length=2, verbose_name='本级时限单位')),
                 ('ladder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levels', to='sla.escalationladder', verbose_name='提级阶梯')),
                 ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.unit', verbose_name='指定单位')),

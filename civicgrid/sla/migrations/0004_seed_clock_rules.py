@@ -1,12 +1,12 @@
 """Seed the clock rules that favour the resident (issue 9 §3); every value is data, editable in the admin.
 
-- Escalation (提级) with no time left: 3 working days; 4 natural hours for 特急/紧急; 1 working day
-  where the first round itself is 2 working days (咨询, 表扬).
-- Reopen (重办): 5 working days; shorter where the first round is short (2 WD → 1 WD, 3 WD → 2 WD,
+- Escalation （提级） with no time left: 3 working days; 4 natural hours for 特急/紧急； 1 working day
+  where the first round itself is 2 working days （咨询， 表扬）.
+- Reopen （重办）： 5 working days; shorter where the first round is short (2 WD → 1 WD, 3 WD → 2 WD,
   24 h → 12 h). The code also never gives a reopen more than the first round's limit.
 - The default ladder 网格 → 村/社区 → 乡镇/街道 → 市 (the direct superior of the town), in force
   everywhere without a ladder of its own; its levels use the policies' escalation limit.
-- Pause reasons: waiting for the requester (补充材料、约定时间), referred to mediation.
+- Pause reasons: waiting for the requester （补充材料、约定时间）， referred to mediation.
 """
 
 from datetime import date
@@ -22,8 +22,8 @@ LEVELS = [
     (4, "市", ""),
 ]
 PAUSE_REASONS = [
-    ("requester", "等待诉求人", "诉求人需补充材料、约定上门时间或暂时联系不上(须有记录)", 1),
-    ("mediation", "转人民调解", "已引导进入人民调解等程序,等待调解结果", 2),
+    ("requester", "等待诉求人", "诉求人需补充材料、约定上门时间或暂时联系不上（须有记录）", 1),
+    ("mediation", "转人民调解", "已引导进入人民调解等程序，等待调解结果", 2),
 ]
 # handling limit of the first round → (escalation limit, reopen limit)
 BY_HANDLING = {
@@ -52,7 +52,7 @@ def seed(apps, schema_editor):
             version=LADDER_VERSION,
             name="网格→村/社区→乡镇/街道→市",
             effective_from=date(2004, 1, 1),
-            note="默认:逐级提级,无人在岗的层级自动跳过",
+            note="默认：逐级提级，无人在岗的层级自动跳过",
         )
         EscalationLevel.objects.bulk_create(
             EscalationLevel(ladder=ladder, order=order, name=name, unit_kind=kind)

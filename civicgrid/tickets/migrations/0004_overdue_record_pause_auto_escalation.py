@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='overdue_at',
-            field=models.DateTimeField(blank=True, help_text='提级时原主办单位已超过的办理时限;提级后的新时限不抹去超期记录', null=True, verbose_name='超期记录'),
+            field=models.DateTimeField(blank=True, help_text='提级时原主办单位已超过的办理时限；提级后的新时限不抹去超期记录', null=True, verbose_name='超期记录'),
         ),
         migrations.AddField(
             model_name='ticket',

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assignment',
             name='deadlines_provisional',
-            field=models.BooleanField(default=False, help_text='计算时用到了尚未确认的年份,确认后重新计算', verbose_name='时限暂定'),
+            field=models.BooleanField(default=False, help_text='计算时用到了尚未确认的年份，确认后重新计算', verbose_name='时限暂定'),
         ),
         migrations.AddField(
             model_name='ticket',
             name='callback_due_provisional',
-            field=models.BooleanField(default=False, help_text='计算时用到了尚未确认的年份,确认后重新计算', verbose_name='回访时限暂定'),
+            field=models.BooleanField(default=False, help_text='计算时用到了尚未确认的年份，确认后重新计算', verbose_name='回访时限暂定'),
         ),
     ]

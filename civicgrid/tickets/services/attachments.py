@@ -96,7 +96,7 @@ def attachment_add(
             actor=actor,
             action=EventAction.ATTACHMENT_ADDED,
             at=at,
-            note=f"上传附件:{attachment.original_name}",
+            note=f"上传附件：{attachment.original_name}",
             attachment=attachment.pk,
             kind=kind,
             size=attachment.size,

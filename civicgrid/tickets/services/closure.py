@@ -155,7 +155,7 @@ def _close(
 
 
 def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
-    """重办: a new round for the same units with the policy's reopen limit, shorter than the first."""
+    """重办： a new round for the same units with the policy's reopen limit, shorter than the first."""
     lead = _lead(ticket)
     co_units = [
         a.unit

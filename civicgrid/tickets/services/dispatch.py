@@ -159,7 +159,7 @@ def ticket_dispatch(
             at=at,
             title=f"新工单待签收({role}):{ticket.number} {ticket.title}",
             body=f"办理时限 {assignment.due_at:%Y-%m-%d %H:%M}"
-            + ("(暂定)" if assignment.deadlines_provisional else ""),
+            + ("（暂定）" if assignment.deadlines_provisional else ""),
         )
     return ticket
 

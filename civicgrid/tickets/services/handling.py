@@ -207,9 +207,9 @@ def extension_decide(
         public=approve,
         note=(
             f"办理时限延长至 {request.new_due_at:%Y-%m-%d %H:%M}"
-            + ("(暂定)" if assignment.deadlines_provisional else "")
+            + ("（暂定）" if assignment.deadlines_provisional else "")
             if approve
-            else f"不同意延期:{note.strip()}"
+            else f"不同意延期：{note.strip()}"
         ),
         update_fields=("is_extended", "warning_level"),
         request=request.pk,

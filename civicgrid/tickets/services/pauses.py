@@ -1,4 +1,4 @@
-"""Clock pauses (暂停计时): a ticket waiting on the requester or on mediation stops its clocks.
+"""Clock pauses （暂停计时）： a ticket waiting on the requester or on mediation stops its clocks.
 
 The paused working time is excluded from every deadline: on resume, each open deadline of the live
 assignments (sign-off, first contact, handling, yellow, red) moves forward by the working time the
@@ -36,7 +36,7 @@ def may_pause(actor, ticket: Ticket) -> bool:
 
 def _require(actor, ticket: Ticket, action: str) -> None:
     if not may_pause(actor, ticket):
-        raise NotAllowed(f"无权{action}:仅限主办单位的办理人员和 12345 派单员")
+        raise NotAllowed(f"无权{action}：仅限主办单位的办理人员和 12345 派单员")
 
 
 @transaction.atomic
@@ -49,7 +49,7 @@ def ticket_pause(
     _require(actor, ticket, "暂停计时")
     if ticket.status not in HANDLING_STATUSES:
         raise TicketError(
-            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」,不在办理中,不能暂停计时"
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不在办理中，不能暂停计时"
         )
     if ticket.paused_at is not None:
         raise TicketError(f"工单 {ticket.number} 已暂停计时")
@@ -57,7 +57,7 @@ def ticket_pause(
     if reason is None or not reason.is_active:
         errors["reason"] = "请选择暂停计时的原因"
     if not note.strip():
-        errors["note"] = "请说明暂停计时的情况(如与诉求人的约定、调解受理情况)"
+        errors["note"] = "请说明暂停计时的情况（如与诉求人的约定、调解受理情况）"
     if errors:
         raise ValidationError(errors)
     ticket.paused_at, ticket.pause_reason = at, reason
@@ -67,7 +67,7 @@ def ticket_pause(
         action=EventAction.CLOCK_PAUSED,
         at=at,
         public=True,
-        note=f"暂停计时:{reason.name}",  # public: the details stay internal (payload)
+        note=f"暂停计时：{reason.name}",  # public: the details stay internal (payload)
         update_fields=("paused_at", "pause_reason"),
         reason=reason.code,
         detail=note.strip(),
@@ -79,7 +79,7 @@ def ticket_pause(
                 ticket=ticket,
                 kind="clock_paused",
                 at=at,
-                title=f"工单暂停计时:{ticket.number}({reason.name})",
+                title=f"工单暂停计时：{ticket.number}（{reason.name}）",
                 body=note.strip(),
             )
     else:
@@ -88,7 +88,7 @@ def ticket_pause(
             ticket=ticket,
             kind="clock_paused",
             at=at,
-            title=f"承办单位暂停计时:{ticket.number}({reason.name})",
+            title=f"承办单位暂停计时：{ticket.number}（{reason.name}）",
             body=note.strip(),
         )
     return ticket
@@ -96,7 +96,7 @@ def ticket_pause(
 
 @transaction.atomic
 def ticket_resume(*, ticket: Ticket, actor, note: str = "", at: datetime | None = None) -> Ticket:
-    """恢复计时: every open deadline moves forward by the paused working time."""
+    """恢复计时： every open deadline moves forward by the paused working time."""
     at = now_or(at)
     ticket = lock_ticket(ticket)
     _require(actor, ticket, "恢复计时")
@@ -143,7 +143,7 @@ def ticket_resume(*, ticket: Ticket, actor, note: str = "", at: datetime | None 
         action=EventAction.CLOCK_RESUMED,
         at=at,
         public=True,
-        note=f"恢复计时,各项时限顺延 {hours:.1f} 个工作小时",
+        note=f"恢复计时，各项时限顺延 {hours:.1f} 个工作小时",
         update_fields=("paused_at", "pause_reason", "warning_level"),
         paused_from=paused_from.isoformat(),
         paused_working_seconds=int(paused.total_seconds()),

@@ -1,4 +1,4 @@
-"""Provisional deadlines (暂定时限) re-timed once the year they counted provisionally is confirmed."""
+"""Provisional deadlines （暂定时限） re-timed once the year they counted provisionally is confirmed."""
 
 from datetime import datetime
 
@@ -41,7 +41,7 @@ def _note(year: int, changes: dict[str, tuple[datetime, datetime]], names: dict[
     parts = [
         f"{names[f]}由 {_when(old)} 改为 {_when(new)}" for f, (old, new) in changes.items() if f in names
     ]
-    return f"{year} 年节假日安排已确认,按正式日历重算:" + (";".join(parts) or "预警时间已调整")
+    return f"{year} 年节假日安排已确认，按正式日历重算：" + (";".join(parts) or "预警时间已调整")
 
 
 def _recompute_assignment(assignment: Assignment, ticket: Ticket, year: int, actor, at: datetime) -> None:

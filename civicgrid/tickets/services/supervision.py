@@ -117,7 +117,7 @@ def _require_staffed(units) -> None:
     staffed = staffed_unit_ids(u.pk for u in units)
     idle = [u.name for u in units if u.pk not in staffed or not u.is_active]
     if idle:
-        raise TicketError(f"{'、'.join(idle)}没有在岗的办理人员,不能接办;请先在后台为其配备工作人员")
+        raise TicketError(f"{'、'.join(idle)}没有在岗的办理人员，不能接办；请先在后台为其配备工作人员")
 
 
 def _whistle(ticket: Ticket, *, actor, note: str, units, lead: Assignment | None, at: datetime) -> Ticket:
@@ -143,7 +143,7 @@ def _whistle(ticket: Ticket, *, actor, note: str, units, lead: Assignment | None
             kind="whistle",
             at=at,
             sms=True,
-            title=f"吹哨报到:{ticket.number} {ticket.title}",
+            title=f"吹哨报到：{ticket.number} {ticket.title}",
             body=note,
         )
     ticket.escalation_level += 1
@@ -196,7 +196,7 @@ def escalate_lead(
         actor=actor,
         action=EventAction.AUTO_ESCALATED if automatic else EventAction.ESCALATED,
         at=at,
-        # A reopened ticket stays marked as rework (重办) while it climbs.
+        # A reopened ticket stays marked as rework （重办） while it climbs.
         to_status=Status.REOPENED if ticket.status == Status.REOPENED else Status.DISPATCHED,
         public=True,
         note=f"提级至{step.unit.name}办理",  # public: the reason stays internal (payload)
@@ -217,7 +217,7 @@ def escalate_lead(
         at=at,
         sms=True,
         title=f"提级办理(主办):{ticket.number} {ticket.title}",
-        body=f"{reason}{skipped};办理时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
+        body=f"{reason}{skipped}；办理时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
     )
     return step
 
@@ -242,12 +242,12 @@ def ticket_escalate(
     if not note.strip():
         raise ValidationError({"note": "请说明提级或吹哨的理由"})
     if ticket.paused_at is not None:
-        raise TicketError("工单计时已暂停,请先恢复计时再提级或吹哨")
+        raise TicketError("工单计时已暂停，请先恢复计时再提级或吹哨")
     lead = _current_lead(ticket)
     if whistle_units:
         return _whistle(ticket, actor=actor, note=note.strip(), units=list(whistle_units), lead=lead, at=at)
     if lead is None:
-        raise TicketError("该工单当前没有主办单位,不能提级")
+        raise TicketError("该工单当前没有主办单位，不能提级")
     try:
         escalate_lead(ticket, lead, actor=actor, at=at, reason=note.strip())
     except NoLevelAbove as exc:

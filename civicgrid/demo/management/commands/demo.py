@@ -35,7 +35,7 @@ def parse_addrport(value: str) -> tuple[str, int]:
     port = int(match["port"]) if match else 0
     if not 1 <= port <= 65535:
         raise CommandError(
-            f"--addrport {value} 无效:应为“地址:端口”或“端口”,端口在 1 到 65535 之间,例如 127.0.0.1:8000"
+            f"--addrport {value} 无效：应为“地址：端口”或“端口”，端口在 1 到 65535 之间，例如 127.0.0.1:8000"
         )
     return (match["addr"] or "127.0.0.1").strip("[]"), port
 
@@ -52,24 +52,24 @@ def _exit_on_signal(signum, frame):
 
 class Command(BaseCommand):
     help = (
-        "生成示范城市(区划、网格、单位、人员、地名、知识库、分类模型、工单),"
+        "生成示范城市（区划、网格、单位、人员、地名、知识库、分类模型、工单），"
         "并启动服务 http://127.0.0.1:8000 和后台任务 worker。重复执行不会重复生成数据。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="随机种子(默认 2026),相同种子生成相同城市")
         parser.add_argument(
-            "--grids", type=int, help=f"网格数量(默认 {DEFAULT_GRIDS};已有示范城市时沿用其网格数)"
+            "--grids", type=int, help=f"网格数量（默认 {DEFAULT_GRIDS}；已有示范城市时沿用其网格数）"
         )
         parser.add_argument(
             "--boundary",
-            help="用真实边界生成网格,例如 ../shared/data/hainan_geojson/county_469002.json(已有示范城市时沿用其边界)",
+            help="用真实边界生成网格，例如 ../shared/data/hainan_geojson/county_469002.json（已有示范城市时沿用其边界）",
         )
         parser.add_argument(
             "--tickets",
             type=int,
             default=DEFAULT_TICKETS,
-            help=f"通过办理流程生成的工单数量(默认 {DEFAULT_TICKETS},0 表示不生成)",
+            help=f"通过办理流程生成的工单数量（默认 {DEFAULT_TICKETS}，0 表示不生成）",
         )
         parser.add_argument("--days", type=int, default=90, help="工单分布在过去多少天内(默认 90)")
         parser.add_argument("--no-serve", action="store_true", help="只生成数据,不启动服务")
@@ -105,7 +105,7 @@ class Command(BaseCommand):
         # took 4× the CPU time with two threads on two cores, and far longer on a busy machine).
         with threadpool_limits(limits=1):
             result = self._build(opts, boundary)
-        self.stdout.write(f"示范数据就绪,用时 {time.monotonic() - started:.0f} 秒。")
+        self.stdout.write(f"示范数据就绪，用时 {time.monotonic() - started:.0f} 秒。")
         self._print_accounts(result)
         if not opts["no_serve"]:
             self._serve(opts["addrport"], *addr)
@@ -140,7 +140,7 @@ class Command(BaseCommand):
             with open(path, encoding="utf-8") as fh:
                 return json.load(fh)
         except OSError as exc:
-            raise CommandError(f"无法读取边界文件 {path}:{exc.strerror}") from exc
+            raise CommandError(f"无法读取边界文件 {path}：{exc.strerror}") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             where = (
                 f"第 {exc.lineno} 行 {exc.msg}"
@@ -154,14 +154,14 @@ class Command(BaseCommand):
             return
         if not sys.stdin.isatty():
             raise CommandError(
-                "已取消,未做任何修改:--reset 会删除全部数据,须在终端中输入 yes 确认;不经询问执行请加 --yes。"
+                "已取消，未做任何修改：--reset 会删除全部数据，须在终端中输入 yes 确认；不经询问执行请加 --yes。"
             )
         try:
-            answer = input("这将删除数据库中的全部数据并重建示范城市。确定吗?输入 yes 继续:")
+            answer = input("这将删除数据库中的全部数据并重建示范城市。确定吗？输入 yes 继续：")
         except (EOFError, KeyboardInterrupt):
             answer = ""
         if answer.strip().lower() != "yes":
-            raise CommandError("已取消,未做任何修改。")
+            raise CommandError("已取消，未做任何修改。")
 
     def _check_port_free(self, host: str, port: int) -> None:
         # runserver ends the process on a busy port without unwinding, which would orphan the worker.
@@ -173,7 +173,7 @@ class Command(BaseCommand):
             except OSError as exc:
                 reason = BIND_ERRORS.get(exc.errno, "无法使用该地址")
                 raise CommandError(
-                    f"无法在 {host}:{port} 启动服务:{reason}。请用 --addrport 换一个地址或端口。"
+                    f"无法在 {host}：{port} 启动服务：{reason}。请用 --addrport 换一个地址或端口。"
                 ) from exc
 
     def _tickets(self, opts):
@@ -213,10 +213,10 @@ class Command(BaseCommand):
     def _serve(self, addrport: str, host: str, port: int) -> None:
         argv, env = worker_command()
         worker = subprocess.Popen(argv, env=env)
-        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+        url = f"http://{f'[{host}]' if ':' in host else host}：{port}/"
         self.stdout.write(
-            f"\n服务地址:{url}  管理后台:{url}admin/"
-            f"  后台任务 worker 已启动(进程 {worker.pid})  (按 Ctrl+C 一并停止)"
+            f"\n服务地址：{url}  管理后台：{url}admin/"
+            f"  后台任务 worker 已启动（进程 {worker.pid}）  （按 Ctrl+C 一并停止）"
         )
         # Ended by `kill` or a service manager rather than Ctrl+C, the server must still stop the worker.
         previous = signal.signal(signal.SIGTERM, _exit_on_signal)

@@ -63,11 +63,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
 
         train = sub.add_parser(
-            "train", help="从 CSV 训练分类模型,并在交叉验证结果上选出自动派单阈值(准确率的 95% 置信下限达标)"
+            "train",
+            help="从 CSV 训练分类模型，并在交叉验证结果上选出自动派单阈值（准确率的 95% 置信下限达标）",
         )
         train.add_argument("--data", required=True, help="训练数据 CSV")
         train.add_argument(
-            "--dev", help="验证数据 CSV:与训练数据合并后交叉验证选阈值、报告指标,最终模型用全部数据训练"
+            "--dev", help="验证数据 CSV：与训练数据合并后交叉验证选阈值、报告指标，最终模型用全部数据训练"
         )
         train.add_argument("--text-col", default="text")
         train.add_argument("--label-col", default="label")
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             "--cv-repeats",
             type=int,
             default=classifier.CV_REPEATS,
-            help=f"交叉验证重复次数:每次换一种分折,阈值按各次的平均计数选出(默认 {classifier.CV_REPEATS})",
+            help=f"交叉验证重复次数：每次换一种分折，阈值按各次的平均计数选出（默认 {classifier.CV_REPEATS}）",
         )
         train.add_argument("--seed", type=int, default=0)
         train.add_argument("--out", required=True, help="模型输出目录")
@@ -148,7 +149,7 @@ class Command(BaseCommand):
         # on dev alone over-promises; cross-validation over all of them judges the whole method.
         texts, labels = texts + dev_texts, labels + dev_labels
         files = Path(data).name + (f" + {Path(dev).name}" if dev else "")
-        self.stdout.write(f"训练数据 {len(texts)} 条({files}),{len(set(labels))} 个类别;特征 {features}")
+        self.stdout.write(f"训练数据 {len(texts)} 条（{files}），{len(set(labels))} 个类别；特征 {features}")
         started = time.perf_counter()
         try:
             model = classifier.train(
@@ -166,7 +167,7 @@ class Command(BaseCommand):
         threshold, coverage, precision = classifier.pick_threshold(model, target_precision)
         cv = classifier.cross_validated(model)
         chosen_on = f"全部 {len(texts)} 条带类别数据的 {model.info['folds']} 折交叉验证" + (
-            f"(重复 {cv_repeats} 次,各次换一种分折,取平均)" if cv_repeats > 1 else ""
+            f"（重复 {cv_repeats} 次，各次换一种分折，取平均）" if cv_repeats > 1 else ""
         )
         meta = {
             "trained_at": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -186,16 +187,16 @@ class Command(BaseCommand):
         classifier.save(model, Path(out), meta=meta)
         if np.isfinite(threshold):
             self.stdout.write(
-                f"自动派单阈值 {threshold:.4f}(在{chosen_on}上:覆盖 {coverage:.1%},准确率 {precision:.2%},"
-                f"95% 置信下限 {cv['auto_precision_lower_95']:.2%})"
+                f"自动派单阈值 {threshold:.4f}（在{chosen_on}上：覆盖 {coverage:.1%}，准确率 {precision:.2%}，"
+                f"95% 置信下限 {cv['auto_precision_lower_95']:.2%}）"
             )
         else:
             self.stdout.write(
                 self.style.WARNING(
-                    f"在{chosen_on}上,没有任何置信度能以 95% 的把握达到 {target_precision:.0%}:不自动派单"
+                    f"在{chosen_on}上，没有任何置信度能以 95% 的把握达到 {target_precision:.0%}：不自动派单"
                 )
             )
-        self.stdout.write("交叉验证指标:" + json.dumps(cv, ensure_ascii=False))
+        self.stdout.write("交叉验证指标：" + json.dumps(cv, ensure_ascii=False))
         self.stdout.write(self.style.SUCCESS(f"模型已保存到 {out}"))
 
     def _evaluate(self, *, model, data, text_col, label_col, encoding, format, **_):
@@ -288,5 +289,5 @@ class Command(BaseCommand):
             cv = (row.metrics or {}).get("cv") or {}
             self.stdout.write(
                 f"{row.name:<24}{flags}{len(row.labels)} 类,阈值 {row.threshold},"
-                f"交叉验证 F1 {cv.get('macro_f1', '—')},登记于 {row.created_at:%Y-%m-%d %H:%M}"
+                f"交叉验证 F1 {cv.get('macro_f1', '—')}，登记于 {row.created_at:%Y-%m-%d %H:%M}"
             )

@@ -15,7 +15,7 @@ from civicgrid.workcal import calendar, services
 from civicgrid.workcal.crosscheck import compare_sources
 
 WEEKDAYS = "一二三四五六日"
-PROVISIONAL_HELP = _("未确认的年份暂按周末和法定节日计算(不含调休上班),结果标注(暂定)")
+PROVISIONAL_HELP = _("未确认的年份暂按周末和法定节日计算（不含调休上班），结果标注（暂定）")
 
 
 def _parse_date(text: str) -> date:
