@@ -90,7 +90,7 @@ class TestEscalation:
         ticket = grid_ticket(world)
         services.ticket_escalate(ticket=ticket, actor=world.user("worker1"), note="需镇里协调", at=T0)
         assert lead_of(ticket).unit == world.units["town"]
-        assert event(ticket, "escalated").payload["skipped"] == ["村/社区（银海社区居委会）"]
+        assert event(ticket, "escalated").payload["skipped"] == ["村/社区(银海社区居委会)"]
 
     def test_escalation_to_a_unit_without_staff_is_refused(self, world):
         ticket = register(world, T0)
@@ -216,7 +216,7 @@ class TestAutomaticEscalation:
             actor=world.user("dispatcher"),
             lead=world.units["town"],
             co_units=[world.units["grid1"]],
-            reason="镇里牵头，网格配合",
+            reason="镇里牵头,网格配合",
             at=T0,
         )
         lead, (co,) = lead_of(ticket), cos_of(ticket)
