@@ -150,6 +150,17 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Counters that every process must share (rate limits, look-up lockouts, one-time codes) live in
+# Django's cache; the database cache backend makes them shared with no other service. The table is
+# created by core's migration 0002. A later deployment may point this at Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "civicgrid_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 # The category tree in use at intake (routing.Category.version).
 CIVICGRID_CATEGORY_VERSION = os.environ.get("CIVICGRID_CATEGORY_VERSION", "2026.1")
 
