@@ -1,0 +1,155 @@
+// 巡查上报 without signal. Every report goes into an IndexedDB queue first, then the queue is sent whenever
+// the phone is online (now, on the `online` event, on opening the page). The report's client id makes a
+// repeated send harmless: the server stores it once and answers a repeat with the first result. An item
+// leaves the queue only when the server has answered for it.
+(function () {
+  "use strict";
+  var form = document.getElementById("patrol-form");
+  if (!form || !window.indexedDB) return;
+  var DB = "civicgrid-patrol", STORE = "queue";
+  var board = document.getElementById("patrol-queue");
+  var sending = false;
+
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function store(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode), request = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(request && request.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  var queued = function () { return store("readonly", function (s) { return s.getAll(); }); };
+  var keep = function (item) { return store("readwrite", function (s) { return s.put(item); }); };
+  var drop = function (id) { return store("readwrite", function (s) { return s.delete(id); }); };
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function say(text, kind) {
+    var line = document.createElement("div");
+    line.className = "alert alert-" + (kind || "info") + " py-2 mb-2";
+    line.textContent = text;
+    board.appendChild(line);
+  }
+  function showCount(n) {
+    var counter = document.getElementById("patrol-pending");
+    counter.textContent = n ? "有 " + n + " 条上报保存在手机上，联网后自动发送。" : "";
+    counter.classList.toggle("d-none", !n);
+  }
+  function refresh() { return queued().then(function (items) { showCount(items.length); return items; }); }
+
+  function snapshot() {
+    var fields = [], files = [];
+    new FormData(form).forEach(function (value, name) {
+      if (value instanceof File) { if (value.size) files.push({ name: name, file: value, filename: value.name }); }
+      else fields.push([name, value]);
+    });
+    var text = form.elements.text.value.trim();
+    return { id: form.elements.client_id.value, fields: fields, files: files, title: text.slice(0, 20), at: Date.now() };
+  }
+
+  function send(item) {
+    var body = new FormData();
+    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    item.files.forEach(function (f) { body.append(f.name, f.file, f.filename); });
+    return fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") >= 0;
+      if (!json) return { retry: true, message: "登录已过期，请重新登录后自动发送" };
+      return response.json().then(function (answer) {
+        if (response.ok) return { done: true, message: answer.message };
+        if (response.status === 400) return { done: true, refused: true, message: answer.message };
+        return { retry: true };
+      });
+    }, function () { return { retry: true }; });
+  }
+
+  function flush() {
+    if (sending || !navigator.onLine) return Promise.resolve();
+    sending = true;
+    return queued().then(function next(items) {
+      if (!items.length || !navigator.onLine) return;
+      var item = items[0];
+      return send(item).then(function (outcome) {
+        if (outcome.retry) { if (outcome.message) say(outcome.message, "warning"); return; }
+        return drop(item.id).then(function () {
+          if (outcome.refused) say("「" + item.title + "」未上报：" + outcome.message + "请修改后重新上报。", "danger");
+          else say("「" + item.title + "」" + outcome.message, "success");
+          return next(items.slice(1));
+        });
+      });
+    }).then(refresh, refresh).then(function () { sending = false; }, function () { sending = false; });
+  }
+
+  // The form: the after-photo matters only when solved on the spot; a place is needed one way or another.
+  var after = document.getElementById("after-photos");
+  function outcomeChanged() {
+    var solved = form.querySelector("input[name=outcome]:checked");
+    solved = solved && solved.value === "solved";
+    after.classList.toggle("d-none", !solved);
+    form.elements.after_photos.required = solved;
+  }
+  form.querySelectorAll("input[name=outcome]").forEach(function (r) { r.addEventListener("change", outcomeChanged); });
+  outcomeChanged();
+
+  var where = document.getElementById("patrol-where");
+  document.getElementById("locate-me").addEventListener("click", function () {
+    if (!navigator.geolocation) { where.textContent = "本机无法定位，请填写地址。"; return; }
+    where.textContent = "正在定位……";
+    navigator.geolocation.getCurrentPosition(function (p) {
+      form.elements.lat.value = p.coords.latitude.toFixed(6);
+      form.elements.lon.value = p.coords.longitude.toFixed(6);
+      where.textContent = "已定位（误差约 " + Math.round(p.coords.accuracy || 0) + " 米）。";
+    }, function () {
+      where.textContent = "无法定位，请填写地址。";
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+
+  form.querySelectorAll("input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var shown = document.getElementById(input.id + "-preview");
+      shown.textContent = "";
+      Array.prototype.forEach.call(input.files, function (file) {
+        var img = document.createElement("img");
+        img.className = "thumb"; img.alt = file.name; img.src = URL.createObjectURL(file);
+        shown.appendChild(img);
+      });
+    });
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var address = form.elements.address;
+    var placed = form.elements.lat.value && form.elements.lon.value;
+    address.setCustomValidity(placed || address.value.trim() ? "" : "请点「获取当前位置」，或填写地址");
+    if (!form.reportValidity()) return;
+    keep(snapshot()).then(function () {
+      form.reset();
+      form.elements.client_id.value = newId();
+      form.elements.lat.value = form.elements.lon.value = "";
+      where.textContent = "";
+      form.querySelectorAll(".thumbs").forEach(function (t) { t.textContent = ""; });
+      outcomeChanged();
+      if (!navigator.onLine) say("当前没有信号，上报已保存在手机上，联网后自动发送。", "warning");
+      return refresh();
+    }).then(flush);
+  });
+  form.elements.address.addEventListener("input", function () { this.setCustomValidity(""); });
+  window.addEventListener("online", flush);
+  refresh().then(flush);
+})();
