@@ -1,10 +1,12 @@
 """巡查上报: solved on the spot or sent on as a ticket, stored once per client id."""
 
+import threading
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from civicgrid.core.models import AuditEvent
 from civicgrid.tickets.errors import NotAllowed, TicketError
@@ -111,3 +113,25 @@ def test_bad_input_is_refused_with_the_field_named(world, overrides, field):
 def test_only_grid_staff_report_patrols(world):
     with pytest.raises(NotAllowed):
         report(world, actor=world.user("zjj"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_four_uploads_of_one_report_at_once_store_it_once(world):
+    client_id, barrier, results = uuid.uuid4(), threading.Barrier(4), []
+
+    def upload():
+        try:
+            barrier.wait()
+            results.append(report(world, client_id=client_id, photos=[png()]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 4 and sum(r.created for r in results) == 1
+    assert {r.report.pk for r in results} == {PatrolReport.objects.get().pk}
+    assert Ticket.objects.count() == 1 and Attachment.objects.count() == 1

@@ -8,6 +8,7 @@
   if (!form || !window.indexedDB) return;
   var DB = "civicgrid-patrol", STORE = "queue";
   var board = document.getElementById("patrol-queue");
+  var me = form.dataset.user;  // one phone, several accounts: each sends only what it queued itself
   var sending = false;
 
   function open() {
@@ -27,7 +28,11 @@
       });
     });
   }
-  var queued = function () { return store("readonly", function (s) { return s.getAll(); }); };
+  var queued = function () {
+    return store("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return items.filter(function (item) { return item.user === me; });
+    });
+  };
   var keep = function (item) { return store("readwrite", function (s) { return s.put(item); }); };
   var drop = function (id) { return store("readwrite", function (s) { return s.delete(id); }); };
 
@@ -59,7 +64,7 @@
       else fields.push([name, value]);
     });
     var text = form.elements.text.value.trim();
-    return { id: form.elements.client_id.value, fields: fields, files: files, title: text.slice(0, 20), at: Date.now() };
+    return { id: form.elements.client_id.value, fields: fields, files: files, title: text.slice(0, 20), at: Date.now(), user: me };
   }
 
   function send(item) {
