@@ -77,6 +77,16 @@ def test_the_grid_workers_pages_fit_a_phone_at_normal_and_large_text(phone, worl
         assert_fits_phone(page)
         phone.shot(f"phone-{name}-150")
 
+    # Without a position fix the place can be tapped on a map of the grids.
+    phone.open("/console/patrol/")
+    page.click("#pick-on-map")
+    page.wait_for_selector("#patrol-map .leaflet-interactive")
+    box = page.locator("#patrol-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("text=已在地图上选定位置")
+    assert page.input_value("[name=lat]") and page.input_value("[name=lon]")
+    assert_fits_phone(page)
+
     # The inbox is cards with big buttons: sign from the card.
     phone.open("/console/inbox/")
     assert page.locator(f"text={LONG_TITLE}").locator("visible=true").count() == 1

@@ -33,6 +33,8 @@ SHELL_FILES = (
     "console/console.css",
     "console/console.js",
     "console/patrol.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
 )
 
 

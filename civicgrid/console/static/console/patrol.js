@@ -125,6 +125,42 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
 
+  // Manual fallback: tap the place on a map of the grids' outlines (no tile server), fetched only when asked.
+  var pick = document.getElementById("pick-on-map"), box = document.getElementById("patrol-map");
+  var map = null, marker = null;
+  function put(latitude, longitude) {
+    form.elements.lat.value = latitude.toFixed(6);
+    form.elements.lon.value = longitude.toFixed(6);
+    where.textContent = "已在地图上选定位置。";
+    if (marker) marker.setLatLng([latitude, longitude]);
+    else marker = L.circleMarker([latitude, longitude], { radius: 9, color: "#dc3545" }).addTo(map);
+  }
+  if (typeof L !== "undefined" && window.fetch) {
+    pick.hidden = false;
+    pick.addEventListener("click", function () {
+      box.hidden = false;
+      pick.hidden = true;
+      if (map) return;
+      fetch(box.dataset.url).then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (geojson) {
+          if (!geojson.features || !geojson.features.length) throw new Error("empty");
+          map = L.map(box, { attributionControl: false });
+          var layer = L.geoJSON(geojson, {
+            style: { color: "#888", weight: 1, fillColor: "#f8d7da", fillOpacity: 0.35 },
+            onEachFeature: function (feature, shape) {
+              var name = document.createElement("span");
+              name.textContent = feature.properties.name;  // register text, never markup
+              shape.bindTooltip(name);
+            }
+          }).addTo(map);
+          map.fitBounds(layer.getBounds());
+          map.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); });
+          layer.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); });
+        })
+        .catch(function () { box.hidden = true; where.textContent = "地图暂不可用，请填写地址。"; });
+    });
+  }
+
   form.querySelectorAll("input[type=file]").forEach(function (input) {
     input.addEventListener("change", function () {
       var shown = document.getElementById(input.id + "-preview");
@@ -148,6 +184,7 @@
       form.elements.client_id.value = newId();
       form.elements.lat.value = form.elements.lon.value = "";
       where.textContent = "";
+      if (marker) { marker.remove(); marker = null; }
       form.querySelectorAll(".thumbs").forEach(function (t) { t.textContent = ""; });
       outcomeChanged();
       if (!navigator.onLine) say("当前没有信号，上报已保存在手机上，联网后自动发送。", "warning");
