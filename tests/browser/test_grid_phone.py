@@ -99,14 +99,29 @@ def test_the_grid_workers_pages_fit_a_phone_at_normal_and_large_text(phone, worl
     assert photo.count() == 1 and "/console/attachments/" in photo.get_attribute("href")
 
 
+OTHER_LISTS = [
+    ("dispatcher", "/console/tickets/"),
+    ("dispatcher", "/console/dispatch/"),
+    ("dispatcher", "/console/notifications/"),
+    ("callback", "/console/callbacks/"),
+    ("supervisor", "/console/supervision/"),
+    ("zjj", "/console/inbox/?tab=doing"),
+    ("operator", "/console/kb/"),
+]
+
+
 def test_other_console_lists_stay_readable_at_390px(phone, world, grid_work):  # noqa: F811
-    phone.login("dispatcher")
-    for path in ("/console/tickets/", "/console/dispatch/"):
+    property_matter = register(world, T0, category="property", title=LONG_TITLE)
+    services.ticket_dispatch(ticket=property_matter, actor=world.user("dispatcher"), at=T0)
+    services.assignment_sign(assignment=lead_of(property_matter), actor=world.user("zjj"), at=T0)
+    for username, path in OTHER_LISTS:
+        phone.logout()
+        phone.login(username)
         phone.open(path)
         assert_fits_phone(phone.page)
         at_text_size(phone.page, 1.5)
         assert_fits_phone(phone.page)
-    phone.shot("phone-tickets-dispatcher")
+        phone.shot("phone-list-" + path.strip("/").replace("/", "-").replace("?", "-"))
 
 
 def test_a_patrol_report_made_offline_arrives_exactly_once(phone, world):  # noqa: F811

@@ -22,12 +22,12 @@ class PatrolForm(BootstrapForm):
     photos = MultipleFileField(
         label="现场照片",
         required=False,
-        widget=MultipleFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
+        widget=MultipleFileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
     after_photos = MultipleFileField(
         label="办结后照片（就地办结时必传）",
         required=False,
-        widget=MultipleFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
+        widget=MultipleFileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
