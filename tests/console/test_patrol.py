@@ -160,3 +160,15 @@ def test_a_co_unit_report_takes_photos(client, world):
     client.force_login(world.user("zf"))
     lead = client.get(reverse("console:assignment", args=[lead_of(ticket).pk])).text
     assert reverse("console:attachment", args=[evidence.pk]) in lead
+
+
+def test_grid_staff_get_an_installable_console_and_others_do_not(client, world):
+    client.force_login(world.user("worker1"))
+    home = client.get(reverse("console:home")).text
+    assert 'rel="manifest"' in home and reverse("console:service_worker") in home
+    assert reverse("console:patrol") in home and reverse("console:my_grid") in home
+    worker = client.get(reverse("console:service_worker"))
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker.text.startswith('const SHELL = ["/console/patrol/"') and "addEventListener" in worker.text
+    client.force_login(world.user("zjj"))
+    assert 'rel="manifest"' not in client.get(reverse("console:home")).text

@@ -67,15 +67,35 @@
     return { id: form.elements.client_id.value, fields: fields, files: files, title: text.slice(0, 20), at: Date.now(), user: me };
   }
 
-  function send(item) {
+  // The token in a page opened from the cache may be older than the last login: ask for a fresh one.
+  function freshToken() {
+    return fetch(form.action, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (!r.ok || r.redirected) throw new Error("signed out");
+      return r.text();
+    }).then(function (html) {
+      var input = new DOMParser().parseFromString(html, "text/html").querySelector("input[name=csrfmiddlewaretoken]");
+      if (!input) throw new Error("no token");
+      form.elements.csrfmiddlewaretoken.value = input.value;
+    });
+  }
+
+  function send(item, again) {
     var body = new FormData();
-    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    item.fields.forEach(function (pair) {
+      if (pair[0] !== "csrfmiddlewaretoken") body.append(pair[0], pair[1]);
+    });
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
     item.files.forEach(function (f) { body.append(f.name, f.file, f.filename); });
     return fetch(form.action, {
       method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") >= 0;
-      if (!json) return { retry: true, message: "登录已过期，请重新登录后自动发送" };
+      if (response.status === 403 && !json && !again) {
+        return freshToken().then(function () { return send(item, true); }, function () {
+          return { retry: true, message: "登录已过期，请重新登录，保存在手机上的上报会自动发送" };
+        });
+      }
+      if (!json) return { retry: true, message: "登录已过期，请重新登录，保存在手机上的上报会自动发送" };
       return response.json().then(function (answer) {
         if (response.ok) return { done: true, message: answer.message };
         if (response.status === 400) return { done: true, refused: true, message: answer.message };

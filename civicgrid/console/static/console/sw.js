@@ -40,7 +40,7 @@ self.addEventListener("fetch", function (event) {
     );
     return;
   }
-  if (SHELL.indexOf(url.pathname) >= 0) {
+  if (url.pathname !== PATROL && SHELL.indexOf(url.pathname) >= 0) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   }
 });
