@@ -165,3 +165,23 @@ def test_a_patrol_report_made_offline_arrives_exactly_once(phone, world):  # noq
     assert report.ticket == ticket and ticket.channel == Channel.GRID_REPORT
     assert ticket.grid == world.grids[0] and ticket.attachments.count() == 1
     assert ticket.title == "银海路公交站旁井盖缺失，行人易跌落"
+
+
+def test_a_refused_patrol_report_goes_back_into_the_form(phone, world):  # noqa: F811
+    page = phone.page
+    phone.login("worker1")
+    phone.open("/console/patrol/")
+    # A category withdrawn since the page was opened: the server refuses the report.
+    page.evaluate(
+        """() => { const s = document.querySelector('[name=category]');
+                   s.add(new Option('已停用的分类', '999999')); s.value = '999999'; }"""
+    )
+    page.fill("[name=text]", "路灯不亮")
+    page.fill("[name=address]", "银海路公交站")
+    page.click("button:has-text('提交上报')")
+    page.wait_for_selector("text=已放回表单")
+    assert page.input_value("[name=text]") == "路灯不亮"
+    assert page.input_value("[name=address]") == "银海路公交站"
+    assert PatrolReport.objects.count() == 0
+    # The browser logs the refusal's 400 answer itself; that one is expected here.
+    phone.errors[:] = [e for e in phone.errors if "status of 400" not in e]

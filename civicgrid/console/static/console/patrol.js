@@ -79,6 +79,25 @@
     });
   }
 
+  // A refused report goes back into the form (when it is empty), photos included, so nothing typed is lost.
+  function restore(item) {
+    if (form.elements.text.value.trim()) return;
+    item.fields.forEach(function (pair) {
+      var field = form.elements[pair[0]];
+      if (!field || pair[0] === "csrfmiddlewaretoken" || pair[0] === "client_id") return;
+      field.value = pair[1];
+    });
+    ["photos", "after_photos"].forEach(function (name) {
+      var kept = item.files.filter(function (f) { return f.name === name; });
+      if (!kept.length || !window.DataTransfer) return;
+      var box = new DataTransfer();
+      kept.forEach(function (f) { box.items.add(new File([f.file], f.filename, { type: f.file.type })); });
+      form.elements[name].files = box.files;
+      form.elements[name].dispatchEvent(new Event("change"));
+    });
+    outcomeChanged();
+  }
+
   function send(item, again) {
     var body = new FormData();
     item.fields.forEach(function (pair) {
@@ -113,7 +132,10 @@
       return send(item).then(function (outcome) {
         if (outcome.retry) { if (outcome.message) say(outcome.message, "warning"); return; }
         return drop(item.id).then(function () {
-          if (outcome.refused) say("「" + item.title + "」未上报：" + outcome.message + "请修改后重新上报。", "danger");
+          if (outcome.refused) {
+            say("「" + item.title + "」未上报：" + outcome.message + "已放回表单，请修改后重新上报。", "danger");
+            restore(item);
+          }
           else say("「" + item.title + "」" + outcome.message, "success");
           return next(items.slice(1));
         });
