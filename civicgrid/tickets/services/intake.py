@@ -280,6 +280,12 @@ def ticket_merge(
             raise TicketError("并单会形成循环,已拒绝")
         seen.add(node.pk)
         node = node.merged_into
+    # What an undo (corrections.ticket_merge_undo) puts back.
+    before = {
+        "previous_triage_outcome": ticket.triage_outcome,
+        "previous_triage_reason": ticket.triage_reason,
+        "children": list(Ticket.objects.filter(merged_into=ticket).values_list("pk", flat=True)),
+    }
     ticket.merged_into, ticket.triage_outcome = master, TriageOutcome.MERGE
     ticket.triage_reason = reason.strip() or f"与 {master.number} 重复"
     record(
@@ -292,6 +298,7 @@ def ticket_merge(
         note=f"已并入工单 {master.number}",
         update_fields=("merged_into", "triage_outcome", "triage_reason"),
         master=master.number,
+        **before,
     )
     for child in Ticket.objects.filter(merged_into=ticket):
         child.merged_into = master
