@@ -121,7 +121,9 @@ def _duplicates(request, query: DuplicateQueryForm) -> dict:
     category = Category.objects.filter(pk=data["category"]).first() if data["category"] else None
     grid = probable_grid(lat=data["lat"], lon=data["lon"], address=data["address"])
     return {
-        "duplicates": duplicate_candidates(text=text, grid=grid, category=category, user=request.user),
+        "duplicates": duplicate_candidates(
+            text=text, grid=grid, category=category, user=request.user, address=data["address"] or ""
+        ),
         "searched": bool(text),
         "dup_grid": grid,
     }
@@ -282,6 +284,7 @@ def dispatch_ticket(request, pk):
             category=ticket.category,
             user=user,
             exclude=ticket,
+            address=ticket.address,
         )
         if open_for_merge
         else []
