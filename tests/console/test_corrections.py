@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Event, EventAction, Status, Ticket
-from tests.tickets.helpers import INSIDE_GRID1, lead_of, register
+from tests.tickets.helpers import lead_of, register
 
 INSIDE_GRID2 = (19.205, 110.415)
 

@@ -22,7 +22,7 @@ from civicgrid.routing.models import Category
 from civicgrid.routing.route import RouteDecision, route
 from civicgrid.routing.vocabulary import DispatchMode, RequestType
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Event, EventAction, Status, Ticket, TriageOutcome
+from civicgrid.tickets.models import EventAction, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, now_or, record, require_status
 
@@ -95,7 +95,8 @@ def _reroute(ticket: Ticket) -> RouteDecision:
         return RouteDecision(mode="", lead=None, reason=refusal.message)
 
 
-def _record(ticket, *, actor, action, at, note, reason, changed, update_fields, decision=None) -> Event:
+def _described(ticket, *, note, reason, changed, decision=None) -> dict:
+    """The event's note and payload: what changed (old → new), why, and the routing rules' new proposal."""
     payload = {"changed": changed}
     if reason:
         payload["reason"] = reason
@@ -109,9 +110,7 @@ def _record(ticket, *, actor, action, at, note, reason, changed, update_fields, 
         note = f"{note};新的派单建议:{_proposal_text(decision)}"
         if ticket.lead_unit_id and decision.lead is not None and decision.lead.pk != ticket.lead_unit_id:
             note += f",与当前主办单位{ticket.lead_unit.name}不同,请派单员核实是否改派"
-    return record(
-        ticket, actor=actor, action=action, at=at, note=note, update_fields=update_fields, **payload
-    )
+    return {"note": note, **payload}
 
 
 @transaction.atomic
@@ -171,16 +170,19 @@ def ticket_relocate(
         if grid_changed
         else "事发地点更正(网格不变)"
     )
-    event = _record(
+    event = record(
         ticket,
         actor=actor,
         action=EventAction.LOCATION_CORRECTED,
         at=at,
-        note=note,
-        reason=reason,
-        changed=changed,
         update_fields=("address", "lat", "lon", "grid", "community", "town", "area_path"),
-        decision=decision,
+        **_described(
+            ticket,
+            note=note,
+            reason=reason,
+            changed=changed,
+            decision=decision,
+        ),
     )
     return Correction(ticket, changed, decision, [event])
 
@@ -198,15 +200,18 @@ def ticket_correct_address(
         raise TicketError("事发地址与登记的一致,无需更正")
     changed = {"事发地址": [ticket.address, address]}
     ticket.address = address
-    event = _record(
+    event = record(
         ticket,
         actor=actor,
         action=EventAction.ADDRESS_CORRECTED,
         at=at,
-        note=f"事发地址更正:{changed['事发地址'][0] or '未填'} → {address or '未填'}",
-        reason=reason,
-        changed=changed,
         update_fields=("address",),
+        **_described(
+            ticket,
+            note=f"事发地址更正:{changed['事发地址'][0] or '未填'} → {address or '未填'}",
+            reason=reason,
+            changed=changed,
+        ),
     )
     return Correction(ticket, changed, None, [event])
 
@@ -233,15 +238,18 @@ def ticket_correct_occurred_at(
 
     changed = {"事发时间": [shown(ticket.occurred_at), shown(occurred_at)]}
     ticket.occurred_at = occurred_at
-    event = _record(
+    event = record(
         ticket,
         actor=actor,
         action=EventAction.OCCURRED_AT_CORRECTED,
         at=at,
-        note=f"事发时间更正:{changed['事发时间'][0]} → {changed['事发时间'][1]}",
-        reason=reason,
-        changed=changed,
         update_fields=("occurred_at",),
+        **_described(
+            ticket,
+            note=f"事发时间更正:{changed['事发时间'][0]} → {changed['事发时间'][1]}",
+            reason=reason,
+            changed=changed,
+        ),
     )
     return Correction(ticket, changed, None, [event])
 
@@ -266,16 +274,19 @@ def ticket_recategorise(
         category.version,
     )
     decision = _reroute(ticket)
-    event = _record(
+    event = record(
         ticket,
         actor=actor,
         action=EventAction.CATEGORY_CORRECTED,
         at=at,
-        note=f"业务分类更正:{old} → {category.path_display}",
-        reason=reason,
-        changed=changed,
         update_fields=("category", "category_code", "category_version"),
-        decision=decision,
+        **_described(
+            ticket,
+            note=f"业务分类更正:{old} → {category.path_display}",
+            reason=reason,
+            changed=changed,
+            decision=decision,
+        ),
     )
     return Correction(ticket, changed, decision, [event])
 
@@ -296,15 +307,18 @@ def ticket_correct_request_type(
     ticket.request_type = request_type
     new = ticket.get_request_type_display()
     changed = {"诉求类型": [str(old), str(new)]}
-    event = _record(
+    event = record(
         ticket,
         actor=actor,
         action=EventAction.REQUEST_TYPE_CORRECTED,
         at=at,
-        note=f"诉求类型更正:{old} → {new}",
-        reason=reason,
-        changed=changed,
         update_fields=("request_type",),
+        **_described(
+            ticket,
+            note=f"诉求类型更正:{old} → {new}",
+            reason=reason,
+            changed=changed,
+        ),
     )
     return Correction(ticket, changed, None, [event])
 
