@@ -71,3 +71,26 @@ def test_pasted_text_checks_duplicates_and_a_pasted_phone_shows_the_callers_hist
     page.wait_for_selector("[data-testid=caller-history] >> text=该号码共有 1 件工单")
     assert earlier.number in page.inner_text("#caller-panel")
     tab.shot("intake-caller-history")
+
+
+def test_a_web_ticket_is_located_and_recategorised_from_its_dispatch_page(tab, world, settings):  # noqa: F811
+    settings.CIVICGRID_CATEGORY_VERSION = "test"
+    registry.place_upsert(name=ESTATE, lat=19.205, lon=110.415, grid=world.grids[1])
+    locate.invalidate()
+    ticket = register(
+        world, timezone.now(), category="property", channel="web", actor=None, lat=None, lon=None
+    )
+    page = tab.page
+    tab.login("dispatcher")
+    tab.open(f"/console/dispatch/{ticket.pk}/")
+    assert page.is_visible("#correct_address")  # open: the ticket has no grid
+    page.focus("#correct_address")
+    page.keyboard.insert_text(ESTATE)
+    page.wait_for_selector(f"#locate-panel >> text=地址匹配「{ESTATE}」")
+    page.select_option("#correct_category", str(world.categories["neighbour"].pk))
+    page.click("text=保存更正")
+    page.wait_for_selector("text=新的派单建议:直派网格:银海第2网格工作组")
+    tab.shot("dispatch-corrected")
+    ticket.refresh_from_db()
+    assert ticket.grid == world.grids[1] and ticket.address == ESTATE
+    assert ticket.category == world.categories["neighbour"]
