@@ -89,7 +89,7 @@ def test_a_web_ticket_is_located_and_recategorised_from_its_dispatch_page(tab, w
     page.wait_for_selector(f"#locate-panel >> text=地址匹配「{ESTATE}」")
     page.select_option("#correct_category", str(world.categories["neighbour"].pk))
     page.click("text=保存更正")
-    page.wait_for_selector("text=新的派单建议:直派网格:银海第2网格工作组")
+    page.wait_for_selector("text=新的派单建议：直派网格：银海第2网格工作组")
     tab.shot("dispatch-corrected")
     ticket.refresh_from_db()
     assert ticket.grid == world.grids[1] and ticket.address == ESTATE

@@ -76,7 +76,7 @@ def test_a_new_category_shows_the_new_proposal(client, world, now):
         follow=True,
     )
     html = response.content.decode()
-    assert "新的派单建议:联合办:综合执法局(协办:住建局" in html
+    assert "新的派单建议：联合办：综合执法局（协办：住建局" in html
     ticket.refresh_from_db()
     assert ticket.category == world.categories["illegal_building"]
     assert (
@@ -176,7 +176,7 @@ def test_the_centre_undoes_a_merge_from_the_ticket_page_within_24_hours(client, 
     response = client.post(url, {"reason": ""}, follow=True)
     assert "撤销理由" in response.content.decode()
     response = client.post(url, {"reason": "不同楼栋"}, follow=True)
-    assert f"已撤销工单 {ticket.number} 并入 {master.number},恢复为「待派单」" in response.content.decode()
+    assert f"已撤销工单 {ticket.number} 并入 {master.number}，恢复为「待派单」" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING_DISPATCH and ticket.merged_into is None
 

@@ -155,10 +155,10 @@ class IntakeForm(BootstrapForm):
     three_way = forms.BooleanField(label="三方通话", required=False)
     # Shown next to the duplicate list, outside the <form> element.
     merge_reason = text_field(
-        "并单理由", max_length=300, placeholder="必填:为何与所选工单是同一诉求", form="intake-form"
+        "并单理由", max_length=300, placeholder="必填：为何与所选工单是同一诉求", form="intake-form"
     )
     merge_confirm = forms.BooleanField(
-        label="我已核对,确认是同一诉求",
+        label="我已核对，确认是同一诉求",
         required=False,
         widget=forms.CheckboxInput(attrs={"form": "intake-form"}),
     )
@@ -250,8 +250,8 @@ class MergeForm(BootstrapForm):
     master = forms.CharField(
         label="主单编号", max_length=20, widget=forms.TextInput(attrs={"placeholder": "如 20260601-000123"})
     )
-    reason = text_field("并单理由", max_length=300, placeholder="必填:为何是同一诉求")
-    confirm = forms.BooleanField(label="我已核对,确认是同一诉求", required=False)
+    reason = text_field("并单理由", max_length=300, placeholder="必填：为何是同一诉求")
+    confirm = forms.BooleanField(label="我已核对，确认是同一诉求", required=False)
 
     def clean(self):
         data = super().clean()
@@ -263,7 +263,7 @@ class MergeForm(BootstrapForm):
 
 
 class MergeUndoForm(BootstrapForm):
-    reason = text_field("撤销理由", max_length=300, required=True, placeholder="必填:为何不是同一诉求")
+    reason = text_field("撤销理由", max_length=300, required=True, placeholder="必填：为何不是同一诉求")
 
 
 class CorrectionForm(BootstrapForm):

@@ -408,16 +408,16 @@ def merge_undo(request, pk):
         ticket.refresh_from_db()
         messages.success(
             request,
-            f"已撤销工单 {ticket.number} 并入 {master.number},恢复为「{ticket.get_status_display()}」",
+            f"已撤销工单 {ticket.number} 并入 {master.number}，恢复为「{ticket.get_status_display()}」",
         )
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
 
 def _correction_text(ticket, done) -> str:
     parts = [f"{name}「{old or '未填'}」→「{new or '未填'}」" for name, (old, new) in done.changed.items()]
-    text = f"工单 {ticket.number} 已更正:" + ";".join(parts)
+    text = f"工单 {ticket.number} 已更正：" + "；".join(parts)
     if done.decision is not None:
-        text += f"。新的派单建议:{done.proposal_text}"
+        text += f"。新的派单建议：{done.proposal_text}"
     return text
 
 

@@ -56,15 +56,15 @@ def _proposal_text(decision: RouteDecision) -> str:
     if not decision.mode or decision.lead is None:
         return "需人工派单"
     co = "、".join(u.name for u in decision.co_units)
-    return f"{DispatchMode(decision.mode).label}:{decision.lead.name}" + (f"(协办:{co})" if co else "")
+    return f"{DispatchMode(decision.mode).label}：{decision.lead.name}" + (f"（协办：{co}）" if co else "")
 
 
 def _guard(ticket: Ticket, actor, reason: str, what: str) -> str:
     """Who may correct depends on whether a unit has signed; afterwards a reason is required."""
     if ticket.status in NOT_CORRECTABLE:
         raise TicketError(
-            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」,不能更正{what}"
-            + ("(请更正主单,或先撤销并单)" if ticket.status == Status.MERGED else "")
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不能更正{what}"
+            + ("（请更正主单，或先撤销并单）" if ticket.status == Status.MERGED else "")
         )
     reason = (reason or "").strip()
     if ticket.status in BEFORE_SIGN_OFF:
@@ -72,7 +72,7 @@ def _guard(ticket: Ticket, actor, reason: str, what: str) -> str:
     else:
         require_role(actor, *CENTRE_ROLES, action=f"在承办单位签收后更正{what}")
         if not reason:
-            raise ValidationError({"reason": f"承办单位已签收,更正{what}须填写理由"})
+            raise ValidationError({"reason": f"承办单位已签收，更正{what}须填写理由"})
     return reason
 
 
@@ -100,16 +100,16 @@ def _described(ticket, *, note, reason, changed, decision=None) -> dict:
     payload = {"changed": changed}
     if reason:
         payload["reason"] = reason
-        note = f"{note}(理由:{reason})"
+        note = f"{note}（理由：{reason}）"
     if decision is not None:
         payload["proposal"] = {
             "mode": decision.mode,
             "lead": decision.lead.name if decision.lead else "",
             "reason": decision.reason,
         }
-        note = f"{note};新的派单建议:{_proposal_text(decision)}"
+        note = f"{note}；新的派单建议：{_proposal_text(decision)}"
         if ticket.lead_unit_id and decision.lead is not None and decision.lead.pk != ticket.lead_unit_id:
-            note += f",与当前主办单位{ticket.lead_unit.name}不同,请派单员核实是否改派"
+            note += f"，与当前主办单位{ticket.lead_unit.name}不同，请派单员核实是否改派"
     return {"note": note, **payload}
 
 
@@ -136,13 +136,13 @@ def ticket_relocate(
         except ValueError as exc:
             raise ValidationError({"lat": str(exc)}) from exc
         if found.grid is None:
-            raise ValidationError({"lat": f"{found.message},请重新点选"})
+            raise ValidationError({"lat": f"{found.message}，请重新点选"})
         grid, lat, lon = found.grid, found.lat, found.lon
     elif new_address:
         trusted = locate.place_address(new_address).trusted
         if trusted is None or trusted.grid is None:
             raise ValidationError(
-                {"address": "该地址未能确定所在网格,请在地图上点选位置,或从匹配的地点中选用"}
+                {"address": "该地址未能确定所在网格，请在地图上点选位置，或从匹配的地点中选用"}
             )
         grid = trusted.grid
         if trusted.place is not None and trusted.place.lat is not None:
@@ -160,15 +160,15 @@ def ticket_relocate(
             f"{lat:.6f},{lon:.6f}",
         ]
     if not changed:
-        raise TicketError("事发地点与登记的一致,无需更正")
+        raise TicketError("事发地点与登记的一致，无需更正")
     grid_changed = "网格" in changed
     ticket.address, ticket.lat, ticket.lon = new_address, lat, lon
     _set_grid(ticket, grid)
     decision = _reroute(ticket) if grid_changed else None
     note = (
-        f"事发地点更正:{changed['网格'][0]} → {changed['网格'][1]}"
+        f"事发地点更正：{changed['网格'][0]} → {changed['网格'][1]}"
         if grid_changed
-        else "事发地点更正(网格不变)"
+        else "事发地点更正（网格不变）"
     )
     event = record(
         ticket,
@@ -197,7 +197,7 @@ def ticket_correct_address(
     reason = _guard(ticket, actor, reason, "事发地址")
     address = (address or "").strip()
     if address == ticket.address:
-        raise TicketError("事发地址与登记的一致,无需更正")
+        raise TicketError("事发地址与登记的一致，无需更正")
     changed = {"事发地址": [ticket.address, address]}
     ticket.address = address
     event = record(
@@ -208,7 +208,7 @@ def ticket_correct_address(
         update_fields=("address",),
         **_described(
             ticket,
-            note=f"事发地址更正:{changed['事发地址'][0] or '未填'} → {address or '未填'}",
+            note=f"事发地址更正：{changed['事发地址'][0] or '未填'} → {address or '未填'}",
             reason=reason,
             changed=changed,
         ),
@@ -231,7 +231,7 @@ def ticket_correct_occurred_at(
     if occurred_at < EARLIEST_OCCURRED:
         raise ValidationError({"occurred_at": "事发时间不能早于 2000 年"})
     if occurred_at == ticket.occurred_at:
-        raise TicketError("事发时间与登记的一致,无需更正")
+        raise TicketError("事发时间与登记的一致，无需更正")
 
     def shown(value):
         return f"{value.astimezone():%Y-%m-%d %H:%M}" if value else "未填"
@@ -246,7 +246,7 @@ def ticket_correct_occurred_at(
         update_fields=("occurred_at",),
         **_described(
             ticket,
-            note=f"事发时间更正:{changed['事发时间'][0]} → {changed['事发时间'][1]}",
+            note=f"事发时间更正：{changed['事发时间'][0]} → {changed['事发时间'][1]}",
             reason=reason,
             changed=changed,
         ),
@@ -265,7 +265,7 @@ def ticket_recategorise(
     if category is None:
         raise ValidationError({"category": "请选择业务分类"})
     if category.pk == ticket.category_id:
-        raise TicketError("业务分类与登记的一致,无需更正")
+        raise TicketError("业务分类与登记的一致，无需更正")
     old = ticket.category.path_display if ticket.category_id else "未分类"
     changed = {"业务分类": [old, category.path_display]}
     ticket.category, ticket.category_code, ticket.category_version = (
@@ -282,7 +282,7 @@ def ticket_recategorise(
         update_fields=("category", "category_code", "category_version"),
         **_described(
             ticket,
-            note=f"业务分类更正:{old} → {category.path_display}",
+            note=f"业务分类更正：{old} → {category.path_display}",
             reason=reason,
             changed=changed,
             decision=decision,
@@ -300,9 +300,9 @@ def ticket_correct_request_type(
     ticket = lock_ticket(ticket)
     reason = _guard(ticket, actor, reason, "诉求类型")
     if request_type not in RequestType.values:
-        raise ValidationError({"request_type": "请选择诉求类型(咨询、求助、投诉、举报、建议、表扬)"})
+        raise ValidationError({"request_type": "请选择诉求类型（咨询、求助、投诉、举报、建议、表扬）"})
     if request_type == ticket.request_type:
-        raise TicketError("诉求类型与登记的一致,无需更正")
+        raise TicketError("诉求类型与登记的一致，无需更正")
     old = ticket.get_request_type_display()
     ticket.request_type = request_type
     new = ticket.get_request_type_display()
@@ -315,7 +315,7 @@ def ticket_correct_request_type(
         update_fields=("request_type",),
         **_described(
             ticket,
-            note=f"诉求类型更正:{old} → {new}",
+            note=f"诉求类型更正：{old} → {new}",
             reason=reason,
             changed=changed,
         ),
@@ -421,10 +421,10 @@ def ticket_merge_undo(*, ticket: Ticket, actor, reason: str, at: datetime | None
     require_status(ticket, Status.MERGED, action="撤销并单")
     merged = ticket.events.filter(action=EventAction.MERGED).order_by("-id").first()
     if merged is None or ticket.merged_into_id is None:
-        raise TicketError(f"工单 {ticket.number} 没有并单记录,不能撤销")
+        raise TicketError(f"工单 {ticket.number} 没有并单记录，不能撤销")
     hours = merge_undo_hours()
     if at > merged.at + timedelta(hours=hours):
-        raise TicketError(f"并单已超过 {hours} 小时,不能撤销;如确属不同诉求,请重新登记")
+        raise TicketError(f"并单已超过 {hours} 小时，不能撤销；如确属不同诉求，请重新登记")
     master = lock_ticket(ticket.merged_into)
     payload = merged.payload or {}
     previous = merged.from_status or Status.RECEIVED
@@ -457,7 +457,7 @@ def ticket_merge_undo(*, ticket: Ticket, actor, reason: str, at: datetime | None
         actor=actor,
         action=EventAction.MERGE_UNDONE_MASTER,
         at=at,
-        note=f"工单 {ticket.number} 撤销并入本单(理由:{reason})",
+        note=f"工单 {ticket.number} 撤销并入本单（理由：{reason}）",
         child=ticket.number,
     )
     return ticket
