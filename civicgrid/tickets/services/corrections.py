@@ -446,7 +446,7 @@ def ticket_merge_undo(*, ticket: Ticket, actor, reason: str, at: datetime | None
         at=at,
         to_status=previous,
         public=True,
-        note=f"撤销并入工单 {master.number},恢复单独办理",
+        note=f"撤销并入工单 {master.number}，恢复单独办理",
         update_fields=("merged_into", "triage_outcome", "triage_reason"),
         master=master.number,
         reason=reason,
