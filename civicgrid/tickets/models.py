@@ -542,6 +542,13 @@ class EventAction(models.TextChoices):
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
+    LOCATION_CORRECTED = "location_corrected", _("更正事发地点")
+    ADDRESS_CORRECTED = "address_corrected", _("更正事发地址")
+    OCCURRED_AT_CORRECTED = "occurred_at_corrected", _("更正事发时间")
+    CATEGORY_CORRECTED = "category_corrected", _("更正业务分类")
+    REQUEST_TYPE_CORRECTED = "request_type_corrected", _("更正诉求类型")
+    MERGE_UNDONE = "merge_undone", _("撤销并单")
+    MERGE_UNDONE_MASTER = "merge_undone_master", _("撤销并入本单")
 
 
 class Event(models.Model):

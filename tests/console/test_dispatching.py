@@ -172,7 +172,10 @@ def test_register_and_merge_into_a_duplicate(client, world, now):
         },
     ).content.decode()
     assert master.number in page and f'value="merge:{master.pk}"' in page and "同一网格" in page
-    response = client.post(reverse("console:intake"), intake_data(world, action=f"merge:{master.pk}"))
+    response = client.post(
+        reverse("console:intake"),
+        intake_data(world, action=f"merge:{master.pk}", merge_reason="同一漏水", merge_confirm="on"),
+    )
     child = Ticket.objects.exclude(pk=master.pk).get()
     assert response.status_code == 302
     assert child.status == Status.MERGED and child.merged_into == master
@@ -279,10 +282,15 @@ def test_the_ticket_page_accepts_a_received_ticket_and_merges_by_number(client, 
     received.refresh_from_db()
     assert received.status == Status.PENDING_DISPATCH
     response = client.post(
-        reverse("console:merge", args=[received.pk]), {"master": "19990101-000001"}, follow=True
+        reverse("console:merge", args=[received.pk]),
+        {"master": "19990101-000001", "reason": "同一漏水", "confirm": "on"},
+        follow=True,
     )
     assert "未找到工单 19990101-000001" in response.content.decode()
-    client.post(reverse("console:merge", args=[received.pk]), {"master": master.number})
+    client.post(
+        reverse("console:merge", args=[received.pk]),
+        {"master": master.number, "reason": "同一漏水", "confirm": "on"},
+    )
     received.refresh_from_db()
     assert received.status == Status.MERGED and received.merged_into == master
 

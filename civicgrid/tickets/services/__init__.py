@@ -8,6 +8,15 @@ from civicgrid.tickets.services.closure import (
     ticket_archive,
     ticket_close,
 )
+from civicgrid.tickets.services.corrections import (
+    ticket_correct,
+    ticket_correct_address,
+    ticket_correct_occurred_at,
+    ticket_correct_request_type,
+    ticket_merge_undo,
+    ticket_recategorise,
+    ticket_relocate,
+)
 from civicgrid.tickets.services.dispatch import return_decide, return_request, ticket_dispatch
 from civicgrid.tickets.services.handling import (
     assignment_first_contact,
@@ -46,12 +55,19 @@ __all__ = [
     "ticket_answer_directly",
     "ticket_archive",
     "ticket_close",
+    "ticket_correct",
+    "ticket_correct_address",
+    "ticket_correct_occurred_at",
+    "ticket_correct_request_type",
     "ticket_decline",
     "ticket_dispatch",
     "ticket_escalate",
     "ticket_merge",
+    "ticket_merge_undo",
     "ticket_pause",
+    "ticket_recategorise",
     "ticket_register",
+    "ticket_relocate",
     "ticket_resume",
     "ticket_supervise",
     "ticket_transfer_emergency",

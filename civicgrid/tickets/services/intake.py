@@ -164,9 +164,16 @@ def ticket_accept(
 
 @transaction.atomic
 def ticket_answer_directly(
-    *, ticket: Ticket, actor, answer: str, kb_refs: list | None = None, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    actor,
+    answer: str,
+    kb_refs: list | None = None,
+    category: Category | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
-    """即时办结: a consultation answered at intake from the knowledge base."""
+    """即时办结: a consultation answered at intake from the knowledge base. `category` classifies a ticket
+    registered without one, so that consultations count in the figures by category."""
     require_role(actor, *INTAKE_ROLES, action="直接答复")
     at = now_or(at)
     ticket = lock_ticket(ticket)
@@ -175,6 +182,12 @@ def ticket_answer_directly(
         raise ValidationError({"answer": "请填写答复内容"})
     ticket.direct_answer, ticket.kb_refs = answer.strip(), list(kb_refs or [])
     ticket.triage_outcome = TriageOutcome.ACCEPT
+    if category is not None and ticket.category_id is None:
+        ticket.category, ticket.category_code, ticket.category_version = (
+            category,
+            category.code,
+            category.version,
+        )
     record(
         ticket,
         actor=actor,
@@ -183,8 +196,16 @@ def ticket_answer_directly(
         to_status=Status.DIRECT_ANSWERED,
         public=True,
         note="已直接答复",
-        update_fields=("direct_answer", "kb_refs", "triage_outcome"),
+        update_fields=(
+            "direct_answer",
+            "kb_refs",
+            "triage_outcome",
+            "category",
+            "category_code",
+            "category_version",
+        ),
         kb_refs=ticket.kb_refs,
+        category=ticket.category_code,
     )
     return ticket
 
@@ -280,6 +301,12 @@ def ticket_merge(
             raise TicketError("并单会形成循环,已拒绝")
         seen.add(node.pk)
         node = node.merged_into
+    # What an undo (corrections.ticket_merge_undo) puts back.
+    before = {
+        "previous_triage_outcome": ticket.triage_outcome,
+        "previous_triage_reason": ticket.triage_reason,
+        "children": list(Ticket.objects.filter(merged_into=ticket).values_list("pk", flat=True)),
+    }
     ticket.merged_into, ticket.triage_outcome = master, TriageOutcome.MERGE
     ticket.triage_reason = reason.strip() or f"与 {master.number} 重复"
     record(
@@ -292,6 +319,7 @@ def ticket_merge(
         note=f"已并入工单 {master.number}",
         update_fields=("merged_into", "triage_outcome", "triage_reason"),
         master=master.number,
+        **before,
     )
     for child in Ticket.objects.filter(merged_into=ticket):
         child.merged_into = master
