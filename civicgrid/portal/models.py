@@ -9,11 +9,18 @@ from civicgrid.tickets.models import Satisfaction, Solved, Status, Ticket
 RATEABLE_STATUSES = (Status.REPLIED, Status.PENDING_CALLBACK, Status.CLOSED)
 
 
+def rateable_status(ticket: Ticket) -> str:
+    """The status that decides whether the requester may rate: a merged duplicate's is its master's."""
+    if ticket.status == Status.MERGED and ticket.merged_into_id:
+        return ticket.merged_into.status
+    return ticket.status
+
+
 class ResidentRating(models.Model):
     """群众在线评价: what the requester says about the outcome, once per ticket.
 
-    Kept apart from the callback (回访): the three rates count only valid callbacks made by a
-    callback agent, so a resident's own rating informs the callback but never replaces it.
+    A satisfied rating given within the callback window is also recorded as the callback (回访方式
+    网上评价) when the centre's policy allows; an unhappy one puts the ticket first in the callback queue.
     """
 
     ticket = models.OneToOneField(

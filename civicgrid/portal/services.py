@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from civicgrid.intake.services import ticket_intake
-from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
+from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating, rateable_status
 from civicgrid.routing.models import Category
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Channel, EventAction, Satisfaction, Solved, Ticket
+from civicgrid.tickets.models import Channel, EventAction, Satisfaction, Solved, Status, Ticket
+from civicgrid.tickets.services import callback_from_online_rating
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
 
 MAX_PHOTOS = 3
@@ -65,7 +66,9 @@ def resident_submit(
 def resident_rate(
     *, ticket: Ticket, solved: str, satisfaction: str, comment: str = "", at: datetime | None = None
 ) -> ResidentRating:
-    """群众评价: once per ticket, after the reply. Recorded beside the callback, never as one."""
+    """群众评价: once per ticket, after the reply. Within the callback window a satisfied rating is
+    recorded as the callback (callback_from_online_rating); an unhappy one heads the callback queue.
+    The requester of a merged duplicate rates the outcome of the ticket it was merged into."""
     errors = {}
     if solved not in Solved.values:
         errors["solved"] = "请选择问题是否已解决"
@@ -77,7 +80,7 @@ def resident_rate(
         raise ValidationError(errors)
     at = now_or(at)
     ticket = lock_ticket(ticket)
-    if ticket.status not in RATEABLE_STATUSES:
+    if rateable_status(ticket) not in RATEABLE_STATUSES:
         raise TicketError("该工单尚未答复,答复后才能评价")
     if ResidentRating.objects.filter(ticket=ticket).exists():
         raise TicketError("该工单已经评价过,每件工单只能评价一次")
@@ -95,4 +98,8 @@ def resident_rate(
         solved=solved,
         satisfaction=satisfaction,
     )
+    if ticket.status != Status.MERGED:
+        callback_from_online_rating(
+            ticket=ticket, solved=solved, satisfaction=satisfaction, comment=comment, at=at
+        )
     return rating

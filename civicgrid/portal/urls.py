@@ -12,5 +12,6 @@ urlpatterns = [
     path("submit/receipt/", views.receipt, name="receipt"),
     path("track/", views.track, name="track"),
     path("rate/", views.rate, name="rate"),
+    path("track/photo/<str:token>/", views.photo, name="photo"),
     path("grids.geojson", views.grids, name="grids"),
 ]

@@ -1,15 +1,17 @@
 """The residents' portal: what 12345 is, submit a request, track it, rate the outcome. No login."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
-from civicgrid.portal.selectors import find_for_resident, grid_outlines, resident_view
+from civicgrid.portal.selectors import evidence_photo, find_for_resident, grid_outlines, resident_view
 from civicgrid.portal.services import resident_rate, resident_submit
 
 NOT_FOUND = "未找到对应的工单,请核对工单编号和手机号后四位。"
@@ -67,7 +69,11 @@ def submit(request):
             form.add_error(None, refusal.message)
         else:
             ratelimit.spend(request, ratelimit.SUBMIT)
-            request.session[RECEIPT_KEY] = {"number": ticket.number, "tail": data["requester_phone"][-4:]}
+            request.session[RECEIPT_KEY] = {
+                "number": ticket.number,
+                "tail": data["requester_phone"][-4:],
+                "at": timezone.now().timestamp(),
+            }
             return redirect("portal:receipt")
     return render(request, "portal/submit.html", {"form": form})
 
@@ -75,6 +81,10 @@ def submit(request):
 @never_cache
 def receipt(request):
     shown = request.session.get(RECEIPT_KEY)
+    # On a shared or kiosk browser the next user must not find the tracker's credentials.
+    if shown and timezone.now().timestamp() - shown.get("at", 0) > settings.CIVICGRID_PORTAL_RECEIPT_SECONDS:
+        del request.session[RECEIPT_KEY]
+        shown = None
     if not shown:
         return redirect("portal:home")
     return render(request, "portal/receipt.html", {"number": shown["number"], "tail": shown["tail"]})
@@ -135,6 +145,17 @@ def rate(request):
             else:
                 return render(request, "portal/rated.html", {"number": ticket.number})
     return render(request, "portal/rate.html", {"form": form})
+
+
+@require_GET
+def photo(request, token):
+    """A unit's evidence photo, through the expiring link on the requester's status page."""
+    attachment = evidence_photo(token)
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 @require_GET

@@ -104,9 +104,7 @@ def ticket_links(user, ticket) -> list[tuple[str, str]]:
     return links
 
 
-@staff_view()
-def ticket_detail(request, pk):
-    ticket = ticket_for(request.user, pk)
+def _ticket_page(request, ticket, *, revealed=None):
     now = timezone.now()
     assignments = [
         (a, *_countdown(a, now))
@@ -118,6 +116,7 @@ def ticket_detail(request, pk):
         {
             "ticket": ticket,
             "requester": requester_for(request.user, ticket),
+            "revealed": revealed,
             "assignments": assignments,
             "events": ticket.events.select_related("actor", "assignment__unit").order_by("id"),
             "callbacks": ticket.callbacks.order_by("at"),
@@ -131,6 +130,11 @@ def ticket_detail(request, pk):
     )
 
 
+@staff_view()
+def ticket_detail(request, pk):
+    return _ticket_page(request, ticket_for(request.user, pk))
+
+
 @require_POST
 @staff_view(Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
 def ticket_reveal(request, pk):
@@ -140,8 +144,10 @@ def ticket_reveal(request, pk):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect("console:ticket", pk=pk)
-    messages.info(request, f"诉求人:{shown.name},电话:{shown.phone}(本次查看已记录)")
-    return redirect("console:ticket", pk=pk)
+    # Shown in this response only: a message would carry the name and phone in the (unencrypted) cookie.
+    response = _ticket_page(request, ticket, revealed=shown)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_view()

@@ -3,6 +3,7 @@
 from civicgrid.tickets.services.attachments import attachment_add
 from civicgrid.tickets.services.closure import (
     CallbackOutcome,
+    callback_from_online_rating,
     callback_record,
     reply_review,
     ticket_archive,
@@ -33,6 +34,7 @@ __all__ = [
     "attachment_add",
     "assignment_first_contact",
     "assignment_sign",
+    "callback_from_online_rating",
     "callback_record",
     "co_reply",
     "extension_decide",

@@ -65,6 +65,7 @@ def attachment_add(
     upload: File,
     name: str,
     kind: str = Attachment.Kind.INTAKE,
+    is_internal: bool = False,
     at: datetime | None = None,
 ) -> Attachment:
     """Store an upload under a generated name (never the uploader's), linked to the ticket."""
@@ -87,6 +88,7 @@ def attachment_add(
         size=upload.size,
         uploaded_by=actor,
         uploaded_at=at,
+        is_internal=is_internal,
     )
     attachment.file.save(stored, upload, save=False)
     try:
