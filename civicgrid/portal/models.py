@@ -38,3 +38,22 @@ class ResidentRating(models.Model):
 
     def __str__(self):
         return f"{self.ticket.number} {self.get_satisfaction_display()}"
+
+
+class PendingUpload(models.Model):
+    """A photo a resident chose on a submission that was sent back for correction (待提交照片).
+
+    Kept under an unguessable token so the corrected form carries it without the resident choosing it
+    again, also without JavaScript; removed once submitted, and forgotten after a day."""
+
+    token = models.CharField(_("凭据"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("上传时间"), db_index=True)
+    file = models.FileField(_("文件"), upload_to="pending/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+
+    class Meta:
+        verbose_name = _("待提交照片")
+        verbose_name_plural = _("待提交照片")
+
+    def __str__(self):
+        return self.original_name

@@ -14,6 +14,7 @@ from django.core import signing
 
 from civicgrid.assessment.dashboard import grid_shapes
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating, rateable_status
+from civicgrid.registry.models import Place
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Status, Ticket
 from civicgrid.tickets.selectors import public_timeline, shared_timeline
@@ -187,6 +188,21 @@ def portal_categories() -> list[tuple[str, list[tuple[int, str]]]]:
         (name, children if code == OTHER_CODE else [*children, (top[code], f"其他{name}问题")])
         for code, (name, children) in groups.items()
     ]
+
+
+def address_example() -> str:
+    """The address field's example, in the deployed city's own words (a compound in the registers)."""
+    place = (
+        Place.objects.filter(kind=Place.Kind.COMPOUND, grid__isnull=False)
+        .select_related("grid__community__parent")
+        .order_by("id")
+        .first()
+    )
+    if place is None:
+        return "如：××镇××路 12 号××小区 3 栋"
+    community = place.grid.community
+    town = community.parent.name if community.parent_id else ""
+    return f"如：{town}{community.name}{place.name} 3 栋"
 
 
 def grid_outlines() -> dict:
