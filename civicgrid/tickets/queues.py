@@ -106,7 +106,8 @@ def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
         .filter(status=Status.PENDING_CALLBACK)
         .select_related("lead_unit", "resident_rating")
         .annotate(
-            attempts=Count("callbacks"),
+            attempts=Count("callbacks", distinct=True),
+            merged_requesters=Count("merged_children", distinct=True),
             unhappy_online=Case(
                 When(UNHAPPY_ONLINE, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),

@@ -250,6 +250,16 @@ class TestMergedTickets:
         assert "并入本单的诉求人" in page and duplicate.number in page and "13900009876" in page
         assert "我家也还在漏" in page
 
+    def test_the_queue_says_how_many_more_requesters_to_call(self, client, world):
+        master = answered(world)
+        for i, phone_ in enumerate(("13900000011", "13900000012")):
+            duplicate = register(world, T0 + timedelta(minutes=i), category=None, requester_phone=phone_)
+            services.ticket_merge(ticket=duplicate, master=master, actor=world.user("dispatcher"), at=T0)
+        row = callback_queue(world.user("callback")).get(pk=master.pk)
+        assert (row.merged_requesters, row.attempts) == (2, 0)
+        client.force_login(world.user("callback"))
+        assert "另有 2 位诉求人" in client.get(reverse("console:callbacks")).content.decode()
+
 
 class TestNothingPersonalInCookies:
     def test_a_revealed_name_and_phone_are_not_in_the_messages_cookie(self, client, world):
