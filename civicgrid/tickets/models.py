@@ -539,6 +539,7 @@ class EventAction(models.TextChoices):
     WARNING_RED = "warning_red", _("红色预警")
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
+    ATTACHMENT_VISIBILITY = "attachment_visibility", _("调整附件可见范围")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
 
 

@@ -164,6 +164,34 @@ class TestStatusPage:
         assert b"".join(response.streaming_content) == PNG
         assert [p["name"] for p in resident_view(ticket).photos] == ["after.png"]
 
+    def test_the_unit_or_the_centre_marks_a_photo_internal_after_the_fact(self, world, client):
+        ticket = answered(world, photos=("after.png",))
+        attachment = Attachment.objects.get()
+        client.force_login(world.user("zjj"))
+        page = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+        assert "诉求人可见" in page and "设为仅内部可见" in page
+        response = client.post(
+            reverse("console:attachment_internal", args=[attachment.pk]), {"internal": "1"}
+        )
+        assert response.status_code == 302
+        attachment.refresh_from_db()
+        assert attachment.is_internal and resident_view(ticket).photos == []
+        event = Event.objects.get(ticket=ticket, action="attachment_visibility")
+        assert event.actor == world.user("zjj") and not event.is_public
+        client.force_login(world.user("dispatcher"))
+        client.post(reverse("console:attachment_internal", args=[attachment.pk]), {"internal": "0"})
+        attachment.refresh_from_db()
+        assert not attachment.is_internal
+
+    def test_a_unit_without_the_ticket_cannot_hide_its_photos(self, world):
+        from civicgrid.tickets.errors import TicketError
+
+        ticket = answered(world, photos=("after.png",))
+        with pytest.raises(TicketError, match="无权"):
+            services.attachment_set_internal(
+                attachment=ticket.attachments.get(), actor=world.user("worker1"), internal=True
+            )
+
     def test_a_photo_link_is_signed_and_expires(self, world):
         ticket = answered(world, photos=("after.png",))
         token = resident_view(ticket).photos[0]["token"]
