@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0005_provisional_deadlines'),
+        ('tickets', '0006_grid_patrol'),
     ]
 
     operations = [
