@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", common.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reveal/", common.ticket_reveal, name="ticket_reveal"),
     path("attachments/<int:pk>/", common.attachment_file, name="attachment"),
+    path("attachments/<int:pk>/internal/", common.attachment_internal, name="attachment_internal"),
     path("notifications/", common.notifications, name="notifications"),
     *dispatching.urlpatterns,
     *handling.urlpatterns,

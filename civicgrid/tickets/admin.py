@@ -46,6 +46,7 @@ class CallbackInline(ReadOnlyInline):
     model = Callback
     fields = [
         "at",
+        "channel",
         "by",
         "reached",
         "contacted",

@@ -541,6 +541,7 @@ class EventAction(models.TextChoices):
     WARNING_RED = "warning_red", _("红色预警")
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
+    ATTACHMENT_VISIBILITY = "attachment_visibility", _("调整附件可见范围")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
     LOCATION_CORRECTED = "location_corrected", _("更正事发地点")
     ADDRESS_CORRECTED = "address_corrected", _("更正事发地址")
@@ -631,6 +632,9 @@ class Attachment(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"))
+    is_internal = models.BooleanField(
+        _("仅内部可见"), default=False, help_text=_("勾选后诉求人查询进度时看不到此文件")
+    )
 
     class Meta:
         verbose_name = _("附件")
@@ -733,8 +737,15 @@ class ReturnRequest(models.Model):
         return f"{self.assignment} 退单"
 
 
+class CallbackChannel(models.TextChoices):
+    PHONE = "phone", _("电话回访")
+    WEB = "web", _("网上评价")
+
+
 class Callback(models.Model):
-    """回访: one attempt to reach the requester after the reply passed review."""
+    """回访: one attempt to reach the requester after the reply passed review.
+
+    A resident's own online rating within the callback window is recorded as one (channel 网上评价)."""
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="callbacks"
@@ -746,6 +757,9 @@ class Callback(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    channel = models.CharField(
+        _("回访方式"), max_length=10, choices=CallbackChannel.choices, default=CallbackChannel.PHONE
     )
     reached = models.BooleanField(_("是否接通"))
     contacted = models.BooleanField(_("办理单位是否联系"), null=True, blank=True)

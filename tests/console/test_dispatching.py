@@ -91,7 +91,7 @@ def test_validation_errors_keep_the_form_and_write_nothing(client, world):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "请填写事件概述" in body and "联系电话应为 7 到 15 位数字" in body
+    assert "请填写事件概述" in body and "请填写正确的手机号码或电话号码" in body
     assert 'value="王五"' in body  # what was typed stays, and the point chosen on the map panel
     assert f'name="lat" id="id_lat" value="{INSIDE_GRID1[0]:.6f}"' in body and "银海第1网格" in body
     assert written() == before

@@ -29,6 +29,11 @@ class ReplyForm(BootstrapForm):
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx"}),
         help_text="可多选:现场照片、文书等(jpg、png、pdf、docx…)",
     )
+    evidence_internal = forms.BooleanField(
+        label="佐证材料仅内部可见",
+        required=False,
+        help_text="不勾选时，现场照片会在诉求人查询进度时展示；含他人隐私的请勾选。",
+    )
 
 
 class CoReplyForm(BootstrapForm):

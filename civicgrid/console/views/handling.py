@@ -234,6 +234,7 @@ def _reply_with_evidence(request, assignment, data, reply=None):
                         upload=upload,
                         name=upload.name,
                         kind=Attachment.Kind.EVIDENCE,
+                        is_internal=data.get("evidence_internal", False),
                     )
                 )
             if reply is not None:
@@ -369,6 +370,8 @@ def callback_ticket(request, pk):
             "requester": requester_for(request.user, ticket),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
+            # Everyone whose request was merged into this one is called too (并单的诉求人).
+            "merged": [(t, requester_for(request.user, t)) for t in queues.merged_requests(ticket)],
             "form": form,
             "close_form": CloseForm(),
             "satisfaction_levels": Satisfaction.choices,

@@ -1,8 +1,9 @@
 """Every change to a ticket is one of these functions: guard, transaction, event row, notifications."""
 
-from civicgrid.tickets.services.attachments import attachment_add
+from civicgrid.tickets.services.attachments import attachment_add, attachment_set_internal
 from civicgrid.tickets.services.closure import (
     CallbackOutcome,
+    callback_from_online_rating,
     callback_record,
     reply_review,
     ticket_archive,
@@ -40,8 +41,10 @@ from civicgrid.tickets.services.supervision import key_list_set, ticket_escalate
 __all__ = [
     "CallbackOutcome",
     "attachment_add",
+    "attachment_set_internal",
     "assignment_first_contact",
     "assignment_sign",
+    "callback_from_online_rating",
     "callback_record",
     "co_reply",
     "extension_decide",

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from civicgrid.core.phones import clean_phone
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
@@ -15,7 +16,6 @@ from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
-PHONE_DIGITS = (7, 15)
 
 
 def _validate(fields: dict) -> None:
@@ -29,11 +29,14 @@ def _validate(fields: dict) -> None:
         errors["urgency"] = "请选择紧急程度(特急、紧急、一般)"
     if fields.get("channel") not in Channel.values:
         errors["channel"] = "来源渠道不正确"
-    phone = "".join(ch for ch in fields.get("requester_phone", "") if ch.isdigit())
+    phone = fields.get("requester_phone", "")
     if not fields.get("is_anonymous") and not phone:
         errors["requester_phone"] = "请填写联系电话(匿名诉求可不填)"
-    elif phone and not PHONE_DIGITS[0] <= len(phone) <= PHONE_DIGITS[1]:
-        errors["requester_phone"] = "联系电话应为 7 到 15 位数字"
+    elif phone:
+        try:
+            fields["requester_phone"] = clean_phone(phone)
+        except ValidationError as error:
+            errors["requester_phone"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
 
