@@ -155,11 +155,24 @@ X_FRAME_OPTIONS = "DENY"
 # created by core's migration 0002. A later deployment may point this at Redis.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "civicgrid.core.cache.DatabaseCache",  # Django's, with an atomic incr
         "LOCATION": "civicgrid_cache",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
+
+# Residents' portal (civicgrid.portal.ratelimit lists every limit and its default): overrides as
+# "name=COUNT/SECONDS,...", e.g. "submit.address=5/3600,lookup.ticket=5/3600". Behind a reverse proxy,
+# the header carrying the client's address, e.g. HTTP_X_REAL_IP (else every resident shares the proxy's).
+CIVICGRID_PORTAL_LIMITS = {
+    name.strip(): tuple(int(n) for n in value.split("/"))
+    for name, value in (
+        item.split("=") for item in os.environ.get("CIVICGRID_PORTAL_LIMITS", "").split(",") if item.strip()
+    )
+}
+CIVICGRID_PORTAL_CLIENT_IP_HEADER = os.environ.get("CIVICGRID_PORTAL_CLIENT_IP_HEADER", "")
+# 我的诉求: how long a resident stays signed in after entering her SMS code.
+CIVICGRID_MINE_SESSION_MINUTES = int(os.environ.get("CIVICGRID_MINE_SESSION_MINUTES", "30"))
 
 # The category tree in use at intake (routing.Category.version).
 CIVICGRID_CATEGORY_VERSION = os.environ.get("CIVICGRID_CATEGORY_VERSION", "2026.1")

@@ -1,7 +1,8 @@
 """What a resident may read about their own ticket: status in plain words, public timeline, the reply.
 
 Nothing here names staff, shows internal notes or returns the requester's personal data: the
-resident proves ownership only with the number and the last four digits of the phone.
+resident proves ownership with the number and the 查询码 (or her full phone number), or by signing
+in to 我的诉求 with a code sent to her phone.
 """
 
 import hmac
@@ -45,16 +46,38 @@ def normalise_number(raw: str) -> str | None:
     return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
-def find_for_resident(number: str, last4: str) -> Ticket | None:
-    """The ticket with this number whose phone ends in these four digits, else None (either wrong)."""
+def normalise_phone(raw: str) -> str:
+    """A phone number as tickets store it: digits only, a leading + kept for international numbers."""
+    raw = raw.strip()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"+{digits}" if raw.startswith("+") and digits else digits
+
+
+def normalise_code(raw: str) -> str:
+    """A 查询码 as typed: case and spaces do not matter."""
+    return "".join(raw.split()).upper()
+
+
+def ticket_by_number(number: str) -> Ticket | None:
     normalised = normalise_number(number)
-    if normalised is None or not (len(last4) == 4 and last4.isdigit()):
-        return None
-    ticket = Ticket.objects.filter(number=normalised).first()
-    digits = "".join(ch for ch in ticket.requester_phone if ch.isdigit()) if ticket else ""
-    if len(digits) < 4 or not hmac.compare_digest(digits[-4:], last4):
-        return None
-    return ticket
+    return Ticket.objects.filter(number=normalised).first() if normalised else None
+
+
+def proves_ownership(ticket: Ticket, secret: str) -> bool:
+    """Whether the secret is the ticket's 查询码 or its requester's full phone number.
+
+    The last four digits no longer open a ticket: staff see them in every masked phone.
+    """
+    code = normalise_code(secret)
+    if ticket.query_code and hmac.compare_digest(code.encode(), ticket.query_code.encode()):
+        return True
+    phone = normalise_phone(secret)
+    stored = normalise_phone(ticket.requester_phone)
+    digits = phone.lstrip("+")
+    return len(digits) >= 7 and (
+        hmac.compare_digest(phone.encode(), stored.encode())
+        or hmac.compare_digest(digits.encode(), stored.lstrip("+").encode())
+    )
 
 
 @dataclass

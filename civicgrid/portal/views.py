@@ -9,17 +9,38 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
-from civicgrid.portal.selectors import find_for_resident, grid_outlines, resident_view
+from civicgrid.portal.selectors import grid_outlines, proves_ownership, resident_view, ticket_by_number
 from civicgrid.portal.services import resident_rate, resident_submit
 
-NOT_FOUND = "未找到对应的工单,请核对工单编号和手机号后四位。"
+NOT_FOUND = "未找到对应的工单，请核对工单编号和查询码（或完整的手机号码）。"
+LOCKED = (
+    "该工单输错查询码的次数过多，查询已暂时锁定，请 {wait}后再试；"
+    "也可以在「我的诉求」用手机验证码查看，或拨打 12345 热线查询。"
+)
 RECEIPT_KEY = "portal_receipt"
 # Service error keys → the form field that shows them.
 FIELD_OF = {"file": "photos", "lat": "lat", "lon": "lon", "requester_phone": "requester_phone"}
 
 
 def _limited(request, limit):
-    return render(request, "portal/limited.html", {"per_hour": limit.per_hour}, status=429)
+    return render(
+        request, "portal/limited.html", {"per_hour": limit.count, "rule": limit.describe()}, status=429
+    )
+
+
+def _open_ticket(number: str, secret: str):
+    """The ticket these credentials open, else the error to show: every wrong guess for an existing
+    ticket spends one of its failures (shared by all addresses), and a locked ticket opens for nobody."""
+    ticket = ticket_by_number(number)
+    if ticket is None:
+        return None, NOT_FOUND
+    failures = ratelimit.LOOKUP_FAILURES_PER_TICKET
+    if not ratelimit.take(failures, ticket.pk):
+        return None, LOCKED.format(wait=ratelimit.duration_text(failures.seconds))
+    if proves_ownership(ticket, secret):
+        ratelimit.give_back(failures, ticket.pk)
+        return ticket, ""
+    return None, NOT_FOUND
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -42,11 +63,15 @@ def home(request):
 def submit(request):
     if request.method == "GET":
         return render(request, "portal/submit.html", {"form": SubmitForm()})
-    if ratelimit.exhausted(request, ratelimit.SUBMIT):
+    budget = ratelimit.Budget()
+    if not budget.take(ratelimit.SUBMIT, ratelimit.client_address(request)):
         return _limited(request, ratelimit.SUBMIT)
     form = SubmitForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
+        if not budget.take(ratelimit.SUBMIT_PER_PHONE, data["requester_phone"]):
+            budget.give_back()
+            return _limited(request, ratelimit.SUBMIT_PER_PHONE)
         try:
             ticket = resident_submit(
                 request_type=data["request_type"],
@@ -66,9 +91,10 @@ def submit(request):
         except Refusal as refusal:
             form.add_error(None, refusal.message)
         else:
-            ratelimit.spend(request, ratelimit.SUBMIT)
-            request.session[RECEIPT_KEY] = {"number": ticket.number, "tail": data["requester_phone"][-4:]}
+            budget.keep()
+            request.session[RECEIPT_KEY] = {"number": ticket.number, "code": ticket.query_code}
             return redirect("portal:receipt")
+    budget.give_back()
     return render(request, "portal/submit.html", {"form": form})
 
 
@@ -77,7 +103,7 @@ def receipt(request):
     shown = request.session.get(RECEIPT_KEY)
     if not shown:
         return redirect("portal:home")
-    return render(request, "portal/receipt.html", {"number": shown["number"], "tail": shown["tail"]})
+    return render(request, "portal/receipt.html", {"number": shown["number"], "code": shown.get("code", "")})
 
 
 @never_cache
@@ -86,12 +112,11 @@ def track(request):
     if request.method == "GET":
         form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/track.html", {"form": form})
-    if ratelimit.exhausted(request, ratelimit.LOOKUP):
+    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
         return _limited(request, ratelimit.LOOKUP)
-    ratelimit.spend(request, ratelimit.LOOKUP)
     form = TrackForm(request.POST)
     if form.is_valid():
-        ticket = find_for_resident(form.cleaned_data["number"], form.cleaned_data["last4"])
+        ticket, error = _open_ticket(form.cleaned_data["number"], form.cleaned_data["code"])
         if ticket is not None:
             return render(
                 request,
@@ -101,7 +126,7 @@ def track(request):
                     "rate_form": RateForm(initial=form.cleaned_data),
                 },
             )
-        form.add_error(None, NOT_FOUND)
+        form.add_error(None, error)
     return render(request, "portal/track.html", {"form": form})
 
 
@@ -111,15 +136,14 @@ def rate(request):
     if request.method == "GET":
         form = RateForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/rate.html", {"form": form})
-    if ratelimit.exhausted(request, ratelimit.LOOKUP):
+    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
         return _limited(request, ratelimit.LOOKUP)
-    ratelimit.spend(request, ratelimit.LOOKUP)
     form = RateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        ticket = find_for_resident(data["number"], data["last4"])
+        ticket, error = _open_ticket(data["number"], data["code"])
         if ticket is None:
-            form.add_error(None, NOT_FOUND)
+            form.add_error(None, error)
         else:
             try:
                 resident_rate(
