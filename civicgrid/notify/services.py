@@ -67,6 +67,11 @@ def historical():
         _historical.reset(token)
 
 
+def is_historical() -> bool:
+    """Whether the current code runs inside historical(): write rows, send nothing."""
+    return _historical.get()
+
+
 def create_notifications(
     notifications: list[Notification], *, deliver_on_commit: bool = True
 ) -> list[Notification]:
