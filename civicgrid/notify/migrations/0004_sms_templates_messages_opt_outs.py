@@ -15,14 +15,14 @@ TEMPLATES = [
         "receipt",
         "受理回执",
         "SMS_CG_RECEIPT",
-        "您的诉求已受理，工单号{number}，查询码{code}，请妥善保存。查询进度：{link}",
+        "您的诉求已登记，工单号{number}，查询码{code}，请妥善保存。查询进度：{link}",
         {"number": 15, "code": 12, "link": LINK},
     ),
     (
         "receipt_plain",
         "受理回执（无查询码）",
         "SMS_CG_RECEIPT_PLAIN",
-        "您的诉求已受理，工单号{number}，可凭工单号和本机号码查询进度：{link}",
+        "您的诉求已登记，工单号{number}，可凭工单号和本机号码查询进度：{link}",
         {"number": 15, "link": LINK},
     ),
     (
