@@ -198,6 +198,31 @@ CIVICGRID_NOTIFY_BACKENDS = {
     "email": os.environ.get("CIVICGRID_EMAIL_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
 }
 
+# Resident SMS (civicgrid.notify.sms): the registered signature (签名) put in front of every text, the
+# length limit a template must fit with its longest parameters, the gateway ("console" prints; "http" sends
+# through CIVICGRID_SMS_HTTP; or a dotted path to a class) and the public address used in links.
+CIVICGRID_SMS_SIGNATURE = os.environ.get("CIVICGRID_SMS_SIGNATURE", "12345热线")
+CIVICGRID_SMS_SEGMENT_CHARS = int(os.environ.get("CIVICGRID_SMS_SEGMENT_CHARS", "70"))
+CIVICGRID_SMS_MAX_SEGMENTS = int(os.environ.get("CIVICGRID_SMS_MAX_SEGMENTS", "3"))
+CIVICGRID_SMS_GATEWAY = os.environ.get("CIVICGRID_SMS_GATEWAY", "console")
+CIVICGRID_SMS_HTTP = {
+    "url": os.environ.get("CIVICGRID_SMS_HTTP_URL", ""),
+    "method": os.environ.get("CIVICGRID_SMS_HTTP_METHOD", "POST"),
+    # ${phone} ${signature} ${template_code} ${params} ${text} ${key}, each JSON-encoded (or URL-encoded
+    # when the content type is a form).
+    "body": os.environ.get(
+        "CIVICGRID_SMS_HTTP_BODY",
+        '{"phone": ${phone}, "sign_name": ${signature}, "template_code": ${template_code}, '
+        '"params": ${params}, "out_id": ${key}}',
+    ),
+    "content_type": os.environ.get("CIVICGRID_SMS_HTTP_CONTENT_TYPE", "application/json"),
+    "secret": os.environ.get("CIVICGRID_SMS_HTTP_SECRET", ""),
+    "signature_header": os.environ.get("CIVICGRID_SMS_HTTP_SIGNATURE_HEADER", "X-Signature"),
+    "timeout": float(os.environ.get("CIVICGRID_SMS_HTTP_TIMEOUT", "10")),
+    "message_id_field": os.environ.get("CIVICGRID_SMS_HTTP_MESSAGE_ID_FIELD", "message_id"),
+}
+CIVICGRID_PUBLIC_BASE_URL = os.environ.get("CIVICGRID_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

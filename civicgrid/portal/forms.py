@@ -141,6 +141,11 @@ class SubmitForm(StyledForm):
     is_confidential = forms.BooleanField(
         label="要求保密", required=False, help_text="承办单位看不到您的个人信息,由 12345 中心代为联系。"
     )
+    sms_opt_out = forms.BooleanField(
+        label="不接收进度短信",
+        required=False,
+        help_text="我们会用这个号码给您发送受理、派单、答复和办结短信；勾选后不再发送。",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

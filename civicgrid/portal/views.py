@@ -1,5 +1,6 @@
 """The residents' portal: what 12345 is, submit a request, track it, rate the outcome. No login."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,8 @@ from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
 from civicgrid.portal.selectors import grid_outlines, proves_ownership, resident_view, ticket_by_number
-from civicgrid.portal.services import resident_rate, resident_submit
+from civicgrid.portal.services import resident_rate, resident_sms_opt_out, resident_submit
+from civicgrid.tickets.models import Ticket
 
 NOT_FOUND = "未找到对应的工单，请核对工单编号和查询码（或完整的手机号码）。"
 LOCKED = (
@@ -85,6 +87,7 @@ def submit(request):
                 is_anonymous=data["is_anonymous"],
                 is_confidential=data["is_confidential"],
                 photos=data["photos"],
+                opt_out_of_sms=data["sms_opt_out"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -104,6 +107,19 @@ def receipt(request):
     if not shown:
         return redirect("portal:home")
     return render(request, "portal/receipt.html", {"number": shown["number"], "code": shown.get("code", "")})
+
+
+@never_cache
+@require_http_methods(["POST"])
+def receipt_sms_opt_out(request):
+    """退订 from the receipt: only for the ticket this browser has just submitted."""
+    shown = request.session.get(RECEIPT_KEY)
+    ticket = Ticket.objects.filter(number=shown["number"]).first() if shown else None
+    if ticket is None:
+        return redirect("portal:home")
+    resident_sms_opt_out(ticket=ticket)
+    messages.success(request, "已为您退订，今后不再发送办理进度短信。")
+    return redirect("portal:receipt")
 
 
 @never_cache
