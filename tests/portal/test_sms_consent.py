@@ -24,7 +24,7 @@ def test_a_submission_sends_the_receipt_sms(client, world):
     assert (message.phone, message.ticket_id, message.template.key) == (
         "13900004321",
         ticket.pk,
-        "receipt_plain",
+        "receipt",
     )
 
 
