@@ -131,6 +131,10 @@ def give_back(limit: Limit, subject) -> None:
         pass
 
 
+def reset(limit: Limit, subject) -> None:
+    cache.delete(_key(limit, subject))
+
+
 def exhausted(limit: Limit, subject) -> bool:
     """Whether the subject has no use left in the current window (reads only)."""
     return (cache.get(_key(limit, subject)) or 0) >= limit.count

@@ -15,7 +15,7 @@ from django.conf import settings
 from civicgrid.assessment.dashboard import grid_shapes
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import Status, Ticket
+from civicgrid.tickets.models import EventAction, Status, Ticket
 from civicgrid.tickets.selectors import public_timeline
 
 OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
@@ -144,3 +144,64 @@ def portal_categories() -> list[tuple[str, list[tuple[int, str]]]]:
 def grid_outlines() -> dict:
     """Active grids as GeoJSON with code and name only: the base map of the location picker."""
     return grid_shapes()
+
+
+@dataclass
+class OwnTicket:
+    """One line of 我的诉求: only what the requester herself gave or may know."""
+
+    number: str
+    received_at: datetime
+    title: str
+    request_type: str
+    status: str
+    closed: bool
+    can_rate: bool
+
+
+def _phone_variants(phone: str) -> set[str]:
+    phone = normalise_phone(phone)
+    return {phone, phone.lstrip("+")} - {""}
+
+
+def tickets_of_phone(phone: str) -> list[OwnTicket]:
+    """Every ticket whose requester phone is this one, merged ones included, newest first.
+
+    A merged ticket shows its own status (合并办理); the ticket it joined is another requester's and
+    is read only through resident_view, which shows the shared progress.
+    """
+    rated = set(
+        ResidentRating.objects.filter(ticket__requester_phone__in=_phone_variants(phone)).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    rows = Ticket.objects.filter(requester_phone__in=_phone_variants(phone)).order_by("-received_at", "-pk")
+    return [
+        OwnTicket(
+            number=ticket.number,
+            received_at=ticket.received_at,
+            title=ticket.title,
+            request_type=ticket.get_request_type_display(),
+            status=PLAIN_STATUS.get(ticket.status, ticket.get_status_display()),
+            closed=ticket.status in (Status.CLOSED, Status.ARCHIVED),
+            can_rate=ticket.status in RATEABLE_STATUSES and ticket.pk not in rated,
+        )
+        for ticket in rows.only("pk", "number", "received_at", "title", "request_type", "status")
+    ]
+
+
+def ticket_of_phone(phone: str, number: str) -> Ticket | None:
+    """The ticket with this number if its requester phone is this one, else None."""
+    normalised = normalise_number(number)
+    if normalised is None or not _phone_variants(phone):
+        return None
+    return Ticket.objects.filter(number=normalised, requester_phone__in=_phone_variants(phone)).first()
+
+
+def own_supplements(ticket: Ticket) -> list[dict]:
+    """What the requester added to her ticket, for her own page only."""
+    events = ticket.events.filter(action=EventAction.RESIDENT_SUPPLEMENTED).order_by("at", "pk")
+    return [
+        {"at": event.at, "text": event.payload.get("text", ""), "photos": event.payload.get("photos", 0)}
+        for event in events
+    ]
