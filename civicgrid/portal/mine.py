@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.core.refusal import Refusal
+from civicgrid.notify import sms
 from civicgrid.portal import otp, ratelimit
 from civicgrid.portal.forms import PhotosField, StyledForm
 from civicgrid.portal.selectors import (
-    normalise_phone,
     own_supplements,
+    phone_key,
     resident_view,
     ticket_of_phone,
     tickets_of_phone,
@@ -43,8 +44,8 @@ class PhoneForm(StyledForm):
     )
 
     def clean_phone(self) -> str:
-        phone = normalise_phone(self.cleaned_data["phone"])
-        if not 7 <= len(phone.lstrip("+")) <= 15:
+        phone = sms.normalize_phone(self.cleaned_data["phone"])
+        if not 7 <= len(phone_key(phone)) <= 15:
             raise forms.ValidationError("请填写正确的手机号码")
         return phone
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 
 from civicgrid.assessment.dashboard import grid_shapes
+from civicgrid.notify import sms
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
 from civicgrid.routing.models import Category
 from civicgrid.tickets.models import EventAction, Status, Ticket
@@ -71,13 +72,8 @@ def proves_ownership(ticket: Ticket, secret: str) -> bool:
     code = normalise_code(secret)
     if ticket.query_code and hmac.compare_digest(code.encode(), ticket.query_code.encode()):
         return True
-    phone = normalise_phone(secret)
-    stored = normalise_phone(ticket.requester_phone)
-    digits = phone.lstrip("+")
-    return len(digits) >= 7 and (
-        hmac.compare_digest(phone.encode(), stored.encode())
-        or hmac.compare_digest(digits.encode(), stored.lstrip("+").encode())
-    )
+    phone = phone_key(secret)
+    return len(phone) >= 7 and hmac.compare_digest(phone.encode(), phone_key(ticket.requester_phone).encode())
 
 
 @dataclass
@@ -159,9 +155,18 @@ class OwnTicket:
     can_rate: bool
 
 
-def _phone_variants(phone: str) -> set[str]:
-    phone = normalise_phone(phone)
-    return {phone, phone.lstrip("+")} - {""}
+def phone_key(phone: str) -> str:
+    """What two spellings of one number share: its digits, without +86 / 0086 before a mainland mobile."""
+    return "".join(ch for ch in sms.normalize_phone(phone) if ch.isdigit())
+
+
+def _tickets_of(phone: str):
+    """Tickets whose requester phone is this number however it was typed at intake (spaces, dashes)."""
+    key = phone_key(phone)
+    if len(key) < 7:
+        return Ticket.objects.none()
+    candidates = Ticket.objects.filter(requester_phone__endswith=key[-4:]).only("pk", "requester_phone")
+    return Ticket.objects.filter(pk__in=[t.pk for t in candidates if phone_key(t.requester_phone) == key])
 
 
 def tickets_of_phone(phone: str) -> list[OwnTicket]:
@@ -170,12 +175,8 @@ def tickets_of_phone(phone: str) -> list[OwnTicket]:
     A merged ticket shows its own status (合并办理); the ticket it joined is another requester's and
     is read only through resident_view, which shows the shared progress.
     """
-    rated = set(
-        ResidentRating.objects.filter(ticket__requester_phone__in=_phone_variants(phone)).values_list(
-            "ticket_id", flat=True
-        )
-    )
-    rows = Ticket.objects.filter(requester_phone__in=_phone_variants(phone)).order_by("-received_at", "-pk")
+    rows = list(_tickets_of(phone).order_by("-received_at", "-pk"))
+    rated = set(ResidentRating.objects.filter(ticket__in=rows).values_list("ticket_id", flat=True))
     return [
         OwnTicket(
             number=ticket.number,
@@ -186,16 +187,18 @@ def tickets_of_phone(phone: str) -> list[OwnTicket]:
             closed=ticket.status in (Status.CLOSED, Status.ARCHIVED),
             can_rate=ticket.status in RATEABLE_STATUSES and ticket.pk not in rated,
         )
-        for ticket in rows.only("pk", "number", "received_at", "title", "request_type", "status")
+        for ticket in rows
     ]
 
 
 def ticket_of_phone(phone: str, number: str) -> Ticket | None:
     """The ticket with this number if its requester phone is this one, else None."""
     normalised = normalise_number(number)
-    if normalised is None or not _phone_variants(phone):
+    ticket = Ticket.objects.filter(number=normalised).first() if normalised else None
+    key = phone_key(phone)
+    if ticket is None or len(key) < 7 or phone_key(ticket.requester_phone) != key:
         return None
-    return Ticket.objects.filter(number=normalised, requester_phone__in=_phone_variants(phone)).first()
+    return ticket
 
 
 def own_supplements(ticket: Ticket) -> list[dict]:

@@ -74,6 +74,7 @@ class TestSignIn:
         merged = register(world, T0, category=None, title="楼上又漏水了")
         services.ticket_merge(ticket=merged, master=own, actor=world.user("dispatcher"), at=T0)
         others = register(world, T0, title="别人的诉求", requester_phone="13900001111")
+        typed = register(world, T0, title="来电登记", requester_phone="+86 138-1234-5678")
 
         page = client.get(reverse("portal:mine")).content.decode()
         assert "获取短信验证码" in page
@@ -88,7 +89,8 @@ class TestSignIn:
 
         assert enter_code(client, code).status_code == 302
         body = client.get(reverse("portal:mine")).content.decode()
-        assert own.number in body and merged.number in body and others.number not in body
+        assert own.number in body and merged.number in body and typed.number in body
+        assert others.number not in body
         assert "别人的诉求" not in body and "张三" not in body and PHONE not in body
         assert "与相同诉求合并办理" in body
         # The session holds the verified phone and its end, nothing else of hers.
