@@ -122,12 +122,6 @@ def _sign_in(request, phone: str) -> None:
     request.session.set_expiry(session_minutes() * 60)
 
 
-def _limited(request, limit):
-    return render(
-        request, "portal/limited.html", {"per_hour": limit.count, "rule": limit.describe()}, status=429
-    )
-
-
 def _login_page(request, form=None, status=200):
     return render(
         request,
@@ -159,10 +153,10 @@ def send_code(request):
     phone = form.cleaned_data["phone"]
     budget = ratelimit.Budget()
     if not budget.take(ratelimit.CODE_PER_ADDRESS, ratelimit.client_address(request)):
-        return _limited(request, ratelimit.CODE_PER_ADDRESS)
+        return ratelimit.refused(request, ratelimit.CODE_PER_ADDRESS)
     if not budget.take(ratelimit.CODE_PER_PHONE, phone):
         budget.give_back()
-        return _limited(request, ratelimit.CODE_PER_PHONE)
+        return ratelimit.refused(request, ratelimit.CODE_PER_PHONE)
     # A number that never made a request gets no SMS (nobody is texted by strangers), and the
     # page is the same, so it does not tell whether a number made one.
     if tickets_of_phone(phone):
@@ -188,7 +182,7 @@ def send_code(request):
 def verify(request):
     form = CodeForm(request.POST)
     if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, ratelimit.client_address(request)):
-        return _limited(request, ratelimit.SIGN_IN_PER_ADDRESS)
+        return ratelimit.refused(request, ratelimit.SIGN_IN_PER_ADDRESS)
     if form.is_valid():
         phone = form.cleaned_data["phone"]
         if otp.check_code(phone, form.cleaned_data["code"]):
@@ -254,7 +248,7 @@ def supplement(request, number):
     form = SupplementForm(request.POST, request.FILES)
     if form.is_valid():
         if not ratelimit.take(ratelimit.SUPPLEMENT_PER_TICKET, ticket.pk):
-            return _limited(request, ratelimit.SUPPLEMENT_PER_TICKET)
+            return ratelimit.refused(request, ratelimit.SUPPLEMENT_PER_TICKET)
         try:
             resident_supplement(
                 ticket=ticket, text=form.cleaned_data["text"], uploads=form.cleaned_data["photos"]

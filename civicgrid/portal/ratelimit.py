@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.shortcuts import render
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,6 @@ class Limit:
     def seconds(self) -> int:
         override = self._override()
         return override[1] if override else self.default_seconds
-
-    @property
-    def per_hour(self) -> int:
-        return self.count
 
     def describe(self) -> str:
         return f"{self.who}{window_text(self.seconds)}最多可{self.what} {self.count} 次"
@@ -94,6 +91,11 @@ ALL = (
     SIGN_IN_PER_ADDRESS,
     SUPPLEMENT_PER_TICKET,
 )
+
+
+def refused(request, limit: Limit):
+    """The page a resident gets when a limit refuses her (429)."""
+    return render(request, "portal/limited.html", {"rule": limit.describe()}, status=429)
 
 
 def client_address(request) -> str:

@@ -24,12 +24,6 @@ RECEIPT_KEY = "portal_receipt"
 FIELD_OF = {"file": "photos", "lat": "lat", "lon": "lon", "requester_phone": "requester_phone"}
 
 
-def _limited(request, limit):
-    return render(
-        request, "portal/limited.html", {"per_hour": limit.count, "rule": limit.describe()}, status=429
-    )
-
-
 def _open_ticket(number: str, secret: str):
     """The ticket these credentials open, else the error to show: every wrong guess for an existing
     ticket spends one of its failures (shared by all addresses), and a locked ticket opens for nobody."""
@@ -67,13 +61,13 @@ def submit(request):
         return render(request, "portal/submit.html", {"form": SubmitForm()})
     budget = ratelimit.Budget()
     if not budget.take(ratelimit.SUBMIT, ratelimit.client_address(request)):
-        return _limited(request, ratelimit.SUBMIT)
+        return ratelimit.refused(request, ratelimit.SUBMIT)
     form = SubmitForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         if not budget.take(ratelimit.SUBMIT_PER_PHONE, data["requester_phone"]):
             budget.give_back()
-            return _limited(request, ratelimit.SUBMIT_PER_PHONE)
+            return ratelimit.refused(request, ratelimit.SUBMIT_PER_PHONE)
         try:
             ticket = resident_submit(
                 request_type=data["request_type"],
@@ -129,7 +123,7 @@ def track(request):
         form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/track.html", {"form": form})
     if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
-        return _limited(request, ratelimit.LOOKUP)
+        return ratelimit.refused(request, ratelimit.LOOKUP)
     form = TrackForm(request.POST)
     if form.is_valid():
         ticket, error = _open_ticket(form.cleaned_data["number"], form.cleaned_data["code"])
@@ -153,7 +147,7 @@ def rate(request):
         form = RateForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/rate.html", {"form": form})
     if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
-        return _limited(request, ratelimit.LOOKUP)
+        return ratelimit.refused(request, ratelimit.LOOKUP)
     form = RateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
