@@ -23,12 +23,14 @@ from django.utils.translation import gettext
 
 from civicgrid.core.audit import record_event
 from civicgrid.core.refusal import Refusal
-from civicgrid.notify.backends import SmsDeliveryError, sms_gateway
+from civicgrid.notify.backends import DeliveryError, SmsDeliveryError, sms_gateway
 from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
 from civicgrid.notify.services import HISTORICAL_NOTE, is_historical
+from civicgrid.registry.models import Staff
 
 __all__ = [
     "SmsError",
+    "SmsOutboxBackend",
     "can_receive",
     "deliver_pending_sms",
     "deliver_sms",
@@ -42,8 +44,8 @@ __all__ = [
 
 logger = logging.getLogger("civicgrid.notify")
 
-# Sent even to a phone that opted out: the resident asked for it herself.
-ALWAYS_SENT = frozenset({"login_code"})
+# Sent even to a phone that opted out: the resident asked for the code herself; staff notices are work.
+ALWAYS_SENT = frozenset({"login_code", "staff_notice"})
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 BATCH = 200
@@ -140,7 +142,7 @@ def enqueue(
         ticket_id=ticket_id,
         status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
         created_at=at,
-        next_attempt_at=None if replaying else at,
+        next_attempt_at=None if replaying else timezone.now(),
         error=HISTORICAL_NOTE if replaying else "",
     )
     try:
@@ -149,7 +151,7 @@ def enqueue(
     except IntegrityError:
         # The same key queued at the same moment by another transaction: that one is the message.
         return SmsMessage.objects.get(key=key[:120])
-    if not replaying:
+    if not replaying and getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True):
         transaction.on_commit(partial(deliver_sms, [message.pk]), robust=True)
     return message
 
@@ -300,3 +302,26 @@ def sms_opt_in(*, phone: str, actor=None) -> bool:
 
 def _masked(phone: str) -> str:
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+class SmsOutboxBackend:
+    """A backend for the notifications' "sms" channel (CIVICGRID_SMS_BACKEND): the staff member's SMS
+    joins this outbox (template staff_notice, keyed by the notification), so it reaches the gateway with
+    an idempotency key and is sent once even when the notification is delivered again after a crash."""
+
+    def send(self, notification, channel: str) -> None:
+        phone = (
+            Staff.objects.filter(user_id=notification.recipient_id).values_list("phone", flat=True).first()
+        )
+        if not phone or not can_receive(phone):
+            raise DeliveryError(
+                gettext("接收人 %(user)s 未登记可收短信的手机号")
+                % {"user": notification.recipient.get_username()}
+            )
+        enqueue(
+            phone=phone,
+            template="staff_notice",
+            params={"title": notification.title},
+            key=f"notification-{notification.pk}-{channel}",
+            ticket_id=notification.ticket_id,
+        )

@@ -271,3 +271,30 @@ def test_two_workers_never_claim_the_same_message(gateway):
     assert sms._claim(message.pk) is None
     assert deliver_sms() == 0
     assert gateway.requests == []
+
+
+def test_staff_sms_notifications_can_go_through_the_outbox_exactly_once(gateway, settings, time_machine):
+    from civicgrid.notify.backends import DeliveryError
+    from civicgrid.notify.models import Notification
+    from civicgrid.notify.services import deliver_pending, notify
+    from civicgrid.notify.sms import SmsOutboxBackend
+    from civicgrid.registry.models import Staff
+    from tests.sla.factories import make_user
+
+    settings.CIVICGRID_NOTIFY_BACKENDS = {"sms": "civicgrid.notify.sms.SmsOutboxBackend"}
+    user = make_user("handler")
+    Staff.objects.update_or_create(user=user, defaults={"name": "经办人", "phone": "13800009999"})
+    (row,) = notify(
+        recipients=[user], kind="sla_red", title="红色预警：工单 20260302-000001", channels=["sms"]
+    )
+    assert deliver_pending() == 1
+    SmsOutboxBackend().send(row, "sms")  # delivered again, as after a crash before it was recorded
+    assert SmsMessage.objects.count() == 1
+    assert deliver_sms() == 1
+    (request,) = gateway.requests
+    assert request["key"] == f"notification-{row.pk}-sms"
+    assert json.loads(request["body"])["params"] == {"title": "红色预警：工单 20260302-000001"}
+    nobody = make_user("nophone")
+    Staff.objects.filter(user=nobody).update(phone="")
+    with pytest.raises(DeliveryError):
+        SmsOutboxBackend().send(Notification(recipient=nobody, title="x"), "sms")
