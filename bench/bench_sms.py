@@ -107,7 +107,7 @@ def main() -> None:
     operator, dispatcher = users.get(username="operator1"), users.get(username="dispatcher1")
     places = list(Place.objects.exclude(grid=None))
     leaves = [c for c in Category.objects.filter(version="2026.1") if not c.children.exists()]
-    run("off", 10_000_000, 50, operator, dispatcher, places, leaves)  # warm-up: caches, calendar, indexes
+    run("off", 100_000, 50, operator, dispatcher, places, leaves)  # warm-up: caches, calendar, indexes
 
     modes = ["off", "queued", "on-commit"]
     totals = {mode: [0.0, 0, 0] for mode in modes}  # seconds, queries, tickets

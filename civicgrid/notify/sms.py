@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -88,16 +89,32 @@ def can_receive(phone: str) -> bool:
     )
 
 
+# Templates in force, per process for a short while: every ticket transition sends one, and they
+# change rarely (an admin save here clears it at once; other processes see it within TEMPLATE_SECONDS).
+TEMPLATE_SECONDS = 30
+_templates: dict[tuple[str, object], tuple[float, SmsTemplate]] = {}
+
+
+def invalidate_templates(**kwargs) -> None:
+    _templates.clear()
+
+
+post_save.connect(invalidate_templates, sender=SmsTemplate, dispatch_uid="sms-templates-saved")
+post_delete.connect(invalidate_templates, sender=SmsTemplate, dispatch_uid="sms-templates-deleted")
+
+
 def template_for(key: str, at: datetime | None = None) -> SmsTemplate:
     """The template in force for `key` on the day of `at` (the latest effective version)."""
+    day = timezone.localtime(at or timezone.now()).date()
+    cached = _templates.get((key, day))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     template = (
-        SmsTemplate.objects.effective_at(timezone.localtime(at or timezone.now()))
-        .filter(key=key)
-        .order_by("-effective_from", "-id")
-        .first()
+        SmsTemplate.objects.effective_at(day).filter(key=key).order_by("-effective_from", "-id").first()
     )
     if template is None:
         raise SmsError(gettext("没有正在生效的短信模板“%(key)s”，请在管理后台添加") % {"key": key})
+    _templates[(key, day)] = (time.monotonic() + TEMPLATE_SECONDS, template)
     return template
 
 
@@ -123,35 +140,36 @@ def enqueue(
     phone = normalize_phone(phone)
     if not phone:
         raise SmsError(gettext("没有手机号码，无法发送短信"))
-    if existing := SmsMessage.objects.filter(key=key).first():
-        return existing
     if template not in ALWAYS_SENT and is_opted_out(phone):
         return None
     at = at or timezone.now()
     chosen = template_for(template, at)
     fitted = chosen.fit(params)
     replaying = is_historical()
-    message = SmsMessage(
-        phone=phone,
-        template=chosen,
-        template_version=chosen.version,
-        provider_code=chosen.provider_code,
-        params=fitted,
-        text=chosen.render(fitted),
-        key=key[:120],
-        ticket_id=ticket_id,
-        status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
-        created_at=at,
-        next_attempt_at=None if replaying else timezone.now(),
-        error=HISTORICAL_NOTE if replaying else "",
+    key = key[:120]
+    # INSERT … ON CONFLICT DO NOTHING: a key already queued (even by a transaction running now) wins.
+    SmsMessage.objects.bulk_create(
+        [
+            SmsMessage(
+                phone=phone,
+                template=chosen,
+                template_version=chosen.version,
+                provider_code=chosen.provider_code,
+                params=fitted,
+                text=chosen.render(fitted),
+                key=key,
+                ticket_id=ticket_id,
+                status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
+                created_at=at,
+                next_attempt_at=None if replaying else timezone.now(),
+                error=HISTORICAL_NOTE if replaying else "",
+            )
+        ],
+        ignore_conflicts=True,
     )
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        # The same key queued at the same moment by another transaction: that one is the message.
-        return SmsMessage.objects.get(key=key[:120])
-    if not replaying and getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True):
+    message = SmsMessage.objects.get(key=key)
+    if message.status == SmsStatus.PENDING and getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True):
+        # For a message queued earlier this is harmless: a message is claimed once and sent once.
         transaction.on_commit(partial(deliver_sms, [message.pk]), robust=True)
     return message
 
@@ -168,13 +186,17 @@ def deliver_sms(
     tried: set[int] = set()
     sent = 0
     while limit is None or len(tried) < limit:
-        now = timezone.now()
-        due = SmsMessage.objects.filter(
-            Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), next_attempt_at__lte=now
-        ).exclude(pk__in=tried)
         if ids is not None:
-            due = due.filter(pk__in=ids)
-        batch = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
+            batch = [pk for pk in ids if pk not in tried]  # each claim checks that it is due
+        else:
+            due = SmsMessage.objects.filter(
+                Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), next_attempt_at__lte=timezone.now()
+            )
+            batch = [
+                pk
+                for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
+                if pk not in tried
+            ]
         if not batch:
             break
         for pk in batch:
@@ -188,8 +210,6 @@ def deliver_sms(
                 continue  # another worker has it, or it is done
             gateway = gateway or sms_gateway()
             sent += _send(gateway, message)
-        if ids is not None:
-            break
     return sent
 
 
