@@ -298,3 +298,32 @@ def test_staff_sms_notifications_can_go_through_the_outbox_exactly_once(gateway,
     Staff.objects.filter(user=nobody).update(phone="")
     with pytest.raises(DeliveryError):
         SmsOutboxBackend().send(Notification(recipient=nobody, title="x"), "sms")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_at_once_send_each_message_once(gateway, settings):
+    """On PostgreSQL the claims race for real (on SQLite the database lock takes turns)."""
+    from django.db import connection
+
+    settings.CIVICGRID_SMS_SEND_ON_COMMIT = False  # no transaction here: on-commit would send at once
+    messages = _queue(30)
+    gateway.delay = 0.01
+    barrier = threading.Barrier(3)
+    counts = []
+
+    def worker():
+        try:
+            barrier.wait()
+            counts.append(deliver_sms())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(counts) == 30
+    keys = [r["key"] for r in gateway.requests]
+    assert sorted(keys) == sorted(m.key for m in messages)  # each key once: no repeat, none missed
+    assert SmsMessage.objects.filter(status=SmsStatus.SENT).count() == 30
