@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from civicgrid.core.audit import record_event
 from civicgrid.core.refusal import Refusal
 from civicgrid.notify.backends import DeliveryError, SmsDeliveryError, sms_gateway
-from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate, mask_phone
 from civicgrid.notify.services import HISTORICAL_NOTE, is_historical
 from civicgrid.registry.models import Staff
 
@@ -297,7 +297,7 @@ def sms_opt_out(
                 action="sms.opt_out",
                 target=row,
                 summary=gettext("%(phone)s 退订短信（%(source)s）")
-                % {"phone": _masked(phone), "source": row.get_source_display()},
+                % {"phone": mask_phone(phone), "source": row.get_source_display()},
                 source=source,
             )
     return row
@@ -314,14 +314,10 @@ def sms_opt_in(*, phone: str, actor=None) -> bool:
             actor=actor,
             action="sms.opt_in",
             target=row,
-            summary=gettext("%(phone)s 恢复接收短信") % {"phone": _masked(phone)},
+            summary=gettext("%(phone)s 恢复接收短信") % {"phone": mask_phone(phone)},
         )
         row.delete()
     return True
-
-
-def _masked(phone: str) -> str:
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 class SmsOutboxBackend:

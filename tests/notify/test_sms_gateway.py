@@ -173,7 +173,7 @@ def test_a_server_error_is_retried_later_with_the_same_key(gateway, time_machine
     assert deliver_sms() == 0
     message.refresh_from_db()
     assert message.status == SmsStatus.PENDING
-    assert "HTTP 503" in message.error
+    assert message.error == "短信网关拒绝了请求（状态码 503）"
     assert message.next_attempt_at == NOW + timedelta(minutes=1)
     assert deliver_sms() == 0  # not due yet
     time_machine.move_to(NOW + timedelta(minutes=1), tick=False)
