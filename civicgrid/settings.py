@@ -205,6 +205,8 @@ CIVICGRID_SMS_SIGNATURE = os.environ.get("CIVICGRID_SMS_SIGNATURE", "12345热线
 CIVICGRID_SMS_SEGMENT_CHARS = int(os.environ.get("CIVICGRID_SMS_SEGMENT_CHARS", "70"))
 CIVICGRID_SMS_MAX_SEGMENTS = int(os.environ.get("CIVICGRID_SMS_MAX_SEGMENTS", "3"))
 CIVICGRID_SMS_GATEWAY = os.environ.get("CIVICGRID_SMS_GATEWAY", "console")
+# Send each SMS right after its transaction commits (1), or leave every send to the worker (0).
+CIVICGRID_SMS_SEND_ON_COMMIT = os.environ.get("CIVICGRID_SMS_SEND_ON_COMMIT", "1") == "1"
 CIVICGRID_SMS_HTTP = {
     "url": os.environ.get("CIVICGRID_SMS_HTTP_URL", ""),
     "method": os.environ.get("CIVICGRID_SMS_HTTP_METHOD", "POST"),

@@ -88,11 +88,13 @@ def _fresh_process_caches(django_db_setup, django_db_blocker):
 
     The shared cache is a database table (settings.CACHES): it is emptied outside the test's
     transaction, so that what a transactional test left behind does not reach the next one."""
+    from civicgrid.notify.sms import invalidate_templates
     from civicgrid.registry import locate
     from civicgrid.workcal import calendar
 
     locate.invalidate()
     calendar.invalidate()
+    invalidate_templates()  # SMS templates in force, cached per process
     with django_db_blocker.unblock():
         cache.clear()  # rate-limit counters and cached pages must not leak from one test into another
     yield

@@ -125,7 +125,7 @@ class HttpGatewayBackend:
     def send(self, message) -> str:
         config = self.config
         if not config["url"]:
-            raise SmsDeliveryError(gettext("未配置短信网关地址（CIVICGRID_SMS_HTTP_URL）"))
+            raise SmsDeliveryError(gettext("未配置短信网关地址"))
         body = self.body(message)
         headers = {"Content-Type": config["content_type"], "Idempotency-Key": message.key}
         if config["secret"]:
@@ -145,10 +145,11 @@ class HttpGatewayBackend:
             # A refusal of the request itself will be refused again; overload and server errors may pass later.
             permanent = 400 <= error.code < 500 and error.code not in (408, 409, 425, 429)
             raise SmsDeliveryError(
-                gettext("短信网关拒绝（HTTP %(code)d）") % {"code": error.code}, permanent=permanent
+                gettext("短信网关拒绝了请求（状态码 %(code)d）") % {"code": error.code}, permanent=permanent
             ) from error
         except (OSError, ValueError) as error:
-            raise SmsDeliveryError(gettext("短信网关无法连接或超时：%(error)s") % {"error": error}) from error
+            logger.warning("sms gateway %s: %s", config["url"], error)
+            raise SmsDeliveryError(gettext("短信网关无法连接或超时")) from error
         return _message_id(answer, config["message_id_field"])
 
 

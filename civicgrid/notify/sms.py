@@ -16,19 +16,22 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from civicgrid.core.audit import record_event
 from civicgrid.core.refusal import Refusal
-from civicgrid.notify.backends import SmsDeliveryError, sms_gateway
-from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from civicgrid.notify.backends import DeliveryError, SmsDeliveryError, sms_gateway
+from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate, mask_phone
 from civicgrid.notify.services import HISTORICAL_NOTE, is_historical
+from civicgrid.registry.models import Staff
 
 __all__ = [
     "SmsError",
+    "SmsOutboxBackend",
     "can_receive",
     "deliver_pending_sms",
     "deliver_sms",
@@ -42,8 +45,8 @@ __all__ = [
 
 logger = logging.getLogger("civicgrid.notify")
 
-# Sent even to a phone that opted out: the resident asked for it herself.
-ALWAYS_SENT = frozenset({"login_code"})
+# Sent even to a phone that opted out: the resident asked for the code herself; staff notices are work.
+ALWAYS_SENT = frozenset({"login_code", "staff_notice"})
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 BATCH = 200
@@ -86,16 +89,32 @@ def can_receive(phone: str) -> bool:
     )
 
 
+# Templates in force, per process for a short while: every ticket transition sends one, and they
+# change rarely (an admin save here clears it at once; other processes see it within TEMPLATE_SECONDS).
+TEMPLATE_SECONDS = 30
+_templates: dict[tuple[str, object], tuple[float, SmsTemplate]] = {}
+
+
+def invalidate_templates(**kwargs) -> None:
+    _templates.clear()
+
+
+post_save.connect(invalidate_templates, sender=SmsTemplate, dispatch_uid="sms-templates-saved")
+post_delete.connect(invalidate_templates, sender=SmsTemplate, dispatch_uid="sms-templates-deleted")
+
+
 def template_for(key: str, at: datetime | None = None) -> SmsTemplate:
     """The template in force for `key` on the day of `at` (the latest effective version)."""
+    day = timezone.localtime(at or timezone.now()).date()
+    cached = _templates.get((key, day))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     template = (
-        SmsTemplate.objects.effective_at(timezone.localtime(at or timezone.now()))
-        .filter(key=key)
-        .order_by("-effective_from", "-id")
-        .first()
+        SmsTemplate.objects.effective_at(day).filter(key=key).order_by("-effective_from", "-id").first()
     )
     if template is None:
         raise SmsError(gettext("没有正在生效的短信模板“%(key)s”，请在管理后台添加") % {"key": key})
+    _templates[(key, day)] = (time.monotonic() + TEMPLATE_SECONDS, template)
     return template
 
 
@@ -121,35 +140,36 @@ def enqueue(
     phone = normalize_phone(phone)
     if not phone:
         raise SmsError(gettext("没有手机号码，无法发送短信"))
-    if existing := SmsMessage.objects.filter(key=key).first():
-        return existing
     if template not in ALWAYS_SENT and is_opted_out(phone):
         return None
     at = at or timezone.now()
     chosen = template_for(template, at)
     fitted = chosen.fit(params)
     replaying = is_historical()
-    message = SmsMessage(
-        phone=phone,
-        template=chosen,
-        template_version=chosen.version,
-        provider_code=chosen.provider_code,
-        params=fitted,
-        text=chosen.render(fitted),
-        key=key[:120],
-        ticket_id=ticket_id,
-        status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
-        created_at=at,
-        next_attempt_at=None if replaying else at,
-        error=HISTORICAL_NOTE if replaying else "",
+    key = key[:120]
+    # INSERT … ON CONFLICT DO NOTHING: a key already queued (even by a transaction running now) wins.
+    SmsMessage.objects.bulk_create(
+        [
+            SmsMessage(
+                phone=phone,
+                template=chosen,
+                template_version=chosen.version,
+                provider_code=chosen.provider_code,
+                params=fitted,
+                text=chosen.render(fitted),
+                key=key,
+                ticket_id=ticket_id,
+                status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
+                created_at=at,
+                next_attempt_at=None if replaying else timezone.now(),
+                error=HISTORICAL_NOTE if replaying else "",
+            )
+        ],
+        ignore_conflicts=True,
     )
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        # The same key queued at the same moment by another transaction: that one is the message.
-        return SmsMessage.objects.get(key=key[:120])
-    if not replaying:
+    message = SmsMessage.objects.get(key=key)
+    if message.status == SmsStatus.PENDING and getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True):
+        # For a message queued earlier this is harmless: a message is claimed once and sent once.
         transaction.on_commit(partial(deliver_sms, [message.pk]), robust=True)
     return message
 
@@ -166,13 +186,17 @@ def deliver_sms(
     tried: set[int] = set()
     sent = 0
     while limit is None or len(tried) < limit:
-        now = timezone.now()
-        due = SmsMessage.objects.filter(
-            Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), next_attempt_at__lte=now
-        ).exclude(pk__in=tried)
         if ids is not None:
-            due = due.filter(pk__in=ids)
-        batch = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH])
+            batch = [pk for pk in ids if pk not in tried]  # each claim checks that it is due
+        else:
+            due = SmsMessage.objects.filter(
+                Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), next_attempt_at__lte=timezone.now()
+            )
+            batch = [
+                pk
+                for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
+                if pk not in tried
+            ]
         if not batch:
             break
         for pk in batch:
@@ -186,8 +210,6 @@ def deliver_sms(
                 continue  # another worker has it, or it is done
             gateway = gateway or sms_gateway()
             sent += _send(gateway, message)
-        if ids is not None:
-            break
     return sent
 
 
@@ -275,7 +297,7 @@ def sms_opt_out(
                 action="sms.opt_out",
                 target=row,
                 summary=gettext("%(phone)s 退订短信（%(source)s）")
-                % {"phone": _masked(phone), "source": row.get_source_display()},
+                % {"phone": mask_phone(phone), "source": row.get_source_display()},
                 source=source,
             )
     return row
@@ -292,11 +314,30 @@ def sms_opt_in(*, phone: str, actor=None) -> bool:
             actor=actor,
             action="sms.opt_in",
             target=row,
-            summary=gettext("%(phone)s 恢复接收短信") % {"phone": _masked(phone)},
+            summary=gettext("%(phone)s 恢复接收短信") % {"phone": mask_phone(phone)},
         )
         row.delete()
     return True
 
 
-def _masked(phone: str) -> str:
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+class SmsOutboxBackend:
+    """A backend for the notifications' "sms" channel (CIVICGRID_SMS_BACKEND): the staff member's SMS
+    joins this outbox (template staff_notice, keyed by the notification), so it reaches the gateway with
+    an idempotency key and is sent once even when the notification is delivered again after a crash."""
+
+    def send(self, notification, channel: str) -> None:
+        phone = (
+            Staff.objects.filter(user_id=notification.recipient_id).values_list("phone", flat=True).first()
+        )
+        if not phone or not can_receive(phone):
+            raise DeliveryError(
+                gettext("接收人 %(user)s 未登记可收短信的手机号")
+                % {"user": notification.recipient.get_username()}
+            )
+        enqueue(
+            phone=phone,
+            template="staff_notice",
+            params={"title": notification.title},
+            key=f"notification-{notification.pk}-{channel}",
+            ticket_id=notification.ticket_id,
+        )

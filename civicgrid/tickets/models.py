@@ -558,7 +558,6 @@ class EventAction(models.TextChoices):
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
-    SMS_QUEUED = "sms_queued", _("短信告知诉求人")
     RESIDENT_SUPPLEMENTED = "resident_supplemented", _("诉求人补充说明")
 
 

@@ -4,7 +4,8 @@ Called by the ticket services, inside their transaction, with one line each (`te
 at=at)`); the message goes through the SMS outbox (notify.sms), so it is sent once, after commit, and
 never during historical replay. Privacy: the SMS goes only to the requester's own phone (anonymous and
 confidential tickets too: it is her number), and the templates name the ticket, the unit and dates,
-never a person. A requester of a ticket merged into this one hears about the shared progress on her own
+never a person. The message row (with its ticket) and the audit row written when it is sent are the
+record; the ticket's timeline is left to the people who act on it. A requester of a ticket merged into this one hears about the shared progress on her own
 ticket number, never this ticket's reply.
 """
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.notify.sms import can_receive, enqueue
-from civicgrid.tickets.models import Event, EventAction, Ticket
+from civicgrid.tickets.models import Ticket
 
 logger = logging.getLogger("civicgrid.tickets")
 
@@ -91,16 +92,6 @@ def tell(ticket: Ticket, step: str, *, at: datetime | None = None) -> int:
         except Refusal as refusal:
             logger.warning("no SMS for ticket %s (%s): %s", own.number, step, refusal)
             continue
-        if message is None:
-            continue
-        queued += 1
-        Event.objects.create(
-            ticket=own,
-            at=at,
-            action=EventAction.SMS_QUEUED,
-            from_status=own.status,
-            to_status=own.status,
-            note=gettext("短信告知诉求人：%(name)s") % {"name": message.template.name},
-            payload={"sms": message.pk, "template": template},
-        )
+        if message is not None:
+            queued += 1
     return queued

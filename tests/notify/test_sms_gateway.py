@@ -173,7 +173,7 @@ def test_a_server_error_is_retried_later_with_the_same_key(gateway, time_machine
     assert deliver_sms() == 0
     message.refresh_from_db()
     assert message.status == SmsStatus.PENDING
-    assert "HTTP 503" in message.error
+    assert message.error == "短信网关拒绝了请求（状态码 503）"
     assert message.next_attempt_at == NOW + timedelta(minutes=1)
     assert deliver_sms() == 0  # not due yet
     time_machine.move_to(NOW + timedelta(minutes=1), tick=False)
@@ -271,3 +271,59 @@ def test_two_workers_never_claim_the_same_message(gateway):
     assert sms._claim(message.pk) is None
     assert deliver_sms() == 0
     assert gateway.requests == []
+
+
+def test_staff_sms_notifications_can_go_through_the_outbox_exactly_once(gateway, settings, time_machine):
+    from civicgrid.notify.backends import DeliveryError
+    from civicgrid.notify.models import Notification
+    from civicgrid.notify.services import deliver_pending, notify
+    from civicgrid.notify.sms import SmsOutboxBackend
+    from civicgrid.registry.models import Staff
+    from tests.sla.factories import make_user
+
+    settings.CIVICGRID_NOTIFY_BACKENDS = {"sms": "civicgrid.notify.sms.SmsOutboxBackend"}
+    user = make_user("handler")
+    Staff.objects.update_or_create(user=user, defaults={"name": "经办人", "phone": "13800009999"})
+    (row,) = notify(
+        recipients=[user], kind="sla_red", title="红色预警：工单 20260302-000001", channels=["sms"]
+    )
+    assert deliver_pending() == 1
+    SmsOutboxBackend().send(row, "sms")  # delivered again, as after a crash before it was recorded
+    assert SmsMessage.objects.count() == 1
+    assert deliver_sms() == 1
+    (request,) = gateway.requests
+    assert request["key"] == f"notification-{row.pk}-sms"
+    assert json.loads(request["body"])["params"] == {"title": "红色预警：工单 20260302-000001"}
+    nobody = make_user("nophone")
+    Staff.objects.filter(user=nobody).update(phone="")
+    with pytest.raises(DeliveryError):
+        SmsOutboxBackend().send(Notification(recipient=nobody, title="x"), "sms")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_at_once_send_each_message_once(gateway, settings):
+    """On PostgreSQL the claims race for real (on SQLite the database lock takes turns)."""
+    from django.db import connection
+
+    settings.CIVICGRID_SMS_SEND_ON_COMMIT = False  # no transaction here: on-commit would send at once
+    messages = _queue(30)
+    gateway.delay = 0.01
+    barrier = threading.Barrier(3)
+    counts = []
+
+    def worker():
+        try:
+            barrier.wait()
+            counts.append(deliver_sms())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(counts) == 30
+    keys = [r["key"] for r in gateway.requests]
+    assert sorted(keys) == sorted(m.key for m in messages)  # each key once: no repeat, none missed
+    assert SmsMessage.objects.filter(status=SmsStatus.SENT).count() == 30

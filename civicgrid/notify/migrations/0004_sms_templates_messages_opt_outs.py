@@ -54,6 +54,13 @@ TEMPLATES = [
         {"number": 15, "link": LINK},
     ),
     (
+        "staff_notice",
+        "工作提醒（工作人员）",
+        "SMS_CG_STAFF_NOTICE",
+        "您有一条工作提醒：{title}。请登录系统处理。",
+        {"title": 60},
+    ),
+    (
         "login_code",
         "登录验证码",
         "SMS_CG_LOGIN_CODE",
