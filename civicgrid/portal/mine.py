@@ -23,6 +23,7 @@ from civicgrid.portal.selectors import (
     own_supplements,
     phone_key,
     resident_view,
+    shared_progress,
     ticket_of_phone,
     tickets_of_phone,
 )
@@ -220,7 +221,8 @@ def _ticket_page(request, ticket, supplement_form=None, rate_form=None, status=2
         request,
         "portal/mine_ticket.html",
         {
-            "view": resident_view(ticket),
+            "view": resident_view(ticket, follow_merge=False),
+            "shared": shared_progress(ticket.merged_into) if ticket.merged_into_id else None,
             "supplements": own_supplements(ticket),
             "can_supplement": ticket.status in SUPPLEMENTABLE,
             "supplement_form": supplement_form or SupplementForm(),

@@ -208,3 +208,30 @@ def own_supplements(ticket: Ticket) -> list[dict]:
         {"at": event.at, "text": event.payload.get("text", ""), "photos": event.payload.get("photos", 0)}
         for event in events
     ]
+
+
+# On the ticket another requester's duplicate joined, what belongs to its own requester: her rating,
+# her callback and what followed from it. The merged requester sees the step, not the words.
+SHARED_WORDS = {
+    EventAction.RESIDENT_RATED: None,
+    EventAction.CALLBACK_RECORDED: None,
+    EventAction.CALLBACK_UNREACHED: None,
+    EventAction.CLOSED: "已办结",
+    EventAction.REOPENED: "重新交办承办单位办理",
+}
+
+
+def shared_progress(master: Ticket) -> list[dict]:
+    """The progress of the ticket hers was merged into, masked of everything of its own requester."""
+    shown = []
+    for item, action in zip(
+        public_timeline(master),
+        master.events.filter(is_public=True).order_by("id").values_list("action", flat=True),
+        strict=True,
+    ):
+        if action in SHARED_WORDS:
+            if SHARED_WORDS[action] is None:
+                continue
+            item = {**item, "text": SHARED_WORDS[action]}
+        shown.append(item)
+    return shown

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from civicgrid.notify.models import Notification, SmsMessage
 from civicgrid.portal.models import ResidentRating
+from civicgrid.portal.services import resident_rate
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Attachment, Event, Status, Ticket
 from tests.portal.test_views import PNG
@@ -52,7 +53,10 @@ def sign_in(client, phone=PHONE):
 
 
 def closed_ticket(world, at=T0, **extra):
-    ticket = register(world, at, **extra)
+    return close(world, register(world, at, **extra), at)
+
+
+def close(world, ticket, at=T0):
     services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=at)
     handle_to_reply(world, ticket, at + timedelta(hours=1), "worker1")
     services.reply_review(ticket=ticket, actor=world.user("dispatcher"), passed=True, at=at)
@@ -244,3 +248,17 @@ class TestHerTicket:
         assert client.post(url, {"text": "一"}).status_code == 302
         assert client.post(url, {"text": "二"}).status_code == 302
         assert client.post(url, {"text": "三"}).status_code == 429
+
+
+def test_a_merged_ticket_shows_the_shared_progress_and_nothing_of_the_other_requester(client, world, clock):
+    master = register(world, T0, requester_name="王其他", requester_phone="13900002222")
+    mine = register(world, T0, category=None)
+    services.ticket_merge(ticket=mine, master=master, actor=world.user("dispatcher"), at=T0)
+    close(world, master)
+    resident_rate(ticket=master, solved="solved", satisfaction="very_unsatisfied", comment="其他人的意见")
+    sign_in(client)
+    body = client.get(reverse("portal:mine_ticket", args=[mine.number])).content.decode()
+    assert "合并办理的进展" in body and "已办结" in body and "已派" in body
+    closing = Event.objects.get(ticket=master, action="closed").note
+    for theirs in ("王其他", "13900002222", "已处理完毕", "其他人的意见", "在线评价", "非常不满意", closing):
+        assert theirs not in body, theirs
