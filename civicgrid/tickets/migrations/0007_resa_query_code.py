@@ -19,7 +19,7 @@ def fill_codes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0005_provisional_deadlines")]
+    dependencies = [("tickets", "0006_grid_patrol")]
 
     operations = [
         migrations.AddField(
