@@ -89,11 +89,13 @@ def _fresh_process_caches(request, django_db_blocker):
     The shared cache is a database table (settings.CACHES): for a test that uses the database it is
     emptied outside the test's transaction, so that what a transactional test left behind does not
     reach the next one."""
+    from civicgrid.notify.sms import invalidate_templates
     from civicgrid.registry import locate
     from civicgrid.workcal import calendar
 
     locate.invalidate()
     calendar.invalidate()
+    invalidate_templates()  # SMS templates in force, cached per process
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
