@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from civicgrid.console.views import common, dashboard, dispatching, handling, intake, knowledge, pauses
+from civicgrid.console.views import (
+    common,
+    dashboard,
+    dispatching,
+    handling,
+    intake,
+    knowledge,
+    mygrid,
+    patrol,
+    pauses,
+)
 
 app_name = "console"
 
@@ -19,4 +29,6 @@ urlpatterns = [
     *knowledge.urlpatterns,
     *intake.urlpatterns,
     *pauses.urlpatterns,
+    *patrol.urlpatterns,
+    *mygrid.urlpatterns,
 ]

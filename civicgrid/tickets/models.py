@@ -299,6 +299,8 @@ class Ticket(models.Model):
                 ],
                 name="ticket_closed_cover",
             ),
+            # A grid's open tickets (我的网格) without walking every ticket the grid ever had.
+            models.Index(fields=["grid", "status"], name="ticket_grid_status"),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
         ]
@@ -792,3 +794,84 @@ class Supervision(models.Model):
 
     def __str__(self):
         return f"{self.ticket.number} {self.level}级督办"
+
+
+class PatrolReport(models.Model):
+    """巡查上报: what a grid worker finds on patrol, either solved on the spot (就地办结) or sent on as a
+    ticket (channel 网格员上报). A report solved on the spot has no requester, so it counts in the grid's
+    figures but never in the three rates."""
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("就地办结")
+        TICKET = "ticket", _("上报派单")
+
+    client_id = models.UUIDField(
+        _("上报编号"), unique=True, help_text=_("由手机生成；同一编号重复上传只记录一次")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("上报时间"))
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrol_reports",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("问题分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("情况说明"))
+    outcome = models.CharField(_("处理方式"), max_length=10, choices=Outcome.choices)
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrol_report",
+    )
+
+    class Meta:
+        verbose_name = _("巡查上报")
+        verbose_name_plural = _("巡查上报")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["grid", "reported_at"], name="patrol_grid_at")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} {self.reported_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPhoto(models.Model):
+    """A photo of a patrol report solved on the spot (a report sent on as a ticket keeps its photos as the
+    ticket's attachments)."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("现场照片")
+        AFTER = "after", _("办结照片")
+
+    report = models.ForeignKey(
+        PatrolReport, verbose_name=_("巡查上报"), on_delete=models.CASCADE, related_name="photos"
+    )
+    stage = models.CharField(_("类别"), max_length=10, choices=Stage.choices)
+    file = models.FileField(_("文件"), upload_to="patrol/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+
+    class Meta:
+        verbose_name = _("巡查照片")
+        verbose_name_plural = _("巡查照片")
+
+    def __str__(self):
+        return self.original_name

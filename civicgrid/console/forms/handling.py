@@ -33,6 +33,12 @@ class ReplyForm(BootstrapForm):
 
 class CoReplyForm(BootstrapForm):
     text = text_field("协办情况", rows=4, max_length=4000, placeholder="本单位职责范围内的办理情况")
+    evidence = MultipleFileField(
+        label="现场照片",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*,.pdf"}),
+        help_text="可多选：现场照片、文书等",
+    )
 
 
 class ExtensionForm(BootstrapForm):

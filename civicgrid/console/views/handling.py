@@ -221,7 +221,7 @@ def assignment_contact(request, assignment):
     )
 
 
-def _reply_with_evidence(request, assignment, data):
+def _reply_with_evidence(request, assignment, data, reply=None):
     stored = []
     try:
         # Evidence and reply stand or fall together: a refused file or reply leaves no rows behind.
@@ -236,6 +236,8 @@ def _reply_with_evidence(request, assignment, data):
                         kind=Attachment.Kind.EVIDENCE,
                     )
                 )
+            if reply is not None:
+                return reply(stored)
             return services.lead_reply(
                 assignment=assignment,
                 actor=request.user,
@@ -268,13 +270,20 @@ def assignment_reply(request, assignment):
 @_for_assignment
 @require_POST
 def assignment_co_reply(request, assignment):
-    form = CoReplyForm(request.POST, auto_id=AUTO_IDS["co_reply_form"])
+    form = CoReplyForm(request.POST, request.FILES, auto_id=AUTO_IDS["co_reply_form"])
     return _act(
         request,
         assignment,
         "co_reply_form",
         form,
-        lambda data: services.co_reply(assignment=assignment, actor=request.user, text=data["text"]),
+        lambda data: _reply_with_evidence(
+            request,
+            assignment,
+            data,
+            lambda stored: services.co_reply(
+                assignment=assignment, actor=request.user, text=data["text"], evidence=stored
+            ),
+        ),
         "已向主办单位反馈协办情况",
     )
 

@@ -71,8 +71,9 @@ def attachment_add(
     at = now_or(at)
     ticket = lock_ticket(ticket)
     handles = ticket.assignments.filter(unit_id__in=units_of(actor)).exists() if actor else False
+    registered = actor is not None and ticket.registered_by_id == actor.pk  # a grid worker's own report
     if actor is not None and not (
-        handles or has_role(actor, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
+        handles or registered or has_role(actor, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
     ):
         raise ValidationError({"file": "无权为该工单上传附件"})
     if kind not in Attachment.Kind.values:
