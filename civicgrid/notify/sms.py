@@ -236,41 +236,43 @@ def _send(gateway, message: SmsMessage) -> int:
         give_up = permanent or message.attempts >= _max_attempts()
         wait = min(BACKOFF_FIRST * 2 ** (message.attempts - 1), BACKOFF_MAX)
         logger.warning("sms %s failed (attempt %s): %s", message.pk, message.attempts, error)
-        SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-            status=SmsStatus.FAILED if give_up else SmsStatus.PENDING,
-            next_attempt_at=None if give_up else timezone.now() + wait,
-            error=str(error)[:300],
-        )
-        if give_up:
-            record_event(
-                actor=None,
-                action="sms.failed",
-                target=message,
-                summary=gettext("短信发送失败：%(error)s") % {"error": error},
-                template=message.template.key,
-                ticket_id=message.ticket_id,
-                attempts=message.attempts,
+        with transaction.atomic():  # the outcome and its audit row: one commit
+            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+                status=SmsStatus.FAILED if give_up else SmsStatus.PENDING,
+                next_attempt_at=None if give_up else timezone.now() + wait,
+                error=str(error)[:300],
             )
+            if give_up:
+                record_event(
+                    actor=None,
+                    action="sms.failed",
+                    target=message,
+                    summary=gettext("短信发送失败：%(error)s") % {"error": error},
+                    template=message.template.key,
+                    ticket_id=message.ticket_id,
+                    attempts=message.attempts,
+                )
         return 0
     done_at = timezone.now()
-    SmsMessage.objects.filter(pk=message.pk).update(
-        status=SmsStatus.SENT,
-        sent_at=done_at,
-        provider_message_id=(provider_id or "")[:100],
-        next_attempt_at=None,
-        error="",
-    )
-    record_event(
-        actor=None,
-        action="sms.sent",
-        target=message,
-        summary=gettext("短信已发送至 %(phone)s：%(name)s")
-        % {"phone": message.phone_masked, "name": message.template.name},
-        template=message.template.key,
-        ticket_id=message.ticket_id,
-        provider_message_id=provider_id or "",
-        attempts=message.attempts,
-    )
+    with transaction.atomic():  # acknowledged: recorded with its audit row in one commit
+        SmsMessage.objects.filter(pk=message.pk).update(
+            status=SmsStatus.SENT,
+            sent_at=done_at,
+            provider_message_id=(provider_id or "")[:100],
+            next_attempt_at=None,
+            error="",
+        )
+        record_event(
+            actor=None,
+            action="sms.sent",
+            target=message,
+            summary=gettext("短信已发送至 %(phone)s：%(name)s")
+            % {"phone": message.phone_masked, "name": message.template.name},
+            template=message.template.key,
+            ticket_id=message.ticket_id,
+            provider_message_id=provider_id or "",
+            attempts=message.attempts,
+        )
     return 1
 
 

@@ -31,6 +31,7 @@ def title_from(content: str) -> str:
     return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
 
 
+@transaction.atomic
 def resident_submit(
     *,
     request_type: str,
@@ -52,26 +53,25 @@ def resident_submit(
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"file": f"最多上传 {MAX_PHOTOS} 张照片"})
-    with transaction.atomic():
-        if opt_out_of_sms:
-            sms_opt_out(phone=requester_phone, source=SmsOptOut.Source.SUBMIT_FORM, at=at)
-        return ticket_intake(
-            actor=None,
-            uploads=photos,
-            channel=Channel.WEB,
-            request_type=request_type,
-            title=title_from(content),
-            content=content,
-            category=category,
-            address=address,
-            lat=lat,
-            lon=lon,
-            requester_name="" if is_anonymous else requester_name,
-            requester_phone=requester_phone,
-            is_anonymous=is_anonymous,
-            is_confidential=is_confidential,
-            at=at,
-        )
+    if opt_out_of_sms:
+        sms_opt_out(phone=requester_phone, source=SmsOptOut.Source.SUBMIT_FORM, at=at)
+    return ticket_intake(
+        actor=None,
+        uploads=photos,
+        channel=Channel.WEB,
+        request_type=request_type,
+        title=title_from(content),
+        content=content,
+        category=category,
+        address=address,
+        lat=lat,
+        lon=lon,
+        requester_name="" if is_anonymous else requester_name,
+        requester_phone=requester_phone,
+        is_anonymous=is_anonymous,
+        is_confidential=is_confidential,
+        at=at,
+    )
 
 
 def resident_sms_opt_out(*, ticket: Ticket, at: datetime | None = None) -> None:

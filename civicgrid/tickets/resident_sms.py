@@ -18,11 +18,14 @@ from django.utils.translation import gettext
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.notify.sms import can_receive, enqueue
-from civicgrid.tickets.models import Ticket
+from civicgrid.tickets.models import Channel, Ticket
 
 logger = logging.getLogger("civicgrid.tickets")
 
 STEPS = ("receipt", "dispatched", "replied", "closed", "reopened")
+# Tickets whose "requester" is a member of staff (a grid worker's patrol report, a leader's instruction):
+# they follow the ticket in the console, not by SMS.
+STAFF_CHANNELS = frozenset({Channel.GRID_REPORT, Channel.LEADER_BATCH})
 
 
 def public_link(path: str) -> str:
@@ -81,7 +84,7 @@ def tell(ticket: Ticket, step: str, *, at: datetime | None = None) -> int:
         owners += list(ticket.merged_children.exclude(requester_phone=""))
     queued = 0
     for own in owners:
-        if not can_receive(own.requester_phone):
+        if own.channel in STAFF_CHANNELS or not can_receive(own.requester_phone):
             continue
         template, params = _params(step, ticket, own)
         key = f"ticket-{own.pk}-{step}-{ticket.pk}-{ticket.dispatch_round}-{ticket.redo_count}"

@@ -259,3 +259,18 @@ def test_mark_read_touches_only_the_users_own_rows():
         mine[0].pk
     ]
     assert Notification.objects.get(pk=mine[0].pk).read_at == NOW
+
+
+def test_one_pass_delivers_a_whole_burst_not_just_one_batch(backends):
+    from civicgrid.notify.services import create_notifications
+
+    backends(sms="RecordingBackend")
+    user = make_user("busy")
+    create_notifications(
+        [
+            Notification(recipient=user, kind="x", title=f"t{i}", created_at=NOW, channels=["sms"])
+            for i in range(600)
+        ],
+        deliver_on_commit=False,
+    )
+    assert deliver_pending() == 600

@@ -300,9 +300,10 @@ def test_staff_sms_notifications_can_go_through_the_outbox_exactly_once(gateway,
         SmsOutboxBackend().send(Notification(recipient=nobody, title="x"), "sms")
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_three_workers_at_once_send_each_message_once(gateway, settings):
-    """On PostgreSQL the claims race for real (on SQLite the database lock takes turns)."""
+    """On PostgreSQL the claims race for real (the in-memory SQLite test database locks whole tables)."""
     from django.db import connection
 
     settings.CIVICGRID_SMS_SEND_ON_COMMIT = False  # no transaction here: on-commit would send at once

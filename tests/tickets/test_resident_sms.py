@@ -128,6 +128,11 @@ def test_no_sms_to_a_landline_or_a_phone_that_opted_out(world):
     assert not SmsMessage.objects.exists()
 
 
+def test_a_grid_workers_own_report_sends_him_no_sms(world):
+    to_pending_callback(world, register(world, T0, channel="grid_report"))
+    assert not SmsMessage.objects.exists()
+
+
 def test_a_merged_requester_follows_the_shared_progress_without_the_masters_reply(world):
     master = register(world, T0)
     duplicate = register(world, T0, category=None, requester_phone="13900001111")
