@@ -221,7 +221,7 @@ def _ticket_page(request, ticket, supplement_form=None, rate_form=None, status=2
         request,
         "portal/mine_ticket.html",
         {
-            "view": resident_view(ticket, follow_merge=False),
+            "view": resident_view(ticket),
             "shared": shared_progress(ticket.merged_into) if ticket.merged_into_id else None,
             "supplements": own_supplements(ticket),
             "can_supplement": ticket.status in SUPPLEMENTABLE,

@@ -25,7 +25,7 @@ def main(mode: str, threads: int, start: float, tag: str) -> None:
             data = {
                 "request_type": "ZX",
                 "content": "请问社区老年食堂每天几点开始供应午餐,需要提前预约吗?",
-                "requester_phone": f"139{tag}{index:06d}",
+                "requester_phone": f"139{int(tag) % 10}{index:07d}",  # 11 digits: a mainland mobile
             }
             return Client(REMOTE_ADDR="10.7.7.7").post(reverse("portal:submit"), data).status_code
         if mode == "guess":

@@ -95,5 +95,5 @@ def test_staff_pages_and_the_admin_do_not_show_the_query_code(client, world, han
 def test_existing_tickets_get_a_code_each_from_the_migration(world):
     ticket = register(world, T0)
     Ticket.objects.filter(pk=ticket.pk).update(query_code="")
-    import_module("civicgrid.tickets.migrations.0007_resa_query_code").fill_codes(apps, None)
+    import_module("civicgrid.tickets.migrations.0008_query_code").fill_codes(apps, None)
     assert len(Ticket.objects.get(pk=ticket.pk).query_code) == 6
