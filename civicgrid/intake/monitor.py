@@ -92,6 +92,7 @@ def switch_off(model: IntakeModel, found: Verdict, *, at: datetime | None = None
         auto_dispatch=False, auto_dispatch_off_reason=reason, auto_dispatch_off_at=at
     )
     if not switched:
+        model.auto_dispatch = False  # someone switched it off first; a caller holding this row must see it
         return False
     model.auto_dispatch, model.auto_dispatch_off_reason, model.auto_dispatch_off_at = False, reason, at
     record_event(

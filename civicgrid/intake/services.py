@@ -33,6 +33,24 @@ Outcome = Suggestion.Outcome
 _NAME = re.compile(r"^[\w.\-]{1,80}$")
 
 
+def _joined(service):
+    """`service` without its own `transaction.atomic`, for a use case that already holds the transaction.
+
+    Nested, the service's atomic would open a savepoint: two statements per call that protect nothing
+    here, since any failure undoes the whole use case. A durable block, one on another database or a
+    function not wrapped in an atomic block is returned as it is.
+    """
+    for cell in getattr(service, "__closure__", None) or ():
+        atomic = cell.cell_contents
+        if (
+            isinstance(atomic, transaction.Atomic)
+            and not atomic.durable
+            and atomic.using in (None, "default")
+        ):
+            return service.__wrapped__
+    return service
+
+
 def _category_for_label(label: str, version: str) -> Category | None:
     """A label names a category by code ("0101") or by name ("城乡建设"); else an admin maps it."""
     rows = Category.objects.filter(version=version, is_active=True)
@@ -186,10 +204,26 @@ def _rank(suggestion: Suggestion, lineage: set[int]) -> int | None:
     return None
 
 
-def suggestion_settle_category(ticket, *, at: datetime | None = None) -> Suggestion | None:
-    """The category is fixed (accept or answer at intake): was it the one suggested?"""
-    suggestion = Suggestion.objects.select_for_update().filter(ticket=ticket, outcome=Outcome.PENDING).first()
+def _suggestion_of(ticket) -> Suggestion | None:
+    """The ticket's suggestion with its model, the suggestion's row locked (one query)."""
+    return (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("model")
+        .filter(ticket=ticket)
+        .first()
+    )
+
+
+def suggestion_settle_category(ticket, *, at: datetime | None = None, suggestion=None) -> Suggestion | None:
+    """The category is fixed (accept or answer at intake): was it the one suggested?
+
+    `suggestion`, when the caller has already read it (`_suggestion_of`), saves reading it again.
+    """
     if suggestion is None:
+        suggestion = (
+            Suggestion.objects.select_for_update().filter(ticket=ticket, outcome=Outcome.PENDING).first()
+        )
+    if suggestion is None or suggestion.outcome != Outcome.PENDING:
         return None
     lineage = _lineage(ticket.category) if ticket.category_id else set()
     if ticket.category_id is None:
@@ -218,15 +252,16 @@ def suggestion_settle_unit(ticket, *, lead, at: datetime | None = None) -> None:
     suggestion.save(update_fields=["unit_outcome", "final_unit"])
 
 
-def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
+def auto_dispatch(ticket, *, at: datetime | None = None, suggestion=None) -> bool:
     """智能派单: dispatch an accepted ticket by the routing tables without a dispatcher, when the active
     model allows it, was confident, and the operator kept its category. Returns whether it did.
 
     Runs inside the caller's transaction but in a savepoint: if dispatch is refused (no routing rule,
     unit inactive, no time limit, a calendar not confirmed…) the ticket stays waiting for a person and
-    the reason is noted on the suggestion.
+    the reason is noted on the suggestion. `suggestion` (with its model), when the caller has read it.
     """
-    suggestion = Suggestion.objects.select_related("model").filter(ticket=ticket).first()
+    if suggestion is None:
+        suggestion = Suggestion.objects.select_related("model").filter(ticket=ticket).first()
     if suggestion is None or not suggestion.confident or not suggestion.model.auto_dispatch:
         return False
     if not suggestion.model.is_active or ticket.status != Status.PENDING_DISPATCH:
@@ -236,8 +271,8 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
     if ticket.category_id != suggestion.category_id:
         return False  # the operator changed the category: a person dispatches
     try:
-        with transaction.atomic():
-            ticket = tickets.ticket_dispatch(ticket=ticket, actor=None, at=at)
+        with transaction.atomic():  # the one savepoint needed: a refusal is caught and intake goes on
+            ticket = _joined(tickets.ticket_dispatch)(ticket=ticket, actor=None, at=at)
     except Refusal as refusal:
         Suggestion.objects.filter(pk=suggestion.pk).update(note=f"未能自动派单：{refusal.message}"[:200])
         return False
@@ -263,9 +298,12 @@ def auto_dispatch(ticket, *, at: datetime | None = None) -> bool:
 def ticket_accept(*, ticket: Ticket, actor, category: Category | None = None, at: datetime | None = None):
     """受理 a registered ticket: settle the suggested category, then dispatch it automatically if allowed."""
     at = at or timezone.now()
-    ticket = tickets.ticket_accept(ticket=ticket, actor=actor, category=category, at=at)
-    suggestion_settle_category(ticket, at=at)
-    if auto_dispatch(ticket, at=at):
+    ticket = _joined(tickets.ticket_accept)(ticket=ticket, actor=actor, category=category, at=at)
+    suggestion = _suggestion_of(ticket)
+    if suggestion is None:
+        return ticket  # no model suggested anything: nothing to settle, nothing dispatches itself
+    suggestion_settle_category(ticket, at=at, suggestion=suggestion)
+    if auto_dispatch(ticket, at=at, suggestion=suggestion):
         ticket.refresh_from_db()
     return ticket
 
@@ -298,7 +336,7 @@ def _answer_category(ticket: Ticket, kb_refs) -> Category | None:
 def ticket_answer_directly(*, ticket: Ticket, actor, answer: str, kb_refs=None, at: datetime | None = None):
     """即时办结 at intake; the category the ticket carries (or takes from its answer) settles the suggestion."""
     at = at or timezone.now()
-    ticket = tickets.ticket_answer_directly(
+    ticket = _joined(tickets.ticket_answer_directly)(
         ticket=ticket,
         actor=actor,
         answer=answer,
@@ -314,7 +352,7 @@ def ticket_answer_directly(*, ticket: Ticket, actor, answer: str, kb_refs=None, 
 def ticket_dispatch(*, ticket: Ticket, actor, lead=None, co_units=(), reason: str = "", at=None) -> Ticket:
     """派单 by a dispatcher; the first dispatch tells whether the suggested unit was kept."""
     at = at or timezone.now()
-    ticket = tickets.ticket_dispatch(
+    ticket = _joined(tickets.ticket_dispatch)(
         ticket=ticket, actor=actor, lead=lead, co_units=co_units, reason=reason, at=at
     )
     suggestion_settle_unit(ticket, lead=ticket.lead_unit, at=at)
@@ -356,12 +394,12 @@ def ticket_intake(
     stored = []
     try:
         with transaction.atomic():
-            ticket = tickets.ticket_register(actor=actor, at=at, **fields)
+            ticket = _joined(tickets.ticket_register)(actor=actor, at=at, **fields)
             suggestion_record(ticket, at=at)
             if triage:
-                ticket = TRIAGE[triage](ticket=ticket, actor=actor, at=at, **(triage_args or {}))
+                ticket = _joined(TRIAGE[triage])(ticket=ticket, actor=actor, at=at, **(triage_args or {}))
             for upload in uploads:
-                attachment = tickets.attachment_add(
+                attachment = _joined(tickets.attachment_add)(
                     ticket=ticket,
                     actor=actor,
                     upload=upload,

@@ -59,8 +59,10 @@ def users_acting_for(units: Iterable) -> dict[int, list[int]]:
     """For each unit (a Unit or its id): the ids of the active users who act for it, ascending.
 
     The reverse of `units_acted_for`: the unit's staff and, for a grid team, its grid's leader and
-    workers. Three queries whatever the number of units; units nobody acts for are left out.
+    workers. Three queries whatever the number of units (two when all are Unit rows, whose grid is
+    then taken as loaded); units nobody acts for are left out.
     """
+    units = list(units)
     unit_ids = {getattr(unit, "pk", unit) for unit in units}
     found: dict[int, set[int]] = defaultdict(set)
     for unit_id, user_id in Staff.units.through.objects.filter(
@@ -68,10 +70,12 @@ def users_acting_for(units: Iterable) -> dict[int, list[int]]:
     ).values_list("unit_id", "staff__user_id"):
         found[unit_id].add(user_id)
 
+    if all(isinstance(unit, Unit) for unit in units):
+        grids = [(unit.pk, unit.grid_id) for unit in units if unit.grid_id is not None]
+    else:
+        grids = Unit.objects.filter(pk__in=unit_ids, grid__isnull=False).values_list("pk", "grid_id")
     units_of_grid: dict[int, list[int]] = defaultdict(list)
-    for unit_id, grid_id in Unit.objects.filter(pk__in=unit_ids, grid__isnull=False).values_list(
-        "pk", "grid_id"
-    ):
+    for unit_id, grid_id in grids:
         units_of_grid[grid_id].append(unit_id)
     if units_of_grid:
         people = list(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from civicgrid.sla.models import Duration, TimeLimitPolicy
 from civicgrid.sla.policies import SlaError
 from civicgrid.workcal.calendar import (
+    CalendarNotConfirmed,
     Reckoned,
     add_working_days,
     add_working_hours,
@@ -133,6 +134,17 @@ def warning_times(policy: TimeLimitPolicy, start: datetime, due_at: datetime, *,
 def assignment_deadlines(
     policy: TimeLimitPolicy, dispatched_at: datetime, *, provisional: bool = False
 ) -> Deadlines:
+    if provisional:
+        # Counted strictly first: nearly always every day lies in a confirmed year, and then the
+        # answer is the same without the provisional view of the calendar (built on first use).
+        try:
+            return _deadlines(policy, dispatched_at, False)
+        except CalendarNotConfirmed:
+            pass
+    return _deadlines(policy, dispatched_at, provisional)
+
+
+def _deadlines(policy: TimeLimitPolicy, dispatched_at: datetime, provisional: bool) -> Deadlines:
     due = _reckon(dispatched_at, policy.handle_limit, policy.handle_unit, provisional)
     warnings = _warnings(policy, dispatched_at, due.value, provisional)
     sign = _reckon(dispatched_at, policy.sign_limit, policy.sign_unit, provisional)

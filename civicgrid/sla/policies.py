@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -35,10 +34,9 @@ def policy_for(
         "urgency": urgency or "",
         "dispatch_mode": dispatch_mode or "",
     }
-    matching = Q()
-    for field, value in keys.items():
-        matching &= Q(**{field: ""}) | Q(**{field: value})
-    candidates = list(TimeLimitPolicy.objects.effective_at(_local_date(at)).filter(matching))
+    # Blank in the policy matches any value: each key is blank or the dispatch's own.
+    matching = {f"{field}__in": tuple(dict.fromkeys(("", value))) for field, value in keys.items()}
+    candidates = list(TimeLimitPolicy.objects.effective_at(_local_date(at)).filter(**matching))
     if not candidates:
         raise SlaError(
             gettext(

@@ -204,3 +204,21 @@ def test_figures_on_held_out_texts_are_shown_as_such(client, world, auto_model):
     client.force_login(world.user("admin"))
     html = client.get(reverse("console:intake_accuracy")).content.decode()
     assert "未参与训练的文本上的结果" in html and "1080 条未参与训练的生成文本：宏平均 F1 0.9876" in html
+
+
+def test_the_settlement_that_switches_it_off_does_not_dispatch_its_own_ticket(auto_model, world):
+    history(auto_model, world, kept=180, changed=19)
+    ticket = accept(world, register(world))  # kept, but 181/200 is still below target
+    auto_model.refresh_from_db()
+    assert not auto_model.auto_dispatch
+    assert Suggestion.objects.get(ticket=ticket).outcome == Outcome.ACCEPTED
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_DISPATCH
+
+
+def test_a_model_switched_off_by_someone_else_first_is_seen_off(auto_model, world):
+    stale = IntakeModel.objects.get(pk=auto_model.pk)
+    IntakeModel.objects.filter(pk=auto_model.pk).update(auto_dispatch=False)
+    found = monitor.Verdict(kept=0, settled=200, target=stale.target_precision)
+    assert monitor.switch_off(stale, found, at=T0) is False
+    assert not stale.auto_dispatch
+    assert not Notification.objects.filter(kind="intake_auto_dispatch_off").exists()

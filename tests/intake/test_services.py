@@ -248,3 +248,64 @@ def test_any_refused_automatic_dispatch_leaves_the_registered_ticket_waiting_for
     suggestion = Suggestion.objects.get(ticket=ticket)
     assert suggestion.note.startswith("未能自动派单：没有适用的办理时限策略")
     assert suggestion.outcome == "accepted" and suggestion.unit_outcome == "pending"
+
+
+# --- one transaction per use case: the ticket services join it instead of opening savepoints ---------
+
+
+def savepoints(queries) -> int:
+    return sum(q["sql"].startswith("SAVEPOINT") for q in queries)
+
+
+def test_the_use_cases_open_no_savepoint_of_their_own_beyond_the_test_transaction(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Inside the test's transaction each use case's atomic block is itself one savepoint; the ticket
+    # services it calls add none.
+    with CaptureQueriesContext(connection) as register_queries:
+        ticket = register(world)
+    with CaptureQueriesContext(connection) as accept_queries:
+        accept(world, ticket)
+    with CaptureQueriesContext(connection) as dispatch_queries:
+        services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+    assert [savepoints(q) for q in (register_queries, accept_queries, dispatch_queries)] == [1, 1, 1]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED
+    assert list(ticket.events.values_list("action", flat=True)) == ["registered", "accepted", "dispatched"]
+
+
+def test_a_failing_ticket_service_still_undoes_the_whole_use_case(world):
+    with pytest.raises(ValidationError):
+        register(world, triage="decline", triage_args={"outcome": "", "reason": ""})
+    assert not Ticket.objects.exists() and not Event.objects.exists()
+
+
+def test_only_atomic_wrappers_are_unwrapped():
+    from django.db import transaction
+
+    def plain(**kwargs):
+        return kwargs
+
+    durable = transaction.atomic(durable=True)(plain)
+    assert services._joined(tickets.ticket_register) is tickets.ticket_register.__wrapped__
+    assert services._joined(services.ticket_accept) is services.ticket_accept.__wrapped__
+    assert services._joined(plain) is plain and services._joined(durable) is durable
+
+
+def test_a_refused_automatic_dispatch_rolls_back_to_its_own_savepoint_only(active_model, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.sla.models import TimeLimitPolicy
+
+    services.model_set_auto_dispatch(model=active_model, enabled=True)
+    TimeLimitPolicy.objects.update(is_active=False)
+    ticket = register(world)
+    with CaptureQueriesContext(connection) as queries:
+        accept(world, ticket)
+    assert savepoints(queries) == 2  # the use case's, and the automatic dispatch's that is rolled back
+    assert any(q["sql"].startswith("ROLLBACK TO SAVEPOINT") for q in queries)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_DISPATCH
+    assert Suggestion.objects.get(ticket=ticket).outcome == "accepted"

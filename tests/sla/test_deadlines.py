@@ -182,6 +182,24 @@ def test_provisionally_a_deadline_in_an_unconfirmed_year_is_computed_and_flagged
     assert flagged and yellow < red < local(2027, 1, 4, 9)
 
 
+@pytest.mark.parametrize(
+    ("request_type", "at"),
+    [("QZ", local(2026, 3, 2, 9)), ("TS", local(2026, 11, 20, 16, 30)), ("ZX", local(2026, 9, 30, 16))],
+)
+def test_within_confirmed_years_provisional_deadlines_are_the_strict_ones_without_the_provisional_view(
+    request_type, at
+):
+    from civicgrid.sla import deadlines as module
+    from civicgrid.workcal import calendar
+
+    p = policy(request_type, at=at)
+    strict = assignment_deadlines(p, at)
+    calendar.invalidate()
+    assert assignment_deadlines(p, at, provisional=True) == strict
+    assert calendar._snapshot.views == {}  # the provisional view was not needed
+    assert module._deadlines(p, at, True) == strict  # and counting through it agrees
+
+
 def test_the_clock_rules_compute_provisionally_too():
     at = local(2026, 12, 28, 10)
     p = policy("TS", mode=DispatchMode.ESCALATED, at=at)

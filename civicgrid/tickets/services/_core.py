@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
-from civicgrid.notify.services import notify, recipients_for_unit
+from civicgrid.notify.services import notify
+from civicgrid.registry.selectors import users_acting_for
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Decision, Event, Status, Ticket, TicketSequence
 
@@ -15,8 +16,13 @@ def now_or(at: datetime | None) -> datetime:
     return at or timezone.now()
 
 
-def lock_ticket(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock: guards see the committed state, concurrent actors queue."""
+def lock_ticket(ticket: Ticket, *related: str) -> Ticket:
+    """Re-read the ticket under a row lock: guards see the committed state, concurrent actors queue.
+
+    `related` rows (select_related) come in the same query, unlocked.
+    """
+    if related:
+        return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=ticket.pk)
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
@@ -100,7 +106,7 @@ def next_number(at: datetime) -> str:
 
 def notify_unit(unit, *, ticket: Ticket, kind: str, title: str, body: str = "", at: datetime, sms=False):
     notify(
-        recipients=recipients_for_unit(unit),
+        recipients=users_acting_for([unit]).get(unit.pk, []),  # the ids recipients_for_unit would load
         kind=kind,
         title=title,
         body=body,

@@ -101,7 +101,7 @@ def ticket_dispatch(
     if actor is not None:
         require_role(actor, *DISPATCH_ROLES, action="派单")
     at = now_or(at)
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket(ticket, "category")  # read by routing and by the guard below
     require_status(ticket, Status.PENDING_DISPATCH, action="派单")
     if lead is None:
         decision = route(ticket, at=at)
