@@ -75,3 +75,12 @@ def tab(chromium, live_server):
     yield page
     context.close()
     assert page.errors == [], page.errors
+
+
+def pytest_collection_modifyitems(items):
+    """Every live-server test restores the database the same way. A flush without serialized rollback
+    re-creates content types with new keys, and the next test that restores the serialized ones then
+    collides with them (UNIQUE constraint on django_content_type): so none may go without it."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))

@@ -55,7 +55,7 @@ def test_the_header_does_not_break_a_word_at_150_percent(phone, world):  # noqa:
     phone.goto(phone.base + "/")
     set_text_size(phone, 150)
     heights = phone.eval_on_selector_all(".site-nav a", "links => links.map(a => a.getClientRects().length)")
-    assert heights == [1, 1]
+    assert heights == [1] * len(heights) and len(heights) >= 3  # 我要反映, 查询进度, 我的诉求
 
 
 def test_elder_mode_is_one_tap_and_still_fits(phone, world):  # noqa: F811
