@@ -1,5 +1,6 @@
 """The resident's journey: she submits, gets her receipt SMS with the 查询码, signs in to 我的诉求 with
-an SMS code and rates the closed ticket, in a real browser."""
+an SMS code and rates the answered ticket; her online rating counts as the callback (网上评价) and closes
+it, so nobody calls her again. In a real browser."""
 
 import re
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from civicgrid.notify.models import SmsMessage
 from civicgrid.portal.models import ResidentRating
 from civicgrid.tickets import services
-from civicgrid.tickets.models import Status, Ticket
+from civicgrid.tickets.models import Callback, CallbackChannel, Status, Ticket
 from tests.tickets.conftest import world  # noqa: F401
 from tests.tickets.helpers import handle_to_reply
 
@@ -22,7 +23,7 @@ def _test_categories(settings):
     settings.CIVICGRID_CATEGORY_VERSION = "test"
 
 
-def _close(world, ticket):  # noqa: F811
+def _answer(world, ticket):  # noqa: F811
     now = timezone.now()
     services.ticket_accept(
         ticket=ticket, actor=world.user("operator"), category=world.categories["neighbour"], at=now
@@ -30,15 +31,6 @@ def _close(world, ticket):  # noqa: F811
     services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=now)
     handle_to_reply(world, ticket, now, "worker1")
     services.reply_review(ticket=ticket, actor=world.user("dispatcher"), passed=True, at=now)
-    services.callback_record(
-        ticket=ticket,
-        actor=world.user("callback"),
-        reached=True,
-        contacted=True,
-        solved="solved",
-        satisfaction="satisfied",
-        at=now,
-    )
 
 
 def test_a_resident_submits_reads_her_sms_signs_in_with_a_code_and_rates(tab, world):  # noqa: F811
@@ -61,8 +53,9 @@ def test_a_resident_submits_reads_her_sms_signs_in_with_a_code_and_rates(tab, wo
     receipt = SmsMessage.objects.get(phone=PHONE, template__key="receipt")
     assert number in receipt.text and ticket.query_code in receipt.text
 
-    _close(world, ticket)
-    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+    _answer(world, ticket)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_CALLBACK
+    assert SmsMessage.objects.filter(phone=PHONE, template__key="replied").exists()
 
     tab.open("/mine/")
     page.fill("[name=phone]", PHONE)
@@ -84,4 +77,13 @@ def test_a_resident_submits_reads_her_sms_signs_in_with_a_code_and_rates(tab, wo
     page.click("#rate button[type=submit]")
     page.wait_for_selector("text=感谢您的评价")
     assert ResidentRating.objects.get(ticket=ticket).comment == "处理及时,谢谢"
+    # Her rating is the callback: the ticket is closed, on a valid 网上评价 callback, and she is told.
+    callback = Callback.objects.get(ticket=ticket)
+    assert (callback.channel, callback.valid, callback.satisfaction) == (
+        CallbackChannel.WEB,
+        True,
+        "satisfied",
+    )
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+    assert SmsMessage.objects.filter(phone=PHONE, template__key="closed").exists()
     assert not tab.errors, tab.errors
