@@ -269,7 +269,7 @@ def dispatch_ticket(request, pk):
         "console/dispatching/ticket.html",
         {
             "ticket": ticket,
-            "requester": requester_for(user, ticket),
+            "requester": requester_for(user, ticket, screen="派单页面"),
             "decision": decision,
             "mode_label": mode_label,
             "can_dispatch": can_dispatch,

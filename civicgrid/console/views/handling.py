@@ -153,7 +153,7 @@ def _work_page(request, assignment, **bound):
         {
             "assignment": assignment,
             "ticket": ticket,
-            "requester": requester_for(request.user, ticket),
+            "requester": requester_for(request.user, ticket, screen="承办页面"),
             "countdown": countdown,
             "level": level,
             "is_lead": is_lead,
@@ -357,7 +357,7 @@ def callback_ticket(request, pk):
         "console/handling/callback.html",
         {
             "ticket": ticket,
-            "requester": requester_for(request.user, ticket),
+            "requester": requester_for(request.user, ticket, screen="回访页面"),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
             "form": form,
