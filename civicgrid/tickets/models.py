@@ -579,7 +579,7 @@ class Event(models.Model):
         ordering = ["ticket", "id"]
 
     def __str__(self):
-        return f"{self.ticket.number} {self.action}"
+        return f"{self.ticket.number} {self.label}"
 
     @property
     def label(self) -> str:
@@ -588,7 +588,11 @@ class Event(models.Model):
 
     @property
     def to_status_label(self) -> str:
-        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
+        return self.status_label(self.to_status)
+
+    @staticmethod
+    def status_label(code: str) -> str:
+        return Status(code).label if code in Status.values else (_("其他状态") if code else "")
 
 
 class Attachment(models.Model):
