@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.inputs import parse_id
-from civicgrid.notify.models import Notification
-from civicgrid.notify.services import mark_read
+from civicgrid.notify.models import Notification, kind_label
+from civicgrid.notify.services import mark_all_read, mark_read
 from civicgrid.registry.models import Role
 from civicgrid.routing.vocabulary import RequestType
 from civicgrid.tickets.models import Attachment, Status
@@ -172,10 +172,51 @@ def attachment_file(request, pk):
 
 @staff_view()
 def notifications(request):
+    """The notification centre: unread first, filtered by kind; mark some, all, or all of a kind read."""
+    kind = request.GET.get("kind", "") or request.POST.get("kind", "")
     if request.method == "POST":
-        ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
-        mark_read(user=request.user, notification_ids=ids)
-        return redirect("console:notifications")
-    rows = Notification.objects.filter(recipient=request.user).select_related("ticket")
+        if request.POST.get("all"):
+            done = mark_all_read(user=request.user, kind=kind)
+        else:
+            ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
+            done = mark_read(user=request.user, notification_ids=ids)
+        messages.success(request, f"已将 {done} 条消息标为已读")
+        return redirect(
+            reverse("console:notifications") + (f"?{request.GET.urlencode()}" if request.GET else "")
+        )
+    mine = Notification.objects.filter(recipient=request.user)
+    unread_by_kind = dict(
+        mine.filter(read_at__isnull=True)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    kinds = sorted(
+        (
+            (k, kind_label(k), unread_by_kind.get(k, 0))
+            for k in mine.order_by().values_list("kind", flat=True).distinct()
+        ),
+        key=lambda row: (-row[2], str(row[1])),
+    )
+    show = request.GET.get("show", "unread")
+    rows = mine.select_related("ticket")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if show != "all":
+        rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "console/notifications.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/notifications.html",
+        {
+            "page": page,
+            "kinds": kinds,
+            "kind": kind,
+            "show": show,
+            "unread_total": sum(unread_by_kind.values()),
+            "query": query.urlencode(),
+        },
+    )
