@@ -29,50 +29,72 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "civicgrid"
 FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 SPACED = {"，", "：", "；", "？", "！"}
-# Command output the issue text defines (`workdays add --provisional` prints 2027-01-05(暂定)).
+# Command output the issue text defines (`workdays add --provisional` prints 2027-01-05(暂定)): a literal that is
+# exactly this stays.
 KEEP = {"(暂定)"}
+# Text that quotes a file format, kept wherever it appears (the Teddy replies.csv header, comma-separated).
+KEEP_QUOTED = ["留言编号,留言主题,…,答复意见,答复时间"]
 RE_FUNCS = {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer"}
 
 
 def is_cjk(ch: str) -> bool:
+    """A Chinese character, or Chinese punctuation (「」、。（）…): what an ASCII mark must not follow."""
     o = ord(ch)
-    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
+    return (
+        0x3400 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x2FFFF
+        or 0x3000 < o <= 0x303F
+        or 0xFF01 <= o <= 0xFF60
+    )
 
 
 def edits(text: str, opaque: set[int] = frozenset()) -> dict[int, str]:
     """Position → replacement ("" deletes) for one piece of text; positions in `opaque` are left alone."""
     if text in KEEP:
         return {}
-
-    def after_cjk(i: int) -> bool:
-        return i > 0 and (i - 1) not in opaque and is_cjk(text[i - 1])
+    opaque = set(opaque)
+    for quoted in KEEP_QUOTED:
+        for m in re.finditer(re.escape(quoted), text):
+            opaque.update(range(m.start(), m.end()))
 
     out: dict[int, str] = {}
-    stack: list[int] = []
-    pairs: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
-        if i in opaque:
-            continue
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")":
-            if stack:
-                pairs.append((stack.pop(), i))
-            elif after_cjk(i):
+
+    def after_cjk(i: int) -> bool:
+        j = i - 1
+        while j >= 0 and out.get(j) == "":  # a space this run removes does not separate
+            j -= 1
+        return j >= 0 and j not in opaque and is_cjk(out.get(j) or text[j])
+
+    # Rounds until nothing changes: a mark after a bracket converted in the round before is converted too.
+    while True:
+        before = dict(out)
+        stack: list[int] = []
+        pairs: list[tuple[int, int]] = []
+        for i, ch in enumerate(text):
+            if i in opaque or i in out:
+                continue
+            if ch == "(":
+                stack.append(i)
+            elif ch == ")":
+                if stack:
+                    pairs.append((stack.pop(), i))
+                elif after_cjk(i):
+                    out[i] = FULL[ch]
+            elif ch in FULL and after_cjk(i):
                 out[i] = FULL[ch]
-        elif ch in FULL and after_cjk(i):
-            out[i] = FULL[ch]
-            j = i + 1
-            while j < len(text) and text[j] == " " and j not in opaque:
-                out[j] = ""
-                j += 1
-    for i in stack:
-        if after_cjk(i):
-            out[i] = FULL["("]
-    for start, end in pairs:
-        if after_cjk(start) or after_cjk(end):
-            out[start], out[end] = FULL["("], FULL[")"]
-    return out
+                j = i + 1
+                while j < len(text) and text[j] == " " and j not in opaque:
+                    out[j] = ""
+                    j += 1
+        for i in stack:
+            if after_cjk(i):
+                out[i] = FULL["("]
+        for start, end in pairs:
+            if after_cjk(start) or after_cjk(end):
+                out[start], out[end] = FULL["("], FULL[")"]
+        if out == before:
+            return out
 
 
 def apply(text: str, changes: dict[int, str]) -> str:
@@ -161,31 +183,48 @@ def python_edits(source: str) -> list[tuple[int, int, str]]:
         return line, len(lines[line - 1].encode()[:byte_col].decode(errors="ignore"))
 
     spans = [(char_pos(*a), char_pos(*b)) for a, b in _skipped_spans(tree)]
-    out = []
+    # Adjacent literals ("a" "b", split over lines) are one string: read together, so a bracket pair may span them.
+    strings = [
+        (char_pos(n.lineno, n.col_offset), char_pos(n.end_lineno, n.end_col_offset))
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Constant, ast.JoinedStr)) and hasattr(n, "end_lineno")
+    ]
+    groups: dict = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type != tokenize.STRING or any(a <= tok.start and tok.end <= b for a, b in spans):
             continue
-        parts = _split_literal(tok.string)
-        if parts is None:
-            continue
-        prefix, start, end = parts
-        body = tok.string[start:end]
-        opaque = _fstring_opaque(body) if "f" in prefix else set()
-        # Escapes (\n, \\, \") are opaque too, so "\(" or "\n(" is never read as text.
-        for m in re.finditer(r"\\.", body, re.S):
-            opaque.update(range(m.start(), m.end()))
-        changes = edits(body, opaque)
-        if not changes:
-            continue
-        # Map body offsets to (line, column) of the token.
-        line, col = tok.start
-        text = tok.string
-        for offset in sorted(changes):
-            pos = start + offset
-            before = text[:pos]
+        owner = min(
+            (span for span in strings if span[0] <= tok.start and tok.end <= span[1]),
+            key=lambda span: (span[1][0] - span[0][0], span[1][1] - span[0][1]),
+            default=(tok.start, tok.end),
+        )
+        groups.setdefault(owner, []).append(tok)
+    out = []
+    for tokens in groups.values():
+        text, where, opaque = "", [], set()
+        for tok in tokens:
+            parts = _split_literal(tok.string)
+            if parts is None:
+                # A raw or byte part: opaque, so nothing pairs across it.
+                opaque.update(range(len(text), len(text) + 1))
+                text += "\x00"
+                where.append(None)
+                continue
+            prefix, start, end = parts
+            body = tok.string[start:end]
+            local = _fstring_opaque(body) if "f" in prefix else set()
+            # Escapes (\n, \\, \") are opaque too, so "\n(" is never read as text after a character.
+            for m in re.finditer(r"\\.", body, re.S):
+                local.update(range(m.start(), m.end()))
+            opaque.update(len(text) + i for i in local)
+            where.extend((tok, start + i) for i in range(len(body)))
+            text += body
+        for offset, new in edits(text, opaque).items():
+            tok, pos = where[offset]
+            before = tok.string[:pos]
             nl = before.count("\n")
-            c = len(before) - (before.rfind("\n") + 1) if nl else col + len(before)
-            out.append((line + nl, c, changes[offset]))
+            col = len(before) - (before.rfind("\n") + 1) if nl else tok.start[1] + len(before)
+            out.append((tok.start[0] + nl, col, new))
     return out
 
 

@@ -79,3 +79,10 @@ def test_the_check_mode_lists_places_and_fails(tmp_path, monkeypatch, capsys):
     assert fullwidth.main([str(p) for p in paths]) == 0
     assert fullwidth.main(["--check", *map(str, paths)]) == 0
     assert (tmp_path / "civicgrid" / "m.py").read_text(encoding="utf-8") == 'X = "好的，谢谢"\n'
+
+
+def test_adjacent_literals_are_one_string_and_a_quoted_file_format_stays():
+    before = 'x = (\n    "导入知识条目(列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间);默认"\n)\n'
+    after = 'x = (\n    "导入知识条目（列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间）；默认"\n)\n'
+    assert _py(before) == after
+    assert _py(after) == after
