@@ -202,3 +202,12 @@ LOGGING = {
         "django.request": {"filters": ["forbidden_in_one_line"]},
     },
 }
+
+# The resident is heard (issue 10 §2): a satisfied online rating within the callback window stands as
+# the callback (回访方式 网上评价) unless the centre turns this off; the submit receipt is shown for an hour.
+CIVICGRID_ONLINE_RATING_COUNTS = os.environ.get("CIVICGRID_ONLINE_RATING_COUNTS", "1") not in (
+    "0",
+    "false",
+    "",
+)
+CIVICGRID_PORTAL_RECEIPT_SECONDS = int(os.environ.get("CIVICGRID_PORTAL_RECEIPT_SECONDS", "3600"))

@@ -12,6 +12,8 @@ MENU = [
     ("console:intake", "受理登记", (R.OPERATOR, R.DISPATCHER, R.ADMINISTRATOR)),
     ("console:dispatch", "派单", (R.DISPATCHER, R.ADMINISTRATOR)),
     ("console:inbox", "承办工作", (R.UNIT_HANDLER, R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
+    ("console:patrol", "巡查上报", (R.GRID_WORKER, R.GRID_LEADER)),
+    ("console:my_grid", "我的网格", (R.GRID_WORKER, R.GRID_LEADER)),
     ("console:callbacks", "回访", (R.CALLBACK_AGENT, R.ADMINISTRATOR)),
     ("console:supervision", "督办", (R.SUPERVISOR, R.LEADER, R.ADMINISTRATOR)),
     ("console:dashboard", "领导看板", (R.LEADER, R.SUPERVISOR, R.ADMINISTRATOR)),
@@ -48,6 +50,8 @@ def console_context(request):
         "menu": menu_for(request),
         "unread": Notification.objects.filter(recipient=request.user, read_at__isnull=True).count(),
         # Administrators confirm the calendar; the dashboard is where the centre looks every day.
+        # Grid staff work from a phone: their console is an installable app that works without signal.
+        "installable": has_role(request.user, R.GRID_WORKER, R.GRID_LEADER),
         "show_calendar_reminder": has_role(request.user, R.ADMINISTRATOR)
         or request.path == reverse("console:dashboard"),
     }

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from civicgrid.console.views import common, dashboard, dispatching, handling, intake, knowledge, pauses
+from civicgrid.console.views import (
+    common,
+    dashboard,
+    dispatching,
+    handling,
+    intake,
+    knowledge,
+    mygrid,
+    patrol,
+    pauses,
+)
 
 app_name = "console"
 
@@ -12,6 +22,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", common.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reveal/", common.ticket_reveal, name="ticket_reveal"),
     path("attachments/<int:pk>/", common.attachment_file, name="attachment"),
+    path("attachments/<int:pk>/internal/", common.attachment_internal, name="attachment_internal"),
     path("notifications/", common.notifications, name="notifications"),
     *dispatching.urlpatterns,
     *handling.urlpatterns,
@@ -19,4 +30,6 @@ urlpatterns = [
     *knowledge.urlpatterns,
     *intake.urlpatterns,
     *pauses.urlpatterns,
+    *patrol.urlpatterns,
+    *mygrid.urlpatterns,
 ]

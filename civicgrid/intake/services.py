@@ -22,6 +22,7 @@ from civicgrid.core.refusal import Refusal
 from civicgrid.intake import classifier, monitor, runtime
 from civicgrid.intake.models import IntakeModel, LabelMapping, Suggestion
 from civicgrid.intake.selectors import propose
+from civicgrid.knowledge.models import Entry
 from civicgrid.routing.models import Category
 from civicgrid.tickets import services as tickets
 from civicgrid.tickets.models import Attachment, Status, Ticket
@@ -269,11 +270,42 @@ def ticket_accept(*, ticket: Ticket, actor, category: Category | None = None, at
     return ticket
 
 
+def preselected_category(suggestion: Suggestion | None) -> int | None:
+    """The category the acceptance form starts with: the model's only when it is sure enough to dispatch on
+    its own (at or above its threshold). Below it the operator chooses: a preset 61 % guess gets sent."""
+    if suggestion is None or not suggestion.confident or suggestion.category_id is None:
+        return None
+    threshold = suggestion.model.threshold
+    if threshold is None or suggestion.confidence < threshold:
+        return None
+    return suggestion.category_id
+
+
+def _answer_category(ticket: Ticket, kb_refs) -> Category | None:
+    """A direct answer left unclassified takes the category of the knowledge entry it quotes, else the
+    model's confident one, so that consultations still count by category."""
+    if ticket.category_id is not None:
+        return None
+    entries = {e.pk: e for e in Entry.objects.filter(pk__in=kb_refs or []).select_related("category")}
+    for pk in kb_refs or []:
+        if pk in entries and entries[pk].category is not None:
+            return entries[pk].category
+    suggestion = Suggestion.objects.select_related("model", "category").filter(ticket=ticket).first()
+    return suggestion.category if preselected_category(suggestion) else None
+
+
 @transaction.atomic
 def ticket_answer_directly(*, ticket: Ticket, actor, answer: str, kb_refs=None, at: datetime | None = None):
-    """即时办结 at intake; the category the ticket carries settles the suggestion."""
+    """即时办结 at intake; the category the ticket carries (or takes from its answer) settles the suggestion."""
     at = at or timezone.now()
-    ticket = tickets.ticket_answer_directly(ticket=ticket, actor=actor, answer=answer, kb_refs=kb_refs, at=at)
+    ticket = tickets.ticket_answer_directly(
+        ticket=ticket,
+        actor=actor,
+        answer=answer,
+        kb_refs=kb_refs,
+        category=_answer_category(ticket, kb_refs),
+        at=at,
+    )
     suggestion_settle_category(ticket, at=at)
     return ticket
 

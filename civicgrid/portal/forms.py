@@ -4,7 +4,8 @@ from pathlib import PurePath
 
 from django import forms
 
-from civicgrid.portal.selectors import normalise_number, portal_categories
+from civicgrid.core.phones import clean_phone
+from civicgrid.portal.selectors import address_example, normalise_number, portal_categories
 from civicgrid.portal.services import MAX_PHOTOS
 from civicgrid.routing.models import Category
 from civicgrid.routing.vocabulary import RequestType
@@ -14,6 +15,15 @@ from civicgrid.tickets.services.attachments import max_upload_bytes
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 # Types whose matter happens somewhere: without a place nobody can go and look.
 NEEDS_PLACE = {RequestType.HELP, RequestType.COMPLAINT, RequestType.REPORT}
+# One line each, in the resident's words, shown beside the choice.
+REQUEST_TYPE_HELP = {
+    RequestType.CONSULT: "想问政策、办事流程或办理条件。",
+    RequestType.HELP: "遇到困难需要帮忙，如停水停电、路灯不亮、下水道堵塞。",
+    RequestType.COMPLAINT: "自己的权益受到损害，或对某单位、某人的做法不满意。",
+    RequestType.REPORT: "发现违法违规的行为，请有关部门查处。",
+    RequestType.SUGGESTION: "对政府工作或公共服务提出改进意见。",
+    RequestType.PRAISE: "感谢办得好的单位或工作人员。",
+}
 
 
 class MultipleFileInput(forms.FileInput):
@@ -60,10 +70,6 @@ class StyledForm(forms.Form):
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
 
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
-
-
 class SubmitForm(StyledForm):
     request_type = forms.ChoiceField(
         label="诉求类型",
@@ -95,7 +101,7 @@ class SubmitForm(StyledForm):
         label="事发地址",
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "如:嘉积镇银海路 12 号银海小区 3 栋"}),
+        widget=forms.TextInput(),
         help_text="求助、投诉、举报必填,请写到小区、楼栋或路口。",
         error_messages={"max_length": "地址最多 200 字"},
     )
@@ -134,6 +140,7 @@ class SubmitForm(StyledForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         error_messages={"required": "请填写手机号码,查询进度时需要用到", "max_length": "手机号码格式不正确"},
+        help_text="也可填带区号的固定电话，或带国家或地区代码的境外号码（如 +852）。",
     )
     is_anonymous = forms.BooleanField(
         label="匿名反映", required=False, help_text="办理人员看不到您的姓名和电话,也无法联系您核实情况。"
@@ -142,9 +149,12 @@ class SubmitForm(StyledForm):
         label="要求保密", required=False, help_text="承办单位看不到您的个人信息,由 12345 中心代为联系。"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kept: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kept = kept  # photos kept from an earlier try (portal.PendingUpload)
         self.fields["category"].choices = [("", "不确定,由工作人员分类"), *portal_categories()]
+        self.fields["address"].widget.attrs["placeholder"] = address_example()
+        self.request_type_help = [(str(t.label), text) for t, text in REQUEST_TYPE_HELP.items()]
         self.fields[
             "photos"
         ].help_text = f"可选,最多 {MAX_PHOTOS} 张,每张不超过 {max_upload_bytes() // 1024 // 1024} MB。"
@@ -154,15 +164,14 @@ class SubmitForm(StyledForm):
         return Category.objects.filter(pk=pk).first() if pk else None
 
     def clean_requester_phone(self) -> str:
-        digits = _digits(self.cleaned_data["requester_phone"])
-        if not 7 <= len(digits) <= 15:
-            raise forms.ValidationError("请填写正确的手机号码(7 到 15 位数字)")
-        return digits
+        return clean_phone(self.cleaned_data["requester_phone"])
 
     def clean(self):
         data = super().clean()
         if data.get("request_type") in NEEDS_PLACE and not (data.get("address") or "").strip():
             self.add_error("address", "求助、投诉、举报请填写事发地址,方便工作人员到现场处理")
+        if self.kept and len(data.get("photos") or []) + self.kept > MAX_PHOTOS:
+            self.add_error("photos", f"最多上传 {MAX_PHOTOS} 张照片，已保留 {self.kept} 张，请少选几张")
         if (data.get("lat") is None) != (data.get("lon") is None):
             self.add_error("lat", "请同时填写经度和纬度,或都不填")
         return data

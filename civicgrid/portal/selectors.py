@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core import signing
 
 from civicgrid.assessment.dashboard import grid_shapes
-from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
+from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating, rateable_status
+from civicgrid.registry.models import Place
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import Status, Ticket
-from civicgrid.tickets.selectors import public_timeline
+from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Status, Ticket
+from civicgrid.tickets.selectors import public_timeline, shared_timeline
 
 OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
 
@@ -57,6 +59,21 @@ def find_for_resident(number: str, last4: str) -> Ticket | None:
     return ticket
 
 
+PHOTO_SALT = "portal.evidence-photo"
+PHOTO_LINK_SECONDS = 3600
+
+
+@dataclass
+class SharedProgress:
+    """A merged duplicate's view of its master: the shared work only, nothing of the master's requester."""
+
+    number: str
+    status: str
+    result: str
+    deadline: datetime | None
+    timeline: list[dict]
+
+
 @dataclass
 class ResidentView:
     number: str
@@ -65,25 +82,76 @@ class ResidentView:
     category: str
     status: str
     closed: bool
+    content: str
+    address: str
+    deadline: datetime | None
     timeline: list[dict]
     reply: str
     result: str
-    merged_into: "ResidentView | None"
+    photos: list[dict]
+    merged_into: SharedProgress | None
     rated: bool
     can_rate: bool
 
 
-def resident_view(ticket: Ticket, *, follow_merge: bool = True) -> ResidentView:
+def reply_deadline(ticket: Ticket) -> datetime | None:
+    """By when the lead unit must answer, while the ticket is being handled (the stored 办理时限)."""
+    if ticket.status not in HANDLING_STATUSES:
+        return None
+    lead = (
+        ticket.assignments.filter(
+            round=ticket.dispatch_round, role=Assignment.Role.LEAD, state__in=Assignment.ACTIVE_STATES
+        )
+        .order_by("-id")
+        .first()
+    )
+    return lead.due_at if lead else None
+
+
+def evidence_photos(ticket: Ticket) -> list[dict]:
+    """The unit's evidence photos not marked internal, each behind a link that expires."""
+    rows = ticket.attachments.filter(
+        kind=Attachment.Kind.EVIDENCE, is_internal=False, content_type__startswith="image/"
+    ).order_by("id")
+    return [
+        {"name": a.original_name, "token": signing.dumps([ticket.pk, a.pk], salt=PHOTO_SALT)} for a in rows
+    ]
+
+
+def evidence_photo(token: str) -> Attachment | None:
+    """The photo a status-page link names, if the link is genuine and fresh, and the photo still public."""
+    try:
+        ticket_pk, pk = signing.loads(token, salt=PHOTO_SALT, max_age=PHOTO_LINK_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return Attachment.objects.filter(
+        pk=pk, ticket_id=ticket_pk, kind=Attachment.Kind.EVIDENCE, is_internal=False
+    ).first()
+
+
+def _shared_progress(master: Ticket) -> SharedProgress:
+    return SharedProgress(
+        number=master.number,
+        status=PLAIN_STATUS.get(master.status, master.get_status_display()),
+        result=master.get_result_code_display() if master.status in REPLY_SHOWN else "",
+        deadline=reply_deadline(master),
+        timeline=shared_timeline(master),
+    )
+
+
+def resident_view(ticket: Ticket) -> ResidentView:
+    """The requester's own ticket: her words, the status, the deadline, the reply and the unit's photos.
+    A merged duplicate shows the master's shared progress only (并单), never the master's requester's data."""
     rated = ResidentRating.objects.filter(ticket=ticket).exists()
-    reply, result = "", ""
+    reply, result, photos = "", "", []
     if ticket.status in REPLY_SHOWN and ticket.reply_text:
         reply, result = ticket.reply_text, ticket.get_result_code_display()
+        photos = evidence_photos(ticket)
     elif ticket.status == Status.DIRECT_ANSWERED:
         reply = ticket.direct_answer
     master = None
-    if follow_merge and ticket.status == Status.MERGED and ticket.merged_into_id:
-        # The requester of a merged duplicate follows the master's progress (并单).
-        master = resident_view(ticket.merged_into, follow_merge=False)
+    if ticket.status == Status.MERGED and ticket.merged_into_id:
+        master = _shared_progress(ticket.merged_into)
     return ResidentView(
         number=ticket.number,
         received_at=ticket.received_at,
@@ -91,12 +159,16 @@ def resident_view(ticket: Ticket, *, follow_merge: bool = True) -> ResidentView:
         category=ticket.category.name if ticket.category_id else "",
         status=PLAIN_STATUS.get(ticket.status, ticket.get_status_display()),
         closed=ticket.status in (Status.CLOSED, Status.ARCHIVED),
+        content=ticket.content,
+        address=ticket.address,
+        deadline=reply_deadline(ticket),
         timeline=public_timeline(ticket),
         reply=reply,
         result=result,
+        photos=photos,
         merged_into=master,
         rated=rated,
-        can_rate=ticket.status in RATEABLE_STATUSES and not rated,
+        can_rate=rateable_status(ticket) in RATEABLE_STATUSES and not rated,
     )
 
 
@@ -116,6 +188,21 @@ def portal_categories() -> list[tuple[str, list[tuple[int, str]]]]:
         (name, children if code == OTHER_CODE else [*children, (top[code], f"其他{name}问题")])
         for code, (name, children) in groups.items()
     ]
+
+
+def address_example() -> str:
+    """The address field's example, in the deployed city's own words (a compound in the registers)."""
+    place = (
+        Place.objects.filter(kind=Place.Kind.COMPOUND, grid__isnull=False)
+        .select_related("grid__community__parent")
+        .order_by("id")
+        .first()
+    )
+    if place is None:
+        return "如：××镇××路 12 号××小区 3 栋"
+    community = place.grid.community
+    town = community.parent.name if community.parent_id else ""
+    return f"如：{town}{community.name}{place.name} 3 栋"
 
 
 def grid_outlines() -> dict:

@@ -1,20 +1,26 @@
 """What residents change through the portal: submitting a request with photos, rating the outcome."""
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from civicgrid.intake.services import ticket_intake
-from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating
+from civicgrid.portal.models import RATEABLE_STATUSES, PendingUpload, ResidentRating, rateable_status
 from civicgrid.routing.models import Category
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Channel, EventAction, Satisfaction, Solved, Ticket
+from civicgrid.tickets.models import Channel, EventAction, Satisfaction, Solved, Status, Ticket
+from civicgrid.tickets.services import callback_from_online_rating
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
+from civicgrid.tickets.services.attachments import check_upload
 
 MAX_PHOTOS = 3
 TITLE_LENGTH = 30
+PENDING_KEPT = timedelta(days=1)
 
 
 def title_from(content: str) -> str:
@@ -65,7 +71,9 @@ def resident_submit(
 def resident_rate(
     *, ticket: Ticket, solved: str, satisfaction: str, comment: str = "", at: datetime | None = None
 ) -> ResidentRating:
-    """群众评价: once per ticket, after the reply. Recorded beside the callback, never as one."""
+    """群众评价: once per ticket, after the reply. Within the callback window a satisfied rating is
+    recorded as the callback (callback_from_online_rating); an unhappy one heads the callback queue.
+    The requester of a merged duplicate rates the outcome of the ticket it was merged into."""
     errors = {}
     if solved not in Solved.values:
         errors["solved"] = "请选择问题是否已解决"
@@ -77,7 +85,7 @@ def resident_rate(
         raise ValidationError(errors)
     at = now_or(at)
     ticket = lock_ticket(ticket)
-    if ticket.status not in RATEABLE_STATUSES:
+    if rateable_status(ticket) not in RATEABLE_STATUSES:
         raise TicketError("该工单尚未答复,答复后才能评价")
     if ResidentRating.objects.filter(ticket=ticket).exists():
         raise TicketError("该工单已经评价过,每件工单只能评价一次")
@@ -95,4 +103,55 @@ def resident_rate(
         solved=solved,
         satisfaction=satisfaction,
     )
+    if ticket.status != Status.MERGED:
+        callback_from_online_rating(
+            ticket=ticket, solved=solved, satisfaction=satisfaction, comment=comment, at=at
+        )
     return rating
+
+
+def pending_keep(uploads: list[UploadedFile], *, at: datetime | None = None) -> list[PendingUpload]:
+    """Keep the acceptable photos of a submission sent back for correction; a bad one is not kept.
+    Photos older than PENDING_KEPT are forgotten on the way."""
+    at = now_or(at)
+    for stale in PendingUpload.objects.filter(created_at__lt=at - PENDING_KEPT):
+        stale.file.delete(save=False)
+        stale.delete()
+    kept = []
+    for upload in uploads:
+        try:
+            check_upload(upload.name, upload)
+        except ValidationError:
+            continue
+        pending = PendingUpload(
+            token=secrets.token_urlsafe(24), created_at=at, original_name=PurePath(upload.name).name[:200]
+        )
+        pending.file.save(
+            f"{secrets.token_hex(16)}{PurePath(upload.name).suffix.lower()}", upload, save=False
+        )
+        pending.save()
+        kept.append(pending)
+    return kept
+
+
+def pending_find(tokens: list[str], *, at: datetime | None = None) -> list[PendingUpload]:
+    """The kept photos these tokens name, still fresh, in the order given."""
+    at = now_or(at)
+    tokens = [t for t in dict.fromkeys(tokens) if t][:MAX_PHOTOS]
+    rows = {
+        p.token: p for p in PendingUpload.objects.filter(token__in=tokens, created_at__gte=at - PENDING_KEPT)
+    }
+    return [rows[t] for t in tokens if t in rows]
+
+
+def pending_files(pending: list[PendingUpload]) -> list[File]:
+    """The kept photos as uploads for resident_submit, under the names the resident chose."""
+    return [File(p.file.open("rb"), name=p.original_name) for p in pending]
+
+
+def pending_discard(pending: list[PendingUpload]) -> None:
+    """Once the ticket holds its own copies."""
+    for p in pending:
+        p.file.close()
+        p.file.delete(save=False)
+        p.delete()

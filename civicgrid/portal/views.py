@@ -1,16 +1,28 @@
 """The residents' portal: what 12345 is, submit a request, track it, rate the outcome. No login."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
-from civicgrid.portal.selectors import find_for_resident, grid_outlines, resident_view
-from civicgrid.portal.services import resident_rate, resident_submit
+from civicgrid.portal.selectors import evidence_photo, find_for_resident, grid_outlines, resident_view
+from civicgrid.portal.services import (
+    MAX_PHOTOS,
+    pending_discard,
+    pending_files,
+    pending_find,
+    pending_keep,
+    resident_rate,
+    resident_submit,
+)
 
 NOT_FOUND = "未找到对应的工单,请核对工单编号和手机号后四位。"
 RECEIPT_KEY = "portal_receipt"
@@ -37,6 +49,25 @@ def home(request):
     return render(request, "portal/home.html")
 
 
+ELDER_COOKIE = "portal_elder"
+
+
+@require_http_methods(["POST"])
+def elder(request):
+    """适老化: larger text and buttons, fewer choices; a preference remembered in a cookie, no JavaScript."""
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        target = reverse("portal:home")
+    response = HttpResponseRedirect(target)
+    if request.POST.get("on") == "1":
+        response.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def submit(request):
@@ -44,9 +75,12 @@ def submit(request):
         return render(request, "portal/submit.html", {"form": SubmitForm()})
     if ratelimit.exhausted(request, ratelimit.SUBMIT):
         return _limited(request, ratelimit.SUBMIT)
-    form = SubmitForm(request.POST, request.FILES)
+    # Photos chosen on an earlier try that was sent back for correction (no need to choose them again).
+    kept = pending_find(request.POST.getlist("pending"))
+    form = SubmitForm(request.POST, request.FILES, kept=len(kept))
     if form.is_valid():
         data = form.cleaned_data
+        earlier = pending_files(kept)
         try:
             ticket = resident_submit(
                 request_type=data["request_type"],
@@ -59,22 +93,38 @@ def submit(request):
                 requester_phone=data["requester_phone"],
                 is_anonymous=data["is_anonymous"],
                 is_confidential=data["is_confidential"],
-                photos=data["photos"],
+                photos=[*earlier, *data["photos"]],
             )
         except ValidationError as error:
             _add_errors(form, error)
         except Refusal as refusal:
             form.add_error(None, refusal.message)
         else:
+            for file in earlier:
+                file.close()
+            pending_discard(kept)
             ratelimit.spend(request, ratelimit.SUBMIT)
-            request.session[RECEIPT_KEY] = {"number": ticket.number, "tail": data["requester_phone"][-4:]}
+            request.session[RECEIPT_KEY] = {
+                "number": ticket.number,
+                "tail": data["requester_phone"][-4:],
+                "at": timezone.now().timestamp(),
+            }
             return redirect("portal:receipt")
-    return render(request, "portal/submit.html", {"form": form})
+        for file in earlier:
+            file.close()
+    if "photos" not in form.errors:  # a refused photo means choosing the photos again
+        chosen = getattr(form, "cleaned_data", {}).get("photos") or []
+        kept += pending_keep(chosen[: max(0, MAX_PHOTOS - len(kept))])
+    return render(request, "portal/submit.html", {"form": form, "kept": kept})
 
 
 @never_cache
 def receipt(request):
     shown = request.session.get(RECEIPT_KEY)
+    # On a shared or kiosk browser the next user must not find the tracker's credentials.
+    if shown and timezone.now().timestamp() - shown.get("at", 0) > settings.CIVICGRID_PORTAL_RECEIPT_SECONDS:
+        del request.session[RECEIPT_KEY]
+        shown = None
     if not shown:
         return redirect("portal:home")
     return render(request, "portal/receipt.html", {"number": shown["number"], "tail": shown["tail"]})
@@ -135,6 +185,17 @@ def rate(request):
             else:
                 return render(request, "portal/rated.html", {"number": ticket.number})
     return render(request, "portal/rate.html", {"form": form})
+
+
+@require_GET
+def photo(request, token):
+    """A unit's evidence photo, through the expiring link on the requester's status page."""
+    attachment = evidence_photo(token)
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 @require_GET

@@ -54,6 +54,7 @@ class CallbackInline(ReadOnlyInline):
     model = Callback
     fields = [
         "at",
+        "channel",
         "by",
         "reached",
         "contacted",

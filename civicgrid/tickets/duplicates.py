@@ -16,6 +16,13 @@ is much shorter; a title typed alone already finds a ticket with the same title.
 messages, down-weighting words by how many tickets of the pool use them (IDF) did no better than the
 boilerplate list, so there is none: a score does not depend on which other tickets are open.
 
+The problem's words weigh above the address's: a request's own address (the 事发地址 field) names the
+place, not the matter, and "新民椰城花园小区" shared by two tickets about a blocked drain and a noisy
+neighbour made them 72-point "duplicates". So the tokens of each side's address are taken out of its text
+before the text score (the problem score); where both sides give an address, the score is
+(1 - ADDRESS_WEIGHT) × problem score + ADDRESS_WEIGHT × how much the addresses share. The place is
+weighed again by the grid filter. Without addresses (the bench's messages) nothing changes.
+
 The text score is multiplied by a recency factor (1 for a ticket received now, 1 - RECENCY_DECAY at the
 far end of the window) and a category factor (SAME_CATEGORY_FACTOR, capped at 100, or
 OTHER_CATEGORY_FACTOR: the same landmark often hosts different matters).
@@ -25,6 +32,7 @@ Settings, defaulting to the constants below (bench/bench_duplicates.py measures 
     CIVICGRID_DUPLICATE_MIN_SCORE              60    lowest final score shown
     CIVICGRID_DUPLICATE_TITLE_WEIGHT           0.5   share of the text score from the candidate's title
     CIVICGRID_DUPLICATE_WORD_WEIGHT            0.5   share from jieba words (the rest from bigrams)
+    CIVICGRID_DUPLICATE_ADDRESS_WEIGHT         0.2   share from the addresses, when both sides give one
     CIVICGRID_DUPLICATE_RECENCY_DECAY          0.2   share of the score lost at the far end of the window
     CIVICGRID_DUPLICATE_SAME_CATEGORY_FACTOR   1.1
     CIVICGRID_DUPLICATE_OTHER_CATEGORY_FACTOR  0.75
@@ -59,6 +67,7 @@ WINDOW_DAYS = 30
 MIN_SCORE = 60
 TITLE_WEIGHT = 0.5
 WORD_WEIGHT = 0.5
+ADDRESS_WEIGHT = 0.2
 RECENCY_DECAY = 0.2
 SAME_CATEGORY_FACTOR = 1.1
 # Same place, different category is usually a different matter at the same landmark.
@@ -136,11 +145,32 @@ def profile(text: str) -> Profile:
     return Profile(_ids(words), _ids(bigrams))
 
 
+EMPTY = Profile(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
+
+
+def without(text: Profile, address: Profile) -> Profile:
+    """The text's tokens that are not the address's: what the matter is, not where."""
+    if not (len(address.words) or len(address.bigrams)):
+        return text
+    return Profile(
+        np.setdiff1d(text.words, address.words, assume_unique=True),
+        np.setdiff1d(text.bigrams, address.bigrams, assume_unique=True),
+    )
+
+
 @lru_cache(maxsize=_PROFILE_CACHE_SIZE)
-def ticket_profiles(title: str, content: str) -> tuple[Profile, Profile]:
-    """Profiles of a ticket's title and of its title and content (pass content already cut to CONTENT_CHARS)."""
+def address_profile(address: str) -> Profile:
+    return profile(address) if address and address.strip() else EMPTY
+
+
+@lru_cache(maxsize=_PROFILE_CACHE_SIZE)
+def ticket_profiles(title: str, content: str, address: str = "") -> tuple[Profile, Profile]:
+    """Profiles of a ticket's title and of its title and content (pass content already cut to CONTENT_CHARS),
+    without the tokens of its address."""
     head, body = profile(title), profile(content)
-    return head, Profile(np.union1d(head.words, body.words), np.union1d(head.bigrams, body.bigrams))
+    whole = Profile(np.union1d(head.words, body.words), np.union1d(head.bigrams, body.bigrams))
+    place = address_profile(address)
+    return without(head, place), without(whole, place)
 
 
 def _overlap(query: np.ndarray, docs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -185,12 +215,16 @@ def similarity(text: str, title: str, content: str = "") -> float:
     return float(text_scores(query, [ticket_profiles(title, content[:CONTENT_CHARS])])[0])
 
 
-def shared_words(text: str, title: str, content: str, limit: int = SHARED_WORDS_SHOWN) -> list[str]:
-    """Key words both texts use, those of the ticket's title first, then the longer.
+def shared_words(
+    text: str, title: str, content: str, limit: int = SHARED_WORDS_SHOWN, place: str = ""
+) -> list[str]:
+    """Key words both texts use, those of the ticket's title first, then the longer; words of `place` (the
+    addresses) are left out, since they name where and not what.
 
     Topped up with dictionary words both contain as bigrams: jieba may read 路面积水 as 路/面积/水.
     """
-    theirs = set(key_words(f"{title} {content}"))
+    where = set(key_words(place)) | set(chinese.han_bigrams(place)) if place else set()
+    theirs = set(key_words(f"{title} {content}")) - where
     in_title = set(key_words(title))
     found = [w for w in key_words(text) if w in theirs]
     found.sort(key=lambda w: (w not in in_title, -len(w)))
@@ -201,6 +235,7 @@ def shared_words(text: str, title: str, content: str, limit: int = SHARED_WORDS_
         for bigram in dict.fromkeys(chinese.han_bigrams(text)):
             if (
                 bigram in their_bigrams
+                and bigram not in where
                 and frequency.get(bigram)
                 and bigram not in stop_words
                 and not any(bigram in w for w in found)
@@ -236,16 +271,19 @@ def duplicate_candidates(
     limit: int = 5,
     user=None,
     exclude: Ticket | None = None,
+    address: str = "",
 ) -> list[tuple[Ticket, float, str]]:
     """Open tickets received within the window in the same or an adjacent grid that read like `text`, best first.
 
     Each is returned with its score (0-100) and a reason in Chinese. Without a grid, every place counts.
-    With `user`, only tickets that user may see.
+    With `user`, only tickets that user may see. `address` is the new request's 事发地址: its words count
+    as the place, not as the problem.
     """
     text = (text or "")[:QUERY_CHARS]
     if len(chinese.compact(text)) < MIN_TEXT_CHARS:
         return []
-    query = profile(text)
+    place = address_profile((address or "")[:200])
+    query = without(profile(text), place)
     if not (len(query.words) or len(query.bigrams)):
         return []
     now = now or timezone.now()
@@ -260,13 +298,20 @@ def duplicate_candidates(
     rows = list(
         rows.annotate(head=Left("content", CONTENT_CHARS))
         .order_by("-received_at")
-        .values_list("pk", "title", "head", "received_at", "category_id")[: _setting("MAX_ROWS", MAX_ROWS)]
+        .values_list("pk", "title", "head", "received_at", "category_id", "address")[
+            : _setting("MAX_ROWS", MAX_ROWS)
+        ]
     )
     if not rows:
         return []
 
-    text_score = text_scores(query, [ticket_profiles(title, head or "") for _, title, head, _, _ in rows])
-    age = np.array([(now - received_at) / window for _, _, _, received_at, _ in rows])
+    text_score = text_scores(query, [ticket_profiles(row[1], row[2] or "", row[5]) for row in rows])
+    if len(place.words) or len(place.bigrams):
+        weight = _setting("ADDRESS_WEIGHT", ADDRESS_WEIGHT)
+        places = [address_profile(row[5]) for row in rows]
+        shared, both = _blend(place, places, _setting("WORD_WEIGHT", WORD_WEIGHT))
+        text_score = np.where(both, (1 - weight) * text_score + weight * 100.0 * shared, text_score)
+    age = np.array([(now - row[3]) / window for row in rows])
     factor = 1.0 - _setting("RECENCY_DECAY", RECENCY_DECAY) * np.clip(age, 0.0, 1.0)
     if category is not None:
         category_ids = [row[4] for row in rows]
@@ -285,7 +330,7 @@ def duplicate_candidates(
         if ticket is None:  # deleted since
             continue
         reasons = [f"文字相似度 {text_score[i]:.0f}"]
-        if shared := shared_words(text, rows[i][1], rows[i][2] or ""):
+        if shared := shared_words(text, rows[i][1], rows[i][2] or "", place=f"{address} {rows[i][5]}"):
             reasons.append("共同词:" + "、".join(shared))
         if grid is None:
             reasons.append("事发位置未定")

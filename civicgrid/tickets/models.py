@@ -299,6 +299,8 @@ class Ticket(models.Model):
                 ],
                 name="ticket_closed_cover",
             ),
+            # A grid's open tickets (我的网格) without walking every ticket the grid ever had.
+            models.Index(fields=["grid", "status"], name="ticket_grid_status"),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
         ]
@@ -539,7 +541,15 @@ class EventAction(models.TextChoices):
     WARNING_RED = "warning_red", _("红色预警")
     OVERDUE = "overdue", _("超期")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
+    ATTACHMENT_VISIBILITY = "attachment_visibility", _("调整附件可见范围")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("按确认的日历重算时限")
+    LOCATION_CORRECTED = "location_corrected", _("更正事发地点")
+    ADDRESS_CORRECTED = "address_corrected", _("更正事发地址")
+    OCCURRED_AT_CORRECTED = "occurred_at_corrected", _("更正事发时间")
+    CATEGORY_CORRECTED = "category_corrected", _("更正业务分类")
+    REQUEST_TYPE_CORRECTED = "request_type_corrected", _("更正诉求类型")
+    MERGE_UNDONE = "merge_undone", _("撤销并单")
+    MERGE_UNDONE_MASTER = "merge_undone_master", _("撤销并入本单")
 
 
 class Event(models.Model):
@@ -626,6 +636,9 @@ class Attachment(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"))
+    is_internal = models.BooleanField(
+        _("仅内部可见"), default=False, help_text=_("勾选后诉求人查询进度时看不到此文件")
+    )
 
     class Meta:
         verbose_name = _("附件")
@@ -728,8 +741,15 @@ class ReturnRequest(models.Model):
         return f"{self.assignment} 退单"
 
 
+class CallbackChannel(models.TextChoices):
+    PHONE = "phone", _("电话回访")
+    WEB = "web", _("网上评价")
+
+
 class Callback(models.Model):
-    """回访: one attempt to reach the requester after the reply passed review."""
+    """回访: one attempt to reach the requester after the reply passed review.
+
+    A resident's own online rating within the callback window is recorded as one (channel 网上评价)."""
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="callbacks"
@@ -741,6 +761,9 @@ class Callback(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    channel = models.CharField(
+        _("回访方式"), max_length=10, choices=CallbackChannel.choices, default=CallbackChannel.PHONE
     )
     reached = models.BooleanField(_("是否接通"))
     contacted = models.BooleanField(_("办理单位是否联系"), null=True, blank=True)
@@ -796,3 +819,84 @@ class Supervision(models.Model):
 
     def __str__(self):
         return f"{self.ticket.number} {self.level}级督办"
+
+
+class PatrolReport(models.Model):
+    """巡查上报: what a grid worker finds on patrol, either solved on the spot (就地办结) or sent on as a
+    ticket (channel 网格员上报). A report solved on the spot has no requester, so it counts in the grid's
+    figures but never in the three rates."""
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("就地办结")
+        TICKET = "ticket", _("上报派单")
+
+    client_id = models.UUIDField(
+        _("上报编号"), unique=True, help_text=_("由手机生成；同一编号重复上传只记录一次")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("上报时间"))
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrol_reports",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("问题分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("情况说明"))
+    outcome = models.CharField(_("处理方式"), max_length=10, choices=Outcome.choices)
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrol_report",
+    )
+
+    class Meta:
+        verbose_name = _("巡查上报")
+        verbose_name_plural = _("巡查上报")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["grid", "reported_at"], name="patrol_grid_at")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} {self.reported_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPhoto(models.Model):
+    """A photo of a patrol report solved on the spot (a report sent on as a ticket keeps its photos as the
+    ticket's attachments)."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("现场照片")
+        AFTER = "after", _("办结照片")
+
+    report = models.ForeignKey(
+        PatrolReport, verbose_name=_("巡查上报"), on_delete=models.CASCADE, related_name="photos"
+    )
+    stage = models.CharField(_("类别"), max_length=10, choices=Stage.choices)
+    file = models.FileField(_("文件"), upload_to="patrol/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+
+    class Meta:
+        verbose_name = _("巡查照片")
+        verbose_name_plural = _("巡查照片")
+
+    def __str__(self):
+        return self.original_name

@@ -5,18 +5,32 @@ Every queue starts from a scoped selector (`assignments_for`, `tickets_for`), so
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from civicgrid.registry.staffing import staffed_unit_ids
 from civicgrid.tickets.models import (
     HANDLING_STATUSES,
     WARNED_LEVELS,
     Assignment,
+    Solved,
     Status,
     Ticket,
     WarningLevel,
 )
 from civicgrid.tickets.selectors import assignments_for, tickets_for
+from civicgrid.tickets.services.closure import UNSATISFIED
 
 # tab → (label, filter); the warned/overdue filters match the counts on the home page (work_queues).
 INBOX_TABS = {
@@ -80,17 +94,37 @@ def co_reports(assignment: Assignment) -> QuerySet[Assignment]:
     )
 
 
+# The requester rated online and is unhappy: the desk calls her first (and reads her words).
+UNHAPPY_ONLINE = Q(resident_rating__satisfaction__in=UNSATISFIED) | Q(resident_rating__solved=Solved.UNSOLVED)
+
+
 def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
-    """Replies that passed review and wait for a call, the earliest callback deadline first."""
+    """Replies that passed review and wait for a call: unhappy online ratings first, flagged, then the
+    earliest callback deadline."""
     rows = (
         tickets_for(user)
         .filter(status=Status.PENDING_CALLBACK)
-        .select_related("lead_unit")
-        .annotate(attempts=Count("callbacks"))
+        .select_related("lead_unit", "resident_rating")
+        .annotate(
+            attempts=Count("callbacks", distinct=True),
+            merged_requesters=Count("merged_children", distinct=True),
+            unhappy_online=Case(
+                When(UNHAPPY_ONLINE, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+        )
     )
     if q:
         rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
-    return rows.order_by("callback_due_at", "id")
+    return rows.order_by("-unhappy_online", "callback_due_at", "id")
+
+
+def merged_requests(ticket: Ticket) -> QuerySet[Ticket]:
+    """The duplicates merged into a ticket: their requesters are owed the callback as well."""
+    return (
+        Ticket.objects.filter(merged_into=ticket, status=Status.MERGED)
+        .select_related("resident_rating")
+        .order_by("received_at", "id")
+    )
 
 
 def _current_lead(field: str):

@@ -11,6 +11,7 @@ from civicgrid.tickets.models import (
     WARNED_LEVELS,
     Assignment,
     Decision,
+    EventAction,
     ExtensionRequest,
     ReturnRequest,
     Status,
@@ -159,7 +160,33 @@ def attachments_for(user, ticket: Ticket):
 
 def public_timeline(ticket: Ticket) -> list[dict]:
     """What a resident sees when tracking a ticket: public events only, no staff names or internal notes."""
-    return [{"at": e.at, "text": e.note} for e in ticket.events.filter(is_public=True).order_by("id")]
+    return [
+        # An event whose note is for staff (a closure's reason) carries the words meant for the resident.
+        {"at": e.at, "text": e.payload.get("public_note") or e.note}
+        for e in ticket.events.filter(is_public=True).order_by("id")
+    ]
+
+
+# What the requester of a merged duplicate sees of the master's progress: the work on the shared matter,
+# never what concerns the master's own requester (her registration, contact, reply wording, rating).
+SHARED_PROGRESS = {
+    EventAction.DISPATCHED: None,
+    EventAction.REPLIED: None,
+    EventAction.CLOSED: None,
+    EventAction.REOPENED: "重新办理",
+    EventAction.CLOCK_PAUSED: None,
+    EventAction.CLOCK_RESUMED: None,
+    EventAction.ESCALATED: None,
+    EventAction.AUTO_ESCALATED: None,
+}
+
+
+def shared_timeline(master: Ticket) -> list[dict]:
+    """The master's public progress as another requester of the same matter may read it."""
+    return [
+        {"at": e.at, "text": SHARED_PROGRESS[e.action] or e.payload.get("public_note") or e.note}
+        for e in master.events.filter(is_public=True, action__in=SHARED_PROGRESS).order_by("id")
+    ]
 
 
 def assignments_for(user):

@@ -139,7 +139,11 @@ def test_operator_intake_merges_a_duplicate(tab, world):  # noqa: F811
     page.click("text=定位并查重")
     page.wait_for_selector(f"text={master.number}")
     tab.shot("intake-duplicates")
+    # A merge is never one click: a reason and a confirmation first.
+    page.fill("[name=merge_reason]", "同一处楼上漏水")
+    page.check("[name=merge_confirm]")
     page.click("text=登记并入此单")
+    page.wait_for_selector(f"text=已登记并并入工单 {master.number}")
     tab.shot("intake-after-merge")
     duplicate = Ticket.objects.exclude(pk=master.pk).get()
     assert duplicate.status == Status.MERGED and duplicate.merged_into == master

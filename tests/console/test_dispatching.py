@@ -91,7 +91,7 @@ def test_validation_errors_keep_the_form_and_write_nothing(client, world):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "请填写事件概述" in body and "联系电话应为 7 到 15 位数字" in body
+    assert "请填写事件概述" in body and "请填写正确的手机号码或电话号码" in body
     assert 'value="王五"' in body  # what was typed stays, and the point chosen on the map panel
     assert f'name="lat" id="id_lat" value="{INSIDE_GRID1[0]:.6f}"' in body and "银海第1网格" in body
     assert written() == before
@@ -172,7 +172,10 @@ def test_register_and_merge_into_a_duplicate(client, world, now):
         },
     ).content.decode()
     assert master.number in page and f'value="merge:{master.pk}"' in page and "同一网格" in page
-    response = client.post(reverse("console:intake"), intake_data(world, action=f"merge:{master.pk}"))
+    response = client.post(
+        reverse("console:intake"),
+        intake_data(world, action=f"merge:{master.pk}", merge_reason="同一漏水", merge_confirm="on"),
+    )
     child = Ticket.objects.exclude(pk=master.pk).get()
     assert response.status_code == 302
     assert child.status == Status.MERGED and child.merged_into == master
@@ -279,10 +282,15 @@ def test_the_ticket_page_accepts_a_received_ticket_and_merges_by_number(client, 
     received.refresh_from_db()
     assert received.status == Status.PENDING_DISPATCH
     response = client.post(
-        reverse("console:merge", args=[received.pk]), {"master": "19990101-000001"}, follow=True
+        reverse("console:merge", args=[received.pk]),
+        {"master": "19990101-000001", "reason": "同一漏水", "confirm": "on"},
+        follow=True,
     )
     assert "未找到工单 19990101-000001" in response.content.decode()
-    client.post(reverse("console:merge", args=[received.pk]), {"master": master.number})
+    client.post(
+        reverse("console:merge", args=[received.pk]),
+        {"master": master.number, "reason": "同一漏水", "confirm": "on"},
+    )
     received.refresh_from_db()
     assert received.status == Status.MERGED and received.merged_into == master
 

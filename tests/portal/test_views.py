@@ -211,7 +211,9 @@ class TestTrack:
         duplicate = register(world, T0 + timedelta(hours=1), category=None, requester_phone="13700002222")
         services.ticket_merge(ticket=duplicate, master=handled, actor=world.user("dispatcher"), at=T0)
         body = track(client, duplicate.number, "2222").content.decode()
-        assert f"已并入工单 {handled.number}" in body and "已督促物业维修漏水管道" in body
+        assert f"已并入工单 {handled.number}" in body and "已派住建局" in body
+        # The master's reply is addressed to its own requester (issue 10 §2): only the shared progress.
+        assert "已督促物业维修漏水管道" not in body
 
 
 class TestRate:

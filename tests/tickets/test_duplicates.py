@@ -207,3 +207,43 @@ def test_it_needs_some_text_beyond_boilerplate(world):
     assert duplicate_candidates(text="漏水", grid=world.grids[0]) == []
     assert duplicate_candidates(text="", grid=world.grids[0]) == []
     assert duplicate_candidates(text="您好,请相关部门尽快处理,谢谢", grid=world.grids[0]) == []
+
+
+# --- the problem's words weigh above the address's --------------------------------------------------
+
+ESTATE = "新民椰城花园小区"
+
+
+def test_a_ticket_sharing_only_the_address_is_not_a_duplicate(world):
+    # The walk: 「关于新民椰城花园小区的反映 72 分 … 共同词:小区、新民、椰城、花园」 for another matter.
+    noise = register(
+        world,
+        NOW - timedelta(days=2),
+        title=f"关于{ESTATE}的反映",
+        content=f"{ESTATE}3栋楼下烧烤店夜间噪音扰民。",
+        address=ESTATE,
+    )
+    drain = register(
+        world,
+        NOW - timedelta(days=1),
+        title=f"{ESTATE}下水道堵塞",
+        content=f"{ESTATE}5栋门口下水道堵塞,污水外溢。",
+        address=f"{ESTATE}5栋",
+    )
+    text = f"{ESTATE}下水道堵了 {ESTATE}5栋门口下水道堵塞,污水冒出来"
+    found = duplicate_candidates(text=text, grid=world.grids[0], address=f"{ESTATE}5栋")
+    assert [t for t, _, _ in found] == [drain]
+    [(_, score, reason)] = found
+    words = reason.split("共同词:")[1].split(",")[0].split("、")
+    assert "下水道" in words and not {"新民", "椰城", "花园", "小区"} & set(words)
+    assert score >= 80
+    # Read as plain text, the address alone made the noise complaint look like the same matter.
+    assert similarity(text, noise.title, noise.content) >= MIN_SCORE
+
+
+def test_a_matching_address_adds_to_the_problem_score_and_another_takes_from_it(world):
+    same = register(world, NOW - timedelta(days=1), address="银海路8号")
+    other = register(world, NOW - timedelta(days=1), address="金海湾小区3栋")
+    scores = {t: s for t, s, _ in duplicate_candidates(text=LEAK, grid=world.grids[0], address="银海路8号")}
+    assert scores[same] > scores[other]
+    assert scores[same] - scores[other] == pytest.approx(20, abs=1)  # ADDRESS_WEIGHT of 100

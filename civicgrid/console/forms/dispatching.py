@@ -16,6 +16,8 @@ from civicgrid.tickets.services.intake import DECLINE_OUTCOMES, EMERGENCY_LINES
 INTAKE_ACTIONS = ("check", "accept", "answer", "decline", "transfer", "merge")
 # Units that never handle tickets themselves.
 NOT_HANDLING = (Unit.Kind.HOTLINE_CENTRE,)
+MERGE_REASON_REQUIRED = "并单须填写理由"
+MERGE_CONFIRM_REQUIRED = "请勾选确认是同一诉求后再并单"
 
 
 def category_version() -> str:
@@ -153,7 +155,12 @@ class IntakeForm(BootstrapForm):
     three_way = forms.BooleanField(label="三方通话", required=False)
     # Shown next to the duplicate list, outside the <form> element.
     merge_reason = text_field(
-        "并单说明", max_length=300, placeholder="可不填,默认「与主单重复」", form="intake-form"
+        "并单理由", max_length=300, placeholder="必填：为何与所选工单是同一诉求", form="intake-form"
+    )
+    merge_confirm = forms.BooleanField(
+        label="我已核对，确认是同一诉求",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"form": "intake-form"}),
     )
     action = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -179,6 +186,16 @@ class IntakeForm(BootstrapForm):
             raise ValidationError("无法识别的操作,请重新点击按钮")
         self.merge_master_id = master_id
         return name
+
+    def clean(self):
+        data = super().clean()
+        # A merge hides the call behind another ticket: the operator says why and confirms.
+        if data.get("action") == "merge":
+            if not (data.get("merge_reason") or "").strip():
+                self.add_error("merge_reason", MERGE_REASON_REQUIRED)
+            if not data.get("merge_confirm"):
+                self.add_error("merge_confirm", MERGE_CONFIRM_REQUIRED)
+        return data
 
     def register_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -233,7 +250,52 @@ class MergeForm(BootstrapForm):
     master = forms.CharField(
         label="主单编号", max_length=20, widget=forms.TextInput(attrs={"placeholder": "如 20260601-000123"})
     )
-    reason = text_field("并单说明", max_length=300)
+    reason = text_field("并单理由", max_length=300, placeholder="必填：为何是同一诉求")
+    confirm = forms.BooleanField(label="我已核对，确认是同一诉求", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("reason") or "").strip():
+            self.add_error("reason", MERGE_REASON_REQUIRED)
+        if not data.get("confirm"):
+            self.add_error("confirm", MERGE_CONFIRM_REQUIRED)
+        return data
+
+
+class MergeUndoForm(BootstrapForm):
+    reason = text_field("撤销理由", max_length=300, required=True, placeholder="必填：为何不是同一诉求")
+
+
+class CorrectionForm(BootstrapForm):
+    """更正登记信息: fields start with the ticket's values; what differs is corrected, each by its service."""
+
+    address = text_field("事发地址", max_length=200)
+    relocate = forms.BooleanField(label="按新地址重新定位网格", required=False, initial=True)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    occurred_at = forms.DateTimeField(
+        label="事发时间",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    request_type = forms.ChoiceField(
+        label="诉求类型", required=False, choices=[("", "不更正"), *RequestType.choices]
+    )
+    category = CategoryField(label="业务分类")
+    reason = text_field("更正理由", rows=2, max_length=300, placeholder="承办单位签收后必填")
+
+    @classmethod
+    def for_ticket(cls, ticket):
+        return cls(
+            initial={
+                "address": ticket.address,
+                "occurred_at": ticket.occurred_at,
+                "request_type": ticket.request_type,
+                "category": ticket.category_id,
+            },
+            auto_id="correct_%s",
+        )
 
 
 class DecisionForm(BootstrapForm):

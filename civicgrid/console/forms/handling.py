@@ -29,10 +29,21 @@ class ReplyForm(BootstrapForm):
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx"}),
         help_text="可多选:现场照片、文书等(jpg、png、pdf、docx…)",
     )
+    evidence_internal = forms.BooleanField(
+        label="佐证材料仅内部可见",
+        required=False,
+        help_text="不勾选时，现场照片会在诉求人查询进度时展示；含他人隐私的请勾选。",
+    )
 
 
 class CoReplyForm(BootstrapForm):
     text = text_field("协办情况", rows=4, max_length=4000, placeholder="本单位职责范围内的办理情况")
+    evidence = MultipleFileField(
+        label="现场照片",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*,.pdf"}),
+        help_text="可多选：现场照片、文书等",
+    )
 
 
 class ExtensionForm(BootstrapForm):

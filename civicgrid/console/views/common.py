@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from civicgrid.notify.models import Notification, kind_label
 from civicgrid.notify.services import mark_all_read, mark_read
 from civicgrid.registry.models import Role
 from civicgrid.routing.vocabulary import RequestType
+from civicgrid.tickets import services
+from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Attachment, Status
 from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, units_of
 from civicgrid.tickets.selectors import (
@@ -107,9 +109,7 @@ def ticket_links(user, ticket) -> list[tuple[str, str]]:
     return links
 
 
-@staff_view()
-def ticket_detail(request, pk):
-    ticket = ticket_for(request.user, pk)
+def _ticket_page(request, ticket, *, revealed=None):
     now = timezone.now()
     assignments = [
         (a, *_countdown(a, now))
@@ -121,6 +121,7 @@ def ticket_detail(request, pk):
         {
             "ticket": ticket,
             "requester": requester_for(request.user, ticket),
+            "revealed": revealed,
             "assignments": assignments,
             "events": ticket.events.select_related("actor", "assignment__unit").order_by("id"),
             "callbacks": ticket.callbacks.order_by("at"),
@@ -132,6 +133,11 @@ def ticket_detail(request, pk):
     )
 
 
+@staff_view()
+def ticket_detail(request, pk):
+    return _ticket_page(request, ticket_for(request.user, pk))
+
+
 @require_POST
 @staff_view(*REVEAL_ROLES)
 def ticket_reveal(request, pk):
@@ -141,8 +147,29 @@ def ticket_reveal(request, pk):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect("console:ticket", pk=pk)
-    messages.info(request, f"诉求人:{shown.name},电话:{shown.phone}(本次查看已记录)")
-    return redirect("console:ticket", pk=pk)
+    # Shown in this response only: a message would carry the name and phone in the (unencrypted) cookie.
+    response = _ticket_page(request, ticket, revealed=shown)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_view()
+def attachment_internal(request, pk):
+    """仅内部可见 or shown to the requester again: an evidence file on the ticket page."""
+    attachment = get_object_or_404(Attachment, pk=pk)
+    ticket_for(request.user, attachment.ticket_id)  # scope first: another unit learns nothing
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    internal = request.POST.get("internal") == "1"
+    try:
+        services.attachment_set_internal(attachment=attachment, actor=request.user, internal=internal)
+    except TicketError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"{attachment.original_name}已设为{'仅内部可见' if internal else '诉求人可见'}"
+        )
+    return redirect("console:ticket", pk=attachment.ticket_id)
 
 
 @staff_view()

@@ -12,17 +12,20 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.console.access import staff_view
 from civicgrid.console.forms.dispatching import (
     AcceptForm,
+    CorrectionForm,
     DecisionForm,
     DuplicateQueryForm,
     IntakeForm,
     ManualDispatchForm,
     MergeForm,
+    MergeUndoForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE
 from civicgrid.core.refusal import Refusal
@@ -34,6 +37,7 @@ from civicgrid.routing.models import Category
 from civicgrid.routing.route import route
 from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.tickets import services
+from civicgrid.tickets.callers import caller_history
 from civicgrid.tickets.duplicates import duplicate_candidates, probable_grid
 from civicgrid.tickets.models import Assignment, ExtensionRequest, ReturnRequest, Status
 from civicgrid.tickets.permissions import has_role
@@ -44,6 +48,7 @@ from civicgrid.tickets.selectors import (
     ticket_for,
     tickets_for,
 )
+from civicgrid.tickets.services.corrections import BEFORE_SIGN_OFF, CENTRE_ROLES, merge_undo_deadline
 from civicgrid.tickets.services.intake import EMERGENCY_LINES, INTAKE_ROLES
 
 DISPATCH_ROLES = (Role.DISPATCHER, Role.ADMINISTRATOR)
@@ -65,6 +70,13 @@ def _back(request, fallback: str):
     ):
         return HttpResponseRedirect(target)  # a path, never a view name for redirect() to reverse
     return redirect(fallback)
+
+
+def _accepted_text(ticket) -> str:
+    """What accepting led to: waiting for a dispatcher, or already dispatched by the rules (smart intake)."""
+    if ticket.status == Status.DISPATCHED and ticket.lead_unit_id:
+        return f"已自动派至 {ticket.lead_unit.name}"
+    return "转入待派单"
 
 
 def _with_route(ticket):
@@ -109,7 +121,9 @@ def _duplicates(request, query: DuplicateQueryForm) -> dict:
     category = Category.objects.filter(pk=data["category"]).first() if data["category"] else None
     grid = probable_grid(lat=data["lat"], lon=data["lon"], address=data["address"])
     return {
-        "duplicates": duplicate_candidates(text=text, grid=grid, category=category, user=request.user),
+        "duplicates": duplicate_candidates(
+            text=text, grid=grid, category=category, user=request.user, address=data["address"] or ""
+        ),
         "searched": bool(text),
         "dup_grid": grid,
     }
@@ -144,7 +158,10 @@ def _register(request, form: IntakeForm, action: str):
         form.add_error(None, str(exc))
     else:
         line, number = EMERGENCY_LINES.get(data["line"], ""), getattr(master, "number", "")
-        return ticket, f"工单 {ticket.number} " + REGISTERED[action].format(line=line, master=number)
+        done = REGISTERED[action].format(line=line, master=number)
+        if action == "accept":
+            done = f"已登记，{_accepted_text(ticket)}"
+        return ticket, f"工单 {ticket.number} {done}"
     if uploads:
         form.add_error("attachments", "工单未登记,请重新选择附件")
     return None, ""
@@ -165,6 +182,7 @@ def intake(request):
         context["located"] = _located(
             address=parsed.get("address", ""), lat=parsed.get("lat"), lon=parsed.get("lon")
         )
+        context["caller"] = caller_history(request.user, parsed.get("requester_phone") or "")
     return render(request, "console/dispatching/intake.html", context)
 
 
@@ -253,6 +271,12 @@ def dispatch_ticket(request, pk):
     returns = pending_returns_for(user).filter(assignment__ticket=ticket)
     extensions = pending_extensions_for(user).filter(assignment__ticket=ticket)
     suggestion = suggestion_for(ticket)
+    can_correct = ticket.status not in (Status.MERGED, Status.ARCHIVED) and (
+        ticket.status in BEFORE_SIGN_OFF or has_role(user, *CENTRE_ROLES)
+    )
+    undo_until = merge_undo_deadline(ticket) if has_role(user, *CENTRE_ROLES) else None
+    if undo_until is not None and undo_until < timezone.now():
+        undo_until = None
     duplicates = (
         duplicate_candidates(
             text=f"{ticket.title} {ticket.content}",
@@ -260,6 +284,7 @@ def dispatch_ticket(request, pk):
             category=ticket.category,
             user=user,
             exclude=ticket,
+            address=ticket.address,
         )
         if open_for_merge
         else []
@@ -278,8 +303,11 @@ def dispatch_ticket(request, pk):
             "can_merge": open_for_merge,
             "can_review": can_dispatch and ticket.status == Status.REPLIED,
             "accept_form": AcceptForm(
-                initial={"category": ticket.category_id or (suggestion.category_id if suggestion else None)}
+                initial={"category": ticket.category_id or intake_services.preselected_category(suggestion)}
             ),
+            "correct_form": CorrectionForm.for_ticket(ticket) if can_correct else None,
+            "undo_until": undo_until,
+            "undo_form": MergeUndoForm(auto_id="undo_%s") if undo_until else None,
             "suggestion": suggestion,
             "manual_form": ManualDispatchForm(),
             "merge_form": MergeForm(),
@@ -310,7 +338,8 @@ def dispatch_accept(request, pk):
         intake_services.ticket_accept(
             ticket=ticket, actor=request.user, category=form.cleaned_data["category"]
         )
-        messages.success(request, f"工单 {ticket.number} 已受理,转入待派单")
+        ticket.refresh_from_db()
+        messages.success(request, f"工单 {ticket.number} 已受理，{_accepted_text(ticket)}")
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
 
@@ -365,6 +394,54 @@ def merge(request, pk):
                 ticket=ticket, master=master, actor=request.user, reason=form.cleaned_data["reason"]
             )
             messages.success(request, f"工单 {ticket.number} 已并入工单 {master.number}")
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+@require_POST
+@staff_view(*CENTRE_ROLES)
+def merge_undo(request, pk):
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, MergeUndoForm)
+    if form:
+        master = ticket.merged_into
+        services.ticket_merge_undo(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
+        ticket.refresh_from_db()
+        messages.success(
+            request,
+            f"已撤销工单 {ticket.number} 并入 {master.number}，恢复为「{ticket.get_status_display()}」",
+        )
+    return _back(request, reverse("console:dispatch_ticket", args=[pk]))
+
+
+def _correction_text(ticket, done) -> str:
+    parts = [f"{name}「{old or '未填'}」→「{new or '未填'}」" for name, (old, new) in done.changed.items()]
+    text = f"工单 {ticket.number} 已更正：" + "；".join(parts)
+    if done.decision is not None:
+        text += f"。新的派单建议：{done.proposal_text}"
+    return text
+
+
+@require_POST
+@staff_view(*INTAKE_ROLES)
+def correct(request, pk):
+    """更正登记信息 from the dispatch page; the services say who may correct what, and when."""
+    ticket = ticket_for(request.user, pk)
+    form = _form(request, CorrectionForm)
+    if form:
+        data = form.cleaned_data
+        done = services.ticket_correct(
+            ticket=ticket,
+            actor=request.user,
+            reason=data["reason"],
+            address=data["address"],
+            relocate=data["relocate"],
+            lat=data["lat"],
+            lon=data["lon"],
+            occurred_at=data["occurred_at"],
+            request_type=data["request_type"] or None,
+            category=data["category"],
+        )
+        messages.success(request, _correction_text(ticket, done))
     return _back(request, reverse("console:dispatch_ticket", args=[pk]))
 
 
@@ -442,6 +519,8 @@ urlpatterns = [
     path("dispatch/<int:pk>/auto/", dispatch_auto, name="dispatch_auto"),
     path("dispatch/<int:pk>/manual/", dispatch_manual, name="dispatch_manual"),
     path("dispatch/<int:pk>/merge/", merge, name="merge"),
+    path("dispatch/<int:pk>/unmerge/", merge_undo, name="merge_undo"),
+    path("dispatch/<int:pk>/correct/", correct, name="correct"),
     path("dispatch/<int:pk>/review/", review, name="review"),
     path("dispatch/returns/<int:pk>/", return_decide, name="return_decide"),
     path("dispatch/extensions/<int:pk>/", extension_decide, name="extension_decide"),

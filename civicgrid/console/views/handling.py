@@ -221,7 +221,7 @@ def assignment_contact(request, assignment):
     )
 
 
-def _reply_with_evidence(request, assignment, data):
+def _reply_with_evidence(request, assignment, data, reply=None):
     stored = []
     try:
         # Evidence and reply stand or fall together: a refused file or reply leaves no rows behind.
@@ -234,8 +234,11 @@ def _reply_with_evidence(request, assignment, data):
                         upload=upload,
                         name=upload.name,
                         kind=Attachment.Kind.EVIDENCE,
+                        is_internal=data.get("evidence_internal", False),
                     )
                 )
+            if reply is not None:
+                return reply(stored)
             return services.lead_reply(
                 assignment=assignment,
                 actor=request.user,
@@ -268,13 +271,20 @@ def assignment_reply(request, assignment):
 @_for_assignment
 @require_POST
 def assignment_co_reply(request, assignment):
-    form = CoReplyForm(request.POST, auto_id=AUTO_IDS["co_reply_form"])
+    form = CoReplyForm(request.POST, request.FILES, auto_id=AUTO_IDS["co_reply_form"])
     return _act(
         request,
         assignment,
         "co_reply_form",
         form,
-        lambda data: services.co_reply(assignment=assignment, actor=request.user, text=data["text"]),
+        lambda data: _reply_with_evidence(
+            request,
+            assignment,
+            data,
+            lambda stored: services.co_reply(
+                assignment=assignment, actor=request.user, text=data["text"], evidence=stored
+            ),
+        ),
         "已向主办单位反馈协办情况",
     )
 
@@ -360,6 +370,8 @@ def callback_ticket(request, pk):
             "requester": requester_for(request.user, ticket, screen="回访页面"),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
+            # Everyone whose request was merged into this one is called too (并单的诉求人).
+            "merged": [(t, requester_for(request.user, t)) for t in queues.merged_requests(ticket)],
             "form": form,
             "close_form": CloseForm(),
             "satisfaction_levels": Satisfaction.choices,

@@ -12,6 +12,7 @@ from civicgrid.console.forms.dispatching import DuplicateQueryForm
 from civicgrid.console.forms.intake import PeriodForm
 from civicgrid.intake import classifier, monitor, runtime, selectors
 from civicgrid.registry.models import Role
+from civicgrid.tickets.callers import caller_history
 from civicgrid.tickets.duplicates import probable_grid
 from civicgrid.tickets.services.intake import INTAKE_ROLES
 
@@ -38,6 +39,14 @@ def intake_suggest(request):
         "has_model": runtime.active_model() is not None,
     }
     return render(request, "console/intake/_suggest.html", context)
+
+
+@require_GET
+@staff_view(*INTAKE_ROLES)
+def intake_caller(request):
+    """来电历史 beside the phone field: the caller's earlier tickets and the repeat-caller flag."""
+    phone = request.GET.get("requester_phone", "")[:40]
+    return render(request, "console/intake/_caller.html", {"caller": caller_history(request.user, phone)})
 
 
 @require_GET
@@ -70,5 +79,6 @@ def intake_accuracy(request):
 
 urlpatterns = [
     path("intake/suggest/", intake_suggest, name="intake_suggest"),
+    path("intake/caller/", intake_caller, name="intake_caller"),
     path("intake/accuracy/", intake_accuracy, name="intake_accuracy"),
 ]

@@ -1,12 +1,22 @@
 """Every change to a ticket is one of these functions: guard, transaction, event row, notifications."""
 
-from civicgrid.tickets.services.attachments import attachment_add
+from civicgrid.tickets.services.attachments import attachment_add, attachment_set_internal
 from civicgrid.tickets.services.closure import (
     CallbackOutcome,
+    callback_from_online_rating,
     callback_record,
     reply_review,
     ticket_archive,
     ticket_close,
+)
+from civicgrid.tickets.services.corrections import (
+    ticket_correct,
+    ticket_correct_address,
+    ticket_correct_occurred_at,
+    ticket_correct_request_type,
+    ticket_merge_undo,
+    ticket_recategorise,
+    ticket_relocate,
 )
 from civicgrid.tickets.services.dispatch import return_decide, return_request, ticket_dispatch
 from civicgrid.tickets.services.handling import (
@@ -31,8 +41,10 @@ from civicgrid.tickets.services.supervision import key_list_set, ticket_escalate
 __all__ = [
     "CallbackOutcome",
     "attachment_add",
+    "attachment_set_internal",
     "assignment_first_contact",
     "assignment_sign",
+    "callback_from_online_rating",
     "callback_record",
     "co_reply",
     "extension_decide",
@@ -46,12 +58,19 @@ __all__ = [
     "ticket_answer_directly",
     "ticket_archive",
     "ticket_close",
+    "ticket_correct",
+    "ticket_correct_address",
+    "ticket_correct_occurred_at",
+    "ticket_correct_request_type",
     "ticket_decline",
     "ticket_dispatch",
     "ticket_escalate",
     "ticket_merge",
+    "ticket_merge_undo",
     "ticket_pause",
+    "ticket_recategorise",
     "ticket_register",
+    "ticket_relocate",
     "ticket_resume",
     "ticket_supervise",
     "ticket_transfer_emergency",

@@ -10,7 +10,8 @@ from django.core.files.base import File
 from django.db import transaction
 
 from civicgrid.registry.models import Role
-from civicgrid.tickets.models import Attachment, EventAction, Ticket
+from civicgrid.tickets.errors import TicketError
+from civicgrid.tickets.models import Assignment, Attachment, EventAction, Ticket
 from civicgrid.tickets.permissions import has_role, units_of
 from civicgrid.tickets.services._core import lock_ticket, now_or, record
 
@@ -65,14 +66,16 @@ def attachment_add(
     upload: File,
     name: str,
     kind: str = Attachment.Kind.INTAKE,
+    is_internal: bool = False,
     at: datetime | None = None,
 ) -> Attachment:
     """Store an upload under a generated name (never the uploader's), linked to the ticket."""
     at = now_or(at)
     ticket = lock_ticket(ticket)
     handles = ticket.assignments.filter(unit_id__in=units_of(actor)).exists() if actor else False
+    registered = actor is not None and ticket.registered_by_id == actor.pk  # a grid worker's own report
     if actor is not None and not (
-        handles or has_role(actor, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
+        handles or registered or has_role(actor, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
     ):
         raise ValidationError({"file": "无权为该工单上传附件"})
     if kind not in Attachment.Kind.values:
@@ -87,6 +90,7 @@ def attachment_add(
         size=upload.size,
         uploaded_by=actor,
         uploaded_at=at,
+        is_internal=is_internal,
     )
     attachment.file.save(stored, upload, save=False)
     try:
@@ -105,4 +109,38 @@ def attachment_add(
         # The rows roll back; the file just written does not.
         attachment.file.storage.delete(attachment.file.name)
         raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_set_internal(
+    *, attachment: Attachment, actor, internal: bool, at: datetime | None = None
+) -> Attachment:
+    """仅内部可见: an evidence file the requester must not see on the portal (a neighbour's face, a
+    document naming others), or shown again. The unit that handles the ticket or the centre decides."""
+    at = now_or(at)
+    ticket = lock_ticket(attachment.ticket)
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    handles = (
+        ticket.assignments.filter(unit_id__in=units_of(actor))
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .exists()
+    )
+    if not (handles or has_role(actor, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR)):
+        raise TicketError("无权调整该附件的可见范围")
+    if attachment.kind != Attachment.Kind.EVIDENCE:
+        raise TicketError("只有办理佐证可以调整诉求人是否可见")
+    if attachment.is_internal == internal:
+        return attachment
+    attachment.is_internal = internal
+    attachment.save(update_fields=["is_internal"])
+    record(
+        ticket,
+        actor=actor,
+        action=EventAction.ATTACHMENT_VISIBILITY,
+        at=at,
+        note=f"{attachment.original_name}：{'仅内部可见' if internal else '诉求人可见'}",
+        attachment=attachment.pk,
+        internal=internal,
+    )
     return attachment

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -12,6 +13,7 @@ from civicgrid.sla.deadlines import callback_due
 from civicgrid.tickets.models import (
     Assignment,
     Callback,
+    CallbackChannel,
     EventAction,
     Satisfaction,
     Solved,
@@ -29,6 +31,13 @@ CLOSABLE_WITHOUT_CALLBACK = {
     Status.TRANSFERRED: "已转紧急热线,无需回访",
     Status.NOT_ACCEPTED: "不予受理,已告知诉求人",
 }
+# What the resident's timeline says of a closure; the reason (exemption, 不参评) stays internal.
+PUBLIC_CLOSED = "已办结"
+
+
+def is_unhappy(*, solved: str, satisfaction: str) -> bool:
+    """An answer that calls for a callback agent's judgement: unsatisfied or unsolved."""
+    return satisfaction in UNSATISFIED or solved == Solved.UNSOLVED
 
 
 def _lead(ticket: Ticket) -> Assignment | None:
@@ -104,6 +113,7 @@ def _close(
     exemption: str = "",
     callback: Callback | None = None,
     excluded: bool = False,
+    public_note: str = PUBLIC_CLOSED,
 ):
     lead = _lead(ticket)
     ticket.closed_at, ticket.callback_exemption = at, exemption
@@ -151,6 +161,7 @@ def _close(
         ),
         exemption=exemption,
         callback=callback.pk if callback else None,
+        public_note=public_note,
     )
 
 
@@ -307,12 +318,70 @@ def callback_record(
             callback=callback,
         )
         return CallbackOutcome(callback, ticket, "closed")
-    bad = satisfaction in UNSATISFIED or solved == Solved.UNSOLVED
+    bad = is_unhappy(solved=solved, satisfaction=satisfaction)
     if bad and attributable and lead is not None:
         _reopen(ticket, actor=actor, at=at, callback=callback)
         return CallbackOutcome(callback, ticket, "reopened")
     _close(ticket, actor=actor, at=at, note="回访完成,办结", callback=callback)
     return CallbackOutcome(callback, ticket, "closed")
+
+
+def online_rating_counts() -> bool:
+    """The centre's policy: a resident's own rating within the callback window stands as the callback."""
+    return getattr(settings, "CIVICGRID_ONLINE_RATING_COUNTS", True)
+
+
+@transaction.atomic
+def callback_from_online_rating(
+    *, ticket: Ticket, solved: str, satisfaction: str, comment: str = "", at: datetime | None = None
+) -> Callback | None:
+    """网上评价 as the callback: a satisfied, not unsolved rating given while the ticket waits for its
+    callback closes it as a valid callback, so nobody calls her again. An unhappy one is left to the
+    callback desk, which sees it at the top of its queue (callback_queue); None then, or outside policy."""
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    if (
+        not online_rating_counts()
+        or ticket.status != Status.PENDING_CALLBACK
+        or (ticket.callback_due_at is not None and at > ticket.callback_due_at)
+        or is_unhappy(solved=solved, satisfaction=satisfaction)
+    ):
+        return None
+    lead = _lead(ticket)
+    callback = Callback.objects.create(
+        ticket=ticket,
+        at=at,
+        by=None,
+        channel=CallbackChannel.WEB,
+        reached=True,
+        # She is not asked whether the unit called her; the unit's own contact record answers it.
+        contacted=bool(lead and lead.first_contacted_at),
+        solved=solved,
+        satisfaction=satisfaction,
+        valid=True,
+        notes=comment.strip()[:500],
+    )
+    record(
+        ticket,
+        actor=None,
+        action=EventAction.CALLBACK_RECORDED,
+        at=at,
+        note=f"诉求人网上评价记为回访：{Solved(solved).label}，{Satisfaction(satisfaction).label}",
+        callback=callback.pk,
+        valid=True,
+        solved=solved,
+        satisfaction=satisfaction,
+        channel=CallbackChannel.WEB,
+    )
+    _close(
+        ticket,
+        actor=None,
+        at=at,
+        note="网上评价完成回访，办结",
+        callback=callback,
+        public_note="已根据您的评价办结",
+    )
+    return callback
 
 
 @transaction.atomic

@@ -226,8 +226,10 @@ def extension_decide(
 
 
 @transaction.atomic
-def co_reply(*, assignment: Assignment, actor, text: str, at: datetime | None = None) -> Assignment:
-    """协办反馈: a co-unit reports its part to the lead unit."""
+def co_reply(
+    *, assignment: Assignment, actor, text: str, evidence=(), at: datetime | None = None
+) -> Assignment:
+    """协办反馈: a co-unit reports its part to the lead unit, with its on-site photos as evidence."""
     at = now_or(at)
     ticket, assignment = lock_assignment(assignment)
     require_unit(actor, assignment.unit, action="反馈协办情况")
@@ -236,6 +238,12 @@ def co_reply(*, assignment: Assignment, actor, text: str, at: datetime | None = 
     require_state(assignment, Assignment.State.IN_PROGRESS, action="反馈协办情况(请先签收)")
     if not text.strip():
         raise ValidationError({"text": "请填写协办情况"})
+    evidence = list(evidence)
+    if any(a.ticket_id != ticket.pk for a in evidence):
+        raise TicketError("佐证材料不属于本工单")
+    for attachment in evidence:
+        attachment.assignment, attachment.kind = assignment, Attachment.Kind.EVIDENCE
+        attachment.save(update_fields=["assignment", "kind"])
     assignment.state, assignment.replied_at, assignment.reply_text = (
         Assignment.State.CO_REPLIED,
         at,
@@ -243,7 +251,13 @@ def co_reply(*, assignment: Assignment, actor, text: str, at: datetime | None = 
     )
     assignment.save(update_fields=["state", "replied_at", "reply_text"])
     record(
-        ticket, actor=actor, action=EventAction.CO_REPLIED, at=at, assignment=assignment, note=text.strip()
+        ticket,
+        actor=actor,
+        action=EventAction.CO_REPLIED,
+        at=at,
+        assignment=assignment,
+        note=text.strip(),
+        evidence=[a.pk for a in evidence],
     )
     if ticket.lead_unit_id:
         notify_unit(

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from civicgrid.core.phones import clean_phone
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
@@ -15,7 +16,6 @@ from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, next_number, now_or, record, require_status
 
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR)
-PHONE_DIGITS = (7, 15)
 
 
 def _validate(fields: dict) -> None:
@@ -29,11 +29,14 @@ def _validate(fields: dict) -> None:
         errors["urgency"] = "请选择紧急程度(特急、紧急、一般)"
     if fields.get("channel") not in Channel.values:
         errors["channel"] = "来源渠道不正确"
-    phone = "".join(ch for ch in fields.get("requester_phone", "") if ch.isdigit())
+    phone = fields.get("requester_phone", "")
     if not fields.get("is_anonymous") and not phone:
         errors["requester_phone"] = "请填写联系电话(匿名诉求可不填)"
-    elif phone and not PHONE_DIGITS[0] <= len(phone) <= PHONE_DIGITS[1]:
-        errors["requester_phone"] = "联系电话应为 7 到 15 位数字"
+    elif phone:
+        try:
+            fields["requester_phone"] = clean_phone(phone)
+        except ValidationError as error:
+            errors["requester_phone"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
 
@@ -164,9 +167,16 @@ def ticket_accept(
 
 @transaction.atomic
 def ticket_answer_directly(
-    *, ticket: Ticket, actor, answer: str, kb_refs: list | None = None, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    actor,
+    answer: str,
+    kb_refs: list | None = None,
+    category: Category | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
-    """即时办结: a consultation answered at intake from the knowledge base."""
+    """即时办结: a consultation answered at intake from the knowledge base. `category` classifies a ticket
+    registered without one, so that consultations count in the figures by category."""
     require_role(actor, *INTAKE_ROLES, action="直接答复")
     at = now_or(at)
     ticket = lock_ticket(ticket)
@@ -175,6 +185,12 @@ def ticket_answer_directly(
         raise ValidationError({"answer": "请填写答复内容"})
     ticket.direct_answer, ticket.kb_refs = answer.strip(), list(kb_refs or [])
     ticket.triage_outcome = TriageOutcome.ACCEPT
+    if category is not None and ticket.category_id is None:
+        ticket.category, ticket.category_code, ticket.category_version = (
+            category,
+            category.code,
+            category.version,
+        )
     record(
         ticket,
         actor=actor,
@@ -183,8 +199,16 @@ def ticket_answer_directly(
         to_status=Status.DIRECT_ANSWERED,
         public=True,
         note="已直接答复",
-        update_fields=("direct_answer", "kb_refs", "triage_outcome"),
+        update_fields=(
+            "direct_answer",
+            "kb_refs",
+            "triage_outcome",
+            "category",
+            "category_code",
+            "category_version",
+        ),
         kb_refs=ticket.kb_refs,
+        category=ticket.category_code,
     )
     return ticket
 
@@ -280,6 +304,12 @@ def ticket_merge(
             raise TicketError("并单会形成循环,已拒绝")
         seen.add(node.pk)
         node = node.merged_into
+    # What an undo (corrections.ticket_merge_undo) puts back.
+    before = {
+        "previous_triage_outcome": ticket.triage_outcome,
+        "previous_triage_reason": ticket.triage_reason,
+        "children": list(Ticket.objects.filter(merged_into=ticket).values_list("pk", flat=True)),
+    }
     ticket.merged_into, ticket.triage_outcome = master, TriageOutcome.MERGE
     ticket.triage_reason = reason.strip() or f"与 {master.number} 重复"
     record(
@@ -292,6 +322,7 @@ def ticket_merge(
         note=f"已并入工单 {master.number}",
         update_fields=("merged_into", "triage_outcome", "triage_reason"),
         master=master.number,
+        **before,
     )
     for child in Ticket.objects.filter(merged_into=ticket):
         child.merged_into = master
