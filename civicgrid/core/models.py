@@ -33,6 +33,8 @@ AUDIT_ACTIONS = {
     "kb.reindex": "重建知识库索引",
     "kb.retire": "停用知识条目",
     "kb.revise": "修订知识条目",
+    "patrol.photo_view": "查看巡查照片",
+    "patrol.reported": "网格员巡查上报",
     "pii.reveal": "查看完整联系方式（说明用途）",
     "pii.view": "显示诉求人联系方式",
     "place.create": "新增地点",

@@ -93,6 +93,13 @@ def _masked(ticket: Ticket) -> RequesterView:
     )
 
 
+def _finished(ticket: Ticket) -> bool:
+    # A merged request is handled, and called back, with its master: finished when the master is.
+    if ticket.status == Status.MERGED and ticket.merged_into_id:
+        return ticket.merged_into.status in FINISHED_STATUSES
+    return ticket.status in FINISHED_STATUSES
+
+
 def _requester_view(user, ticket: Ticket) -> RequesterView:
     if ticket.is_anonymous:
         return RequesterView("匿名", "", "", masked=False, hidden=False)
@@ -104,12 +111,14 @@ def _requester_view(user, ticket: Ticket) -> RequesterView:
         if ticket.is_confidential:
             return CONFIDENTIAL
         if codes & HANDLER_ROLES and _handles(user, ticket):
-            if ticket.status in FINISHED_STATUSES:
+            if _finished(ticket):
                 # The work is done: the name for reference, no phone (a masked one shows the tracker's digits).
                 return RequesterView(mask_name(ticket.requester_name), "", ticket.requester_org, True, False)
             return _full(ticket)
         return WITHDRAWN
-    if (user.is_superuser or codes & FULL_CONTACT_ROLES) and ticket.status not in FINISHED_STATUSES:
+    if Role.CALLBACK_AGENT in codes:
+        return _full(ticket)  # a callback (also of a merged request after its master closed) needs the number
+    if (user.is_superuser or codes & FULL_CONTACT_ROLES) and not _finished(ticket):
         return _full(ticket)
     return _masked(ticket)
 

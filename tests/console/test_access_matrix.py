@@ -93,9 +93,9 @@ UNITS = {"zjj", "zf", "sc", "community", "worker1", "town"}
 UNMASKED = {
     "returned": {"operator", "callback", "sc"},  # sc handles it now; zjj returned it
     "cancelled": {"operator", "callback", "sc"},  # zjj was a cancelled co-unit; zf returned as lead
-    "merged": set(),  # finished: masked for the centre, nothing for units
+    "merged": {"operator", "callback"},  # called back with its open master; nothing for units
     "confidential": {"operator", "callback"},
-    "closed": set(),  # masked for operators unless revealed with a purpose
+    "closed": {"callback"},  # masked for operators unless revealed with a purpose
 }
 
 # Units still (or formerly, to the end) handling the ticket open its photos; a unit that walked away does not.

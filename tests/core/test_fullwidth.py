@@ -82,7 +82,11 @@ def test_the_check_mode_lists_places_and_fails(tmp_path, monkeypatch, capsys):
 
 
 def test_adjacent_literals_are_one_string_and_a_quoted_file_format_stays():
-    before = 'x = (\n    "导入知识条目(列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间);默认"\n)\n'
-    after = 'x = (\n    "导入知识条目（列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间）；默认"\n)\n'
+    before = (
+        'x = (\n    "导入知识条目(列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间);默认"\n)\n'
+    )
+    after = (
+        'x = (\n    "导入知识条目（列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间）；默认"\n)\n'
+    )
     assert _py(before) == after
     assert _py(after) == after
