@@ -1,13 +1,14 @@
 """Auto-dispatch on messages the model never saw: realised precision and coverage at the picked threshold.
 
-`.venv/bin/python bench/bench_intake_heldout.py TRAIN.csv DEV.csv [--splits 5] [--test-size 0.2] [--seed 0]
-[--cv-repeats R]`
+`.venv/bin/python bench/bench_intake_heldout.py TRAIN.csv DEV.csv [--splits 5] [--test-size 0.2] [--seed 0 | --seeds 2,3,4]
+[--features F] [--cv-repeats R]`
 
 There is no held-out set beyond train + dev, so each split holds out a stratified share of the two
 pooled, writes the rest back as a train part and a dev part (each row to the file it came from), runs
 exactly `civicgrid intake-model train --data TRAIN_PART --dev DEV_PART`, then
 `civicgrid intake-model evaluate --format json` on the held-out messages. The threshold never sees
-them. Prints one JSON object: every split, the mean and the worst. The data is read where it lies and
+them. Prints one JSON object: every split, the mean and the worst, and the share of splits that met
+both the precision and the coverage wanted (--want-precision 0.975, --want-coverage 0.55). The data is read where it lies and
 only written, split, to a temporary directory that is removed at the end.
 """
 
@@ -31,8 +32,13 @@ parser.add_argument("dev_csv")
 parser.add_argument("--splits", type=int, default=5)
 parser.add_argument("--test-size", type=float, default=0.2)
 parser.add_argument("--target-precision", default="0.98")
-parser.add_argument("--features", default="char")
+parser.add_argument("--features", help="passed to train (default: train's own)")
 parser.add_argument("--seed", type=int, default=0, help="seeds the held-out splits and training alike")
+parser.add_argument(
+    "--seeds", help="several seeds, comma-separated (each gives --splits splits); overrides --seed"
+)
+parser.add_argument("--want-precision", type=float, default=0.975)
+parser.add_argument("--want-coverage", type=float, default=0.55)
 parser.add_argument("--cv-repeats", type=int, help="passed to train (default: train's own)")
 args = parser.parse_args()
 
@@ -64,12 +70,22 @@ def main() -> None:
     env = {**os.environ, "CIVICGRID_DATA_DIR": data_dir, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     civicgrid = [str(ROOT / ".venv" / "bin" / "civicgrid"), "intake-model"]
-    splitter = StratifiedShuffleSplit(args.splits, test_size=args.test_size, random_state=args.seed)
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
+    splits = [
+        (seed, number, fit, held)
+        for seed in seeds
+        for number, (fit, held) in enumerate(
+            StratifiedShuffleSplit(args.splits, test_size=args.test_size, random_state=seed).split(
+                np.zeros(len(rows)), labels
+            ),
+            start=1,
+        )
+    ]
     results = []
     load_before = os.getloadavg()
     try:
-        for number, (fit, held) in enumerate(splitter.split(np.zeros(len(rows)), labels), start=1):
-            work = Path(data_dir) / f"split{number}"
+        for seed, number, fit, held in splits:
+            work = Path(data_dir) / f"seed{seed}-split{number}"
             work.mkdir()
             part_train = write(
                 work / "train.csv", train_columns, [rows[i][1] for i in fit if rows[i][0] == "train"]
@@ -79,8 +95,8 @@ def main() -> None:
             started = time.perf_counter()
             subprocess.run(
                 [*civicgrid, "train", "--data", part_train, "--dev", part_dev, "--out", str(work / "model")]
-                + ["--target-precision", args.target_precision, "--features", args.features]
-                + ["--seed", str(args.seed)]
+                + ["--target-precision", args.target_precision, "--seed", str(seed)]
+                + (["--features", args.features] if args.features else [])
                 + (["--cv-repeats", str(args.cv_repeats)] if args.cv_repeats else []),
                 check=True,
                 env=env,
@@ -107,15 +123,17 @@ def main() -> None:
             manifest = json.loads((work / "model" / "model.json").read_text(encoding="utf-8"))
             results.append(
                 {
+                    "seed": seed,
                     "split": number,
                     "n_fit": len(fit),
                     "train_seconds": round(train_seconds, 1),
+                    "features": manifest["meta"].get("features"),
                     "cv_repeats": manifest["meta"].get("cv_repeats", 1),
                     "cv": manifest["meta"]["cv"],
                     "heldout": figures,
                 }
             )
-            print(f"split {number}： {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr)
+            print(f"seed {seed} split {number}: {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -129,6 +147,19 @@ def main() -> None:
             "mean": round(float(np.nanmean(values)), 4),
             "worst": round(float(np.nanmin(values)), 4),
         }
+    met = [
+        r["heldout"]["auto_precision"] is not None
+        and r["heldout"]["auto_precision"] >= args.want_precision
+        and r["heldout"]["auto_coverage"] >= args.want_coverage
+        for r in results
+    ]
+    summary["met_both"] = {
+        "want_precision": args.want_precision,
+        "want_coverage": args.want_coverage,
+        "share": round(sum(met) / len(met), 4) if met else None,
+    }
+    train_seconds = [r["train_seconds"] for r in results]
+    summary["train_seconds"] = {"mean": round(float(np.mean(train_seconds)), 1), "max": max(train_seconds)}
     thresholds = column("threshold")
     summary["threshold"] = {
         "lowest": round(float(np.nanmin(thresholds)), 4),
@@ -142,7 +173,8 @@ def main() -> None:
                 "splits": args.splits,
                 "test_size": args.test_size,
                 "target_precision": float(args.target_precision),
-                "seed": args.seed,
+                "seeds": seeds,
+                "features": results[0]["features"] if results else None,
                 "cv_repeats": results[0]["cv_repeats"] if results else None,
                 "load_average": {
                     "before": [round(x, 2) for x in load_before],

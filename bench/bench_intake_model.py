@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "teddy2020"))
-parser.add_argument("--features", default="char")
+parser.add_argument("--features", help="passed to train (default: train's own)")
 parser.add_argument("--cv", action="store_true", help="also 5-fold cross-validation on train + dev (~1 min)")
 args = parser.parse_args()
 
@@ -44,7 +44,8 @@ try:
     started = time.perf_counter()
     subprocess.run(
         [*pin, *civicgrid, "intake-model", "train", "--data", str(train_csv)]
-        + ["--features", args.features, "--out", str(model_dir)],
+        + (["--features", args.features] if args.features else [])
+        + ["--out", str(model_dir)],
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -59,7 +60,8 @@ try:
         text=True,
     )
     figures = json.loads(result.stdout)
-    print(f"features {args.features}; train {train_seconds:.1f} s wall (one core, including start-up)")
+    features = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["meta"]["features"]
+    print(f"features {features}; train {train_seconds:.1f} s wall (one core, including start-up)")
     print(
         f"dev (n={figures['n']}): macro-F1 {figures['macro_f1']}  accuracy {figures['accuracy']}  top-2 {figures['top2_accuracy']}"
     )

@@ -161,11 +161,24 @@ X_FRAME_OPTIONS = "DENY"
 # created by core's migration 0002. A later deployment may point this at Redis.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "civicgrid.core.cache.DatabaseCache",  # Django's, with an atomic incr
         "LOCATION": "civicgrid_cache",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
+
+# Residents' portal (civicgrid.portal.ratelimit lists every limit and its default): overrides as
+# "name=COUNT/SECONDS,...", e.g. "submit.address=5/3600,lookup.ticket=5/3600". Behind a reverse proxy,
+# the header carrying the client's address, e.g. HTTP_X_REAL_IP (else every resident shares the proxy's).
+CIVICGRID_PORTAL_LIMITS = {
+    name.strip(): tuple(int(n) for n in value.split("/"))
+    for name, value in (
+        item.split("=") for item in os.environ.get("CIVICGRID_PORTAL_LIMITS", "").split(",") if item.strip()
+    )
+}
+CIVICGRID_PORTAL_CLIENT_IP_HEADER = os.environ.get("CIVICGRID_PORTAL_CLIENT_IP_HEADER", "")
+# 我的诉求: how long a resident stays signed in after entering her SMS code.
+CIVICGRID_MINE_SESSION_MINUTES = int(os.environ.get("CIVICGRID_MINE_SESSION_MINUTES", "30"))
 
 # The category tree in use at intake (routing.Category.version).
 CIVICGRID_CATEGORY_VERSION = os.environ.get("CIVICGRID_CATEGORY_VERSION", "2026.1")
@@ -190,6 +203,33 @@ CIVICGRID_NOTIFY_BACKENDS = {
     "sms": os.environ.get("CIVICGRID_SMS_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
     "email": os.environ.get("CIVICGRID_EMAIL_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
 }
+
+# Resident SMS (civicgrid.notify.sms): the registered signature (签名) put in front of every text, the
+# length limit a template must fit with its longest parameters, the gateway ("console" prints; "http" sends
+# through CIVICGRID_SMS_HTTP; or a dotted path to a class) and the public address used in links.
+CIVICGRID_SMS_SIGNATURE = os.environ.get("CIVICGRID_SMS_SIGNATURE", "12345热线")
+CIVICGRID_SMS_SEGMENT_CHARS = int(os.environ.get("CIVICGRID_SMS_SEGMENT_CHARS", "70"))
+CIVICGRID_SMS_MAX_SEGMENTS = int(os.environ.get("CIVICGRID_SMS_MAX_SEGMENTS", "3"))
+CIVICGRID_SMS_GATEWAY = os.environ.get("CIVICGRID_SMS_GATEWAY", "console")
+# Send each SMS right after its transaction commits (1), or leave every send to the worker (0).
+CIVICGRID_SMS_SEND_ON_COMMIT = os.environ.get("CIVICGRID_SMS_SEND_ON_COMMIT", "1") == "1"
+CIVICGRID_SMS_HTTP = {
+    "url": os.environ.get("CIVICGRID_SMS_HTTP_URL", ""),
+    "method": os.environ.get("CIVICGRID_SMS_HTTP_METHOD", "POST"),
+    # ${phone} ${signature} ${template_code} ${params} ${text} ${key}, each JSON-encoded (or URL-encoded
+    # when the content type is a form).
+    "body": os.environ.get(
+        "CIVICGRID_SMS_HTTP_BODY",
+        '{"phone": ${phone}, "sign_name": ${signature}, "template_code": ${template_code}, '
+        '"params": ${params}, "out_id": ${key}}',
+    ),
+    "content_type": os.environ.get("CIVICGRID_SMS_HTTP_CONTENT_TYPE", "application/json"),
+    "secret": os.environ.get("CIVICGRID_SMS_HTTP_SECRET", ""),
+    "signature_header": os.environ.get("CIVICGRID_SMS_HTTP_SIGNATURE_HEADER", "X-Signature"),
+    "timeout": float(os.environ.get("CIVICGRID_SMS_HTTP_TIMEOUT", "10")),
+    "message_id_field": os.environ.get("CIVICGRID_SMS_HTTP_MESSAGE_ID_FIELD", "message_id"),
+}
+CIVICGRID_PUBLIC_BASE_URL = os.environ.get("CIVICGRID_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -83,18 +83,28 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches(django_db_setup, django_db_blocker):
+def _fresh_process_caches(request, django_db_blocker):
     """Rolled-back test transactions fire no signals, so per-process indexes must be dropped by hand.
 
-    The shared cache is a database table (settings.CACHES): it is emptied outside the test's
-    transaction, so that what a transactional test left behind does not reach the next one."""
+    The shared cache is a database table (settings.CACHES): for a test that uses the database it is
+    emptied outside the test's transaction, so that what a transactional test left behind does not
+    reach the next one."""
+    from civicgrid.notify.sms import invalidate_templates
     from civicgrid.registry import locate
     from civicgrid.workcal import calendar
 
     locate.invalidate()
     calendar.invalidate()
-    with django_db_blocker.unblock():
-        cache.clear()  # rate-limit counters and cached pages must not leak from one test into another
+    invalidate_templates()  # SMS templates in force, cached per process
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            cache.clear()  # rate-limit counters and cached pages must not leak between tests
     yield
     locate.invalidate()
     calendar.invalidate()

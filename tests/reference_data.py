@@ -16,6 +16,7 @@ SEEDS = [
     ("sla", "EscalationLadder", "civicgrid.sla.migrations.0004_seed_clock_rules"),
     ("routing", "Category", "civicgrid.routing.migrations.0002_seed_categories"),
     ("assessment", "AssessmentScheme", "civicgrid.assessment.migrations.0002_seed_scheme"),
+    ("notify", "SmsTemplate", "civicgrid.notify.migrations.0004_sms_templates_messages_opt_outs"),
 ]
 
 

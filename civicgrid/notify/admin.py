@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.admin_mixins import ReadOnlyAdmin
-from civicgrid.notify.models import Notification, kind_label
+from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from civicgrid.notify.models import Notification, SmsMessage, SmsOptOut, SmsTemplate, kind_label, sms_segments
+from civicgrid.notify.sms import sms_opt_in, sms_opt_out
 
 CHANNELS = {"sms": _("短信"), "email": _("电子邮件")}
 
@@ -86,3 +87,93 @@ class NotificationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("外发渠道"))
     def channels_label(self, notification):
         return "、".join(str(CHANNELS.get(c, _("其他"))) for c in notification.channels) or "—"
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Templates are versions: a change of wording is a new row with its own effective dates."""
+
+    list_display = [
+        "name",
+        "key",
+        "provider_code",
+        "text",
+        "longest_display",
+        "version",
+        "effective_from",
+        "is_active",
+    ]
+    list_filter = ["key", "is_active"]
+    search_fields = ["name", "key", "provider_code", "text"]
+    fields = [
+        "key",
+        "name",
+        "provider_code",
+        "text",
+        "param_limits",
+        "version",
+        "effective_from",
+        "effective_to",
+        "is_active",
+        "note",
+        "longest_display",
+    ]
+    readonly_fields = ["longest_display"]
+
+    @admin.display(description=_("最长时的短信（字数）"))
+    def longest_display(self, obj):
+        if obj is None or not obj.pk:
+            return "—"
+        text = obj.longest()
+        return _("%(chars)d 字，%(segments)d 条") % {"chars": len(text), "segments": sms_segments(text)}
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    """Read-only: messages are written by the services and sent by the worker."""
+
+    list_display = [
+        "created_at",
+        "phone_display",
+        "template",
+        "status",
+        "attempts",
+        "sent_at",
+        "ticket",
+        "error",
+    ]
+    list_filter = ["status", "template__key"]
+    search_fields = ["key", "ticket__number", "provider_message_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["template", "ticket"]
+    list_per_page = 100
+    exclude = ["phone", "params", "text"]
+    readonly_fields = ["phone_display"]
+
+    @admin.display(description=_("手机号码"))
+    def phone_display(self, obj):
+        return obj.phone_masked
+
+
+@admin.register(SmsOptOut)
+class SmsOptOutAdmin(admin.ModelAdmin):
+    """Opt-outs go through the services (audited; waiting messages are dropped)."""
+
+    list_display = ["phone", "at", "source", "note"]
+    list_filter = ["source"]
+    search_fields = ["phone"]
+    fields = ["phone", "note"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = sms_opt_out(phone=obj.phone, source=SmsOptOut.Source.ADMIN, actor=request.user, note=obj.note)
+        obj.pk, obj.at, obj.source = saved.pk, saved.at, saved.source
+
+    def delete_model(self, request, obj):
+        sms_opt_in(phone=obj.phone, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            sms_opt_in(phone=obj.phone, actor=request.user)

@@ -1,9 +1,11 @@
 """Notifications: in-app rows written in the transaction of the change that causes them (an outbox),
 then sent by SMS or e-mail after commit or by the worker.
 
-A row with channels carries `next_attempt_at`; whoever delivers first claims the row by moving that
-time forward (a lease), so several workers and the on-commit hook never send the same row twice, and
-a worker that dies mid-send only delays the row.
+A row with channels carries `next_attempt_at`; whoever delivers first claims that one row, just before
+sending it, by moving the time forward (a short lease), so several workers and the on-commit hook never
+send the same row at once, and a worker that dies mid-send holds back only the row in flight. That row
+is sent again after the lease: once per channel for backends that recognise a repeat, at least once for
+those that cannot (console, e-mail). Resident SMS have their own outbox (notify.sms) with idempotency keys.
 """
 
 import contextvars
@@ -15,7 +17,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
@@ -36,7 +38,10 @@ __all__ = [
 
 logger = logging.getLogger("civicgrid.notify")
 
-LEASE = timedelta(minutes=10)
+# How long the one row in flight stays claimed: longer than a backend call, short enough that a dead
+# worker's row goes out again soon.
+LEASE = timedelta(minutes=2)
+BATCH = 500
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 
@@ -65,6 +70,11 @@ def historical():
         yield
     finally:
         _historical.reset(token)
+
+
+def is_historical() -> bool:
+    """Whether the current code runs inside historical(): write rows, send nothing."""
+    return _historical.get()
 
 
 def create_notifications(
@@ -159,23 +169,17 @@ def notify(
     )
 
 
-def deliver_pending(limit: int = 500) -> int:
-    """Send up to `limit` rows that are due; returns how many were fully delivered."""
+def deliver_pending(limit: int | None = None) -> int:
+    """Send the rows that are due (at most `limit`); returns how many were fully delivered."""
     return _deliver(None, limit)
 
 
-def _claim(ids: list[int] | None, limit: int, now: datetime) -> list[Notification]:
-    with transaction.atomic():
-        due = Notification.objects.filter(next_attempt_at__lte=now, delivered_at__isnull=True)
-        if ids is not None:
-            due = due.filter(pk__in=ids)
-        # On SQLite the transaction itself holds the database's write lock (IMMEDIATE) instead.
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        pks = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-        if pks:
-            Notification.objects.filter(pk__in=pks).update(next_attempt_at=now + LEASE)
-    return list(Notification.objects.filter(pk__in=pks).select_related("recipient").order_by("pk"))
+def _claim(pk: int, now: datetime) -> Notification | None:
+    """Claim one row just before sending it: the one row in flight is all a dying worker holds back."""
+    claimed = Notification.objects.filter(pk=pk, next_attempt_at__lte=now, delivered_at__isnull=True).update(
+        next_attempt_at=now + LEASE
+    )
+    return Notification.objects.select_related("recipient").get(pk=pk) if claimed == 1 else None
 
 
 class _Backends(dict):
@@ -190,38 +194,57 @@ class _Backends(dict):
         return backend
 
 
-def _deliver(ids: list[int] | None, limit: int) -> int:
-    claimed = _claim(ids, limit, timezone.now())
+def _deliver(ids: list[int] | None, limit: int | None) -> int:
     backends = _Backends()
+    tried: set[int] = set()
     delivered = 0
-    for row in claimed:
-        sent, errors = list(row.delivered_channels), []
-        for channel in row.channels:
-            if channel in sent:
-                continue
-            try:
-                backends[channel].send(row, channel)
-            except Exception as error:  # any failure of one backend is recorded and retried, not raised
-                logger.warning("notification %s via %s failed: %s", row.pk, channel, error)
-                errors.append(f"{channel}: {error}")
-            else:
-                sent.append(channel)
-        attempts = row.delivery_attempts + 1
-        done_at = timezone.now()
-        if errors:
-            retry = attempts < _max_attempts()
-            wait = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
-            fields = {
-                "delivery_error": "; ".join(errors)[:300],
-                "next_attempt_at": done_at + wait if retry else None,
-            }
-        else:
-            delivered += 1
-            fields = {"delivered_at": done_at, "delivery_error": "", "next_attempt_at": None}
-        Notification.objects.filter(pk=row.pk).update(
-            delivered_channels=sent, delivery_attempts=attempts, **fields
-        )
+    while limit is None or len(tried) < limit:
+        due = Notification.objects.filter(next_attempt_at__lte=timezone.now(), delivered_at__isnull=True)
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        batch = [
+            pk
+            for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
+            if pk not in tried
+        ]
+        if not batch:
+            break
+        for pk in batch[: None if limit is None else limit - len(tried)]:
+            tried.add(pk)
+            if (row := _claim(pk, timezone.now())) is not None:
+                delivered += _deliver_row(row, backends)
     return delivered
+
+
+def _deliver_row(row: Notification, backends: "_Backends") -> int:
+    sent, errors = list(row.delivered_channels), []
+    for channel in row.channels:
+        if channel in sent:
+            continue
+        try:
+            backends[channel].send(row, channel)
+        except Exception as error:  # any failure of one backend is recorded and retried, not raised
+            logger.warning("notification %s via %s failed: %s", row.pk, channel, error)
+            errors.append(f"{channel}: {error}")
+        else:
+            sent.append(channel)
+            # Recorded at once, so a worker dying before the next channel never repeats this one.
+            Notification.objects.filter(pk=row.pk).update(delivered_channels=sent)
+    attempts = row.delivery_attempts + 1
+    done_at = timezone.now()
+    if errors:
+        retry = attempts < _max_attempts()
+        wait = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+        fields = {
+            "delivery_error": "; ".join(errors)[:300],
+            "next_attempt_at": done_at + wait if retry else None,
+        }
+    else:
+        fields = {"delivered_at": done_at, "delivery_error": "", "next_attempt_at": None}
+    Notification.objects.filter(pk=row.pk).update(
+        delivered_channels=sent, delivery_attempts=attempts, **fields
+    )
+    return 0 if errors else 1
 
 
 def mark_read(*, user, notification_ids: Iterable[int]) -> int:

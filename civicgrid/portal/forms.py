@@ -148,6 +148,11 @@ class SubmitForm(StyledForm):
     is_confidential = forms.BooleanField(
         label="要求保密", required=False, help_text="承办单位看不到您的个人信息,由 12345 中心代为联系。"
     )
+    sms_opt_out = forms.BooleanField(
+        label="不接收进度短信",
+        required=False,
+        help_text="我们会用这个号码给您发送受理、派单、答复和办结短信；勾选后不再发送。",
+    )
 
     def __init__(self, *args, kept: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,15 +189,14 @@ class TrackForm(StyledForm):
         widget=forms.TextInput(attrs={"placeholder": "如:20261121-000123", "autocomplete": "off"}),
         error_messages={"required": "请填写工单编号"},
     )
-    last4 = forms.CharField(
-        label="手机号后四位",
-        max_length=4,
-        min_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}),
+    code = forms.CharField(
+        label="查询码或手机号码",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        help_text="查询码是提交成功页面和短信里的 6 位字母数字；也可以填写您留下的完整手机号码。",
         error_messages={
-            "required": "请填写手机号后四位",
-            "min_length": "请填写 4 位数字",
-            "max_length": "请填写 4 位数字",
+            "required": "请填写查询码或完整的手机号码",
+            "max_length": "查询码或手机号码格式不正确",
         },
     )
 
@@ -202,11 +206,11 @@ class TrackForm(StyledForm):
             raise forms.ValidationError("工单编号格式不正确,应为 8 位日期加 6 位序号,如 20261121-000123")
         return number
 
-    def clean_last4(self) -> str:
-        last4 = self.cleaned_data["last4"].strip()
-        if not (len(last4) == 4 and last4.isdigit()):
-            raise forms.ValidationError("请填写 4 位数字")
-        return last4
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not code:
+            raise forms.ValidationError("请填写查询码或完整的手机号码")
+        return code
 
 
 class RateForm(TrackForm):

@@ -1,7 +1,8 @@
 """What a resident may read about their own ticket: status in plain words, public timeline, the reply.
 
 Nothing here names staff, shows internal notes or returns the requester's personal data: the
-resident proves ownership only with the number and the last four digits of the phone.
+resident proves ownership with the number and the 查询码 (or her full phone number), or by signing
+in to 我的诉求 with a code sent to her phone.
 """
 
 import hmac
@@ -13,10 +14,11 @@ from django.conf import settings
 from django.core import signing
 
 from civicgrid.assessment.dashboard import grid_shapes
+from civicgrid.notify import sms
 from civicgrid.portal.models import RATEABLE_STATUSES, ResidentRating, rateable_status
 from civicgrid.registry.models import Place
 from civicgrid.routing.models import Category
-from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, Status, Ticket
+from civicgrid.tickets.models import HANDLING_STATUSES, Assignment, Attachment, EventAction, Status, Ticket
 from civicgrid.tickets.selectors import public_timeline, shared_timeline
 
 OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
@@ -47,16 +49,33 @@ def normalise_number(raw: str) -> str | None:
     return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
-def find_for_resident(number: str, last4: str) -> Ticket | None:
-    """The ticket with this number whose phone ends in these four digits, else None (either wrong)."""
+def normalise_phone(raw: str) -> str:
+    """A phone number as tickets store it: digits only, a leading + kept for international numbers."""
+    raw = raw.strip()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"+{digits}" if raw.startswith("+") and digits else digits
+
+
+def normalise_code(raw: str) -> str:
+    """A 查询码 as typed: case and spaces do not matter."""
+    return "".join(raw.split()).upper()
+
+
+def ticket_by_number(number: str) -> Ticket | None:
     normalised = normalise_number(number)
-    if normalised is None or not (len(last4) == 4 and last4.isdigit()):
-        return None
-    ticket = Ticket.objects.filter(number=normalised).first()
-    digits = "".join(ch for ch in ticket.requester_phone if ch.isdigit()) if ticket else ""
-    if len(digits) < 4 or not hmac.compare_digest(digits[-4:], last4):
-        return None
-    return ticket
+    return Ticket.objects.filter(number=normalised).first() if normalised else None
+
+
+def proves_ownership(ticket: Ticket, secret: str) -> bool:
+    """Whether the secret is the ticket's 查询码 or its requester's full phone number.
+
+    The last four digits no longer open a ticket: staff see them in every masked phone.
+    """
+    code = normalise_code(secret)
+    if ticket.query_code and hmac.compare_digest(code.encode(), ticket.query_code.encode()):
+        return True
+    phone = phone_key(secret)
+    return len(phone) >= 7 and hmac.compare_digest(phone.encode(), phone_key(ticket.requester_phone).encode())
 
 
 PHOTO_SALT = "portal.evidence-photo"
@@ -208,3 +227,98 @@ def address_example() -> str:
 def grid_outlines() -> dict:
     """Active grids as GeoJSON with code and name only: the base map of the location picker."""
     return grid_shapes()
+
+
+@dataclass
+class OwnTicket:
+    """One line of 我的诉求: only what the requester herself gave or may know."""
+
+    number: str
+    received_at: datetime
+    title: str
+    request_type: str
+    status: str
+    closed: bool
+    can_rate: bool
+
+
+def phone_key(phone: str) -> str:
+    """What two spellings of one number share: its digits, without +86 / 0086 before a mainland mobile."""
+    return "".join(ch for ch in sms.normalize_phone(phone) if ch.isdigit())
+
+
+def _tickets_of(phone: str):
+    """Tickets whose requester phone is this number however it was typed at intake (spaces, dashes)."""
+    key = phone_key(phone)
+    if len(key) < 7:
+        return Ticket.objects.none()
+    candidates = Ticket.objects.filter(requester_phone__endswith=key[-4:]).only("pk", "requester_phone")
+    return Ticket.objects.filter(pk__in=[t.pk for t in candidates if phone_key(t.requester_phone) == key])
+
+
+def tickets_of_phone(phone: str) -> list[OwnTicket]:
+    """Every ticket whose requester phone is this one, merged ones included, newest first.
+
+    A merged ticket shows its own status (合并办理); the ticket it joined is another requester's and
+    is read only through resident_view, which shows the shared progress.
+    """
+    rows = list(_tickets_of(phone).order_by("-received_at", "-pk"))
+    rated = set(ResidentRating.objects.filter(ticket__in=rows).values_list("ticket_id", flat=True))
+    return [
+        OwnTicket(
+            number=ticket.number,
+            received_at=ticket.received_at,
+            title=ticket.title,
+            request_type=ticket.get_request_type_display(),
+            status=PLAIN_STATUS.get(ticket.status, ticket.get_status_display()),
+            closed=ticket.status in (Status.CLOSED, Status.ARCHIVED),
+            can_rate=ticket.status in RATEABLE_STATUSES and ticket.pk not in rated,
+        )
+        for ticket in rows
+    ]
+
+
+def ticket_of_phone(phone: str, number: str) -> Ticket | None:
+    """The ticket with this number if its requester phone is this one, else None."""
+    normalised = normalise_number(number)
+    ticket = Ticket.objects.filter(number=normalised).first() if normalised else None
+    key = phone_key(phone)
+    if ticket is None or len(key) < 7 or phone_key(ticket.requester_phone) != key:
+        return None
+    return ticket
+
+
+def own_supplements(ticket: Ticket) -> list[dict]:
+    """What the requester added to her ticket, for her own page only."""
+    events = ticket.events.filter(action=EventAction.RESIDENT_SUPPLEMENTED).order_by("at", "pk")
+    return [
+        {"at": event.at, "text": event.payload.get("text", ""), "photos": event.payload.get("photos", 0)}
+        for event in events
+    ]
+
+
+# On the ticket another requester's duplicate joined, what belongs to its own requester: her rating,
+# her callback and what followed from it. The merged requester sees the step, not the words.
+SHARED_WORDS = {
+    EventAction.RESIDENT_RATED: None,
+    EventAction.CALLBACK_RECORDED: None,
+    EventAction.CALLBACK_UNREACHED: None,
+    EventAction.CLOSED: "已办结",
+    EventAction.REOPENED: "重新交办承办单位办理",
+}
+
+
+def shared_progress(master: Ticket) -> list[dict]:
+    """The progress of the ticket hers was merged into, masked of everything of its own requester."""
+    shown = []
+    for item, action in zip(
+        public_timeline(master),
+        master.events.filter(is_public=True).order_by("id").values_list("action", flat=True),
+        strict=True,
+    ):
+        if action in SHARED_WORDS:
+            if SHARED_WORDS[action] is None:
+                continue
+            item = {**item, "text": SHARED_WORDS[action]}
+        shown.append(item)
+    return shown

@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from civicgrid.intake.services import ticket_intake
+from civicgrid.notify.models import SmsOptOut
+from civicgrid.notify.sms import sms_opt_out
 from civicgrid.portal.models import RATEABLE_STATUSES, PendingUpload, ResidentRating, rateable_status
 from civicgrid.routing.models import Category
 from civicgrid.tickets.errors import TicketError
@@ -29,6 +31,7 @@ def title_from(content: str) -> str:
     return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
 
 
+@transaction.atomic
 def resident_submit(
     *,
     request_type: str,
@@ -42,12 +45,16 @@ def resident_submit(
     is_anonymous: bool = False,
     is_confidential: bool = False,
     photos: list[UploadedFile] = (),
+    opt_out_of_sms: bool = False,
     at: datetime | None = None,
 ) -> Ticket:
-    """A resident's own request from the web: the ticket and its photos, all or nothing."""
+    """A resident's own request from the web: the ticket and its photos, all or nothing. With
+    `opt_out_of_sms` the phone is opted out of progress SMS first, so not even the receipt is sent."""
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"file": f"最多上传 {MAX_PHOTOS} 张照片"})
+    if opt_out_of_sms:
+        sms_opt_out(phone=requester_phone, source=SmsOptOut.Source.SUBMIT_FORM, at=at)
     return ticket_intake(
         actor=None,
         uploads=photos,
@@ -65,6 +72,12 @@ def resident_submit(
         is_confidential=is_confidential,
         at=at,
     )
+
+
+def resident_sms_opt_out(*, ticket: Ticket, at: datetime | None = None) -> None:
+    """退订 from the receipt page: no more progress SMS to this ticket's phone."""
+    if ticket.requester_phone:
+        sms_opt_out(phone=ticket.requester_phone, source=SmsOptOut.Source.RECEIPT, at=at)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import views
+from civicgrid.portal import mine, views
 
 app_name = "portal"
 
@@ -11,8 +11,16 @@ urlpatterns = [
     path("elder/", views.elder, name="elder"),
     path("submit/", views.submit, name="submit"),
     path("submit/receipt/", views.receipt, name="receipt"),
+    path("submit/receipt/sms-opt-out/", views.receipt_sms_opt_out, name="receipt_sms_opt_out"),
     path("track/", views.track, name="track"),
     path("rate/", views.rate, name="rate"),
     path("track/photo/<str:token>/", views.photo, name="photo"),
     path("grids.geojson", views.grids, name="grids"),
+    path("mine/", mine.mine, name="mine"),
+    path("mine/code/", mine.send_code, name="mine_code"),
+    path("mine/verify/", mine.verify, name="mine_verify"),
+    path("mine/logout/", mine.sign_out, name="mine_logout"),
+    path("mine/<str:number>/", mine.mine_ticket, name="mine_ticket"),
+    path("mine/<str:number>/supplement/", mine.supplement, name="mine_supplement"),
+    path("mine/<str:number>/rate/", mine.rate, name="mine_rate"),
 ]

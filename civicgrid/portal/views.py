@@ -1,6 +1,7 @@
 """The residents' portal: what 12345 is, submit a request, track it, rate the outcome. No login."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civicgrid.core.refusal import Refusal
 from civicgrid.portal import ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
-from civicgrid.portal.selectors import evidence_photo, find_for_resident, grid_outlines, resident_view
+from civicgrid.portal.selectors import (
+    evidence_photo,
+    grid_outlines,
+    proves_ownership,
+    resident_view,
+    ticket_by_number,
+)
 from civicgrid.portal.services import (
     MAX_PHOTOS,
     pending_discard,
@@ -21,17 +28,34 @@ from civicgrid.portal.services import (
     pending_find,
     pending_keep,
     resident_rate,
+    resident_sms_opt_out,
     resident_submit,
 )
+from civicgrid.tickets.models import Ticket
 
-NOT_FOUND = "未找到对应的工单,请核对工单编号和手机号后四位。"
+NOT_FOUND = "未找到对应的工单，请核对工单编号和查询码（或完整的手机号码）。"
+LOCKED = (
+    "该工单输错查询码的次数过多，查询已暂时锁定，请 {wait}后再试；"
+    "也可以在「我的诉求」用手机验证码查看，或拨打 12345 热线查询。"
+)
 RECEIPT_KEY = "portal_receipt"
 # Service error keys → the form field that shows them.
 FIELD_OF = {"file": "photos", "lat": "lat", "lon": "lon", "requester_phone": "requester_phone"}
 
 
-def _limited(request, limit):
-    return render(request, "portal/limited.html", {"per_hour": limit.per_hour}, status=429)
+def _open_ticket(number: str, secret: str):
+    """The ticket these credentials open, else the error to show: every wrong guess for an existing
+    ticket spends one of its failures (shared by all addresses), and a locked ticket opens for nobody."""
+    ticket = ticket_by_number(number)
+    if ticket is None:
+        return None, NOT_FOUND
+    failures = ratelimit.LOOKUP_FAILURES_PER_TICKET
+    if not ratelimit.take(failures, ticket.pk):
+        return None, LOCKED.format(wait=ratelimit.duration_text(failures.seconds))
+    if proves_ownership(ticket, secret):
+        ratelimit.give_back(failures, ticket.pk)
+        return ticket, ""
+    return None, NOT_FOUND
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -73,13 +97,17 @@ def elder(request):
 def submit(request):
     if request.method == "GET":
         return render(request, "portal/submit.html", {"form": SubmitForm()})
-    if ratelimit.exhausted(request, ratelimit.SUBMIT):
-        return _limited(request, ratelimit.SUBMIT)
+    budget = ratelimit.Budget()
+    if not budget.take(ratelimit.SUBMIT, ratelimit.client_address(request)):
+        return ratelimit.refused(request, ratelimit.SUBMIT)
     # Photos chosen on an earlier try that was sent back for correction (no need to choose them again).
     kept = pending_find(request.POST.getlist("pending"))
     form = SubmitForm(request.POST, request.FILES, kept=len(kept))
     if form.is_valid():
         data = form.cleaned_data
+        if not budget.take(ratelimit.SUBMIT_PER_PHONE, data["requester_phone"]):
+            budget.give_back()
+            return ratelimit.refused(request, ratelimit.SUBMIT_PER_PHONE)
         earlier = pending_files(kept)
         try:
             ticket = resident_submit(
@@ -94,6 +122,7 @@ def submit(request):
                 is_anonymous=data["is_anonymous"],
                 is_confidential=data["is_confidential"],
                 photos=[*earlier, *data["photos"]],
+                opt_out_of_sms=data["sms_opt_out"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -103,15 +132,16 @@ def submit(request):
             for file in earlier:
                 file.close()
             pending_discard(kept)
-            ratelimit.spend(request, ratelimit.SUBMIT)
+            budget.keep()
             request.session[RECEIPT_KEY] = {
                 "number": ticket.number,
-                "tail": data["requester_phone"][-4:],
+                "code": ticket.query_code,
                 "at": timezone.now().timestamp(),
             }
             return redirect("portal:receipt")
         for file in earlier:
             file.close()
+    budget.give_back()
     if "photos" not in form.errors:  # a refused photo means choosing the photos again
         chosen = getattr(form, "cleaned_data", {}).get("photos") or []
         kept += pending_keep(chosen[: max(0, MAX_PHOTOS - len(kept))])
@@ -127,7 +157,20 @@ def receipt(request):
         shown = None
     if not shown:
         return redirect("portal:home")
-    return render(request, "portal/receipt.html", {"number": shown["number"], "tail": shown["tail"]})
+    return render(request, "portal/receipt.html", {"number": shown["number"], "code": shown.get("code", "")})
+
+
+@never_cache
+@require_http_methods(["POST"])
+def receipt_sms_opt_out(request):
+    """退订 from the receipt: only for the ticket this browser has just submitted."""
+    shown = request.session.get(RECEIPT_KEY)
+    ticket = Ticket.objects.filter(number=shown["number"]).first() if shown else None
+    if ticket is None:
+        return redirect("portal:home")
+    resident_sms_opt_out(ticket=ticket)
+    messages.success(request, "已为您退订，今后不再发送办理进度短信。")
+    return redirect("portal:receipt")
 
 
 @never_cache
@@ -136,12 +179,11 @@ def track(request):
     if request.method == "GET":
         form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/track.html", {"form": form})
-    if ratelimit.exhausted(request, ratelimit.LOOKUP):
-        return _limited(request, ratelimit.LOOKUP)
-    ratelimit.spend(request, ratelimit.LOOKUP)
+    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
+        return ratelimit.refused(request, ratelimit.LOOKUP)
     form = TrackForm(request.POST)
     if form.is_valid():
-        ticket = find_for_resident(form.cleaned_data["number"], form.cleaned_data["last4"])
+        ticket, error = _open_ticket(form.cleaned_data["number"], form.cleaned_data["code"])
         if ticket is not None:
             return render(
                 request,
@@ -151,7 +193,7 @@ def track(request):
                     "rate_form": RateForm(initial=form.cleaned_data),
                 },
             )
-        form.add_error(None, NOT_FOUND)
+        form.add_error(None, error)
     return render(request, "portal/track.html", {"form": form})
 
 
@@ -161,15 +203,14 @@ def rate(request):
     if request.method == "GET":
         form = RateForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/rate.html", {"form": form})
-    if ratelimit.exhausted(request, ratelimit.LOOKUP):
-        return _limited(request, ratelimit.LOOKUP)
-    ratelimit.spend(request, ratelimit.LOOKUP)
+    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
+        return ratelimit.refused(request, ratelimit.LOOKUP)
     form = RateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        ticket = find_for_resident(data["number"], data["last4"])
+        ticket, error = _open_ticket(data["number"], data["code"])
         if ticket is None:
-            form.add_error(None, NOT_FOUND)
+            form.add_error(None, error)
         else:
             try:
                 resident_rate(

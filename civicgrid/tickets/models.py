@@ -1,6 +1,7 @@
 """Tickets (工单) and everything that happens to them. Status changes only through tickets.services."""
 
 import operator
+import secrets
 from functools import reduce
 
 from django.conf import settings
@@ -112,10 +113,27 @@ class WarningLevel(models.TextChoices):
 WARNED_LEVELS = [WarningLevel.YELLOW, WarningLevel.RED]
 
 
+# 查询码 letters and digits, without those read alike (0/O, 1/I/L).
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 6
+
+
+def new_query_code() -> str:
+    """The requester's secret for tracking by number (31⁶ ≈ 8.9 × 10⁸ codes); never shown to staff."""
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
 class Ticket(models.Model):
     """工单: one resident's request and the work order that carries it."""
 
     number = models.CharField(_("工单编号"), max_length=20, unique=True)
+    query_code = models.CharField(
+        _("查询码"),
+        max_length=8,
+        default=new_query_code,
+        editable=False,
+        help_text=_("诉求人凭工单编号和查询码查询进度；回执和短信里有，工作人员页面不显示"),
+    )
     channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("受理时间"), db_index=True)
     registered_by = models.ForeignKey(
@@ -550,6 +568,7 @@ class EventAction(models.TextChoices):
     REQUEST_TYPE_CORRECTED = "request_type_corrected", _("更正诉求类型")
     MERGE_UNDONE = "merge_undone", _("撤销并单")
     MERGE_UNDONE_MASTER = "merge_undone_master", _("撤销并入本单")
+    RESIDENT_SUPPLEMENTED = "resident_supplemented", _("诉求人补充说明")
 
 
 class Event(models.Model):

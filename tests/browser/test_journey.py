@@ -109,7 +109,7 @@ def test_a_joint_matter_from_the_resident_to_closure(tab, world):  # noqa: F811
     tab.logout()
     tab.open("/track/")
     page.fill("[name=number]", number)
-    page.fill("[name=last4]", "5678")
+    page.fill("[name=code]", Ticket.objects.get(number=number).query_code)
     page.click("button[type=submit]")
     body = page.content()
     tab.shot("portal-track")

@@ -144,7 +144,7 @@ def test_the_status_page_with_reply_photos_and_rating_fits_a_phone(phone, world,
     )
     phone.goto(phone.base + "/track/")
     phone.fill("[name=number]", ticket.number)
-    phone.fill("[name=last4]", "5678")
+    phone.fill("[name=code]", ticket.query_code)
     phone.click("button.btn-danger:has-text('查询')")
     phone.wait_for_selector("#own-text")
     assert phone.locator("img.evidence-photo").count() == 3

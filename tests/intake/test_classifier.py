@@ -177,6 +177,39 @@ def test_the_word_view_trains_and_reloads(tmp_path):
     assert loaded.top("夜间工地打桩噪音")[0][0] == "9004"
 
 
+def test_the_head_view_reads_only_the_opening_of_the_text():
+    view = classifier.View(kind="head", low=1, high=2, max_chars=7)
+    assert view.tokens("楼上漏水,物业不管工地夜间施工噪音") == classifier.char_ngrams("楼上漏水,物业", 1, 2)
+    assert "噪音" not in view.tokens("楼上漏水,物业不管工地夜间施工噪音")
+
+
+def test_the_default_model_reads_the_whole_text_and_its_opening_and_reloads(tmp_path, trained):
+    assert (
+        classifier.DEFAULT_VIEWS
+        == classifier.FEATURES[classifier.DEFAULT_FEATURES]
+        == classifier.FEATURES["char+head"]
+    )
+    assert [(v.kind, v.max_chars) for v in trained.views] == [("char", 400), ("head", classifier.HEAD_CHARS)]
+    # The calibrator weighs both views' margins.
+    assert trained.cal_coef.shape == (len(trained.labels), 2 * len(trained.labels))
+    loaded = classifier.load(classifier.save(trained, tmp_path / "h"))
+    assert [(v.kind, v.max_chars) for v in loaded.views] == [("char", 400), ("head", classifier.HEAD_CHARS)]
+    text = "楼顶违建加盖铁皮房。" + "小区物业电梯停车" * 10
+    assert np.allclose(loaded.predict_proba([text]), trained.predict_proba([text]))
+    # The opening's view alone sees only the opening.
+    head = loaded.views[1]
+    assert np.allclose(head.margins([head.tokens(text)]), head.margins([head.tokens(text[:40])]))
+    assert loaded.top("楼顶违建加盖铁皮房")[0][0] == "9002"
+
+
+def test_a_single_view_model_still_trains_and_loads(tmp_path):
+    texts, labels = make(15, seed=3)
+    model = classifier.train(texts, labels, views=classifier.FEATURES["char"], oof=False)
+    loaded = classifier.load(classifier.save(model, tmp_path / "c"))
+    assert [v.kind for v in loaded.views] == ["char"] and loaded.cal_coef.shape == (4, 4)
+    assert loaded.top("楼顶违建加盖铁皮房")[0][0] == "9002"
+
+
 def test_out_of_fold_confidence_does_not_flatter_a_model_that_learnt_nothing():
     # Labels unrelated to the text: honest out-of-fold predictions are right about one time in ten,
     # so no threshold reaches 98 % and nothing would be dispatched automatically.

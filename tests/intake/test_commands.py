@@ -88,6 +88,19 @@ def test_train_repeats_the_cross_validation_as_asked(tmp_path, csvs):
     assert not (tmp_path / "n").exists()
 
 
+def test_train_reads_the_whole_text_and_its_opening_unless_told_otherwise(tmp_path, csvs):
+    train, _ = csvs
+    run("train", "--data", str(train), "--cv-repeats", "1", "--out", str(tmp_path / "m"))
+    manifest = classifier.read_manifest(tmp_path / "m")
+    assert manifest["meta"]["features"] == "char+head"
+    assert [view["kind"] for view in manifest["views"]] == ["char", "head"]
+    run(
+        "train", "--data", str(train), "--cv-repeats", "1", "--features", "char", "--out", str(tmp_path / "c")
+    )
+    manifest = classifier.read_manifest(tmp_path / "c")
+    assert manifest["meta"]["features"] == "char" and [view["kind"] for view in manifest["views"]] == ["char"]
+
+
 def test_train_without_dev_uses_cross_validation(tmp_path, csvs):
     train, _ = csvs
     run("train", "--data", str(train), "--out", str(tmp_path / "m"))

@@ -188,11 +188,35 @@ def test_claimed_rows_are_not_sent_by_a_second_worker(backends):
     from civicgrid.notify import services
 
     backends(sms="RecordingBackend")
-    notify(recipients=[make_user("a"), make_user("b")], kind="x", title="x", channels=["sms"])
-    claimed = services._claim(None, 500, NOW)
-    assert len(claimed) == 2
-    assert deliver_pending() == 0  # leased to the first worker
-    assert SENT == []
+    first, second = notify(recipients=[make_user("a"), make_user("b")], kind="x", title="x", channels=["sms"])
+    assert services._claim(first.pk, NOW) is not None
+    assert services._claim(first.pk, NOW) is None
+    assert deliver_pending() == 1  # the claimed row is the first worker's; only the other one goes
+    assert SENT == [("b", "sms")]
+
+
+class Killed(BaseException):
+    """A kill -9 of the worker: nothing after it runs."""
+
+
+class DyingBackend:
+    def send(self, notification, channel):
+        SENT.append((notification.recipient.get_username(), channel))
+        if len(SENT) == 2:
+            raise Killed
+
+
+def test_a_worker_killed_mid_delivery_holds_back_only_the_row_in_flight(backends, time_machine):
+    backends(sms="DyingBackend")
+    rows = notify(recipients=[make_user(f"u{i}") for i in range(5)], kind="x", title="x", channels=["sms"])
+    with pytest.raises(Killed):
+        deliver_pending()
+    backends(sms="RecordingBackend")
+    assert deliver_pending() == 3  # at once, not after the lease
+    assert Notification.objects.filter(delivered_at__isnull=True).get().pk == rows[1].pk
+    time_machine.move_to(NOW + timedelta(minutes=2), tick=False)
+    assert deliver_pending() == 1
+    assert len(SENT) == 6  # the row in flight went twice: console and e-mail cannot recognise a repeat
 
 
 def test_deliver_pending_respects_the_limit(backends):
@@ -235,3 +259,18 @@ def test_mark_read_touches_only_the_users_own_rows():
         mine[0].pk
     ]
     assert Notification.objects.get(pk=mine[0].pk).read_at == NOW
+
+
+def test_one_pass_delivers_a_whole_burst_not_just_one_batch(backends):
+    from civicgrid.notify.services import create_notifications
+
+    backends(sms="RecordingBackend")
+    user = make_user("busy")
+    create_notifications(
+        [
+            Notification(recipient=user, kind="x", title=f"t{i}", created_at=NOW, channels=["sms"])
+            for i in range(600)
+        ],
+        deliver_on_commit=False,
+    )
+    assert deliver_pending() == 600

@@ -35,6 +35,6 @@ def test_a_stale_form_gets_a_chinese_page_with_a_way_back(world):
 
 
 def test_a_nul_byte_in_the_tracker_is_refused_with_a_message(client, db):
-    response = client.post(reverse("portal:track"), {"number": "20261121-000123\x00", "last4": "1234"})
+    response = client.post(reverse("portal:track"), {"number": "20261121-000123\x00", "code": "ABC234"})
     assert response.status_code == 400
     assert "空字符" in response.content.decode() and "网上诉求首页" in response.content.decode()

@@ -1,6 +1,6 @@
 import pytest
 
-from civicgrid.portal.selectors import find_for_resident, normalise_number, portal_categories
+from civicgrid.portal.selectors import normalise_number, portal_categories, proves_ownership, ticket_by_number
 from tests.tickets.conftest import local
 from tests.tickets.helpers import register
 
@@ -21,16 +21,27 @@ def test_numbers_are_normalised(raw, number):
     assert normalise_number(raw) == number
 
 
-def test_a_ticket_is_found_only_with_its_phone_tail(world):
+def test_a_ticket_opens_with_its_query_code_or_the_full_phone_but_never_the_last_four_digits(world):
     ticket = register(world, T0, requester_phone="138-1234-5678")
-    assert find_for_resident(ticket.number, "5678") == ticket
-    assert find_for_resident(ticket.number, "5679") is None
-    assert find_for_resident(ticket.number, "567") is None
+    assert ticket_by_number(ticket.number.replace("-", "")) == ticket
+    code = ticket.query_code
+    assert len(code) == 6 and not set(code) & set("01OIL")
+    assert proves_ownership(ticket, code) and proves_ownership(ticket, f" {code.lower()} ")
+    assert proves_ownership(ticket, "13812345678") and proves_ownership(ticket, "138 1234 5678")
+    assert not proves_ownership(ticket, "5678")  # what a masked phone shows staff (red team H1/M1)
+    assert not proves_ownership(ticket, "12345678")
+    assert not proves_ownership(ticket, code[:5])
 
 
-def test_a_ticket_without_a_phone_cannot_be_tracked(world):
+def test_a_ticket_without_a_phone_opens_only_with_its_code(world):
     ticket = register(world, T0, requester_phone="", is_anonymous=True)
-    assert find_for_resident(ticket.number, "0000") is None
+    assert not proves_ownership(ticket, "0000000") and not proves_ownership(ticket, "")
+    assert proves_ownership(ticket, ticket.query_code)
+
+
+def test_every_ticket_gets_its_own_random_code(world):
+    codes = {register(world, T0).query_code for _ in range(20)}
+    assert len(codes) == 20
 
 
 def test_categories_come_in_first_level_groups_with_an_other_option(db):

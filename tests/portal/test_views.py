@@ -40,8 +40,8 @@ def media_files(settings) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def track(client, number, last4):
-    return client.post(reverse("portal:track"), {"number": number, "last4": last4})
+def track(client, number, code):
+    return client.post(reverse("portal:track"), {"number": number, "code": code})
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ class TestSubmit:
         assert ticket.attachments.filter(kind=Attachment.Kind.INTAKE).count() == 2
         assert len(media_files(settings)) == 2
         body = client.get(response["Location"]).content.decode()
-        assert ticket.number in body and "尾号 4321" in body and "13900004321" not in body
+        assert ticket.number in body and ticket.query_code in body and "13900004321" not in body
 
     def test_the_point_places_the_ticket_in_its_grid(self, client, world):
         client.post(reverse("portal:submit"), form(lat="19.205", lon="110.405"))
@@ -166,7 +166,7 @@ class TestSubmit:
 
 class TestTrack:
     def test_the_right_digits_show_the_public_timeline_and_nothing_internal(self, client, handled):
-        response = track(client, handled.number, "5678")
+        response = track(client, handled.number, handled.query_code)
         body = response.content.decode()
         assert response.status_code == 200
         assert "诉求已受理" in body and "已派住建局" in body and "承办单位已答复" in body
@@ -186,44 +186,47 @@ class TestTrack:
             assert secret not in body, secret
 
     def test_the_number_may_be_typed_without_the_dash(self, client, handled):
-        assert "办理过程" in track(client, handled.number.replace("-", ""), "5678").content.decode()
+        assert (
+            "办理过程" in track(client, handled.number.replace("-", ""), handled.query_code).content.decode()
+        )
 
     @pytest.mark.parametrize("wrong", ["digits", "number"])
     def test_a_wrong_number_or_wrong_digits_get_the_same_not_found(self, client, handled, wrong):
         number = handled.number if wrong == "digits" else "20260601-999999"
-        body = track(client, number, "0000" if wrong == "digits" else "5678").content.decode()
-        assert "未找到对应的工单,请核对工单编号和手机号后四位" in body
+        body = track(client, number, "ZZZZZZ" if wrong == "digits" else handled.query_code).content.decode()
+        assert "未找到对应的工单，请核对工单编号和查询码" in body
         assert "办理过程" not in body
 
     def test_badly_typed_input_is_explained(self, client, db):
-        body = track(client, "abc", "12").content.decode()
-        assert "工单编号格式不正确" in body and "请填写 4 位数字" in body
+        body = track(client, "abc", " ").content.decode()
+        assert "工单编号格式不正确" in body and "请填写查询码或完整的手机号码" in body
 
     def test_a_confidential_requester_is_never_shown(self, client, world):
         ticket = register(
             world, T0, requester_name="李保密", requester_phone="13600001111", is_confidential=True
         )
-        body = track(client, ticket.number, "1111").content.decode()
+        body = track(client, ticket.number, ticket.query_code).content.decode()
         assert "诉求已受理" in body
         assert "李保密" not in body and "13600001111" not in body and "李*" not in body
 
     def test_a_merged_ticket_shows_the_masters_progress(self, client, world, handled):
         duplicate = register(world, T0 + timedelta(hours=1), category=None, requester_phone="13700002222")
         services.ticket_merge(ticket=duplicate, master=handled, actor=world.user("dispatcher"), at=T0)
-        body = track(client, duplicate.number, "2222").content.decode()
+        body = track(client, duplicate.number, "13700002222").content.decode()
         assert f"已并入工单 {handled.number}" in body and "已派住建局" in body
         # The master's reply is addressed to its own requester (issue 10 §2): only the shared progress.
         assert "已督促物业维修漏水管道" not in body
 
 
 class TestRate:
-    def rate(self, client, ticket, last4="5678", **changes):
-        data = {"number": ticket.number, "last4": last4, "satisfaction": "satisfied", "solved": "solved"}
+    def rate(self, client, ticket, code=None, **changes):
+        code = ticket.query_code if code is None else code
+        data = {"number": ticket.number, "code": code, "satisfaction": "satisfied", "solved": "solved"}
         data.update(changes)
         return client.post(reverse("portal:rate"), data)
 
     def test_the_track_page_offers_the_rating_once_replied(self, client, handled):
-        body = track(client, handled.number, "5678").content.decode()
+        body = track(client, handled.number, handled.query_code).content.decode()
         assert "评价办理结果" in body and f'action="{reverse("portal:rate")}"' in body
 
     def test_a_resident_rates_once_and_it_is_not_a_callback(self, client, handled):
@@ -240,7 +243,7 @@ class TestRate:
         again = self.rate(client, handled, satisfaction="very_unsatisfied")
         assert "已经评价过" in again.content.decode()
         assert ResidentRating.objects.get(ticket=handled).satisfaction == "satisfied"
-        assert "您已评价过此工单" in track(client, handled.number, "5678").content.decode()
+        assert "您已评价过此工单" in track(client, handled.number, handled.query_code).content.decode()
 
     def test_a_ticket_still_being_handled_cannot_be_rated(self, client, world):
         ticket = register(world, T0, category="property")
@@ -248,7 +251,7 @@ class TestRate:
         assert "答复后才能评价" in body and not ResidentRating.objects.exists()
 
     def test_wrong_digits_cannot_rate(self, client, handled):
-        body = self.rate(client, handled, last4="0000").content.decode()
+        body = self.rate(client, handled, code="ZZZZZZ").content.decode()
         assert "未找到对应的工单" in body and not ResidentRating.objects.exists()
 
     def test_the_choices_are_required(self, client, handled):
@@ -283,26 +286,26 @@ class TestRateLimits:
 
     def test_lookups_are_limited_per_address(self, client, handled, settings):
         settings.CIVICGRID_PORTAL_LOOKUPS_PER_HOUR = 3
-        for last4 in ("0000", "1111", "2222"):
-            assert track(client, handled.number, last4).status_code == 200
-        assert track(client, handled.number, "5678").status_code == 429
+        for code in ("ZZZZZ2", "ZZZZZ3", "ZZZZZ4"):
+            assert track(client, handled.number, code).status_code == 200
+        assert track(client, handled.number, handled.query_code).status_code == 429
         assert client.post(reverse("portal:rate"), {"number": handled.number}).status_code == 429
         other = Client(REMOTE_ADDR="10.0.0.9")
-        assert track(other, handled.number, "5678").status_code == 200
+        assert track(other, handled.number, handled.query_code).status_code == 200
 
     def test_a_proxy_header_names_the_client_when_configured(self, client, handled, settings):
         settings.CIVICGRID_PORTAL_LOOKUPS_PER_HOUR = 1
         settings.CIVICGRID_PORTAL_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
-        assert track(client, handled.number, "0000").status_code == 200
+        assert track(client, handled.number, "ZZZZZZ").status_code == 200
         assert (
             client.post(
                 reverse("portal:track"),
-                {"number": handled.number, "last4": "5678"},
+                {"number": handled.number, "code": handled.query_code},
                 HTTP_X_REAL_IP="10.1.1.1",
             ).status_code
             == 200
         )
-        assert track(client, handled.number, "5678").status_code == 429
+        assert track(client, handled.number, handled.query_code).status_code == 429
 
 
 def test_the_grid_outlines_for_the_map_picker_carry_no_figures(client, world):

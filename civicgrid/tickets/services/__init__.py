@@ -37,6 +37,7 @@ from civicgrid.tickets.services.intake import (
 )
 from civicgrid.tickets.services.pauses import ticket_pause, ticket_resume
 from civicgrid.tickets.services.supervision import key_list_set, ticket_escalate, ticket_supervise
+from civicgrid.tickets.services.supplements import resident_supplement
 
 __all__ = [
     "CallbackOutcome",
@@ -54,6 +55,7 @@ __all__ = [
     "reply_review",
     "return_decide",
     "return_request",
+    "resident_supplement",
     "ticket_accept",
     "ticket_answer_directly",
     "ticket_archive",

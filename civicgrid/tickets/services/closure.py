@@ -10,6 +10,7 @@ from django.db import transaction
 from civicgrid.registry.models import Role
 from civicgrid.sla.clocks import reopen_deadlines
 from civicgrid.sla.deadlines import callback_due
+from civicgrid.tickets import resident_sms
 from civicgrid.tickets.models import (
     Assignment,
     Callback,
@@ -71,6 +72,7 @@ def reply_review(
             note=note.strip() or "答复审核通过",
             update_fields=("callback_due_at", "callback_due_provisional"),
         )
+        resident_sms.tell(ticket, "replied", at=at)
         return ticket
     if not note.strip():
         raise ValidationError({"note": "退回补充时请说明需要补充的内容"})
@@ -163,6 +165,7 @@ def _close(
         callback=callback.pk if callback else None,
         public_note=public_note,
     )
+    resident_sms.tell(ticket, "closed", at=at)
 
 
 def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
@@ -209,6 +212,7 @@ def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
         callback=callback.pk,
         due_at=assignments[0].due_at.isoformat(),
     )
+    resident_sms.tell(ticket, "reopened", at=at)
     for assignment in assignments:
         notify_unit(
             assignment.unit,

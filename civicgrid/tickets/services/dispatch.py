@@ -11,6 +11,7 @@ from civicgrid.routing.route import check_lead_allowed, route, ticket_area
 from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.sla.deadlines import assignment_deadlines, return_window_end
 from civicgrid.sla.policies import policy_for
+from civicgrid.tickets import resident_sms
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Decision, EventAction, ReturnRequest, Status, Ticket
 from civicgrid.tickets.permissions import require_role, require_unit
@@ -150,6 +151,7 @@ def ticket_dispatch(
         manual=manual,
         due_at=assignments[0].due_at.isoformat(),
     )
+    resident_sms.tell(ticket, "dispatched", at=at)
     for assignment in assignments:
         role = "主办" if assignment.role == Assignment.Role.LEAD else "协办"
         notify_unit(

@@ -10,6 +10,7 @@ from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
 from civicgrid.routing.vocabulary import RequestType, Urgency
+from civicgrid.tickets import resident_sms
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Channel, EventAction, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
@@ -132,6 +133,7 @@ def ticket_register(
         channel=channel,
         grid=ticket.grid.code if ticket.grid else None,
     )
+    resident_sms.tell(ticket, "receipt", at=at)
     return ticket
 
 

@@ -77,7 +77,10 @@ class Command(BaseCommand):
             "--target-precision", type=float, default=0.98, help="自动派单要达到的准确率(默认 0.98)"
         )
         train.add_argument(
-            "--features", choices=sorted(classifier.FEATURES), default="char", help="文本特征(默认 char)"
+            "--features",
+            choices=sorted(classifier.FEATURES),
+            default=classifier.DEFAULT_FEATURES,
+            help=f"文本特征：char 为全文字符，head 另加开头 {classifier.HEAD_CHARS} 字（默认 {classifier.DEFAULT_FEATURES}）",
         )
         train.add_argument(
             "--cv-repeats",

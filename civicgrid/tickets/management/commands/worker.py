@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.notify.services import deliver_pending
+from civicgrid.notify.sms import deliver_pending_sms
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 
@@ -69,12 +70,14 @@ class Command(BaseCommand):
         escalate_unsigned()
         result = scan_deadlines()
         delivered = deliver_pending()
+        sms = deliver_pending_sms()
         line = _(
             "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条,"
-            "用时 %(seconds).2f 秒"
+            "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
         ) % {
             "now": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
             "delivered": delivered,
+            "sms": sms,
             "seconds": time.monotonic() - started,
             **result.as_dict(),
         }
