@@ -61,6 +61,7 @@ KINDS = {
     "sla_red": _("红色预警"),
     "sla_overdue": _("超期"),
     "intake_auto_dispatch_off": _("智能派单关闭"),
+    "resident_supplemented": _("诉求人补充说明"),
 }
 
 
