@@ -117,7 +117,7 @@ class EffectiveQuerySet(models.QuerySet):
 class Effective(models.Model):
     """A versioned row: in force from `effective_from` to `effective_to` (inclusive) when active."""
 
-    version = models.CharField(_("版本/批次"), max_length=40, help_text=_("例如:第一批(暂行)"))
+    version = models.CharField(_("版本/批次"), max_length=40, help_text=_("例如：第一批（暂行）"))
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)

@@ -59,7 +59,7 @@ def recipients_for_unit(unit) -> list:
 _historical: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "civicgrid_notify_historical", default=False
 )
-HISTORICAL_NOTE = "历史数据回放,未外发"
+HISTORICAL_NOTE = "历史数据回放，未外发"
 
 
 @contextmanager

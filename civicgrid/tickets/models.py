@@ -645,7 +645,7 @@ class Attachment(models.Model):
     file = models.FileField(_("文件"), upload_to="tickets/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小(字节)"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -685,7 +685,7 @@ class ExtensionRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    days = models.PositiveSmallIntegerField(_("申请延期(工作日)"))
+    days = models.PositiveSmallIntegerField(_("申请延期（工作日）"))
     reason = models.CharField(_("理由"), max_length=500)
     legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
     decision = models.CharField(

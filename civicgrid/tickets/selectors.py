@@ -32,7 +32,7 @@ def tickets_for(user):
     if user.is_superuser or role_codes(user) & CENTRE_ROLES:
         return Ticket.objects.all()
     if staff_of(user) is None:
-        raise PermissionDenied("您没有工作人员身份,无权查看工单")
+        raise PermissionDenied("您没有工作人员身份，无权查看工单")
     units = units_of(user)
     return Ticket.objects.filter(assignments__unit_id__in=units).distinct()
 
@@ -236,7 +236,7 @@ def work_queues(user) -> list[QueueCount]:
     if codes & {Role.OPERATOR}:
         received = Ticket.objects.filter(status=Status.RECEIVED)
         queues.append(
-            QueueCount("待受理(网上及网格上报)", received.count(), "console:tickets?status=RECEIVED")
+            QueueCount("待受理（网上及网格上报）", received.count(), "console:tickets?status=RECEIVED")
         )
         today = Ticket.objects.filter(received_at__date=timezone.localdate())
         queues.append(QueueCount("今日登记", today.count(), "console:tickets"))

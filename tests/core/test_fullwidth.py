@@ -11,6 +11,13 @@ fullwidth = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(fullwidth)
 
 
+def test_no_ascii_punctuation_directly_after_a_chinese_character_anywhere_in_civicgrid():
+    places = fullwidth.remaining()
+    assert places == [], f"{len(places)} 处；运行 python scripts/fullwidth.py 转换:\n" + "\n".join(
+        places[:50]
+    )
+
+
 def _py(source: str) -> str:
     return fullwidth.apply_python(source, fullwidth.python_edits(source))
 

@@ -46,14 +46,14 @@ def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
     if ticket.status not in allowed:
         names = "、".join(str(Status(s).label) for s in allowed)
         raise TicketError(
-            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」,不能{action}(需为:{names})"
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不能{action}(需为：{names})"
         )
 
 
 def require_state(assignment: Assignment, *allowed: str, action: str) -> None:
     if assignment.state not in allowed:
         raise TicketError(
-            f"{assignment.unit.name}的承办任务当前为「{assignment.get_state_display()}」,不能{action}"
+            f"{assignment.unit.name}的承办任务当前为「{assignment.get_state_display()}」，不能{action}"
         )
 
 
