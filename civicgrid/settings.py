@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicgrid.console.menu.console_context",
+                "civicgrid.core.context.names",
             ],
         },
     },
@@ -127,9 +128,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The interface is Chinese whatever the browser asks for (an English browser got an English admin).
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+
+# The names in the headers: the staff platform (console, admin) and the public service (portal, error pages).
+CIVICGRID_PRODUCT_NAME = os.environ.get("CIVICGRID_PRODUCT_NAME", "直通联办平台")
+CIVICGRID_PUBLIC_NAME = os.environ.get("CIVICGRID_PUBLIC_NAME", "12345 政务服务便民热线")
 USE_I18N = True
 USE_TZ = True
 

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 
-admin.site.site_header = "civicgrid 基层治理平台"
-admin.site.site_title = "civicgrid 管理后台"
+admin.site.site_header = lazy(lambda: settings.CIVICGRID_PRODUCT_NAME, str)()
+admin.site.site_title = lazy(lambda: f"{settings.CIVICGRID_PRODUCT_NAME} 管理后台", str)()
 admin.site.index_title = "登记与配置"
 
 urlpatterns = [

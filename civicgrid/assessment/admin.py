@@ -23,14 +23,14 @@ class AssessmentSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["version", "effective_from", "effective_to", "is_active", "note"]}),
         (
-            _("三率权重(之和应为 1)"),
+            _("三率权重（之和应为 1）"),
             {"fields": ["weight_response", "weight_resolution", "weight_satisfaction"]},
         ),
         (
             _("满意率"),
             {
                 "fields": ["basic_satisfied_weight"],
-                "description": _("满意率 =(非常满意 + 满意 + 折算系数 × 基本满意)÷ 参评工单数"),
+                "description": _("满意率 =（非常满意 + 满意 + 折算系数 × 基本满意）÷ 参评工单数"),
             },
         ),
         (

@@ -30,7 +30,7 @@ class AssessmentScheme(Effective):
         ordering = ["-effective_from"]
 
     def __str__(self):
-        return f"{self.version}({self.effective_from} 起)"
+        return f"{self.version}（{self.effective_from} 起）"
 
     def clean(self):
         super().clean()

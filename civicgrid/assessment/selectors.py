@@ -88,7 +88,7 @@ def unit_scope(user) -> set[int] | None:
     if user.is_superuser:
         return None
     if staff_of(user) is None:
-        raise PermissionDenied(_("您的账号未登记为工作人员,不能查看考评数据"))
+        raise PermissionDenied(_("您的账号未登记为工作人员，不能查看考评数据"))
     if UNRESTRICTED_ROLES.intersection(role_codes(user)):
         return None
     return units_acted_for(user)

@@ -21,7 +21,7 @@ def staff_view(*roles: str):
         def wrapper(request, *args, **kwargs):
             user = request.user
             if not user.is_superuser and staff_of(user) is None:
-                raise PermissionDenied("您没有工作人员身份,请联系管理员")
+                raise PermissionDenied("您没有工作人员身份，请联系管理员")
             if not has_role(user, *allowed):
                 names = "、".join(dict(Role.SEED)[c] for c in allowed)
                 raise PermissionDenied(f"此页面仅限{names}使用")

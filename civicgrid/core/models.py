@@ -6,6 +6,69 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Every audit action code a service or the admin writes, with what a person reads for it. A test collects the codes
+# from the source (tests/core/test_labels.py), so a new action without a label fails there.
+AUDIT_ACTIONS = {
+    "admin.add": "后台新增",
+    "admin.change": "后台修改",
+    "admin.delete": "后台删除",
+    "area.create": "新增行政区划",
+    "area.update": "修改行政区划",
+    "attachment.view": "查看附件",
+    "catalogue.create": "新增派单目录条目",
+    "catalogue.update": "修改派单目录条目",
+    "category.import": "导入业务分类",
+    "direct_rule.create": "新增网格直派规则",
+    "direct_rule.update": "修改网格直派规则",
+    "grid.create": "新增网格",
+    "grid.update": "修改网格",
+    "grid.staff": "调整网格人员",
+    "intake.auto_dispatch": "设置自动派单",
+    "intake.auto_dispatch_off": "自动派单自动关闭",
+    "intake.auto_dispatched": "智能分类自动派单",
+    "intake.model_activate": "启用分类模型",
+    "intake.model_register": "登记分类模型",
+    "kb.create": "新增知识条目",
+    "kb.import": "导入知识条目",
+    "kb.reindex": "重建知识库索引",
+    "kb.retire": "停用知识条目",
+    "kb.revise": "修订知识条目",
+    "patrol.photo_view": "查看巡查照片",
+    "patrol.reported": "网格员巡查上报",
+    "pii.reveal": "查看完整联系方式（说明用途）",
+    "pii.view": "显示诉求人联系方式",
+    "place.create": "新增地点",
+    "place.update": "修改地点",
+    "registry.areas_imported": "导入行政区划",
+    "registry.grids_imported": "导入网格",
+    "sms.failed": "短信发送失败",
+    "sms.opt_in": "恢复接收短信",
+    "sms.opt_out": "退订短信",
+    "sms.sent": "短信已发送",
+    "staff.create": "新增工作人员",
+    "unit.create": "新增单位",
+    "unit.update": "修改单位",
+    "workcal.day_set": "设置日历日",
+    "workcal.holiday_cn_imported": "导入节假日安排",
+    "workcal.office_hours_deleted": "删除办公时间",
+    "workcal.office_hours_saved": "保存办公时间",
+    "workcal.year_confirmed": "确认年度日历",
+}
+
+
+def audit_action_label(code: str) -> str:
+    return AUDIT_ACTIONS.get(code) or _("其他操作")
+
+
+def model_label(label_lower: str) -> str:
+    """「工单」 for "tickets.ticket": a target type as a person reads it."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label_lower)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return _("其他对象") if label_lower else ""
+
 
 class AuditEvent(models.Model):
     """One row per change made by a service: who, when, what, and the details."""
@@ -32,7 +95,15 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action_label} {self.summary}"
+
+    @property
+    def action_label(self) -> str:
+        return audit_action_label(self.action)
+
+    @property
+    def target_type_label(self) -> str:
+        return model_label(self.target_type)
 
 
 class EffectiveQuerySet(models.QuerySet):
@@ -46,7 +117,7 @@ class EffectiveQuerySet(models.QuerySet):
 class Effective(models.Model):
     """A versioned row: in force from `effective_from` to `effective_to` (inclusive) when active."""
 
-    version = models.CharField(_("版本/批次"), max_length=40, help_text=_("例如:第一批(暂行)"))
+    version = models.CharField(_("版本/批次"), max_length=40, help_text=_("例如：第一批（暂行）"))
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)

@@ -129,7 +129,7 @@ def build_city(
         shape_ = synthetic_boundary(rng)
         city_code, city_name = SYNTHETIC_CITY
     if len(city_code) != 6 or not city_code.isdigit():
-        raise ValueError(f"边界的区划代码 {city_code} 不是 6 位数字,无法作为县级市")
+        raise ValueError(f"边界的区划代码 {city_code} 不是 6 位数字，无法作为县级市")
 
     existing = AdminArea.objects.filter(code=city_code).first()
     existing_grids = Grid.objects.filter(community__parent__parent=existing).count() if existing else 0
@@ -138,7 +138,7 @@ def build_city(
         DemoCity.objects.create(
             city=existing, seed=seed, grids=existing_grids, boundary_sha256=_fingerprint(boundary)
         )
-        log(f"示范城市 {existing.name}({existing.code})已存在,不重复生成。")
+        log(f"示范城市 {existing.name}({existing.code})已存在，不重复生成。")
         return DemoResult(
             city=existing, created=False, password=password, accounts=_read_accounts(), counts=_counts()
         )
@@ -162,7 +162,7 @@ def _build(rng, shape_, city_code, city_name, grid_total, password, log) -> Admi
         parent=province,
         geometry=to_geojson(shape_),
     )
-    log(f"区划:{city.path_display}")
+    log(f"区划：{city.path_display}")
 
     community_total = max(1, min(TOWNS_PER_CITY * COMMUNITIES_PER_TOWN, grid_total))
     town_count = min(TOWNS_PER_CITY, community_total)
@@ -191,14 +191,14 @@ def _build(rng, shape_, city_code, city_name, grid_total, password, log) -> Admi
                 geometry=to_geojson(c_shape),
             )
             communities.append((community, c_shape))
-    log(f"乡镇/街道 {len(towns)} 个,村/社区 {len(communities)} 个")
+    log(f"乡镇/街道 {len(towns)} 个，村/社区 {len(communities)} 个")
 
     grid_rows = _build_grids(rng, communities, grid_total)
     log(f"网格 {len(grid_rows)} 个")
     units = _build_units(city, towns, communities, grid_rows)
     log(f"单位 {Unit.objects.count()} 个")
     tables = build_routing_tables(city=city, effective_from=ROUTING_SINCE)
-    log(f"派单目录 {tables['catalogue']} 条,网格办件直派表 {tables['direct']} 条")
+    log(f"派单目录 {tables['catalogue']} 条，网格办件直派表 {tables['direct']} 条")
     _build_staff(rng, units, towns, communities, grid_rows, password)
     log(f"工作人员 {Staff.objects.count()} 名")
     _build_places(rng, city, grid_rows)
@@ -457,7 +457,7 @@ def _account(staff, role_name) -> DemoAccount:
 
 
 def _write_accounts(password: str, accounts: list[DemoAccount]) -> None:
-    lines = [f"password: {password}", "# 所有示范账号使用同一密码。每行:账号 | 姓名 | 角色 | 单位"]
+    lines = [f"password: {password}", "# 所有示范账号使用同一密码。每行：账号 | 姓名 | 角色 | 单位"]
     for staff in Staff.objects.select_related("user").prefetch_related("roles", "units"):
         lines.append(
             " | ".join(

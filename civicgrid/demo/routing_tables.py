@@ -15,7 +15,7 @@ from civicgrid.routing.services import catalogue_entry_upsert, direct_rule_upser
 
 TAXONOMY_VERSION = "2026.1"
 CATALOGUE_VERSION = "2026年版"
-DIRECT_VERSION = "第一批(暂行)"
+DIRECT_VERSION = "第一批（暂行）"
 
 # (category code, category name, handling unit, co-units). An entry covers the sub-categories
 # too, unless a more specific entry says otherwise. 社区治理 (10) is left out on purpose: those
@@ -64,8 +64,8 @@ CATALOGUE = [
     ("16", "其他", "GOV", []),
 ]
 
-GRID_CRITERIA = "网格员到场核实并处置或调解,上传现场照片,回复诉求人"
-JOINT_CRITERIA = "主办单位牵头现场处置,协办单位和网格配合,附处置前后照片"
+GRID_CRITERIA = "网格员到场核实并处置或调解，上传现场照片，回复诉求人"
+JOINT_CRITERIA = "主办单位牵头现场处置，协办单位和网格配合，附处置前后照片"
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _category(code: str, name: str) -> Category:
     category = Category.objects.filter(version=TAXONOMY_VERSION, code=code).first()
     if category is None or category.name != name:
         found = f"「{category.name}」" if category else "不存在"
-        raise ValueError(f"业务分类 {TAXONOMY_VERSION} 中编码 {code} 应为「{name}」,实际{found}")
+        raise ValueError(f"业务分类 {TAXONOMY_VERSION} 中编码 {code} 应为「{name}」，实际{found}")
     return category
 
 

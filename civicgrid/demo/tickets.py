@@ -70,7 +70,7 @@ class Cast:
         def first(role):
             user = users.filter(staff__roles__code=role, is_active=True).order_by("pk").first()
             if user is None:
-                raise ValueError(f"示范城市缺少角色为「{dict(Role.SEED)[role]}」的账号,无法生成工单")
+                raise ValueError(f"示范城市缺少角色为「{dict(Role.SEED)[role]}」的账号，无法生成工单")
             return user
 
         handler = {}
@@ -105,7 +105,7 @@ class Simulation:
         self.seq = itertools.count()
         self.places = list(Place.objects.filter(grid__isnull=False).select_related("grid"))
         if not self.places:
-            raise ValueError("示范城市没有地名,无法生成工单")
+            raise ValueError("示范城市没有地名，无法生成工单")
         self.categories = texts.leaf_categories()
         self.departments = list(Unit.objects.filter(is_functional_department=True, is_active=True))
         self.quality = {u: rng.uniform(0.55, 1.0) for u in Unit.objects.values_list("pk", flat=True)}
@@ -189,12 +189,12 @@ class Simulation:
                 ticket=t,
                 actor=self.cast.supervisor,
                 level=self.rng.choice([1, 1, 2, 3]),
-                note="办件已超期,请立即办理并反馈",
+                note="办件已超期，请立即办理并反馈",
                 at=step.at,
             )
             if self.rng.random() < 0.15:
                 services.key_list_set(
-                    ticket=t, actor=self.cast.leader, on=True, note="超期未办结,列入重点督办", at=step.at
+                    ticket=t, actor=self.cast.leader, on=True, note="超期未办结，列入重点督办", at=step.at
                 )
 
     def do_intake(self, _, step):
@@ -245,14 +245,14 @@ class Simulation:
                 master=original,
                 actor=operator,
                 at=at + timedelta(minutes=3),
-                reason="同一地点同类诉求,与在办工单重复",
+                reason="同一地点同类诉求，与在办工单重复",
             )
         elif forced == "answer" or (request_type == "ZX" and fate < 0.5):
             intake.ticket_answer_directly(
                 ticket=ticket,
                 actor=operator,
                 at=at + timedelta(minutes=4),
-                answer=f"已按政策解答:{category.name}事项可通过政务服务中心或网上办理。",
+                answer=f"已按政策解答：{category.name}事项可通过政务服务中心或网上办理。",
             )
             self.schedule(ticket.pk, self.later(at, 20, 60), "close")
         elif forced == "decline" or fate < 0.02:
@@ -261,7 +261,7 @@ class Simulation:
                 actor=operator,
                 outcome="REDIRECT_LEGAL",
                 at=at + timedelta(minutes=5),
-                reason="该事项已进入诉讼程序,已告知通过司法途径解决",
+                reason="该事项已进入诉讼程序，已告知通过司法途径解决",
             )
             self.schedule(ticket.pk, self.later(at, 20, 60), "close")
         elif forced == "transfer" or fate < 0.03:
@@ -308,7 +308,7 @@ class Simulation:
                 ticket=ticket,
                 actor=self.cast.dispatcher,
                 lead=self.rng.choice(self.departments),
-                reason="派单规则未覆盖,经协商确定承办单位",
+                reason="派单规则未覆盖，经协商确定承办单位",
                 at=step.at,
             )
         self.plan_round(ticket, step.at)
@@ -365,7 +365,7 @@ class Simulation:
             actor=self.cast.dispatcher,
             approve=approve,
             redispatch_to=target,
-            note="经核实改派" if approve else "经核实属于该单位职责,请继续办理",
+            note="经核实改派" if approve else "经核实属于该单位职责，请继续办理",
             at=step.at,
         )
         if approve:
@@ -386,7 +386,7 @@ class Simulation:
                 assignment=a,
                 actor=self.cast.handler[a.unit_id],
                 method=method,
-                note="已与诉求人沟通,了解具体情况",
+                note="已与诉求人沟通，了解具体情况",
                 at=step.at,
             )
         q = self.quality[a.unit_id]
@@ -443,7 +443,7 @@ class Simulation:
             actor=self.cast.handler[a.unit_id],
             result_code=result,
             at=step.at,
-            text="经现场核查,已协调相关方处理完毕,并向诉求人反馈办理结果。",
+            text="经现场核查，已协调相关方处理完毕，并向诉求人反馈办理结果。",
         )
         self.schedule(ticket.pk, self.later(step.at, 0.5, 8), "review")
 
@@ -454,7 +454,7 @@ class Simulation:
             actor=self.cast.dispatcher,
             passed=passed,
             at=step.at,
-            note="" if passed else "答复内容不完整,请补充现场照片",
+            note="" if passed else "答复内容不完整，请补充现场照片",
         )
         if passed:
             self.schedule(ticket.pk, self.later(step.at, 1, 20), "callback")
@@ -499,7 +499,7 @@ class Simulation:
     def do_escalate(self, ticket, step):
         if ticket.status in (Status.DISPATCHED, Status.IN_PROGRESS):
             services.ticket_escalate(
-                ticket=ticket, actor=self.cast.supervisor, note="网格难以协调,提级至社区办理", at=step.at
+                ticket=ticket, actor=self.cast.supervisor, note="网格难以协调，提级至社区办理", at=step.at
             )
             self.plan_round(ticket, step.at)
 

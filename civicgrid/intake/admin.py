@@ -56,7 +56,7 @@ class IntakeModelAdmin(AuditedAdmin, admin.ModelAdmin):
             obj.auto_dispatch_off_reason = ""  # switched back on: the old reason no longer applies
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="启用所选模型(只能选一个)")
+    @admin.action(description="启用所选模型（只能选一个）")
     def activate(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "请只选择一个模型", messages.ERROR)

@@ -96,7 +96,7 @@ class View:
             return char_ngrams(text[: self.max_chars], self.low, self.high)
         if self.kind == "word":
             return jieba_words(text, self.max_chars)
-        raise ModelFileError(f"未知的文本特征类型:{self.kind}")
+        raise ModelFileError(f"未知的文本特征类型：{self.kind}")
 
     def config(self) -> dict:
         return {"kind": self.kind, "low": self.low, "high": self.high, "max_chars": self.max_chars}
@@ -318,7 +318,7 @@ def train(
     counts = {name: labels.count(name) for name in names}
     if min(counts.values()) < 2:
         few = "、".join(n for n, c in counts.items() if c < 2)
-        raise ValueError(f"每个类别至少需要 2 条训练样本,不足的类别:{few}")
+        raise ValueError(f"每个类别至少需要 2 条训练样本，不足的类别：{few}")
     if repeats < 1:
         raise ValueError("交叉验证重复次数至少为 1")
     y = np.array([names.index(label) for label in labels])
@@ -334,7 +334,7 @@ def train(
         view, view_margins = _fit_view(dict(config), token_lists, y, len(names), fold_sets, seed)
         fitted.append(view)
         oofs.append(view_margins)
-        say(f"  特征 {config['kind']}:{len(view.vocabulary)} 项,用时 {time.perf_counter() - started:.1f} 秒")
+        say(f"  特征 {config['kind']}:{len(view.vocabulary)} 项，用时 {time.perf_counter() - started:.1f} 秒")
     stacked = [np.hstack([view_margins[r] for view_margins in oofs]) for r in range(len(fold_sets))]
     cal = LogisticRegression(C=CAL_C, max_iter=5000).fit(stacked[0], y)
     cal_coef = np.zeros((len(names), stacked[0].shape[1]))
@@ -451,7 +451,7 @@ def pick_threshold(
         confidence, correct = proba.max(axis=1), proba.argmax(axis=1) == truth
     else:
         if "oof_confidence" not in model.info:
-            raise ValueError("没有验证数据,且模型训练时未保留交叉验证结果")
+            raise ValueError("没有验证数据，且模型训练时未保留交叉验证结果")
         confidence, correct = model.info["oof_confidence"], model.info["oof_correct"]
     model.threshold, coverage, precision = choose_threshold(confidence, correct, target)
     return model.threshold, coverage, precision
@@ -569,17 +569,19 @@ def save(model: Classifier, directory: Path, *, meta: dict | None = None) -> Pat
 def read_manifest(directory: Path) -> dict:
     path = Path(directory) / MANIFEST
     if not path.is_file():
-        raise ModelFileError(f"{directory} 不是分类模型目录:找不到 {MANIFEST}")
+        raise ModelFileError(f"{directory} 不是分类模型目录：找不到 {MANIFEST}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{MANIFEST} 已损坏,无法读取:{exc}") from None
+        raise ModelFileError(f"{MANIFEST} 已损坏，无法读取：{exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelFileError(f"{MANIFEST} 不是 civicgrid 分类模型")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"模型格式版本 {manifest.get('format_version')} 不受支持(需要 {FORMAT_VERSION})")
+        raise ModelFileError(
+            f"模型格式版本 {manifest.get('format_version')} 不受支持（需要 {FORMAT_VERSION}）"
+        )
     if manifest.get("manifest_sha256") != _manifest_digest(manifest):
-        raise ModelFileError(f"模型文件校验失败:{MANIFEST} 已被修改或损坏,拒绝加载")
+        raise ModelFileError(f"模型文件校验失败：{MANIFEST} 已被修改或损坏，拒绝加载")
     return manifest
 
 
@@ -591,12 +593,12 @@ def load(directory: Path) -> Classifier:
     if not arrays_path.is_file():
         raise ModelFileError(f"模型目录缺少 {ARRAYS}")
     if _digest(arrays_path.read_bytes()) != manifest.get("arrays_sha256"):
-        raise ModelFileError(f"模型文件校验失败:{ARRAYS} 已被修改或损坏,拒绝加载")
+        raise ModelFileError(f"模型文件校验失败：{ARRAYS} 已被修改或损坏，拒绝加载")
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (ValueError, OSError) as exc:
-        raise ModelFileError(f"{ARRAYS} 无法读取:{exc}") from None
+        raise ModelFileError(f"{ARRAYS} 无法读取：{exc}") from None
     labels = manifest.get("labels")
     if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels):
         raise ModelFileError("模型的类别列表无效")
@@ -604,7 +606,7 @@ def load(directory: Path) -> Classifier:
     views = []
     for i, spec in enumerate(manifest.get("views") or []):
         if spec.get("kind") not in KINDS:
-            raise ModelFileError(f"未知的文本特征类型:{spec.get('kind')}")
+            raise ModelFileError(f"未知的文本特征类型：{spec.get('kind')}")
         vocabulary = spec.get("vocabulary")
         if not isinstance(vocabulary, list):
             raise ModelFileError("模型的词表无效")

@@ -23,7 +23,7 @@ class IntakeModel(models.Model):
     auto_dispatch = models.BooleanField(
         _("允许自动派单"),
         default=False,
-        help_text=_("开启后,置信度不低于阈值且分类未被改动的工单在受理后直接按派单规则派出"),
+        help_text=_("开启后，置信度不低于阈值且分类未被改动的工单在受理后直接按派单规则派出"),
     )
     monitor_window = models.PositiveIntegerField(
         _("自动派单监测窗口（条）"),

@@ -66,12 +66,12 @@ class Proposal:
     def dispatch_note(self) -> str:
         """What accepting this suggestion will lead to, in the operator's words."""
         if self.would_auto_dispatch:
-            return "置信度达到阈值:保持此分类「登记并转派单」后将自动派出。"
+            return "置信度达到阈值：保持此分类「登记并转派单」后将自动派出。"
         if not self.confident:
-            return "置信度未达自动派单阈值,由派单员确认。"
+            return "置信度未达自动派单阈值，由派单员确认。"
         if not self.model.auto_dispatch:
-            return "置信度达到阈值;自动派单未开启,由派单员派单。"
-        return "置信度达到阈值,但派单规则未能确定承办单位(如尚未定位到网格),由派单员派单。"
+            return "置信度达到阈值；自动派单未开启，由派单员派单。"
+        return "置信度达到阈值，但派单规则未能确定承办单位（如尚未定位到网格），由派单员派单。"
 
 
 def label_categories(model: IntakeModel) -> dict[str, Category | None]:
@@ -183,7 +183,7 @@ def accuracy_by_category(user, **period) -> list[dict]:
     )
     return [
         {
-            "category": g["category__name"] or "(未映射)",
+            "category": g["category__name"] or "（未映射）",
             "n": g["n"],
             "kept": g["kept"],
             "rate": _rate(g["kept"], g["n"]),

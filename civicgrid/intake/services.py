@@ -73,7 +73,7 @@ def model_register(
     Labels are mapped onto categories by code or name; `mapping` ({label: code or name}) overrides.
     """
     if not _NAME.match(name or ""):
-        raise ValidationError({"name": "模型名称只能包含字母、数字、下划线、点和连字符,最长 80 个字符"})
+        raise ValidationError({"name": "模型名称只能包含字母、数字、下划线、点和连字符，最长 80 个字符"})
     if IntakeModel.objects.filter(name=name).exists():
         raise ValidationError({"name": f"已有名为 {name} 的模型"})
     model = classifier.load(
@@ -83,13 +83,13 @@ def model_register(
     mapping = mapping or {}
     unknown = sorted(set(mapping) - set(model.labels))
     if unknown:
-        raise ValidationError({"mapping": f"模型中没有这些类别:{'、'.join(unknown)}"})
+        raise ValidationError({"mapping": f"模型中没有这些类别：{'、'.join(unknown)}"})
     resolved = {}
     for label in model.labels:
         wanted = mapping.get(label)
         category = _category_for_label(wanted, version) if wanted else _category_for_label(label, version)
         if wanted and category is None:
-            raise ValidationError({"mapping": f"找不到分类「{wanted}」(分类版本 {version})"})
+            raise ValidationError({"mapping": f"找不到分类「{wanted}」（分类版本 {version}）"})
         resolved[label] = category
     target = runtime.models_dir() / name
     if target.exists():
@@ -158,7 +158,7 @@ def model_set_auto_dispatch(*, model: IntakeModel, actor=None, enabled: bool, th
         actor=actor,
         action="intake.auto_dispatch",
         target=model,
-        summary=f"{'开启' if enabled else '关闭'}自动派单(模型 {model.name},阈值 {model.threshold})",
+        summary=f"{'开启' if enabled else '关闭'}自动派单（模型 {model.name},阈值 {model.threshold}）",
     )
     return model
 
@@ -175,7 +175,7 @@ def suggestion_record(ticket, *, at: datetime | None = None) -> Suggestion | Non
     try:
         proposal = propose(f"{ticket.title}\n{ticket.content}", grid=ticket.grid, at=at, routed=1)
     except classifier.ModelFileError:
-        log.exception("智能分类模型无法加载,本工单不作分类建议")
+        log.exception("智能分类模型无法加载，本工单不作分类建议")
         return None
     if proposal is None:
         return None
@@ -280,13 +280,13 @@ def auto_dispatch(ticket, *, at: datetime | None = None, suggestion=None) -> boo
         outcome=Outcome.AUTO,
         unit_outcome=Outcome.AUTO,
         final_unit=ticket.lead_unit_id,
-        note="置信度达标,已按派单规则自动派出",
+        note="置信度达标，已按派单规则自动派出",
     )
     record_event(
         actor=None,
         action="intake.auto_dispatched",
         target=ticket,
-        summary=f"工单 {ticket.number} 智能派单(置信度 {suggestion.confidence:.2f}) → {ticket.lead_unit}",
+        summary=f"工单 {ticket.number} 智能派单（置信度 {suggestion.confidence:.2f}） → {ticket.lead_unit}",
     )
     return True
 

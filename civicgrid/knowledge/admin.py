@@ -19,7 +19,7 @@ class EntryForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk and not (set(self.changed_data) - {"change_note"}):
-            raise ValidationError("内容没有变化,未产生新版本")
+            raise ValidationError("内容没有变化，未产生新版本")
         if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
             self.add_error("valid_to", "失效日期不能早于生效日期")
         return data

@@ -95,16 +95,19 @@ class Lookup:
         if len(found) == 1:
             return found[0], ""
         if not found:
-            return None, f"业务分类「{text}」不存在(分类版本 {self.version},可填写编码或名称)"
-        return None, f"业务分类名称「{text}」对应多个分类,请改填分类编码({'、'.join(c.code for c in found)})"
+            return None, f"业务分类「{text}」不存在（分类版本 {self.version},可填写编码或名称）"
+        return (
+            None,
+            f"业务分类名称「{text}」对应多个分类，请改填分类编码（{'、'.join(c.code for c in found)}）",
+        )
 
     def unit(self, text: str) -> tuple[Unit | None, str]:
         found = list({u.pk: u for u in self.units.get(text.strip(), [])}.values())
         if len(found) == 1:
             return found[0], ""
         if not found:
-            return None, f"单位「{text}」不存在或已停用(可填写单位编码、名称或简称)"
-        return None, f"单位名称「{text}」对应多个单位,请改填单位编码({'、'.join(u.code for u in found)})"
+            return None, f"单位「{text}」不存在或已停用（可填写单位编码、名称或简称）"
+        return None, f"单位名称「{text}」对应多个单位，请改填单位编码（{'、'.join(u.code for u in found)}）"
 
 
 def _decode(raw: bytes, encoding: str) -> str:
@@ -112,10 +115,10 @@ def _decode(raw: bytes, encoding: str) -> str:
     try:
         return raw.decode(codec)
     except LookupError:
-        raise ImportFileError(f"不支持的编码:{encoding}") from None
+        raise ImportFileError(f"不支持的编码：{encoding}") from None
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"无法按 {encoding} 编码读取文件,请用 --encoding 指定正确的编码(例如 utf-8-sig 或 gbk)"
+            f"无法按 {encoding} 编码读取文件，请用 --encoding 指定正确的编码（例如 utf-8-sig 或 gbk）"
         ) from None
 
 
@@ -160,8 +163,8 @@ def read_import_file(
                     break
         if "question" not in index or "answer" not in index:
             raise ImportFileError(
-                "无法识别文件格式:需要列 question,answer(或 问题,答案),或留言答复格式的列 "
-                f"{','.join(REPLIES_COLUMNS)}(文件中的列:{'、'.join(header) or '无'})"
+                "无法识别文件格式：需要列 question,answer（或 问题，答案），或留言答复格式的列 "
+                f"{','.join(REPLIES_COLUMNS)}(文件中的列：{'、'.join(header) or '无'})"
             )
         parsed = ParsedFile(format=FORMAT_OURS)
         read_row = _our_row
@@ -173,7 +176,7 @@ def read_import_file(
         values = {name: (record[i] if i < len(record) else "") for name, i in index.items()}
         row, problems = read_row(line, values, lookup, defaults)
         if problems:
-            parsed.errors.append(f"第 {line} 行:{';'.join(problems)}")
+            parsed.errors.append(f"第 {line} 行：{';'.join(problems)}")
         else:
             parsed.rows.append(row)
     return parsed
@@ -207,7 +210,7 @@ def _our_row(line, values, lookup: Lookup, defaults) -> tuple[ImportRow | None, 
         text = values.get(name, "").strip()
         dates[name] = parse_date(text) if text else None
         if text and dates[name] is None:
-            problems.append(f"{label}「{text}」无法识别,请写成 2026-05-01")
+            problems.append(f"{label}「{text}」无法识别，请写成 2026-05-01")
     if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
         problems.append("失效日期早于生效日期")
     keywords = values.get("keywords", "").strip()

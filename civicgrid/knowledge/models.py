@@ -47,7 +47,7 @@ class Entry(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     question = models.CharField(_("问题"), max_length=300)
     answer = models.TextField(_("答案"))
-    keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("用于检索,逗号分隔"))
+    keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("用于检索，逗号分隔"))
     category = models.ForeignKey(
         Category,
         verbose_name=_("业务分类"),
@@ -100,7 +100,7 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["status", "valid_from"], name="kb_entry_status_valid")]
 
     def __str__(self):
-        return f"{self.question[:40]}(第{self.version}版)"
+        return f"{self.question[:40]}（第{self.version}版）"
 
     def refresh_index(self) -> None:
         """Derive what search reads and what imports compare; call before every save that changes text.

@@ -96,7 +96,7 @@ def entry_create(
     _validate(entry)
     entry.refresh_index()
     entry.save()
-    record_event(actor=actor, action="kb.create", target=entry, summary=f"新增知识:{entry.question}")
+    record_event(actor=actor, action="kb.create", target=entry, summary=f"新增知识：{entry.question}")
     return entry
 
 
@@ -158,7 +158,7 @@ def entry_revise(
         compared.append("valid_from")
     unchanged = all(getattr(revised, name) == getattr(current, name) for name in compared)
     if unchanged:
-        raise ValidationError("内容没有变化,未产生新版本")
+        raise ValidationError("内容没有变化，未产生新版本")
     current.status, current.retired_at = Entry.Status.SUPERSEDED, at
     current.save(update_fields=["status", "retired_at", "updated_at"])
     revised.refresh_index()
@@ -167,7 +167,7 @@ def entry_revise(
         actor=actor,
         action="kb.revise",
         target=revised,
-        summary=f"修订知识:{revised.question}(第{current.version}版 → 第{revised.version}版)",
+        summary=f"修订知识：{revised.question}（第{current.version}版 → 第{revised.version}版）",
         previous=current.pk,
         note=revised.change_note,
     )
@@ -188,7 +188,11 @@ def entry_retire(*, entry: Entry, actor, reason: str, at: datetime | None = None
     current.status, current.retired_at = Entry.Status.RETIRED, at
     current.save(update_fields=["status", "retired_at", "updated_at"])
     record_event(
-        actor=actor, action="kb.retire", target=current, summary=f"停用知识:{current.question}", reason=reason
+        actor=actor,
+        action="kb.retire",
+        target=current,
+        summary=f"停用知识：{current.question}",
+        reason=reason,
     )
     return current
 
@@ -262,7 +266,7 @@ def entries_import(
         try:
             _validate(entry)
         except ValidationError as exc:
-            raise ValidationError(f"第 {row.line} 行:{';'.join(exc.messages)}") from None
+            raise ValidationError(f"第 {row.line} 行：{';'.join(exc.messages)}") from None
         fresh.append(entry)
     result.created = len(fresh)
     if dry_run or not fresh:
@@ -306,5 +310,5 @@ def entries_reindex(*, actor=None, batch_size: int = IMPORT_BATCH, progress=None
             progress(min(start + batch_size, len(ids)), len(ids))
     with transaction.atomic():
         fts.rebuild()
-        record_event(actor=actor, action="kb.reindex", summary=f"重建知识库索引,共 {len(ids)} 条")
+        record_event(actor=actor, action="kb.reindex", summary=f"重建知识库索引，共 {len(ids)} 条")
     return len(ids)

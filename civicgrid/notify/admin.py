@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
-from civicgrid.notify.models import Notification, SmsMessage, SmsOptOut, SmsTemplate, sms_segments
+from civicgrid.notify.models import Notification, SmsMessage, SmsOptOut, SmsTemplate, kind_label, sms_segments
 from civicgrid.notify.sms import sms_opt_in, sms_opt_out
+
+CHANNELS = {"sms": _("短信"), "email": _("电子邮件")}
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -44,6 +46,18 @@ class DeliveredFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KindFilter(admin.SimpleListFilter):
+    title = _("类别")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = Notification.objects.order_by().values_list("kind", flat=True).distinct()
+        return sorted(((k, kind_label(k)) for k in kinds), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: notifications are written by the services and the scanner, never by hand."""
@@ -51,20 +65,28 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "recipient",
-        "kind",
+        "kind_label",
         "title",
         "ticket",
         "read_at",
-        "channels",
+        "channels_label",
         "delivered_at",
         "delivery_attempts",
         "delivery_error",
     ]
-    list_filter = ["kind", ReadFilter, DeliveredFilter]
+    list_filter = [KindFilter, ReadFilter, DeliveredFilter]
     search_fields = ["title", "recipient__username", "ticket__number"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient", "ticket"]
     list_per_page = 100
+
+    @admin.display(description=_("类别"), ordering="kind")
+    def kind_label(self, notification):
+        return notification.kind_label
+
+    @admin.display(description=_("外发渠道"))
+    def channels_label(self, notification):
+        return "、".join(str(CHANNELS.get(c, _("其他"))) for c in notification.channels) or "—"
 
 
 @admin.register(SmsTemplate)

@@ -39,6 +39,36 @@ def sms_segments(text: str) -> int:
     return -(-len(text) // part)
 
 
+# What each notification kind is called where a person reads it (the filter of the notification centre). Kinds
+# are written by the apps above; a test collects them from the source (tests/core/test_labels.py).
+KINDS = {
+    "dispatched": _("新工单待签收"),
+    "return_requested": _("退单待审核"),
+    "return_rejected": _("退单未通过"),
+    "extension_requested": _("延期待审核"),
+    "extension_decided": _("延期审核结果"),
+    "co_replied": _("协办单位反馈"),
+    "replied": _("答复待审核"),
+    "review_failed": _("答复退回补充"),
+    "reopened": _("工单重办"),
+    "supervised": _("督办"),
+    "whistle": _("吹哨报到"),
+    "escalated": _("提级办理"),
+    "auto_escalated": _("逾期未签收提级"),
+    "unsigned_returned": _("逾期未签收退回"),
+    "clock_paused": _("暂停计时"),
+    "sla_yellow": _("黄色预警"),
+    "sla_red": _("红色预警"),
+    "sla_overdue": _("超期"),
+    "intake_auto_dispatch_off": _("智能派单关闭"),
+    "resident_supplemented": _("诉求人补充说明"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return KINDS.get(kind) or _("其他消息")
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -77,6 +107,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
 
 class SmsTemplate(Effective):

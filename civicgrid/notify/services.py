@@ -59,7 +59,7 @@ def recipients_for_unit(unit) -> list:
 _historical: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "civicgrid_notify_historical", default=False
 )
-HISTORICAL_NOTE = "历史数据回放,未外发"
+HISTORICAL_NOTE = "历史数据回放，未外发"
 
 
 @contextmanager
@@ -252,3 +252,23 @@ def mark_read(*, user, notification_ids: Iterable[int]) -> int:
     return Notification.objects.filter(
         recipient=user, pk__in=list(notification_ids), read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def mark_all_read(*, user, kind: str = "") -> int:
+    """Mark all the user's unread notifications read (of one kind, if given). Returns how many changed."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.update(read_at=timezone.now())
+
+
+def clear_done(*, ticket_id: int, at, kinds: Iterable[str] | None = None, recipients=None) -> int:
+    """The work a to-do asked for is done: its unread notifications on the ticket are marked read.
+
+    `kinds` None means every kind; `recipients` None means everybody's copy."""
+    rows = Notification.objects.filter(ticket_id=ticket_id, read_at__isnull=True)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    if recipients is not None:
+        rows = rows.filter(recipient__in=list(recipients))
+    return rows.update(read_at=at)

@@ -40,10 +40,10 @@ class PhotosField(forms.FileField):
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(f"最多上传 {MAX_PHOTOS} 张照片,您选择了 {len(files)} 张")
+            raise forms.ValidationError(f"最多上传 {MAX_PHOTOS} 张照片，您选择了 {len(files)} 张")
         for file in files:
             if PurePath(file.name).suffix.lower() not in PHOTO_EXTENSIONS:
-                raise forms.ValidationError(f"「{file.name}」不是图片,仅支持 jpg、png、gif、webp 格式的照片")
+                raise forms.ValidationError(f"「{file.name}」不是图片，仅支持 jpg、png、gif、webp 格式的照片")
         return [super(PhotosField, self).clean(file, initial) for file in files]
 
 
@@ -82,7 +82,7 @@ class SubmitForm(StyledForm):
         coerce=int,
         empty_value=None,
         error_messages={"invalid_choice": "请从列表中选择问题分类"},
-        help_text="不确定可不选,工作人员会帮您分类。",
+        help_text="不确定可不选，工作人员会帮您分类。",
     )
     content = forms.CharField(
         label="反映内容",
@@ -93,7 +93,7 @@ class SubmitForm(StyledForm):
         ),
         error_messages={
             "required": "请填写反映内容",
-            "min_length": "反映内容太短,请至少写 10 个字,说清楚问题",
+            "min_length": "反映内容太短，请至少写 10 个字，说清楚问题",
             "max_length": "反映内容最多 2000 字",
         },
     )
@@ -102,7 +102,7 @@ class SubmitForm(StyledForm):
         required=False,
         max_length=200,
         widget=forms.TextInput(),
-        help_text="求助、投诉、举报必填,请写到小区、楼栋或路口。",
+        help_text="求助、投诉、举报必填，请写到小区、楼栋或路口。",
         error_messages={"max_length": "地址最多 200 字"},
     )
     lat = forms.FloatField(
@@ -130,7 +130,7 @@ class SubmitForm(StyledForm):
     photos = PhotosField(
         label="现场照片",
         required=False,
-        error_messages={"empty": "照片文件是空的,请重新选择", "invalid": "照片上传失败,请重新选择"},
+        error_messages={"empty": "照片文件是空的，请重新选择", "invalid": "照片上传失败，请重新选择"},
     )
     requester_name = forms.CharField(
         label="您的称呼", required=False, max_length=50, error_messages={"max_length": "称呼最多 50 字"}
@@ -139,14 +139,14 @@ class SubmitForm(StyledForm):
         label="手机号码",
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        error_messages={"required": "请填写手机号码,查询进度时需要用到", "max_length": "手机号码格式不正确"},
+        error_messages={"required": "请填写手机号码，查询进度时需要用到", "max_length": "手机号码格式不正确"},
         help_text="也可填带区号的固定电话，或带国家或地区代码的境外号码（如 +852）。",
     )
     is_anonymous = forms.BooleanField(
-        label="匿名反映", required=False, help_text="办理人员看不到您的姓名和电话,也无法联系您核实情况。"
+        label="匿名反映", required=False, help_text="办理人员看不到您的姓名和电话，也无法联系您核实情况。"
     )
     is_confidential = forms.BooleanField(
-        label="要求保密", required=False, help_text="承办单位看不到您的个人信息,由 12345 中心代为联系。"
+        label="要求保密", required=False, help_text="承办单位看不到您的个人信息，由 12345 中心代为联系。"
     )
     sms_opt_out = forms.BooleanField(
         label="不接收进度短信",
@@ -157,12 +157,12 @@ class SubmitForm(StyledForm):
     def __init__(self, *args, kept: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = kept  # photos kept from an earlier try (portal.PendingUpload)
-        self.fields["category"].choices = [("", "不确定,由工作人员分类"), *portal_categories()]
+        self.fields["category"].choices = [("", "不确定，由工作人员分类"), *portal_categories()]
         self.fields["address"].widget.attrs["placeholder"] = address_example()
         self.request_type_help = [(str(t.label), text) for t, text in REQUEST_TYPE_HELP.items()]
         self.fields[
             "photos"
-        ].help_text = f"可选,最多 {MAX_PHOTOS} 张,每张不超过 {max_upload_bytes() // 1024 // 1024} MB。"
+        ].help_text = f"可选，最多 {MAX_PHOTOS} 张，每张不超过 {max_upload_bytes() // 1024 // 1024} MB。"
 
     def clean_category(self) -> Category | None:
         pk = self.cleaned_data.get("category")
@@ -174,11 +174,11 @@ class SubmitForm(StyledForm):
     def clean(self):
         data = super().clean()
         if data.get("request_type") in NEEDS_PLACE and not (data.get("address") or "").strip():
-            self.add_error("address", "求助、投诉、举报请填写事发地址,方便工作人员到现场处理")
+            self.add_error("address", "求助、投诉、举报请填写事发地址，方便工作人员到现场处理")
         if self.kept and len(data.get("photos") or []) + self.kept > MAX_PHOTOS:
             self.add_error("photos", f"最多上传 {MAX_PHOTOS} 张照片，已保留 {self.kept} 张，请少选几张")
         if (data.get("lat") is None) != (data.get("lon") is None):
-            self.add_error("lat", "请同时填写经度和纬度,或都不填")
+            self.add_error("lat", "请同时填写经度和纬度，或都不填")
         return data
 
 
@@ -186,7 +186,7 @@ class TrackForm(StyledForm):
     number = forms.CharField(
         label="工单编号",
         max_length=30,
-        widget=forms.TextInput(attrs={"placeholder": "如:20261121-000123", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"placeholder": "如：20261121-000123", "autocomplete": "off"}),
         error_messages={"required": "请填写工单编号"},
     )
     code = forms.CharField(
@@ -203,7 +203,7 @@ class TrackForm(StyledForm):
     def clean_number(self) -> str:
         number = normalise_number(self.cleaned_data["number"])
         if number is None:
-            raise forms.ValidationError("工单编号格式不正确,应为 8 位日期加 6 位序号,如 20261121-000123")
+            raise forms.ValidationError("工单编号格式不正确，应为 8 位日期加 6 位序号，如 20261121-000123")
         return number
 
     def clean_code(self) -> str:

@@ -24,19 +24,19 @@ from civicgrid.tickets.selectors import public_timeline, shared_timeline
 OTHER_CODE = "16"  # 其他: its second level already has 其他诉求
 
 PLAIN_STATUS = {
-    Status.RECEIVED: "已收到您的诉求,正在审核受理",
-    Status.PENDING_DISPATCH: "已受理,正在分派给承办单位",
-    Status.DISPATCHED: "已派给承办单位,等待签收",
+    Status.RECEIVED: "已收到您的诉求，正在审核受理",
+    Status.PENDING_DISPATCH: "已受理，正在分派给承办单位",
+    Status.DISPATCHED: "已派给承办单位，等待签收",
     Status.IN_PROGRESS: "承办单位正在办理",
-    Status.RETURN_REQUESTED: "正在重新确认承办单位,请耐心等待",
-    Status.REPLIED: "承办单位已答复,正在审核答复内容",
-    Status.PENDING_CALLBACK: "已答复,等待工作人员回访",
+    Status.RETURN_REQUESTED: "正在重新确认承办单位，请耐心等待",
+    Status.REPLIED: "承办单位已答复，正在审核答复内容",
+    Status.PENDING_CALLBACK: "已答复，等待工作人员回访",
     Status.REOPENED: "回访后正在重新办理",
     Status.CLOSED: "已办结",
     Status.ARCHIVED: "已办结",
     Status.DIRECT_ANSWERED: "已直接答复",
     Status.TRANSFERRED: "已转相应紧急热线处理",
-    Status.NOT_ACCEPTED: "不予受理,原因见办理过程",
+    Status.NOT_ACCEPTED: "不予受理，原因见办理过程",
     Status.MERGED: "与相同诉求合并办理",
 }
 REPLY_SHOWN = (Status.REPLIED, Status.PENDING_CALLBACK, Status.CLOSED, Status.ARCHIVED)

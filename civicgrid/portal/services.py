@@ -99,9 +99,9 @@ def resident_rate(
     at = now_or(at)
     ticket = lock_ticket(ticket)
     if rateable_status(ticket) not in RATEABLE_STATUSES:
-        raise TicketError("该工单尚未答复,答复后才能评价")
+        raise TicketError("该工单尚未答复，答复后才能评价")
     if ResidentRating.objects.filter(ticket=ticket).exists():
-        raise TicketError("该工单已经评价过,每件工单只能评价一次")
+        raise TicketError("该工单已经评价过，每件工单只能评价一次")
     rating = ResidentRating.objects.create(
         ticket=ticket, at=at, solved=solved, satisfaction=satisfaction, comment=comment.strip()
     )
@@ -111,7 +111,7 @@ def resident_rate(
         action=EventAction.RESIDENT_RATED,
         at=at,
         public=True,
-        note=f"诉求人已在线评价:{Satisfaction(satisfaction).label},{Solved(solved).label}",
+        note=f"诉求人已在线评价：{Satisfaction(satisfaction).label},{Solved(solved).label}",
         rating=rating.pk,
         solved=solved,
         satisfaction=satisfaction,

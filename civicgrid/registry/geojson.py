@@ -77,7 +77,7 @@ _VALIDITY_REASONS = {
     "Self-intersection": "自相交",
     "Ring Self-intersection": "环自相交",
     "Too few points": "点数太少",
-    "Hole lies outside shell": "内环(洞)位于外环之外",
+    "Hole lies outside shell": "内环（洞）位于外环之外",
     "Nested holes": "内环相互嵌套",
     "Nested shells": "外环相互嵌套",
     "Interior is disconnected": "内部不连通",
@@ -91,7 +91,7 @@ class GeoJSONImportError(Refusal, ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
-        header = f"GeoJSON 导入失败,共 {len(self.problems)} 个问题,未写入任何数据:"
+        header = f"GeoJSON 导入失败，共 {len(self.problems)} 个问题，未写入任何数据："
         super().__init__("\n".join([header, *(f"  - {p}" for p in self.problems)]))
 
 
@@ -136,11 +136,13 @@ def parse_geojson(raw: str | bytes) -> dict:
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise GeoJSONImportError([f"文件不是 UTF-8 编码:{exc}"]) from None
+            raise GeoJSONImportError([f"文件不是 UTF-8 编码：{exc}"]) from None
     try:
         return json.loads(raw.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
-        raise GeoJSONImportError([f"不是有效的 JSON:第 {exc.lineno} 行第 {exc.colno} 列,{exc.msg}"]) from None
+        raise GeoJSONImportError(
+            [f"不是有效的 JSON:第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
+        ) from None
 
 
 def _normalise_code(value) -> str | None:
@@ -167,7 +169,7 @@ def _read_features(data, code_field: str, name_field: str) -> list[_Feature]:
     if not isinstance(raw_features, list):
         raise GeoJSONImportError(["FeatureCollection 缺少 features 列表"])
     if not raw_features:
-        raise GeoJSONImportError(["文件中没有任何要素(features 为空)"])
+        raise GeoJSONImportError(["文件中没有任何要素（features 为空）"])
 
     features = []
     for index, raw in enumerate(raw_features):
@@ -181,9 +183,9 @@ def _read_features(data, code_field: str, name_field: str) -> list[_Feature]:
             index, _normalise_code(properties.get(code_field)), _text(properties.get(name_field)), properties
         )
         if feature.code is None:
-            feature.problems.append(f"缺少字段 {code_field}(代码)")
+            feature.problems.append(f"缺少字段 {code_field}（代码）")
         if feature.name is None:
-            feature.problems.append(f"缺少字段 {name_field}(名称)")
+            feature.problems.append(f"缺少字段 {name_field}（名称）")
         elif len(feature.name) > 100:
             feature.problems.append("名称超过 100 个字符")
         _check_geometry(feature, raw.get("geometry"))
@@ -195,7 +197,7 @@ def _read_features(data, code_field: str, name_field: str) -> list[_Feature]:
             continue
         if feature.code in first_seen:
             feature.problems.append(
-                f"代码 {feature.code} 在文件中重复(与{first_seen[feature.code].label}相同)"
+                f"代码 {feature.code} 在文件中重复（与{first_seen[feature.code].label}相同）"
             )
         else:
             first_seen[feature.code] = feature
@@ -204,7 +206,7 @@ def _read_features(data, code_field: str, name_field: str) -> list[_Feature]:
 
 def _check_geometry(feature: _Feature, geometry) -> None:
     if not isinstance(geometry, dict) or not geometry:
-        feature.problems.append("缺少几何图形(geometry)")
+        feature.problems.append("缺少几何图形（geometry）")
         return
     kind = geometry.get("type")
     if kind not in ("Polygon", "MultiPolygon"):
@@ -213,10 +215,10 @@ def _check_geometry(feature: _Feature, geometry) -> None:
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
-        feature.problems.append(f"几何坐标格式错误,无法解析({exc})")
+        feature.problems.append(f"几何坐标格式错误，无法解析（{exc}）")
         return
     if geom.is_empty:
-        feature.problems.append("几何图形为空(没有坐标)")
+        feature.problems.append("几何图形为空（没有坐标）")
         return
     min_lon, min_lat, max_lon, max_lat = geom.bounds
     if not all(math.isfinite(v) for v in geom.bounds):
@@ -224,8 +226,8 @@ def _check_geometry(feature: _Feature, geometry) -> None:
         return
     if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
         feature.problems.append(
-            f"坐标超出经纬度范围(经度 {min_lon:.6g}~{max_lon:.6g},纬度 {min_lat:.6g}~{max_lat:.6g}),"
-            "应为 WGS-84 经纬度:经度 -180~180,纬度 -90~90;是否为投影坐标或经纬度写反?"
+            f"坐标超出经纬度范围（经度 {min_lon:.6g}~{max_lon:.6g},纬度 {min_lat:.6g}~{max_lat:.6g}），"
+            "应为 WGS-84 经纬度：经度 -180~180,纬度 -90~90;是否为投影坐标或经纬度写反？"
         )
         return
     if not geom.is_valid:
@@ -243,9 +245,9 @@ def _check_geometry(feature: _Feature, geometry) -> None:
         ):
             # Through JSON so that a re-import compares equal to what the database returns.
             feature.geometry, feature.shape = json.loads(json.dumps(mapping(repaired))), repaired
-            feature.repair_note = f"几何图形{reason},差异极小(面积变化 {change:.2e}),已自动修复"
+            feature.repair_note = f"几何图形{reason},差异极小（面积变化 {change:.2e}），已自动修复"
             return
-        feature.problems.append(f"几何图形无效:{reason}")
+        feature.problems.append(f"几何图形无效：{reason}")
         return
     feature.geometry, feature.shape = geometry, geom
 
@@ -257,7 +259,7 @@ def _describe_invalid(geom) -> str:
     coords = where.rstrip("]").split()
     if len(coords) >= 2:
         try:
-            return f"{reason}(位于 {float(coords[0]):.6f}, {float(coords[1]):.6f} 附近)"
+            return f"{reason}（位于 {float(coords[0]):.6f}, {float(coords[1]):.6f} 附近）"
         except ValueError:
             pass
     return reason
@@ -299,7 +301,7 @@ def _check_code(code: str, level: str, what: str = "代码") -> str | None:
     if not code.isdigit():
         return f"{what} {code} 应为纯数字"
     if len(code) != expected:
-        return f"{what} {code} 应为 {expected} 位({Level(level).label}),实际 {len(code)} 位"
+        return f"{what} {code} 应为 {expected} 位（{Level(level).label}），实际 {len(code)} 位"
     return None
 
 
@@ -335,7 +337,7 @@ def import_areas(
     """
     default_level = _parse_level(level)
     if default_level is None:
-        raise GeoJSONImportError([f"未知的层级 {level!r},可选:{'、'.join(AdminArea.ORDER)}"])
+        raise GeoJSONImportError([f"未知的层级 {level!r},可选：{'、'.join(AdminArea.ORDER)}"])
     features = _read_features(data, code_field, name_field)
     global_problems: list[str] = []
     warnings: list[str] = []
@@ -355,16 +357,16 @@ def import_areas(
     explicit_parent = _normalise_code(parent_code)
     parent_to_create = None
     if explicit_parent is None and parent_name:
-        global_problems.append("提供了上级区划名称,但没有提供上级区划代码")
+        global_problems.append("提供了上级区划名称，但没有提供上级区划代码")
     if explicit_parent is not None:
         if explicit_parent not in in_file and not AdminArea.objects.filter(code=explicit_parent).exists():
             above = _level_above(default_level, explicit_parent)
             if not parent_name:
                 global_problems.append(
-                    f"上级区划 {explicit_parent} 不存在;如需自动创建,请同时提供上级区划名称"
+                    f"上级区划 {explicit_parent} 不存在；如需自动创建，请同时提供上级区划名称"
                 )
             elif above is None:
-                global_problems.append(f"{Level(default_level).label}级区划没有上级,不能指定上级区划")
+                global_problems.append(f"{Level(default_level).label}级区划没有上级，不能指定上级区划")
             elif problem := _check_code(explicit_parent, above, "上级区划代码"):
                 global_problems.append(problem)
             else:
@@ -376,7 +378,7 @@ def import_areas(
         )
         if differing:
             warnings.append(
-                f"{differing} 个要素在文件中的上级与指定的上级 {explicit_parent} 不同,已按指定的上级导入"
+                f"{differing} 个要素在文件中的上级与指定的上级 {explicit_parent} 不同，已按指定的上级导入"
             )
 
     referenced = {_feature_parent(f.properties, parent_field, code_field) for f in features}
@@ -402,11 +404,11 @@ def import_areas(
         parent_level = level_of(ref)
         if parent_level is None:
             if not explicit_parent:
-                feature.problems.append(f"上级区划 {ref} 不存在(数据库和本文件中都没有)")
+                feature.problems.append(f"上级区划 {ref} 不存在（数据库和本文件中都没有）")
             continue
         if _rank(parent_level) >= _rank(feature.level):
             feature.problems.append(
-                f"上级区划 {ref} 的层级为{Level(parent_level).label},应高于本级({Level(feature.level).label})"
+                f"上级区划 {ref} 的层级为{Level(parent_level).label},应高于本级（{Level(feature.level).label}）"
             )
 
     _check_existing_children(features, existing)
@@ -453,7 +455,7 @@ def import_areas(
             actor=actor,
             action="registry.areas_imported",
             summary=(
-                f"导入行政区划({Level(default_level).label}):新增 {result.created},"
+                f"导入行政区划（{Level(default_level).label}）：新增 {result.created},"
                 f"更新 {result.updated},未变 {result.unchanged}"
             ),
             level=default_level,
@@ -482,7 +484,7 @@ def _check_existing_children(features: list[_Feature], existing: dict) -> None:
         feature = changed[child.parent.code]
         if _rank(child.level) <= _rank(feature.level):
             feature.problems.append(
-                f"不能改为{Level(feature.level).label}级:其下级区划 {child.name}({child.code})"
+                f"不能改为{Level(feature.level).label}级：其下级区划 {child.name}({child.code})"
                 f"为{child.get_level_display()}级"
             )
 
@@ -542,14 +544,14 @@ def import_grids(
             if not feature.code.isdigit() or len(feature.code) != GRID_CODE_LENGTH:
                 feature.problems.append(
                     f"网格编码 {feature.code} 应为 {GRID_CODE_LENGTH} 位数字"
-                    "(6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码)"
+                    "（6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码）"
                 )
             else:
                 feature.parent_code = feature.code[:COMMUNITY_CODE_LENGTH]
         if community_field:
             community = _normalise_code(feature.properties.get(community_field))
             if community is None:
-                feature.problems.append(f"缺少字段 {community_field}(所属村/社区代码)")
+                feature.problems.append(f"缺少字段 {community_field}（所属村/社区代码）")
             elif feature.parent_code and community != feature.parent_code:
                 feature.problems.append(
                     f"网格编码前 {COMMUNITY_CODE_LENGTH} 位 {feature.parent_code} 与所属村/社区代码 {community} 不一致"
@@ -558,11 +560,13 @@ def import_grids(
                 feature.parent_code = community
         if kind_field and _parse_grid_kind(feature.properties.get(kind_field)) is None:
             labels = "、".join(
-                [*(str(label) for _, label in Grid.Kind.choices), "或专属网格类别(市场、学校…)"]
+                [*(str(label) for _, label in Grid.Kind.choices), "或专属网格类别（市场、学校…）"]
             )
-            feature.problems.append(f"网格类型 {feature.properties.get(kind_field)!r} 无法识别,可用:{labels}")
+            feature.problems.append(
+                f"网格类型 {feature.properties.get(kind_field)!r} 无法识别，可用：{labels}"
+            )
         if households_field and _parse_households(feature.properties.get(households_field)) is None:
-            feature.problems.append(f"户数应为非负整数,实际为 {feature.properties.get(households_field)!r}")
+            feature.problems.append(f"户数应为非负整数，实际为 {feature.properties.get(households_field)!r}")
         if feature.parent_code:
             communities_wanted.add(feature.parent_code)
 
@@ -572,7 +576,7 @@ def import_grids(
             continue
         community = communities.get(feature.parent_code)
         if community is None:
-            feature.problems.append(f"所属村/社区 {feature.parent_code} 不存在,请先导入行政区划")
+            feature.problems.append(f"所属村/社区 {feature.parent_code} 不存在，请先导入行政区划")
         elif community.level != Level.VILLAGE:
             feature.problems.append(
                 f"{community.name}({community.code})的层级为{community.get_level_display()},不是村/社区"
@@ -614,7 +618,7 @@ def import_grids(
         record_event(
             actor=actor,
             action="registry.grids_imported",
-            summary=f"导入网格:新增 {result.created},更新 {result.updated},未变 {result.unchanged}",
+            summary=f"导入网格：新增 {result.created},更新 {result.updated},未变 {result.unchanged}",
             created=created,
             updated=updated,
             unchanged=result.unchanged,
@@ -640,7 +644,7 @@ def _grid_overlaps(features: list[_Feature]) -> tuple[list[str], list[str]]:
         if smaller <= 0:
             continue
         fraction = a.shape.intersection(b.shape).area / smaller
-        message = f"{a.label}与{b.label}重叠,占较小者面积的 {fraction:.1%}"
+        message = f"{a.label}与{b.label}重叠，占较小者面积的 {fraction:.1%}"
         if fraction > OVERLAP_ERROR_FRACTION:
             problems.append(message)
         elif fraction > OVERLAP_WARNING_FRACTION:
@@ -681,7 +685,9 @@ def _overlaps_with_existing_grids(features: list[_Feature]) -> list[str]:
             fraction = feature.shape.intersection(other).area / smaller
             if fraction > OVERLAP_WARNING_FRACTION:
                 code, name = others[position][:2]
-                warnings.append(f"{feature.label}与已有网格 {name}({code})重叠,占较小者面积的 {fraction:.1%}")
+                warnings.append(
+                    f"{feature.label}与已有网格 {name}({code})重叠，占较小者面积的 {fraction:.1%}"
+                )
     return warnings
 
 
@@ -693,7 +699,7 @@ def export_geojson(level: str) -> dict:
     left out: maps cannot draw them.
     """
     if level not in EXPORT_LEVELS:
-        raise ValueError(f"未知的层级 {level!r},可选:{'、'.join(EXPORT_LEVELS)}")
+        raise ValueError(f"未知的层级 {level!r},可选：{'、'.join(EXPORT_LEVELS)}")
     if level == "grid":
         grids = Grid.objects.filter(is_active=True, geometry__isnull=False).select_related("community")
         features = [

@@ -187,16 +187,16 @@ def _check_point(lat, lon) -> tuple[float, float]:
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise ValueError(f"经纬度必须是数字:纬度 {lat!r},经度 {lon!r}") from None
+        raise ValueError(f"经纬度必须是数字：纬度 {lat!r},经度 {lon!r}") from None
     if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise ValueError(f"经纬度必须是有限的数字:纬度 {lat},经度 {lon}")
+        raise ValueError(f"经纬度必须是有限的数字：纬度 {lat},经度 {lon}")
     problems = []
     if not -90.0 <= lat <= 90.0:
-        problems.append(f"纬度应在 -90 到 90 之间,收到 {lat}")
+        problems.append(f"纬度应在 -90 到 90 之间，收到 {lat}")
     if not -180.0 <= lon <= 180.0:
-        problems.append(f"经度应在 -180 到 180 之间,收到 {lon}")
+        problems.append(f"经度应在 -180 到 180 之间，收到 {lon}")
     if problems:
-        hint = "(是否把经度和纬度写反了?)" if -90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0 else ""
+        hint = "（是否把经度和纬度写反了？）" if -90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0 else ""
         raise ValueError(";".join(problems) + hint)
     return lat, lon
 
@@ -258,7 +258,7 @@ def locate_point(lat, lon, *, gcj02: bool = False) -> LocateResult:
         lon, lat = gcj02_to_wgs84(lon, lat)
     index = grid_index()
     if len(index.ids) == 0:
-        return LocateResult(None, [], OUTSIDE, None, "尚未登记任何带边界的网格,无法定位", lon, lat)
+        return LocateResult(None, [], OUTSIDE, None, "尚未登记任何带边界的网格，无法定位", lon, lat)
 
     point = shapely.Point(lon, lat)
     hits = index.tree.query(point, predicate="intersects")
@@ -273,10 +273,10 @@ def locate_point(lat, lon, *, gcj02: bool = False) -> LocateResult:
     if distance <= limit:
         grid = _grid_with_areas(int(index.ids[position]))
         message = (
-            f"不在任何网格内,距最近网格 {grid.name}({grid.code})约 {format_distance(distance)},已就近归入"
+            f"不在任何网格内，距最近网格 {grid.name}({grid.code})约 {format_distance(distance)},已就近归入"
         )
         return LocateResult(grid, grid.community.ancestors(), NEAREST, distance, message, lon, lat)
-    message = f"不在本辖区范围内:距最近网格约 {format_distance(distance)},超过 {format_distance(limit)}"
+    message = f"不在本辖区范围内：距最近网格约 {format_distance(distance)},超过 {format_distance(limit)}"
     return LocateResult(None, [], OUTSIDE, distance, message, lon, lat)
 
 
@@ -328,7 +328,7 @@ def locate_points(lats, lons, *, gcj02: bool = False) -> np.ndarray:
     lats = np.asarray(lats, dtype=float).ravel()
     lons = np.asarray(lons, dtype=float).ravel()
     if lats.shape != lons.shape:
-        raise ValueError(f"纬度和经度的个数不一致:{lats.size} 个纬度,{lons.size} 个经度")
+        raise ValueError(f"纬度和经度的个数不一致：{lats.size} 个纬度，{lons.size} 个经度")
     result = np.full(lats.shape, -1, dtype=np.int64)
     valid = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90.0) & (np.abs(lons) <= 180.0)
     if gcj02:

@@ -11,7 +11,7 @@ from civicgrid.registry.geometry import bbox_of
 class GeoShape(models.Model):
     """A polygon stored as GeoJSON (WGS-84) with its bounding box for cheap pre-filtering."""
 
-    geometry = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
+    geometry = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
     min_lon = models.FloatField(_("最小经度"), null=True, blank=True, editable=False)
     min_lat = models.FloatField(_("最小纬度"), null=True, blank=True, editable=False)
     max_lon = models.FloatField(_("最大经度"), null=True, blank=True, editable=False)
@@ -150,14 +150,14 @@ class Grid(GeoShape):
     def clean(self):
         if len(self.code) != 15 or not self.code.isdigit():
             raise ValidationError(
-                {"code": _("网格编码应为 15 位数字(6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码)")}
+                {"code": _("网格编码应为 15 位数字（6 位县级 + 3 位乡镇 + 3 位村社区 + 3 位顺序码）")}
             )
         if self.community_id and self.code[:12] != self.community.code:
             raise ValidationError(
                 {"code": _("网格编码前 12 位应与所属村/社区代码 %(c)s 一致") % {"c": self.community.code}}
             )
         if self.kind == self.Kind.DEDICATED and not self.dedicated_type:
-            raise ValidationError({"dedicated_type": _("专属网格需要选择类别(市场、港口、学校、海域等)")})
+            raise ValidationError({"dedicated_type": _("专属网格需要选择类别（市场、港口、学校、海域等）")})
 
 
 class Unit(models.Model):
@@ -180,7 +180,7 @@ class Unit(models.Model):
     is_functional_department = models.BooleanField(
         _("职能部门"),
         default=False,
-        help_text=_("职能部门的事项不得下派到网格(国办函〔2025〕66号)。"),
+        help_text=_("职能部门的事项不得下派到网格（国办函〔2025〕66号）。"),
     )
     parent = models.ForeignKey(
         "self",
@@ -313,8 +313,8 @@ class Place(models.Model):
     aliases = models.CharField(_("别名"), max_length=300, blank=True, help_text=_("多个别名用逗号分隔"))
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    lon = models.FloatField(_("经度(WGS-84)"), null=True, blank=True)
-    lat = models.FloatField(_("纬度(WGS-84)"), null=True, blank=True)
+    lon = models.FloatField(_("经度（WGS-84）"), null=True, blank=True)
+    lat = models.FloatField(_("纬度（WGS-84）"), null=True, blank=True)
     grid = models.ForeignKey(
         Grid,
         verbose_name=_("所在网格"),

@@ -126,7 +126,7 @@ def staff_create(
     found = list(Role.objects.filter(code__in=roles))
     missing = set(roles) - {r.code for r in found}
     if missing:
-        raise ValidationError({"roles": f"未知角色:{'、'.join(sorted(missing))}"})
+        raise ValidationError({"roles": f"未知角色：{'、'.join(sorted(missing))}"})
     user = User.objects.create_user(
         username=username,
         password=None if password_is_hashed else password,

@@ -25,7 +25,7 @@ class Category(models.Model):
         related_name="children",
     )
     level = models.PositiveSmallIntegerField(_("层级"), editable=False, default=1)
-    keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("用于检索,逗号分隔"))
+    keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("用于检索，逗号分隔"))
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -78,7 +78,7 @@ class DirectDispatchRule(Effective):
     """
 
     class Mode(models.TextChoices):
-        SIMPLE = "simple", _("直接办(网格)")
+        SIMPLE = "simple", _("直接办（网格）")
         JOINT = "joint", _("联合办")
 
     category = models.ForeignKey(
@@ -101,11 +101,11 @@ class DirectDispatchRule(Effective):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("联合办的牵头部门;直接办留空,由事发网格的工作组办理"),
+        help_text=_("联合办的牵头部门；直接办留空，由事发网格的工作组办理"),
     )
     co_units = models.ManyToManyField(Unit, verbose_name=_("协办单位"), blank=True, related_name="+")
     include_grid = models.BooleanField(
-        _("网格协办"), default=True, help_text=_("联合办时,事发网格的工作组作为协办单位")
+        _("网格协办"), default=True, help_text=_("联合办时，事发网格的工作组作为协办单位")
     )
     completion_criteria = models.CharField(_("办结标准"), max_length=200, blank=True)
 
@@ -122,7 +122,7 @@ class DirectDispatchRule(Effective):
         if self.mode == self.Mode.JOINT and not self.lead_unit_id:
             raise ValidationError({"lead_unit": _("联合办必须指定主办单位")})
         if self.mode == self.Mode.SIMPLE and self.lead_unit_id:
-            raise ValidationError({"lead_unit": _("直接办由网格工作组办理,不指定主办单位")})
+            raise ValidationError({"lead_unit": _("直接办由网格工作组办理，不指定主办单位")})
         if self.mode == self.Mode.SIMPLE and self.category_id:
             from civicgrid.routing.route import department_owner
 
@@ -130,7 +130,7 @@ class DirectDispatchRule(Effective):
             if owner is not None:
                 raise ValidationError(
                     {
-                        "mode": _("该分类属于职能部门 %(u)s 的职责,不得直派网格(国办函〔2025〕66号)")
+                        "mode": _("该分类属于职能部门 %(u)s 的职责，不得直派网格（国办函〔2025〕66号）")
                         % {"u": owner.name}
                     }
                 )

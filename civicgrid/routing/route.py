@@ -129,7 +129,7 @@ def check_lead_allowed(*, category, lead: Unit, day, area=None) -> None:
     owner = department_owner(category, day, area=area)
     if owner is not None:
         raise RoutingError(
-            f"「{category.name}」属于职能部门 {owner.name} 的职责,不得派给 {lead.name}({POLICY})。"
+            f"「{category.name}」属于职能部门 {owner.name} 的职责，不得派给 {lead.name}({POLICY})。"
             f"请改派 {owner.name}。"
         )
 
@@ -140,9 +140,9 @@ def _unit_names(units) -> str:
 
 def _rule_label(rule, ticket_category: Category) -> str:
     table = "网格办件直派表" if isinstance(rule, DirectDispatchRule) else "派单目录"
-    label = f"{table}「{rule.version}」:{ticket_category.name}"
+    label = f"{table}「{rule.version}」：{ticket_category.name}"
     if rule.category_id != ticket_category.pk:
-        label += f"(按上级分类「{rule.category.name}」)"
+        label += f"（按上级分类「{rule.category.name}」）"
     if rule.area_id is not None:
         label += f"(适用于{rule.area.name})"
     return label
@@ -168,16 +168,16 @@ def _from_catalogue(category, day, entry, preface: str) -> RouteDecision:
         return RouteDecision(
             mode="",
             lead=None,
-            reason=f"{preface}{missing}「{category.path_display}」在 {day:%Y-%m-%d} 有效的规则,请人工派单。",
+            reason=f"{preface}{missing}「{category.path_display}」在 {day:%Y-%m-%d} 有效的规则，请人工派单。",
         )
     if not entry.unit.is_active:
         return RouteDecision(
             mode="",
             lead=None,
-            reason=f"{preface}{_rule_label(entry, category)} 指定的 {entry.unit.name} 已停用,请人工派单。",
+            reason=f"{preface}{_rule_label(entry, category)} 指定的 {entry.unit.name} 已停用，请人工派单。",
         )
     co_units = [u for u in _active_co_units(entry) if u.pk != entry.unit_id]
-    reason = f"{preface}{_rule_label(entry, category)} → 派职能部门,由 {entry.unit.name} 承办"
+    reason = f"{preface}{_rule_label(entry, category)} → 派职能部门，由 {entry.unit.name} 承办"
     if co_units:
         reason += f",{_unit_names(co_units)} 协办"
     return RouteDecision(
@@ -191,22 +191,22 @@ def route(ticket, *, at=None) -> RouteDecision:
     category = ticket.category
     if category is None:
         return RouteDecision(
-            mode="", lead=None, reason="工单尚未选择业务分类,无法按规则派单,请先分类或人工派单。"
+            mode="", lead=None, reason="工单尚未选择业务分类，无法按规则派单，请先分类或人工派单。"
         )
     area_ids = _area_ids(ticket_area(ticket))
     rule = _best(DirectDispatchRule, category, day, area_ids, ["lead_unit"])
 
     if rule is None:
         entry = _owner_entry(category, day, area_ids)
-        return _from_catalogue(category, day, entry, "网格办件直派表未列入该事项;")
+        return _from_catalogue(category, day, entry, "网格办件直派表未列入该事项；")
 
     label = _rule_label(rule, category)
     if rule.mode == DirectDispatchRule.Mode.SIMPLE:
         entry = _owner_entry(category, day, area_ids)
         if entry is not None and entry.unit.is_functional_department:
             preface = (
-                f"{label} 列为直接办,但派单目录「{entry.version}」规定该事项由职能部门 {entry.unit.name} 负责;"
-                f"依据{POLICY},不直派网格,该直派规则未采用。"
+                f"{label} 列为直接办，但派单目录「{entry.version}」规定该事项由职能部门 {entry.unit.name} 负责；"
+                f"依据{POLICY},不直派网格，该直派规则未采用。"
             )
             return _from_catalogue(category, day, entry, preface)
         team = _grid_team(ticket)
@@ -215,24 +215,24 @@ def route(ticket, *, at=None) -> RouteDecision:
                 why = "工单尚未定位到网格"
             else:
                 why = f"网格 {ticket.grid.name} 没有在用的网格工作组"
-            preface = f"{label} 列为直接办,但{why},无法直派网格;改按派单目录。"
+            preface = f"{label} 列为直接办，但{why},无法直派网格；改按派单目录。"
             return _from_catalogue(category, day, entry, preface)
         return RouteDecision(
             mode=DispatchMode.DIRECT_TO_GRID,
             lead=team,
             rule=rule,
-            reason=f"{label} → 直接办,由事发网格 {team.name} 办理。",
+            reason=f"{label} → 直接办，由事发网格 {team.name} 办理。",
         )
 
     lead = rule.lead_unit
     if not lead.is_active or _is_grassroots(lead):
         entry = _owner_entry(category, day, area_ids)
         if not lead.is_active:
-            preface = f"{label} 列为联合办,但主办单位 {lead.name} 已停用,该规则未采用;"
+            preface = f"{label} 列为联合办，但主办单位 {lead.name} 已停用，该规则未采用；"
             return _from_catalogue(category, day, entry, preface)
         if entry is not None and entry.unit.is_functional_department:
             preface = (
-                f"{label} 由 {lead.name} 主办,但该事项属职能部门 {entry.unit.name} 的职责;"
+                f"{label} 由 {lead.name} 主办，但该事项属职能部门 {entry.unit.name} 的职责；"
                 f"依据{POLICY},该直派规则未采用。"
             )
             return _from_catalogue(category, day, entry, preface)
@@ -244,8 +244,8 @@ def route(ticket, *, at=None) -> RouteDecision:
         if team is not None and team.pk != lead.pk and team not in co_units:
             co_units.append(team)
         elif team is None:
-            note = ";工单未定位到有工作组的网格,网格未列为协办"
-    reason = f"{label} → 联合办,由 {lead.name} 主办"
+            note = ";工单未定位到有工作组的网格，网格未列为协办"
+    reason = f"{label} → 联合办，由 {lead.name} 主办"
     if co_units:
         reason += f",{_unit_names(co_units)} 协办"
     return RouteDecision(

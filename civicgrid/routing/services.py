@@ -46,13 +46,13 @@ def read_category_csv(path: str | Path, columns: list[str]) -> list[CategoryRow]
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            raise CategoryImportError([f"无法识别文件 {path} 的编码,请另存为 UTF-8 的 CSV"]) from None
+            raise CategoryImportError([f"无法识别文件 {path} 的编码，请另存为 UTF-8 的 CSV"]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in columns if c not in header]
     if missing:
         raise CategoryImportError(
-            [f"CSV 缺少列:{'、'.join(missing)}(文件中的列:{'、'.join(header) or '无'})"]
+            [f"CSV 缺少列：{'、'.join(missing)}(文件中的列：{'、'.join(header) or '无'})"]
         )
     reader.fieldnames = header
     rows, errors = [], []
@@ -66,9 +66,9 @@ def read_category_csv(path: str | Path, columns: list[str]) -> list[CategoryRow]
         path_ = tuple(values[:filled])
         for level, (column, name) in enumerate(zip(columns, path_, strict=False), start=1):
             if not name:
-                errors.append(f"第 {line} 行:{column}为空,但下级分类有值")
+                errors.append(f"第 {line} 行：{column}为空，但下级分类有值")
             elif len(name) > NAME_MAX:
-                errors.append(f"第 {line} 行:{level} 级分类名称「{name[:20]}…」超过 {NAME_MAX} 个字")
+                errors.append(f"第 {line} 行：{level} 级分类名称「{name[:20]}…」超过 {NAME_MAX} 个字")
         rows.append(CategoryRow(line=line, path=path_))
     if errors:
         raise CategoryImportError(errors)
@@ -85,9 +85,9 @@ def categories_import(*, rows: list[CategoryRow], version: str, actor=None) -> l
     """
     errors = []
     if not version or len(version) > VERSION_MAX:
-        errors.append(f"分类版本应为 1 到 {VERSION_MAX} 个字符:{version!r}")
+        errors.append(f"分类版本应为 1 到 {VERSION_MAX} 个字符：{version!r}")
     elif existing := Category.objects.filter(version=version).count():
-        errors.append(f"分类版本 {version} 已有 {existing} 个分类;导入新分类表请使用新的版本号")
+        errors.append(f"分类版本 {version} 已有 {existing} 个分类；导入新分类表请使用新的版本号")
     if any(len(r.path) > Category.MAX_LEVEL for r in rows):
         errors.append(f"分类最多 {Category.MAX_LEVEL} 级")
 
@@ -102,7 +102,7 @@ def categories_import(*, rows: list[CategoryRow], version: str, actor=None) -> l
             children[parent] = children.get(parent, 0) + 1
             if children[parent] > MAX_CHILDREN:
                 where = " / ".join(parent) or "一级分类"
-                errors.append(f"第 {row.line} 行:「{where}」下的分类超过 {MAX_CHILDREN} 个,两位编码不够用")
+                errors.append(f"第 {row.line} 行：「{where}」下的分类超过 {MAX_CHILDREN} 个，两位编码不够用")
                 break
             codes[key] = codes.get(parent, "") + f"{children[parent]:02d}"
     if errors:

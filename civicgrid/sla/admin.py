@@ -78,9 +78,9 @@ class TimeLimitPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     search_fields = ["version", "note"]
     fieldsets = [
         (None, {"fields": ["version", "effective_from", "effective_to", "is_active", "note"]}),
-        (_("适用范围(留空表示任意)"), {"fields": ["request_type", "urgency", "dispatch_mode", "priority"]}),
+        (_("适用范围（留空表示任意）"), {"fields": ["request_type", "urgency", "dispatch_mode", "priority"]}),
         (
-            _("时限(从派单时起算)"),
+            _("时限（从派单时起算）"),
             {
                 "fields": [
                     ("sign_limit", "sign_unit"),

@@ -58,7 +58,8 @@ def _reckon(start: datetime, amount: Decimal, unit: str, provisional: bool) -> R
     if unit == Duration.WORKING_DAYS:
         if amount != amount.to_integral_value():
             raise SlaError(
-                gettext("以工作日计的时限必须是整数(%(amount)s);不足一天请改用工作小时") % {"amount": amount}
+                gettext("以工作日计的时限必须是整数（%(amount)s）；不足一天请改用工作小时")
+                % {"amount": amount}
             )
         value, used = _reckoned(add_working_days(start, int(amount), provisional=provisional), provisional)
         return Reckoned(_aware(value), used)
@@ -66,7 +67,7 @@ def _reckon(start: datetime, amount: Decimal, unit: str, provisional: bool) -> R
         return Reckoned(_aware(start) + timedelta(hours=float(amount)), False)
     if unit == Duration.NATURAL_DAYS:
         return Reckoned(_aware(start) + timedelta(days=float(amount)), False)
-    raise SlaError(gettext("未知的时限单位:%(unit)s") % {"unit": unit})
+    raise SlaError(gettext("未知的时限单位：%(unit)s") % {"unit": unit})
 
 
 def _result(reckoned: Reckoned, provisional: bool):

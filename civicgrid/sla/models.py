@@ -27,7 +27,7 @@ class TimeLimitPolicy(Effective):
     dispatch_mode = models.CharField(
         _("派单方式"), max_length=20, blank=True, help_text=_("留空表示任意方式")
     )
-    priority = models.SmallIntegerField(_("优先级"), default=0, help_text=_("同样具体时,数值大者优先"))
+    priority = models.SmallIntegerField(_("优先级"), default=0, help_text=_("同样具体时，数值大者优先"))
 
     sign_limit = models.DecimalField(_("签收时限"), max_digits=6, decimal_places=2)
     sign_unit = models.CharField(_("签收时限单位"), max_length=2, choices=Duration.choices)
@@ -48,7 +48,7 @@ class TimeLimitPolicy(Effective):
         _("退单时限单位"), max_length=2, choices=Duration.choices, default=Duration.WORKING_DAYS
     )
     max_returns_per_unit = models.PositiveSmallIntegerField(_("每单位最多退单次数"), default=1)
-    max_extension_days = models.PositiveSmallIntegerField(_("最长延期(工作日)"), default=10)
+    max_extension_days = models.PositiveSmallIntegerField(_("最长延期（工作日）"), default=10)
     max_callback_attempts = models.PositiveSmallIntegerField(_("回访最多尝试次数"), default=3)
 
     escalation_limit = models.DecimalField(
@@ -102,7 +102,7 @@ class TimeLimitPolicy(Effective):
             value = getattr(self, limit)
             # Part of a working day has no fixed length (office hours differ): use working hours.
             if value is not None and getattr(self, unit) == Duration.WORKING_DAYS and value != int(value):
-                raise ValidationError({limit: _("以工作日计的时限必须是整数;不足一天请改用工作小时")})
+                raise ValidationError({limit: _("以工作日计的时限必须是整数；不足一天请改用工作小时")})
 
     @property
     def specificity(self) -> int:

@@ -34,12 +34,20 @@ class AssignmentInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["at", "actor", "action_label", "from_status", "to_status", "assignment", "note"]
-    readonly_fields = ["action_label"]
+    fields = ["at", "actor", "action_label", "from_status_label", "to_status_label", "assignment", "note"]
+    readonly_fields = ["action_label", "from_status_label", "to_status_label"]
 
     @admin.display(description="操作")
     def action_label(self, event):
         return event.label
+
+    @admin.display(description="原状态")
+    def from_status_label(self, event):
+        return event.status_label(event.from_status)
+
+    @admin.display(description="新状态")
+    def to_status_label(self, event):
+        return event.to_status_label
 
 
 class CallbackInline(ReadOnlyInline):

@@ -331,13 +331,13 @@ def duplicate_candidates(
             continue
         reasons = [f"文字相似度 {text_score[i]:.0f}"]
         if shared := shared_words(text, rows[i][1], rows[i][2] or "", place=f"{address} {rows[i][5]}"):
-            reasons.append("共同词:" + "、".join(shared))
+            reasons.append("共同词：" + "、".join(shared))
         if grid is None:
             reasons.append("事发位置未定")
         elif ticket.grid_id == grid.pk:
             reasons.append("同一网格")
         else:
-            reasons.append(f"相邻网格({ticket.grid.name})")
+            reasons.append(f"相邻网格（{ticket.grid.name}）")
         if category is not None and ticket.category_id == category.pk:
             reasons.append("同一业务分类")
         elif category is not None and ticket.category_id is not None:

@@ -608,7 +608,7 @@ class Event(models.Model):
         ordering = ["ticket", "id"]
 
     def __str__(self):
-        return f"{self.ticket.number} {self.action}"
+        return f"{self.ticket.number} {self.label}"
 
     @property
     def label(self) -> str:
@@ -617,7 +617,11 @@ class Event(models.Model):
 
     @property
     def to_status_label(self) -> str:
-        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
+        return self.status_label(self.to_status)
+
+    @staticmethod
+    def status_label(code: str) -> str:
+        return Status(code).label if code in Status.values else (_("其他状态") if code else "")
 
 
 class Attachment(models.Model):
@@ -641,7 +645,7 @@ class Attachment(models.Model):
     file = models.FileField(_("文件"), upload_to="tickets/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小(字节)"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -681,7 +685,7 @@ class ExtensionRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    days = models.PositiveSmallIntegerField(_("申请延期(工作日)"))
+    days = models.PositiveSmallIntegerField(_("申请延期（工作日）"))
     reason = models.CharField(_("理由"), max_length=500)
     legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
     decision = models.CharField(

@@ -112,14 +112,14 @@ def _texts() -> dict[str, dict[str, str]]:
     """Translated templates, looked up once per batch rather than once per row."""
     return {
         "note": {
-            "yellow": gettext("黄色预警:办理时限将至(%(due)s 截止)"),
-            "red": gettext("红色预警:办理时限临近(%(due)s 截止)"),
-            "overdue": gettext("已超过办理时限(%(due)s 截止)"),
+            "yellow": gettext("黄色预警：办理时限将至（%(due)s 截止）"),
+            "red": gettext("红色预警：办理时限临近（%(due)s 截止）"),
+            "overdue": gettext("已超过办理时限（%(due)s 截止）"),
         },
         "title": {
-            "yellow": gettext("黄色预警:工单 %(number)s 办理时限将至"),
-            "red": gettext("红色预警:工单 %(number)s 办理时限临近"),
-            "overdue": gettext("超期:工单 %(number)s 已超过办理时限"),
+            "yellow": gettext("黄色预警：工单 %(number)s 办理时限将至"),
+            "red": gettext("红色预警：工单 %(number)s 办理时限临近"),
+            "overdue": gettext("超期：工单 %(number)s 已超过办理时限"),
         },
         "body": {"any": gettext("%(title)s;办理时限 %(due)s。")},
     }

@@ -32,7 +32,7 @@ def tickets_for(user):
     if user.is_superuser or role_codes(user) & CENTRE_ROLES:
         return Ticket.objects.all()
     if staff_of(user) is None:
-        raise PermissionDenied("您没有工作人员身份,无权查看工单")
+        raise PermissionDenied("您没有工作人员身份，无权查看工单")
     units = units_of(user)
     return Ticket.objects.filter(assignments__unit_id__in=units).distinct()
 
@@ -62,7 +62,13 @@ class RequesterView:
     phone: str
     org: str
     masked: bool
-    hidden: bool  # confidential ticket seen by a handling unit
+    hidden: bool  # confidential ticket, or a unit no longer handling it: no personal data at all
+
+
+# Past these statuses nobody's work needs the contact details: they are masked unless revealed with a purpose.
+FINISHED_STATUSES = {Status.CLOSED, Status.ARCHIVED, Status.MERGED, Status.NOT_ACCEPTED, Status.TRANSFERRED}
+CONFIDENTIAL = RequesterView("保密", "经 12345 三方通话联系", "", masked=True, hidden=True)
+WITHDRAWN = RequesterView("（本单位已不再承办，不显示诉求人信息）", "", "", masked=True, hidden=True)
 
 
 def _handles(user, ticket: Ticket) -> bool:
@@ -73,22 +79,11 @@ def _handles(user, ticket: Ticket) -> bool:
     )
 
 
-def requester_for(user, ticket: Ticket) -> RequesterView:
-    """The requester as this user may see them."""
-    if ticket.is_anonymous:
-        return RequesterView("匿名", "", "", masked=False, hidden=False)
-    codes = role_codes(user)
-    if user.is_superuser or codes & FULL_CONTACT_ROLES:
-        return RequesterView(
-            ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False
-        )
-    handler = bool(codes & HANDLER_ROLES) and _handles(user, ticket)
-    if handler and ticket.is_confidential:
-        return RequesterView("保密", "经 12345 三方通话联系", "", masked=True, hidden=True)
-    if handler:
-        return RequesterView(
-            ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False
-        )
+def _full(ticket: Ticket) -> RequesterView:
+    return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+
+
+def _masked(ticket: Ticket) -> RequesterView:
     return RequesterView(
         mask_name(ticket.requester_name),
         mask_phone(ticket.requester_phone),
@@ -98,19 +93,63 @@ def requester_for(user, ticket: Ticket) -> RequesterView:
     )
 
 
+def _finished(ticket: Ticket) -> bool:
+    # A merged request is handled, and called back, with its master: finished when the master is.
+    if ticket.status == Status.MERGED and ticket.merged_into_id:
+        return ticket.merged_into.status in FINISHED_STATUSES
+    return ticket.status in FINISHED_STATUSES
+
+
+def _requester_view(user, ticket: Ticket) -> RequesterView:
+    if ticket.is_anonymous:
+        return RequesterView("匿名", "", "", masked=False, hidden=False)
+    codes = role_codes(user)
+    centre = user.is_superuser or bool(codes & CENTRE_ROLES)
+    if not centre:
+        # Handlers only: a confidential requester is never shown, whatever the assignment's state; a unit that
+        # returned or was cancelled keeps read access without personal data.
+        if ticket.is_confidential:
+            return CONFIDENTIAL
+        if codes & HANDLER_ROLES and _handles(user, ticket):
+            if _finished(ticket):
+                # The work is done: the name for reference, no phone (a masked one shows the tracker's digits).
+                return RequesterView(mask_name(ticket.requester_name), "", ticket.requester_org, True, False)
+            return _full(ticket)
+        return WITHDRAWN
+    if Role.CALLBACK_AGENT in codes:
+        return _full(ticket)  # a callback (also of a merged request after its master closed) needs the number
+    if (user.is_superuser or codes & FULL_CONTACT_ROLES) and not _finished(ticket):
+        return _full(ticket)
+    return _masked(ticket)
+
+
+def requester_for(user, ticket: Ticket, *, screen: str = "工单页面") -> RequesterView:
+    """The requester as this user may see them on a page; an unmasked display is audited (domain §11)."""
+    view = _requester_view(user, ticket)
+    if not view.masked and not ticket.is_anonymous and (view.name or view.phone):
+        record_event(
+            actor=user,
+            action="pii.view",
+            target=ticket,
+            summary=f"{screen}显示工单 {ticket.number} 诉求人联系方式",
+            screen=screen,
+        )
+    return view
+
+
 @transaction.atomic
 def reveal_requester(*, user, ticket: Ticket, purpose: str) -> RequesterView:
     """Show masked contact details for a stated purpose; every reveal leaves an audit row."""
     if not purpose.strip():
         raise PermissionDenied("查看完整联系方式须说明用途")
     ticket = ticket_for(user, ticket.pk)
-    view = requester_for(user, ticket)
+    view = _requester_view(user, ticket)
     if view.hidden:
         raise PermissionDenied("保密工单不向承办单位显示诉求人信息")
-    if not view.masked:
-        return view
     if not (user.is_superuser or has_role(user, *CENTRE_ROLES)):
         raise PermissionDenied("无权查看完整联系方式")
+    if not view.masked:
+        return view
     record_event(
         actor=user,
         action="pii.reveal",
@@ -118,7 +157,14 @@ def reveal_requester(*, user, ticket: Ticket, purpose: str) -> RequesterView:
         summary=f"查看工单 {ticket.number} 诉求人联系方式",
         purpose=purpose.strip(),
     )
-    return RequesterView(ticket.requester_name, ticket.requester_phone, ticket.requester_org, False, False)
+    return _full(ticket)
+
+
+def attachments_for(user, ticket: Ticket):
+    """A ticket's files as this user may open them: none for a unit that returned or was cancelled."""
+    if not (user.is_superuser or role_codes(user) & CENTRE_ROLES or _handles(user, ticket)):
+        return ticket.attachments.none()
+    return ticket.attachments.all()
 
 
 def public_timeline(ticket: Ticket) -> list[dict]:
@@ -190,7 +236,7 @@ def work_queues(user) -> list[QueueCount]:
     if codes & {Role.OPERATOR}:
         received = Ticket.objects.filter(status=Status.RECEIVED)
         queues.append(
-            QueueCount("待受理(网上及网格上报)", received.count(), "console:tickets?status=RECEIVED")
+            QueueCount("待受理（网上及网格上报）", received.count(), "console:tickets?status=RECEIVED")
         )
         today = Ticket.objects.filter(received_at__date=timezone.localdate())
         queues.append(QueueCount("今日登记", today.count(), "console:tickets"))

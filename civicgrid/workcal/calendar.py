@@ -69,7 +69,7 @@ class CalendarNotConfirmed(CalendarError):
         super().__init__(
             message
             or gettext(
-                "%(year)d 年的工作日历尚未确认:请管理员在后台确认该年份,"
+                "%(year)d 年的工作日历尚未确认：请管理员在后台确认该年份，"
                 "或执行 civicgrid workdays import %(year)d.json"
             )
             % {"year": year}
@@ -164,8 +164,8 @@ def _load(signature: tuple) -> _Snapshot:
             usable.append(year)
         else:
             problems[year] = gettext(
-                "%(year)d 年的工作日历已标记为确认,但日期不全(应有 %(expected)d 天,实有 %(found)d 天):"
-                "请补齐后重新确认,或执行 civicgrid workdays import %(year)d.json"
+                "%(year)d 年的工作日历已标记为确认，但日期不全（应有 %(expected)d 天，实有 %(found)d 天）："
+                "请补齐后重新确认，或执行 civicgrid workdays import %(year)d.json"
             ) % {"year": year, "expected": expected, "found": found}
     span_starts, span_ends = [], []
     for year in sorted(usable):
@@ -370,7 +370,7 @@ def _to_microseconds(hours) -> int:
     if isinstance(hours, timedelta):
         return (hours.days * 86_400 + hours.seconds) * 1_000_000 + hours.microseconds
     if isinstance(hours, bool) or not isinstance(hours, int | float | Decimal):
-        raise TypeError(gettext("工作时长应为小时数(数字)或 timedelta"))
+        raise TypeError(gettext("工作时长应为小时数（数字）或 timedelta"))
     return int(round(Decimal(str(hours)) * 3_600_000_000))
 
 
@@ -378,7 +378,7 @@ def _periods_on(snap: _Snapshot, ordinal: int) -> tuple[tuple[int, int], ...]:
     v = bisect_right(snap.version_starts, ordinal) - 1
     if v < 0:
         raise CalendarError(
-            gettext("%(date)s 早于最早的办公时间设置,无法按工作时计算:请在后台添加更早生效的办公时间")
+            gettext("%(date)s 早于最早的办公时间设置，无法按工作时计算：请在后台添加更早生效的办公时间")
             % {"date": date.fromordinal(ordinal).isoformat()}
         )
     return snap.version_periods[v]

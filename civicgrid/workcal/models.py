@@ -59,7 +59,7 @@ class WorkDay(models.Model):
     date = models.DateField(_("日期"), primary_key=True)
     is_workday = models.BooleanField(_("工作日"))
     name = models.CharField(
-        _("名称"), max_length=60, blank=True, help_text=_("节假日名称或调休上班说明;普通工作日和周末留空")
+        _("名称"), max_length=60, blank=True, help_text=_("节假日名称或调休上班说明；普通工作日和周末留空")
     )
     source = models.CharField(_("数据来源"), max_length=20, choices=Source.choices)
     confirmed = models.BooleanField(_("已确认"), default=False)
@@ -79,16 +79,16 @@ def parse_periods(text: str) -> tuple[tuple[int, int], ...]:
     """'08:30-12:00,14:30-18:00' → ((510, 720), (870, 1080)) in minutes after midnight."""
     parts = [p.strip() for p in re.split(r"[,，;；]", text or "")]
     if not any(parts):
-        raise ValidationError(_("请填写至少一个办公时段,例如 08:30-12:00,14:30-18:00"))
+        raise ValidationError(_("请填写至少一个办公时段，例如 08:30-12:00,14:30-18:00"))
     periods = []
     for part in parts:
         if not part:
-            raise ValidationError(_("办公时段之间多了一个逗号:%(text)s") % {"text": text})
+            raise ValidationError(_("办公时段之间多了一个逗号：%(text)s") % {"text": text})
         match = _PERIOD_RE.match(part)
         if not match:
             raise ValidationError(
                 _(
-                    "无法识别办公时段“%(part)s”:格式应为 HH:MM-HH:MM,多个时段用逗号分隔,"
+                    "无法识别办公时段“%(part)s”:格式应为 HH:MM-HH:MM,多个时段用逗号分隔，"
                     "例如 08:30-12:00,14:30-18:00"
                 )
                 % {"part": part}
@@ -101,7 +101,7 @@ def parse_periods(text: str) -> tuple[tuple[int, int], ...]:
             raise ValidationError(_("办公时段“%(part)s”的结束时间应晚于开始时间") % {"part": part})
         if periods and start < periods[-1][1]:
             raise ValidationError(
-                _("办公时段“%(part)s”与前一时段重叠或顺序颠倒:各时段应按时间先后排列且互不重叠")
+                _("办公时段“%(part)s”与前一时段重叠或顺序颠倒：各时段应按时间先后排列且互不重叠")
                 % {"part": part}
             )
         periods.append((start, end))
@@ -113,7 +113,7 @@ class OfficeHours(models.Model):
 
     effective_from = models.DateField(_("生效日期"), unique=True)
     periods = models.CharField(
-        _("办公时段"), max_length=200, help_text=_("按时间先后填写,用逗号分隔,例如 08:30-12:00,14:30-18:00")
+        _("办公时段"), max_length=200, help_text=_("按时间先后填写，用逗号分隔，例如 08:30-12:00,14:30-18:00")
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -124,7 +124,7 @@ class OfficeHours(models.Model):
         ordering = ["-effective_from"]
 
     def __str__(self):
-        return gettext("%(date)s 起:%(periods)s") % {"date": self.effective_from, "periods": self.periods}
+        return gettext("%(date)s 起：%(periods)s") % {"date": self.effective_from, "periods": self.periods}
 
     def clean(self):
         try:

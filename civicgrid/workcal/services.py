@@ -35,13 +35,13 @@ def confirm_year(*, year: int, actor) -> CalendarYear:
     carries how many as `recomputed`.
     """
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
-        raise CalendarError(gettext("年份不正确:%(year)r") % {"year": year})
+        raise CalendarError(gettext("年份不正确：%(year)r") % {"year": year})
     expected = len(_days_of(year))
     found = WorkDay.objects.filter(date__year=year).count()
     if found != expected:
         raise CalendarError(
             gettext(
-                "无法确认 %(year)d 年:该年应有 %(expected)d 天的日历数据,目前只有 %(found)d 天。"
+                "无法确认 %(year)d 年：该年应有 %(expected)d 天的日历数据，目前只有 %(found)d 天。"
                 "请先执行 civicgrid workdays import %(year)d.json 导入该年的放假安排"
             )
             % {"year": year, "expected": expected, "found": found}
@@ -75,7 +75,7 @@ def confirm_year(*, year: int, actor) -> CalendarYear:
 def set_day(*, date: date, is_workday: bool, name: str, actor) -> WorkDay:
     """Manual correction of one day (e.g. a locally announced change); the day becomes source=manual."""
     if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
-        raise CalendarError(gettext("日期格式不正确:%(value)r") % {"value": date})
+        raise CalendarError(gettext("日期格式不正确：%(value)r") % {"value": date})
     name = (name or "").strip()
     max_length = WorkDay._meta.get_field("name").max_length
     if len(name) > max_length:
@@ -129,7 +129,7 @@ def _entry_error(source_name: str, index: int, entry, problem: str) -> CalendarE
 def _parse_holiday_cn(data, source_name: str) -> tuple[int, dict[date, tuple[bool, str]]]:
     if not isinstance(data, dict):
         raise CalendarError(
-            gettext("%(source)s 的内容应为 JSON 对象,未写入任何数据") % {"source": source_name}
+            gettext("%(source)s 的内容应为 JSON 对象，未写入任何数据") % {"source": source_name}
         )
     for key in ("year", "days"):
         if key not in data:
@@ -139,16 +139,16 @@ def _parse_holiday_cn(data, source_name: str) -> tuple[int, dict[date, tuple[boo
     year, entries = data["year"], data["days"]
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
         raise CalendarError(
-            gettext("%(source)s 的 year 应为四位年份,实为 %(year)r,未写入任何数据")
+            gettext("%(source)s 的 year 应为四位年份，实为 %(year)r,未写入任何数据")
             % {"source": source_name, "year": year}
         )
     if not isinstance(entries, list):
-        raise CalendarError(gettext("%(source)s 的 days 应为列表,未写入任何数据") % {"source": source_name})
+        raise CalendarError(gettext("%(source)s 的 days 应为列表，未写入任何数据") % {"source": source_name})
     if not entries:
         # holiday-cn publishes an empty file for a year before the State Council's notice is out.
         raise CalendarError(
             gettext(
-                "%(source)s 没有列出 %(year)d 年的任何节假日(days 为空),可能国务院尚未发布该年的放假安排;"
+                "%(source)s 没有列出 %(year)d 年的任何节假日（days 为空），可能国务院尚未发布该年的放假安排；"
                 "未写入任何数据"
             )
             % {"source": source_name, "year": year}
@@ -183,7 +183,7 @@ def _parse_holiday_cn(data, source_name: str) -> tuple[int, dict[date, tuple[boo
                 source_name,
                 index,
                 entry,
-                gettext("日期不在 %(year)d 年内(只允许该年及上一年 12 月的日期)") % {"year": year},
+                gettext("日期不在 %(year)d 年内（只允许该年及上一年 12 月的日期）") % {"year": year},
             )
         if day in overrides:
             raise _entry_error(
@@ -219,7 +219,7 @@ def import_holiday_cn(*, data: dict, actor, source_name: str) -> dict:
         if absent:
             raise CalendarError(
                 gettext(
-                    "%(source)s 调整了 %(date)s,但 %(prev)d 年的日历尚未导入:请先导入 %(prev)d 年,"
+                    "%(source)s 调整了 %(date)s,但 %(prev)d 年的日历尚未导入：请先导入 %(prev)d 年，"
                     "未写入任何数据"
                 )
                 % {"source": source_name, "date": absent[0].isoformat(), "prev": year - 1}
@@ -305,7 +305,7 @@ def save_office_hours(*, office_hours: OfficeHours, actor) -> OfficeHours:
         actor=actor,
         action="workcal.office_hours_saved",
         target=office_hours,
-        summary=gettext("办公时间 %(date)s 起:%(periods)s")
+        summary=gettext("办公时间 %(date)s 起：%(periods)s")
         % {"date": office_hours.effective_from.isoformat(), "periods": office_hours.periods},
         before=before,
         after={"effective_from": office_hours.effective_from.isoformat(), "periods": office_hours.periods},
@@ -319,7 +319,7 @@ def delete_office_hours(*, office_hours: OfficeHours, actor) -> None:
     earliest = OfficeHours.objects.order_by("effective_from").values_list("pk", flat=True).first()
     if office_hours.pk == earliest:
         raise CalendarError(
-            gettext("不能删除最早的办公时间设置,否则此前的日期将没有办公时间;如需调整请直接修改")
+            gettext("不能删除最早的办公时间设置，否则此前的日期将没有办公时间；如需调整请直接修改")
         )
     snapshot = {"effective_from": office_hours.effective_from.isoformat(), "periods": office_hours.periods}
     record_event(

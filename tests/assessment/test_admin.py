@@ -34,9 +34,9 @@ def form(**overrides) -> dict:
 
 def test_the_list_and_the_form_are_in_chinese(admin_client):
     listing = admin_client.get(reverse("admin:assessment_assessmentscheme_changelist")).content.decode()
-    assert "默认方案(示例:北京某区 0.1/0.5/0.4)" in listing
+    assert "默认方案（示例：北京某区 0.1/0.5/0.4）" in listing
     page = admin_client.get(reverse("admin:assessment_assessmentscheme_add")).content.decode()
-    assert "三率权重(之和应为 1)" in page
+    assert "三率权重（之和应为 1）" in page
     assert "基本满意折算系数" in page
 
 

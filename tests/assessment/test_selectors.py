@@ -274,7 +274,7 @@ class TestSchemes:
     def test_the_migration_seeds_the_default_scheme(self, db):
         scheme = scheme_for(date(2026, 3, 31))
 
-        assert scheme.version == "默认方案(示例:北京某区 0.1/0.5/0.4)"
+        assert scheme.version == "默认方案（示例：北京某区 0.1/0.5/0.4）"
         assert scheme.effective_from == date(2004, 1, 1)
         assert (
             scheme.basic_satisfied_weight,

@@ -83,3 +83,83 @@ def test_ticket_pages_refuse_units_outside_their_scope(client, world, ticket):
     for name, url, allowed, takes_pk in _pages(ticket):
         if takes_pk and Role.UNIT_HANDLER in allowed:
             assert client.get(url).status_code == 403, name
+
+
+# Ticket states the privacy rules turn on (docs/reviews/2026-12-red-team.md H1, M3): for each, what each role may
+# open and whether the requester's name or phone appears anywhere on the ticket page.
+CENTRE = {"operator", "dispatcher", "callback", "supervisor", "leader"}
+UNITS = {"zjj", "zf", "sc", "community", "worker1", "town"}
+# Pages that show personal data unmasked, by state: nobody outside the centre, ever, on a confidential ticket.
+UNMASKED = {
+    "returned": {"operator", "callback", "sc"},  # sc handles it now; zjj returned it
+    "cancelled": {"operator", "callback", "sc"},  # zjj was a cancelled co-unit; zf returned as lead
+    "merged": {"operator", "callback"},  # called back with its open master; nothing for units
+    "confidential": {"operator", "callback"},
+    "closed": {"callback"},  # masked for operators unless revealed with a purpose
+}
+
+# Units still (or formerly, to the end) handling the ticket open its photos; a unit that walked away does not.
+HANDLERS = {
+    "returned": {"sc"},
+    "cancelled": {"sc"},
+    "merged": set(),
+    "confidential": {"zjj"},
+    "closed": {"zjj"},
+}
+
+
+@pytest.mark.parametrize("state", sorted(UNMASKED))
+def test_ticket_pages_show_personal_data_only_to_whom_the_state_allows(client, world, state):
+    from civicgrid.core.models import AuditEvent
+    from tests.tickets import states
+
+    ticket = states.BUILDERS[state](world)
+    png = ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    services.attachment_add(ticket=ticket, actor=world.user("operator"), upload=png, name="a.png", at=T0)
+    photo = reverse("console:attachment", args=[ticket.attachments.get().pk])
+    name, phone = ticket.requester_name, ticket.requester_phone
+    for username in sorted(CENTRE | UNITS):
+        client.force_login(world.user(username))
+        before = AuditEvent.objects.filter(action="pii.view").count()
+        response = client.get(reverse("console:ticket", args=[ticket.pk]))
+        if username in UNITS and not ticket.assignments.filter(unit__in=_units(world, username)).exists():
+            assert response.status_code == 403, (state, username)
+            continue
+        assert response.status_code == 200, (state, username)
+        html = response.content.decode()
+        shown = phone in html or name in html
+        assert shown == (username in UNMASKED[state]), (state, username)
+        if username in UNITS:
+            assert phone[-4:] not in html or shown, (state, username)  # not even the tracker's last four
+        if shown:
+            assert AuditEvent.objects.filter(action="pii.view").count() == before + 1, (state, username)
+        handling = username in CENTRE or username in HANDLERS[state]
+        assert client.get(photo).status_code == (200 if handling else 403), (state, username)
+
+
+def _units(world, username):
+    from civicgrid.tickets.permissions import units_of
+
+    return units_of(world.user(username))
+
+
+def test_a_confidential_ticket_says_baomi_on_every_unit_page_in_every_state(client, world):
+    from tests.tickets import states
+
+    for state, build in states.BUILDERS.items():
+        ticket = build(world, is_confidential=True) if state != "confidential" else build(world)
+        for assignment in ticket.assignments.select_related("unit"):
+            for user in world.users.values():
+                if assignment.unit.pk not in _units(world, user.username) or user.username in CENTRE:
+                    continue
+                client.force_login(user)
+                for url in (
+                    reverse("console:ticket", args=[ticket.pk]),
+                    reverse("console:assignment", args=[assignment.pk]),
+                ):
+                    response = client.get(url)
+                    if response.status_code != 200:
+                        continue
+                    html = response.content.decode()
+                    assert ticket.requester_phone[-4:] not in html, (state, user.username, url)
+                    assert ticket.requester_name not in html, (state, user.username, url)

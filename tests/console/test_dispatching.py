@@ -207,7 +207,7 @@ def test_the_pending_tab_lists_a_ticket_with_its_routing_decision(client, world,
     ticket = register(world, now, category="illegal_building")
     body = as_user(client, world, "dispatcher").get(reverse("console:dispatch")).content.decode()
     assert ticket.number in body and "联合办" in body and "综合执法局" in body and "住建局" in body
-    assert "网格办件直派表「第一批」:违章建筑" in body
+    assert "网格办件直派表「第一批」：违章建筑" in body
     assert (
         client.get(reverse("console:dispatch"), {"q": "不存在的"}).content.decode().count(ticket.number) == 0
     )

@@ -337,7 +337,7 @@ class TestCallbacks:
         login(client, world, "callback")
         body = texts(page(client, "console:callback_ticket", ticket.pk))
         assert "13812345678" in body
-        assert "承办单位是否联系过您?" in body and "您对办理结果是否满意?" in body
+        assert "承办单位是否联系过您？" in body and "您对办理结果是否满意？" in body
         assert "已处理完毕" in body and "非常不满意" in body
 
     def test_satisfied_closes(self, client, world):
@@ -350,7 +350,7 @@ class TestCallbacks:
             {"reached": "1", "contacted": "1", "solved": "solved", "satisfaction": "satisfied", "valid": "1"},
         )
         assert response.redirect_chain[-1][0] == reverse("console:callbacks")
-        assert f"工单 {ticket.number} 回访已记录,工单已办结" in texts(response)
+        assert f"工单 {ticket.number} 回访已记录，工单已办结" in texts(response)
         ticket.refresh_from_db()
         assert (ticket.status, ticket.rated_satisfaction) == (Status.CLOSED, "satisfied")
 
@@ -379,7 +379,7 @@ class TestCallbacks:
         ticket = pending_callback(world)
         login(client, world, "callback")
         response = post(client, "console:callback_ticket", ticket.pk, {"reached": "0"})
-        assert "未接通,已记录" in texts(response)
+        assert "未接通，已记录" in texts(response)
         assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_CALLBACK
         assert "未接通" in texts(page(client, "console:callback_ticket", ticket.pk))
 
@@ -403,7 +403,7 @@ class TestCallbacks:
         response = post(
             client, "console:callback_close", ticket.pk, {"exemption": "不合理诉求", "unreasonable": "on"}
         )
-        assert "已办结(免回访)" in texts(response)
+        assert "已办结（免回访）" in texts(response)
         ticket.refresh_from_db()
         assert (ticket.status, ticket.callback_exemption, ticket.excluded_from_rating) == (
             Status.CLOSED,

@@ -60,7 +60,7 @@ def test_intake_with_a_knowledge_reference_no_database_holds_keeps_the_form(clie
         intake_data(world, request_type="ZX", action="answer", answer="可到派出所办理。", kb_refs=HUGE),
     )
     assert response.status_code == 200
-    assert "知识库引用无效,请重新选择答案" in response.content.decode()
+    assert "知识库引用无效，请重新选择答案" in response.content.decode()
     assert written() == before
 
 

@@ -104,7 +104,7 @@ class TestCsvAndJson:
         assert rows[0][:4] == ["排名", "编码", "单位", "参评"]
         assert len(rows) == 3
         record = dict(zip(rows[0], rows[1], strict=True))
-        assert (record["单位"], record["参评"], record["满意率(%)"], record["综合得分"]) == (
+        assert (record["单位"], record["参评"], record["满意率（%）"], record["综合得分"]) == (
             "住房和城乡建设局",
             "4",
             "72.5",

@@ -37,8 +37,8 @@ def test_it_builds_and_prints_the_accounts_without_serving(data_dir, capsys):
     call_command("demo", "--no-serve", "--grids", "12", "--seed", "4", "--tickets", "40", "--days", "10")
 
     out = capsys.readouterr().out
-    assert "示范城市:海南省 / 琼台市" in out
-    assert "密码:cg-" in out
+    assert "示范城市：海南省 / 琼台市" in out
+    assert "密码：cg-" in out
     assert "dispatcher1" in out and "派单员" in out
     assert Grid.objects.count() == 12
     assert "工单 40 件" in out
@@ -52,7 +52,7 @@ def test_a_second_run_says_the_city_exists(data_dir, no_model, capsys):
 
     out = capsys.readouterr().out
     assert "已存在，不重复生成" in out
-    assert "工单已存在(20 件)" in out
+    assert "工单已存在（20 件）" in out
     assert Grid.objects.count() == 12
 
 

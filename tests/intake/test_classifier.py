@@ -165,7 +165,7 @@ def _edit_manifest(directory, recompute=False, **changes):
 def test_training_needs_two_examples_of_two_kinds():
     with pytest.raises(ValueError, match="至少需要两个类别"):
         classifier.train(["一", "二"], ["a", "a"])
-    with pytest.raises(ValueError, match="不足的类别:b"):
+    with pytest.raises(ValueError, match="不足的类别：b"):
         classifier.train(["楼上漏水", "楼上渗水", "工地噪音"], ["a", "a", "b"])
 
 

@@ -15,7 +15,7 @@ def test_the_suggest_panel_names_categories_confidence_and_the_unit(client, worl
     response = client.get(SUGGEST, {"title": "电梯坏了", "content": "物业费照收,停车乱,保安不管"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "物业管理" in html and "按规则派:住建局" in html
+    assert "物业管理" in html and "按规则派：住建局" in html
     assert f'data-use-category="{world.categories["property"].pk}"' in html
     assert "自动派单未开启" in html
 

@@ -54,7 +54,7 @@ def refused(*args) -> tuple[str, str]:
 def test_it_imports_our_format_with_categories_units_and_dates(world, tmp_path):
     out, _ = run("import", write(tmp_path, OURS), "--category", "9001")
 
-    assert "知识条目格式" in out and "新增 3 条,未变化 0 条,跳过 0 条" in out
+    assert "知识条目格式" in out and "新增 3 条，未变化 0 条，跳过 0 条" in out
     first, second, third = Entry.objects.order_by("pk")
     assert (first.category, first.unit, first.keywords) == (
         world.categories["property"],
@@ -82,7 +82,7 @@ def test_it_imports_published_replies(world, tmp_path):
     out, _ = run("import", write(tmp_path, REPLIES), "--unit", "ZJJ")
 
     assert "留言答复格式" in out
-    assert "新增 2 条,未变化 1 条,跳过 0 条" in out  # the repeated reply is the same knowledge
+    assert "新增 2 条，未变化 1 条，跳过 0 条" in out  # the repeated reply is the same knowledge
     entry = Entry.objects.get(source_ref="101")
     assert entry.question == "银海路路面积水严重"
     assert entry.answer == "网友您好:\n已安排疏通。"
@@ -101,13 +101,13 @@ def test_one_bad_row_stops_the_whole_file_and_every_problem_is_listed(world, tmp
     )
     message, problems = refused("import", write(tmp_path, text))
 
-    assert "未导入任何条目:5 行有问题" in message and "--skip-invalid" in message
+    assert "未导入任何条目：5 行有问题" in message and "--skip-invalid" in message
     assert not Entry.objects.exists()
-    assert "第 5 行:问题为空" in problems
-    assert "第 6 行:业务分类「不存在的分类」不存在" in problems
-    assert "第 7 行:失效日期早于生效日期" in problems
-    assert "第 8 行:生效日期「明天」无法识别" in problems
-    assert "第 9 行:答案为空" in problems
+    assert "第 5 行：问题为空" in problems
+    assert "第 6 行：业务分类「不存在的分类」不存在" in problems
+    assert "第 7 行：失效日期早于生效日期" in problems
+    assert "第 8 行：生效日期「明天」无法识别" in problems
+    assert "第 9 行：答案为空" in problems
 
 
 def test_skip_invalid_imports_the_good_rows(world, tmp_path):
@@ -115,7 +115,7 @@ def test_skip_invalid_imports_the_good_rows(world, tmp_path):
 
     out, err = run("import", write(tmp_path, text), "--skip-invalid")
 
-    assert "新增 3 条,未变化 0 条,跳过 1 条" in out
+    assert "新增 3 条，未变化 0 条，跳过 1 条" in out
     assert "第 5 行" in err
     assert Entry.objects.count() == 3
 
@@ -128,7 +128,7 @@ def test_ambiguous_names_must_be_given_as_codes(world, tmp_path):
 
     _, problems = refused("import", write(tmp_path, text))
 
-    assert "第 2 行:单位名称「住建局」对应多个单位,请改填单位编码(ZJJ、ZJJ2)" in problems
+    assert "第 2 行：单位名称「住建局」对应多个单位，请改填单位编码（ZJJ、ZJJ2）" in problems
     assert "第 3 行" not in problems
 
 
@@ -138,7 +138,7 @@ def test_importing_again_changes_nothing(world, tmp_path):
 
     out, _ = run("import", path)
 
-    assert "新增 0 条,未变化 3 条" in out
+    assert "新增 0 条，未变化 3 条" in out
     assert Entry.objects.count() == 3
 
 
@@ -186,7 +186,7 @@ def test_search_prints_the_best_hits(world, tmp_path):
 
     out, _ = run("search", "积水")
 
-    assert "「积水」:1 条结果" in out
+    assert "「积水」：1 条结果" in out
     assert "路面【积水】怎么报修?" in out
 
 
@@ -195,4 +195,4 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(world, tmp_path):
 
     _, problems = refused("import", write(tmp_path, text))
 
-    assert problems.strip() == "第 5 行:答复意见为空"
+    assert problems.strip() == "第 5 行：答复意见为空"

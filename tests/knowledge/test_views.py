@@ -66,7 +66,7 @@ def test_the_list_pages_through_many_entries(client, world, make_entry):
     first = client.get(reverse("console:kb"), {"q": "垃圾分类"}).content.decode()
     second = client.get(reverse("console:kb"), {"q": "垃圾分类", "page": 2}).content.decode()
 
-    assert "第 1 / 2 页,共 30 条" in first and "page=2" in first and "q=%E5%9E%83" in first
+    assert "第 1 / 2 页，共 30 条" in first and "page=2" in first and "q=%E5%9E%83" in first
     assert second.count("list-group-item-action") == 5
 
 

@@ -171,7 +171,7 @@ class TestTrack:
         assert response.status_code == 200
         assert "诉求已受理" in body and "已派住建局" in body and "承办单位已答复" in body
         assert "已督促物业维修漏水管道" in body  # the reply text
-        assert "承办单位已答复,正在审核答复内容" in body  # status in plain words
+        assert "承办单位已答复，正在审核答复内容" in body  # status in plain words
         for secret in (
             "dispatcher",
             "测试dispatcher",

@@ -66,7 +66,7 @@ class TestImportAreasCommand:
             "import_areas", path, "--level", "county", "--parent", "460000", "--parent-name", "海南省"
         )
         assert "已创建上级区划 海南省(460000,省)" in out
-        assert "已导入行政区划(县/区) 2 个:新增 2,更新 0,未变 0" in out
+        assert "已导入行政区划（县/区） 2 个：新增 2,更新 0,未变 0" in out
         assert "1 个要素在文件中的上级与指定的上级 460000 不同" in err
         assert AdminArea.objects.count() == 3
         out, _ = run("import_areas", path, "--level", "county", "--parent", "460000")
@@ -132,7 +132,7 @@ class TestImportGridsCommand:
         out, err = run(
             "import_grids", write(tmp_path, data), "--kind-field", "type", "--households-field", "hh"
         )
-        assert "已导入网格 2 个:新增 2,更新 0,未变 0" in out
+        assert "已导入网格 2 个：新增 2,更新 0,未变 0" in out
         assert "重叠" in err
         school = Grid.objects.get(code=f"{COMMUNITY}001")
         assert (school.kind, school.dedicated_type, school.households) == ("dedicated", "school", 120)

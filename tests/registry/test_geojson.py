@@ -211,7 +211,7 @@ class TestImportAreasErrors:
             ),
             (
                 collection(feature(BOWTIE, adcode=469002, name="琼海市")),
-                ["琼海市", "几何图形无效:自相交", "附近"],
+                ["琼海市", "几何图形无效：自相交", "附近"],
             ),
             (
                 collection(feature(square(12_300_000, 2_100_000), adcode=469002, name="琼海市")),
@@ -220,7 +220,7 @@ class TestImportAreasErrors:
             (collection(feature(square(19, 110), adcode=469002, name="琼海市")), ["坐标超出经纬度范围"]),
             (
                 collection(feature(square(110, 19), adcode=46900, name="琼海市")),
-                ["代码 46900 应为 6 位(县/区),实际 5 位"],
+                ["代码 46900 应为 6 位（县/区），实际 5 位"],
             ),
             (collection(feature(square(110, 19), adcode="46900X", name="琼海市")), ["应为纯数字"]),
             (
@@ -267,7 +267,7 @@ class TestImportAreasErrors:
     def test_it_refuses_a_parent_that_is_not_higher(self):
         make_hierarchy()
         data = collection(feature(square(110, 19), adcode="469002102", name="某镇", parent="469002100"))
-        assert "上级区划 469002100 的层级为乡镇/街道,应高于本级(乡镇/街道)" in problems_of(
+        assert "上级区划 469002100 的层级为乡镇/街道,应高于本级（乡镇/街道）" in problems_of(
             lambda: import_areas(data, level="town")
         )
 
@@ -279,7 +279,7 @@ class TestImportAreasErrors:
             lambda: import_areas(collection(datav(460100, "海口市", 460000)), level="county")
         )
         assert (
-            "第 1 个要素(代码 460100、海口市):不能改为县/区级:其下级区划 秀英区(460105)为县/区级" in message
+            "第 1 个要素(代码 460100、海口市):不能改为县/区级：其下级区划 秀英区(460105)为县/区级" in message
         )
         # Children moved away in the same file no longer constrain it.
         moved_too = collection(datav(460100, "海口市", 460000), datav(460105, "秀英区", 460000))
@@ -401,7 +401,7 @@ class TestImportGrids:
         result = import_grids(data)
         assert result.created == 2
         assert result.warnings == [
-            f"第 1 个要素(代码 {COMMUNITY}001、网格001)与已有网格 已有网格({OTHER_COMMUNITY}001)重叠,"
+            f"第 1 个要素(代码 {COMMUNITY}001、网格001)与已有网格 已有网格({OTHER_COMMUNITY}001)重叠，"
             "占较小者面积的 50.0%"
         ]
 

@@ -79,7 +79,7 @@ def test_the_guard_refuses_a_simple_rule_for_a_department_matter(admin_client, r
     response = admin_client.post("/admin/routing/directdispatchrule/add/", _rule_form(quality))
 
     assert response.status_code == 200
-    assert "属于职能部门 住房和城乡建设局 的职责,不得直派网格" in response.content.decode()
+    assert "属于职能部门 住房和城乡建设局 的职责，不得直派网格" in response.content.decode()
     assert not DirectDispatchRule.objects.filter(category=quality).exists()
 
 

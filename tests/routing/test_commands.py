@@ -35,7 +35,7 @@ class TestImport:
     def test_it_builds_the_tree_with_two_digit_codes(self, tmp_path):
         output = run("categories", "import", str(write(tmp_path, GOOD)), "--version", "teddy")
 
-        assert "已导入分类版本 teddy,共 10 个(1 级 3 个,2 级 3 个,3 级 4 个)" in output
+        assert "已导入分类版本 teddy,共 10 个（1 级 3 个,2 级 3 个,3 级 4 个）" in output
         rows = {
             c.code: (c.name, c.level, c.parent.code if c.parent else None)
             for c in Category.objects.filter(version="teddy")
@@ -70,9 +70,9 @@ class TestImport:
         [
             (
                 "一级分类,二级分类,三级分类\n城乡建设,安全生产,事故\n城乡建设,,孤儿\n",
-                "第 3 行:二级分类为空,但下级分类有值",
+                "第 3 行：二级分类为空，但下级分类有值",
             ),
-            ("一级分类,二级分类\n城乡建设,安全生产\n", "CSV 缺少列:三级分类"),
+            ("一级分类,二级分类\n城乡建设,安全生产\n", "CSV 缺少列：三级分类"),
             ("一级分类,二级分类,三级分类\n", "没有分类数据"),
             (f"一级分类,二级分类,三级分类\n城乡建设,{'长' * 61},\n", "超过 60 个字"),
         ],
@@ -104,11 +104,11 @@ def test_list_prints_the_tree():
     output = run("categories", "list", "--version", "2026.1")
 
     lines = output.splitlines()
-    assert lines[0] == "分类版本 2026.1(共 122 个)"
-    assert "  01 城乡建设  [住房,建设]" in lines
-    assert "      010301 建筑施工噪音  [噪音,施工,夜间施工]" in lines
+    assert lines[0] == "分类版本 2026.1（共 122 个）"
+    assert "  01 城乡建设  [住房，建设]" in lines
+    assert "      010301 建筑施工噪音  [噪音，施工，夜间施工]" in lines
 
 
 def test_list_names_the_known_versions_when_asked_for_another():
-    with pytest.raises(CommandError, match="现有版本:2026.1"):
+    with pytest.raises(CommandError, match="现有版本：2026.1"):
         run("categories", "list", "--version", "1999")

@@ -96,7 +96,7 @@ class TestDirectTable:
         )
         assert (
             decision.reason
-            == "网格办件直派表「第一批(暂行)」:邻里纠纷 → 直接办,由事发网格 银海社区第1网格工作组 办理。"
+            == "网格办件直派表「第一批(暂行)」：邻里纠纷 → 直接办，由事发网格 银海社区第1网格工作组 办理。"
         )
         assert decision.rule_ref == f"直派表 第一批(暂行) #{rule.pk}"
 
@@ -106,7 +106,7 @@ class TestDirectTable:
         decision = route(make_ticket(w.cat["占道经营"], w.grid), at=AT)
 
         assert (decision.mode, decision.lead, decision.co_units) == (DispatchMode.JOINT, w.zf, [w.sc, w.team])
-        assert "联合办,由 琼海市综合行政执法局 主办" in decision.reason
+        assert "联合办，由 琼海市综合行政执法局 主办" in decision.reason
         assert "琼海市市场监督管理局、银海社区第1网格工作组 协办" in decision.reason
 
     def test_a_joint_rule_can_leave_the_grid_out(self, w):
@@ -128,7 +128,7 @@ class TestDirectTable:
         decision = route(make_ticket(w.cat["卫生死角"], w.grid), at=AT)
 
         assert (decision.mode, decision.lead) == (DispatchMode.DIRECT_TO_GRID, w.team)
-        assert "卫生死角(按上级分类「环境卫生」)" in decision.reason
+        assert "卫生死角（按上级分类「环境卫生」）" in decision.reason
 
     def test_the_most_specific_category_wins_over_a_closer_area(self, w):
         make_rule(w.cat["环境卫生"], JOINT, lead_unit=w.zf, area=w.areas[COMMUNITY])
@@ -215,7 +215,7 @@ class TestCatalogue:
             entry,
         )
         assert decision.reason.startswith(
-            "网格办件直派表未列入该事项;派单目录「2026年版」:物业服务质量(按上级分类「物业管理」)"
+            "网格办件直派表未列入该事项；派单目录「2026年版」：物业服务质量（按上级分类「物业管理」）"
         )
         assert "由 琼海市住房和城乡建设局 承办" in decision.reason
         assert decision.rule_ref == f"派单目录 2026年版 #{entry.pk}"
@@ -232,7 +232,7 @@ class TestCatalogue:
 
         assert (decision.mode, decision.lead, decision.co_units, decision.rule) == ("", None, [], None)
         assert decision.rule_ref == ""
-        assert "「社区治理 / 环境卫生 / 卫生死角」在 2026-03-02 有效的规则,请人工派单" in decision.reason
+        assert "「社区治理 / 环境卫生 / 卫生死角」在 2026-03-02 有效的规则，请人工派单" in decision.reason
 
     def test_a_ticket_without_category_cannot_be_routed(self, w):
         decision = route(make_ticket(None, w.grid), at=AT)
@@ -249,7 +249,7 @@ class TestSimpleRuleWithoutGrid:
         decision = route(make_ticket(w.cat["环境卫生"], community=w.areas[COMMUNITY]), at=AT)
 
         assert (decision.mode, decision.lead) == (DispatchMode.TO_DEPARTMENT, w.community)
-        assert "列为直接办,但工单尚未定位到网格,无法直派网格;改按派单目录" in decision.reason
+        assert "列为直接办，但工单尚未定位到网格,无法直派网格；改按派单目录" in decision.reason
 
     def test_a_grid_without_team_says_so_and_with_no_catalogue_asks_a_person(self, w):
         make_rule(w.cat["邻里纠纷"], SIMPLE)
@@ -278,7 +278,7 @@ class TestGuard:
 
         assert (decision.mode, decision.lead) == (DispatchMode.TO_DEPARTMENT, w.zjj)
         assert "规定该事项由职能部门 琼海市住房和城乡建设局 负责" in decision.reason
-        assert "不直派网格,该直派规则未采用" in decision.reason
+        assert "不直派网格，该直派规则未采用" in decision.reason
         assert "66号" in decision.reason
 
     def test_a_catalogue_entry_for_a_non_department_does_not_block_the_grid(self, w):
@@ -306,7 +306,7 @@ class TestGuard:
         with pytest.raises(ValidationError) as caught:
             rule.full_clean()
 
-        assert "属于职能部门 琼海市住房和城乡建设局 的职责,不得直派网格" in str(
+        assert "属于职能部门 琼海市住房和城乡建设局 的职责，不得直派网格" in str(
             caught.value.message_dict["mode"]
         )
 

@@ -10,7 +10,7 @@ from tests.sla.factories import local
 
 pytestmark = pytest.mark.django_db
 
-SEED_VERSION = "2026 默认(参考山东/北京做法,待本地规定替换)"
+SEED_VERSION = "2026 默认（参考山东/北京做法，待本地规定替换）"
 
 
 def make_policy(**fields) -> TimeLimitPolicy:

@@ -45,7 +45,7 @@ def test_scan_deadlines_json_output(assignment):
 def test_scan_deadlines_text_output_in_chinese(assignment):
     out = run("scan_deadlines", "--now", "2026-03-05 09:00")
     assert "2026-03-05 09:00:00 扫描完成" in out
-    assert "黄色预警 1 件,红色预警 1 件,超期 1 件" in out
+    assert "黄色预警 1 件，红色预警 1 件，超期 1 件" in out
 
 
 def test_scan_deadlines_rejects_a_bad_time(db):
@@ -60,7 +60,7 @@ def test_worker_once_scans_and_delivers(assignment, capsys, time_machine):
     sms = Notification.objects.get()
     assert sms.kind == "sla_overdue"
     assert sms.delivered_at == DUE
-    assert "[sms] -> handler: 超期:工单" in capsys.readouterr().out
+    assert "[sms] -> handler: 超期：工单" in capsys.readouterr().out
     assert "外发通知 0 条" in run("worker", "--once")
 
 

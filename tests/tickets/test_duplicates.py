@@ -96,7 +96,7 @@ def test_a_paraphrase_scores_above_an_unrelated_text_sharing_the_boilerplate():
     )
     assert paraphrase >= MIN_SCORE
     assert unrelated < 20
-    assert similarity("请相关部门尽快处理,谢谢", "咨询社保卡办理", "请相关部门尽快处理,谢谢") == 0
+    assert similarity("请相关部门尽快处理，谢谢", "咨询社保卡办理", "请相关部门尽快处理，谢谢") == 0
 
 
 def test_the_same_text_scores_100_and_a_typed_title_finds_its_ticket():
@@ -134,8 +134,8 @@ def test_it_finds_similar_open_tickets_in_the_same_and_adjacent_grids_only(world
     assert not {other_topic, old, elsewhere, closed, far} & set(tickets)
     reasons = {t: reason for t, _, reason in found}
     assert "同一网格" in reasons[similar]
-    assert "相邻网格(银海第2网格)" in reasons[neighbour]
-    assert "相邻网格(金海第1网格)" in reasons[across]
+    assert "相邻网格（银海第2网格）" in reasons[neighbour]
+    assert "相邻网格（金海第1网格）" in reasons[across]
     assert "3 天前受理" in reasons[similar] and "待派单" in reasons[similar]
     assert all(score >= MIN_SCORE for _, score, _ in found)
 
@@ -148,7 +148,7 @@ def test_the_reason_names_the_shared_words(world):
         text="小区门口下水道堵塞,路面积水严重,请相关部门尽快处理", grid=world.grids[0]
     )
     assert reason.startswith("文字相似度 ")
-    assert "共同词:小区、门口、" in reason and "积水" in reason
+    assert "共同词：小区、门口、" in reason and "积水" in reason
 
 
 def test_older_tickets_score_lower_within_the_window(world, settings):
@@ -206,7 +206,7 @@ def test_it_needs_some_text_beyond_boilerplate(world):
     register(world, NOW)
     assert duplicate_candidates(text="漏水", grid=world.grids[0]) == []
     assert duplicate_candidates(text="", grid=world.grids[0]) == []
-    assert duplicate_candidates(text="您好,请相关部门尽快处理,谢谢", grid=world.grids[0]) == []
+    assert duplicate_candidates(text="您好，请相关部门尽快处理，谢谢", grid=world.grids[0]) == []
 
 
 # --- the problem's words weigh above the address's --------------------------------------------------
@@ -234,7 +234,7 @@ def test_a_ticket_sharing_only_the_address_is_not_a_duplicate(world):
     found = duplicate_candidates(text=text, grid=world.grids[0], address=f"{ESTATE}5栋")
     assert [t for t, _, _ in found] == [drain]
     [(_, score, reason)] = found
-    words = reason.split("共同词:")[1].split(",")[0].split("、")
+    words = reason.split("共同词：")[1].split(",")[0].split("、")
     assert "下水道" in words and not {"新民", "椰城", "花园", "小区"} & set(words)
     assert score >= 80
     # Read as plain text, the address alone made the noise complaint look like the same matter.

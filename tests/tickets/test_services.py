@@ -114,7 +114,7 @@ class TestDispatchAndHandling:
 
         services.assignment_sign(assignment=lead, actor=world.user("zf"), at=T0)
         services.assignment_first_contact(assignment=lead, actor=world.user("zf"), method="phone", at=T0)
-        with pytest.raises(TicketError, match="以下协办单位尚未反馈:.*住建局"):
+        with pytest.raises(TicketError, match="以下协办单位尚未反馈：.*住建局"):
             services.lead_reply(
                 assignment=lead, actor=world.user("zf"), result_code="solved", text="已拆除", at=T0
             )

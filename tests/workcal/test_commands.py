@@ -33,9 +33,9 @@ class TestAdd:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (("add", "2025-13-01", "1"), "日期格式不正确:2025-13-01"),
-            (("add", "tomorrow", "1"), "日期格式不正确:tomorrow"),
-            (("add", "2025-10-01", "two"), "工作日数应为整数:two"),
+            (("add", "2025-13-01", "1"), "日期格式不正确：2025-13-01"),
+            (("add", "tomorrow", "1"), "日期格式不正确：tomorrow"),
+            (("add", "2025-10-01", "two"), "工作日数应为整数：two"),
             (("add", "2025-10-01", "-1"), "工作日数不能为负数"),
             (("add", "2026-12-30", "3"), "2027 年的工作日历尚未确认"),
         ],
@@ -72,8 +72,8 @@ class TestImport:
     def test_it_imports_and_reports_each_year(self, tmp_path):
         path = write_json(tmp_path / "2027.json", holiday_cn_2027())
         output = run("import", str(path))
-        assert "2027 年:已从" in output
-        assert "导入 365 天(工作日 257 天,节假日 8 天,调休上班 2 天),已确认" in output
+        assert "2027 年：已从" in output
+        assert "导入 365 天（工作日 257 天，节假日 8 天，调休上班 2 天），已确认" in output
         assert CalendarYear.objects.get(year=2027).confirmed
         assert run("add", "2027-02-05", "1") == "2027-02-06\n"
 
@@ -137,10 +137,10 @@ class TestRecomputedCount:
 class TestCheck:
     def test_the_seed_differs_from_chinese_calendar_only_where_the_official_notice_does(self):
         output = run("check", "--from", "2004", "--to", "2026")
-        assert "核对 2004-2026 年,共 8401 天" in output
-        assert "本系统与 chinese_calendar 不一致:1 天" in output
-        assert "本系统与 holidays.CN 不一致:0 天" in output
-        assert "chinese_calendar 与 holidays.CN 不一致:1 天" in output
+        assert "核对 2004-2026 年，共 8401 天" in output
+        assert "本系统与 chinese_calendar 不一致：1 天" in output
+        assert "本系统与 holidays.CN 不一致：0 天" in output
+        assert "chinese_calendar 与 holidays.CN 不一致：1 天" in output
         rows = [line for line in output.splitlines() if line.startswith("2005-12-31")]
         assert len(rows) == 2  # in both lists
         assert rows[0].split()[:5] == ["2005-12-31", "六", "上班", "休息", "上班"]
@@ -148,14 +148,14 @@ class TestCheck:
     def test_a_manual_change_shows_up(self):
         WorkDay.objects.filter(date=date(2025, 10, 8)).update(is_workday=True)
         output = run("check", "--from", "2025", "--to", "2025")
-        assert "本系统与公开数据源不一致的日期:1 天" in output
+        assert "本系统与公开数据源不一致的日期：1 天" in output
         assert "2025-10-08  三    上班    休息              休息         国庆节" in output
-        assert "chinese_calendar 与 holidays.CN 之间不一致的日期:0 天" in output
+        assert "chinese_calendar 与 holidays.CN 之间不一致的日期：0 天" in output
 
     def test_years_without_data_are_summarised(self):
         output = run("check", "--from", "2026", "--to", "2027")
-        assert "本系统无记录:365 天(2027-01-01 至 2027-12-31 之间)" in output
-        assert "chinese_calendar 无数据:365 天" in output
+        assert "本系统无记录：365 天（2027-01-01 至 2027-12-31 之间）" in output
+        assert "chinese_calendar 无数据：365 天" in output
 
     def test_a_bad_range_is_refused(self):
         with pytest.raises(CommandError, match="年份范围不正确"):

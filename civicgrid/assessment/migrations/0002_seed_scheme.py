@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-VERSION = "默认方案(示例:北京某区 0.1/0.5/0.4)"
+VERSION = "默认方案（示例：北京某区 0.1/0.5/0.4）"
 
 
 def seed(apps, schema_editor):
@@ -18,7 +18,7 @@ def seed(apps, schema_editor):
             "weight_response": Decimal("0.1"),
             "weight_resolution": Decimal("0.5"),
             "weight_satisfaction": Decimal("0.4"),
-            "note": "示例权重,来自北京某区接诉即办考评实现;请按本地考评办法调整",
+            "note": "示例权重，来自北京某区接诉即办考评实现；请按本地考评办法调整",
         },
     )
 

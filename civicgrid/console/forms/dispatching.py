@@ -123,9 +123,9 @@ class IntakeForm(BootstrapForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    address = text_field("事发地址", max_length=200, placeholder="如:嘉积镇银海路金海湾小区3栋")
+    address = text_field("事发地址", max_length=200, placeholder="如：嘉积镇银海路金海湾小区3栋")
     involved_parties = text_field("涉及人员/单位", max_length=200)
-    title = text_field("事件概述", max_length=100, placeholder="一句话概括,如:楼上卫生间漏水")
+    title = text_field("事件概述", max_length=100, placeholder="一句话概括，如：楼上卫生间漏水")
     demand = text_field("诉求", rows=2, max_length=2000, placeholder="诉求人希望解决什么")
     content = text_field("诉求内容", rows=5, max_length=4000, placeholder="来电人反映的具体情况")
     request_type = forms.ChoiceField(
@@ -139,7 +139,7 @@ class IntakeForm(BootstrapForm):
         label="附件",
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx,.mp3"}),
-        help_text="可多选:照片、录音、文书(jpg、png、pdf、docx、xlsx、mp3)",
+        help_text="可多选：照片、录音、文书（jpg、png、pdf、docx、xlsx、mp3）",
     )
     answer = text_field("答复内容", rows=3, max_length=4000, placeholder="依据知识库答复来电人的内容")
     # Knowledge-base entries the answer was taken from ("用此答复" fills it): ids, comma-separated.
@@ -173,7 +173,7 @@ class IntakeForm(BootstrapForm):
         raw = [part.strip() for part in (self.cleaned_data.get("kb_refs") or "").split(",") if part.strip()]
         parsed = [parse_id(part) for part in raw]
         if None in parsed:
-            raise ValidationError("知识库引用无效,请重新选择答案")
+            raise ValidationError("知识库引用无效，请重新选择答案")
         ids = list(dict.fromkeys(parsed))[:10]
         found = set(Entry.objects.filter(pk__in=ids).values_list("pk", flat=True))
         return [pk for pk in ids if pk in found]
@@ -183,7 +183,7 @@ class IntakeForm(BootstrapForm):
         name, _, master = raw.partition(":")
         master_id = parse_id(master)
         if name not in INTAKE_ACTIONS or (name == "merge") != (master_id is not None):
-            raise ValidationError("无法识别的操作,请重新点击按钮")
+            raise ValidationError("无法识别的操作，请重新点击按钮")
         self.merge_master_id = master_id
         return name
 
@@ -243,7 +243,7 @@ class AcceptForm(BootstrapForm):
 class ManualDispatchForm(BootstrapForm):
     lead = UnitField(label="主办单位")
     co_units = UnitsField(label="协办单位", required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
-    reason = text_field("人工派单理由", rows=2, max_length=300, placeholder="必填:为何不按规则派单")
+    reason = text_field("人工派单理由", rows=2, max_length=300, placeholder="必填：为何不按规则派单")
 
 
 class MergeForm(BootstrapForm):
@@ -303,7 +303,7 @@ class DecisionForm(BootstrapForm):
 
     decision = forms.ChoiceField(choices=[("approve", "同意"), ("reject", "不同意")])
     note = text_field("审核意见", rows=2, max_length=300)
-    redispatch_to = UnitField(label="改派至", required=False, blank="不改派(退回待派单)")
+    redispatch_to = UnitField(label="改派至", required=False, blank="不改派（退回待派单）")
 
     @property
     def approve(self) -> bool:

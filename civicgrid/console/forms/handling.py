@@ -22,12 +22,12 @@ class ContactForm(BootstrapForm):
 
 class ReplyForm(BootstrapForm):
     result_code = forms.ChoiceField(label="办理结果", choices=[("", "请选择"), *ResultCode.choices])
-    text = text_field("答复内容", rows=5, max_length=4000, placeholder="办理过程、结果及依据,将反馈给诉求人")
+    text = text_field("答复内容", rows=5, max_length=4000, placeholder="办理过程、结果及依据，将反馈给诉求人")
     evidence = MultipleFileField(
         label="佐证材料",
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx"}),
-        help_text="可多选:现场照片、文书等(jpg、png、pdf、docx…)",
+        help_text="可多选：现场照片、文书等（jpg、png、pdf、docx…）",
     )
     evidence_internal = forms.BooleanField(
         label="佐证材料仅内部可见",
@@ -47,9 +47,9 @@ class CoReplyForm(BootstrapForm):
 
 
 class ExtensionForm(BootstrapForm):
-    days = forms.IntegerField(label="延期天数(工作日)", min_value=1, max_value=60)
+    days = forms.IntegerField(label="延期天数（工作日）", min_value=1, max_value=60)
     reason = text_field("延期理由", rows=2)
-    legal_basis = text_field("依据", max_length=300, placeholder="如:需第三方鉴定、法定程序期限")
+    legal_basis = text_field("依据", max_length=300, placeholder="如：需第三方鉴定、法定程序期限")
 
 
 class ReturnForm(BootstrapForm):
@@ -59,7 +59,7 @@ class ReturnForm(BootstrapForm):
         label="建议承办单位",
         queryset=Unit.objects.filter(is_active=True).order_by("kind", "name"),
         required=False,
-        empty_label="(不建议)",
+        empty_label="（不建议）",
     )
 
     def __init__(self, *args, exclude_unit: Unit | None = None, **kwargs):
@@ -98,18 +98,18 @@ class CallbackForm(BootstrapForm):
         initial="1",
         widget=forms.RadioSelect,
     )
-    invalid_reason = text_field("无效原因", max_length=200, placeholder="如:拒绝评价、非本人、答非所问")
+    invalid_reason = text_field("无效原因", max_length=200, placeholder="如：拒绝评价、非本人、答非所问")
     attributable = forms.BooleanField(
         label="不满意或未解决的原因在承办单位",
         required=False,
-        help_text="仅在不满意或未解决时勾选;勾选后发回重办",
+        help_text="仅在不满意或未解决时勾选；勾选后发回重办",
     )
     notes = text_field("回访备注", rows=2)
 
 
 class CloseForm(BootstrapForm):
-    exemption = text_field("免回访原因", max_length=200, placeholder="如:不合理诉求、诉求人明确拒绝回访")
-    unreasonable = forms.BooleanField(label="不合理诉求(不参评)", required=False)
+    exemption = text_field("免回访原因", max_length=200, placeholder="如：不合理诉求、诉求人明确拒绝回访")
+    unreasonable = forms.BooleanField(label="不合理诉求（不参评）", required=False)
 
 
 class SuperviseForm(BootstrapForm):
@@ -124,7 +124,7 @@ class SuperviseForm(BootstrapForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     unit = forms.ModelChoiceField(
-        label="被督办单位", queryset=Unit.objects.none(), required=False, empty_label="主办单位(默认)"
+        label="被督办单位", queryset=Unit.objects.none(), required=False, empty_label="主办单位（默认）"
     )
 
     def __init__(self, *args, ticket=None, **kwargs):
@@ -149,5 +149,5 @@ class SupervisionEscalateForm(BootstrapForm):
         queryset=Unit.objects.filter(is_functional_department=True, is_active=True).order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="不选部门则按「网格→社区→镇街→市」逐级提级;选择部门则吹哨,部门作为协办报到",
+        help_text="不选部门则按「网格→社区→镇街→市」逐级提级；选择部门则吹哨，部门作为协办报到",
     )

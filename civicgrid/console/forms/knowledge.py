@@ -27,7 +27,7 @@ class ModelChoice(forms.ChoiceField):
 class EntryForm(BootstrapForm):
     question = text_field("问题", max_length=services.QUESTION_MAX, required=True)
     answer = text_field("答案", rows=8, max_length=ANSWER_MAX, required=True)
-    keywords = text_field("关键词", max_length=services.KEYWORDS_MAX, placeholder="逗号分隔,帮助检索")
+    keywords = text_field("关键词", max_length=services.KEYWORDS_MAX, placeholder="逗号分隔，帮助检索")
     category = ModelChoice(Category, label="业务分类", required=False)
     unit = ModelChoice(Unit, label="维护单位")
     valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -38,7 +38,7 @@ class EntryForm(BootstrapForm):
         help_text="留空表示长期有效",
     )
     change_note = text_field(
-        "修订说明", max_length=services.NOTE_MAX, placeholder="例如:政策调整,更新办理材料"
+        "修订说明", max_length=services.NOTE_MAX, placeholder="例如：政策调整，更新办理材料"
     )
 
     def __init__(self, *args, user, revising: bool, **kwargs):
@@ -47,7 +47,7 @@ class EntryForm(BootstrapForm):
         if has_role(user, Role.ADMINISTRATOR):
             units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.GRID_TEAM)
             self.fields["unit"].choices = [
-                ("", "不指定(由系统管理员维护)"),
+                ("", "不指定（由系统管理员维护）"),
                 *((str(u.pk), u.name) for u in units),
             ]
             self.fields["unit"].required = False
@@ -68,4 +68,4 @@ class EntryForm(BootstrapForm):
 
 
 class RetireForm(BootstrapForm):
-    reason = text_field("停用原因", rows=2, max_length=200, required=True, placeholder="例如:政策已废止")
+    reason = text_field("停用原因", rows=2, max_length=200, required=True, placeholder="例如：政策已废止")

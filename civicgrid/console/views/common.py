@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,15 +13,16 @@ from django.views.decorators.http import require_POST
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.inputs import parse_id
-from civicgrid.notify.models import Notification
-from civicgrid.notify.services import mark_read
+from civicgrid.notify.models import Notification, kind_label
+from civicgrid.notify.services import mark_all_read, mark_read
 from civicgrid.registry.models import Role
 from civicgrid.routing.vocabulary import RequestType
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Attachment, Status
-from civicgrid.tickets.permissions import has_role, units_of
+from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, units_of
 from civicgrid.tickets.selectors import (
+    attachments_for,
     public_timeline,
     requester_for,
     reveal_requester,
@@ -31,6 +32,8 @@ from civicgrid.tickets.selectors import (
 )
 
 PAGE_SIZE = 25
+# The centre: operators and callback agents too, for finished tickets, whose details are masked for them.
+REVEAL_ROLES = tuple(sorted(CENTRE_ROLES))
 
 
 def _resolve(url_spec: str) -> str:
@@ -122,12 +125,10 @@ def _ticket_page(request, ticket, *, revealed=None):
             "assignments": assignments,
             "events": ticket.events.select_related("actor", "assignment__unit").order_by("id"),
             "callbacks": ticket.callbacks.order_by("at"),
-            "attachments": ticket.attachments.all(),
+            "attachments": attachments_for(request.user, ticket),
             "links": ticket_links(request.user, ticket),
             "public": public_timeline(ticket),
-            "can_reveal": has_role(
-                request.user, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR
-            ),
+            "can_reveal": has_role(request.user, *REVEAL_ROLES),
         },
     )
 
@@ -138,7 +139,7 @@ def ticket_detail(request, pk):
 
 
 @require_POST
-@staff_view(Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
+@staff_view(*REVEAL_ROLES)
 def ticket_reveal(request, pk):
     ticket = ticket_for(request.user, pk)
     try:
@@ -175,7 +176,12 @@ def attachment_internal(request, pk):
 def attachment_file(request, pk):
     """An attachment, for staff who may see its ticket; each opening is audited (photos are personal data)."""
     attachment = get_object_or_404(Attachment, pk=pk)
-    ticket_for(request.user, attachment.ticket_id)
+    if (
+        not attachments_for(request.user, ticket_for(request.user, attachment.ticket_id))
+        .filter(pk=pk)
+        .exists()
+    ):
+        raise PermissionDenied("本单位已不再承办此工单，无权查看附件")
     record_event(
         actor=request.user,
         action="attachment.view",
@@ -193,10 +199,51 @@ def attachment_file(request, pk):
 
 @staff_view()
 def notifications(request):
+    """The notification centre: unread first, filtered by kind; mark some, all, or all of a kind read."""
+    kind = request.GET.get("kind", "") or request.POST.get("kind", "")
     if request.method == "POST":
-        ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
-        mark_read(user=request.user, notification_ids=ids)
-        return redirect("console:notifications")
-    rows = Notification.objects.filter(recipient=request.user).select_related("ticket")
+        if request.POST.get("all"):
+            done = mark_all_read(user=request.user, kind=kind)
+        else:
+            ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
+            done = mark_read(user=request.user, notification_ids=ids)
+        messages.success(request, f"已将 {done} 条消息标为已读")
+        return redirect(
+            reverse("console:notifications") + (f"?{request.GET.urlencode()}" if request.GET else "")
+        )
+    mine = Notification.objects.filter(recipient=request.user)
+    unread_by_kind = dict(
+        mine.filter(read_at__isnull=True)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    kinds = sorted(
+        (
+            (k, kind_label(k), unread_by_kind.get(k, 0))
+            for k in mine.order_by().values_list("kind", flat=True).distinct()
+        ),
+        key=lambda row: (-row[2], str(row[1])),
+    )
+    show = request.GET.get("show", "unread")
+    rows = mine.select_related("ticket")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if show != "all":
+        rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "console/notifications.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/notifications.html",
+        {
+            "page": page,
+            "kinds": kinds,
+            "kind": kind,
+            "show": show,
+            "unread_total": sum(unread_by_kind.values()),
+            "query": query.urlencode(),
+        },
+    )

@@ -61,7 +61,7 @@ def _period(params) -> Period:
         date_from, date_to = _parse_date(raw_from), _parse_date(raw_to)
         error = ""
         if date_from is None or date_to is None:
-            error = "请填写正确的起止日期(格式:2026-01-31)"
+            error = "请填写正确的起止日期（格式：2026-01-31）"
         elif not (date_in_range(date_from) and date_in_range(date_to)):
             error = f"请填写 {DATE_RANGE_TEXT}之间的日期"
         elif date_from > date_to:

@@ -163,7 +163,7 @@ def _register(request, form: IntakeForm, action: str):
             done = f"已登记，{_accepted_text(ticket)}"
         return ticket, f"工单 {ticket.number} {done}"
     if uploads:
-        form.add_error("attachments", "工单未登记,请重新选择附件")
+        form.add_error("attachments", "工单未登记，请重新选择附件")
     return None, ""
 
 
@@ -294,7 +294,7 @@ def dispatch_ticket(request, pk):
         "console/dispatching/ticket.html",
         {
             "ticket": ticket,
-            "requester": requester_for(user, ticket),
+            "requester": requester_for(user, ticket, screen="派单页面"),
             "decision": decision,
             "mode_label": mode_label,
             "can_dispatch": can_dispatch,
@@ -349,7 +349,7 @@ def _dispatched_text(ticket, how: str) -> str:
         a.unit.name for a in ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.CO)
     ]
     return f"工单 {ticket.number} 已{how}派至{ticket.lead_unit.name}" + (
-        f",协办:{'、'.join(co)}" if co else ""
+        f",协办：{'、'.join(co)}" if co else ""
     )
 
 
@@ -487,7 +487,7 @@ def extension_decide(request, pk):
                 request, f"已同意延期，新的办理时限：{decided.new_due_at:%Y-%m-%d %H:%M}{provisional}"
             )
         else:
-            messages.success(request, "已不同意延期,承办单位按原时限办理")
+            messages.success(request, "已不同意延期，承办单位按原时限办理")
     return _back(request, reverse("console:dispatch") + "?tab=extensions")
 
 
@@ -502,7 +502,7 @@ def review(request, pk):
         )
         messages.success(
             request,
-            f"工单 {ticket.number} 答复审核通过,转入待回访"
+            f"工单 {ticket.number} 答复审核通过，转入待回访"
             if form.approve
             else f"工单 {ticket.number} 已退回承办单位补充",
         )

@@ -48,9 +48,9 @@ CLOSERS = (Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMINISTRATOR)
 SUPERVISORS = (Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
 
 CALLBACK_OUTCOMES = {
-    "closed": "工单 {number} 回访已记录,工单已办结",
-    "reopened": "工单 {number} 回访不满意/未解决,已发回承办单位重办",
-    "retry": "工单 {number} 回访未接通,已记录,请稍后再次回访",
+    "closed": "工单 {number} 回访已记录，工单已办结",
+    "reopened": "工单 {number} 回访不满意/未解决，已发回承办单位重办",
+    "retry": "工单 {number} 回访未接通，已记录，请稍后再次回访",
 }
 
 
@@ -153,7 +153,7 @@ def _work_page(request, assignment, **bound):
         {
             "assignment": assignment,
             "ticket": ticket,
-            "requester": requester_for(request.user, ticket),
+            "requester": requester_for(request.user, ticket, screen="承办页面"),
             "countdown": countdown,
             "level": level,
             "is_lead": is_lead,
@@ -367,7 +367,7 @@ def callback_ticket(request, pk):
         "console/handling/callback.html",
         {
             "ticket": ticket,
-            "requester": requester_for(request.user, ticket),
+            "requester": requester_for(request.user, ticket, screen="回访页面"),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
             # Everyone whose request was merged into this one is called too (并单的诉求人).
@@ -388,7 +388,7 @@ def callback_close(request, pk):
     form = CloseForm(request.POST)
     if _valid(request, form):
         services.ticket_close(ticket=ticket, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"工单 {ticket.number} 已办结(免回访)")
+        messages.success(request, f"工单 {ticket.number} 已办结（免回访）")
         return redirect("console:callbacks") if desk else redirect("console:ticket", pk)
     return redirect("console:callback_ticket" if desk else "console:ticket", pk)
 

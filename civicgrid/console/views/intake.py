@@ -32,7 +32,7 @@ def intake_suggest(request):
         try:
             proposal = selectors.propose(text, grid=grid)
         except classifier.ModelFileError as exc:
-            error = f"分类模型无法加载:{exc}"
+            error = f"分类模型无法加载：{exc}"
     context = {
         "proposal": proposal,
         "error": error,

@@ -97,7 +97,7 @@ def _form_values(data) -> dict:
 @staff_view(*EDIT_ROLES)
 def kb_create(request):
     if not selectors.may_add_entries(request.user):
-        raise PermissionDenied("您不属于任何单位,不能新增知识")
+        raise PermissionDenied("您不属于任何单位，不能新增知识")
     form = EntryForm(
         request.POST or None,
         user=request.user,
@@ -124,7 +124,7 @@ def _maintained_entry(request, entry_id) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("category", "unit"), pk=entry_id)
     if not selectors.can_maintain(request.user, entry.unit):
         owner = entry.unit.name if entry.unit else "系统管理员"
-        raise PermissionDenied(f"此条知识由「{owner}」维护,您不能修改")
+        raise PermissionDenied(f"此条知识由「{owner}」维护，您不能修改")
     return entry
 
 
@@ -178,7 +178,7 @@ def kb_retire(request, entry_id):
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, "知识条目已停用,不再出现在检索和受理推荐中")
+            messages.success(request, "知识条目已停用，不再出现在检索和受理推荐中")
             return redirect("console:kb_entry", entry_id=entry.pk)
     return render(request, "console/knowledge/retire.html", {"form": form, "entry": entry})
 

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='版本')),
                 ('question', models.CharField(max_length=300, verbose_name='问题')),
                 ('answer', models.TextField(verbose_name='答案')),
-                ('keywords', models.CharField(blank=True, help_text='用于检索,逗号分隔', max_length=300, verbose_name='关键词')),
+                ('keywords', models.CharField(blank=True, help_text='用于检索，逗号分隔', max_length=300, verbose_name='关键词')),
                 ('valid_from', models.DateField(verbose_name='生效日期')),
                 ('valid_to', models.DateField(blank=True, help_text='留空表示长期有效', null=True, verbose_name='失效日期')),
                 ('status', models.CharField(choices=[('active', '现行'), ('superseded', '已修订'), ('retired', '已停用')], default='active', max_length=12, verbose_name='状态')),

@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
             name='SmsTemplate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='例如:第一批(暂行)', max_length=40, verbose_name='版本/批次')),
+                ('version', models.CharField(help_text='例如：第一批（暂行）', max_length=40, verbose_name='版本/批次')),
                 ('effective_from', models.DateField(verbose_name='生效日期')),
                 ('effective_to', models.DateField(blank=True, null=True, verbose_name='失效日期')),
                 ('is_active', models.BooleanField(default=True, verbose_name='启用')),

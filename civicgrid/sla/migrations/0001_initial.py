@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='TimeLimitPolicy',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='例如:第一批(暂行)', max_length=40, verbose_name='版本/批次')),
+                ('version', models.CharField(help_text='例如：第一批（暂行）', max_length=40, verbose_name='版本/批次')),
                 ('effective_from', models.DateField(verbose_name='生效日期')),
                 ('effective_to', models.DateField(blank=True, null=True, verbose_name='失效日期')),
                 ('is_active', models.BooleanField(default=True, verbose_name='启用')),
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('request_type', models.CharField(blank=True, help_text='留空表示任意类型', max_length=2, verbose_name='诉求类型')),
                 ('urgency', models.CharField(blank=True, help_text='留空表示任意程度', max_length=10, verbose_name='紧急程度')),
                 ('dispatch_mode', models.CharField(blank=True, help_text='留空表示任意方式', max_length=20, verbose_name='派单方式')),
-                ('priority', models.SmallIntegerField(default=0, help_text='同样具体时,数值大者优先', verbose_name='优先级')),
+                ('priority', models.SmallIntegerField(default=0, help_text='同样具体时，数值大者优先', verbose_name='优先级')),
                 ('sign_limit', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='签收时限')),
                 ('sign_unit', models.CharField(choices=[('wh', '工作小时'), ('wd', '工作日'), ('h', '自然小时'), ('d', '自然日')], max_length=2, verbose_name='签收时限单位')),
                 ('first_contact_limit', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='首次联系时限')),
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('return_window', models.DecimalField(decimal_places=2, default=2, max_digits=6, verbose_name='退单时限')),
                 ('return_window_unit', models.CharField(choices=[('wh', '工作小时'), ('wd', '工作日'), ('h', '自然小时'), ('d', '自然日')], default='wd', max_length=2, verbose_name='退单时限单位')),
                 ('max_returns_per_unit', models.PositiveSmallIntegerField(default=1, verbose_name='每单位最多退单次数')),
-                ('max_extension_days', models.PositiveSmallIntegerField(default=10, verbose_name='最长延期(工作日)')),
+                ('max_extension_days', models.PositiveSmallIntegerField(default=10, verbose_name='最长延期（工作日）')),
                 ('max_callback_attempts', models.PositiveSmallIntegerField(default=3, verbose_name='回访最多尝试次数')),
             ],
             options={

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-VERSION = "2026 默认(参考山东/北京做法,待本地规定替换)"
+VERSION = "2026 默认（参考山东/北京做法，待本地规定替换）"
 
 COMMON = {
     "callback_limit": Decimal(1),
@@ -42,15 +42,15 @@ FAST = {"sign": (Decimal("0.5"), "wh"), "first_contact": (2, "h")}
 
 # (request_type, urgency, dispatch_mode, timing, handling, note)
 ROWS = [
-    ("", "", "", NORMAL, (5, "wd"), "兜底:一般事项 5 个工作日(山东)"),
-    ("", "critical", "", FAST, (24, "h"), "特急:30 工作分钟签收,2 小时首次联系,24 小时办结"),
-    ("", "urgent", "", FAST, (24, "h"), "紧急:30 工作分钟签收,2 小时首次联系,24 小时办结"),
+    ("", "", "", NORMAL, (5, "wd"), "兜底：一般事项 5 个工作日（山东）"),
+    ("", "critical", "", FAST, (24, "h"), "特急：30 工作分钟签收，2 小时首次联系，24 小时办结"),
+    ("", "urgent", "", FAST, (24, "h"), "紧急：30 工作分钟签收，2 小时首次联系，24 小时办结"),
     ("ZX", "normal", "", NORMAL, (2, "wd"), "咨询 2 个工作日"),
     ("QZ", "normal", "", NORMAL, (5, "wd"), "求助 5 个工作日"),
     ("BY", "normal", "", NORMAL, (2, "wd"), "表扬 2 个工作日"),
-    ("TS", "normal", "", NORMAL, (15, "wd"), "投诉 15 个工作日(山东)"),
-    ("JB", "normal", "", NORMAL, (15, "wd"), "举报 15 个工作日(山东)"),
-    ("JY", "normal", "", NORMAL, (15, "wd"), "建议 15 个工作日(山东)"),
+    ("TS", "normal", "", NORMAL, (15, "wd"), "投诉 15 个工作日（山东）"),
+    ("JB", "normal", "", NORMAL, (15, "wd"), "举报 15 个工作日（山东）"),
+    ("JY", "normal", "", NORMAL, (15, "wd"), "建议 15 个工作日（山东）"),
     ("QZ", "normal", "direct_to_grid", NORMAL, (3, "wd"), "直派网格的简单求助 3 个工作日"),
     ("TS", "normal", "direct_to_grid", NORMAL, (3, "wd"), "直派网格的简单投诉 3 个工作日"),
     ("JB", "normal", "direct_to_grid", NORMAL, (3, "wd"), "直派网格的简单举报 3 个工作日"),

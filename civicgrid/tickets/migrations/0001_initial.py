@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('requested_at', models.DateTimeField(verbose_name='申请时间')),
-                ('days', models.PositiveSmallIntegerField(verbose_name='申请延期(工作日)')),
+                ('days', models.PositiveSmallIntegerField(verbose_name='申请延期（工作日）')),
                 ('reason', models.CharField(max_length=500, verbose_name='理由')),
                 ('legal_basis', models.CharField(blank=True, max_length=300, verbose_name='依据')),
                 ('decision', models.CharField(choices=[('pending', '待审核'), ('approved', '同意'), ('rejected', '不同意')], default='pending', max_length=10, verbose_name='审核结果')),
@@ -249,7 +249,7 @@ class Migration(migrations.Migration):
                 ('file', models.FileField(upload_to='tickets/%Y/%m/', verbose_name='文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
                 ('content_type', models.CharField(max_length=100, verbose_name='类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小(字节)')),
+                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
                 ('uploaded_at', models.DateTimeField(verbose_name='上传时间')),
                 ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='tickets.assignment', verbose_name='承办任务')),
                 ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),

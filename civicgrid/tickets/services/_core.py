@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
-from civicgrid.notify.services import notify
+from civicgrid.notify.services import clear_done, notify
 from civicgrid.registry.selectors import users_acting_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Assignment, Decision, Event, Status, Ticket, TicketSequence
+from civicgrid.tickets.models import Assignment, Decision, Event, EventAction, Status, Ticket, TicketSequence
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -52,14 +52,14 @@ def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
     if ticket.status not in allowed:
         names = "、".join(str(Status(s).label) for s in allowed)
         raise TicketError(
-            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」,不能{action}(需为:{names})"
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不能{action}(需为：{names})"
         )
 
 
 def require_state(assignment: Assignment, *allowed: str, action: str) -> None:
     if assignment.state not in allowed:
         raise TicketError(
-            f"{assignment.unit.name}的承办任务当前为「{assignment.get_state_display()}」,不能{action}"
+            f"{assignment.unit.name}的承办任务当前为「{assignment.get_state_display()}」，不能{action}"
         )
 
 
@@ -82,6 +82,7 @@ def record(
         ticket.status = to_status
     ticket.version += 1  # the row is locked by the caller, so no update is lost
     ticket.save(update_fields=["status", "version", "updated_at", *update_fields])
+    _clear_done_todos(ticket, action, assignment, at)
     return Event.objects.create(
         ticket=ticket,
         at=at,
@@ -94,6 +95,43 @@ def record(
         payload=payload,
         is_public=public,
     )
+
+
+# To-dos a step completes, so a notification centre holds only what still waits for someone (browser walk: a
+# dispatcher had 2,708 unread). The centre's: cleared for everyone once one person did the work.
+_CENTRE_DONE_BY = {
+    EventAction.DISPATCHED: {"unsigned_returned", "return_requested"},
+    EventAction.RETURN_APPROVED: {"return_requested"},
+    EventAction.RETURN_REJECTED: {"return_requested"},
+    EventAction.EXTENSION_APPROVED: {"extension_requested"},
+    EventAction.EXTENSION_REJECTED: {"extension_requested"},
+    EventAction.REVIEW_PASSED: {"replied"},
+    EventAction.REVIEW_FAILED: {"replied"},
+}
+# A unit's: signing clears "new ticket to sign"; once it has replied or left the ticket, nothing of it waits.
+_UNIT_DONE_BY = {
+    EventAction.SIGNED: {"dispatched", "auto_escalated", "escalated", "whistle"},
+    EventAction.REPLIED: None,
+    EventAction.CO_REPLIED: None,
+    EventAction.RETURN_APPROVED: None,
+}
+# Once a ticket is finished, no notification about it asks anyone for anything.
+_FINISHED = {Status.CLOSED, Status.ARCHIVED, Status.MERGED, Status.NOT_ACCEPTED, Status.TRANSFERRED}
+
+
+def _clear_done_todos(ticket: Ticket, action: str, assignment: Assignment | None, at: datetime) -> None:
+    if ticket.status in _FINISHED or ticket.status == Status.DIRECT_ANSWERED:
+        clear_done(ticket_id=ticket.pk, at=at)
+        return
+    if action in _CENTRE_DONE_BY:
+        clear_done(ticket_id=ticket.pk, at=at, kinds=_CENTRE_DONE_BY[action])
+    if action in _UNIT_DONE_BY and assignment is not None:
+        clear_done(
+            ticket_id=ticket.pk,
+            at=at,
+            kinds=_UNIT_DONE_BY[action],
+            recipients=users_acting_for([assignment.unit]).get(assignment.unit.pk, []),
+        )
 
 
 def next_number(at: datetime) -> str:

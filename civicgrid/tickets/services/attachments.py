@@ -38,14 +38,14 @@ def check_upload(name: str, data: File) -> str:
     extension = PurePath(name).suffix.lower()
     if extension not in ALLOWED:
         allowed = "、".join(sorted({e.lstrip(".") for e in ALLOWED}))
-        raise ValidationError({"file": f"不支持的文件类型「{extension or '无扩展名'}」,仅支持:{allowed}"})
+        raise ValidationError({"file": f"不支持的文件类型「{extension or '无扩展名'}」，仅支持：{allowed}"})
     size = data.size
     if size == 0:
         raise ValidationError({"file": "文件是空的"})
     if size > max_upload_bytes():
         raise ValidationError(
             {
-                "file": f"文件过大({size / 1024 / 1024:.1f} MB),单个文件不能超过 "
+                "file": f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不能超过 "
                 f"{max_upload_bytes() // 1024 // 1024} MB"
             }
         )
@@ -54,7 +54,7 @@ def check_upload(name: str, data: File) -> str:
     data.seek(0)
     content_type, signatures = ALLOWED[extension]
     if not any(head.startswith(sig) for sig in signatures):
-        raise ValidationError({"file": f"文件内容与扩展名「{extension}」不符,已拒绝"})
+        raise ValidationError({"file": f"文件内容与扩展名「{extension}」不符，已拒绝"})
     return content_type
 
 

@@ -28,9 +28,9 @@ from civicgrid.tickets.services.dispatch import open_round
 
 UNSATISFIED = (Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED)
 CLOSABLE_WITHOUT_CALLBACK = {
-    Status.DIRECT_ANSWERED: "即时办结,无需回访",
-    Status.TRANSFERRED: "已转紧急热线,无需回访",
-    Status.NOT_ACCEPTED: "不予受理,已告知诉求人",
+    Status.DIRECT_ANSWERED: "即时办结，无需回访",
+    Status.TRANSFERRED: "已转紧急热线，无需回访",
+    Status.NOT_ACCEPTED: "不予受理，已告知诉求人",
 }
 # What the resident's timeline says of a closure; the reason (exemption, 不参评) stays internal.
 PUBLIC_CLOSED = "已办结"
@@ -94,7 +94,7 @@ def reply_review(
         ticket=ticket,
         kind="review_failed",
         at=at,
-        title=f"答复被退回补充:{ticket.number}",
+        title=f"答复被退回补充：{ticket.number}",
         body=note.strip(),
     )
     return ticket
@@ -196,7 +196,7 @@ def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
         at=at,
         to_status=Status.REOPENED,
         public=True,
-        note=f"回访不满意或未解决,发回{lead.unit.name}重办(第 {ticket.redo_count} 次)",
+        note=f"回访不满意或未解决，发回{lead.unit.name}重办（第 {ticket.redo_count} 次）",
         update_fields=(
             "redo_count",
             "reply_text",
@@ -220,7 +220,7 @@ def _reopen(ticket: Ticket, *, actor, at: datetime, callback: Callback) -> None:
             kind="reopened",
             at=at,
             sms=True,
-            title=f"工单重办:{ticket.number} {ticket.title}",
+            title=f"工单重办：{ticket.number} {ticket.title}",
             body=callback.notes,
         )
 
@@ -265,7 +265,7 @@ def callback_record(
         if errors:
             raise ValidationError(errors)
     if reached and not valid and not invalid_reason.strip():
-        raise ValidationError({"invalid_reason": "请说明回访无效的原因(如拒绝评价)"})
+        raise ValidationError({"invalid_reason": "请说明回访无效的原因（如拒绝评价）"})
     callback = Callback.objects.create(
         ticket=ticket,
         at=at,
@@ -288,7 +288,7 @@ def callback_record(
                 actor=actor,
                 action=EventAction.CALLBACK_UNREACHED,
                 at=at,
-                note=f"回访未接通(第 {attempts} 次)",
+                note=f"回访未接通（第 {attempts} 次）",
                 callback=callback.pk,
             )
             return CallbackOutcome(callback, ticket, "retry")
@@ -296,7 +296,7 @@ def callback_record(
             ticket,
             actor=actor,
             at=at,
-            note=f"回访 {attempts} 次未接通,办结(不参评)",
+            note=f"回访 {attempts} 次未接通，办结（不参评）",
             exemption=f"{attempts} 次回访未接通",
             callback=callback,
         )
@@ -317,8 +317,8 @@ def callback_record(
             ticket,
             actor=actor,
             at=at,
-            note=f"回访无效({callback.invalid_reason}),办结(不参评)",
-            exemption=f"回访无效:{callback.invalid_reason}",
+            note=f"回访无效（{callback.invalid_reason}），办结（不参评）",
+            exemption=f"回访无效：{callback.invalid_reason}",
             callback=callback,
         )
         return CallbackOutcome(callback, ticket, "closed")
@@ -326,7 +326,7 @@ def callback_record(
     if bad and attributable and lead is not None:
         _reopen(ticket, actor=actor, at=at, callback=callback)
         return CallbackOutcome(callback, ticket, "reopened")
-    _close(ticket, actor=actor, at=at, note="回访完成,办结", callback=callback)
+    _close(ticket, actor=actor, at=at, note="回访完成，办结", callback=callback)
     return CallbackOutcome(callback, ticket, "closed")
 
 
@@ -410,13 +410,13 @@ def ticket_close(
     require_status(ticket, Status.PENDING_CALLBACK, *CLOSABLE_WITHOUT_CALLBACK, action="办结")
     if not exemption.strip():
         raise ValidationError(
-            {"exemption": "未经有效回访办结,须填写免回访原因(如:不合理诉求、诉求人明确拒绝回访)"}
+            {"exemption": "未经有效回访办结，须填写免回访原因（如：不合理诉求、诉求人明确拒绝回访）"}
         )
     _close(
         ticket,
         actor=actor,
         at=at,
-        note=f"办结:{exemption.strip()}",
+        note=f"办结：{exemption.strip()}",
         exemption=exemption.strip(),
         excluded=unreasonable,
     )

@@ -106,7 +106,7 @@ def ticket_dispatch(
     if lead is None:
         decision = route(ticket, at=at)
         if not decision.mode or decision.lead is None:
-            raise TicketError(f"无法自动派单:{decision.reason}")
+            raise TicketError(f"无法自动派单：{decision.reason}")
         lead, co_units, mode = decision.lead, decision.co_units, decision.mode
         rule_ref, why, manual = decision.rule_ref, decision.reason, False
     else:
@@ -123,7 +123,7 @@ def ticket_dispatch(
             mode = DispatchMode.TO_DEPARTMENT
         rule_ref, why, manual = "人工派单", reason.strip(), True
     if not lead.is_active or any(not u.is_active for u in co_units):
-        raise TicketError("承办单位已停用,请重新选择")
+        raise TicketError("承办单位已停用，请重新选择")
     assignments = open_round(ticket, lead=lead, co_units=co_units, mode=mode, at=at, actor=actor)
     ticket.dispatch_rule_ref = rule_ref[:200]
     co_names = "、".join(a.unit.name for a in assignments[1:])
@@ -134,7 +134,7 @@ def ticket_dispatch(
         at=at,
         to_status=Status.DISPATCHED,
         public=True,
-        note=f"已派{lead.name}" + (f",协办:{co_names}" if co_names else ""),
+        note=f"已派{lead.name}" + (f",协办：{co_names}" if co_names else ""),
         update_fields=(
             "dispatch_round",
             "lead_unit",
@@ -159,7 +159,7 @@ def ticket_dispatch(
             ticket=ticket,
             kind="dispatched",
             at=at,
-            title=f"新工单待签收({role}):{ticket.number} {ticket.title}",
+            title=f"新工单待签收（{role}）：{ticket.number} {ticket.title}",
             body=f"办理时限 {assignment.due_at:%Y-%m-%d %H:%M}"
             + ("（暂定）" if assignment.deadlines_provisional else ""),
         )
@@ -185,13 +185,13 @@ def return_request(
     if not reason.strip():
         errors["reason"] = "请填写退单理由"
     if not legal_basis.strip():
-        errors["legal_basis"] = "请填写职责依据(法规或三定方案条款)"
+        errors["legal_basis"] = "请填写职责依据（法规或三定方案条款）"
     if errors:
         raise ValidationError(errors)
     policy = assignment.policy
     if at > return_window_end(policy, assignment.dispatched_at, provisional=True).value:
         raise TicketError(
-            f"已超过退单时限(派单后 {policy.return_window} {policy.get_return_window_unit_display()}),不能退单"
+            f"已超过退单时限（派单后 {policy.return_window} {policy.get_return_window_unit_display()}），不能退单"
         )
     used = (
         ReturnRequest.objects.filter(assignment__ticket=ticket, assignment__unit=assignment.unit)
@@ -200,7 +200,7 @@ def return_request(
     )
     if used >= policy.max_returns_per_unit:
         raise TicketError(
-            f"{assignment.unit.name}对该工单的退单次数已达上限({policy.max_returns_per_unit} 次)"
+            f"{assignment.unit.name}对该工单的退单次数已达上限（{policy.max_returns_per_unit} 次）"
         )
     request = ReturnRequest.objects.create(
         assignment=assignment,
@@ -230,7 +230,7 @@ def return_request(
         ticket=ticket,
         kind="return_requested",
         at=at,
-        title=f"退单待审核:{ticket.number}({assignment.unit.name})",
+        title=f"退单待审核：{ticket.number}({assignment.unit.name})",
         body=reason.strip(),
     )
     return request
@@ -275,7 +275,7 @@ def return_decide(
             ticket=ticket,
             kind="return_rejected",
             at=at,
-            title=f"退单未通过,请继续办理:{ticket.number}",
+            title=f"退单未通过，请继续办理：{ticket.number}",
             body=note.strip(),
         )
         return request
@@ -293,7 +293,7 @@ def return_decide(
             at=at,
             assignment=assignment,
             to_status=Status.PENDING_DISPATCH,
-            note=note.strip() or "同意退单,重新派单",
+            note=note.strip() or "同意退单，重新派单",
             update_fields=("lead_unit",),
             request=request.pk,
         )
@@ -312,7 +312,7 @@ def return_decide(
             ticket=ticket,
             actor=actor,
             lead=redispatch_to,
-            reason=f"退单改派:{note.strip() or '审核同意'}",
+            reason=f"退单改派：{note.strip() or '审核同意'}",
             at=at,
         )
     return request

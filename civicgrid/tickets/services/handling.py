@@ -77,9 +77,9 @@ def assignment_first_contact(
     at = now_or(at)
     ticket, assignment = lock_assignment(assignment)
     require_unit(actor, assignment.unit, action="记录联系")
-    require_state(assignment, Assignment.State.IN_PROGRESS, action="记录联系(请先签收)")
+    require_state(assignment, Assignment.State.IN_PROGRESS, action="记录联系（请先签收）")
     if method not in CONTACT_METHODS:
-        raise ValidationError({"method": "请选择联系方式:电话、短信、上门、三方通话或其他"})
+        raise ValidationError({"method": "请选择联系方式：电话、短信、上门、三方通话或其他"})
     if ticket.is_confidential and method not in ("three_way", "other"):
         raise ValidationError({"method": "保密工单须经 12345 三方通话联系诉求人"})
     first = assignment.first_contacted_at is None
@@ -120,14 +120,14 @@ def extension_request(
     if not reason.strip():
         raise ValidationError({"reason": "请填写延期理由"})
     if not isinstance(days, int) or days < 1:
-        raise ValidationError({"days": "延期天数应为正整数(工作日)"})
+        raise ValidationError({"days": "延期天数应为正整数（工作日）"})
     if at >= assignment.due_at:
         raise TicketError(f"已超过办理时限 {assignment.due_at:%Y-%m-%d %H:%M},延期须在时限前申请")
     if assignment.extensions.filter(decision=Decision.PENDING).exists():
         raise TicketError("已有待审核的延期申请")
     limit = assignment.policy.max_extension_days
     if assignment.extended_days + days > limit:
-        raise TicketError(f"累计延期不能超过 {limit} 个工作日(已延期 {assignment.extended_days} 个工作日)")
+        raise TicketError(f"累计延期不能超过 {limit} 个工作日（已延期 {assignment.extended_days} 个工作日）")
     request = ExtensionRequest.objects.create(
         assignment=assignment,
         requested_at=at,
@@ -151,7 +151,7 @@ def extension_request(
         ticket=ticket,
         kind="extension_requested",
         at=at,
-        title=f"延期待审核:{ticket.number}({assignment.unit.name},{days} 个工作日)",
+        title=f"延期待审核：{ticket.number}（{assignment.unit.name},{days} 个工作日）",
         body=reason.strip(),
     )
     return request
@@ -235,7 +235,7 @@ def co_reply(
     require_unit(actor, assignment.unit, action="反馈协办情况")
     if assignment.role != Assignment.Role.CO:
         raise TicketError("主办单位请使用「答复」")
-    require_state(assignment, Assignment.State.IN_PROGRESS, action="反馈协办情况(请先签收)")
+    require_state(assignment, Assignment.State.IN_PROGRESS, action="反馈协办情况（请先签收）")
     if not text.strip():
         raise ValidationError({"text": "请填写协办情况"})
     evidence = list(evidence)
@@ -265,7 +265,7 @@ def co_reply(
             ticket=ticket,
             kind="co_replied",
             at=at,
-            title=f"协办单位已反馈:{ticket.number}({assignment.unit.name})",
+            title=f"协办单位已反馈：{ticket.number}({assignment.unit.name})",
             body=text.strip()[:200],
         )
     return assignment
@@ -280,8 +280,8 @@ def lead_reply(
     ticket, assignment = lock_assignment(assignment)
     require_unit(actor, assignment.unit, action="答复")
     if assignment.role != Assignment.Role.LEAD:
-        raise TicketError("协办单位请向主办单位反馈,由主办单位统一答复")
-    require_state(assignment, Assignment.State.IN_PROGRESS, action="答复(请先签收)")
+        raise TicketError("协办单位请向主办单位反馈，由主办单位统一答复")
+    require_state(assignment, Assignment.State.IN_PROGRESS, action="答复（请先签收）")
     if result_code not in ResultCode.values:
         raise ValidationError({"result_code": "请选择办理结果"})
     if not text.strip():
@@ -293,7 +293,7 @@ def lead_reply(
         round=assignment.round, role=Assignment.Role.CO, state__in=Assignment.ACTIVE_STATES
     ).select_related("unit")
     if waiting:
-        raise TicketError("以下协办单位尚未反馈:" + "、".join(a.unit.name for a in waiting))
+        raise TicketError("以下协办单位尚未反馈：" + "、".join(a.unit.name for a in waiting))
     evidence = list(evidence)
     if any(a.ticket_id != ticket.pk for a in evidence):
         raise TicketError("佐证材料不属于本工单")
@@ -312,11 +312,11 @@ def lead_reply(
         assignment=assignment,
         to_status=Status.REPLIED,
         public=True,
-        note=f"承办单位已答复:{ResultCode(result_code).label}",
+        note=f"承办单位已答复：{ResultCode(result_code).label}",
         update_fields=("reply_text", "result_code", "replied_at"),
         result=result_code,
         evidence=[a.pk for a in evidence],
         on_time=at <= assignment.due_at,
     )
-    notify_role(Role.DISPATCHER, ticket=ticket, kind="replied", at=at, title=f"答复待审核:{ticket.number}")
+    notify_role(Role.DISPATCHER, ticket=ticket, kind="replied", at=at, title=f"答复待审核：{ticket.number}")
     return ticket

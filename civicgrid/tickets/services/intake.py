@@ -25,14 +25,14 @@ def _validate(fields: dict) -> None:
         if not (fields.get(name) or "").strip():
             errors[name] = f"请填写{label}"
     if fields.get("request_type") not in RequestType.values:
-        errors["request_type"] = "请选择诉求类型(咨询、求助、投诉、举报、建议、表扬)"
+        errors["request_type"] = "请选择诉求类型（咨询、求助、投诉、举报、建议、表扬）"
     if fields.get("urgency") not in Urgency.values:
-        errors["urgency"] = "请选择紧急程度(特急、紧急、一般)"
+        errors["urgency"] = "请选择紧急程度（特急、紧急、一般）"
     if fields.get("channel") not in Channel.values:
         errors["channel"] = "来源渠道不正确"
     phone = fields.get("requester_phone", "")
     if not fields.get("is_anonymous") and not phone:
-        errors["requester_phone"] = "请填写联系电话(匿名诉求可不填)"
+        errors["requester_phone"] = "请填写联系电话（匿名诉求可不填）"
     elif phone:
         try:
             fields["requester_phone"] = clean_phone(phone)
@@ -153,7 +153,7 @@ def ticket_accept(
             category.version,
         )
     if ticket.category_id is None:
-        raise TicketError("请先选择业务分类,再转派单")
+        raise TicketError("请先选择业务分类，再转派单")
     ticket.triage_outcome = TriageOutcome.ACCEPT
     record(
         ticket,
@@ -228,9 +228,9 @@ def ticket_decline(*, ticket: Ticket, actor, outcome: str, reason: str, at: date
     require_role(actor, *INTAKE_ROLES, action="不予受理")
     at = now_or(at)
     if outcome not in DECLINE_OUTCOMES:
-        raise ValidationError({"outcome": "请选择:告知法定途径、解释说明或移送公安"})
+        raise ValidationError({"outcome": "请选择：告知法定途径、解释说明或移送公安"})
     if not reason.strip():
-        raise ValidationError({"reason": "请填写说明(告知的途径或解释内容)"})
+        raise ValidationError({"reason": "请填写说明（告知的途径或解释内容）"})
     ticket = lock_ticket(ticket)
     require_status(ticket, Status.RECEIVED, action="不予受理")
     ticket.triage_outcome, ticket.triage_reason = outcome, reason.strip()
@@ -273,7 +273,7 @@ def ticket_transfer_emergency(
         at=at,
         to_status=Status.TRANSFERRED,
         public=True,
-        note=f"已转{EMERGENCY_LINES[line]}" + ("(三方通话)" if three_way else ""),
+        note=f"已转{EMERGENCY_LINES[line]}" + ("（三方通话）" if three_way else ""),
         update_fields=("triage_outcome", "triage_reason"),
         line=line,
         three_way=three_way,
@@ -298,12 +298,12 @@ def ticket_merge(
     require_status(ticket, Status.RECEIVED, Status.PENDING_DISPATCH, action="并单")
     if master.status == Status.MERGED or not master.is_open:
         raise TicketError(
-            f"主单 {master.number} 当前为「{master.get_status_display()}」,只能并入办理中的工单"
+            f"主单 {master.number} 当前为「{master.get_status_display()}」，只能并入办理中的工单"
         )
     node, seen = master, {ticket.pk}
     while node is not None:
         if node.pk in seen:
-            raise TicketError("并单会形成循环,已拒绝")
+            raise TicketError("并单会形成循环，已拒绝")
         seen.add(node.pk)
         node = node.merged_into
     # What an undo (corrections.ticket_merge_undo) puts back.

@@ -76,7 +76,7 @@ def ticket_supervise(
             kind="supervised",
             at=at,
             sms=True,
-            title=f"督办({level}级):{ticket.number} {ticket.title}",
+            title=f"督办（{level}级）：{ticket.number} {ticket.title}",
             body=note.strip(),
         )
     return supervision
@@ -216,7 +216,7 @@ def escalate_lead(
         kind="escalated",
         at=at,
         sms=True,
-        title=f"提级办理(主办):{ticket.number} {ticket.title}",
+        title=f"提级办理（主办）：{ticket.number} {ticket.title}",
         body=f"{reason}{skipped}；办理时限 {timezone.localtime(deadlines.due_at):%Y-%m-%d %H:%M}",
     )
     return step

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('effective_from', models.DateField(unique=True, verbose_name='生效日期')),
-                ('periods', models.CharField(help_text='按时间先后填写,用逗号分隔,例如 08:30-12:00,14:30-18:00', max_length=200, verbose_name='办公时段')),
+                ('periods', models.CharField(help_text='按时间先后填写，用逗号分隔，例如 08:30-12:00,14:30-18:00', max_length=200, verbose_name='办公时段')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
             ],
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('date', models.DateField(primary_key=True, serialize=False, verbose_name='日期')),
                 ('is_workday', models.BooleanField(verbose_name='工作日')),
-                ('name', models.CharField(blank=True, help_text='节假日名称或调休上班说明;普通工作日和周末留空', max_length=60, verbose_name='名称')),
+                ('name', models.CharField(blank=True, help_text='节假日名称或调休上班说明；普通工作日和周末留空', max_length=60, verbose_name='名称')),
                 ('source', models.CharField(choices=[('chinese_calendar', 'chinese_calendar 库'), ('holiday_cn', 'holiday-cn 数据文件'), ('manual', '人工设置')], max_length=20, verbose_name='数据来源')),
                 ('confirmed', models.BooleanField(default=False, verbose_name='已确认')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),

@@ -28,7 +28,7 @@ def _parse_date(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise CommandError(
-            _("日期格式不正确:%(text)s(应为 YYYY-MM-DD,例如 2026-03-31)") % {"text": text}
+            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD,例如 2026-03-31)") % {"text": text}
         ) from None
 
 
@@ -50,35 +50,35 @@ def _width(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = _("输出某时段的三率(响应率、解决率、满意率)考评排名")
+    help = _("输出某时段的三率（响应率、解决率、满意率）考评排名")
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--from", dest="date_from", metavar="DATE", required=True, help=_("起始日期 YYYY-MM-DD(含)")
+            "--from", dest="date_from", metavar="DATE", required=True, help=_("起始日期 YYYY-MM-DD（含）")
         )
         parser.add_argument(
-            "--to", dest="date_to", metavar="DATE", required=True, help=_("结束日期 YYYY-MM-DD(含)")
+            "--to", dest="date_to", metavar="DATE", required=True, help=_("结束日期 YYYY-MM-DD（含）")
         )
         parser.add_argument(
             "--by",
             default="unit",
             metavar="{unit,grid,town,category}",
-            help=_("分组:unit 单位、grid 网格、town 乡镇/街道、category 一级分类"),
+            help=_("分组：unit 单位、grid 网格、town 乡镇/街道、category 一级分类"),
         )
         parser.add_argument(
             "--format",
             dest="output_format",
             default="table",
             metavar="{table,csv,json}",
-            help=_("输出格式:table、csv、json"),
+            help=_("输出格式：table、csv、json"),
         )
         parser.add_argument(
             "--intake",
             action="store_true",
-            help=_("改为输出智能分类的生产准确率(首选采纳率、前三命中率、高置信准确率、承办单位一致率)"),
+            help=_("改为输出智能分类的生产准确率（首选采纳率、前三命中率、高置信准确率、承办单位一致率）"),
         )
         parser.add_argument(
-            "--as", dest="username", help=_("以该用户的权限范围查看(默认:系统视图,不受范围限制)")
+            "--as", dest="username", help=_("以该用户的权限范围查看（默认：系统视图，不受范围限制）")
         )
 
     def handle(self, *args, date_from, date_to, by, output_format, username, intake=False, **options):
@@ -87,11 +87,11 @@ class Command(BaseCommand):
             raise CommandError(_("起始日期 %(a)s 晚于结束日期 %(b)s") % {"a": first, "b": last})
         if by not in GROUPINGS and not intake:
             raise CommandError(
-                _("未知的分组方式:%(by)s(可选 %(all)s)") % {"by": by, "all": "、".join(GROUPINGS)}
+                _("未知的分组方式：%(by)s(可选 %(all)s)") % {"by": by, "all": "、".join(GROUPINGS)}
             )
         if output_format not in FORMATS:
             raise CommandError(
-                _("未知的输出格式:%(f)s(可选 %(all)s)") % {"f": output_format, "all": "、".join(FORMATS)}
+                _("未知的输出格式：%(f)s(可选 %(all)s)") % {"f": output_format, "all": "、".join(FORMATS)}
             )
         user = SYSTEM
         if username:
@@ -99,7 +99,7 @@ class Command(BaseCommand):
             try:
                 user = User.objects.get(**{User.USERNAME_FIELD: username})
             except User.DoesNotExist:
-                raise CommandError(_("用户不存在:%(u)s") % {"u": username}) from None
+                raise CommandError(_("用户不存在：%(u)s") % {"u": username}) from None
         try:
             if intake:
                 return self._write_intake(user, first, last, output_format)
@@ -154,14 +154,14 @@ class Command(BaseCommand):
                 _("满意"),
                 _("基本满意"),
                 _("不满意"),
-                _("响应率(%)"),
-                _("解决率(%)"),
-                _("满意率(%)"),
+                _("响应率（%）"),
+                _("解决率（%）"),
+                _("满意率（%）"),
                 _("综合得分"),
                 _("受理"),
                 _("办结"),
                 _("按时办结"),
-                _("按时办结率(%)"),
+                _("按时办结率（%）"),
                 _("退单"),
                 _("退单获准"),
                 _("超期"),

@@ -57,7 +57,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2026, help="随机种子(默认 2026),相同种子生成相同城市")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="随机种子（默认 2026），相同种子生成相同城市"
+        )
         parser.add_argument(
             "--grids", type=int, help=f"网格数量（默认 {DEFAULT_GRIDS}；已有示范城市时沿用其网格数）"
         )
@@ -71,17 +73,19 @@ class Command(BaseCommand):
             default=DEFAULT_TICKETS,
             help=f"通过办理流程生成的工单数量（默认 {DEFAULT_TICKETS}，0 表示不生成）",
         )
-        parser.add_argument("--days", type=int, default=90, help="工单分布在过去多少天内(默认 90)")
-        parser.add_argument("--no-serve", action="store_true", help="只生成数据,不启动服务")
-        parser.add_argument("--addrport", default="127.0.0.1:8000", help="服务地址(默认 127.0.0.1:8000)")
-        parser.add_argument("--reset", action="store_true", help="清空数据库后重建(会删除全部数据,需要确认)")
+        parser.add_argument("--days", type=int, default=90, help="工单分布在过去多少天内（默认 90）")
+        parser.add_argument("--no-serve", action="store_true", help="只生成数据，不启动服务")
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="服务地址（默认 127.0.0.1:8000）")
+        parser.add_argument(
+            "--reset", action="store_true", help="清空数据库后重建（会删除全部数据，需要确认）"
+        )
         parser.add_argument("--yes", action="store_true", help="与 --reset 一起使用时不再询问确认")
 
     def handle(self, *args, **opts):
         if opts["grids"] is not None and not 1 <= opts["grids"] <= 20000:
             raise CommandError("--grids 应在 1 到 20000 之间")
         if opts["tickets"] < 0 or not 1 <= opts["days"] <= 3650:
-            raise CommandError("--tickets 不能为负数,--days 应在 1 到 3650 之间")
+            raise CommandError("--tickets 不能为负数，--days 应在 1 到 3650 之间")
         addr = parse_addrport(opts["addrport"])
         boundary = self._boundary(opts["boundary"])
         if opts["reset"]:
@@ -119,7 +123,7 @@ class Command(BaseCommand):
         counts = result.counts
         self.stdout.write(
             self.style.SUCCESS(
-                f"示范城市:{result.city.path_display}。区划 {counts['areas']},网格 {counts['grids']},"
+                f"示范城市：{result.city.path_display}。区划 {counts['areas']},网格 {counts['grids']},"
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
@@ -180,35 +184,35 @@ class Command(BaseCommand):
         if opts["tickets"] <= 0:
             return
         if Ticket.objects.exists():
-            self.stdout.write(f"工单已存在({Ticket.objects.count()} 件),不重复生成。")
+            self.stdout.write(f"工单已存在（{Ticket.objects.count()} 件），不重复生成。")
             return
-        self.stdout.write(f"正在通过办理流程生成 {opts['tickets']} 件工单(过去 {opts['days']} 天)……")
+        self.stdout.write(f"正在通过办理流程生成 {opts['tickets']} 件工单（过去 {opts['days']} 天）……")
         started = time.monotonic()
         try:
             counts = generate_tickets(
                 count=opts["tickets"], days=opts["days"], seed=opts["seed"], log=self._log
             )
         except CalendarError as exc:
-            self.stderr.write(self.style.WARNING(f"未生成工单:{exc}"))
+            self.stderr.write(self.style.WARNING(f"未生成工单：{exc}"))
             return
         by_status = Ticket.objects.values("status").annotate(n=Count("id")).order_by("status")
         summary = ",".join(f"{Status(row['status']).label} {row['n']}" for row in by_status)
         self.stdout.write(
             self.style.SUCCESS(
-                f"工单 {Ticket.objects.count()} 件,用时 {time.monotonic() - started:.0f} 秒:{summary}"
+                f"工单 {Ticket.objects.count()} 件，用时 {time.monotonic() - started:.0f} 秒：{summary}"
             )
         )
         if counts.get("refused"):
             self.stdout.write(
-                f"  (模拟中有 {counts['refused']} 个环节被规则拒绝,例如超过退单时限,属正常情况)"
+                f"  （模拟中有 {counts['refused']} 个环节被规则拒绝，例如超过退单时限，属正常情况）"
             )
 
     def _print_accounts(self, result):
-        self.stdout.write("\n示范账号(所有账号密码相同):")
-        self.stdout.write(f"  密码:{result.password}")
+        self.stdout.write("\n示范账号（所有账号密码相同）：")
+        self.stdout.write(f"  密码：{result.password}")
         for a in result.accounts:
             self.stdout.write(f"  {a.username:<14} {a.role:<10} {a.name} ({a.unit})")
-        self.stdout.write(f"  全部账号清单:{accounts_file()}")
+        self.stdout.write(f"  全部账号清单：{accounts_file()}")
 
     def _serve(self, addrport: str, host: str, port: int) -> None:
         argv, env = worker_command()

@@ -21,15 +21,15 @@ def read_csv(path: str, text_col: str, label_col: str | None, encoding: str) -> 
     """Texts (and labels) from a CSV. Without `text_col` the title and detail columns are joined."""
     file = Path(path)
     if not file.is_file():
-        raise CommandError(f"找不到文件:{path}")
+        raise CommandError(f"找不到文件：{path}")
     try:
         with open(file, encoding=encoding, newline="") as fh:
             reader = csv.DictReader(fh)
             columns = reader.fieldnames or []
             if text_col not in columns and not {"title", "detail"} <= set(columns):
-                raise CommandError(f"{path} 没有文本列「{text_col}」(现有列:{', '.join(columns)})")
+                raise CommandError(f"{path} 没有文本列「{text_col}」（现有列：{', '.join(columns)}）")
             if label_col and label_col not in columns:
-                raise CommandError(f"{path} 没有类别列「{label_col}」(现有列:{', '.join(columns)})")
+                raise CommandError(f"{path} 没有类别列「{label_col}」（现有列：{', '.join(columns)}）")
             texts, labels, empty = [], [], []
             for number, row in enumerate(reader, start=2):
                 text = (
@@ -45,19 +45,19 @@ def read_csv(path: str, text_col: str, label_col: str | None, encoding: str) -> 
                 texts.append(text)
                 labels.append(label)
     except UnicodeDecodeError:
-        raise CommandError(f"{path} 不是 {encoding} 编码,请用 --encoding 指定(如 gbk)") from None
+        raise CommandError(f"{path} 不是 {encoding} 编码，请用 --encoding 指定（如 gbk）") from None
     except csv.Error as exc:
         raise CommandError(f"{path} 不是有效的 CSV:{exc}") from None
     if empty:
         shown = "、".join(map(str, empty[:10])) + ("…" if len(empty) > 10 else "")
-        sys.stderr.write(f"跳过 {len(empty)} 行缺少文本或类别的数据(行号 {shown})\n")
+        sys.stderr.write(f"跳过 {len(empty)} 行缺少文本或类别的数据（行号 {shown}）\n")
     if not texts:
         raise CommandError(f"{path} 没有可用的数据行")
     return texts, labels
 
 
 class Command(BaseCommand):
-    help = "训练、评估和启用受理分类模型(业务分类建议与智能派单)"
+    help = "训练、评估和启用受理分类模型（业务分类建议与智能派单）"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         train.add_argument("--label-col", default="label")
         train.add_argument("--encoding", default="utf-8-sig")
         train.add_argument(
-            "--target-precision", type=float, default=0.98, help="自动派单要达到的准确率(默认 0.98)"
+            "--target-precision", type=float, default=0.98, help="自动派单要达到的准确率（默认 0.98）"
         )
         train.add_argument(
             "--features",
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         train.add_argument("--seed", type=int, default=0)
         train.add_argument("--out", required=True, help="模型输出目录")
 
-        evaluate = sub.add_parser("evaluate", help="在带类别的 CSV 上评估模型,输出指标")
+        evaluate = sub.add_parser("evaluate", help="在带类别的 CSV 上评估模型，输出指标")
         evaluate.add_argument("--model", required=True, help="模型目录")
         evaluate.add_argument("--data", required=True)
         evaluate.add_argument("--text-col", default="text")
@@ -99,7 +99,7 @@ class Command(BaseCommand):
         evaluate.add_argument("--encoding", default="utf-8-sig")
         evaluate.add_argument("--format", choices=["json", "table"], default="table")
 
-        register = sub.add_parser("register", help="登记训练好的模型(复制到数据目录)")
+        register = sub.add_parser("register", help="登记训练好的模型（复制到数据目录）")
         register.add_argument("directory")
         register.add_argument("--name", required=True)
         register.add_argument("--activate", action="store_true", help="登记后立即启用")
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         activate = sub.add_parser("activate", help="启用已登记的模型")
         activate.add_argument("name")
 
-        auto = sub.add_parser("auto-dispatch", help="开关自动派单,可同时调整阈值")
+        auto = sub.add_parser("auto-dispatch", help="开关自动派单，可同时调整阈值")
         auto.add_argument("name")
         auto.add_argument("state", choices=["on", "off"])
         auto.add_argument("--threshold", type=float)
@@ -143,7 +143,7 @@ class Command(BaseCommand):
         **_,
     ):
         if not 0.5 <= target_precision < 1:
-            raise CommandError("--target-precision 须在 0.5 与 1 之间(如 0.98)")
+            raise CommandError("--target-precision 须在 0.5 与 1 之间（如 0.98）")
         if not 1 <= cv_repeats <= 20:
             raise CommandError("--cv-repeats 须在 1 与 20 之间")
         texts, labels = read_csv(data, text_col, label_col, encoding)
@@ -166,7 +166,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         seconds = time.perf_counter() - started
-        self.stdout.write(f"训练完成,用时 {seconds:.1f} 秒")
+        self.stdout.write(f"训练完成，用时 {seconds:.1f} 秒")
         threshold, coverage, precision = classifier.pick_threshold(model, target_precision)
         cv = classifier.cross_validated(model)
         chosen_on = f"全部 {len(texts)} 条带类别数据的 {model.info['folds']} 折交叉验证" + (
@@ -221,7 +221,7 @@ class Command(BaseCommand):
             "auto_coverage": "自动派单覆盖率",
             "auto_precision": "自动派单准确率",
             "auto_precision_lower_95": "准确率95%置信下限",
-            "ms_per_message": "每条耗时(毫秒)",
+            "ms_per_message": "每条耗时（毫秒）",
             "unknown_labels": "模型未见过的类别",
         }
         for key, label in names.items():
@@ -234,7 +234,7 @@ class Command(BaseCommand):
         for item in map:
             label, sep, target = item.partition("=")
             if not sep or not label.strip() or not target.strip():
-                raise CommandError(f"--map 的格式应为「模型类别=分类编码或名称」:{item}")
+                raise CommandError(f"--map 的格式应为「模型类别=分类编码或名称」：{item}")
             mapping[label.strip()] = target.strip()
         try:
             row = services.model_register(
@@ -251,15 +251,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"已登记模型 {row.name}" + (",已启用" if row.is_active else "")))
         for mapping_row in row.mappings.select_related("category").order_by("label"):
             target = (
-                mapping_row.category.path_display if mapping_row.category else "(未映射:请在管理后台指定)"
+                mapping_row.category.path_display if mapping_row.category else "（未映射：请在管理后台指定）"
             )
             self.stdout.write(f"  {mapping_row.label} → {target}")
 
     def _get(self, name) -> IntakeModel:
         row = IntakeModel.objects.filter(name=name).first()
         if row is None:
-            known = "、".join(IntakeModel.objects.values_list("name", flat=True)) or "(无)"
-            raise CommandError(f"没有名为 {name} 的模型。已登记:{known}")
+            known = "、".join(IntakeModel.objects.values_list("name", flat=True)) or "（无）"
+            raise CommandError(f"没有名为 {name} 的模型。已登记：{known}")
         return row
 
     def _activate(self, *, name, **_):
@@ -291,6 +291,6 @@ class Command(BaseCommand):
             flags = ("[启用] " if row.is_active else "") + ("[自动派单] " if row.auto_dispatch else "")
             cv = (row.metrics or {}).get("cv") or {}
             self.stdout.write(
-                f"{row.name:<24}{flags}{len(row.labels)} 类,阈值 {row.threshold},"
+                f"{row.name:<24}{flags}{len(row.labels)} 类，阈值 {row.threshold},"
                 f"交叉验证 F1 {cv.get('macro_f1', '—')}，登记于 {row.created_at:%Y-%m-%d %H:%M}"
             )

@@ -20,30 +20,30 @@ def _plain(html: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "知识库:从 CSV 导入知识条目、检索、重建检索索引"
+    help = "知识库：从 CSV 导入知识条目、检索、重建检索索引"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{import,search,reindex}")
 
         imp = sub.add_parser(
             "import",
-            help="从 CSV 导入知识条目(列 question,answer[,category][,unit][,valid_from][,valid_to][,keywords],"
-            "或留言答复格式 留言编号,留言主题,…,答复意见,答复时间);默认全部成功或全部不导入",
+            help="从 CSV 导入知识条目（列 question,answer[,category][,unit][,valid_from][,valid_to][,keywords],"
+            "或留言答复格式 留言编号,留言主题,…,答复意见,答复时间）；默认全部成功或全部不导入",
         )
-        imp.add_argument("file", metavar="CSV", help="CSV 文件,第一行为列名")
-        imp.add_argument("--encoding", default="utf-8-sig", help="文件编码(默认 utf-8-sig,也可为 gbk)")
-        imp.add_argument("--dry-run", action="store_true", help="只检查并统计,不写入数据库")
-        imp.add_argument("--category", default="", help="未填分类的行使用的业务分类(编码或名称)")
-        imp.add_argument("--unit", default="", help="未填单位的行使用的维护单位(编码、名称或简称)")
-        imp.add_argument("--skip-invalid", action="store_true", help="跳过有问题的行,导入其余的行")
+        imp.add_argument("file", metavar="CSV", help="CSV 文件，第一行为列名")
+        imp.add_argument("--encoding", default="utf-8-sig", help="文件编码（默认 utf-8-sig,也可为 gbk）")
+        imp.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
+        imp.add_argument("--category", default="", help="未填分类的行使用的业务分类（编码或名称）")
+        imp.add_argument("--unit", default="", help="未填单位的行使用的维护单位（编码、名称或简称）")
+        imp.add_argument("--skip-invalid", action="store_true", help="跳过有问题的行，导入其余的行")
         imp.add_argument("--batch", type=int, default=services.IMPORT_BATCH, help="每写入多少条报告一次进度")
 
-        find = sub.add_parser("search", help="检索知识库(与工作台检索相同)")
-        find.add_argument("query", help='检索词,例如 "积水 报修"')
+        find = sub.add_parser("search", help="检索知识库（与工作台检索相同）")
+        find.add_argument("query", help='检索词，例如 "积水 报修"')
         find.add_argument("--limit", type=int, default=10)
         find.add_argument("--all", dest="include_all", action="store_true", help="包含已停用和已过期的条目")
 
-        sub.add_parser("reindex", help="重新分词并重建检索索引(更新用户词典或分词规则后使用)")
+        sub.add_parser("reindex", help="重新分词并重建检索索引（更新用户词典或分词规则后使用）")
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         except importing.ImportFileError as exc:
             raise CommandError(f"未导入任何条目。{exc}") from None
         self.stdout.write(
-            f"文件格式:{importing.FORMAT_NAMES[parsed.format]};共 {parsed.total} 行,"
+            f"文件格式：{importing.FORMAT_NAMES[parsed.format]};共 {parsed.total} 行，"
             f"有问题 {len(parsed.errors)} 行。"
         )
         if parsed.errors:
@@ -70,8 +70,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"  ……另有 {len(parsed.errors) - len(shown)} 行有问题未列出")
             if not skip_invalid:
                 raise CommandError(
-                    f"未导入任何条目:{len(parsed.errors)} 行有问题。"
-                    "请改正后重新导入,或使用 --skip-invalid 只导入无误的行。"
+                    f"未导入任何条目：{len(parsed.errors)} 行有问题。"
+                    "请改正后重新导入，或使用 --skip-invalid 只导入无误的行。"
                 )
 
         def progress(done, total):
@@ -89,13 +89,13 @@ class Command(BaseCommand):
             )
         except (ValidationError, PermissionDenied) as exc:
             text = ";".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"未导入任何条目:{text}") from None
+            raise CommandError(f"未导入任何条目：{text}") from None
         summary = (
-            f"新增 {result.created} 条,未变化 {result.unchanged} 条,跳过 {result.skipped} 条"
-            f"(用时 {time.monotonic() - started:.1f} 秒)"
+            f"新增 {result.created} 条，未变化 {result.unchanged} 条，跳过 {result.skipped} 条"
+            f"（用时 {time.monotonic() - started:.1f} 秒）"
         )
         if dry_run:
-            self.stdout.write(self.style.WARNING(f"试运行,未写入数据库:{summary}"))
+            self.stdout.write(self.style.WARNING(f"试运行，未写入数据库：{summary}"))
         else:
             self.stdout.write(self.style.SUCCESS(summary))
 
@@ -104,7 +104,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         hits = selectors.search(query, limit=limit, include_retired=include_all)
         elapsed = 1000 * (time.perf_counter() - started)
-        self.stdout.write(f"「{query}」:{len(hits)} 条结果({elapsed:.0f} 毫秒)")
+        self.stdout.write(f"「{query}」：{len(hits)} 条结果（{elapsed:.0f} 毫秒）")
         for rank, hit in enumerate(hits, start=1):
             entry = hit.entry
             where = " / ".join(
@@ -126,5 +126,5 @@ class Command(BaseCommand):
 
         count = services.entries_reindex(progress=progress)
         self.stdout.write(
-            self.style.SUCCESS(f"已重建检索索引:{count} 条(用时 {time.monotonic() - started:.1f} 秒)")
+            self.style.SUCCESS(f"已重建检索索引：{count} 条（用时 {time.monotonic() - started:.1f} 秒）")
         )

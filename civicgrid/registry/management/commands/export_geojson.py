@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--level", required=True, choices=EXPORT_LEVELS, help="grid 或区划层级")
-        parser.add_argument("--out", help="输出文件(默认输出到标准输出)")
+        parser.add_argument("--out", help="输出文件（默认输出到标准输出）")
 
     def handle(self, *args, **options):
         collection = export_geojson(options["level"])

@@ -4,14 +4,14 @@ from civicgrid.registry.management.commands.import_areas import print_result, re
 
 
 class Command(BaseCommand):
-    help = "从 GeoJSON 文件导入或更新网格(按 15 位网格编码,所属村/社区须已存在)"
+    help = "从 GeoJSON 文件导入或更新网格（按 15 位网格编码，所属村/社区须已存在）"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="GeoJSON 文件(FeatureCollection)")
-        parser.add_argument("--code-field", default="code", help="网格编码所在的属性(默认 code)")
-        parser.add_argument("--name-field", default="name", help="名称所在的属性(默认 name)")
-        parser.add_argument("--community-field", help="所属村/社区代码所在的属性(缺省取网格编码前 12 位)")
-        parser.add_argument("--kind-field", help="网格类型所在的属性(基础网格、专属网格或专属类别)")
+        parser.add_argument("file", help="GeoJSON 文件（FeatureCollection）")
+        parser.add_argument("--code-field", default="code", help="网格编码所在的属性（默认 code）")
+        parser.add_argument("--name-field", default="name", help="名称所在的属性（默认 name）")
+        parser.add_argument("--community-field", help="所属村/社区代码所在的属性（缺省取网格编码前 12 位）")
+        parser.add_argument("--kind-field", help="网格类型所在的属性（基础网格、专属网格或专属类别）")
         parser.add_argument("--households-field", help="户数所在的属性")
 
     def handle(self, *args, **options):

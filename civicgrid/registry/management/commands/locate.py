@@ -3,14 +3,14 @@ from civicgrid.registry.locate import OUTSIDE, locate_address, locate_point
 
 
 class Command(BaseCommand):
-    help = "按经纬度(默认 WGS-84)或地址查找所在网格"
+    help = "按经纬度（默认 WGS-84）或地址查找所在网格"
 
     def add_arguments(self, parser):
         parser.add_argument("lat", nargs="?", type=float, help="纬度")
         parser.add_argument("lon", nargs="?", type=float, help="经度")
-        parser.add_argument("--gcj02", action="store_true", help="经纬度为 GCJ-02(高德、腾讯地图)坐标")
+        parser.add_argument("--gcj02", action="store_true", help="经纬度为 GCJ-02（高德、腾讯地图）坐标")
         parser.add_argument("--address", help="按地址或地名模糊查找")
-        parser.add_argument("--limit", type=int, default=5, help="地址查找最多列出几条(默认 5)")
+        parser.add_argument("--limit", type=int, default=5, help="地址查找最多列出几条（默认 5）")
 
     def handle(self, *args, **options):
         if options["address"] is not None:
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             return self.by_address(options["address"], options["limit"])
         if options["lat"] is None or options["lon"] is None:
             raise CommandError(
-                "请提供纬度和经度,例如:civicgrid locate 19.2467 110.4664;或用 --address 按地址查找"
+                "请提供纬度和经度，例如：civicgrid locate 19.2467 110.4664;或用 --address 按地址查找"
             )
         try:
             result = locate_point(options["lat"], options["lon"], gcj02=options["gcj02"])

@@ -20,10 +20,10 @@ logger = logging.getLogger("civicgrid.worker")
 
 
 class Command(BaseCommand):
-    help = _("后台任务:按间隔扫描办理时限并外发短信/邮件通知;收到 SIGTERM 或 Ctrl+C 后在本轮结束时停止")
+    help = _("后台任务：按间隔扫描办理时限并外发短信/邮件通知；收到 SIGTERM 或 Ctrl+C 后在本轮结束时停止")
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=60, help=_("两轮之间的秒数(默认 60)"))
+        parser.add_argument("--interval", type=float, default=60, help=_("两轮之间的秒数（默认 60）"))
         parser.add_argument("--once", action="store_true", help=_("只执行一轮后退出"))
 
     def handle(self, *args, interval=60, once=False, **options):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, request_stop)
-        self.stdout.write(_("worker 已启动,每 %(interval)g 秒一轮;按 Ctrl+C 停止") % {"interval": interval})
+        self.stdout.write(_("worker 已启动，每 %(interval)g 秒一轮；按 Ctrl+C 停止") % {"interval": interval})
         try:
             while not stop.is_set():
                 started = time.monotonic()
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                     # A failed pass (database restarting, calendar being edited) must not end the worker.
                     logger.exception("worker pass failed")
                     self.stderr.write(
-                        _("本轮执行失败,详见日志;%(interval)g 秒后重试") % {"interval": interval}
+                        _("本轮执行失败，详见日志；%(interval)g 秒后重试") % {"interval": interval}
                     )
                 stop.wait(max(0.0, interval - (time.monotonic() - started)))
         finally:
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         delivered = deliver_pending()
         sms = deliver_pending_sms()
         line = _(
-            "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条,"
+            "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条，"
             "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
         ) % {
             "now": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),

@@ -23,7 +23,7 @@ def _parse_date(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise CommandError(
-            _("日期格式不正确:%(text)s(应为 YYYY-MM-DD,例如 2025-10-08)") % {"text": text}
+            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD,例如 2025-10-08)") % {"text": text}
         ) from None
 
 
@@ -31,7 +31,7 @@ def _parse_int(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise CommandError(_("%(what)s应为整数:%(text)s") % {"what": what, "text": text}) from None
+        raise CommandError(_("%(what)s应为整数：%(text)s") % {"what": what, "text": text}) from None
 
 
 def _year_of(data) -> int:
@@ -52,7 +52,7 @@ def _answer(value: bool | None, missing: str) -> str:
 
 
 class Command(BaseCommand):
-    help = _("工作日历:推算工作日、导入和确认年度放假安排、与公开数据源核对")
+    help = _("工作日历：推算工作日、导入和确认年度放假安排、与公开数据源核对")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(
@@ -60,24 +60,24 @@ class Command(BaseCommand):
         )
 
         add = sub.add_parser("add", help=_("输出某日之后第 N 个工作日"))
-        add.add_argument("date", help=_("起始日期 YYYY-MM-DD(不计当天)"))
-        add.add_argument("n", help=_("工作日数,非负整数"))
+        add.add_argument("date", help=_("起始日期 YYYY-MM-DD（不计当天）"))
+        add.add_argument("n", help=_("工作日数，非负整数"))
         add.add_argument("--provisional", action="store_true", help=PROVISIONAL_HELP)
 
-        between = sub.add_parser("between", help=_("输出两个日期之间的工作日数(不含起始日,含结束日)"))
+        between = sub.add_parser("between", help=_("输出两个日期之间的工作日数（不含起始日，含结束日）"))
         between.add_argument("d1", help=_("起始日期 YYYY-MM-DD"))
         between.add_argument("d2", help=_("结束日期 YYYY-MM-DD"))
         between.add_argument("--provisional", action="store_true", help=PROVISIONAL_HELP)
 
-        imp = sub.add_parser("import", help=_("导入 holiday-cn 格式的年度放假安排(JSON),并确认该年"))
-        imp.add_argument("files", nargs="+", metavar="FILE", help=_("holiday-cn JSON 文件,如 2027.json"))
+        imp = sub.add_parser("import", help=_("导入 holiday-cn 格式的年度放假安排（JSON），并确认该年"))
+        imp.add_argument("files", nargs="+", metavar="FILE", help=_("holiday-cn JSON 文件，如 2027.json"))
 
-        confirm = sub.add_parser("confirm", help=_("确认某年的工作日历,确认后才能用于计算期限"))
-        confirm.add_argument("year", help=_("年份,如 2027"))
+        confirm = sub.add_parser("confirm", help=_("确认某年的工作日历，确认后才能用于计算期限"))
+        confirm.add_argument("year", help=_("年份，如 2027"))
 
         check = sub.add_parser("check", help=_("逐日核对本系统日历与 chinese_calendar、holidays.CN"))
-        check.add_argument("--from", dest="first", default="2004", help=_("起始年份(默认 2004)"))
-        check.add_argument("--to", dest="last", default="2026", help=_("结束年份(默认 2026)"))
+        check.add_argument("--from", dest="first", default="2004", help=_("起始年份（默认 2004）"))
+        check.add_argument("--to", dest="last", default="2026", help=_("结束年份（默认 2026）"))
 
     def handle(self, *args, action, **options):
         try:
@@ -88,7 +88,7 @@ class Command(BaseCommand):
     def _add(self, *, date, n, provisional, **options):
         start, count = _parse_date(date), _parse_int(n, _("工作日数"))
         if count < 0:
-            raise CommandError(_("工作日数不能为负数:%(n)d") % {"n": count})
+            raise CommandError(_("工作日数不能为负数：%(n)d") % {"n": count})
         if not provisional:
             self.stdout.write(calendar.add_working_days(start, count).isoformat())
             return
@@ -118,8 +118,8 @@ class Command(BaseCommand):
             ]
         for result in results:
             line = _(
-                "%(year)d 年:已从 %(source)s 导入 %(days)d 天(工作日 %(workdays)d 天,节假日 %(holidays)d 天,"
-                "调休上班 %(make_up)d 天),已确认"
+                "%(year)d 年：已从 %(source)s 导入 %(days)d 天（工作日 %(workdays)d 天，节假日 %(holidays)d 天，"
+                "调休上班 %(make_up)d 天），已确认"
             ) % {
                 "year": result["year"],
                 "source": result["source"],
@@ -152,10 +152,10 @@ class Command(BaseCommand):
     def _check(self, *, first, last, **options):
         first_year, last_year = _parse_int(first, _("起始年份")), _parse_int(last, _("结束年份"))
         if not 1900 <= first_year <= last_year <= 2200:
-            raise CommandError(_("年份范围不正确:%(a)s 至 %(b)s") % {"a": first, "b": last})
+            raise CommandError(_("年份范围不正确：%(a)s 至 %(b)s") % {"a": first, "b": last})
         answers = compare_sources(date(first_year, 1, 1), date(last_year, 12, 31))
         write = self.stdout.write
-        write(_("核对 %(a)d-%(b)d 年,共 %(n)d 天") % {"a": first_year, "b": last_year, "n": len(answers)})
+        write(_("核对 %(a)d-%(b)d 年，共 %(n)d 天") % {"a": first_year, "b": last_year, "n": len(answers)})
 
         widths = (10, 4, 6, 16, 11, 0)
 
@@ -178,30 +178,30 @@ class Command(BaseCommand):
 
         ours_differ = [a for a in answers if a.ours_vs_chinese_calendar or a.ours_vs_holidays_cn]
         write("")
-        write(_("本系统与公开数据源不一致的日期:%(n)d 天") % {"n": len(ours_differ)})
+        write(_("本系统与公开数据源不一致的日期：%(n)d 天") % {"n": len(ours_differ)})
         if ours_differ:
             table(ours_differ)
         sources_differ = [a for a in answers if a.chinese_calendar_vs_holidays_cn]
         write("")
-        write(_("chinese_calendar 与 holidays.CN 之间不一致的日期:%(n)d 天") % {"n": len(sources_differ)})
+        write(_("chinese_calendar 与 holidays.CN 之间不一致的日期：%(n)d 天") % {"n": len(sources_differ)})
         if sources_differ:
             table(sources_differ)
 
         missing_ours = [a.date for a in answers if a.ours is None]
         missing_cc = [a.date for a in answers if a.chinese_calendar is None]
         write("")
-        write(_("汇总:"))
+        write(_("汇总："))
         write(
-            _("  本系统与 chinese_calendar 不一致:%(n)d 天")
+            _("  本系统与 chinese_calendar 不一致：%(n)d 天")
             % {"n": sum(a.ours_vs_chinese_calendar for a in answers)}
         )
         write(
-            _("  本系统与 holidays.CN 不一致:%(n)d 天") % {"n": sum(a.ours_vs_holidays_cn for a in answers)}
+            _("  本系统与 holidays.CN 不一致：%(n)d 天") % {"n": sum(a.ours_vs_holidays_cn for a in answers)}
         )
-        write(_("  chinese_calendar 与 holidays.CN 不一致:%(n)d 天") % {"n": len(sources_differ)})
+        write(_("  chinese_calendar 与 holidays.CN 不一致：%(n)d 天") % {"n": len(sources_differ)})
         if missing_ours:
             write(
-                _("  本系统无记录:%(n)d 天(%(a)s 至 %(b)s 之间)")
+                _("  本系统无记录：%(n)d 天（%(a)s 至 %(b)s 之间）")
                 % {
                     "n": len(missing_ours),
                     "a": missing_ours[0].isoformat(),
@@ -210,6 +210,6 @@ class Command(BaseCommand):
             )
         if missing_cc:
             write(
-                _("  chinese_calendar 无数据:%(n)d 天(%(a)s 至 %(b)s 之间)")
+                _("  chinese_calendar 无数据：%(n)d 天（%(a)s 至 %(b)s 之间）")
                 % {"n": len(missing_cc), "a": missing_cc[0].isoformat(), "b": missing_cc[-1].isoformat()}
             )
