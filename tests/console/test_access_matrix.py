@@ -43,7 +43,7 @@ def _pages(ticket):
         if "<int:pk>" in str(pattern.pattern):
             if "assignment" in pattern.name:
                 kwargs["pk"] = lead_of(ticket).pk
-            elif pattern.name == "attachment":
+            elif pattern.name.startswith("attachment"):  # attachment, attachment_internal
                 kwargs["pk"] = ticket.attachments.get().pk
             else:
                 kwargs["pk"] = ticket.pk

@@ -53,7 +53,7 @@ def test_two_handlers_signing_the_same_assignment_at_once(world):
         ]
     )
 
-    assert sorted(outcomes, key=str) == sorted(["ok", "住建局的承办任务当前为「办理中」,不能签收"], key=str)
+    assert sorted(outcomes, key=str) == sorted(["ok", "住建局的承办任务当前为「办理中」，不能签收"], key=str)
     assert Event.objects.filter(ticket=ticket, action="signed").count() == 1
     assert Assignment.objects.get(pk=lead.pk).state == Assignment.State.IN_PROGRESS
     assert Staff.objects.filter(user=colleague).exists()
