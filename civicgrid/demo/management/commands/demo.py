@@ -196,7 +196,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"未生成工单：{exc}"))
             return
         by_status = Ticket.objects.values("status").annotate(n=Count("id")).order_by("status")
-        summary = ",".join(f"{Status(row['status']).label} {row['n']}" for row in by_status)
+        summary = "，".join(f"{Status(row['status']).label} {row['n']}" for row in by_status)
         self.stdout.write(
             self.style.SUCCESS(
                 f"工单 {Ticket.objects.count()} 件，用时 {time.monotonic() - started:.0f} 秒：{summary}"
