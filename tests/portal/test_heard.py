@@ -229,7 +229,11 @@ class TestMergedTickets:
         duplicate = register(world, T0, category=None, requester_phone="13900009876", requester_name="李四")
         master = answered(world, at=T0 + timedelta(minutes=5))
         services.ticket_merge(
-            ticket=Ticket.objects.get(pk=duplicate.pk), master=master, actor=world.user("dispatcher"), at=T0
+            ticket=Ticket.objects.get(pk=duplicate.pk),
+            master=master,
+            actor=world.user("dispatcher"),
+            reason="重复",
+            at=T0,
         )
         resident_rate(
             ticket=master,
@@ -283,7 +287,9 @@ class TestMergedTickets:
         master = answered(world)
         for i, phone_ in enumerate(("13900000011", "13900000012")):
             duplicate = register(world, T0 + timedelta(minutes=i), category=None, requester_phone=phone_)
-            services.ticket_merge(ticket=duplicate, master=master, actor=world.user("dispatcher"), at=T0)
+            services.ticket_merge(
+                ticket=duplicate, master=master, actor=world.user("dispatcher"), reason="重复", at=T0
+            )
         row = callback_queue(world.user("callback")).get(pk=master.pk)
         assert (row.merged_requesters, row.attempts) == (2, 0)
         client.force_login(world.user("callback"))
