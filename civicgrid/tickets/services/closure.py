@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
 from civicgrid.registry.models import Role
@@ -49,6 +49,19 @@ def _lead(ticket: Ticket) -> Assignment | None:
     )
 
 
+def _rating_of_this_reply(ticket: Ticket):
+    """The requester's online rating of the reply now under review, if she gave one before it passed.
+
+    Read through the reverse relation (the rating lives in the portal app, above this one)."""
+    try:
+        rating = ticket.resident_rating
+    except ObjectDoesNotExist:
+        return None
+    if ticket.replied_at is not None and rating.at < ticket.replied_at:
+        return None  # she rated an earlier reply that the review sent back
+    return rating
+
+
 @transaction.atomic
 def reply_review(
     *, ticket: Ticket, actor, passed: bool, note: str = "", at: datetime | None = None
@@ -73,6 +86,17 @@ def reply_review(
             update_fields=("callback_due_at", "callback_due_provisional"),
         )
         resident_sms.tell(ticket, "replied", at=at)
+        rating = _rating_of_this_reply(ticket)
+        if rating is not None:
+            callback = callback_from_online_rating(
+                ticket=ticket,
+                solved=rating.solved,
+                satisfaction=rating.satisfaction,
+                comment=rating.comment,
+                at=at,
+            )
+            if callback is not None:
+                return callback.ticket
         return ticket
     if not note.strip():
         raise ValidationError({"note": "退回补充时请说明需要补充的内容"})
