@@ -86,7 +86,6 @@ def reply_review(
             note=note.strip() or "答复审核通过",
             update_fields=("callback_due_at", "callback_due_provisional"),
         )
-        resident_sms.tell(ticket, "replied", at=at)
         rating = _rating_of_this_reply(ticket)
         if rating is not None:
             callback = callback_from_online_rating(
@@ -97,7 +96,8 @@ def reply_review(
                 at=at,
             )
             if callback is not None:
-                return callback.ticket
+                return callback.ticket  # she has rated: the closure message, not "please rate"
+        resident_sms.tell(ticket, "replied", at=at)
         return ticket
     if not note.strip():
         raise ValidationError({"note": "退回补充时请说明需要补充的内容"})
