@@ -251,3 +251,6 @@ CIVICGRID_ONLINE_RATING_COUNTS = os.environ.get("CIVICGRID_ONLINE_RATING_COUNTS"
     "",
 )
 CIVICGRID_PORTAL_RECEIPT_SECONDS = int(os.environ.get("CIVICGRID_PORTAL_RECEIPT_SECONDS", "3600"))
+# Who is called back on a merged ticket: "each" requester (from the master's callback page, recorded on
+# her own ticket; the master stays in the queue until each is called or has rated) or the "master"'s only.
+CIVICGRID_MERGED_CALLBACK = os.environ.get("CIVICGRID_MERGED_CALLBACK", "each")

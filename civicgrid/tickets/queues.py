@@ -18,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from civicgrid.registry.staffing import staffed_unit_ids
 from civicgrid.tickets.models import (
@@ -30,7 +31,7 @@ from civicgrid.tickets.models import (
     WarningLevel,
 )
 from civicgrid.tickets.selectors import assignments_for, tickets_for
-from civicgrid.tickets.services.closure import UNSATISFIED
+from civicgrid.tickets.services.closure import UNSATISFIED, closed_masters_owing_callbacks
 
 # tab → (label, filter); the warned/overdue filters match the counts on the home page (work_queues).
 INBOX_TABS = {
@@ -101,9 +102,11 @@ UNHAPPY_ONLINE = Q(resident_rating__satisfaction__in=UNSATISFIED) | Q(resident_r
 def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
     """Replies that passed review and wait for a call: unhappy online ratings first, flagged, then the
     earliest callback deadline."""
+    # 并单: a closed master stays while a merged requester is still owed her call (CIVICGRID_MERGED_CALLBACK).
+    owing = closed_masters_owing_callbacks(now=timezone.now())
     rows = (
         tickets_for(user)
-        .filter(status=Status.PENDING_CALLBACK)
+        .filter(Q(status=Status.PENDING_CALLBACK) | Q(pk__in=owing))
         .select_related("lead_unit", "resident_rating")
         .annotate(
             attempts=Count("callbacks", distinct=True),

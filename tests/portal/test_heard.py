@@ -100,6 +100,77 @@ class TestOnlineRatingCounts:
         ticket.refresh_from_db()
         assert ticket.status == Status.REPLIED and not Callback.objects.exists()
 
+    def test_a_satisfied_rating_before_the_review_becomes_the_callback_when_it_passes(self, world):
+        ticket = answered(world, review=False)
+        resident_rate(
+            ticket=ticket,
+            solved="solved",
+            satisfaction="satisfied",
+            comment="修好了",
+            at=T0 + timedelta(hours=1, minutes=30),
+        )
+        services.reply_review(
+            ticket=ticket, actor=world.user("dispatcher"), passed=True, at=T0 + timedelta(hours=2)
+        )
+        ticket.refresh_from_db()
+        callback = Callback.objects.get(ticket=ticket)
+        assert (callback.channel, callback.valid, callback.notes) == ("web", True, "修好了")
+        assert callback.at == T0 + timedelta(hours=2)
+        assert ticket.status == Status.CLOSED and ticket.rated_satisfaction == "satisfied"
+        assert not callback_queue(world.user("callback")).filter(pk=ticket.pk).exists()
+
+    def test_an_early_unhappy_rating_or_the_policy_off_leaves_the_callback_to_the_desk(self, world, settings):
+        unhappy = answered(world, review=False, phone="13800000001")
+        resident_rate(
+            ticket=unhappy,
+            solved="unsolved",
+            satisfaction="unsatisfied",
+            at=T0 + timedelta(hours=1, minutes=30),
+        )
+        services.reply_review(
+            ticket=unhappy, actor=world.user("dispatcher"), passed=True, at=T0 + timedelta(hours=2)
+        )
+        settings.CIVICGRID_ONLINE_RATING_COUNTS = False
+        happy = answered(world, review=False, phone="13800000002")
+        resident_rate(
+            ticket=happy, solved="solved", satisfaction="satisfied", at=T0 + timedelta(hours=1, minutes=30)
+        )
+        services.reply_review(
+            ticket=happy, actor=world.user("dispatcher"), passed=True, at=T0 + timedelta(hours=2)
+        )
+        for ticket in (unhappy, happy):
+            ticket.refresh_from_db()
+            assert ticket.status == Status.PENDING_CALLBACK
+        assert not Callback.objects.exists()
+
+    def test_a_rating_of_a_reply_the_review_sent_back_does_not_count_for_the_next_reply(self, world):
+        ticket = answered(world, review=False)
+        resident_rate(
+            ticket=ticket, solved="solved", satisfaction="satisfied", at=T0 + timedelta(hours=1, minutes=30)
+        )
+        services.reply_review(
+            ticket=ticket,
+            actor=world.user("dispatcher"),
+            passed=False,
+            note="请补充照片",
+            at=T0 + timedelta(hours=2),
+        )
+        services.lead_reply(
+            assignment=lead_of(ticket),
+            actor=world.user("zjj"),
+            result_code="solved",
+            text=PERSONAL_REPLY,
+            at=T0 + timedelta(hours=3),
+        )
+        services.reply_review(
+            ticket=Ticket.objects.get(pk=ticket.pk),
+            actor=world.user("dispatcher"),
+            passed=True,
+            at=T0 + timedelta(hours=4),
+        )
+        ticket.refresh_from_db()
+        assert ticket.status == Status.PENDING_CALLBACK and not Callback.objects.exists()
+
     @pytest.mark.parametrize(
         ("satisfaction", "solved"), [("very_unsatisfied", "solved"), ("basic", "unsolved")]
     )
@@ -229,7 +300,11 @@ class TestMergedTickets:
         duplicate = register(world, T0, category=None, requester_phone="13900009876", requester_name="李四")
         master = answered(world, at=T0 + timedelta(minutes=5))
         services.ticket_merge(
-            ticket=Ticket.objects.get(pk=duplicate.pk), master=master, actor=world.user("dispatcher"), at=T0
+            ticket=Ticket.objects.get(pk=duplicate.pk),
+            master=master,
+            actor=world.user("dispatcher"),
+            reason="重复",
+            at=T0,
         )
         resident_rate(
             ticket=master,
@@ -283,7 +358,9 @@ class TestMergedTickets:
         master = answered(world)
         for i, phone_ in enumerate(("13900000011", "13900000012")):
             duplicate = register(world, T0 + timedelta(minutes=i), category=None, requester_phone=phone_)
-            services.ticket_merge(ticket=duplicate, master=master, actor=world.user("dispatcher"), at=T0)
+            services.ticket_merge(
+                ticket=duplicate, master=master, actor=world.user("dispatcher"), reason="重复", at=T0
+            )
         row = callback_queue(world.user("callback")).get(pk=master.pk)
         assert (row.merged_requesters, row.attempts) == (2, 0)
         client.force_login(world.user("callback"))

@@ -76,7 +76,7 @@ class TestSignIn:
     def test_a_code_by_sms_signs_her_in_and_lists_every_ticket_of_her_phone(self, client, world, clock):
         own = register(world, T0, title="楼上漏水")
         merged = register(world, T0, category=None, title="楼上又漏水了")
-        services.ticket_merge(ticket=merged, master=own, actor=world.user("dispatcher"), at=T0)
+        services.ticket_merge(ticket=merged, master=own, actor=world.user("dispatcher"), reason="重复", at=T0)
         others = register(world, T0, title="别人的诉求", requester_phone="13900001111")
         typed = register(world, T0, title="来电登记", requester_phone="+86 138-1234-5678")
 
@@ -253,7 +253,7 @@ class TestHerTicket:
 def test_a_merged_ticket_shows_the_shared_progress_and_nothing_of_the_other_requester(client, world, clock):
     master = register(world, T0, requester_name="王其他", requester_phone="13900002222")
     mine = register(world, T0, category=None)
-    services.ticket_merge(ticket=mine, master=master, actor=world.user("dispatcher"), at=T0)
+    services.ticket_merge(ticket=mine, master=master, actor=world.user("dispatcher"), reason="重复", at=T0)
     close(world, master)
     resident_rate(ticket=master, solved="solved", satisfaction="very_unsatisfied", comment="其他人的意见")
     sign_in(client)

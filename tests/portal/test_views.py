@@ -211,7 +211,9 @@ class TestTrack:
 
     def test_a_merged_ticket_shows_the_masters_progress(self, client, world, handled):
         duplicate = register(world, T0 + timedelta(hours=1), category=None, requester_phone="13700002222")
-        services.ticket_merge(ticket=duplicate, master=handled, actor=world.user("dispatcher"), at=T0)
+        services.ticket_merge(
+            ticket=duplicate, master=handled, actor=world.user("dispatcher"), reason="重复", at=T0
+        )
         body = track(client, duplicate.number, "13700002222").content.decode()
         assert f"已并入工单 {handled.number}" in body and "已派住建局" in body
         # The master's reply is addressed to its own requester (issue 10 §2): only the shared progress.

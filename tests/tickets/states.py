@@ -69,7 +69,7 @@ def merged(world, **extra) -> Ticket:
     duplicate = register(
         world, T0, category=None, requester_name="李四", requester_phone="13900001111", **extra
     )
-    services.ticket_merge(ticket=duplicate, master=master, actor=world.user("operator"), at=T0)
+    services.ticket_merge(ticket=duplicate, master=master, actor=world.user("operator"), reason="重复", at=T0)
     return Ticket.objects.get(pk=duplicate.pk)
 
 

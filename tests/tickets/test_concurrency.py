@@ -95,10 +95,10 @@ def test_two_people_merging_two_tickets_into_each_other_at_once(world):
         outcomes = _race(
             [
                 lambda a=a, b=b: services.ticket_merge(
-                    ticket=a, master=b, actor=world.user("operator"), at=T0
+                    ticket=a, master=b, actor=world.user("operator"), reason="重复", at=T0
                 ),
                 lambda a=a, b=b: services.ticket_merge(
-                    ticket=b, master=a, actor=world.user("dispatcher"), at=T0
+                    ticket=b, master=a, actor=world.user("dispatcher"), reason="重复", at=T0
                 ),
             ]
         )

@@ -1,15 +1,20 @@
 """更正 and 撤销并单: who may correct when, what the event says, and routing re-run on a new grid or category."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from civicgrid.sla.deadlines import assignment_deadlines, callback_due
+from civicgrid.sla.models import TimeLimitPolicy
+from civicgrid.sla.policies import policy_for
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import NotAllowed, TicketError
 from civicgrid.tickets.models import Event, EventAction, Status, Ticket, TriageOutcome
 from tests.tickets.conftest import local
-from tests.tickets.helpers import lead_of, register
+from tests.tickets.helpers import handle_to_reply, lead_of, register
 
 T0 = local(2026, 6, 1, 9, 0)  # a Monday
 INSIDE_GRID2 = (19.205, 110.415)
@@ -100,7 +105,9 @@ class TestWhoMayCorrect:
                 ticket=ticket, actor=world.user("zjj"), request_type="ZX", at=T0
             )
         master = register(world, T0)
-        services.ticket_merge(ticket=ticket, master=master, actor=world.user("operator"), at=T0)
+        services.ticket_merge(
+            ticket=ticket, master=master, actor=world.user("operator"), reason="重复", at=T0
+        )
         with pytest.raises(TicketError, match="先撤销并单"):
             services.ticket_correct_request_type(
                 ticket=ticket, actor=world.user("operator"), request_type="ZX", at=T0
@@ -238,3 +245,77 @@ class TestMergeUndo:
         ticket = register(world, T0)
         with pytest.raises(TicketError, match="不能撤销并单"):
             services.ticket_merge_undo(ticket=ticket, actor=world.user("dispatcher"), reason="误并", at=T0)
+
+
+class TestRequestTypeDeadlines:
+    """The time-limit policy depends on the request type: a correction after dispatch moves the deadlines."""
+
+    def test_open_assignment_deadlines_follow_the_new_policy_and_issued_warnings_stay(self, world):
+        ticket = register(world, T0, category="property", request_type="TS")
+        services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+        lead = lead_of(ticket)
+        old_due = lead.due_at
+        issued = T0 + timedelta(hours=3)
+        type(lead).objects.filter(pk=lead.pk).update(yellow_issued_at=issued)
+        services.ticket_correct_request_type(
+            ticket=Ticket.objects.get(pk=ticket.pk), actor=world.user("operator"), request_type="ZX", at=T0
+        )
+        lead.refresh_from_db()
+        ticket.refresh_from_db()
+        policy = policy_for(
+            request_type="ZX", urgency=ticket.urgency, dispatch_mode=ticket.dispatch_mode, at=T0
+        )
+        fresh = assignment_deadlines(policy, lead.dispatched_at, provisional=True)
+        assert lead.policy == policy and lead.due_at == fresh.due_at < old_due
+        assert lead.original_due_at == fresh.due_at
+        assert (lead.yellow_at, lead.red_at) == (fresh.yellow_at, fresh.red_at)
+        assert lead.yellow_issued_at == issued  # the unit has been told; the warning is not taken back
+        event = last_event(ticket)
+        moved = event.payload["deadlines"]
+        label = f"{lead.unit.name}办理时限"
+        assert moved[label] == [
+            timezone.localtime(old_due).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(fresh.due_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        assert "时限按新的诉求类型重算" in event.note
+
+    def test_the_callback_deadline_is_recomputed_from_when_the_review_passed(self, world):
+        ticket = register(world, T0, category="property", request_type="TS")
+        services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+        handle_to_reply(world, ticket, T0 + timedelta(hours=1), "zjj")
+        passed_at = T0 + timedelta(hours=2)
+        services.reply_review(ticket=ticket, actor=world.user("dispatcher"), passed=True, at=passed_at)
+        ticket.refresh_from_db()
+        old = ticket.callback_due_at
+        slow = TimeLimitPolicy.objects.create(
+            version="测试",
+            effective_from=date(2026, 1, 1),
+            request_type="ZX",
+            urgency=ticket.urgency,
+            priority=10,
+            sign_limit=Decimal(1),
+            sign_unit="wd",
+            first_contact_limit=Decimal(24),
+            first_contact_unit="h",
+            handle_limit=Decimal(2),
+            handle_unit="wd",
+            callback_limit=Decimal(3),
+            callback_unit="wd",
+        )
+        services.ticket_correct_request_type(
+            ticket=ticket, actor=world.user("dispatcher"), request_type="ZX", reason="实为咨询", at=T0
+        )
+        ticket.refresh_from_db()
+        expected = callback_due(slow, passed_at, provisional=True)
+        assert ticket.callback_due_at == expected.value > old
+        assert ticket.status == Status.PENDING_CALLBACK
+        assert last_event(ticket).payload["deadlines"]["回访时限"][1] == timezone.localtime(
+            expected.value
+        ).strftime("%Y-%m-%d %H:%M")
+
+    def test_a_ticket_not_yet_dispatched_has_no_deadlines_to_move(self, world):
+        ticket = register(world, T0, category="property", request_type="TS")
+        services.ticket_correct_request_type(
+            ticket=ticket, actor=world.user("operator"), request_type="ZX", at=T0
+        )
+        assert "deadlines" not in last_event(ticket).payload

@@ -388,13 +388,30 @@ class TestTriageAndMerge:
     def test_merge_links_a_duplicate_to_its_master_and_refuses_cycles(self, world):
         master = register(world, T0)
         duplicate = register(world, T0, category=None)
-        services.ticket_merge(ticket=duplicate, master=master, actor=world.user("operator"), at=T0)
+        services.ticket_merge(
+            ticket=duplicate, master=master, actor=world.user("operator"), reason="重复", at=T0
+        )
         duplicate.refresh_from_db()
         assert (duplicate.status, duplicate.merged_into) == (Status.MERGED, master)
         with pytest.raises(TicketError, match="只能并入办理中的工单"):
-            services.ticket_merge(ticket=master, master=duplicate, actor=world.user("operator"), at=T0)
+            services.ticket_merge(
+                ticket=master, master=duplicate, actor=world.user("operator"), reason="重复", at=T0
+            )
         with pytest.raises(TicketError, match="它自己"):
-            services.ticket_merge(ticket=master, master=master, actor=world.user("operator"), at=T0)
+            services.ticket_merge(
+                ticket=master, master=master, actor=world.user("operator"), reason="重复", at=T0
+            )
+
+    @pytest.mark.parametrize("reason", ["", "   "])
+    def test_merge_without_a_reason_is_refused_by_the_service(self, world, reason):
+        master = register(world, T0)
+        duplicate = register(world, T0, category=None)
+        with pytest.raises(TicketError, match="并单须填写理由"):
+            services.ticket_merge(
+                ticket=duplicate, master=master, actor=world.user("operator"), reason=reason, at=T0
+            )
+        duplicate.refresh_from_db()
+        assert duplicate.merged_into is None and duplicate.status != Status.MERGED
 
 
 class TestSupervision:

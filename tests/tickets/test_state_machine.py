@@ -159,7 +159,7 @@ def make_machine(world):
                 self.attempt(
                     a,
                     lambda: services.ticket_merge(
-                        ticket=a, master=b, actor=world.user("operator"), at=self.now
+                        ticket=a, master=b, actor=world.user("operator"), reason="并单", at=self.now
                     ),
                 )
 

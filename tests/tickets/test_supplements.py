@@ -75,6 +75,8 @@ def test_a_closed_ticket_takes_no_supplement(world):
 def test_a_merged_ticket_takes_no_supplement(world):
     master = register(world, T0)
     duplicate = register(world, T0, category=None)
-    services.ticket_merge(ticket=duplicate, master=master, actor=world.user("dispatcher"), at=T0)
+    services.ticket_merge(
+        ticket=duplicate, master=master, actor=world.user("dispatcher"), reason="重复", at=T0
+    )
     with pytest.raises(TicketError, match="合并办理.*12345"):
         services.resident_supplement(ticket=duplicate, text="补充", at=T0)

@@ -107,6 +107,12 @@ class CallbackForm(BootstrapForm):
     notes = text_field("回访备注", rows=2)
 
 
+class MergedCallbackForm(CallbackForm):
+    """回访 of a merged duplicate's requester: the 重办 decision stays with the master's callback."""
+
+    attributable = None
+
+
 class CloseForm(BootstrapForm):
     exemption = text_field("免回访原因", max_length=200, placeholder="如：不合理诉求、诉求人明确拒绝回访")
     unreasonable = forms.BooleanField(label="不合理诉求（不参评）", required=False)

@@ -27,6 +27,7 @@ from civicgrid.console.forms.handling import (
     EscalateForm,
     ExtensionForm,
     KeyListForm,
+    MergedCallbackForm,
     ReplyForm,
     ReturnForm,
     SuperviseForm,
@@ -370,14 +371,53 @@ def callback_ticket(request, pk):
             "requester": requester_for(request.user, ticket, screen="回访页面"),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
-            # Everyone whose request was merged into this one is called too (并单的诉求人).
-            "merged": [(t, requester_for(request.user, t)) for t in queues.merged_requests(ticket)],
+            # Everyone whose request was merged into this one is called too (并单的诉求人), each with
+            # a small form while she is owed the call (CIVICGRID_MERGED_CALLBACK).
+            "merged": _merged_rows(request.user, ticket),
             "form": form,
             "close_form": CloseForm(),
             "satisfaction_levels": Satisfaction.choices,
             "now": timezone.now(),
         },
     )
+
+
+def _merged_rows(user, ticket) -> list[tuple]:
+    owed = {t.pk for t in services.merged_requesters_owed(ticket)}
+    return [
+        (
+            t,
+            requester_for(user, t),
+            MergedCallbackForm(prefix=f"m{t.pk}") if t.pk in owed else None,
+            t.callbacks.select_related("by").order_by("at"),
+        )
+        for t in queues.merged_requests(ticket)
+    ]
+
+
+@staff_view(*CALLBACK_DESK)
+@require_POST
+def callback_merged(request, pk):
+    """回访 of one merged requester (the form's `child`), from the master's callback page."""
+    ticket = ticket_for(request.user, pk)
+    back = redirect("console:callback_ticket", ticket.pk)
+    child = parse_id(request.POST.get("child"))
+    duplicate = queues.merged_requests(ticket).filter(pk=child).first() if child else None
+    if duplicate is None:
+        messages.error(request, f"未找到并入工单 {ticket.number} 的该诉求，请刷新页面后重试")
+        return back
+    form = MergedCallbackForm(request.POST, prefix=f"m{duplicate.pk}")
+    if _valid(request, form):
+        try:
+            callback = services.callback_record_merged(
+                ticket=duplicate, actor=request.user, **form.cleaned_data
+            )
+        except REFUSAL_TYPES as exc:
+            messages.error(request, refusal_message(exc))
+        else:
+            done = "已记录" if callback.reached else "未接通，已记录，请稍后再次回访"
+            messages.success(request, f"工单 {duplicate.number} 的诉求人回访{done}")
+    return back
 
 
 @staff_view(*CLOSERS)
@@ -503,6 +543,7 @@ urlpatterns = [
     path("callbacks/", callbacks, name="callbacks"),
     path("callbacks/<int:pk>/", callback_ticket, name="callback_ticket"),
     path("callbacks/<int:pk>/close/", callback_close, name="callback_close"),
+    path("callbacks/<int:pk>/merged/", callback_merged, name="callback_merged"),
     path("supervision/", supervision, name="supervision"),
     path("supervision/<int:pk>/", supervise_ticket, name="supervise_ticket"),
     path("supervision/<int:pk>/key-list/", supervision_key_list, name="supervision_key_list"),

@@ -1,16 +1,17 @@
 """After the reply: review, callback (回访), close or reopen for rework (重办), archive."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
 from civicgrid.registry.models import Role
 from civicgrid.sla.clocks import reopen_deadlines
 from civicgrid.sla.deadlines import callback_due
 from civicgrid.tickets import resident_sms
+from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import (
     Assignment,
     Callback,
@@ -49,6 +50,19 @@ def _lead(ticket: Ticket) -> Assignment | None:
     )
 
 
+def _rating_of_this_reply(ticket: Ticket):
+    """The requester's online rating of the reply now under review, if she gave one before it passed.
+
+    Read through the reverse relation (the rating lives in the portal app, above this one)."""
+    try:
+        rating = ticket.resident_rating
+    except ObjectDoesNotExist:
+        return None
+    if ticket.replied_at is not None and rating.at < ticket.replied_at:
+        return None  # she rated an earlier reply that the review sent back
+    return rating
+
+
 @transaction.atomic
 def reply_review(
     *, ticket: Ticket, actor, passed: bool, note: str = "", at: datetime | None = None
@@ -72,6 +86,17 @@ def reply_review(
             note=note.strip() or "答复审核通过",
             update_fields=("callback_due_at", "callback_due_provisional"),
         )
+        rating = _rating_of_this_reply(ticket)
+        if rating is not None:
+            callback = callback_from_online_rating(
+                ticket=ticket,
+                solved=rating.solved,
+                satisfaction=rating.satisfaction,
+                comment=rating.comment,
+                at=at,
+            )
+            if callback is not None:
+                return callback.ticket  # she has rated: the closure message, not "please rate"
         resident_sms.tell(ticket, "replied", at=at)
         return ticket
     if not note.strip():
@@ -445,3 +470,144 @@ def closed_has_callback_or_exemption(ticket: Ticket) -> bool:
     if ticket.status not in (Status.CLOSED, Status.ARCHIVED):
         return True
     return bool(ticket.callback_exemption) or ticket.callbacks.filter(valid=True).exists()
+
+
+# --- 并单的诉求人: the callback reaches each requester of merged duplicates -------------------------
+
+MERGED_CALLBACK_EACH, MERGED_CALLBACK_MASTER = "each", "master"
+# How long after the master closes its queue entry waits for the duplicates' requesters: the desk
+# works the queue daily, and older masters (e.g. imported history) must not flood it.
+MERGED_CALLBACK_DAYS = 3
+
+
+def merged_callback_policy() -> str:
+    """Who is called after a merged ticket is answered: each requester (default) or the master's only."""
+    value = getattr(settings, "CIVICGRID_MERGED_CALLBACK", MERGED_CALLBACK_EACH)
+    return MERGED_CALLBACK_MASTER if value == MERGED_CALLBACK_MASTER else MERGED_CALLBACK_EACH
+
+
+def _attempt_limit(master: Ticket) -> int:
+    lead = _lead(master) or master.assignments.filter(role=Assignment.Role.LEAD).order_by("-round").first()
+    return lead.policy.max_callback_attempts if lead is not None and lead.policy_id else 3
+
+
+def merged_requester_done(duplicate: Ticket, *, limit: int) -> bool:
+    """A duplicate's requester needs no (further) call: she answered a call, her own online rating
+    counts (given in the window, not unhappy), or the attempts allowed were all unreached."""
+    if duplicate.callbacks.filter(reached=True).exists():
+        return True
+    if duplicate.callbacks.filter(reached=False).count() >= limit:
+        return True
+    rating = duplicate.resident_rating if _has_rating(duplicate) else None
+    master = duplicate.merged_into
+    return bool(
+        rating is not None
+        and online_rating_counts()
+        and not is_unhappy(solved=rating.solved, satisfaction=rating.satisfaction)
+        and (master.callback_due_at is None or rating.at <= master.callback_due_at)
+    )
+
+
+def _has_rating(ticket: Ticket) -> bool:
+    try:
+        ticket.resident_rating  # noqa: B018 - the reverse relation raises when there is none
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+def merged_requesters_owed(master: Ticket) -> list[Ticket]:
+    """The merged duplicates whose requesters still wait for the callback (empty under "master")."""
+    if merged_callback_policy() != MERGED_CALLBACK_EACH:
+        return []
+    limit = _attempt_limit(master)
+    duplicates = Ticket.objects.filter(merged_into=master, status=Status.MERGED).select_related("merged_into")
+    return [d for d in duplicates.order_by("received_at", "id") if not merged_requester_done(d, limit=limit)]
+
+
+def closed_masters_owing_callbacks(*, now: datetime) -> list[int]:
+    """Closed tickets that stay in the callback queue: some merged requester is still owed a call."""
+    if merged_callback_policy() != MERGED_CALLBACK_EACH:
+        return []
+    candidates = Ticket.objects.filter(
+        status=Status.CLOSED,
+        closed_at__gte=now - timedelta(days=MERGED_CALLBACK_DAYS),
+        callback_due_at__isnull=False,
+        merged_children__status=Status.MERGED,
+    ).distinct()
+    return [m.pk for m in candidates if merged_requesters_owed(m)]
+
+
+@transaction.atomic
+def callback_record_merged(
+    *,
+    ticket: Ticket,
+    actor,
+    reached: bool,
+    contacted: bool | None = None,
+    solved: str = "",
+    satisfaction: str = "",
+    valid: bool = True,
+    invalid_reason: str = "",
+    notes: str = "",
+    at: datetime | None = None,
+) -> Callback:
+    """回访 of a merged duplicate's requester, made from the master's callback page and recorded on the
+    duplicate. The master's outcome (close or 重办) and the three rates stay with the master's callback:
+    the duplicate is never rated, so she is not counted twice; the agent reads an unhappy answer on the
+    master's page, where every requester's callback is listed."""
+    require_role(actor, Role.CALLBACK_AGENT, Role.ADMINISTRATOR, action="回访")
+    at = now_or(at)
+    ticket = lock_ticket(ticket)
+    if ticket.status != Status.MERGED or ticket.merged_into_id is None:
+        raise TicketError(f"工单 {ticket.number} 不是并入其他工单的诉求，请在本单回访")
+    if merged_callback_policy() != MERGED_CALLBACK_EACH:
+        raise TicketError("按本中心规定，并单只回访主单诉求人")
+    master = ticket.merged_into
+    if master.status not in (Status.PENDING_CALLBACK, Status.CLOSED) or master.callback_due_at is None:
+        raise TicketError(f"主单 {master.number} 尚未答复审核通过，暂不能回访")
+    if merged_requester_done(ticket, limit=_attempt_limit(master)):
+        raise TicketError(f"工单 {ticket.number} 的诉求人已回访（或已网上评价），无需再次回访")
+    if reached and valid:
+        errors = {}
+        if contacted is None:
+            errors["contacted"] = "请记录承办单位是否联系过诉求人"
+        if solved not in Solved.values:
+            errors["solved"] = "请记录是否解决"
+        if satisfaction not in Satisfaction.values:
+            errors["satisfaction"] = "请记录满意度"
+        if errors:
+            raise ValidationError(errors)
+    if reached and not valid and not invalid_reason.strip():
+        raise ValidationError({"invalid_reason": "请说明回访无效的原因（如拒绝评价）"})
+    callback = Callback.objects.create(
+        ticket=ticket,
+        at=at,
+        by=actor,
+        reached=reached,
+        contacted=contacted if reached else None,
+        solved=solved if reached else "",
+        satisfaction=satisfaction if reached else "",
+        valid=reached and valid,
+        invalid_reason="未接通" if not reached else invalid_reason.strip(),
+        notes=notes.strip(),
+    )
+    if not reached:
+        note = f"并单诉求人回访未接通（第 {ticket.callbacks.filter(reached=False).count()} 次）"
+    elif not callback.valid:
+        note = f"并单诉求人回访无效：{callback.invalid_reason}"
+    else:
+        note = f"并单诉求人已回访：{Solved(solved).label}，{Satisfaction(satisfaction).label}"
+    record(
+        ticket,
+        actor=actor,
+        action=EventAction.CALLBACK_RECORDED if reached else EventAction.CALLBACK_UNREACHED,
+        at=at,
+        note=(f"{note}（{notes.strip()}）" if notes.strip() else note),
+        callback=callback.pk,
+        master=master.number,
+        valid=callback.valid,
+        solved=callback.solved,
+        satisfaction=callback.satisfaction,
+    )
+    return callback

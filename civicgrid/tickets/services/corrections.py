@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.registry import locate
@@ -21,8 +22,11 @@ from civicgrid.registry.models import Grid, Role
 from civicgrid.routing.models import Category
 from civicgrid.routing.route import RouteDecision, route
 from civicgrid.routing.vocabulary import DispatchMode, RequestType
+from civicgrid.sla.clocks import paused_working_time, pushed
+from civicgrid.sla.deadlines import assignment_deadlines, callback_due, warning_times
+from civicgrid.sla.policies import policy_for
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import EventAction, Status, Ticket, TriageOutcome
+from civicgrid.tickets.models import Assignment, EventAction, Status, Ticket, TriageOutcome
 from civicgrid.tickets.permissions import require_role
 from civicgrid.tickets.services._core import lock_ticket, now_or, record, require_status
 
@@ -291,11 +295,97 @@ def ticket_recategorise(
     return Correction(ticket, changed, decision, [event])
 
 
+DEADLINE_LABELS = {
+    "sign_due_at": "签收时限",
+    "first_contact_due_at": "首次联系时限",
+    "due_at": "办理时限",
+    "yellow_at": "黄色预警时间",
+    "red_at": "红色预警时间",
+}
+
+
+def _shown(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "无"
+
+
+def _recompute_deadlines(ticket: Ticket) -> dict:
+    """The time limits under the policy the corrected ticket now falls under, from the original start
+    times (dispatch, review passed), as dispatch computes them; {label: [old, new]} of what moved.
+
+    An approved extension is kept (the same working time past the new handling deadline); warnings
+    already issued stay issued, since the unit has been told.
+    """
+    moved = {}
+    if ticket.dispatch_round:
+        open_ones = ticket.assignments.filter(
+            round=ticket.dispatch_round, state__in=Assignment.OPEN_STATES
+        ).select_related("unit")
+        for assignment in open_ones:
+            policy = policy_for(
+                request_type=ticket.request_type,
+                urgency=ticket.urgency,
+                dispatch_mode=ticket.dispatch_mode,
+                at=assignment.dispatched_at,
+            )
+            fresh = assignment_deadlines(policy, assignment.dispatched_at, provisional=True)
+            before = {name: getattr(assignment, name) for name in DEADLINE_LABELS}
+            due = fresh.due_at
+            if assignment.due_at > assignment.original_due_at:
+                due = pushed(due, paused_working_time(assignment.original_due_at, assignment.due_at))
+            yellow, red = (
+                (fresh.yellow_at, fresh.red_at)
+                if due == fresh.due_at
+                else warning_times(policy, assignment.dispatched_at, due, provisional=True).value
+            )
+            assignment.policy = policy
+            assignment.sign_due_at = fresh.sign_due_at
+            assignment.first_contact_due_at = fresh.first_contact_due_at
+            assignment.original_due_at, assignment.due_at = fresh.due_at, due
+            assignment.yellow_at, assignment.red_at = yellow, red
+            assignment.deadlines_provisional = fresh.provisional
+            assignment.save(
+                update_fields=[
+                    "policy",
+                    "original_due_at",
+                    "deadlines_provisional",
+                    *DEADLINE_LABELS,
+                ]
+            )
+            for name, label in DEADLINE_LABELS.items():
+                if before[name] != getattr(assignment, name):
+                    moved[f"{assignment.unit.name}{label}"] = [
+                        _shown(before[name]),
+                        _shown(getattr(assignment, name)),
+                    ]
+    if ticket.callback_due_at is not None and ticket.status == Status.PENDING_CALLBACK:
+        passed = ticket.events.filter(action=EventAction.REVIEW_PASSED).order_by("-at", "-pk").first()
+        lead = (
+            ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.LEAD)
+            .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+            .first()
+        )
+        if passed is not None and lead is not None:
+            policy = policy_for(
+                request_type=ticket.request_type,
+                urgency=ticket.urgency,
+                dispatch_mode=ticket.dispatch_mode,
+                at=lead.dispatched_at,
+            )
+            old = ticket.callback_due_at
+            ticket.callback_due_at, ticket.callback_due_provisional = callback_due(
+                policy, passed.at, provisional=True
+            )
+            if old != ticket.callback_due_at:
+                moved["回访时限"] = [_shown(old), _shown(ticket.callback_due_at)]
+    return moved
+
+
 @transaction.atomic
 def ticket_correct_request_type(
     *, ticket: Ticket, actor, request_type: str, reason: str = "", at: datetime | None = None
 ) -> Correction:
-    """诉求类型 (咨询、求助、投诉…). Deadlines already set at dispatch stay as they are."""
+    """诉求类型 (咨询、求助、投诉…). The time-limit policy depends on it: the open assignments' deadlines
+    and the callback deadline are recomputed under the new policy (old → new in the event)."""
     at = now_or(at)
     ticket = lock_ticket(ticket)
     reason = _guard(ticket, actor, reason, "诉求类型")
@@ -307,18 +397,20 @@ def ticket_correct_request_type(
     ticket.request_type = request_type
     new = ticket.get_request_type_display()
     changed = {"诉求类型": [str(old), str(new)]}
+    deadlines = _recompute_deadlines(ticket)
+    described = _described(ticket, note=f"诉求类型更正：{old} → {new}", reason=reason, changed=changed)
+    if deadlines:
+        described["deadlines"] = deadlines
+        described["note"] += "；时限按新的诉求类型重算：" + "，".join(
+            f"{label} {old_new[0]} → {old_new[1]}" for label, old_new in deadlines.items()
+        )
     event = record(
         ticket,
         actor=actor,
         action=EventAction.REQUEST_TYPE_CORRECTED,
         at=at,
-        update_fields=("request_type",),
-        **_described(
-            ticket,
-            note=f"诉求类型更正：{old} → {new}",
-            reason=reason,
-            changed=changed,
-        ),
+        update_fields=("request_type", "callback_due_at", "callback_due_provisional"),
+        **described,
     )
     return Correction(ticket, changed, None, [event])
 

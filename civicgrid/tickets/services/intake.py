@@ -289,6 +289,10 @@ def ticket_merge(
     """并单: a duplicate joins an open master; the requester follows the master's progress."""
     require_role(actor, *INTAKE_ROLES, action="并单")
     at = now_or(at)
+    reason = (reason or "").strip()
+    if not reason:
+        # The centre may undo a merge, and it needs to know why it was made.
+        raise TicketError("并单须填写理由")
     if ticket.pk == master.pk:
         raise TicketError("不能把工单并入它自己")
     # Lowest id first: two people merging A into B and B into A at once queue instead of deadlocking.
@@ -313,7 +317,7 @@ def ticket_merge(
         "children": list(Ticket.objects.filter(merged_into=ticket).values_list("pk", flat=True)),
     }
     ticket.merged_into, ticket.triage_outcome = master, TriageOutcome.MERGE
-    ticket.triage_reason = reason.strip() or f"与 {master.number} 重复"
+    ticket.triage_reason = reason
     record(
         ticket,
         actor=actor,
