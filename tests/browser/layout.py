@@ -1,60 +1,79 @@
 """Does a page fit a phone? The acceptance check of issue 10 §4, shared by the portal's and the console's tests.
 
-On the page as it is laid out now (call it at 390 px CSS width, and again after `set_text_size`):
-- no visible link, button, field, table cell or label extends past the left or right edge of the screen,
-  not even inside a horizontally scrolling box, and the page itself does not scroll sideways;
-- anything hidden is hidden with display:none or visibility:hidden (anything else counts as visible);
-- no table cell or label holding four or more characters is narrower than two characters.
+At the page's viewport width (390 px CSS, `PHONE`), and again after `set_text_size(page, 150)`:
+- no visible link, button, field, table cell or label extends past the left or right edge of the screen, not
+  even inside a horizontally scrolling box (its box and its text are both measured), and the page itself
+  does not scroll sideways;
+- what is hidden is hidden with display:none or visibility:hidden (anything else off screen counts as visible);
+- no cell or label holding four or more characters is narrower than two characters of its own font.
 """
 
-CHECKED = "a, button, input:not([type=hidden]), select, textarea, td, th, label, summary, legend"
-NARROW_CHECKED = "td, th, label, legend"
+PHONE = {"width": 390, "height": 844}
 
-_OFFENDERS = """
-([checked, narrowChecked]) => {
+_CHECK = r"""
+() => {
   const width = document.documentElement.clientWidth;
-  const found = [];
+  const problems = [];
   const describe = (el) => {
-    const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().replace(/\\s+/g, " ");
-    const id = el.id ? "#" + el.id : "";
-    const cls = el.classList.length ? "." + [...el.classList].slice(0, 3).join(".") : "";
-    return `<${el.tagName.toLowerCase()}${id}${cls}> "${text.slice(0, 30)}"`;
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().replace(/\s+/g, " ");
+    return `<${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}> 「${text.slice(0, 30)}」`;
   };
-  if (document.documentElement.scrollWidth > width + 1) {
-    found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px wide on a ${width} px screen`);
-  }
-  for (const el of document.querySelectorAll(checked)) {
+  const shown = (el) => {
+    if (!el.getClientRects().length) return false;             // display:none here or above
     const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.visibility === "collapse") return false;
+    if (el.type === "hidden") return false;
+    return true;
+  };
+  const textBox = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+    if (!rects.length) return null;
+    return { left: Math.min(...rects.map((r) => r.left)), right: Math.max(...rects.map((r) => r.right)) };
+  };
+  const selector = "a, button, input, select, textarea, td, th, label, summary";
+  for (const el of document.querySelectorAll(selector)) {
+    if (!shown(el)) continue;
     const box = el.getBoundingClientRect();
-    if (style.visibility === "hidden" || (box.width === 0 && box.height === 0)) continue;  // display:none
-    const left = box.left + window.scrollX, right = box.right + window.scrollX;
-    if (left < -1 || right > width + 1) {
-      found.push(`${describe(el)} spans ${Math.round(left)}–${Math.round(right)} px, outside 0–${width}`);
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.left < -0.5 || box.right > width + 0.5) {
+      problems.push(`${describe(el)} 超出屏幕：${Math.round(box.left)}–${Math.round(box.right)}，屏幕宽 ${width}`);
+      continue;
     }
-    if (el.matches(narrowChecked)) {
-      const chars = [...(el.innerText || "").replace(/\\s+/g, "")].length;
-      const em = parseFloat(style.fontSize);
-      if (chars >= 4 && box.width < 2 * em - 0.5) {
-        found.push(`${describe(el)} holds ${chars} characters in ${Math.round(box.width)} px, under two characters (${2 * em} px)`);
+    const text = textBox(el);
+    if (text && (text.left < -0.5 || text.right > width + 0.5)) {
+      problems.push(`${describe(el)} 的文字超出屏幕：${Math.round(text.left)}–${Math.round(text.right)}`);
+      continue;
+    }
+    if (["TD", "TH", "LABEL"].includes(el.tagName)) {
+      const chars = Array.from((el.innerText || "").replace(/\s+/g, "")).length;
+      const font = parseFloat(getComputedStyle(el).fontSize);
+      if (chars >= 4 && box.width < 2 * font) {
+        problems.push(`${describe(el)} 太窄：${Math.round(box.width)}px，不足两个字（${2 * font}px）`);
       }
     }
   }
-  return found;
+  if (document.documentElement.scrollWidth > width + 0.5) {
+    problems.push(`页面可横向滚动：内容宽 ${document.documentElement.scrollWidth}，屏幕宽 ${width}`);
+  }
+  return problems;
 }
 """
 
 
 def layout_offenders(page) -> list[str]:
     """What breaks the phone layout on the page as it is now, in words; empty when it fits."""
-    return page.evaluate(_OFFENDERS, [CHECKED, NARROW_CHECKED])
+    return page.evaluate(_CHECK)
 
 
 def assert_fits_phone(page) -> None:
     offenders = layout_offenders(page)
-    assert not offenders, f"{page.url} does not fit the phone:\n" + "\n".join(offenders)
+    assert not offenders, f"{page.url} 在 {page.viewport_size['width']} px 宽下：\n" + "\n".join(offenders)
 
 
 def set_text_size(page, percent: int) -> None:
-    """The phone's larger-text setting (150 % is common among older residents): every rem and em grows."""
+    """The phone's larger-text setting (150 % is common among older residents): the root font size, which
+    rem units follow."""
     page.add_style_tag(content=f"html{{font-size:{percent}% !important}}")
     page.wait_for_timeout(50)

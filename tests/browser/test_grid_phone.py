@@ -6,7 +6,7 @@ import pytest
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Channel, PatrolReport, Ticket
 from tests.browser.conftest import SCREENSHOTS, Page
-from tests.browser.layout_console import PHONE, assert_fits_phone, at_text_size
+from tests.browser.layout import PHONE, assert_fits_phone, set_text_size
 from tests.tickets.conftest import local, world  # noqa: F401
 from tests.tickets.helpers import lead_of, register
 
@@ -73,7 +73,7 @@ def test_the_grid_workers_pages_fit_a_phone_at_normal_and_large_text(phone, worl
         phone.open(path)
         assert_fits_phone(page)
         phone.shot(f"phone-{name}")
-        at_text_size(page, 1.5)
+        set_text_size(page, 150)
         assert_fits_phone(page)
         phone.shot(f"phone-{name}-150")
 
@@ -119,7 +119,7 @@ def test_other_console_lists_stay_readable_at_390px(phone, world, grid_work):  #
         phone.login(username)
         phone.open(path)
         assert_fits_phone(phone.page)
-        at_text_size(phone.page, 1.5)
+        set_text_size(phone.page, 150)
         assert_fits_phone(phone.page)
         phone.shot("phone-list-" + path.strip("/").replace("/", "-").replace("?", "-"))
 

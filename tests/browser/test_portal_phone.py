@@ -100,13 +100,13 @@ class TestTheCheckItself:
             + "<td style='min-width:200px'>工单编号</td>" * 3
             + "</tr></table></div>"
         )
-        assert any("outside 0–390" in o for o in layout_offenders(blank))
+        assert any("超出屏幕" in o for o in layout_offenders(blank))
 
     def test_a_squeezed_cell_is_caught(self, blank):
         blank.set_content(
             "<table><tr><td style='width:10px;word-break:break-all'>主办单位名称</td></tr></table>"
         )
-        assert any("under two characters" in o for o in layout_offenders(blank))
+        assert any("不足两个字" in o for o in layout_offenders(blank))
 
     def test_a_menu_moved_off_screen_counts_as_visible(self, blank):
         blank.set_content("<nav style='position:absolute;left:-500px'><a href='#'>菜单</a></nav>")
