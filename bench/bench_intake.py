@@ -123,7 +123,7 @@ def run_one(i, timed, operator, dispatcher, places, leaves, rng) -> None:
         channel="phone",
         request_type=rng.choice(["QZ", "TS", "JB", "JY"]),
         title=f"{place.name}{category.name}",
-        content=f"{place.name}{category.name}问题,请处理。",
+        content=f"{place.name}{category.name}问题，请处理。",
         requester_name="王五",
         requester_phone="13900001111",
         lat=place.lat,

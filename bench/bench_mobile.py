@@ -1,5 +1,5 @@
 """Render time of the pages people open on a phone, with 100,000 tickets: the grid worker's home, inbox,
-assignment page and 我的网格, and the portal's home and tracking page.
+assignment page and 我的网格 and the portal's home and tracking page.
 
 `.venv/bin/python bench/bench_mobile.py [--tickets 100000] [--repeat 30] [--data-dir DIR]` builds the 60-grid
 demo city in a SQLite database under DIR (default var/bench-mobile-<tickets>), bulk-inserts tickets with

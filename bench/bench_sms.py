@@ -81,7 +81,7 @@ def run(mode: str, first: int, count: int, operator, dispatcher, places, leaves)
                     channel="phone",
                     request_type=rng.choice(["QZ", "TS", "JB", "JY"]),
                     title=f"{place.name}{category.name}",
-                    content=f"{place.name}{category.name}问题,请处理。",
+                    content=f"{place.name}{category.name}问题，请处理。",
                     requester_name="王五",
                     requester_phone=f"139{i:08d}",
                     lat=place.lat,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civicgrid.core.refusal import Refusal
 from civicgrid.notify import sms
 from civicgrid.portal import otp, ratelimit
-from civicgrid.portal.forms import PhotosField, StyledForm
+from civicgrid.portal.forms import PhotosField, RateForm, StyledForm
 from civicgrid.portal.selectors import (
     own_supplements,
     phone_key,
@@ -28,7 +28,6 @@ from civicgrid.portal.selectors import (
     tickets_of_phone,
 )
 from civicgrid.portal.services import resident_rate
-from civicgrid.tickets.models import Satisfaction, Solved
 from civicgrid.tickets.services import resident_supplement
 from civicgrid.tickets.services.supplements import MAX_TEXT, SUPPLEMENTABLE
 
@@ -81,26 +80,11 @@ class SupplementForm(StyledForm):
     )
 
 
-class MineRateForm(StyledForm):
-    satisfaction = forms.ChoiceField(
-        label="您对办理结果满意吗",
-        choices=Satisfaction.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "请选择满意程度", "invalid_choice": "请选择满意程度"},
-    )
-    solved = forms.ChoiceField(
-        label="您的问题解决了吗",
-        choices=Solved.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "请选择问题是否已解决", "invalid_choice": "请选择问题是否已解决"},
-    )
-    comment = forms.CharField(
-        label="意见和建议",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "意见最多 500 字"},
-    )
+class MineRateForm(RateForm):
+    """The portal's rating form without the tracker's credentials: signing in proved whose ticket it is."""
+
+    number = None
+    code = None
 
 
 def session_minutes() -> int:

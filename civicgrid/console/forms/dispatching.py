@@ -267,7 +267,7 @@ class MergeUndoForm(BootstrapForm):
 
 
 class CorrectionForm(BootstrapForm):
-    """更正登记信息: fields start with the ticket's values; what differs is corrected, each by its service."""
+    """更正登记信息 form: fields start with the ticket's values; what differs is corrected, each by its service."""
 
     address = text_field("事发地址", max_length=200)
     relocate = forms.BooleanField(label="按新地址重新定位网格", required=False, initial=True)

@@ -1,4 +1,4 @@
-"""The patrol report form (巡查上报). It only parses input; tickets.services.patrol holds the rules."""
+"""The patrol report form (巡查上报); it only parses input; tickets.services.patrol holds the rules."""
 
 from django import forms
 
