@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "civicgrid.sla",
     "civicgrid.notify",
     "civicgrid.tickets",
+    "civicgrid.party",
     "civicgrid.assessment",
     "civicgrid.knowledge",
     "civicgrid.intake",
@@ -145,6 +146,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Master key for ID numbers (encrypted and hashed with keys derived from it); unset: DATA_DIR/id_key.
+CIVICGRID_ID_KEY = os.environ.get("CIVICGRID_ID_KEY", "")
 CIVICGRID_MAX_UPLOAD_MB = int(os.environ.get("CIVICGRID_MAX_UPLOAD_MB", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

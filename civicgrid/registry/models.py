@@ -243,6 +243,7 @@ class Role(models.Model):
     SUPERVISOR = "supervisor"
     LEADER = "leader"
     ORGANISATION_STAFF = "organisation_staff"
+    PARTY_SECRETARY = "party_secretary"
     ADMINISTRATOR = "administrator"
 
     SEED = [
@@ -255,6 +256,7 @@ class Role(models.Model):
         (SUPERVISOR, "督办员"),
         (LEADER, "领导"),
         (ORGANISATION_STAFF, "组织部工作人员"),
+        (PARTY_SECRETARY, "党组织书记"),
         (ADMINISTRATOR, "系统管理员"),
     ]
 

@@ -11,6 +11,7 @@ LAYERS = [
     "demo",
     "intake | assessment",
     "tickets",
+    "party",
     "sla | knowledge",
     "routing | notify",
     "registry | workcal",
