@@ -342,6 +342,7 @@ class MemberRule(Effective):
     probation_months = models.PositiveSmallIntegerField(_("预备期（月）"), default=12)
     extension_min_months = models.PositiveSmallIntegerField(_("延长预备期最短（月）"), default=6)
     extension_max_months = models.PositiveSmallIntegerField(_("延长预备期最长（月）"), default=12)
+    probation_notice_days = models.PositiveSmallIntegerField(_("预备期到期提前提示（天）"), default=30)
     lost_contact_suspend_months = models.PositiveSmallIntegerField(_("失联停止党籍提示（月）"), default=6)
     lost_contact_remove_months = models.PositiveSmallIntegerField(_("失联除名提示（月）"), default=24)
     branch_max_members = models.PositiveSmallIntegerField(_("党支部党员上限"), default=50)
@@ -400,6 +401,15 @@ class PartyGroup(models.Model):
 
     def __str__(self):
         return f"{self.org.name} {self.name}"
+
+
+class PartyMemberQuerySet(models.QuerySet):
+    def active_at(self, day: date):
+        """Members on the register on `day`: joined by then, and in good standing then (now 在册, or left after it)."""
+        active = PartyMember.Status.ACTIVE
+        return self.filter(joined_on__lte=day).filter(
+            Q(status=active) | (~Q(status=active) & Q(status_changed_on__gt=day))
+        )
 
 
 class PartyMember(models.Model):
@@ -509,6 +519,8 @@ class PartyMember(models.Model):
     note = models.CharField(_("备注"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PartyMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党员")

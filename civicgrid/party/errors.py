@@ -1,0 +1,5 @@
+from civicgrid.core.refusal import Refusal
+
+
+class PartyRefusal(Refusal):
+    """A refused change to the party register (message in Chinese)."""
