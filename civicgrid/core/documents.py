@@ -48,7 +48,15 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_ROW = 3  # title, subtitle, header
 
-_DEFAULT_WIDTHS = {INTEGER: 10, THOUSANDS: 12, DECIMAL: 12, ONE_DECIMAL: 10, PERCENT: 10, DATE: 12, DATETIME: 17}
+_DEFAULT_WIDTHS = {
+    INTEGER: 10,
+    THOUSANDS: 12,
+    DECIMAL: 12,
+    ONE_DECIMAL: 10,
+    PERCENT: 10,
+    DATE: 12,
+    DATETIME: 17,
+}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -66,13 +74,16 @@ class Column:
     units, a Chinese character counting two) and number format."""
 
     title: str
-    key: str | Callable[[Any], Any]  # a dict key or attribute path ("lead_unit.name"), or a getter
+    # A dict key or attribute path ("lead_unit.name"), an index into a tuple row, or a getter.
+    key: str | int | Callable[[Any], Any]
     width: float | None = None
     number_format: str = GENERAL
 
     def value(self, row) -> Any:
         if callable(self.key):
             return self.key(row)
+        if isinstance(self.key, int):
+            return row[self.key]
         value = row
         for part in self.key.split("."):
             if value is None:
@@ -173,7 +184,10 @@ def _write_sheet(book, sheet: Sheet, name: str, stamp: datetime) -> None:
     title.alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     ws.append([title])
-    parts = [f"范围：{sheet.scope}" if sheet.scope else "", f"统计区间：{sheet.period}" if sheet.period else ""]
+    parts = [
+        f"范围：{sheet.scope}" if sheet.scope else "",
+        f"统计区间：{sheet.period}" if sheet.period else "",
+    ]
     parts.append(f"生成时间：{stamp:%Y-%m-%d %H:%M}")
     subtitle = WriteOnlyCell(ws, "　".join(p for p in parts if p))
     subtitle.font = Font(name=SHEET_FONT, size=10, color="595959", charset=134)
@@ -589,7 +603,7 @@ def _csv_rows(data: bytes, max_rows: int) -> Iterator[Sequence[Any]]:
     delimiter = max((",", "\t", ";"), key=first.count) if first else ","
     if first.count(delimiter) == 0:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = []
     try:
         for row in reader:
@@ -597,7 +611,9 @@ def _csv_rows(data: bytes, max_rows: int) -> Iterator[Sequence[Any]]:
             if len(rows) > max_rows + 20:
                 break
     except csv.Error:
-        raise UnreadableFile(f"CSV 文件第 {reader.line_num} 行格式有误（如引号未闭合），请检查后重新上传") from None
+        raise UnreadableFile(
+            f"CSV 文件第 {reader.line_num} 行格式有误（如引号未闭合），请检查后重新上传"
+        ) from None
     return iter(rows)
 
 
