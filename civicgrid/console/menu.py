@@ -20,6 +20,9 @@ MENU = [
     ("console:tickets", "工单查询", ()),
     ("console:kb", "知识库", ()),
     ("console:intake_accuracy", "智能分类", (R.DISPATCHER, R.LEADER, R.ADMINISTRATOR)),
+    ("console:org_tree", "党组织", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:org_members", "党员名册", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:org_approvals", "党务审批", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
 ]
 
 

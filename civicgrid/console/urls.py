@@ -11,6 +11,7 @@ from civicgrid.console.views import (
     intake,
     knowledge,
     mygrid,
+    party_org,
     patrol,
     pauses,
 )
@@ -34,4 +35,5 @@ urlpatterns = [
     *patrol.urlpatterns,
     *mygrid.urlpatterns,
     *exports.urlpatterns,
+    *party_org.urlpatterns,
 ]

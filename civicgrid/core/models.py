@@ -21,6 +21,8 @@ AUDIT_ACTIONS = {
     "direct_rule.create": "新增网格直派规则",
     "direct_rule.update": "修改网格直派规则",
     "export.league": "导出三率排名",
+    "export.party_members": "导出党员名册",
+    "export.party_terms": "导出换届提醒",
     "export.tickets": "导出工单清单",
     "grid.create": "新增网格",
     "grid.update": "修改网格",
