@@ -9,7 +9,7 @@ from civicgrid.knowledge.models import Entry
 from civicgrid.knowledge.services import entry_create
 from civicgrid.registry.models import Role
 from civicgrid.tickets import services
-from tests.tickets.conftest import local
+from tests.tickets.conftest import _staff, local
 from tests.tickets.helpers import lead_of, register
 
 T0 = local(2026, 6, 1, 9, 0)
@@ -23,11 +23,17 @@ USERS = {
     Role.UNIT_HANDLER: "zjj",
     Role.GRID_WORKER: "worker1",
     Role.GRID_LEADER: "community",
+    Role.ORGANISATION_STAFF: "orgstaff",
+    Role.PARTY_SECRETARY: "partysec",
 }
 
 
 @pytest.fixture
 def ticket(world):
+    # The party roles (not in the tickets' test world): the 组织部 pages serve only organisation staff.
+    for username, code in (("orgstaff", Role.ORGANISATION_STAFF), ("partysec", Role.PARTY_SECRETARY)):
+        if username not in world.users:
+            world.users[username], _ = _staff(username, [code], [world.units["town"]])
     t = register(world, T0, category="property")
     services.ticket_dispatch(ticket=t, actor=world.user("dispatcher"), at=T0)
     png = ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
@@ -163,3 +169,10 @@ def test_a_confidential_ticket_says_baomi_on_every_unit_page_in_every_state(clie
                     html = response.content.decode()
                     assert ticket.requester_phone[-4:] not in html, (state, user.username, url)
                     assert ticket.requester_name not in html, (state, user.username, url)
+
+
+def test_the_organisation_department_pages_serve_only_organisation_staff_and_administrators(world, ticket):
+    party = [(name, allowed) for name, _, allowed, _ in _pages(ticket) if name.startswith("org_")]
+    assert len(party) >= 12
+    for name, allowed in party:
+        assert allowed == {Role.ORGANISATION_STAFF, Role.ADMINISTRATOR}, name
