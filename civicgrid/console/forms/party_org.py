@@ -34,6 +34,11 @@ class MemberFilterForm(BootstrapForm):
 
     FLAGS = ("flowing", "seasonal", "lost_contact", "in_service", "retired", "without_org")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("q", "org", "category"):  # shown without a label on the page
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
+
     def filters(self) -> dict:
         """The selectors' MemberFilters fields from the valid part of the query (invalid values are ignored)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}

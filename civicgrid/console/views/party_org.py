@@ -256,7 +256,7 @@ def term_board(user, day: date) -> dict[str, list]:
     candidates = [t for t in terms if t.effective_due_on <= add_months(day, longest) or t.extended_to]
     texts = {}
     found = warnings_for_orgs([t.org for t in candidates], day, with_members=False)
-    for org_id, items in found.items():
+    for items in found.values():
         for w in items:
             if w.term_id:
                 texts[w.term_id] = w.text
