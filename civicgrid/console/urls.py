@@ -10,6 +10,7 @@ from civicgrid.console.views import (
     intake,
     knowledge,
     mygrid,
+    party_secretary,
     patrol,
     pauses,
 )
@@ -32,4 +33,5 @@ urlpatterns = [
     *pauses.urlpatterns,
     *patrol.urlpatterns,
     *mygrid.urlpatterns,
+    *party_secretary.urlpatterns,
 ]
