@@ -125,7 +125,9 @@ class MeetingFilterForm(BootstrapForm):
 
 class PioneerPostForm(BootstrapForm):
     name = text_field("岗位名称", max_length=100, required=True)
-    holder = MemberChoice(label="岗位党员", queryset=PartyMember.objects.none(), required=False)
+    holder = MemberChoice(
+        label="岗位党员", queryset=PartyMember.objects.none(), required=False, empty_label="（不指定）"
+    )
     place = text_field("地点", max_length=120)
     from_date = forms.DateField(label="设岗日期", required=False, widget=DATE)
     note = text_field("备注", max_length=300)
@@ -150,7 +152,12 @@ class ShockTeamForm(BootstrapForm):
 
 
 class DeploymentForm(BootstrapForm):
-    member = MemberChoice(label="下沉党员", queryset=PartyMember.objects.none(), required=False)
+    member = MemberChoice(
+        label="下沉党员",
+        queryset=PartyMember.objects.none(),
+        required=False,
+        empty_label="（不是本组织党员）",
+    )
     person_name = text_field("或填写姓名（非本组织登记党员）", max_length=50)
     task = text_field("任务", max_length=200, required=True)
     place = text_field("地点", max_length=120)
