@@ -28,8 +28,7 @@ from civicgrid.party.services.meetings import meeting_record
 from civicgrid.party.services.orgs import group_save
 from civicgrid.party.services.terms import PostInput, posts_set, term_start
 from civicgrid.registry.models import Role
-from tests.party.conftest import areas  # noqa: F401  (the party tests' small area tree)
-from tests.party.factories import COMMUNITY, OTHER_COMMUNITY, TOWN, member, org, staff
+from tests.party.factories import COMMUNITY, OTHER_COMMUNITY, TOWN, make_hierarchy, member, org, staff
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 15)
@@ -43,8 +42,9 @@ def clock():
 
 
 @pytest.fixture
-def party(areas, clock):
+def party(db, clock):
     """T (党委) → A (总支, led by 王书记) → A1 (支部); B (支部) under T, led by 赵书记; L (临时) under A."""
+    areas = make_hierarchy()
     town = org("T", areas[TOWN], kind=PartyOrg.Kind.COMMITTEE, setup=PartyOrg.Setup.ORGAN, name="镇党委")
     a = org("A", areas[COMMUNITY], kind=PartyOrg.Kind.GENERAL_BRANCH, parent=town, name="甲社区党总支")
     a1 = org("A1", areas[COMMUNITY], parent=a, name="甲一支部")
