@@ -6,6 +6,7 @@ from civicgrid.console.views import (
     common,
     dashboard,
     dispatching,
+    exports,
     handling,
     intake,
     knowledge,
@@ -33,5 +34,6 @@ urlpatterns = [
     *pauses.urlpatterns,
     *patrol.urlpatterns,
     *mygrid.urlpatterns,
+    *exports.urlpatterns,
     *party_secretary.urlpatterns,
 ]
