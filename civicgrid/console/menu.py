@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from civicgrid.party.selectors import member_of
 from civicgrid.registry.models import Role as R
 from civicgrid.tickets.permissions import has_role
 
@@ -23,7 +24,10 @@ MENU = [
     ("console:org_tree", "党组织", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:org_members", "党员名册", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:org_approvals", "党务审批", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:party_sec", "党组织工作", (R.PARTY_SECRETARY, R.ADMINISTRATOR)),
 ]
+# Shown to whoever's account is linked to a party member record, whatever the role.
+MEMBER_MENU = [("console:party_mine", "我的组织")]
 
 
 @dataclass
@@ -41,6 +45,10 @@ def menu_for(request) -> list[Entry]:
         url = reverse(name)
         active = request.path == url or (url != reverse("console:home") and request.path.startswith(url))
         entries.append(Entry(url, label, active))
+    if member_of(request.user) is not None:
+        for name, label in MEMBER_MENU:
+            url = reverse(name)
+            entries.append(Entry(url, label, request.path.startswith(url)))
     return entries
 
 

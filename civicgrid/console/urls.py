@@ -12,6 +12,7 @@ from civicgrid.console.views import (
     knowledge,
     mygrid,
     party_org,
+    party_secretary,
     patrol,
     pauses,
 )
@@ -36,4 +37,5 @@ urlpatterns = [
     *mygrid.urlpatterns,
     *exports.urlpatterns,
     *party_org.urlpatterns,
+    *party_secretary.urlpatterns,
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, views
+from civicgrid.portal import mine, party, views
 
 app_name = "portal"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("mine/<str:number>/", mine.mine_ticket, name="mine_ticket"),
     path("mine/<str:number>/supplement/", mine.supplement, name="mine_supplement"),
     path("mine/<str:number>/rate/", mine.rate, name="mine_rate"),
+    path("party/", party.party_mine, name="party_mine"),
+    path("party/code/", party.party_code, name="party_code"),
+    path("party/verify/", party.party_verify, name="party_verify"),
+    path("party/logout/", party.party_sign_out, name="party_logout"),
 ]

@@ -56,6 +56,8 @@ def _pages(ticket):
         elif "<int:entry_id>" in str(pattern.pattern):
             entry = Entry.objects.first() or entry_create(actor=None, question="测试问题", answer="测试答案")
             kwargs["entry_id"] = entry.pk
+        else:  # party pages (org_id, meeting_id, …): the role check comes before any lookup
+            kwargs.update(dict.fromkeys(pattern.pattern.converters, 1))
         yield pattern.name, reverse(f"console:{pattern.name}", kwargs=kwargs), set(allowed), "pk" in kwargs
 
 
@@ -176,3 +178,43 @@ def test_the_organisation_department_pages_serve_only_organisation_staff_and_adm
     assert len(party) >= 12
     for name, allowed in party:
         assert allowed == {Role.ORGANISATION_STAFF, Role.ADMINISTRATOR}, name
+
+
+# Party pages (issue 11): the 党组织书记's pages open for secretaries (and administrators) only; 「我的组织」 for
+# any staff account; a secretary opens no ticket-handling page.
+PARTY_SECRETARY_PAGES = {
+    "party_sec",
+    "party_sec_org",
+    "party_sec_meetings",
+    "party_sec_meeting_new",
+    "party_sec_activities",
+    "party_sec_appraisal",
+    "party_sec_meeting",
+    "party_sec_attachment",
+    "party_sec_pioneer_end",
+    "party_sec_team_end",
+    "party_sec_deployment_delete",
+}
+
+
+def test_party_secretary_pages_are_for_secretaries_and_a_secretary_opens_no_ticket_work(
+    client, world, ticket
+):
+    from django.contrib.auth import get_user_model
+
+    from civicgrid.registry.models import Staff
+
+    pages = {name: (url, allowed) for name, url, allowed, _ in _pages(ticket)}
+    for name in PARTY_SECRETARY_PAGES:
+        assert pages[name][1] == {Role.PARTY_SECRETARY, Role.ADMINISTRATOR}, name
+    assert pages["party_mine"][1] == {code for code, _ in Role.SEED}
+    user = get_user_model().objects.create_user(username="secretary", password="x")
+    record = Staff.objects.create(user=user, name="书记")
+    record.roles.set(Role.objects.filter(code=Role.PARTY_SECRETARY))
+    client.force_login(user)
+    for name, (url, allowed) in pages.items():
+        if Role.PARTY_SECRETARY in allowed:
+            continue
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in (403, 405), f"{name} {method.upper()} by party_secretary: {status}"
