@@ -30,7 +30,17 @@ EFFECTIVE = ["version", "effective_from", "effective_to", "is_active"]
 
 @admin.register(PartyOrg)
 class PartyOrgAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "setup", "parent", "area", "is_temporary", "founded_on", "dissolved_on"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "setup",
+        "parent",
+        "area",
+        "is_temporary",
+        "founded_on",
+        "dissolved_on",
+    ]
     list_filter = ["kind", "setup", "is_temporary", "is_joint", "is_big_community", "is_big_party_committee"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent", "unit", "area", "approved_by"]
@@ -57,7 +67,16 @@ class PostInline(admin.TabularInline):
 
 @admin.register(CommitteeTerm)
 class CommitteeTermAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["org", "number", "elected_on", "term_years", "due_on", "extended_to", "changed_on", "is_current"]
+    list_display = [
+        "org",
+        "number",
+        "elected_on",
+        "term_years",
+        "due_on",
+        "extended_to",
+        "changed_on",
+        "is_current",
+    ]
     list_filter = ["is_current"]
     search_fields = ["org__name", "org__code"]
     autocomplete_fields = ["org"]
@@ -76,7 +95,16 @@ class PartyGroupAdmin(AuditedAdmin, admin.ModelAdmin):
 @admin.register(PartyMember)
 class PartyMemberAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["masked", "id_masked", "sex", "category", "status", "org", "joined_on", "flags"]
-    list_filter = ["category", "status", "sex", "in_service", "retired", "flowing", "seasonal", "lost_contact"]
+    list_filter = [
+        "category",
+        "status",
+        "sex",
+        "in_service",
+        "retired",
+        "flowing",
+        "seasonal",
+        "lost_contact",
+    ]
     search_fields = ["name", "org__name"]
     autocomplete_fields = ["org", "group", "employer", "residence_grid", "flow_host_org", "user"]
     readonly_fields = ["id_masked", "sex", "birth_date"]
@@ -98,7 +126,16 @@ class PartyMemberAdmin(AuditedAdmin, admin.ModelAdmin):
 
 @admin.register(RelationTransfer)
 class RelationTransferAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["member", "direction", "from_display", "to_display", "letter_no", "state", "sent_on", "due_on"]
+    list_display = [
+        "member",
+        "direction",
+        "from_display",
+        "to_display",
+        "letter_no",
+        "state",
+        "sent_on",
+        "due_on",
+    ]
     list_filter = ["direction", "state"]
     autocomplete_fields = ["member", "from_org", "to_org"]
     list_select_related = ["member", "from_org", "to_org"]

@@ -362,7 +362,7 @@ class MemberRule(Effective):
         ordering = ["-effective_from"]
 
     def __str__(self):
-        return f"{self.version}({self.effective_from:%Y-%m-%d} 起)"
+        return f"{self.version}（{self.effective_from:%Y-%m-%d} 起）"
 
     @classmethod
     def at(cls, day: date) -> "MemberRule":
