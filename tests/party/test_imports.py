@@ -243,8 +243,16 @@ class TestImportMembers:
         assert other.employer is None and other.employer_name == "某某公司"
         assert other.retired and other.lost_contact and other.lost_since == TODAY
         assert other.category == PartyMember.Category.PROBATIONARY and other.full_on is None
-        assert AuditEvent.objects.filter(action="party.member_add").count() == 2
-        assert AuditEvent.objects.filter(action="party.import_members").count() == 1
+        batch, summary = AuditEvent.objects.filter(action="party.import_members").order_by("pk")
+        assert batch.payload["created_ids"] == sorted(PartyMember.objects.values_list("pk", flat=True))
+        assert summary.payload | {"file": ""} == {
+            "file": "",
+            "total": 2,
+            "created": 2,
+            "updated": 0,
+            "unchanged": 0,
+            "skipped": 0,
+        }
 
     def test_no_plain_id_number_in_the_database(self, register):
         number = id_number()
@@ -337,7 +345,7 @@ class TestImportMembers:
         assert member.org.code == "B2" and member.lost_since == TODAY
         update = AuditEvent.objects.get(action="party.member_update")
         assert update.payload["fields"] == ["name", "org"]
-        assert AuditEvent.objects.count() == audits + 3  # one update, one add, one summary
+        assert AuditEvent.objects.count() == audits + 3  # one update, one batch of additions, one summary
 
     def test_gbk_csv_and_xlsx(self, register, tmp_path):
         number = id_number()
