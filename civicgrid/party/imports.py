@@ -818,7 +818,10 @@ def import_members(
         try:
             identity = idnumbers.parse(row.text("身份证号"), today=today)
         except idnumbers.IdNumberError as error:
-            row.bad(error.message)
+            if "e+" in row.text("身份证号").lower():
+                row.bad("身份证号被存成了数字（科学计数法），请将该列设为文本格式后重新填写")
+            else:
+                row.bad(error.message)
             identity = None
         else:
             number = identity.number
@@ -955,6 +958,9 @@ def _lookup_many(queryset, field_name: str, values: Iterable[str]) -> list[tuple
     return found
 
 
+DATE_COLUMNS = ("birth_date", "joined_on", "full_on", "lost_since")
+
+
 def _member_columns() -> tuple[list[str], dict]:
     """The columns of a new member row (the primary key aside) and their defaults."""
     fields = [f for f in PartyMember._meta.concrete_fields if not f.primary_key]
@@ -978,6 +984,8 @@ def _write_members(new, changed, today: date, *, actor, report, label, progress)
     total, done = len(new) + len(changed), 0
     encrypt = idnumbers.encrypter()
     columns, defaults = _member_columns()
+    adapt_date = connection.ops.adapt_datefield_value
+    db_stamp, lost_since = _adapt(stamp), today  # lost_since is adapted with the other dates
     table = connection.ops.quote_name(PartyMember._meta.db_table)
     insert = "INSERT INTO {} ({}) VALUES ({})".format(
         table, ", ".join(connection.ops.quote_name(c) for c in columns), ", ".join(["%s"] * len(columns))
@@ -993,11 +1001,14 @@ def _write_members(new, changed, today: date, *, actor, report, label, progress)
                     id_encrypted=encrypt(number),
                     id_hash=digest,
                     id_masked=idnumbers.mask(number),
-                    lost_since=today if values["lost_contact"] else None,
-                    created_at=stamp,
-                    updated_at=stamp,
+                    lost_since=lost_since if values["lost_contact"] else None,
+                    created_at=db_stamp,
+                    updated_at=db_stamp,
                 )
-                rows.append([_adapt(record[c]) for c in columns])
+                for name in DATE_COLUMNS:
+                    if record[name] is not None:
+                        record[name] = adapt_date(record[name])
+                rows.append([record[c] for c in columns])
             cursor.executemany(insert, rows)
             pks = [pk for chunk in _chunks([d for _r, _n, d, _v in batch]) for pk in _pks_of(chunk)]
             events.append(

@@ -370,3 +370,7 @@ class TestImportMembers:
     def test_orgs_must_come_first(self, grids):
         report = members(member_line(org="B1"))
         assert "请先导入党组织" in errors(report)[2]
+
+    def test_an_id_number_excel_stored_as_a_number_is_explained(self, register):
+        report = members(member_line("4.60002198001011E+17", birth="1980-01-01"))
+        assert "科学计数法" in errors(report)[2]
