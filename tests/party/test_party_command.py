@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from civicgrid.__main__ import main
 from civicgrid.core.models import AuditEvent
@@ -83,6 +84,11 @@ def test_dry_run(files):
 
 
 class TestExitCodes:
+    @pytest.fixture(autouse=True)
+    def keep_the_test_connection(self, monkeypatch):
+        # run_from_argv closes every connection when it ends, which on PostgreSQL ends the test's transaction.
+        monkeypatch.setattr(connections, "close_all", lambda: None)
+
     def test_success_and_no_op_exit_zero(self, files, capsys):
         main(["civicgrid", "party", "import-orgs", str(files["orgs"])])  # returns: exit 0
         main(["civicgrid", "party", "import-orgs", str(files["orgs"])])
