@@ -1009,7 +1009,7 @@ def _write_members(new, changed, today: date, *, actor, report, label, progress)
                     if record[name] is not None:
                         record[name] = adapt_date(record[name])
                 rows.append([record[c] for c in columns])
-            _insert_rows(cursor, insert, rows)
+            cursor.executemany(insert, rows)  # psycopg pipelines it; multi-row VALUES measured slower
             pks = [pk for chunk in _chunks([d for _r, _n, d, _v in batch]) for pk in _pks_of(chunk)]
             events.append(
                 AuditEvent(
@@ -1063,19 +1063,6 @@ def _write_members(new, changed, today: date, *, actor, report, label, progress)
         )
     )
     _audit_rows(actor, events)
-
-
-def _insert_rows(cursor, insert: str, rows: list[list]) -> None:
-    """executemany on SQLite (one prepared statement); multi-row VALUES on PostgreSQL, where a statement per
-    row costs a round trip and a plan each."""
-    if connection.vendor != "postgresql" or not rows:
-        cursor.executemany(insert, rows)
-        return
-    head, one = insert.rsplit(" VALUES ", 1)
-    per_statement = max(1, min(500, 30_000 // len(rows[0])))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        cursor.execute(f"{head} VALUES {', '.join([one] * len(chunk))}", [v for row in chunk for v in row])
 
 
 def _pks_of(hashes: list[str]) -> list[int]:
