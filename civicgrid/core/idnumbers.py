@@ -23,7 +23,18 @@ from django.conf import settings
 
 from civicgrid.core.refusal import Refusal
 
-__all__ = ["IdNumber", "IdNumberError", "decrypt", "encrypt", "lookup_hash", "mask", "normalise", "parse"]
+__all__ = [
+    "IdNumber",
+    "IdNumberError",
+    "decrypt",
+    "encrypt",
+    "encrypter",
+    "lookup_hash",
+    "lookup_hasher",
+    "mask",
+    "normalise",
+    "parse",
+]
 
 MALE = "male"
 FEMALE = "female"
@@ -137,3 +148,15 @@ def decrypt(token: str) -> str:
 def lookup_hash(number: str) -> str:
     """The same 64 hex characters for the same number under the same key: unique lookup and re-import matching."""
     return hmac.new(_keys(_master_key())[1], normalise(number).encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hasher():
+    """`lookup_hash` for many numbers at once (an import): the key found once; takes a normalised number."""
+    key = _keys(_master_key())[1]
+    return lambda number: hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypter():
+    """`encrypt` for many numbers at once (an import): the key found once; takes a normalised number."""
+    fernet = _fernet()
+    return lambda number: fernet.encrypt(number.encode()).decode()

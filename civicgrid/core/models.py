@@ -43,6 +43,8 @@ AUDIT_ACTIONS = {
     "party.grid_save": "设置党建网格",
     "party.group_save": "设置党小组",
     "party.id_reveal": "查看党员完整身份证号（说明用途）",
+    "party.import_members": "导入党员",
+    "party.import_orgs": "导入党组织",
     "party.meeting_attachment": "上传会议附件",
     "party.meeting_record": "录入组织生活会议",
     "party.member_add": "登记党员",
