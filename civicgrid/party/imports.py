@@ -866,7 +866,8 @@ def import_members(
         org_code = row.text("组织代码")
         org = orgs.get(org_code)
         if not org_code:
-            row.bad("组织代码不能为空")
+            # A member without an organisation is a fact the register must show (members_without_org), not a bad row.
+            report.warnings.append(Problem(line, "未填写组织代码：该党员暂无所在党组织，请尽快编入支部"))
         elif org is None:
             row.bad(f"组织代码「{org_code}」不存在，请先导入党组织")
         elif org[3] is not None and org[3] <= today:
@@ -902,7 +903,7 @@ def import_members(
                 "category": category,
                 "joined_on": joined,
                 "full_on": full if category == PartyMember.Category.FULL else None,
-                "org_id": org[0],
+                "org_id": org[0] if org else None,
                 "employer_id": unit_pks[0] if len(unit_pks) == 1 else None,
                 "employer_name": employer_name,
                 "residence_grid_id": grid_id,
