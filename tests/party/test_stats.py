@@ -125,14 +125,26 @@ def register(areas):
     )
     pioneer_post_save(actor=SYSTEM, org=s, name="园区岗", from_date=date(2025, 1, 1))
     shock_team_save(
-        actor=SYSTEM, org=t, name="项目突击队", task="项目建设", from_date=date(2026, 2, 1), to_date=date(2026, 6, 30)
+        actor=SYSTEM,
+        org=t,
+        name="项目突击队",
+        task="项目建设",
+        from_date=date(2026, 2, 1),
+        to_date=date(2026, 6, 30),
     )
     shock_team_save(
-        actor=SYSTEM, org=b3, name="防台突击队", task="防台风", from_date=date(2025, 3, 1), to_date=date(2025, 9, 30)
+        actor=SYSTEM,
+        org=b3,
+        name="防台突击队",
+        task="防台风",
+        from_date=date(2025, 3, 1),
+        to_date=date(2025, 9, 30),
     )
     for place, start, days in ((b1, date(2026, 3, 10), 10), (b2, date(2026, 3, 1), 14)):
         deployment_save(actor=SYSTEM, org=place, task="下沉", from_date=start, days=days, person_name="王五")
-    deployment_save(actor=SYSTEM, org=b3, task="下沉", from_date=date(2026, 3, 15), days=3, person_name="王五")
+    deployment_save(
+        actor=SYSTEM, org=b3, task="下沉", from_date=date(2026, 3, 15), days=3, person_name="王五"
+    )
     deployment_save(actor=SYSTEM, org=s, task="下沉", from_date=date(2026, 3, 1), days=30, person_name="王五")
 
     term_start(actor=SYSTEM, org=k, elected_on=date(2016, 3, 1))
