@@ -38,7 +38,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from civicgrid.core.actors import SYSTEM
-from civicgrid.party.models import PartyOrg
+from civicgrid.party.models import PartyOrg, TermRule
 from civicgrid.party.services.activities import deployment_save, pioneer_post_save, shock_team_save
 from civicgrid.party.services.grids import party_grid_save
 from civicgrid.party.services.members import member_set_status
@@ -255,6 +255,21 @@ def test_as_of_a_past_date(register):
     later = party_stats(register[TOWN], date(2026, 7, 1))
     assert later["orgs_total"] == 6  # F founded 2026-06-01 joins K B1 B2 B3 T
     assert later["members_total"] == 9  # m4 joined 2026-04-01
+
+
+def test_reminder_months_come_from_the_term_rule_of_each_kind(register):
+    # 党总支 not in a village or community: remind 7 months ahead from 2026 → window to 2026-10-15 takes in B2.
+    TermRule.objects.create(
+        version="测试",
+        effective_from=date(2026, 1, 1),
+        org_kind=Kind.GENERAL_BRANCH,
+        village_or_community=False,
+        years=3,
+        reminder_months=7,
+    )
+    assert party_stats(register[TOWN], TODAY)["terms_due_6_months"] == 3  # B1, B3 (6 months), B2 (7 months)
+    # On 2025-12-31 the 7-month rule is not in force: window to 2026-06-30 takes K (03-01) and B3 (05-01), not B2.
+    assert party_stats(register[TOWN], date(2025, 12, 31))["terms_due_6_months"] == 2
 
 
 def test_empty_register_is_all_zeros(areas):
