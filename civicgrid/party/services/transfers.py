@@ -75,7 +75,7 @@ def transfer_send(
 
 def _open(transfer: RelationTransfer) -> RelationTransfer:
     transfer = (
-        RelationTransfer.objects.select_for_update()
+        RelationTransfer.objects.select_for_update(of=("self", "member"))
         .select_related("member", "from_org", "to_org")
         .get(pk=transfer.pk)
     )
