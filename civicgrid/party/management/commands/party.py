@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.core.documents import read_table
-from civicgrid.party import imports
+from civicgrid.party import imports, stats_command
 
 # The command line is not an upload: a province's members in one file are allowed.
 MAX_ROWS = 2_000_000
@@ -54,18 +54,21 @@ def _import_parser(sub, name: str, help_text: str) -> None:
 
 
 class Command(BaseCommand):
-    help = _("党组织和党员：导入组织、导入党员")
+    help = _("党组织和党员：导入组织、导入党员、统计")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         _import_parser(sub, "import-orgs", _("导入党组织（按组织代码新增或更新）"))
         _import_parser(sub, "import-members", _("导入党员（按身份证号新增或更新；请先导入党组织）"))
-        # stats: add its parser here and a `_stats` method below.
+        stats_command.add_arguments(sub.add_parser("stats", help=stats_command.HELP))
 
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
 
     # ---------------------------------------------------------------------------------------- import-orgs
+
+    def _stats(self, **options):
+        stats_command.handle(self, **options)
 
     def _import_orgs(self, **options):
         self._import(imports.import_orgs, _("导入党组织"), _("个"), **options)

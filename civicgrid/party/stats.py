@@ -1,0 +1,284 @@
+"""Party register figures for an area as of a date (`civicgrid party stats`, and the pages later).
+
+`party_stats(area, at)` returns the figures of issue 11 for the organisations sitting in `area` and every area
+below it, as of the day `at`, in a fixed number of aggregate queries whatever the size of the register (no loop
+over organisations or members in Python). Definitions (domain-party.md §5; those the issue leaves open decided
+here):
+
+- **Organisations in scope**: `PartyOrg.area` in the area's subtree, active on the day (founded on or before it,
+  or undated; not dissolved on or before it). `orgs_by_kind` always has the four kinds; `temporary_orgs` are the
+  temporary ones among them.
+- **Members** (`members_total`, `members_full`, `members_probationary`): members on the register on the day
+  (`PartyMember.objects.active_at`: joined on or before it, and 在册 then: still active, or suspended / removed /
+  transferred / deceased only after it) whose organisation is in scope. The organisation is the member's present
+  one (the register keeps no history of moves). Full on the day: category 正式 and 转正日期 on or before the day
+  (or unrecorded); everyone else counted is probationary on the day, so full + probationary = total.
+- **members_without_org**: members on the register on the day with no organisation who live (居住网格's
+  community) or work (工作单位's area) in the subtree: the same rule by which 组织部 staff see such members. They
+  are not in `members_total`.
+- **Party grids**: a party grid counts when any of its grids (the grid's community) or any of its serving
+  organisations active on the day sits in the subtree. `orgs_per_party_grid` is the mean over the party grids
+  counted of their serving organisations active on the day (wherever those sit); `members_per_party_grid` the
+  mean of the members on the register of those organisations (a member of an organisation serving two party
+  grids counts in both). The party grid's own `area` field is not used.
+- **Grids**: `grids_total` counts the enabled basic grids (基础网格, not 专属网格) whose community is in the
+  subtree (grids have no history: today's list). `grids_with_branch` counts those linked on the day to an active
+  party organisation of any kind, directly (关联网格) or by being in a party grid it serves;
+  `grid_branch_coverage` = grids_with_branch / grids_total.
+- **Pioneer posts, shock teams**: those of organisations in scope in place on the day (from ≤ day ≤ to, open ends
+  allowed). **deployment_person_times**: Σ days of the deployments of organisations in scope under way on the
+  day (from_date ≤ day < from_date + days).
+- **Terms**: the term of an organisation in scope current on the day (elected on or before it, not changed on or
+  before it); overdue when the day is after its due date (the extension's date when extended); due within the
+  reminder window when due between the day and the day plus the reminder months of the term rule in force on the
+  day for the organisation (by kind and village/community, `TermRule.for_org`; 6 months by default).
+- **temporary_orgs_founded**: temporary organisations sitting in the subtree founded from 1 January of the day's
+  year up to the day, whether or not dissolved since.
+
+Every mean and the coverage are 0 when there is nothing to divide by; over an empty register every figure is 0.
+"""
+
+from datetime import date
+
+from django.db.models import Count, DateField, F, Func, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+
+from civicgrid.party.models import (
+    CommitteeTerm,
+    Deployment,
+    PartyGrid,
+    PartyMember,
+    PartyOrg,
+    PioneerPost,
+    ShockTeam,
+    TermRule,
+    add_months,
+)
+from civicgrid.party.selectors import area_subtree_ids
+from civicgrid.registry.models import AdminArea, Grid
+
+KIND_LABELS = {kind.value: str(kind.label) for kind in PartyOrg.Kind}  # 党委, 党总支, 党支部, 党工委
+
+KEYS = (
+    "orgs_total",
+    "orgs_by_kind",
+    "temporary_orgs",
+    "members_total",
+    "members_full",
+    "members_probationary",
+    "members_without_org",
+    "party_grids",
+    "orgs_per_party_grid",
+    "members_per_party_grid",
+    "grids_total",
+    "grids_with_branch",
+    "grid_branch_coverage",
+    "pioneer_posts",
+    "shock_teams",
+    "deployment_person_times",
+    "terms_overdue",
+    "terms_due_6_months",
+    "temporary_orgs_founded",
+)
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _active_q(day: date, prefix: str = "") -> Q:
+    """An organisation active on `day` (PartyOrg.objects.active_at), through a relation when `prefix` is given.
+
+    Written with COALESCE rather than `IS NULL OR`: the OR over two dates lets SQLite pick a multi-index plan that
+    visits nearly every row through an index; as expressions, the area or the organisation drives the plan.
+    """
+    founded = Coalesce(f"{prefix}founded_on", Value(date.min), output_field=DateField())
+    dissolved = Coalesce(f"{prefix}dissolved_on", Value(date.max), output_field=DateField())
+    return Q(LessThanOrEqual(founded, Value(day))) & Q(GreaterThan(dissolved, Value(day)))
+
+
+def _member_active_q(day: date, prefix: str = "") -> Q:
+    """A member on the register on `day` (PartyMember.objects.active_at), through a relation when prefixed.
+
+    The join date goes through COALESCE (it is never empty) so that SQLite does not walk the join-date index over
+    nearly every member; the organisation drives the plan instead (see the covering index on PartyMember).
+    """
+    active = PartyMember.Status.ACTIVE
+    joined = Coalesce(f"{prefix}joined_on", Value(date.max), output_field=DateField())
+    return Q(LessThanOrEqual(joined, Value(day))) & (
+        Q(**{f"{prefix}status": active})
+        | (~Q(**{f"{prefix}status": active}) & Q(**{f"{prefix}status_changed_on__gt": day}))
+    )
+
+
+class _DayNumber(Func):
+    """Days since 1970-01-01 of a date column, as an integer (no portable date + integer in Django)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')")
+
+
+def _day_number(day: date) -> int:
+    return day.toordinal() - date(1970, 1, 1).toordinal()
+
+
+class _Scope:
+    """The area subtree as filters; no filter at all when the subtree is every area (a province root)."""
+
+    def __init__(self, area: AdminArea):
+        ids = area_subtree_ids(area)
+        self.everything = len(ids) == AdminArea.objects.count()
+        self.ids = sorted(ids)
+
+    def q(self, field: str) -> Q:
+        return Q() if self.everything else Q(**{f"{field}__in": self.ids})
+
+
+def _due_window_q(day: date) -> Q:
+    """Terms due between `day` and the reminder months of the rule in force for their organisation's class."""
+    windows: dict[date, Q] = {}
+    village_setups = list(PartyOrg.VILLAGE_OR_COMMUNITY)
+    for kind in PartyOrg.Kind.values:
+        for village in (True, False):
+            sample = PartyOrg(kind=kind, setup=village_setups[0] if village else PartyOrg.Setup.UNIT)
+            months = TermRule.for_org(sample, day).reminder_months
+            cls = Q(org__kind=kind) & (
+                Q(org__setup__in=village_setups) if village else ~Q(org__setup__in=village_setups)
+            )
+            until = add_months(day, months)
+            windows[until] = windows[until] | cls if until in windows else cls
+    if len(windows) == 1:  # the usual case: the same months for every class
+        until = next(iter(windows))
+        return Q(due__gte=day, due__lte=until)
+    window_q = Q(pk__in=[])
+    for until, cls in windows.items():
+        window_q |= cls & Q(due__lte=until)
+    return Q(due__gte=day) & window_q
+
+
+def party_stats(area: AdminArea, at: date) -> dict:
+    """The figures of `civicgrid party stats` for `area` and below on the day `at` (see the module docstring)."""
+    scope = _Scope(area)
+    day = at
+    orgs = PartyOrg.objects.filter(scope.q("area_id"), _active_q(day))
+
+    by_kind = orgs.aggregate(
+        total=Count("pk"),
+        temporary=Count("pk", filter=Q(is_temporary=True)),
+        **{kind: Count("pk", filter=Q(kind=kind)) for kind in PartyOrg.Kind.values},
+    )
+
+    # Members of the organisations in scope: one pass, full vs probationary as of the day.
+    full_q = Q(category=PartyMember.Category.FULL) & (Q(full_on__isnull=True) | Q(full_on__lte=day))
+    members = (
+        PartyMember.objects.filter(_member_active_q(day), scope.q("org__area_id"), _active_q(day, "org__"))
+        .filter(org__isnull=False)
+        .aggregate(total=Count("pk"), full=Count("pk", filter=full_q))
+    )
+    without_org = PartyMember.objects.filter(_member_active_q(day), org__isnull=True)
+    if not scope.everything:
+        without_org = without_org.filter(
+            Q(residence_grid__community_id__in=scope.ids) | Q(employer__area_id__in=scope.ids)
+        )
+    else:
+        without_org = without_org.filter(Q(residence_grid__isnull=False) | Q(employer__area__isnull=False))
+
+    # Party grids sitting in the area: by a grid or by an active serving organisation.
+    pg_by_grid = PartyGrid.grids.through.objects.filter(scope.q("grid__community_id")).values("partygrid_id")
+    pg_by_org = PartyGrid.orgs.through.objects.filter(
+        scope.q("partyorg__area_id"), _active_q(day, "partyorg__")
+    ).values("partygrid_id")
+    party_grids = PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org))
+    party_grid_count = party_grids.count()
+    serving = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id__in=party_grids.values("pk")
+    )
+    serving_links = serving.count()
+    # One row per (member, counted party grid served by the member's organisation): the join keeps the
+    # multiplicity, so a member of an organisation serving two counted party grids counts in both.
+    serving_members = PartyMember.objects.filter(
+        _member_active_q(day), _active_q(day, "org__"), org__party_grids__in=party_grids.values("pk")
+    ).count()
+
+    # Basic grids in the area and those with an active organisation linked (directly or through a party grid).
+    grids = Grid.objects.filter(scope.q("community_id"), kind=Grid.Kind.BASIC, is_active=True)
+    linked_direct = PartyOrg.grids.through.objects.filter(_active_q(day, "partyorg__")).values("grid_id")
+    served_party_grids = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__")).values(
+        "partygrid_id"
+    )
+    linked_via_pg = PartyGrid.grids.through.objects.filter(partygrid_id__in=served_party_grids).values(
+        "grid_id"
+    )
+    grid_counts = grids.aggregate(
+        total=Count("pk"),
+        linked=Count("pk", filter=Q(pk__in=linked_direct) | Q(pk__in=linked_via_pg)),
+    )
+
+    # Pioneer posts, shock teams, deployments of organisations in scope, in place on the day.
+    org_scope = Q(scope.q("org__area_id")) & _active_q(day, "org__")
+    pioneer_posts = PioneerPost.objects.active_at(day).filter(org_scope).count()
+    shock_teams = ShockTeam.objects.active_at(day).filter(org_scope).count()
+    # Under way on the day: from_date ≤ day < from_date + days (at least one day).
+    deployment_days = (
+        Deployment.objects.filter(org_scope, from_date__lte=day)
+        .alias(ends=_DayNumber("from_date") + Greatest(F("days"), 1))
+        .filter(ends__gt=_day_number(day))
+        .aggregate(days=Coalesce(Sum(Greatest(F("days"), 1)), 0))["days"]
+    )
+
+    # Terms current on the day.
+    terms = (
+        CommitteeTerm.objects.filter(org_scope, elected_on__lte=day)
+        .filter(Q(changed_on__isnull=True) | Q(changed_on__gt=day))
+        .alias(due=Coalesce("extended_to", "due_on"))
+    )
+    term_counts = terms.aggregate(
+        overdue=Count("pk", filter=Q(due__lt=day)),
+        due_soon=Count("pk", filter=_due_window_q(day)),
+    )
+
+    temporary_founded = PartyOrg.objects.filter(
+        scope.q("area_id"),
+        is_temporary=True,
+        founded_on__gte=date(day.year, 1, 1),
+        founded_on__lte=day,
+    ).count()
+
+    return {
+        "orgs_total": by_kind["total"],
+        "orgs_by_kind": {KIND_LABELS[kind]: by_kind[kind] for kind in PartyOrg.Kind.values},
+        "temporary_orgs": by_kind["temporary"],
+        "members_total": members["total"],
+        "members_full": members["full"],
+        "members_probationary": members["total"] - members["full"],
+        "members_without_org": without_org.count(),
+        "party_grids": party_grid_count,
+        "orgs_per_party_grid": _ratio(serving_links, party_grid_count),
+        "members_per_party_grid": _ratio(serving_members, party_grid_count),
+        "grids_total": grid_counts["total"],
+        "grids_with_branch": grid_counts["linked"],
+        "grid_branch_coverage": _ratio(grid_counts["linked"], grid_counts["total"]),
+        "pioneer_posts": pioneer_posts,
+        "shock_teams": shock_teams,
+        "deployment_person_times": deployment_days,
+        "terms_overdue": term_counts["overdue"],
+        "terms_due_6_months": term_counts["due_soon"],
+        "temporary_orgs_founded": temporary_founded,
+    }
+
+
+def empty_stats() -> dict:
+    """Every figure 0: the answer over a register with no areas at all."""
+    stats = dict.fromkeys(KEYS, 0)
+    stats["orgs_by_kind"] = {label: 0 for label in KIND_LABELS.values()}
+    for key in ("orgs_per_party_grid", "members_per_party_grid", "grid_branch_coverage"):
+        stats[key] = 0.0
+    return stats
