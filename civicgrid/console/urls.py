@@ -6,6 +6,7 @@ from civicgrid.console.views import (
     common,
     dashboard,
     dispatching,
+    exports,
     handling,
     intake,
     knowledge,
@@ -32,4 +33,5 @@ urlpatterns = [
     *pauses.urlpatterns,
     *patrol.urlpatterns,
     *mygrid.urlpatterns,
+    *exports.urlpatterns,
 ]

@@ -20,6 +20,8 @@ AUDIT_ACTIONS = {
     "category.import": "导入业务分类",
     "direct_rule.create": "新增网格直派规则",
     "direct_rule.update": "修改网格直派规则",
+    "export.league": "导出三率排名",
+    "export.tickets": "导出工单清单",
     "grid.create": "新增网格",
     "grid.update": "修改网格",
     "grid.staff": "调整网格人员",

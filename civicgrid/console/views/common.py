@@ -47,8 +47,9 @@ def home(request):
     return render(request, "console/home.html", {"queues": queues})
 
 
-@staff_view()
-def ticket_list(request):
+def filtered_tickets(request):
+    """The ticket list's rows for this user and query (the page and its Excel export share it):
+    the queryset, newest first, and the filters as given (q, status, type)."""
     tickets = tickets_for(request.user).select_related("lead_unit", "category")
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
@@ -59,7 +60,13 @@ def ticket_list(request):
         tickets = tickets.filter(status=status)
     if request_type in RequestType.values:
         tickets = tickets.filter(request_type=request_type)
-    page = Paginator(tickets.order_by("-received_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return tickets.order_by("-received_at"), q, status, request_type
+
+
+@staff_view()
+def ticket_list(request):
+    tickets, q, status, request_type = filtered_tickets(request)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -144,6 +144,7 @@ def dashboard(request):
                 user=request.user, date_from=period.date_from, date_to=period.date_to
             ),
             "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
+            "export_url": f"{reverse('console:dashboard_export')}?{urlencode(query)}",
         },
     )
 
