@@ -433,6 +433,7 @@ PRINTED_ROLES = [
     Role.SUPERVISOR,
     Role.LEADER,
     Role.ORGANISATION_STAFF,
+    Role.PARTY_SECRETARY,
 ]
 
 
@@ -444,6 +445,15 @@ def _accounts_for_print() -> list[DemoAccount]:
             if staff.pk not in seen:
                 seen.add(staff.pk)
                 accounts.append(_account(staff, Role.objects.get(code=code).name))
+    return accounts
+
+
+def rewrite_accounts(password: str, extra: list[DemoAccount] = ()) -> list[DemoAccount]:
+    """Write the accounts file again after more accounts were added (the party register's); the key accounts."""
+    accounts = _accounts_for_print()
+    known = {a.username for a in accounts}
+    accounts += [a for a in extra if a.username not in known]
+    _write_accounts(password, accounts)
     return accounts
 
 

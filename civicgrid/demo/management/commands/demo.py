@@ -14,9 +14,18 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
-from civicgrid.demo.city import DEFAULT_GRIDS, DemoCityMismatch, accounts_file, build_city, built_demo_city
+from civicgrid.demo.city import (
+    DEFAULT_GRIDS,
+    DemoAccount,
+    DemoCityMismatch,
+    accounts_file,
+    build_city,
+    built_demo_city,
+    rewrite_accounts,
+)
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
@@ -127,6 +136,11 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
+        self.stdout.write("正在生成党建数据……")
+        party = build_party(city=result.city, seed=opts["seed"], log=self._log)
+        if party.created:
+            extra = [DemoAccount(*row) for row in party.accounts]
+            result.accounts = rewrite_accounts(result.password, extra)
         self.stdout.write("正在生成知识库……")
         seed_knowledge(rng_seed=opts["seed"], log=self._log)
         self.stdout.write("正在训练分类模型……")
