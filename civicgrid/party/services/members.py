@@ -167,7 +167,7 @@ def member_update(*, actor, member: PartyMember, id_number: str | None = None, *
     unknown = set(fields) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"member_update: unknown fields {sorted(unknown)}")
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.org_id:
         require_org(actor, member.org, action="修改党员信息")
     if "name" in fields:
@@ -208,7 +208,7 @@ def member_move(
     at: date | None = None,
 ) -> PartyMember:
     """Move a member between organisations inside the register (no letter; transfers go through transfer_send)."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.status != PartyMember.Status.ACTIVE:
         raise PartyRefusal(f"{member.masked_name}不是在册党员")
     if member.org_id:
@@ -240,7 +240,7 @@ def member_set_flags(*, actor, member: PartyMember, at: date | None = None, **fl
     unknown = set(flags) - set(FLAG_FIELDS) - {"group"}
     if unknown:
         raise TypeError(f"member_set_flags: unknown fields {sorted(unknown)}")
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.org_id:
         require_org(actor, member.org, action="修改党员标记")
     names = changed(member, flags)
@@ -272,7 +272,7 @@ STATUS_ACTIONS = {
 @transaction.atomic
 def member_set_status(*, actor, member: PartyMember, status: str, on: date, reason: str = "") -> PartyMember:
     """停止党籍, 除名/出党, 去世, or back to 在册 from 停止党籍; a reason is required except for 去世."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.org_id:
         require_org(actor, member.org, action="变更党籍状态")
     if status not in STATUS_ACTIONS:
@@ -304,7 +304,7 @@ def member_set_status(*, actor, member: PartyMember, status: str, on: date, reas
 
 
 def _probationary(member_pk: int, actor, action: str) -> PartyMember:
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member_pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member_pk)
     if member.org_id:
         require_org(actor, member.org, action=action)
     if member.category != PartyMember.Category.PROBATIONARY or member.status != PartyMember.Status.ACTIVE:
@@ -378,7 +378,7 @@ def probation_cancel(*, actor, member: PartyMember, decided_on: date, reason: st
 @transaction.atomic
 def member_link_user(*, actor, member: PartyMember, user) -> PartyMember:
     """Link (or with None unlink) the account a member signs in with: a member's own or a secretary's staff one."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.org_id:
         require_org(actor, member.org, action="设置党员登录账号")
     if user is not None and PartyMember.objects.filter(user=user).exclude(pk=member.pk).exists():

@@ -24,7 +24,7 @@ def transfer_send(
 ) -> RelationTransfer:
     """Out: from the member's organisation to an organisation here or outside (named). In: from outside (named)
     or from an organisation here, into `to_org`. One open transfer per member."""
-    member = PartyMember.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = PartyMember.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if direction not in RelationTransfer.Direction.values:
         raise PartyRefusal("转接方向应为转入或转出")
     if member.status not in (PartyMember.Status.ACTIVE, PartyMember.Status.TRANSFERRED_OUT):
