@@ -209,7 +209,7 @@ class _Builder:
                         parent=committee,
                         area=community,
                         unit=c_unit,
-                        size=rng.randint(30, 45),
+                        size=rng.randint(40, 50),
                         grids=basic,
                     )
                     self.community_orgs.append(org)
@@ -237,7 +237,7 @@ class _Builder:
                         S.GRID,
                         parent=general,
                         area=community,
-                        size=rng.randint(20, 32),
+                        size=rng.randint(30, 45),
                     )
                     self.grid_branches.append(branch)
                     self.party_grid_plans.append((community, pair, branch))
@@ -249,7 +249,7 @@ class _Builder:
                         parent=general,
                         area=community,
                         unit=units.get(f"G{grid.code}"),
-                        size=rng.randint(14, 30),
+                        size=rng.randint(22, 45),
                         grids=[grid],
                     )
                     self.grid_branches.append(branch)
@@ -265,7 +265,7 @@ class _Builder:
                     S.ORGAN,
                     parent=working,
                     unit=unit,
-                    size=rng.randint(15, 40),
+                    size=rng.randint(20, 48),
                 )
             )
         # 两新: the utilities' branches and one joint branch of the property companies.
@@ -282,7 +282,7 @@ class _Builder:
                     S.TWO_NEW,
                     parent=two_new,
                     unit=unit,
-                    size=rng.randint(12, 30),
+                    size=rng.randint(15, 40),
                 )
             )
         property_units = [u for code, u in sorted(units.items()) if code.startswith(f"{city.code}-WY")]
@@ -321,7 +321,7 @@ class _Builder:
             S.SEASONAL,
             parent=self.town_committees[-1],
             area=towns[-1],
-            size=rng.randint(25, 35),
+            size=rng.randint(30, 45),
         )
         # A temporary branch for a task, approved by the first town's committee, ending in three months.
         self.temporary = self._org(
