@@ -188,6 +188,8 @@ class _Builder:
         all_communities = [c for t in towns for c in communities[t.pk]]
         # The community with fewest grids keeps one branch for all of them; the others have 总支 and grid branches.
         single = min(all_communities, key=lambda c: (basic_counts.get(c.pk, 0), c.code), default=None)
+        # And the one with most has a 总支 whatever the city's size (secretary1 leads it).
+        largest = max(all_communities, key=lambda c: (basic_counts.get(c.pk, 0), c.code), default=None)
         self.town_committees, self.community_orgs, self.grid_branches = [], [], []
         self.party_grid_plans = []
         for town in towns:
@@ -201,7 +203,7 @@ class _Builder:
                 c_unit = units.get(f"C{community.code}")
                 c_grids = grids.get(community.pk, [])
                 basic = [g for g in c_grids if g.kind == Grid.Kind.BASIC]
-                if community == single or len(basic) < 2:
+                if community != largest and (community == single or len(basic) < 2):
                     org = self._org(
                         f"中共{community.name}支部委员会",
                         K.BRANCH,

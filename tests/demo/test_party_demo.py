@@ -29,22 +29,25 @@ NOW = datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture(scope="module")
 def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module inside a transaction rolled back at the end (the tests nest in it)."""
     from django.conf import settings
+    from django.db import transaction
 
-    data_dir = tmp_path_factory.mktemp("party-demo")
     old = settings.DATA_DIR
-    settings.DATA_DIR = data_dir
-    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=False):
-        city = build_city(seed=3, grids=24, log=lambda msg: None)
-        result = build_party(city=city.city, seed=3, log=lambda msg: None)
-        rewrite_accounts(city.password, [DemoAccount(*row) for row in result.accounts])
-    yield result
+    settings.DATA_DIR = tmp_path_factory.mktemp("party-demo")
     with django_db_blocker.unblock():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
-    settings.DATA_DIR = old
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with time_machine.travel(NOW, tick=False):
+                city = build_city(seed=3, grids=24, log=lambda msg: None)
+                result = build_party(city=city.city, seed=3, log=lambda msg: None)
+                rewrite_accounts(city.password, [DemoAccount(*row) for row in result.accounts])
+            yield result
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            settings.DATA_DIR = old
 
 
 pytestmark = pytest.mark.django_db
