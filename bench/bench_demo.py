@@ -21,6 +21,7 @@ import time
 # The demo's first line of each phase, in order; before the first is start-up (Python, Django, checks).
 PHASES = [
     ("city", "正在生成示范城市"),
+    ("party", "正在生成党建数据"),
     ("knowledge", "正在生成知识库"),
     ("classifier", "正在训练分类模型"),
     ("tickets", "正在通过办理流程生成"),

@@ -356,6 +356,11 @@ def _build_staff(rng, units, towns, communities, grid_rows, password):
     _staff(rng, "supervisor1", [R.SUPERVISOR], [units["centre"]], password)
     _staff(rng, "leader1", [R.LEADER], [units["gov"]], password)
     _staff(rng, "orgstaff1", [R.ORGANISATION_STAFF], [units["org"]], password)
+    # 党组织书记: scoped by the 书记 posts their member records hold (demo.party links them); no unit, so no
+    # ticket to-dos. Their own generator, so the other accounts keep their names.
+    party_rng = random.Random(len(grid_rows))
+    for username in ("secretary1", "secretary2"):
+        _staff(party_rng, username, [R.PARTY_SECRETARY], [], password)
     for _suffix, _name, _short, stem in names.DEPARTMENTS + names.UTILITIES:
         _staff(rng, stem, [R.UNIT_HANDLER], [units[stem]], password)
     for i, town in enumerate(towns, start=1):
@@ -433,6 +438,7 @@ PRINTED_ROLES = [
     Role.SUPERVISOR,
     Role.LEADER,
     Role.ORGANISATION_STAFF,
+    Role.PARTY_SECRETARY,
 ]
 
 
@@ -444,6 +450,15 @@ def _accounts_for_print() -> list[DemoAccount]:
             if staff.pk not in seen:
                 seen.add(staff.pk)
                 accounts.append(_account(staff, Role.objects.get(code=code).name))
+    return accounts
+
+
+def rewrite_accounts(password: str, extra: list[DemoAccount] = ()) -> list[DemoAccount]:
+    """Write the accounts file again after more accounts were added (the party register's); the key accounts."""
+    given = {a.username: a for a in extra}
+    accounts = [given.pop(a.username, a) for a in _accounts_for_print()]
+    accounts += list(given.values())
+    _write_accounts(password, accounts)
     return accounts
 
 

@@ -62,6 +62,12 @@ KINDS = {
     "sla_overdue": _("超期"),
     "intake_auto_dispatch_off": _("智能派单关闭"),
     "resident_supplemented": _("诉求人补充说明"),
+    "party_term_due": _("换届到期提醒"),
+    "party_term_overdue": _("逾期未换届"),
+    "party_probation_due": _("预备期期满提醒"),
+    "party_lost_contact": _("失联党员处置提醒"),
+    "party_transfer_overdue": _("组织关系转接逾期"),
+    "party_temporary_expired": _("临时党组织到期"),
 }
 
 

@@ -75,9 +75,11 @@ def term_extend(*, actor, term: CommitteeTerm, extended_to: date, approval_doc: 
         raise PartyRefusal(f"延期换届最长 {limit} 个月，最晚至 {latest:%Y-%m-%d}")
     term.extended_to = extended_to
     term.extension_doc = approval_doc.strip()
-    # A new due date: the worker's overdue flag (if set for the old date) is cleared so it can flag again once.
+    # A new due date: the worker's reminder and overdue flag (if set for the old date) are cleared so the new
+    # date gets its own reminder and flag, once each.
+    term.reminder_sent_at = None
     term.overdue_flagged_at = None
-    term.save(update_fields=["extended_to", "extension_doc", "overdue_flagged_at"])
+    term.save(update_fields=["extended_to", "extension_doc", "reminder_sent_at", "overdue_flagged_at"])
     audit(
         actor,
         "party.term_extend",

@@ -14,9 +14,18 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
-from civicgrid.demo.city import DEFAULT_GRIDS, DemoCityMismatch, accounts_file, build_city, built_demo_city
+from civicgrid.demo.city import (
+    DEFAULT_GRIDS,
+    DemoAccount,
+    DemoCityMismatch,
+    accounts_file,
+    build_city,
+    built_demo_city,
+    rewrite_accounts,
+)
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
@@ -52,7 +61,7 @@ def _exit_on_signal(signum, frame):
 
 class Command(BaseCommand):
     help = (
-        "生成示范城市（区划、网格、单位、人员、地名、知识库、分类模型、工单），"
+        "生成示范城市（区划、网格、单位、人员、地名、党建、知识库、分类模型、工单），"
         "并启动服务 http://127.0.0.1:8000 和后台任务 worker。重复执行不会重复生成数据。"
     )
 
@@ -127,6 +136,11 @@ class Command(BaseCommand):
                 f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
             )
         )
+        self.stdout.write("正在生成党建数据……")
+        party = build_party(city=result.city, seed=opts["seed"], log=self._log)
+        if party.created:
+            extra = [DemoAccount(*row) for row in party.accounts]
+            result.accounts = rewrite_accounts(result.password, extra)
         self.stdout.write("正在生成知识库……")
         seed_knowledge(rng_seed=opts["seed"], log=self._log)
         self.stdout.write("正在训练分类模型……")

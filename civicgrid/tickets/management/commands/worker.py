@@ -1,4 +1,4 @@
-"""civicgrid worker: the background loop, a deadline scan and a delivery pass every interval."""
+"""civicgrid worker: the background loop, a deadline scan, the party timers and a delivery pass every interval."""
 
 import gc
 import logging
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.notify.services import deliver_pending
 from civicgrid.notify.sms import deliver_pending_sms
+from civicgrid.party.timers import scan_party
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         escalate_unsigned()
         result = scan_deadlines()
+        party = scan_party()
         delivered = deliver_pending()
         sms = deliver_pending_sms()
         line = _(
@@ -81,6 +83,8 @@ class Command(BaseCommand):
             "seconds": time.monotonic() - started,
             **result.as_dict(),
         }
+        if party.total:
+            line += _("；党建提醒 %(party)d 条") % {"party": party.total}
         logger.info("%s", line)
         if self.verbosity >= 1:
             self.stdout.write(line)
