@@ -196,7 +196,9 @@ def _insert(message: SmsMessage, *, unless_opted_out: bool) -> int | None:
     condition = "1 = 1"  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
     params = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in _INSERTED]
     if unless_opted_out:
-        condition = f"NOT EXISTS (SELECT 1 FROM {quote(SmsOptOut._meta.db_table)} WHERE {quote('phone')} = %s)"
+        condition = (
+            f"NOT EXISTS (SELECT 1 FROM {quote(SmsOptOut._meta.db_table)} WHERE {quote('phone')} = %s)"
+        )
         params.append(message.phone)
     sql = (
         f"INSERT INTO {quote(SmsMessage._meta.db_table)} ({', '.join(quote(f.column) for f in _INSERTED)}) "
