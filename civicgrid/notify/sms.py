@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -140,38 +140,82 @@ def enqueue(
     phone = normalize_phone(phone)
     if not phone:
         raise SmsError(gettext("没有手机号码，无法发送短信"))
-    if template not in ALWAYS_SENT and is_opted_out(phone):
-        return None
     at = at or timezone.now()
     chosen = template_for(template, at)
     fitted = chosen.fit(params)
     replaying = is_historical()
-    key = key[:120]
-    # INSERT … ON CONFLICT DO NOTHING: a key already queued (even by a transaction running now) wins.
-    SmsMessage.objects.bulk_create(
-        [
-            SmsMessage(
-                phone=phone,
-                template=chosen,
-                template_version=chosen.version,
-                provider_code=chosen.provider_code,
-                params=fitted,
-                text=chosen.render(fitted),
-                key=key,
-                ticket_id=ticket_id,
-                status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
-                created_at=at,
-                next_attempt_at=None if replaying else timezone.now(),
-                error=HISTORICAL_NOTE if replaying else "",
-            )
-        ],
-        ignore_conflicts=True,
+    message = SmsMessage(
+        phone=phone,
+        template=chosen,
+        template_version=chosen.version,
+        provider_code=chosen.provider_code,
+        params=fitted,
+        text=chosen.render(fitted),
+        key=key[:120],
+        ticket_id=ticket_id,
+        status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
+        created_at=at,
+        next_attempt_at=None if replaying else timezone.now(),
+        error=HISTORICAL_NOTE if replaying else "",
     )
-    message = SmsMessage.objects.get(key=key)
-    if message.status == SmsStatus.PENDING and getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True):
-        # For a message queued earlier this is harmless: a message is claimed once and sent once.
+    message.pk = _insert(message, unless_opted_out=template not in ALWAYS_SENT)
+    if message.pk is not None:
+        message._state.adding, message._state.db = False, router.db_for_write(SmsMessage)
+        if message.status == SmsStatus.PENDING and _send_on_commit():
+            transaction.on_commit(partial(_send_queued, message), robust=True)
+        return message
+    # Nothing written: the phone opted out, or the key is queued already (even by a transaction running now).
+    if template not in ALWAYS_SENT and is_opted_out(phone):
+        return None
+    message = SmsMessage.objects.get(key=message.key)
+    if message.status == SmsStatus.PENDING and _send_on_commit():
+        # Queued earlier and still waiting: harmless, a message is claimed once and sent once.
         transaction.on_commit(partial(deliver_sms, [message.pk]), robust=True)
     return message
+
+
+def _send_on_commit() -> bool:
+    return getattr(settings, "CIVICGRID_SMS_SEND_ON_COMMIT", True)
+
+
+_INSERTED = [f for f in SmsMessage._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(message: SmsMessage, *, unless_opted_out: bool) -> int | None:
+    """One statement: INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, skipped when the phone opted out.
+
+    The new row's id, or None when nothing was written (the key exists, or the phone opted out).
+    """
+    connection = connections[router.db_for_write(SmsMessage)]
+    quote = connection.ops.quote_name
+    # PostgreSQL types a bare parameter in a SELECT list as text, so each one is cast to its column's type.
+    if connection.vendor == "postgresql":
+        values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in _INSERTED)
+    else:
+        values = ", ".join("%s" for f in _INSERTED)
+    condition = "1 = 1"  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+    params = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in _INSERTED]
+    if unless_opted_out:
+        condition = (
+            f"NOT EXISTS (SELECT 1 FROM {quote(SmsOptOut._meta.db_table)} WHERE {quote('phone')} = %s)"
+        )
+        params.append(message.phone)
+    sql = (
+        f"INSERT INTO {quote(SmsMessage._meta.db_table)} ({', '.join(quote(f.column) for f in _INSERTED)}) "
+        f"SELECT {values} WHERE {condition} "
+        f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _send_queued(message: SmsMessage) -> int:
+    """After commit: send the message just queued, claimed like any other but with no need to read it back."""
+    if not _claim_known(message):
+        return 0
+    return _send(sms_gateway(), message)
 
 
 def deliver_sms(
@@ -189,9 +233,7 @@ def deliver_sms(
         if ids is not None:
             batch = [pk for pk in ids if pk not in tried]  # each claim checks that it is due
         else:
-            due = SmsMessage.objects.filter(
-                Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), next_attempt_at__lte=timezone.now()
-            )
+            due = SmsMessage.objects.filter(*_claim_filter(timezone.now()))
             batch = [
                 pk
                 for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
@@ -218,14 +260,44 @@ def deliver_pending_sms(seconds: float | None = None) -> int:
     return deliver_sms(seconds=seconds)
 
 
+def _claim_filter(now: datetime):
+    return Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), Q(next_attempt_at__lte=now)
+
+
 def _claim(pk: int) -> SmsMessage | None:
     now = timezone.now()
-    claimed = SmsMessage.objects.filter(
-        Q(status=SmsStatus.PENDING) | Q(status=SmsStatus.SENDING), pk=pk, next_attempt_at__lte=now
-    ).update(status=SmsStatus.SENDING, next_attempt_at=now + _claim_length(), attempts=F("attempts") + 1)
+    claimed = SmsMessage.objects.filter(*_claim_filter(now), pk=pk).update(
+        status=SmsStatus.SENDING, next_attempt_at=now + _claim_length(), attempts=F("attempts") + 1
+    )
     if claimed != 1:
         return None
     return SmsMessage.objects.select_related("template").get(pk=pk)
+
+
+def _claim_known(message: SmsMessage) -> bool:
+    """Claim a message held in memory (one UPDATE … RETURNING, no read-back); its fields follow the claim."""
+    now = timezone.now()
+    connection = connections[router.db_for_write(SmsMessage)]
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    table, status, due, attempts = (
+        quote(SmsMessage._meta.db_table),
+        quote("status"),
+        quote("next_attempt_at"),
+        quote("attempts"),
+    )
+    until = now + _claim_length()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {status} = %s, {due} = %s, {attempts} = {attempts} + 1 "
+            f"WHERE {quote('id')} = %s AND {status} IN (%s, %s) AND {due} <= %s RETURNING {attempts}",
+            [SmsStatus.SENDING, adapt(until), message.pk, SmsStatus.PENDING, SmsStatus.SENDING, adapt(now)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.status, message.next_attempt_at, message.attempts = SmsStatus.SENDING, until, row[0]
+    return True
 
 
 def _send(gateway, message: SmsMessage) -> int:

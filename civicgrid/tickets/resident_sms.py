@@ -44,8 +44,9 @@ def _summary(text: str) -> str:
     return " ".join(text.split())
 
 
-def _params(step: str, ticket: Ticket, own: Ticket) -> tuple[str, dict[str, str]]:
-    """The template and its parameters for the requester of `own` (the ticket or one merged into it)."""
+def _params(step: str, ticket: Ticket, own: Ticket, lead=None) -> tuple[str, dict[str, str]]:
+    """The template and its parameters for the requester of `own` (the ticket or one merged into it);
+    `lead`, the lead assignment of the round just dispatched when the caller has it."""
     number = own.number
     track = public_link(f"/track/?number={number}")
     if step == "receipt":
@@ -54,7 +55,8 @@ def _params(step: str, ticket: Ticket, own: Ticket) -> tuple[str, dict[str, str]
             return "receipt", {"number": number, "code": code, "link": track}
         return "receipt_plain", {"number": number, "link": track}
     if step == "dispatched":
-        lead = ticket.assignments.filter(round=ticket.dispatch_round, role="lead").order_by("pk").first()
+        if lead is None:
+            lead = ticket.assignments.filter(round=ticket.dispatch_round, role="lead").order_by("pk").first()
         return "dispatched", {
             "number": number,
             "unit": ticket.lead_unit.name if ticket.lead_unit_id else gettext("承办单位"),
@@ -72,8 +74,9 @@ def _params(step: str, ticket: Ticket, own: Ticket) -> tuple[str, dict[str, str]
     return step, {"number": number, "link": track}
 
 
-def tell(ticket: Ticket, step: str, *, at: datetime | None = None) -> int:
-    """Queue the SMS for `step` to the ticket's requester and to those of tickets merged into it.
+def tell(ticket: Ticket, step: str, *, at: datetime | None = None, lead=None) -> int:
+    """Queue the SMS for `step` to the ticket's requester and to those of tickets merged into it
+    (`lead`: the round's lead assignment, when the dispatching caller holds it).
 
     Returns how many were queued. A number that cannot take an SMS (a landline, none), an opt-out or a
     missing template is skipped, never a reason to refuse the change that caused the message.
@@ -86,7 +89,7 @@ def tell(ticket: Ticket, step: str, *, at: datetime | None = None) -> int:
     for own in owners:
         if own.channel in STAFF_CHANNELS or not can_receive(own.requester_phone):
             continue
-        template, params = _params(step, ticket, own)
+        template, params = _params(step, ticket, own, lead)
         key = f"ticket-{own.pk}-{step}-{ticket.pk}-{ticket.dispatch_round}-{ticket.redo_count}"
         try:
             message = enqueue(

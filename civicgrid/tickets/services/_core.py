@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db import connections, router
 from django.utils import timezone
 
 from civicgrid.notify.services import clear_done, notify
@@ -74,14 +74,19 @@ def record(
     note: str = "",
     public: bool = False,
     update_fields: tuple[str, ...] = (),
+    created: bool = False,
     **payload,
 ) -> Event:
-    """Apply a status change (if any) and the given field updates, and write the event row."""
+    """Apply a status change (if any) and the given field updates, and write the event row.
+
+    `created`: the caller has just inserted the ticket as it now stands (its first version), so only the
+    event is written."""
     from_status = ticket.status
-    if to_status is not None:
-        ticket.status = to_status
-    ticket.version += 1  # the row is locked by the caller, so no update is lost
-    ticket.save(update_fields=["status", "version", "updated_at", *update_fields])
+    if not created:
+        if to_status is not None:
+            ticket.status = to_status
+        ticket.version += 1  # the row is locked by the caller, so no update is lost
+        ticket.save(update_fields=["status", "version", "updated_at", *update_fields])
     _clear_done_todos(ticket, action, assignment, at)
     return Event.objects.create(
         ticket=ticket,
@@ -123,7 +128,9 @@ def _clear_done_todos(ticket: Ticket, action: str, assignment: Assignment | None
     if ticket.status in _FINISHED or ticket.status == Status.DIRECT_ANSWERED:
         clear_done(ticket_id=ticket.pk, at=at)
         return
-    if action in _CENTRE_DONE_BY:
+    if action == EventAction.DISPATCHED and ticket.dispatch_round <= 1:
+        pass  # what a dispatch clears is raised about an earlier round's assignment: on the first, nothing
+    elif action in _CENTRE_DONE_BY:
         clear_done(ticket_id=ticket.pk, at=at, kinds=_CENTRE_DONE_BY[action])
     if action in _UNIT_DONE_BY and assignment is not None:
         clear_done(
@@ -136,10 +143,18 @@ def _clear_done_todos(ticket: Ticket, action: str, assignment: Assignment | None
 
 def next_number(at: datetime) -> str:
     day = timezone.localdate(at)
-    TicketSequence.objects.bulk_create([TicketSequence(day=day, last=0)], ignore_conflicts=True)
-    TicketSequence.objects.filter(day=day).update(last=F("last") + 1)
-    last = TicketSequence.objects.get(day=day).last
-    return f"{day:%Y%m%d}-{last:06d}"
+    # One statement: the day's row is created or incremented under its lock, and the new value returned.
+    connection = connections[router.db_for_write(TicketSequence)]
+    quote = connection.ops.quote_name
+    table, last = quote(TicketSequence._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('day')}, {last}) VALUES (%s, 1) "
+            f"ON CONFLICT ({quote('day')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (number,) = cursor.fetchone()
+    return f"{day:%Y%m%d}-{number:06d}"
 
 
 def notify_unit(unit, *, ticket: Ticket, kind: str, title: str, body: str = "", at: datetime, sms=False):

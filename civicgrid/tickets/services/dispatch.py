@@ -151,7 +151,7 @@ def ticket_dispatch(
         manual=manual,
         due_at=assignments[0].due_at.isoformat(),
     )
-    resident_sms.tell(ticket, "dispatched", at=at)
+    resident_sms.tell(ticket, "dispatched", at=at, lead=assignments[0])
     for assignment in assignments:
         role = "主办" if assignment.role == Assignment.Role.LEAD else "协办"
         notify_unit(

@@ -122,12 +122,14 @@ def ticket_register(
     except ValueError as exc:
         raise ValidationError({"lat": str(exc)}) from exc
     ticket.status = Status.RECEIVED
+    ticket.version = 1  # the registration is its first version, written with the row
     ticket.save()
     record(
         ticket,
         actor=actor,
         action=EventAction.REGISTERED,
         at=at,
+        created=True,
         public=True,
         note="诉求已受理",
         channel=channel,
