@@ -32,6 +32,7 @@ parser.add_argument("--repeat", type=int, default=20)
 parser.add_argument("--export-repeat", type=int, default=3)
 parser.add_argument("--postgres", help="server URL; a scratch database is created there and dropped at exit")
 parser.add_argument("--only", help="comma-separated page labels to measure (substring match)")
+parser.add_argument("--sql", action="store_true", help="print each page's SQL (with times) after its figures")
 args = parser.parse_args()
 
 django_setup("party_pages", postgres=args.postgres)
@@ -251,6 +252,9 @@ def measure(user, label: str, url: str, repeat: int) -> None:
         f" · max {max(times):6.0f} ms · {len(queries.captured_queries):3d} queries · {len(response.content) / 1024:5.0f} KB",
         flush=True,
     )
+    if args.sql:
+        for query in queries.captured_queries:
+            print(f"    {query['time']}s {query['sql'][:300]}")
 
 
 def main() -> None:
