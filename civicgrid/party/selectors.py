@@ -229,14 +229,17 @@ class RegisterPaginator(Paginator):
     @cached_property
     def blocks(self) -> list[tuple[int | None, int]]:
         """(organisation id or None, rows) in the register's order."""
-        counts = (
+        counts = dict(
             self.object_list.order_by()
-            .values_list("org_id", "org__code")
+            .values_list("org_id")
             .annotate(n=Count("pk"))
-            .values_list("org_id", "org__code", "n")
+            .values_list("org_id", "n")
         )
-        ordered = sorted(counts, key=lambda row: (row[1] is None, row[1] or ""))
-        return [(org_id, n) for org_id, _code, n in ordered]
+        ids, codes = [pk for pk in counts if pk is not None], {}
+        for start in range(0, len(ids), 2000):  # codes apart: joining them in costs a lookup per member
+            codes.update(PartyOrg.objects.filter(pk__in=ids[start : start + 2000]).values_list("pk", "code"))
+        ordered = sorted(counts, key=lambda pk: (pk is None, codes.get(pk, "")))
+        return [(pk, counts[pk]) for pk in ordered]
 
     @cached_property
     def count(self) -> int:
@@ -363,14 +366,16 @@ def org_tree(area: AdminArea | None = None, at: date | None = None, orgs: QueryS
     rows = list(rows.values_list("pk", "code", "name", "kind", "parent_id", "is_temporary").order_by("code"))
     members = dict(
         PartyMember.objects.active_at(at)
-        .filter(org_id__in=chosen.values("pk"))  # a subquery: a province has more organisations than SQL parameters
+        .filter(
+            org_id__in=chosen.values("pk")
+        )  # a subquery: a province has more organisations than SQL parameters
         .values("org_id")
         .annotate(n=Count("pk"))
         .values_list("org_id", "n")
     )
-    labels = dict(PartyOrg.Kind.choices)
+    labels = {value: str(label) for value, label in PartyOrg.Kind.choices}
     nodes = {
-        pk: OrgNode(pk, code, name, kind, str(labels[kind]), parent, 0, temp, members.get(pk, 0))
+        pk: OrgNode(pk, code, name, kind, labels[kind], parent, 0, temp, members.get(pk, 0))
         for pk, code, name, kind, parent, temp in rows
     }
     roots = []
