@@ -535,7 +535,9 @@ class PartyMember(models.Model):
             models.Index(fields=["status", "in_service"], name="party_member_in_service"),
             models.Index(fields=["joined_on"], name="party_member_joined"),
             # Covers "active at a date" per organisation (the tree's member counts) without reading the rows.
-            models.Index(fields=["org", "status", "joined_on", "status_changed_on"], name="party_member_org_active"),
+            models.Index(
+                fields=["org", "status", "joined_on", "status_changed_on"], name="party_member_org_active"
+            ),
         ]
 
     def __str__(self):

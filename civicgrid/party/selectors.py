@@ -13,7 +13,6 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
-from django.utils.functional import cached_property
 from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
@@ -219,31 +218,26 @@ def register_rows(rows: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
 
 
 class RegisterPaginator(Paginator):
-    """Pages of `register_rows` without counting and sorting the whole register for each page: one grouped query
-    counts the rows of each organisation (organisations in code order make consecutive blocks of rows), and a
-    page reads only the organisations its rows fall in. Same pages, same order as slicing the queryset."""
+    """Pages of `register_rows` without sorting the whole register for each page: organisations in code order make
+    consecutive blocks of rows, so a page counts the rows of organisations (a batch at a time, by index) only up to
+    the page, then reads the organisations its rows fall in. Same pages, same order as slicing the queryset."""
 
-    def __init__(self, rows: QuerySet[PartyMember], per_page: int):
-        super().__init__(rows, per_page)
+    BATCH = 500  # organisations counted per query
 
-    @cached_property
-    def blocks(self) -> list[tuple[int | None, int]]:
-        """(organisation id or None, rows) in the register's order."""
-        counts = dict(
-            self.object_list.order_by()
-            .values_list("org_id")
-            .annotate(n=Count("pk"))
-            .values_list("org_id", "n")
-        )
-        ids, codes = [pk for pk in counts if pk is not None], {}
-        for start in range(0, len(ids), 2000):  # codes apart: joining them in costs a lookup per member
-            codes.update(PartyOrg.objects.filter(pk__in=ids[start : start + 2000]).values_list("pk", "code"))
-        ordered = sorted(counts, key=lambda pk: (pk is None, codes.get(pk, "")))
-        return [(pk, counts[pk]) for pk in ordered]
-
-    @cached_property
-    def count(self) -> int:
-        return sum(n for _org, n in self.blocks)
+    def _blocks(self):
+        """(organisation id or None, rows) in the register's order, lazily."""
+        org_ids = list(PartyOrg.objects.order_by("code").values_list("pk", flat=True))
+        rows = self.object_list.order_by()
+        seen = 0
+        for start in range(0, len(org_ids), self.BATCH):
+            batch = org_ids[start : start + self.BATCH]
+            counts = dict(rows.filter(org_id__in=batch).values_list("org_id").annotate(n=Count("pk")))
+            for pk in batch:
+                if counts.get(pk):
+                    seen += counts[pk]
+                    yield pk, counts[pk]
+        if self.count > seen:
+            yield None, self.count - seen
 
     def page(self, number):
         number = self.validate_number(number)
@@ -252,13 +246,14 @@ class RegisterPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         spanned, start, first = [], 0, None
-        for org_id, n in self.blocks:
-            if start + n > bottom and start < top:
-                spanned.append(org_id)
-                first = start if first is None else first
-            start += n
-            if start >= top:
-                break
+        if top > bottom:
+            for org_id, n in self._blocks():
+                if start + n > bottom:
+                    spanned.append(org_id)
+                    first = start if first is None else first
+                start += n
+                if start >= top:
+                    break
         if not spanned:
             return self._get_page([], number, self)
         ids = [pk for pk in spanned if pk is not None]
