@@ -534,7 +534,7 @@ class PartyMember(models.Model):
             models.Index(fields=["status", "lost_contact"], name="party_member_lost"),
             models.Index(fields=["status", "in_service"], name="party_member_in_service"),
             models.Index(fields=["joined_on"], name="party_member_joined"),
-            # Covers the as-of-date member counts by organisation (party.stats) without reading the table.
+            # Covers the as-of-date member counts by organisation (party.stats, the tree's counts) without reading the table.
             models.Index(
                 fields=["org", "joined_on", "status", "status_changed_on", "category", "full_on"],
                 name="party_member_org_asof",

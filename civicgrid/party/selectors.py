@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
 from civicgrid.party.models import CommitteeTerm, PartyMember, PartyOrg, Post, mask_phone
-from civicgrid.registry.models import AdminArea, Role, Unit
+from civicgrid.registry.models import AdminArea, Grid, Role, Unit
 from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
 
 ALL_AREAS_ROLES = {Role.ADMINISTRATOR}
@@ -36,12 +37,19 @@ def area_subtree_ids(areas) -> set[int]:
 
 
 def staff_area_ids(user) -> set[int]:
-    """The areas (with everything under them) of the units a staff member acts for."""
+    """The areas (with everything under them) of the units a staff member acts for; kept on the user object for
+    the request (a page asks several times: scope of organisations, of members, the masking decision)."""
+    cached = getattr(user, "_civicgrid_party_areas", None)
+    if cached is not None:
+        return cached
     units = units_acted_for(user)
     if not units:
         return set()
     roots = set(Unit.objects.filter(pk__in=units, area__isnull=False).values_list("area_id", flat=True))
-    return area_subtree_ids(roots) if roots else set()
+    found = area_subtree_ids(roots) if roots else set()
+    if user is not None and user is not SYSTEM:
+        user._civicgrid_party_areas = found
+    return found
 
 
 # ------------------------------------------------------------------------------------------------------- scope
@@ -125,8 +133,11 @@ def _managed_member_q(user) -> Q | None:
     if role_codes(user) & {Role.ORGANISATION_STAFF} and staff_of(user) is not None:
         areas = staff_area_ids(user)
         if areas:
+            # Subqueries rather than joins: a join to grids and units under an OR makes every register query
+            # read the whole member table.
             q |= Q(org__isnull=True) & (
-                Q(residence_grid__community_id__in=areas) | Q(employer__area_id__in=areas)
+                Q(residence_grid__in=Grid.objects.filter(community_id__in=areas).values("pk"))
+                | Q(employer__in=Unit.objects.filter(area_id__in=areas).values("pk"))
             )
     return q
 
@@ -195,6 +206,60 @@ def members_in_scope(user, filters: MemberFilters | dict | None = None) -> Query
     if filters.q.strip():
         rows = rows.filter(name__contains=filters.q.strip())
     return rows
+
+
+# The register's order: by organisation code (members without one last, on every database), name, id.
+REGISTER_ORDER = (F("org__code").asc(nulls_last=True), "name", "pk")
+
+
+def register_rows(rows: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
+    """Members (from members_in_scope) in the register's order, with their organisation."""
+    return rows.select_related("org").order_by(*REGISTER_ORDER)
+
+
+class RegisterPaginator(Paginator):
+    """Pages of `register_rows` without sorting the whole register for each page: organisations in code order make
+    consecutive blocks of rows, so a page counts the rows of organisations (a batch at a time, by index) only up to
+    the page, then reads the organisations its rows fall in. Same pages, same order as slicing the queryset."""
+
+    BATCH = 500  # organisations counted per query
+
+    def _blocks(self):
+        """(organisation id or None, rows) in the register's order, lazily."""
+        org_ids = list(PartyOrg.objects.order_by("code").values_list("pk", flat=True))
+        rows = self.object_list.order_by()
+        seen = 0
+        for start in range(0, len(org_ids), self.BATCH):
+            batch = org_ids[start : start + self.BATCH]
+            counts = dict(rows.filter(org_id__in=batch).values_list("org_id").annotate(n=Count("pk")))
+            for pk in batch:
+                if counts.get(pk):
+                    seen += counts[pk]
+                    yield pk, counts[pk]
+        if self.count > seen:
+            yield None, self.count - seen
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        spanned, start, first = [], 0, None
+        if top > bottom:
+            for org_id, n in self._blocks():
+                if start + n > bottom:
+                    spanned.append(org_id)
+                    first = start if first is None else first
+                start += n
+                if start >= top:
+                    break
+        if not spanned:
+            return self._get_page([], number, self)
+        ids = [pk for pk in spanned if pk is not None]
+        where = Q(org_id__in=ids) | Q(org__isnull=True) if None in spanned else Q(org_id__in=ids)
+        rows = list(self.object_list.filter(where)[bottom - first : top - first])
+        return self._get_page(rows, number, self)
 
 
 @dataclass(frozen=True)
@@ -292,17 +357,20 @@ def org_tree(area: AdminArea | None = None, at: date | None = None, orgs: QueryS
     rows = (orgs if orgs is not None else PartyOrg.objects.all()).active_at(at)
     if area is not None:
         rows = rows.filter(area_id__in=area_subtree_ids(area))
+    chosen = rows
     rows = list(rows.values_list("pk", "code", "name", "kind", "parent_id", "is_temporary").order_by("code"))
     members = dict(
         PartyMember.objects.active_at(at)
-        .filter(org_id__in=[r[0] for r in rows])
+        .filter(
+            org_id__in=chosen.values("pk")
+        )  # a subquery: a province has more organisations than SQL parameters
         .values("org_id")
         .annotate(n=Count("pk"))
         .values_list("org_id", "n")
     )
-    labels = dict(PartyOrg.Kind.choices)
+    labels = {value: str(label) for value, label in PartyOrg.Kind.choices}
     nodes = {
-        pk: OrgNode(pk, code, name, kind, str(labels[kind]), parent, 0, temp, members.get(pk, 0))
+        pk: OrgNode(pk, code, name, kind, labels[kind], parent, 0, temp, members.get(pk, 0))
         for pk, code, name, kind, parent, temp in rows
     }
     roots = []

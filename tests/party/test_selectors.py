@@ -11,11 +11,13 @@ from civicgrid.party.errors import PartyRefusal
 from civicgrid.party.models import PartyOrg, Post
 from civicgrid.party.selectors import (
     MemberFilters,
+    RegisterPaginator,
     can_manage_org,
     member_rows,
     members_in_scope,
     org_tree,
     orgs_in_scope,
+    register_rows,
 )
 from civicgrid.party.services import members as member_services
 from civicgrid.party.services import orgs as org_services
@@ -155,3 +157,23 @@ def test_org_tree_counts_by_kind_at_a_date(world, areas):
     assert later.total == 5 and later.temporary == 1
     only_b = org_tree(areas[OTHER_COMMUNITY], at=date(2026, 1, 1))
     assert [n.code for n in only_b.nodes] == ["B"] and only_b.roots[0].members == 1
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 7])
+def test_register_pages_are_the_slices_of_the_ordered_register(world, areas, per_page):
+    from civicgrid.registry.models import Grid
+
+    for index, name in enumerate(["钱一", "孙二", "周三", "吴四", "郑五"]):
+        member([world["orgs"]["A1"], world["orgs"]["B"], world["orgs"]["T"]][index % 3], name=name)
+    grid = Grid.objects.create(code=OTHER_COMMUNITY + "001", name="网格", community=areas[OTHER_COMMUNITY])
+    member(None, name="冯无组织", residence_grid=grid)
+    member(None, name="陈无组织", residence_grid=grid)
+    for user in (world["users"]["org_k"], world["users"]["org_c"], SYSTEM):
+        rows = register_rows(members_in_scope(user))
+        everything = list(rows)
+        assert everything[-1].org_id is None  # members without an organisation last, on every database
+        paginator = RegisterPaginator(rows, per_page)
+        assert paginator.count == len(everything)
+        pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
+        assert [m.pk for page in pages for m in page] == [m.pk for m in everything]
+        assert all(len(page) == per_page for page in pages[:-1])

@@ -450,7 +450,7 @@ def filtered_members(request):
     rows = selectors.members_in_scope(user, selectors.MemberFilters(org=org, **filters))
     if code and org is None:
         rows = rows.none()
-    return rows.select_related("org").order_by("org__code", "name", "pk"), form
+    return selectors.register_rows(rows), form
 
 
 def _filters_text(form: MemberFilterForm) -> str:
@@ -472,7 +472,7 @@ def _filters_text(form: MemberFilterForm) -> str:
 @staff_view(*ORG_ROLES)
 def org_members(request):
     rows, form = filtered_members(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.RegisterPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
