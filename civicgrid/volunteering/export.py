@@ -48,9 +48,9 @@ def _time(value) -> str:
 
 def rows(records) -> list[list[str]]:
     out = []
-    for r in records.select_related("volunteer", "activity__project__area", "activity__project__unit").order_by(
-        "started_at", "pk"
-    ):
+    for r in records.select_related(
+        "volunteer", "activity__project__area", "activity__project__unit"
+    ).order_by("started_at", "pk"):
         v, a = r.volunteer, r.activity
         out.append(
             [
@@ -79,5 +79,7 @@ def national_csv(*, actor, records) -> bytes:
     data = rows(records)
     writer.writerows(data)
     with transaction.atomic():
-        record_event(actor=actor, action="export.volunteer_records", summary=f"导出志愿服务记录 {len(data)} 条")
+        record_event(
+            actor=actor, action="export.volunteer_records", summary=f"导出志愿服务记录 {len(data)} 条"
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -8,7 +8,11 @@ TWO_PLACES = Decimal("0.01")
 
 
 def service_hours(
-    checked_in: datetime, checked_out: datetime, starts_at: datetime, ends_at: datetime, travel_minutes: int = 0
+    checked_in: datetime,
+    checked_out: datetime,
+    starts_at: datetime,
+    ends_at: datetime,
+    travel_minutes: int = 0,
 ) -> Decimal:
     start = max(checked_in, starts_at)
     end = min(checked_out, ends_at)

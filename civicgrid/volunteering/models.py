@@ -207,7 +207,12 @@ class Project(models.Model):
         help_text=_("记录并证明服务时长的单位；不填时为项目所属社区（村）"),
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("志愿服务队"), null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+        Team,
+        verbose_name=_("志愿服务队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
     )
     description = models.TextField(_("项目内容"), blank=True)
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.DRAFT)
@@ -216,7 +221,11 @@ class Project(models.Model):
     insurance_policy = models.CharField(_("意外保险单号"), max_length=60, blank=True)
     insured_until = models.DateField(_("保险有效期至"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -240,7 +249,9 @@ class Project(models.Model):
 class Activity(models.Model):
     """One session of a project: a place, a scheduled start and end, a capacity and the organising staff."""
 
-    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="activities")
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="activities"
+    )
     title = models.CharField(_("活动名称"), max_length=100)
     place = models.CharField(_("地点"), max_length=200)
     starts_at = models.DateTimeField(_("计划开始"))
@@ -256,7 +267,11 @@ class Activity(models.Model):
         verbose_name = _("志愿服务活动")
         verbose_name_plural = _("志愿服务活动")
         ordering = ["-starts_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -277,8 +292,12 @@ class SignUp(models.Model):
     # Sign-ups that hold the volunteer's time (an overlapping one is refused).
     HOLDING = (State.APPLIED, State.APPROVED, State.CHECKED_IN, State.CHECKED_OUT, State.RECORDED)
 
-    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="signups")
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="signups")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="signups"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="signups"
+    )
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.APPLIED)
     applied_at = models.DateTimeField(_("报名时间"))
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -291,7 +310,9 @@ class SignUp(models.Model):
         verbose_name = _("活动报名")
         verbose_name_plural = _("活动报名")
         ordering = ["-applied_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["activity", "volunteer"], name="signup_once_per_activity")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "volunteer"], name="signup_once_per_activity")
+        ]
 
     def __str__(self):
         return f"{self.volunteer} {self.activity}"
@@ -314,8 +335,12 @@ class ServiceRecord(models.Model):
         CHECKIN = "checkin", _("扫码签到签退")
         MANUAL = "manual", _("人工补录")
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="records")
-    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="records")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="records"
+    )
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="records"
+    )
     signup = models.OneToOneField(
         SignUp, verbose_name=_("报名"), null=True, blank=True, on_delete=models.PROTECT, related_name="record"
     )
@@ -327,7 +352,11 @@ class ServiceRecord(models.Model):
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.CHECKIN)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_on = models.DateField(_("记录日期"))
     confirmed_by = models.ForeignKey(

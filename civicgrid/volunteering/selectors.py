@@ -49,11 +49,7 @@ def area_subtree_ids(roots) -> set[int]:
 
 
 def sees_everything(user) -> bool:
-    return (
-        user is SYSTEM
-        or getattr(user, "is_superuser", False)
-        or Role.ADMINISTRATOR in role_codes(user)
-    )
+    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def area_ids_in_scope(user) -> set[int] | None:
@@ -67,7 +63,9 @@ def area_ids_in_scope(user) -> set[int] | None:
         cached = set()
         if staff_of(user) is not None:
             units = units_acted_for(user)
-            roots = set(Unit.objects.filter(pk__in=units, area__isnull=False).values_list("area_id", flat=True))
+            roots = set(
+                Unit.objects.filter(pk__in=units, area__isnull=False).values_list("area_id", flat=True)
+            )
             cached = area_subtree_ids(roots) if roots else set()
         user._civicgrid_volunteer_areas = cached
     return cached
@@ -90,7 +88,9 @@ def projects_for(user) -> QuerySet[Project]:
 
 
 def activities_for(user) -> QuerySet[Activity]:
-    return _in_scope(Activity.objects.select_related("project", "project__area", "organiser"), user, "project__area_id")
+    return _in_scope(
+        Activity.objects.select_related("project", "project__area", "organiser"), user, "project__area_id"
+    )
 
 
 def volunteers_for(user) -> QuerySet[Volunteer]:
@@ -192,7 +192,9 @@ class ConfirmedRecord:
 SOURCE_KIND = "volunteering.record"
 
 
-def records_confirmed_since(since: datetime | None = None, until: datetime | None = None) -> list[ConfirmedRecord]:
+def records_confirmed_since(
+    since: datetime | None = None, until: datetime | None = None
+) -> list[ConfirmedRecord]:
     """Confirmed records with `since <= confirmed_at < until`, oldest first, for engagement to post points from.
 
     A confirmed record is final (it cannot be disputed, corrected or voided afterwards), so posting each once by
@@ -253,7 +255,9 @@ def volunteers_with_phone(key: str) -> list[Volunteer]:
     if len(key) < 7:
         return []
     return list(
-        Volunteer.objects.filter(state=Volunteer.State.ACTIVE).filter(Q(phone=key) | Q(phone="+" + key)).order_by("pk")
+        Volunteer.objects.filter(state=Volunteer.State.ACTIVE)
+        .filter(Q(phone=key) | Q(phone="+" + key))
+        .order_by("pk")
     )
 
 

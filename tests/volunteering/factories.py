@@ -41,7 +41,9 @@ def project(area, *, state=Project.State.RECRUITING, actor=SYSTEM, **fields):
     return p
 
 
-def activity(project, organiser, start="2026-06-06 09:00", end="2026-06-06 12:00", capacity=10, title="敬老院探访"):
+def activity(
+    project, organiser, start="2026-06-06 09:00", end="2026-06-06 12:00", capacity=10, title="敬老院探访"
+):
     return projects.create_activity(
         actor=SYSTEM,
         project=project,
@@ -57,4 +59,6 @@ def activity(project, organiser, start="2026-06-06 09:00", end="2026-06-06 12:00
 
 def worker(username, area, code=None):
     """A community worker acting for a unit in `area`."""
-    return staff(username, [Role.GRID_WORKER], [unit(code or f"U{username}", area, name=f"{area.name}居委会")])
+    return staff(
+        username, [Role.GRID_WORKER], [unit(code or f"U{username}", area, name=f"{area.name}居委会")]
+    )

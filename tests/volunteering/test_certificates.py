@@ -35,8 +35,13 @@ def test_request_notice_issue_and_docx(community, organiser):
     with pytest.raises(VolunteerRefusal, match="须先公示"):
         certificates.issue(actor=organiser, cert=cert, today=date(2026, 6, 20))
     cert = certificates.start_notice(
-        actor=organiser, cert=cert, issuer="银海社区居民委员会", issuer_head="陈主任", handler="林干事",
-        issuer_contact="0898-62812345", today=date(2026, 6, 8),
+        actor=organiser,
+        cert=cert,
+        issuer="银海社区居民委员会",
+        issuer_head="陈主任",
+        handler="林干事",
+        issuer_contact="0898-62812345",
+        today=date(2026, 6, 8),
     )
     assert cert.state == Certificate.State.NOTICED and cert.hours == Decimal("4.50")
     assert cert.notice_until == date(2026, 6, 14)  # 7 days: 8th to 14th
@@ -46,8 +51,19 @@ def test_request_notice_issue_and_docx(community, organiser):
     assert cert.number == f"{community.code}-2026-0001" and cert.issued_on == date(2026, 6, 15)
     text = _text(certificates.certificate_docx(cert, now=at("2026-06-15 10:00")))
     for expected in (
-        "志愿服务记录证明", "王小明", "居民身份证", number, v.number, "4.50", "「关爱老人」", "「垃圾分类」",
-        "银海社区居民委员会", "陈主任", "林干事", cert.number, "2026-06-15",
+        "志愿服务记录证明",
+        "王小明",
+        "居民身份证",
+        number,
+        v.number,
+        "4.50",
+        "「关爱老人」",
+        "「垃圾分类」",
+        "银海社区居民委员会",
+        "陈主任",
+        "林干事",
+        cert.number,
+        "2026-06-15",
     ):
         assert expected in text, expected
 

@@ -43,7 +43,11 @@ def test_dispute_correct_confirm(community, organiser):
     with pytest.raises(VolunteerRefusal):
         records.confirm(actor=organiser, record=r)
     r = records.correct(
-        actor=organiser, record=r, started_at=at("2026-06-06 10:00"), ended_at=at("2026-06-06 13:00"), note="核实"
+        actor=organiser,
+        record=r,
+        started_at=at("2026-06-06 10:00"),
+        ended_at=at("2026-06-06 13:00"),
+        note="核实",
     )
     assert (r.state, r.hours) == (R.CORRECTED, Decimal("2.00"))
     assert selectors.confirmed_hours() == Decimal("0.00")

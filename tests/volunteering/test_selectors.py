@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 from civicgrid.core.actors import SYSTEM
 from civicgrid.volunteering import selectors
@@ -20,7 +20,9 @@ def test_a_community_worker_sees_his_communitys_projects(community, other_commun
     project(other_community, name="金海项目")
     user = worker("w3", community)
     assert [p.name for p in selectors.projects_for(user)] == ["银海项目"]
-    assert selectors.can_manage_area(user, community.pk) and not selectors.can_manage_area(user, other_community.pk)
+    assert selectors.can_manage_area(user, community.pk) and not selectors.can_manage_area(
+        user, other_community.pk
+    )
     assert list(selectors.activities_for(user)) == list(mine.activities.all())
 
 
@@ -63,10 +65,16 @@ def test_records_confirmed_since_gives_the_idempotency_source(community, organis
     r1 = confirmed(community, organiser, v)
     r2 = confirmed(community, organiser, v, "2026-06-08 09:00", "2026-06-08 10:00")
     rows = selectors.records_confirmed_since(at("2026-06-06 12:00"))
-    assert [(x.source_kind, x.source_id) for x in rows] == [("volunteering.record", r1.pk), ("volunteering.record", r2.pk)]
+    assert [(x.source_kind, x.source_id) for x in rows] == [
+        ("volunteering.record", r1.pk),
+        ("volunteering.record", r2.pk),
+    ]
     assert rows[0].hours == Decimal("3.00") and rows[0].party_member_id == 9 and rows[0].phone == v.phone
     assert [x.source_id for x in selectors.records_confirmed_since(at("2026-06-07 00:00"))] == [r2.pk]
-    assert selectors.records_confirmed_since(at("2026-06-06 12:00"), until=at("2026-06-07 00:00"))[0].source_id == r1.pk
+    assert (
+        selectors.records_confirmed_since(at("2026-06-06 12:00"), until=at("2026-06-07 00:00"))[0].source_id
+        == r1.pk
+    )
 
 
 def test_open_activities_are_those_of_recruiting_projects(community, organiser):

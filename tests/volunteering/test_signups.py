@@ -32,11 +32,15 @@ def test_the_whole_way(community, organiser, act):
 def test_overlapping_sign_up_is_refused(community, organiser, act):
     v = volunteer(community)
     signups.apply(volunteer=v, activity=act, now=BEFORE)
-    other = activity(project(community, name="垃圾分类"), organiser, "2026-06-06 11:00", "2026-06-06 13:00", title="宣传")
+    other = activity(
+        project(community, name="垃圾分类"), organiser, "2026-06-06 11:00", "2026-06-06 13:00", title="宣传"
+    )
     with pytest.raises(VolunteerRefusal, match="时间重叠"):
         signups.apply(volunteer=v, activity=other, now=BEFORE)
     # Back to back is not an overlap.
-    later = activity(project(community, name="助学"), organiser, "2026-06-06 12:00", "2026-06-06 14:00", title="辅导")
+    later = activity(
+        project(community, name="助学"), organiser, "2026-06-06 12:00", "2026-06-06 14:00", title="辅导"
+    )
     assert signups.apply(volunteer=v, activity=later, now=BEFORE).state == St.APPLIED
 
 
@@ -44,7 +48,9 @@ def test_a_cancelled_sign_up_frees_the_time(community, organiser, act):
     v = volunteer(community)
     s = signups.apply(volunteer=v, activity=act, now=BEFORE)
     signups.cancel(signup=s)
-    other = activity(project(community, name="垃圾分类"), organiser, "2026-06-06 10:00", "2026-06-06 11:00", title="宣传")
+    other = activity(
+        project(community, name="垃圾分类"), organiser, "2026-06-06 10:00", "2026-06-06 11:00", title="宣传"
+    )
     assert signups.apply(volunteer=v, activity=other, now=BEFORE).state == St.APPLIED
     with pytest.raises(VolunteerRefusal, match="时间重叠"):
         signups.apply(volunteer=v, activity=act, now=BEFORE)
@@ -99,7 +105,11 @@ def test_forgotten_check_out_is_capped_at_the_scheduled_end(community, organiser
 
 def test_minor_without_consent_cannot_sign_up(community, act):
     v = volunteer(
-        community, birth="20120301", guardian_name="李华", guardian_relation="母亲", guardian_consent_on=date(2026, 5, 1)
+        community,
+        birth="20120301",
+        guardian_name="李华",
+        guardian_relation="母亲",
+        guardian_consent_on=date(2026, 5, 1),
     )
     v.guardian_consent_on = None  # consent withdrawn in the admin
     v.save()

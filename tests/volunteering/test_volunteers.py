@@ -60,7 +60,9 @@ def test_minor_with_guardian_consent_is_registered(community):
 
 
 def test_adult_guardian_fields_are_not_kept(community):
-    v = volunteer(community, guardian_name="李华", guardian_relation="母亲", guardian_consent_on=date(2026, 5, 30))
+    v = volunteer(
+        community, guardian_name="李华", guardian_relation="母亲", guardian_consent_on=date(2026, 5, 30)
+    )
     assert v.guardian_name == "" and v.guardian_consent_on is None
 
 

@@ -19,7 +19,9 @@ from civicgrid.volunteering.services._common import audit, now_or, require_area
 C = Certificate.State
 
 
-def request(*, volunteer: Volunteer, purpose: str = "", now: datetime | None = None, actor=None) -> Certificate:
+def request(
+    *, volunteer: Volunteer, purpose: str = "", now: datetime | None = None, actor=None
+) -> Certificate:
     """The volunteer asks his community for a certificate (portal), or staff for him."""
     from civicgrid.volunteering.selectors import confirmed_records
 
@@ -42,7 +44,9 @@ def _figures(cert: Certificate) -> tuple:
 
     records = confirmed_records(area_ids=area_subtree_ids([cert.area_id]), volunteer_ids=[cert.volunteer_id])
     agg = records.aggregate(hours=Sum("hours"), first=Min("started_at"), last=Max("started_at"))
-    projects = list(dict.fromkeys(records.order_by("started_at").values_list("activity__project__name", flat=True)))
+    projects = list(
+        dict.fromkeys(records.order_by("started_at").values_list("activity__project__name", flat=True))
+    )
     return agg, projects
 
 
@@ -78,7 +82,13 @@ def start_notice(
         cert.notice_from, cert.notice_until = today, today + timedelta(days=max(days, 1) - 1)
         cert.state = C.NOTICED
         cert.save()
-        audit(actor, "volunteer.cert_notice", cert, f"公示 {cert.volunteer.number} 服务 {cert.hours} 小时", days=days)
+        audit(
+            actor,
+            "volunteer.cert_notice",
+            cert,
+            f"公示 {cert.volunteer.number} 服务 {cert.hours} 小时",
+            days=days,
+        )
     return cert
 
 
@@ -151,7 +161,9 @@ def certificate_docx(cert: Certificate, *, now: datetime | None = None) -> bytes
         f"编号：{cert.number}",
         [
             Section(blocks=[body, "特此证明。"]),
-            Section(heading="证明信息", blocks=[Table(header=("项目", "内容"), rows=rows, widths_cm=(4.5, 10.5))]),
+            Section(
+                heading="证明信息", blocks=[Table(header=("项目", "内容"), rows=rows, widths_cm=(4.5, 10.5))]
+            ),
             Section(blocks=[f"出具单位（盖章）：{cert.issuer}", f"{cert.issued_on:%Y年%m月%d日}"]),
         ],
         now=now,

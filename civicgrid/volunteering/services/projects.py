@@ -63,17 +63,25 @@ def create_project(
             insured_until=insured_until,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit(actor, "volunteer.project_create", project, f"新建志愿服务项目「{project.name}」", risky=is_risky)
+        audit(
+            actor, "volunteer.project_create", project, f"新建志愿服务项目「{project.name}」", risky=is_risky
+        )
     return project
 
 
-def record_insurance(*, actor, project: Project, insurer: str, policy: str, insured_until: date | None = None):
+def record_insurance(
+    *, actor, project: Project, insurer: str, policy: str, insured_until: date | None = None
+):
     if not (insurer or "").strip() or not (policy or "").strip():
         raise VolunteerRefusal("请填写承保单位和保单号")
     require_area(actor, project.area_id, action="登记意外保险")
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        project.insurer, project.insurance_policy, project.insured_until = insurer.strip(), policy.strip(), insured_until
+        project.insurer, project.insurance_policy, project.insured_until = (
+            insurer.strip(),
+            policy.strip(),
+            insured_until,
+        )
         project.save(update_fields=["insurer", "insurance_policy", "insured_until"])
         audit(actor, "volunteer.project_insurance", project, f"登记项目「{project.name}」意外保险")
     return project

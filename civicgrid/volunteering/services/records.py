@@ -33,7 +33,9 @@ def record_signup(*, actor, signup: SignUp, now: datetime | None = None, content
             started_at=start,
             ended_at=end,
             travel_minutes=signup.travel_minutes,
-            hours=service_hours(signup.checked_in_at, signup.checked_out_at, a.starts_at, a.ends_at, signup.travel_minutes),
+            hours=service_hours(
+                signup.checked_in_at, signup.checked_out_at, a.starts_at, a.ends_at, signup.travel_minutes
+            ),
             content=(content or a.content or a.title)[:300],
             source=ServiceRecord.Source.CHECKIN,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -41,7 +43,12 @@ def record_signup(*, actor, signup: SignUp, now: datetime | None = None, content
         )
         signup.state = SignUp.State.RECORDED
         signup.save(update_fields=["state"])
-        audit(actor, "volunteer.record_create", record, f"{signup.volunteer.number} 服务 {record.hours} 小时（待确认）")
+        audit(
+            actor,
+            "volunteer.record_create",
+            record,
+            f"{signup.volunteer.number} 服务 {record.hours} 小时（待确认）",
+        )
     return record
 
 
@@ -55,7 +62,11 @@ def record_activity(*, actor, activity: Activity, now: datetime | None = None) -
 
 
 def _locked(record: ServiceRecord) -> ServiceRecord:
-    return ServiceRecord.objects.select_for_update().select_related("volunteer", "activity__project").get(pk=record.pk)
+    return (
+        ServiceRecord.objects.select_for_update()
+        .select_related("volunteer", "activity__project")
+        .get(pk=record.pk)
+    )
 
 
 def confirm(*, actor, record: ServiceRecord, now: datetime | None = None) -> ServiceRecord:
@@ -67,7 +78,12 @@ def confirm(*, actor, record: ServiceRecord, now: datetime | None = None) -> Ser
         record.state, record.confirmed_at = R.CONFIRMED, now_or(now)
         record.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
         record.save(update_fields=["state", "confirmed_at", "confirmed_by"])
-        audit(actor, "volunteer.record_confirm", record, f"确认 {record.volunteer.number} 服务 {record.hours} 小时")
+        audit(
+            actor,
+            "volunteer.record_confirm",
+            record,
+            f"确认 {record.volunteer.number} 服务 {record.hours} 小时",
+        )
     return record
 
 
@@ -86,7 +102,13 @@ def dispute(*, record: ServiceRecord, reason: str, actor=None, volunteer=None) -
             raise VolunteerRefusal(f"该记录{record.get_state_display()}，不能提出异议")
         record.state, record.dispute_reason = R.DISPUTED, reason[:300]
         record.save(update_fields=["state", "dispute_reason"])
-        audit(actor, "volunteer.record_dispute", record, f"{record.volunteer.number} 服务记录有异议", reason=reason)
+        audit(
+            actor,
+            "volunteer.record_dispute",
+            record,
+            f"{record.volunteer.number} 服务记录有异议",
+            reason=reason,
+        )
     return record
 
 

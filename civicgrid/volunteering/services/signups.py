@@ -63,7 +63,9 @@ def apply(*, volunteer: Volunteer, activity: Activity, now: datetime | None = No
 
 
 def _locked(signup: SignUp) -> SignUp:
-    return SignUp.objects.select_for_update().select_related("activity__project", "volunteer").get(pk=signup.pk)
+    return (
+        SignUp.objects.select_for_update().select_related("activity__project", "volunteer").get(pk=signup.pk)
+    )
 
 
 def approve(*, actor, signup: SignUp, now: datetime | None = None) -> SignUp:
@@ -81,7 +83,12 @@ def approve(*, actor, signup: SignUp, now: datetime | None = None) -> SignUp:
             raise VolunteerRefusal(f"活动已录用 {taken} 人，达到招募人数")
         signup.state, signup.decided_at = St.APPROVED, now
         signup.save(update_fields=["state", "decided_at"])
-        audit(actor, "volunteer.signup_approve", signup, f"录用 {signup.volunteer.number}「{signup.activity.title}」")
+        audit(
+            actor,
+            "volunteer.signup_approve",
+            signup,
+            f"录用 {signup.volunteer.number}「{signup.activity.title}」",
+        )
     return signup
 
 
@@ -105,7 +112,12 @@ def cancel(*, signup: SignUp, actor=None, now: datetime | None = None) -> SignUp
             raise VolunteerRefusal(f"该报名{signup.get_state_display()}，不能取消")
         signup.state = St.CANCELLED
         signup.save(update_fields=["state"])
-        audit(actor, "volunteer.signup_cancel", signup, f"{signup.volunteer.number} 取消报名「{signup.activity.title}」")
+        audit(
+            actor,
+            "volunteer.signup_cancel",
+            signup,
+            f"{signup.volunteer.number} 取消报名「{signup.activity.title}」",
+        )
     return signup
 
 
@@ -145,7 +157,9 @@ def check_out(*, signup: SignUp, now: datetime | None = None, travel_minutes: in
             raise VolunteerRefusal("尚未签到，不能签退")
         signup.state, signup.checked_out_at, signup.travel_minutes = St.CHECKED_OUT, now, travel_minutes
         signup.save(update_fields=["state", "checked_out_at", "travel_minutes"])
-        audit(actor, "volunteer.check_out", signup, f"{signup.volunteer.number} 签退「{signup.activity.title}」")
+        audit(
+            actor, "volunteer.check_out", signup, f"{signup.volunteer.number} 签退「{signup.activity.title}」"
+        )
     return signup
 
 
@@ -178,7 +192,9 @@ def close_forgotten(now: datetime | None = None) -> int:
 
 def signup_for_scan(volunteer: Volunteer, activity_id: int) -> SignUp:
     """The volunteer's sign-up for the activity whose QR code he scanned."""
-    signup = SignUp.objects.filter(volunteer=volunteer, activity_id=activity_id).select_related("activity").first()
+    signup = (
+        SignUp.objects.filter(volunteer=volunteer, activity_id=activity_id).select_related("activity").first()
+    )
     if signup is None or signup.state in (St.CANCELLED, St.REJECTED):
         raise VolunteerRefusal("您没有报名该活动，或报名未被录用，请联系活动组织人")
     return signup
@@ -187,4 +203,8 @@ def signup_for_scan(volunteer: Volunteer, activity_id: int) -> SignUp:
 def staff_check(*, actor, signup: SignUp, now: datetime | None = None, out: bool = False) -> SignUp:
     """The organiser checks a volunteer in or out at the desk (a volunteer without a phone)."""
     require_area(actor, signup.activity.project.area_id, action="办理签到")
-    return check_out(signup=signup, now=now, actor=actor) if out else check_in(signup=signup, now=now, actor=actor)
+    return (
+        check_out(signup=signup, now=now, actor=actor)
+        if out
+        else check_in(signup=signup, now=now, actor=actor)
+    )
