@@ -68,11 +68,15 @@ def test_create_project_and_publish_needs_insurance_when_risky(client, world):
     p = Project.objects.get(name="高空清洁")
     assert response.status_code == 302
     move = reverse("console:vol_project_move", args=[p.pk])
-    response = client.post(move, {"to": "published"}, HTTP_REFERER=reverse("console:vol_project", args=[p.pk]))
+    response = client.post(
+        move, {"to": "published"}, HTTP_REFERER=reverse("console:vol_project", args=[p.pk])
+    )
     p.refresh_from_db()
     assert p.state == Project.State.DRAFT
     assert "意外保险" in client.get(reverse("console:vol_project", args=[p.pk])).content.decode()
-    client.post(reverse("console:vol_project", args=[p.pk]), {"form": "insurance", "insurer": "人寿", "policy": "P1"})
+    client.post(
+        reverse("console:vol_project", args=[p.pk]), {"form": "insurance", "insurer": "人寿", "policy": "P1"}
+    )
     client.post(move, {"to": "published"})
     p.refresh_from_db()
     assert p.state == Project.State.PUBLISHED
@@ -128,7 +132,9 @@ def test_another_communitys_record_is_not_reachable(client, world):
     _, _, record = _served(world)
     other = worker("jinhai", world["theirs"])
     client.force_login(other)
-    assert client.post(reverse("console:vol_record", args=[record.pk]), {"action": "confirm"}).status_code == 404
+    assert (
+        client.post(reverse("console:vol_record", args=[record.pk]), {"action": "confirm"}).status_code == 404
+    )
     assert "王*明" not in client.get(reverse("console:vol_records")).content.decode()
 
 
@@ -146,7 +152,9 @@ def test_certificate_notice_issue_and_docx(client, world, clock):
     cert.refresh_from_db()
     assert cert.state == Certificate.State.ISSUED
     response = client.get(reverse("console:vol_certificate_docx", args=[cert.pk]))
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
 
 
 def test_export_is_the_documented_csv(client, world):
@@ -158,5 +166,7 @@ def test_export_is_the_documented_csv(client, world):
     assert rows[0] == list(export.COLUMNS) and rows[1][0] == v.number and rows[1][8] == "3.00"
     other = worker("jinhai", world["theirs"])
     client.force_login(other)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("console:vol_export")).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("console:vol_export")).content.decode("utf-8-sig")))
+    )
     assert len(rows) == 1  # nothing of another community

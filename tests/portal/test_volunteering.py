@@ -38,7 +38,9 @@ def world(db, clock):
 
 def sign_in(client, phone=PHONE, expect=None):
     client.post(reverse("portal:volunteer_code"), {"phone": phone})
-    response = client.post(reverse("portal:volunteer_verify"), {"phone": phone, "code": codes_sent(phone)[-1]})
+    response = client.post(
+        reverse("portal:volunteer_verify"), {"phone": phone, "code": codes_sent(phone)[-1]}
+    )
     assert response.status_code == 302
     if expect:
         assert response["Location"] == reverse(expect)
@@ -67,7 +69,12 @@ def test_a_minor_needs_consent_on_the_portal(client, world):
     sign_in(client)
     response = client.post(
         reverse("portal:volunteer_register"),
-        {"name": "王小小", "id_type": "resident", "id_number": id_number("20120301"), "area": world["community"].pk},
+        {
+            "name": "王小小",
+            "id_type": "resident",
+            "id_number": id_number("20120301"),
+            "area": world["community"].pk,
+        },
     )
     assert response.status_code == 200 and "监护人" in response.content.decode()
     assert not Volunteer.objects.exists()
@@ -110,7 +117,9 @@ def test_a_scan_before_signing_in_completes_after(client, world, clock):
     token = qr.make_token(world["activity"].pk, qr.CHECK_IN, timezone.now())
     html = client.get(reverse("portal:volunteer_scan", args=[token])).content.decode()
     assert "请先登录" in html
-    clock.move_to(at("2026-06-06 09:05"))  # the code itself has expired by now; the scan was checked when made
+    clock.move_to(
+        at("2026-06-06 09:05")
+    )  # the code itself has expired by now; the scan was checked when made
     sign_in(client, expect="portal:volunteer_scan_done")
     assert "签到成功" in client.get(reverse("portal:volunteer_scan_done")).content.decode()
     assert SignUp.objects.get().state == SignUp.State.CHECKED_IN
@@ -132,7 +141,12 @@ def test_hours_star_dispute_and_certificate(client, world, clock):
     cert = Certificate.objects.get()
     certificates.start_notice(actor=None, cert=cert, issuer="银海社区居委会", issuer_head="陈", handler="林")
     notice = client.get(reverse("portal:volunteer_notices")).content.decode()
-    assert v.number in notice and v.id_masked in notice and v.id_number() not in notice and "王小明" not in notice
+    assert (
+        v.number in notice
+        and v.id_masked in notice
+        and v.id_number() not in notice
+        and "王小明" not in notice
+    )
 
 
 def test_a_volunteer_disputes_a_pending_record(client, world):

@@ -83,7 +83,9 @@ def home(request):
         )
         messages.success(request, f"已新建项目「{project.name}」")
         return redirect("console:vol_project", project_id=project.pk)
-    qs = selectors.projects_for(user).annotate(n_activities=Count("activities")).order_by("-created_at", "-pk")
+    qs = (
+        selectors.projects_for(user).annotate(n_activities=Count("activities")).order_by("-created_at", "-pk")
+    )
     state = request.GET.get("state", "")
     if state in Project.State.values:
         qs = qs.filter(state=state)
