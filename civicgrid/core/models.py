@@ -96,6 +96,7 @@ AUDIT_ACTIONS = {
     "volunteer.check_in": "志愿者签到",
     "volunteer.check_out": "志愿者签退",
     "volunteer.checkout_capped": "未签退按计划结束时间签退",
+    "volunteer.link_member": "关联志愿者与党员记录",
     "volunteer.project_create": "新建志愿服务项目",
     "volunteer.project_insurance": "登记志愿服务意外保险",
     "volunteer.project_state": "变更志愿服务项目状态",

@@ -10,6 +10,7 @@ Public API for other apps (engagement calls these; volunteering imports none of 
 - `activities_count(area_ids=None, year=None) -> int`.
 - `records_confirmed_since(since, until=None)`: confirmed records to post points from (see its docstring).
 - `volunteer_hours(volunteer) -> Decimal`, `star_of(hours, day) -> StarLevel | None`.
+- `volunteer_ids_by_id_hash(hashes)`: pair volunteers with party members (then services.volunteers.link_party_member).
 """
 
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
 from civicgrid.volunteering.models import (
     Activity,
     Certificate,
+    IdType,
     Project,
     ServiceRecord,
     SignUp,
@@ -248,6 +250,15 @@ def next_star(hours: Decimal, day: date | None = None) -> StarLevel | None:
 
 
 # --------------------------------------------------------------------------------------------- the volunteer
+
+
+def volunteer_ids_by_id_hash(hashes) -> dict[str, int]:
+    """Volunteers (居民身份证 holders) by the keyed hash of their ID number, the same hash party.PartyMember.id_hash
+    holds: how engagement pairs volunteers with party members without either app importing the other."""
+    rows = Volunteer.objects.filter(id_type=IdType.RESIDENT, id_hash__in=list(hashes)).values_list(
+        "id_hash", "pk"
+    )
+    return dict(rows)
 
 
 def volunteers_with_phone(key: str) -> list[Volunteer]:

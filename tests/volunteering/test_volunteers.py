@@ -84,3 +84,15 @@ def test_party_member_link_is_a_plain_id(community):
     assert Volunteer._meta.get_field("party_member_id").get_internal_type() == "PositiveIntegerField"
     assert v.party_member_id == 42
     assert SYSTEM  # the command line registers too
+
+
+def test_link_party_member_and_find_by_id_hash(community):
+    from civicgrid.volunteering.selectors import volunteer_ids_by_id_hash
+    from civicgrid.volunteering.services.volunteers import link_party_member
+
+    number = id_number()
+    v = volunteer(community, id_number=number)
+    assert volunteer_ids_by_id_hash([idnumbers.lookup_hash(number)]) == {v.id_hash: v.pk}
+    v = link_party_member(actor=SYSTEM, volunteer=v, party_member_id=5)
+    assert v.party_member_id == 5
+    assert AuditEvent.objects.filter(action="volunteer.link_member").count() == 1

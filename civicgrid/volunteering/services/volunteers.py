@@ -102,3 +102,26 @@ def register_volunteer(
 
 def _age(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def link_party_member(*, actor, volunteer: Volunteer, party_member_id: int | None) -> Volunteer:
+    """Record (or clear) which party member this volunteer is. A plain id: party and volunteering are siblings.
+    Engagement can find the pairs by the ID number's keyed hash (`Volunteer.id_hash` equals `PartyMember.id_hash`
+    for a 居民身份证, both from core.idnumbers.lookup_hash)."""
+    require_area(actor, volunteer.area_id, action="关联党员记录")
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+        if volunteer.party_member_id == party_member_id:
+            return volunteer
+        before = volunteer.party_member_id
+        volunteer.party_member_id = party_member_id
+        volunteer.save(update_fields=["party_member_id"])
+        audit(
+            actor,
+            "volunteer.link_member",
+            volunteer,
+            f"志愿者 {volunteer.number} 关联党员记录",
+            before=before,
+            after=party_member_id,
+        )
+    return volunteer
