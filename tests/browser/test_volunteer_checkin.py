@@ -124,3 +124,31 @@ def test_the_desk_code_refreshes_itself(organiser, signed_up):
     with organiser.page.expect_response(lambda r: "/desk/code/" in r.url, timeout=15000) as response:
         pass
     assert response.value.status == 200
+
+
+def test_worker_and_volunteer_pages_fit_a_phone(organiser, volunteer_phone, signed_up):
+    from civicgrid.volunteering.services import certificates, records
+
+    act, signup = signed_up
+    now = timezone.now()
+    signups.check_in(signup=signup, now=now)
+    signups.check_out(signup=signup, now=now + timedelta(minutes=30))
+    record = records.record_signup(actor=None, signup=signup, now=now)
+    organiser.login("yinhai")
+    for path in (
+        "/console/volunteering/",
+        f"/console/volunteering/projects/{act.project_id}/",
+        f"/console/volunteering/activities/{act.pk}/",
+        "/console/volunteering/records/",
+    ):
+        organiser.open(path)
+        fits(organiser.page)
+        organiser.shot("phone-volunteer-" + path.strip("/").replace("/", "-"))
+    records.confirm(actor=None, record=record)
+    certificates.request(volunteer=signup.volunteer)
+    organiser.open("/console/volunteering/certificates/")
+    fits(organiser.page)
+    volunteer_phone.open("/volunteer/")
+    fits(volunteer_phone.page)
+    volunteer_phone.open("/volunteer/notices/")
+    fits(volunteer_phone.page)
