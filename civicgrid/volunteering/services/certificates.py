@@ -62,7 +62,7 @@ def start_notice(
 ) -> Certificate:
     """requested → noticed: the figures are fixed and published (masked) for the notice term."""
     today = today or timezone.localdate()
-    if not all((issuer or "").strip() for issuer in (issuer, issuer_head, handler)):
+    if not all((value or "").strip() for value in (issuer, issuer_head, handler)):
         raise VolunteerRefusal("请填写出具单位、单位负责人和经办人")
     require_area(actor, cert.area_id, action="公示志愿服务记录证明")
     with transaction.atomic():
