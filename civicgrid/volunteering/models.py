@@ -375,7 +375,8 @@ class ServiceRecord(models.Model):
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["state", "confirmed_at"])]
+        # Confirmed records by year (the figures) and by confirmation time (points posting).
+        indexes = [models.Index(fields=["state", "started_at"]), models.Index(fields=["state", "confirmed_at"])]
 
     def __str__(self):
         return f"{self.volunteer} {self.activity} {self.hours} 小时"
