@@ -376,7 +376,10 @@ class ServiceRecord(models.Model):
         verbose_name_plural = _("服务记录")
         ordering = ["-started_at", "-pk"]
         # Confirmed records by year (the figures) and by confirmation time (points posting).
-        indexes = [models.Index(fields=["state", "started_at"]), models.Index(fields=["state", "confirmed_at"])]
+        indexes = [
+            models.Index(fields=["state", "started_at"]),
+            models.Index(fields=["state", "confirmed_at"]),
+        ]
 
     def __str__(self):
         return f"{self.volunteer} {self.activity} {self.hours} 小时"
