@@ -30,8 +30,8 @@ PACKAGE = ROOT / "civicgrid"
 FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 SPACED = {"，", "：", "；", "？", "！"}
 # Command output the issue text defines (`workdays add --provisional` prints 2027-01-05(暂定)): a literal that is
-# exactly this stays.
-KEEP = {"(暂定)"}
+# exactly this stays. So does a column of the national volunteer system's CSV (volunteering.export).
+KEEP = {"(暂定)", "服务时长(小时)"}
 # Text that quotes a file format, kept wherever it appears (the Teddy replies.csv header, comma-separated).
 KEEP_QUOTED = ["留言编号,留言主题,…,答复意见,答复时间"]
 RE_FUNCS = {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer"}

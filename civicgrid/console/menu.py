@@ -25,6 +25,11 @@ MENU = [
     ("console:org_members", "党员名册", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:org_approvals", "党务审批", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:party_sec", "党组织工作", (R.PARTY_SECRETARY, R.ADMINISTRATOR)),
+    (
+        "console:vol_home",
+        "志愿服务",
+        (R.GRID_WORKER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.PARTY_SECRETARY, R.ADMINISTRATOR),
+    ),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织")]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, party, views
+from civicgrid.portal import mine, party, views, volunteering
 
 app_name = "portal"
 
@@ -27,4 +27,16 @@ urlpatterns = [
     path("party/code/", party.party_code, name="party_code"),
     path("party/verify/", party.party_verify, name="party_verify"),
     path("party/logout/", party.party_sign_out, name="party_logout"),
+    path("volunteer/", volunteering.volunteer_home, name="volunteer_home"),
+    path("volunteer/code/", volunteering.volunteer_code, name="volunteer_code"),
+    path("volunteer/verify/", volunteering.volunteer_verify, name="volunteer_verify"),
+    path("volunteer/logout/", volunteering.volunteer_sign_out, name="volunteer_logout"),
+    path("volunteer/register/", volunteering.volunteer_register, name="volunteer_register"),
+    path("volunteer/join/<int:pk>/", volunteering.volunteer_join, name="volunteer_join"),
+    path("volunteer/cancel/<int:pk>/", volunteering.volunteer_cancel, name="volunteer_cancel"),
+    path("volunteer/dispute/<int:pk>/", volunteering.volunteer_dispute, name="volunteer_dispute"),
+    path("volunteer/certificate/", volunteering.volunteer_certificate, name="volunteer_certificate"),
+    path("volunteer/scan/done/", volunteering.volunteer_scan_done, name="volunteer_scan_done"),
+    path("volunteer/scan/<str:token>/", volunteering.volunteer_scan, name="volunteer_scan"),
+    path("volunteer/notices/", volunteering.volunteer_notices, name="volunteer_notices"),
 ]

@@ -11,7 +11,7 @@ LAYERS = [
     "demo",
     "intake | assessment",
     "tickets",
-    "party",
+    "party | volunteering",
     "sla | knowledge",
     "routing | notify",
     "registry | workcal",

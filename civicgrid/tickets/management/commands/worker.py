@@ -16,6 +16,7 @@ from civicgrid.notify.sms import deliver_pending_sms
 from civicgrid.party.timers import scan_party
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
+from civicgrid.volunteering.services.signups import close_forgotten
 
 logger = logging.getLogger("civicgrid.worker")
 
@@ -73,6 +74,7 @@ class Command(BaseCommand):
         party = scan_party()
         delivered = deliver_pending()
         sms = deliver_pending_sms()
+        close_forgotten()  # volunteers who forgot to check out: at the scheduled end
         line = _(
             "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条，"
             "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
