@@ -40,7 +40,7 @@ Every mean and the coverage are 0 when there is nothing to divide by; over an em
 
 from datetime import date
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, Sum, Value
+from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
@@ -56,7 +56,7 @@ from civicgrid.party.models import (
     add_months,
 )
 from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.registry.models import AdminArea, Grid
+from civicgrid.registry.models import AdminArea, Grid, Unit
 
 KIND_LABELS = {kind.value: str(kind.label) for kind in PartyOrg.Kind}  # 党委, 党总支, 党支部, 党工委
 
@@ -183,43 +183,54 @@ def party_stats(area: AdminArea, at: date) -> dict:
         .filter(org__isnull=False)
         .aggregate(total=Count("pk"), full=Count("pk", filter=full_q))
     )
+    # Members without an organisation: few, read through the partial index party_member_no_org (residence grid,
+    # employer where org is null) and tested against the grids / units in the area, with no join per member.
     without_org = PartyMember.objects.filter(_member_active_q(day), org__isnull=True)
     if not scope.everything:
         without_org = without_org.filter(
-            Q(residence_grid__community_id__in=scope.ids) | Q(employer__area_id__in=scope.ids)
+            Q(residence_grid_id__in=Grid.objects.filter(community_id__in=scope.ids).values("pk"))
+            | Q(employer_id__in=Unit.objects.filter(area_id__in=scope.ids).values("pk"))
         )
     else:
-        without_org = without_org.filter(Q(residence_grid__isnull=False) | Q(employer__area__isnull=False))
+        without_org = without_org.filter(
+            Q(residence_grid__isnull=False)
+            | Q(employer_id__in=Unit.objects.filter(area__isnull=False).values("pk"))
+        )
 
     # Party grids sitting in the area: by a grid or by an active serving organisation.
     pg_by_grid = PartyGrid.grids.through.objects.filter(scope.q("grid__community_id")).values("partygrid_id")
     pg_by_org = PartyGrid.orgs.through.objects.filter(
         scope.q("partyorg__area_id"), _active_q(day, "partyorg__")
     ).values("partygrid_id")
-    party_grids = PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org))
-    party_grid_count = party_grids.count()
-    serving = PartyGrid.orgs.through.objects.filter(
-        _active_q(day, "partyorg__"), partygrid_id__in=party_grids.values("pk")
+    # Read once (at most one per village): the queries below then drive from these party grids instead of
+    # re-running both subqueries over every organisation.
+    party_grid_ids = sorted(
+        PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org)).values_list("pk", flat=True)
     )
-    serving_links = serving.count()
+    party_grid_count = len(party_grid_ids)
+    serving = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__"), partygrid_id__in=party_grid_ids)
+    serving_links = serving.count() if party_grid_ids else 0
     # One row per (member, counted party grid served by the member's organisation): the join keeps the
     # multiplicity, so a member of an organisation serving two counted party grids counts in both.
-    serving_members = PartyMember.objects.filter(
-        _member_active_q(day), _active_q(day, "org__"), org__party_grids__in=party_grids.values("pk")
-    ).count()
+    serving_members = (
+        PartyMember.objects.filter(
+            _member_active_q(day), _active_q(day, "org__"), org__party_grids__in=party_grid_ids
+        ).count()
+        if party_grid_ids
+        else 0
+    )
 
-    # Basic grids in the area and those with an active organisation linked (directly or through a party grid).
+    # Basic grids in the area and those with an active organisation linked (directly or through a party grid):
+    # tested per grid in the area (EXISTS through the link tables' grid index), not over every organisation.
     grids = Grid.objects.filter(scope.q("community_id"), kind=Grid.Kind.BASIC, is_active=True)
-    linked_direct = PartyOrg.grids.through.objects.filter(_active_q(day, "partyorg__")).values("grid_id")
-    served_party_grids = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__")).values(
-        "partygrid_id"
+    linked_direct = PartyOrg.grids.through.objects.filter(_active_q(day, "partyorg__"), grid_id=OuterRef("pk"))
+    served_party_grids = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
     )
-    linked_via_pg = PartyGrid.grids.through.objects.filter(partygrid_id__in=served_party_grids).values(
-        "grid_id"
-    )
+    linked_via_pg = PartyGrid.grids.through.objects.filter(Exists(served_party_grids), grid_id=OuterRef("pk"))
     grid_counts = grids.aggregate(
         total=Count("pk"),
-        linked=Count("pk", filter=Q(pk__in=linked_direct) | Q(pk__in=linked_via_pg)),
+        linked=Count("pk", filter=Q(Exists(linked_direct)) | Q(Exists(linked_via_pg))),
     )
 
     # Pioneer posts, shock teams, deployments of organisations in scope, in place on the day.
