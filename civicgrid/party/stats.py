@@ -40,6 +40,7 @@ Every mean and the coverage are 0 when there is nothing to divide by; over an em
 
 from datetime import date
 
+from django.db import connection
 from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
@@ -87,12 +88,24 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
+def _plain() -> bool:
+    """PostgreSQL estimates `IS NULL OR` date tests well and then drives the member counts from the
+    organisations (index-only scans of party_member_org_asof); on COALESCE expressions it guesses 1/3 per test and
+    falls back to a parallel scan of every member. SQLite is the other way round (see `_active_q`)."""
+    return connection.vendor == "postgresql"
+
+
 def _active_q(day: date, prefix: str = "") -> Q:
     """An organisation active on `day` (PartyOrg.objects.active_at), through a relation when `prefix` is given.
 
-    Written with COALESCE rather than `IS NULL OR`: the OR over two dates lets SQLite pick a multi-index plan that
-    visits nearly every row through an index; as expressions, the area or the organisation drives the plan.
+    On SQLite written with COALESCE rather than `IS NULL OR`: the OR over two dates lets SQLite pick a
+    multi-index plan that visits nearly every row through an index; as expressions, the area or the organisation
+    drives the plan. On PostgreSQL the plain form (see `_plain`).
     """
+    if _plain():
+        return (Q(**{f"{prefix}founded_on__isnull": True}) | Q(**{f"{prefix}founded_on__lte": day})) & (
+            Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": day})
+        )
     founded = Coalesce(f"{prefix}founded_on", Value(date.min), output_field=DateField())
     dissolved = Coalesce(f"{prefix}dissolved_on", Value(date.max), output_field=DateField())
     return Q(LessThanOrEqual(founded, Value(day))) & Q(GreaterThan(dissolved, Value(day)))
@@ -101,12 +114,17 @@ def _active_q(day: date, prefix: str = "") -> Q:
 def _member_active_q(day: date, prefix: str = "") -> Q:
     """A member on the register on `day` (PartyMember.objects.active_at), through a relation when prefixed.
 
-    The join date goes through COALESCE (it is never empty) so that SQLite does not walk the join-date index over
-    nearly every member; the organisation drives the plan instead (see the covering index on PartyMember).
+    On SQLite the join date goes through COALESCE (it is never empty) so that SQLite does not walk the join-date
+    index over nearly every member; the organisation drives the plan instead (see the covering index on
+    PartyMember). On PostgreSQL the plain form (see `_plain`).
     """
     active = PartyMember.Status.ACTIVE
-    joined = Coalesce(f"{prefix}joined_on", Value(date.max), output_field=DateField())
-    return Q(LessThanOrEqual(joined, Value(day))) & (
+    if _plain():
+        joined_q = Q(**{f"{prefix}joined_on__lte": day})
+    else:
+        joined = Coalesce(f"{prefix}joined_on", Value(date.max), output_field=DateField())
+        joined_q = Q(LessThanOrEqual(joined, Value(day)))
+    return joined_q & (
         Q(**{f"{prefix}status": active})
         | (~Q(**{f"{prefix}status": active}) & Q(**{f"{prefix}status_changed_on__gt": day}))
     )
@@ -142,19 +160,31 @@ class _Scope:
         return Q() if self.everything else Q(**{f"{field}__in": self.ids})
 
 
+def _reminder_months(day: date) -> dict[tuple[str, bool], int]:
+    """The reminder months of `TermRule.for_org` on `day` for each (kind, village/community) class, from one
+    read of the rules in force (for_org per class would read them eight times)."""
+    rules = list(TermRule.objects.effective_at(day))
+    months = {}
+    for kind in PartyOrg.Kind.values:
+        for village in (True, False):
+            rows = [r for r in rules if r.village_or_community == village and r.org_kind in (kind, "")]
+            best = min(
+                rows, key=lambda r: (r.org_kind == "", -r.effective_from.toordinal(), -r.pk), default=None
+            )
+            months[kind, village] = best.reminder_months if best is not None else 6  # for_org's default
+    return months
+
+
 def _due_window_q(day: date) -> Q:
     """Terms due between `day` and the reminder months of the rule in force for their organisation's class."""
     windows: dict[date, Q] = {}
     village_setups = list(PartyOrg.VILLAGE_OR_COMMUNITY)
-    for kind in PartyOrg.Kind.values:
-        for village in (True, False):
-            sample = PartyOrg(kind=kind, setup=village_setups[0] if village else PartyOrg.Setup.UNIT)
-            months = TermRule.for_org(sample, day).reminder_months
-            cls = Q(org__kind=kind) & (
-                Q(org__setup__in=village_setups) if village else ~Q(org__setup__in=village_setups)
-            )
-            until = add_months(day, months)
-            windows[until] = windows[until] | cls if until in windows else cls
+    for (kind, village), months in _reminder_months(day).items():
+        cls = Q(org__kind=kind) & (
+            Q(org__setup__in=village_setups) if village else ~Q(org__setup__in=village_setups)
+        )
+        until = add_months(day, months)
+        windows[until] = windows[until] | cls if until in windows else cls
     if len(windows) == 1:  # the usual case: the same months for every class
         until = next(iter(windows))
         return Q(due__gte=day, due__lte=until)
@@ -208,7 +238,9 @@ def party_stats(area: AdminArea, at: date) -> dict:
         PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org)).values_list("pk", flat=True)
     )
     party_grid_count = len(party_grid_ids)
-    serving = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__"), partygrid_id__in=party_grid_ids)
+    serving = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id__in=party_grid_ids
+    )
     serving_links = serving.count() if party_grid_ids else 0
     # One row per (member, counted party grid served by the member's organisation): the join keeps the
     # multiplicity, so a member of an organisation serving two counted party grids counts in both.
@@ -223,7 +255,9 @@ def party_stats(area: AdminArea, at: date) -> dict:
     # Basic grids in the area and those with an active organisation linked (directly or through a party grid):
     # tested per grid in the area (EXISTS through the link tables' grid index), not over every organisation.
     grids = Grid.objects.filter(scope.q("community_id"), kind=Grid.Kind.BASIC, is_active=True)
-    linked_direct = PartyOrg.grids.through.objects.filter(_active_q(day, "partyorg__"), grid_id=OuterRef("pk"))
+    linked_direct = PartyOrg.grids.through.objects.filter(
+        _active_q(day, "partyorg__"), grid_id=OuterRef("pk")
+    )
     served_party_grids = PartyGrid.orgs.through.objects.filter(
         _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
     )
