@@ -41,7 +41,7 @@ Every mean and the coverage are 0 when there is nothing to divide by; over an em
 import json
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -103,9 +103,9 @@ def _ratio(numerator: int, denominator: int) -> float:
 
 
 def _plain() -> bool:
-    """PostgreSQL estimates `IS NULL OR` date tests well and then drives the member counts from the
-    organisations (index-only scans of party_member_org_asof); on COALESCE expressions it guesses 1/3 per test and
-    falls back to a parallel scan of every member. SQLite is the other way round (see `_active_q`)."""
+    """PostgreSQL estimates `IS NULL OR` date tests from its column statistics; on the COALESCE expressions it
+    guesses a third per test, under-counting the organisations and members in play by 5-60 times and so picking
+    plans for a handful of rows. SQLite is the other way round (see `_active_q`)."""
     return connection.vendor == "postgresql"
 
 
@@ -234,17 +234,6 @@ def _due_window_q(day: date) -> Q:
 
 def party_stats(area: AdminArea, at: date) -> dict:
     """The figures of `civicgrid party stats` for `area` and below on the day `at` (see the module docstring)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Per-organisation index-only probes of party_member_org_asof read a fraction of what a parallel scan
-            # of every member does; PostgreSQL prices the parallel scan below them by dividing it among workers
-            # that a busy server does not have. Only for this transaction.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        return _party_stats(area, at)
-
-
-def _party_stats(area: AdminArea, at: date) -> dict:
     scope = _Scope(area)
     day = at
     orgs = PartyOrg.objects.filter(scope.q("area_id"), _active_q(day))
