@@ -46,12 +46,10 @@ from django.db.models import (
     BooleanField,
     Count,
     DateField,
-    Exists,
     Expression,
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     Sum,
     Value,
@@ -290,19 +288,21 @@ def party_stats(area: AdminArea, at: date) -> dict:
         else 0
     )
 
-    # Basic grids in the area and those with an active organisation linked (directly or through a party grid):
-    # tested per grid in the area (EXISTS through the link tables' grid index), not over every organisation.
+    # Basic grids in the area and those with an active organisation linked (directly or through a party grid);
+    # the link subqueries are limited to the grids in the area rather than run over every organisation.
     grids = Grid.objects.filter(scope.q("community_id"), kind=Grid.Kind.BASIC, is_active=True)
     linked_direct = PartyOrg.grids.through.objects.filter(
-        _active_q(day, "partyorg__"), grid_id=OuterRef("pk")
+        scope.q("grid__community_id"), _active_q(day, "partyorg__")
+    ).values("grid_id")
+    served_party_grids = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__")).values(
+        "partygrid_id"
     )
-    served_party_grids = PartyGrid.orgs.through.objects.filter(
-        _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
-    )
-    linked_via_pg = PartyGrid.grids.through.objects.filter(Exists(served_party_grids), grid_id=OuterRef("pk"))
+    linked_via_pg = PartyGrid.grids.through.objects.filter(
+        scope.q("grid__community_id"), partygrid_id__in=served_party_grids
+    ).values("grid_id")
     grid_counts = grids.aggregate(
         total=Count("pk"),
-        linked=Count("pk", filter=Q(Exists(linked_direct)) | Q(Exists(linked_via_pg))),
+        linked=Count("pk", filter=Q(pk__in=linked_direct) | Q(pk__in=linked_via_pg)),
     )
 
     # Pioneer posts, shock teams, deployments of organisations in scope, in place on the day.
