@@ -180,7 +180,7 @@ class _InIds(Expression):
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
         if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s)", (*params, self.ids)
+            return f"{sql} IN (SELECT unnest(%s::bigint[]))", (*params, self.ids)
         return f"{sql} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.ids))
 
 
