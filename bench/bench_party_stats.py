@@ -56,7 +56,9 @@ def kept_setup() -> bool:
             ).fetchone()
             complete = bool(row) and row[0] == SIGNATURE
             if not complete:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(KEPT_PG)))
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(KEPT_PG))
+                )
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(KEPT_PG)))
         data_dir = Path(ARGS.keep or tempfile_dir())
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{KEPT_PG}"))
