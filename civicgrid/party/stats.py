@@ -51,6 +51,7 @@ from django.db.models import (
     Func,
     IntegerField,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -68,7 +69,6 @@ from civicgrid.party.models import (
     TermRule,
     add_months,
 )
-from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import AdminArea, Grid, Unit
 
 KIND_LABELS = {kind.value: str(kind.label) for kind in PartyOrg.Kind}  # 党委, 党总支, 党支部, 党工委
@@ -188,12 +188,28 @@ class _Scope:
     """The area subtree as filters; no filter at all when the subtree is every area (a province root)."""
 
     def __init__(self, area: AdminArea):
-        ids = area_subtree_ids(area)
-        self.everything = len(ids) == AdminArea.objects.count()
-        self.ids = sorted(ids)
+        # The subtree (as selectors.area_subtree_ids: UNION stops at a cycle) and the number of areas in one
+        # query rather than one per level and a count.
+        table = connection.ops.quote_name(AdminArea._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE subtree(id) AS (SELECT id FROM {table} WHERE id = %s UNION SELECT a.id FROM {table} a"
+                f" JOIN subtree s ON a.parent_id = s.id) SELECT id, (SELECT COUNT(*) FROM {table}) FROM subtree",
+                [area.pk],
+            )
+            rows = cursor.fetchall()
+        self.everything = len(rows) == rows[0][1]
+        self.ids = sorted(row[0] for row in rows)
 
     def q(self, field: str) -> Q:
         return Q() if self.everything else Q(_InIds(field, self.ids))
+
+
+def _scalar(qs, aggregate) -> Coalesce:
+    """`aggregate` over `qs` as a scalar subquery (0 over no rows): several figures read in one query, which on
+    a busy server saves a round trip each."""
+    inner = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(value=aggregate).values("value")
+    return Coalesce(Subquery(inner), 0)
 
 
 def _reminder_months(day: date) -> dict[tuple[str, bool], int]:
@@ -307,33 +323,37 @@ def party_stats(area: AdminArea, at: date) -> dict:
 
     # Pioneer posts, shock teams, deployments of organisations in scope, in place on the day.
     org_scope = Q(scope.q("org__area_id")) & _active_q(day, "org__")
-    pioneer_posts = PioneerPost.objects.active_at(day).filter(org_scope).count()
-    shock_teams = ShockTeam.objects.active_at(day).filter(org_scope).count()
     # Under way on the day: from_date ≤ day < from_date + days (at least one day).
-    deployment_days = (
+    deployments = (
         Deployment.objects.filter(org_scope, from_date__lte=day)
         .alias(ends=_DayNumber("from_date") + Greatest(F("days"), 1))
         .filter(ends__gt=_day_number(day))
-        .aggregate(days=Coalesce(Sum(Greatest(F("days"), 1)), 0))["days"]
     )
-
     # Terms current on the day.
     terms = (
         CommitteeTerm.objects.filter(org_scope, elected_on__lte=day)
         .filter(Q(changed_on__isnull=True) | Q(changed_on__gt=day))
         .alias(due=Coalesce("extended_to", "due_on"))
     )
-    term_counts = terms.aggregate(
-        overdue=Count("pk", filter=Q(due__lt=day)),
-        due_soon=Count("pk", filter=_due_window_q(day)),
-    )
-
     temporary_founded = PartyOrg.objects.filter(
         scope.q("area_id"),
         is_temporary=True,
         founded_on__gte=date(day.year, 1, 1),
         founded_on__lte=day,
-    ).count()
+    )
+    small = (
+        AdminArea.objects.filter(pk=area.pk)
+        .values(
+            pioneer_posts=_scalar(PioneerPost.objects.active_at(day).filter(org_scope), Count("pk")),
+            shock_teams=_scalar(ShockTeam.objects.active_at(day).filter(org_scope), Count("pk")),
+            deployment_days=_scalar(deployments, Sum(Greatest(F("days"), 1))),
+            terms_overdue=_scalar(terms, Count("pk", filter=Q(due__lt=day))),
+            terms_due_soon=_scalar(terms, Count("pk", filter=_due_window_q(day))),
+            temporary_founded=_scalar(temporary_founded, Count("pk")),
+            without_org=_scalar(without_org, Count("pk")),
+        )
+        .get()
+    )
 
     return {
         "orgs_total": by_kind["total"],
@@ -342,19 +362,19 @@ def party_stats(area: AdminArea, at: date) -> dict:
         "members_total": members["total"],
         "members_full": members["full"],
         "members_probationary": members["total"] - members["full"],
-        "members_without_org": without_org.count(),
+        "members_without_org": small["without_org"],
         "party_grids": party_grid_count,
         "orgs_per_party_grid": _ratio(serving_links, party_grid_count),
         "members_per_party_grid": _ratio(serving_members, party_grid_count),
         "grids_total": grid_counts["total"],
         "grids_with_branch": grid_counts["linked"],
         "grid_branch_coverage": _ratio(grid_counts["linked"], grid_counts["total"]),
-        "pioneer_posts": pioneer_posts,
-        "shock_teams": shock_teams,
-        "deployment_person_times": deployment_days,
-        "terms_overdue": term_counts["overdue"],
-        "terms_due_6_months": term_counts["due_soon"],
-        "temporary_orgs_founded": temporary_founded,
+        "pioneer_posts": small["pioneer_posts"],
+        "shock_teams": small["shock_teams"],
+        "deployment_person_times": small["deployment_days"],
+        "terms_overdue": small["terms_overdue"],
+        "terms_due_6_months": small["terms_due_soon"],
+        "temporary_orgs_founded": small["temporary_founded"],
     }
 
 
