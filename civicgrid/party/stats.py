@@ -343,14 +343,17 @@ def party_stats(area: AdminArea, at: date) -> dict:
         founded_on__gte=date(day.year, 1, 1),
         founded_on__lte=day,
     )
+    # Both term figures from one pass (as two scalar subqueries below they would read the terms twice).
+    term_counts = terms.aggregate(
+        overdue=Count("pk", filter=Q(due__lt=day)),
+        due_soon=Count("pk", filter=_due_window_q(day)),
+    )
     small = (
         AdminArea.objects.filter(pk=area.pk)
         .values(
             pioneer_posts=_scalar(PioneerPost.objects.active_at(day).filter(org_scope), Count("pk")),
             shock_teams=_scalar(ShockTeam.objects.active_at(day).filter(org_scope), Count("pk")),
             deployment_days=_scalar(deployments, Sum(Greatest(F("days"), 1))),
-            terms_overdue=_scalar(terms, Count("pk", filter=Q(due__lt=day))),
-            terms_due_soon=_scalar(terms, Count("pk", filter=_due_window_q(day))),
             temporary_founded=_scalar(temporary_founded, Count("pk")),
             without_org=_scalar(without_org, Count("*")),
         )
@@ -374,8 +377,8 @@ def party_stats(area: AdminArea, at: date) -> dict:
         "pioneer_posts": small["pioneer_posts"],
         "shock_teams": small["shock_teams"],
         "deployment_person_times": small["deployment_days"],
-        "terms_overdue": small["terms_overdue"],
-        "terms_due_6_months": small["terms_due_soon"],
+        "terms_overdue": term_counts["overdue"],
+        "terms_due_6_months": term_counts["due_soon"],
         "temporary_orgs_founded": small["temporary_founded"],
     }
 
