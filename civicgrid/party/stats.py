@@ -46,10 +46,12 @@ from django.db.models import (
     BooleanField,
     Count,
     DateField,
+    Exists,
     Expression,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     Subquery,
     Sum,
@@ -312,11 +314,12 @@ def party_stats(area: AdminArea, at: date) -> dict:
     linked_direct = PartyOrg.grids.through.objects.filter(
         scope.q("grid__community_id"), _active_q(day, "partyorg__")
     ).values("grid_id")
-    served_party_grids = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__")).values(
-        "partygrid_id"
+    # Served: probed per link of a grid in the area (party_partygrid_orgs by party grid), not over every link.
+    served = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
     )
     linked_via_pg = PartyGrid.grids.through.objects.filter(
-        scope.q("grid__community_id"), partygrid_id__in=served_party_grids
+        scope.q("grid__community_id"), Exists(served)
     ).values("grid_id")
     grid_counts = grids.aggregate(
         total=Count("pk"),
