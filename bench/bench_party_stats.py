@@ -9,6 +9,11 @@ probationary, 2 % removed, 1 % without an organisation), a term per standing org
 teams and deployments. Bulk inserts only; the members' ID numbers are FAKE (an unencrypted placeholder and a
 made-up hash), which the statistics never read. Then times `party_stats` for the province root, a city and a
 town: the median and p95 of `--runs` runs each. Data generation is timed separately.
+
+Generation uses COPY on PostgreSQL and, on SQLite, big transactions with journalling off (bench only). To time
+again without regenerating: `--keep DIR --reuse` (SQLite: DIR/civicgrid.sqlite3, made on the first run) or
+`--postgres URL --reuse` (database `bench_party_stats_kept`, made on the first run and never dropped; drop it
+by hand when done). A kept database made with other `--members`/`--orgs` is rebuilt.
 """
 
 import argparse
@@ -24,11 +29,88 @@ parser.add_argument("--orgs", type=int, default=50_000, help="organisations (def
 parser.add_argument("--runs", type=int, default=7, help="runs per scope (default 7)")
 parser.add_argument("--postgres", metavar="URL", help="run against PostgreSQL: postgres://user@host:port/db")
 parser.add_argument("--keep", metavar="DIR", help="keep the SQLite database in DIR instead of a temp dir")
+parser.add_argument(
+    "--reuse", action="store_true", help="reuse the database of an earlier --reuse/--keep run (see above)"
+)
 ARGS = parser.parse_args()
+SIGNATURE = f"party_stats members={ARGS.members} orgs={ARGS.orgs} v1"
+KEPT_PG = "bench_party_stats_kept"
 
 from _setup import django_setup  # noqa: E402
 
-django_setup("party_stats", postgres=ARGS.postgres, data_dir=ARGS.keep)
+
+def kept_setup() -> bool:
+    """Set Django up on the kept database; True when it already holds a complete register of this size."""
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlsplit, urlunsplit
+
+    if ARGS.postgres:
+        import psycopg
+        from psycopg import sql
+
+        parts = urlsplit(ARGS.postgres)
+        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [KEPT_PG]
+            ).fetchone()
+            complete = bool(row) and row[0] == SIGNATURE
+            if not complete:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(KEPT_PG))
+                )
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(KEPT_PG)))
+        data_dir = Path(ARGS.keep or tempfile_dir())
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{KEPT_PG}"))
+    else:
+        if not ARGS.keep:
+            parser.error("--reuse on SQLite needs --keep DIR")
+        data_dir = Path(ARGS.keep)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        marker = data_dir / "bench_party_stats.signature"
+        complete = marker.exists() and marker.read_text() == SIGNATURE
+        if not complete:
+            marker.unlink(missing_ok=True)
+            for name in ("civicgrid.sqlite3", "civicgrid.sqlite3-wal", "civicgrid.sqlite3-shm"):
+                (data_dir / name).unlink(missing_ok=True)
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
+    os.environ["CIVICGRID_DATA_DIR"] = str(data_dir)
+    os.environ.pop("CIVICGRID_PG_TEST_DB", None)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+    return complete
+
+
+def tempfile_dir() -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix="civicgrid-bench-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def mark_complete() -> None:
+    if not ARGS.reuse:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"COMMENT ON DATABASE {KEPT_PG} IS %s", [SIGNATURE])
+    else:
+        from pathlib import Path
+
+        (Path(os.environ["CIVICGRID_DATA_DIR"]) / "bench_party_stats.signature").write_text(SIGNATURE)
+
+
+if ARGS.reuse:
+    REUSED = kept_setup()
+else:
+    REUSED = False
+    django_setup("party_stats", postgres=ARGS.postgres, data_dir=ARGS.keep)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -198,8 +280,8 @@ def build_links(rng, villages, grids, branches):
 
 
 def raw_insert(model, rows) -> None:
-    """INSERT `rows` (dicts of attribute name → value) with executemany: no model instances for a million rows.
-    Fields left out get their default, prepared once."""
+    """INSERT `rows` (dicts of attribute name → value): COPY on PostgreSQL, executemany on SQLite; no model
+    instances for a million rows. Fields left out get their default, prepared once."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
     constant = {}
@@ -211,6 +293,12 @@ def raw_insert(model, rows) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     names = [f.attname for f in fields]
+    if connection.vendor == "postgresql":
+        copy_sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[name] if name in row else constant[name] for name in names))
+        return
     with connection.cursor() as cursor:
         batch = []
         for row in rows:
@@ -325,11 +413,29 @@ def main() -> None:
     rng = random.Random(20260315)
     print(f"database: {connection.vendor}; organisations: {ARGS.orgs:,}; members: {ARGS.members:,}")
     call_command("migrate", verbosity=0)
+    if REUSED:
+        print("reusing the kept database (no generation)")
+    else:
+        generate(rng)
+    province = AdminArea.objects.get(code="460000")
+    city = AdminArea.objects.filter(parent=province).order_by("code").first()
+    town = AdminArea.objects.filter(level="town", parent__parent=city).order_by("code").first()
+    print(f"party_stats on {AT:%Y-%m-%d}, {ARGS.runs} runs each (load average {os.getloadavg()[0]:.1f}):")
+    time_scope("province", province)
+    time_scope("city", city)
+    time_scope("town", town)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def generate(rng) -> None:
     sqlite = connection.vendor == "sqlite"
     t0 = time.perf_counter()
-    if sqlite:
+    if sqlite:  # a throw-away bench database: no journal, no fsync, a big page cache
         with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=OFF")
             cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-400000")
+            cursor.execute("PRAGMA temp_store=MEMORY")
     with transaction.atomic():
         province, cities, counties, towns, villages, grids = build_areas()
         orgs, member_orgs = build_orgs(rng, cities, counties, towns, villages)
@@ -342,17 +448,13 @@ def main() -> None:
         build_activities(rng, orgs)
     with connection.cursor() as cursor:
         if sqlite:
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("ANALYZE")
         else:
             cursor.execute("VACUUM ANALYZE")
+    mark_complete()
     print(f"data generation: {time.perf_counter() - t0:.1f} s (load average {os.getloadavg()[0]:.1f})")
-
-    print(f"party_stats on {AT:%Y-%m-%d}, {ARGS.runs} runs each:")
-    time_scope("province", province)
-    time_scope("city", cities[0])
-    time_scope("town", towns[0])
-    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

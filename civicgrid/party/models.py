@@ -539,6 +539,12 @@ class PartyMember(models.Model):
                 fields=["org", "joined_on", "status", "status_changed_on", "category", "full_on"],
                 name="party_member_org_asof",
             ),
+            # Members without an organisation (few) by where they live / work: party.stats without a join.
+            models.Index(
+                fields=["residence_grid", "employer", "joined_on", "status", "status_changed_on"],
+                condition=models.Q(org__isnull=True),
+                name="party_member_no_org",
+            ),
         ]
 
     def __str__(self):

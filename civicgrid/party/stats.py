@@ -38,9 +38,25 @@ here):
 Every mean and the coverage are 0 when there is nothing to divide by; over an empty register every figure is 0.
 """
 
+import json
 from datetime import date
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, Sum, Value
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
@@ -55,8 +71,7 @@ from civicgrid.party.models import (
     TermRule,
     add_months,
 )
-from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.registry.models import AdminArea, Grid
+from civicgrid.registry.models import AdminArea, Grid, Unit
 
 KIND_LABELS = {kind.value: str(kind.label) for kind in PartyOrg.Kind}  # 党委, 党总支, 党支部, 党工委
 
@@ -87,12 +102,24 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
+def _plain() -> bool:
+    """PostgreSQL estimates `IS NULL OR` date tests from its column statistics; on the COALESCE expressions it
+    guesses a third per test, under-counting the organisations and members in play by 5-60 times and so picking
+    plans for a handful of rows. SQLite is the other way round (see `_active_q`)."""
+    return connection.vendor == "postgresql"
+
+
 def _active_q(day: date, prefix: str = "") -> Q:
     """An organisation active on `day` (PartyOrg.objects.active_at), through a relation when `prefix` is given.
 
-    Written with COALESCE rather than `IS NULL OR`: the OR over two dates lets SQLite pick a multi-index plan that
-    visits nearly every row through an index; as expressions, the area or the organisation drives the plan.
+    On SQLite written with COALESCE rather than `IS NULL OR`: the OR over two dates lets SQLite pick a
+    multi-index plan that visits nearly every row through an index; as expressions, the area or the organisation
+    drives the plan. On PostgreSQL the plain form (see `_plain`).
     """
+    if _plain():
+        return (Q(**{f"{prefix}founded_on__isnull": True}) | Q(**{f"{prefix}founded_on__lte": day})) & (
+            Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": day})
+        )
     founded = Coalesce(f"{prefix}founded_on", Value(date.min), output_field=DateField())
     dissolved = Coalesce(f"{prefix}dissolved_on", Value(date.max), output_field=DateField())
     return Q(LessThanOrEqual(founded, Value(day))) & Q(GreaterThan(dissolved, Value(day)))
@@ -101,12 +128,17 @@ def _active_q(day: date, prefix: str = "") -> Q:
 def _member_active_q(day: date, prefix: str = "") -> Q:
     """A member on the register on `day` (PartyMember.objects.active_at), through a relation when prefixed.
 
-    The join date goes through COALESCE (it is never empty) so that SQLite does not walk the join-date index over
-    nearly every member; the organisation drives the plan instead (see the covering index on PartyMember).
+    On SQLite the join date goes through COALESCE (it is never empty) so that SQLite does not walk the join-date
+    index over nearly every member; the organisation drives the plan instead (see the covering index on
+    PartyMember). On PostgreSQL the plain form (see `_plain`).
     """
     active = PartyMember.Status.ACTIVE
-    joined = Coalesce(f"{prefix}joined_on", Value(date.max), output_field=DateField())
-    return Q(LessThanOrEqual(joined, Value(day))) & (
+    if _plain():
+        joined_q = Q(**{f"{prefix}joined_on__lte": day})
+    else:
+        joined = Coalesce(f"{prefix}joined_on", Value(date.max), output_field=DateField())
+        joined_q = Q(LessThanOrEqual(joined, Value(day)))
+    return joined_q & (
         Q(**{f"{prefix}status": active})
         | (~Q(**{f"{prefix}status": active}) & Q(**{f"{prefix}status_changed_on__gt": day}))
     )
@@ -130,31 +162,83 @@ def _day_number(day: date) -> int:
     return day.toordinal() - date(1970, 1, 1).toordinal()
 
 
+class _InIds(Expression):
+    """`field IN ids` with the ids as one parameter: an array on PostgreSQL (`= ANY`), a JSON list read by
+    json_each on SQLite. Django's `__in=list` prepares and binds every id on its own, which for a city (about
+    1,000 areas) cost more Python time per query than the query itself."""
+
+    conditional = True
+
+    def __init__(self, field: str, ids: list[int]):
+        super().__init__(output_field=BooleanField())
+        self.column, self.ids = F(field), ids
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"{sql} IN (SELECT unnest(%s::bigint[]))", (*params, self.ids)
+        return f"{sql} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.ids))
+
+
 class _Scope:
     """The area subtree as filters; no filter at all when the subtree is every area (a province root)."""
 
     def __init__(self, area: AdminArea):
-        ids = area_subtree_ids(area)
-        self.everything = len(ids) == AdminArea.objects.count()
-        self.ids = sorted(ids)
+        # The subtree (as selectors.area_subtree_ids: UNION stops at a cycle) and the number of areas in one
+        # query rather than one per level and a count.
+        table = connection.ops.quote_name(AdminArea._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE subtree(id) AS (SELECT id FROM {table} WHERE id = %s UNION SELECT a.id FROM {table} a"
+                f" JOIN subtree s ON a.parent_id = s.id) SELECT id, (SELECT COUNT(*) FROM {table}) FROM subtree",
+                [area.pk],
+            )
+            rows = cursor.fetchall()
+        self.everything = len(rows) == rows[0][1]
+        self.ids = sorted(row[0] for row in rows)
 
     def q(self, field: str) -> Q:
-        return Q() if self.everything else Q(**{f"{field}__in": self.ids})
+        return Q() if self.everything else Q(_InIds(field, self.ids))
+
+
+def _scalar(qs, aggregate) -> Coalesce:
+    """`aggregate` over `qs` as a scalar subquery (0 over no rows): several figures read in one query, which on
+    a busy server saves a round trip each."""
+    inner = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(value=aggregate).values("value")
+    return Coalesce(Subquery(inner), 0)
+
+
+def _reminder_months(day: date) -> dict[tuple[str, bool], int]:
+    """The reminder months of `TermRule.for_org` on `day` for each (kind, village/community) class, from one
+    read of the rules in force (for_org per class would read them eight times)."""
+    rules = list(TermRule.objects.effective_at(day))
+    months = {}
+    for kind in PartyOrg.Kind.values:
+        for village in (True, False):
+            rows = [r for r in rules if r.village_or_community == village and r.org_kind in (kind, "")]
+            best = min(
+                rows, key=lambda r: (r.org_kind == "", -r.effective_from.toordinal(), -r.pk), default=None
+            )
+            months[kind, village] = best.reminder_months if best is not None else 6  # for_org's default
+    return months
 
 
 def _due_window_q(day: date) -> Q:
     """Terms due between `day` and the reminder months of the rule in force for their organisation's class."""
     windows: dict[date, Q] = {}
     village_setups = list(PartyOrg.VILLAGE_OR_COMMUNITY)
-    for kind in PartyOrg.Kind.values:
-        for village in (True, False):
-            sample = PartyOrg(kind=kind, setup=village_setups[0] if village else PartyOrg.Setup.UNIT)
-            months = TermRule.for_org(sample, day).reminder_months
-            cls = Q(org__kind=kind) & (
-                Q(org__setup__in=village_setups) if village else ~Q(org__setup__in=village_setups)
-            )
-            until = add_months(day, months)
-            windows[until] = windows[until] | cls if until in windows else cls
+    for (kind, village), months in _reminder_months(day).items():
+        cls = Q(org__kind=kind) & (
+            Q(org__setup__in=village_setups) if village else ~Q(org__setup__in=village_setups)
+        )
+        until = add_months(day, months)
+        windows[until] = windows[until] | cls if until in windows else cls
     if len(windows) == 1:  # the usual case: the same months for every class
         until = next(iter(windows))
         return Q(due__gte=day, due__lte=until)
@@ -181,42 +265,62 @@ def party_stats(area: AdminArea, at: date) -> dict:
     members = (
         PartyMember.objects.filter(_member_active_q(day), scope.q("org__area_id"), _active_q(day, "org__"))
         .filter(org__isnull=False)
-        .aggregate(total=Count("pk"), full=Count("pk", filter=full_q))
+        # COUNT(org_id) (never null here), not COUNT(id): the id is not in party_member_org_asof, and PostgreSQL
+        # would read the table for it (SQLite keeps the rowid in every index).
+        .aggregate(total=Count("org"), full=Count("org", filter=full_q))
     )
+    # Members without an organisation: few, read through the partial index party_member_no_org (residence grid,
+    # employer where org is null) and tested against the grids / units in the area, with no join per member.
     without_org = PartyMember.objects.filter(_member_active_q(day), org__isnull=True)
     if not scope.everything:
         without_org = without_org.filter(
-            Q(residence_grid__community_id__in=scope.ids) | Q(employer__area_id__in=scope.ids)
+            Q(residence_grid_id__in=Grid.objects.filter(scope.q("community_id")).values("pk"))
+            | Q(employer_id__in=Unit.objects.filter(scope.q("area_id")).values("pk"))
         )
     else:
-        without_org = without_org.filter(Q(residence_grid__isnull=False) | Q(employer__area__isnull=False))
+        without_org = without_org.filter(
+            Q(residence_grid__isnull=False)
+            | Q(employer_id__in=Unit.objects.filter(area__isnull=False).values("pk"))
+        )
 
     # Party grids sitting in the area: by a grid or by an active serving organisation.
     pg_by_grid = PartyGrid.grids.through.objects.filter(scope.q("grid__community_id")).values("partygrid_id")
     pg_by_org = PartyGrid.orgs.through.objects.filter(
         scope.q("partyorg__area_id"), _active_q(day, "partyorg__")
     ).values("partygrid_id")
-    party_grids = PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org))
-    party_grid_count = party_grids.count()
-    serving = PartyGrid.orgs.through.objects.filter(
-        _active_q(day, "partyorg__"), partygrid_id__in=party_grids.values("pk")
+    # Read once (at most one per village): the queries below then drive from these party grids instead of
+    # re-running both subqueries over every organisation.
+    party_grid_ids = sorted(
+        PartyGrid.objects.filter(Q(pk__in=pg_by_grid) | Q(pk__in=pg_by_org)).values_list("pk", flat=True)
     )
-    serving_links = serving.count()
+    party_grid_count = len(party_grid_ids)
+    serving = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id__in=party_grid_ids
+    )
+    serving_links = serving.count() if party_grid_ids else 0
     # One row per (member, counted party grid served by the member's organisation): the join keeps the
     # multiplicity, so a member of an organisation serving two counted party grids counts in both.
-    serving_members = PartyMember.objects.filter(
-        _member_active_q(day), _active_q(day, "org__"), org__party_grids__in=party_grids.values("pk")
-    ).count()
+    serving_members = (
+        PartyMember.objects.filter(
+            _member_active_q(day), _active_q(day, "org__"), org__party_grids__in=party_grid_ids
+        ).count()
+        if party_grid_ids
+        else 0
+    )
 
-    # Basic grids in the area and those with an active organisation linked (directly or through a party grid).
+    # Basic grids in the area and those with an active organisation linked (directly or through a party grid);
+    # the link subqueries are limited to the grids in the area rather than run over every organisation.
     grids = Grid.objects.filter(scope.q("community_id"), kind=Grid.Kind.BASIC, is_active=True)
-    linked_direct = PartyOrg.grids.through.objects.filter(_active_q(day, "partyorg__")).values("grid_id")
-    served_party_grids = PartyGrid.orgs.through.objects.filter(_active_q(day, "partyorg__")).values(
-        "partygrid_id"
+    linked_direct = PartyOrg.grids.through.objects.filter(
+        scope.q("grid__community_id"), _active_q(day, "partyorg__")
+    ).values("grid_id")
+    # Served: probed per link of a grid in the area (party_partygrid_orgs by party grid), not over every link.
+    served = PartyGrid.orgs.through.objects.filter(
+        _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
     )
-    linked_via_pg = PartyGrid.grids.through.objects.filter(partygrid_id__in=served_party_grids).values(
-        "grid_id"
-    )
+    linked_via_pg = PartyGrid.grids.through.objects.filter(
+        scope.q("grid__community_id"), Exists(served)
+    ).values("grid_id")
     grid_counts = grids.aggregate(
         total=Count("pk"),
         linked=Count("pk", filter=Q(pk__in=linked_direct) | Q(pk__in=linked_via_pg)),
@@ -224,33 +328,40 @@ def party_stats(area: AdminArea, at: date) -> dict:
 
     # Pioneer posts, shock teams, deployments of organisations in scope, in place on the day.
     org_scope = Q(scope.q("org__area_id")) & _active_q(day, "org__")
-    pioneer_posts = PioneerPost.objects.active_at(day).filter(org_scope).count()
-    shock_teams = ShockTeam.objects.active_at(day).filter(org_scope).count()
     # Under way on the day: from_date ≤ day < from_date + days (at least one day).
-    deployment_days = (
+    deployments = (
         Deployment.objects.filter(org_scope, from_date__lte=day)
         .alias(ends=_DayNumber("from_date") + Greatest(F("days"), 1))
         .filter(ends__gt=_day_number(day))
-        .aggregate(days=Coalesce(Sum(Greatest(F("days"), 1)), 0))["days"]
     )
-
     # Terms current on the day.
     terms = (
         CommitteeTerm.objects.filter(org_scope, elected_on__lte=day)
         .filter(Q(changed_on__isnull=True) | Q(changed_on__gt=day))
         .alias(due=Coalesce("extended_to", "due_on"))
     )
-    term_counts = terms.aggregate(
-        overdue=Count("pk", filter=Q(due__lt=day)),
-        due_soon=Count("pk", filter=_due_window_q(day)),
-    )
-
     temporary_founded = PartyOrg.objects.filter(
         scope.q("area_id"),
         is_temporary=True,
         founded_on__gte=date(day.year, 1, 1),
         founded_on__lte=day,
-    ).count()
+    )
+    # Both term figures from one pass (as two scalar subqueries below they would read the terms twice).
+    term_counts = terms.aggregate(
+        overdue=Count("pk", filter=Q(due__lt=day)),
+        due_soon=Count("pk", filter=_due_window_q(day)),
+    )
+    small = (
+        AdminArea.objects.filter(pk=area.pk)
+        .values(
+            pioneer_posts=_scalar(PioneerPost.objects.active_at(day).filter(org_scope), Count("pk")),
+            shock_teams=_scalar(ShockTeam.objects.active_at(day).filter(org_scope), Count("pk")),
+            deployment_days=_scalar(deployments, Sum(Greatest(F("days"), 1))),
+            temporary_founded=_scalar(temporary_founded, Count("pk")),
+            without_org=_scalar(without_org, Count("*")),
+        )
+        .get()
+    )
 
     return {
         "orgs_total": by_kind["total"],
@@ -259,19 +370,19 @@ def party_stats(area: AdminArea, at: date) -> dict:
         "members_total": members["total"],
         "members_full": members["full"],
         "members_probationary": members["total"] - members["full"],
-        "members_without_org": without_org.count(),
+        "members_without_org": small["without_org"],
         "party_grids": party_grid_count,
         "orgs_per_party_grid": _ratio(serving_links, party_grid_count),
         "members_per_party_grid": _ratio(serving_members, party_grid_count),
         "grids_total": grid_counts["total"],
         "grids_with_branch": grid_counts["linked"],
         "grid_branch_coverage": _ratio(grid_counts["linked"], grid_counts["total"]),
-        "pioneer_posts": pioneer_posts,
-        "shock_teams": shock_teams,
-        "deployment_person_times": deployment_days,
+        "pioneer_posts": small["pioneer_posts"],
+        "shock_teams": small["shock_teams"],
+        "deployment_person_times": small["deployment_days"],
         "terms_overdue": term_counts["overdue"],
         "terms_due_6_months": term_counts["due_soon"],
-        "temporary_orgs_founded": temporary_founded,
+        "temporary_orgs_founded": small["temporary_founded"],
     }
 
 
