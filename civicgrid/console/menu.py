@@ -25,6 +25,7 @@ MENU = [
     ("console:org_members", "党员名册", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:org_approvals", "党务审批", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:party_sec", "党组织工作", (R.PARTY_SECRETARY, R.ADMINISTRATOR)),
+    ("console:points_queue", "信用积分", (R.UNIT_HANDLER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织")]

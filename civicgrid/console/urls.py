@@ -15,6 +15,7 @@ from civicgrid.console.views import (
     party_secretary,
     patrol,
     pauses,
+    points,
 )
 
 app_name = "console"
@@ -38,4 +39,5 @@ urlpatterns = [
     *exports.urlpatterns,
     *party_org.urlpatterns,
     *party_secretary.urlpatterns,
+    *points.urlpatterns,
 ]

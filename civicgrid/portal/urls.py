@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, party, views
+from civicgrid.portal import mine, party, points, views
 
 app_name = "portal"
 
@@ -27,4 +27,10 @@ urlpatterns = [
     path("party/code/", party.party_code, name="party_code"),
     path("party/verify/", party.party_verify, name="party_verify"),
     path("party/logout/", party.party_sign_out, name="party_logout"),
+    path("points/", points.points_mine, name="points_mine"),
+    path("points/code/", points.points_code, name="points_code"),
+    path("points/verify/", points.points_verify, name="points_verify"),
+    path("points/logout/", points.points_sign_out, name="points_logout"),
+    path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
+    path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
 ]
