@@ -2,20 +2,49 @@ from django import forms
 from django.contrib import admin
 
 from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
-from civicgrid.points.models import PointsAccount, PointsEntry, PointsRule, PointsScheme, Redemption, RewardItem
+from civicgrid.points.models import (
+    PointsAccount,
+    PointsEntry,
+    PointsRule,
+    PointsScheme,
+    Redemption,
+    RewardItem,
+)
 
 
 class RuleInline(admin.TabularInline):
     model = PointsRule
     extra = 0
-    fields = ["order", "code", "name", "category", "points", "unit", "evidence", "approver", "cap_points",
-              "cap_period", "source_kind", "is_active"]
+    fields = [
+        "order",
+        "code",
+        "name",
+        "category",
+        "points",
+        "unit",
+        "evidence",
+        "approver",
+        "cap_points",
+        "cap_period",
+        "source_kind",
+        "is_active",
+    ]
 
 
 @admin.register(PointsScheme)
 class PointsSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["name", "area", "version", "effective_from", "effective_to", "is_active", "holder_kind",
-                    "validity", "publicity_days", "public_ranking"]
+    list_display = [
+        "name",
+        "area",
+        "version",
+        "effective_from",
+        "effective_to",
+        "is_active",
+        "holder_kind",
+        "validity",
+        "publicity_days",
+        "public_ranking",
+    ]
     list_filter = ["is_active", "holder_kind", "validity"]
     search_fields = ["name", "area__name", "area__code"]
     autocomplete_fields = ["area"]
@@ -42,7 +71,16 @@ class RewardItemForm(forms.ModelForm):
 
     class Meta:
         model = RewardItem
-        fields = ["area", "name", "kind", "merchant_unit", "merchant_name", "cost", "is_active", "description"]
+        fields = [
+            "area",
+            "name",
+            "kind",
+            "merchant_unit",
+            "merchant_name",
+            "cost",
+            "is_active",
+            "description",
+        ]
 
 
 @admin.register(RewardItem)

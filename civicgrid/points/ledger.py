@@ -30,7 +30,9 @@ def balances(account_ids: Iterable[int] | None = None, at: datetime | None = Non
     ids = None if account_ids is None else list(account_ids)
     if ids is not None:
         entries = entries.filter(account_id__in=ids)
-    found = dict(entries.values_list("account_id").annotate(total=Sum("points")).values_list("account_id", "total"))
+    found = dict(
+        entries.values_list("account_id").annotate(total=Sum("points")).values_list("account_id", "total")
+    )
     if ids is None:
         return found
     return {pk: found.get(pk) or 0 for pk in ids}

@@ -62,10 +62,16 @@ class PointsScheme(Effective):
     )
     name = models.CharField(_("方案名称"), max_length=100)
     decision_date = models.DateField(_("决议日期"), null=True, blank=True)
-    decision_body = models.CharField(_("决议机构"), max_length=100, blank=True, help_text=_("例如：村民代表会议"))
+    decision_body = models.CharField(
+        _("决议机构"), max_length=100, blank=True, help_text=_("例如：村民代表会议")
+    )
     decision_document = models.CharField(_("决议文件"), max_length=200, blank=True)
-    holder_kind = models.CharField(_("积分对象"), max_length=10, choices=Holder.choices, default=Holder.PERSON)
-    value_note = models.CharField(_("积分价值"), max_length=100, blank=True, help_text=_("例如：1 分 = 1 张诚信券"))
+    holder_kind = models.CharField(
+        _("积分对象"), max_length=10, choices=Holder.choices, default=Holder.PERSON
+    )
+    value_note = models.CharField(
+        _("积分价值"), max_length=100, blank=True, help_text=_("例如：1 分 = 1 张诚信券")
+    )
     validity = models.CharField(
         _("有效期"), max_length=20, choices=Validity.choices, default=Validity.END_OF_NEXT_YEAR
     )
@@ -117,21 +123,29 @@ class PointsRule(models.Model):
         QUARTER = "quarter", _("每季度")
         YEAR = "year", _("每年")
 
-    scheme = models.ForeignKey(PointsScheme, verbose_name=_("积分方案"), on_delete=models.CASCADE, related_name="rules")
+    scheme = models.ForeignKey(
+        PointsScheme, verbose_name=_("积分方案"), on_delete=models.CASCADE, related_name="rules"
+    )
     code = models.CharField(_("编号"), max_length=30)
     name = models.CharField(_("项目"), max_length=100)
     category = models.CharField(_("类别"), max_length=10, choices=Category.choices)
     points = models.IntegerField(_("分值"), help_text=_("每单位的分数，减分项填负数"))
     unit = models.CharField(_("计分单位"), max_length=20, default="次")
     evidence = models.CharField(_("所需凭证"), max_length=200, blank=True)
-    approver = models.CharField(_("审核人"), max_length=100, blank=True, help_text=_("例如：社区信用管理小组"))
+    approver = models.CharField(
+        _("审核人"), max_length=100, blank=True, help_text=_("例如：社区信用管理小组")
+    )
     cap_points = models.PositiveIntegerField(_("上限分数"), null=True, blank=True)
-    cap_period = models.CharField(_("上限周期"), max_length=10, choices=Period.choices, blank=True, default="")
+    cap_period = models.CharField(
+        _("上限周期"), max_length=10, choices=Period.choices, blank=True, default=""
+    )
     source_kind = models.CharField(
         _("自动来源"),
         max_length=30,
         blank=True,
-        help_text=_("由其他业务自动计分时的来源代码，例如 volunteer_hours（志愿服务时长）、micro_wish（微心愿）"),
+        help_text=_(
+            "由其他业务自动计分时的来源代码，例如 volunteer_hours（志愿服务时长）、micro_wish（微心愿）"
+        ),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
@@ -166,7 +180,9 @@ class PointsRule(models.Model):
 class PointsAccount(models.Model):
     """积分账户 of a person or a household in one village or community."""
 
-    area = models.ForeignKey(AdminArea, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        AdminArea, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+"
+    )
     holder_kind = models.CharField(_("积分对象"), max_length=10, choices=PointsScheme.Holder.choices)
     holder_name = models.CharField(_("姓名/户主"), max_length=50)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
@@ -222,8 +238,12 @@ class PointsEntry(models.Model):
 
     OPEN = (State.CLAIMED, State.REVIEWED, State.PUBLICISED)
 
-    account = models.ForeignKey(PointsAccount, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="entries")
-    scheme = models.ForeignKey(PointsScheme, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        PointsAccount, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="entries"
+    )
+    scheme = models.ForeignKey(
+        PointsScheme, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="+"
+    )
     rule = models.ForeignKey(
         PointsRule, verbose_name=_("规则"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -236,10 +256,20 @@ class PointsEntry(models.Model):
     source_id = models.CharField(_("来源标识"), max_length=60)
     key = models.CharField(_("幂等键"), max_length=140, unique=True)
     reverses = models.OneToOneField(
-        "self", verbose_name=_("冲正的记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+        "self",
+        verbose_name=_("冲正的记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
     )
     lot = models.ForeignKey(
-        "self", verbose_name=_("到期的积分批次"), null=True, blank=True, on_delete=models.PROTECT, related_name="expiries"
+        "self",
+        verbose_name=_("到期的积分批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expiries",
     )
     occurred_on = models.DateField(_("发生日期"))
     note = models.CharField(_("说明"), max_length=200, blank=True)
@@ -284,7 +314,9 @@ class RewardItem(models.Model):
         DISCOUNT = "discount", _("打折优惠")
         SERVICE = "service", _("服务")
 
-    area = models.ForeignKey(AdminArea, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        AdminArea, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices, default=Kind.GOODS)
     merchant_unit = models.ForeignKey(
@@ -301,7 +333,9 @@ class RewardItem(models.Model):
         verbose_name = _("兑换物品")
         verbose_name_plural = _("兑换物品")
         ordering = ["area__code", "cost", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(stock__gte=0), name="points_item_stock_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="points_item_stock_not_negative")
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.cost} 分）"
@@ -320,14 +354,23 @@ class Redemption(models.Model):
         FULFILLED = "fulfilled", _("已领取")
         CANCELLED = "cancelled", _("已取消")
 
-    account = models.ForeignKey(PointsAccount, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="redemptions")
-    item = models.ForeignKey(RewardItem, verbose_name=_("物品"), on_delete=models.PROTECT, related_name="redemptions")
+    account = models.ForeignKey(
+        PointsAccount, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="redemptions"
+    )
+    item = models.ForeignKey(
+        RewardItem, verbose_name=_("物品"), on_delete=models.PROTECT, related_name="redemptions"
+    )
     quantity = models.PositiveIntegerField(_("数量"), default=1)
     points = models.PositiveIntegerField(_("积分"))
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.REQUESTED)
     pickup_code = models.CharField(_("领取码"), max_length=12, unique=True)
     entry = models.OneToOneField(
-        PointsEntry, verbose_name=_("扣分记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="redemption"
+        PointsEntry,
+        verbose_name=_("扣分记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemption",
     )
     requested_at = models.DateTimeField(_("申请时间"))
     reserved_at = models.DateTimeField(_("预留时间"), null=True, blank=True)

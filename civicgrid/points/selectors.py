@@ -122,7 +122,9 @@ def accounts_of_phone(digits: str) -> list[PointsAccount]:
     """Active accounts registered with this phone (its digits, however typed)."""
     if len(digits) < 7:
         return []
-    candidates = PointsAccount.objects.filter(is_active=True, phone__endswith=digits[-4:]).select_related("area")
+    candidates = PointsAccount.objects.filter(is_active=True, phone__endswith=digits[-4:]).select_related(
+        "area"
+    )
     return [a for a in candidates if "".join(ch for ch in a.phone if ch.isdigit()).endswith(digits)]
 
 
@@ -149,14 +151,18 @@ def find_account(
 
 def rule_for_source(area_id: int, source_kind: str, day: date) -> PointsRule | None:
     """The active rule of the scheme in force that scores records of `source_kind` automatically (or None)."""
-    scheme = PointsScheme.objects.effective_at(day).filter(area_id=area_id).order_by("-effective_from").first()
+    scheme = (
+        PointsScheme.objects.effective_at(day).filter(area_id=area_id).order_by("-effective_from").first()
+    )
     if scheme is None:
         return None
     return scheme.rules.filter(is_active=True, source_kind=source_kind).order_by("order", "pk").first()
 
 
 def rules_in_force(area_id: int, day: date) -> tuple[PointsScheme | None, list[PointsRule]]:
-    scheme = PointsScheme.objects.effective_at(day).filter(area_id=area_id).order_by("-effective_from").first()
+    scheme = (
+        PointsScheme.objects.effective_at(day).filter(area_id=area_id).order_by("-effective_from").first()
+    )
     if scheme is None:
         return None, []
     return scheme, list(scheme.rules.filter(is_active=True).order_by("category", "order", "pk"))
@@ -186,16 +192,24 @@ def monthly_ranking(area_id: int, year: int, month: int, limit: int = 50) -> lis
     """积分月度排行 (points earned and posted in the month, net of reversals), masked names; None when the scheme
     in force on the month's last day does not publish a ranking."""
     first, last = month_bounds(year, month)
-    scheme = PointsScheme.objects.effective_at(last).filter(area_id=area_id).order_by("-effective_from").first()
+    scheme = (
+        PointsScheme.objects.effective_at(last).filter(area_id=area_id).order_by("-effective_from").first()
+    )
     if scheme is None or not scheme.public_ranking:
         return None
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = timezone.make_aware(datetime.combine(last, time.max))
     rows = (
         PointsEntry.objects.filter(
-            state=E.State.POSTED, posted_at__range=(start, end), account__area_id=area_id, account__is_active=True
+            state=E.State.POSTED,
+            posted_at__range=(start, end),
+            account__area_id=area_id,
+            account__is_active=True,
         )
-        .filter(Q(kind__in=[E.Kind.EARN, E.Kind.DEDUCT]) | Q(kind=E.Kind.REVERSAL, reverses__kind__in=["earn", "deduct"]))
+        .filter(
+            Q(kind__in=[E.Kind.EARN, E.Kind.DEDUCT])
+            | Q(kind=E.Kind.REVERSAL, reverses__kind__in=["earn", "deduct"])
+        )
         .values("account_id", "account__holder_name")
         .annotate(total=Sum("points"))
         .filter(total__gt=0)

@@ -64,7 +64,10 @@ def current_scheme(area: AdminArea | int, day: date) -> PointsScheme:
     """The scheme in force in this village or community on `day`; a refusal when there is none."""
     area_id = getattr(area, "pk", area)
     scheme = (
-        PointsScheme.objects.effective_at(day).filter(area_id=area_id).order_by("-effective_from", "-pk").first()
+        PointsScheme.objects.effective_at(day)
+        .filter(area_id=area_id)
+        .order_by("-effective_from", "-pk")
+        .first()
     )
     if scheme is None:
         raise PointsRefusal("本村（社区）尚未通过积分方案，不能记分")
@@ -163,7 +166,9 @@ def open_account(
 # ------------------------------------------------------------------------------------------------------ ledger
 
 
-def _book(account: PointsAccount, entries: list[PointsEntry], now: datetime, *, create: bool) -> list[PointsEntry]:
+def _book(
+    account: PointsAccount, entries: list[PointsEntry], now: datetime, *, create: bool
+) -> list[PointsEntry]:
     """Post `entries` of one locked account: the only place a balance moves. Refuses an entry that would take the
     balance below the overdraft the scheme allows; returns the entries posted (others are left as they were)."""
     posted, balance, day = [], account.balance, _day(now)
@@ -193,7 +198,9 @@ def _book(account: PointsAccount, entries: list[PointsEntry], now: datetime, *, 
     if refusals and len(entries) == 1:
         overdraft = entries[0].scheme.overdraft
         limit = f"（本方案最多可透支 {overdraft} 分）" if overdraft else "（本方案不允许透支）"
-        raise PointsRefusal(f"积分余额不足：当前余额 {account.balance} 分，需要 {-entries[0].points} 分{limit}")
+        raise PointsRefusal(
+            f"积分余额不足：当前余额 {account.balance} 分，需要 {-entries[0].points} 分{limit}"
+        )
     return posted
 
 
@@ -346,7 +353,9 @@ def post(*, entry: PointsEntry, actor=SYSTEM, now: datetime | None = None) -> Po
 @dataclass
 class PostResult:
     posted: int = 0
-    refused: list[int] = field(default_factory=list)  # entry ids left publicised (a deduction beyond the balance)
+    refused: list[int] = field(
+        default_factory=list
+    )  # entry ids left publicised (a deduction beyond the balance)
 
 
 def post_due(now: datetime | None = None, *, actor=SYSTEM, batch: int = POST_BATCH) -> PostResult:
@@ -380,7 +389,9 @@ def post_due(now: datetime | None = None, *, actor=SYSTEM, batch: int = POST_BAT
 
 def _post_batch(ids: list[int], now: datetime) -> set[int]:
     account_ids = sorted(set(PointsEntry.objects.filter(pk__in=ids).values_list("account_id", flat=True)))
-    accounts = {a.pk: a for a in PointsAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")}
+    accounts = {
+        a.pk: a for a in PointsAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
+    }
     entries = list(
         PointsEntry.objects.filter(pk__in=ids, state=S.PUBLICISED, publicity_until__lte=now)
         .select_related("scheme")
@@ -484,7 +495,10 @@ def reverse(*, entry: PointsEntry, reason: str, actor=SYSTEM, now: datetime | No
         note=reason.strip()[:200],
     )
     record_event(
-        actor=actor, action="points.reverse", target=reversal, summary=f"{account} 冲正 {reversal.points:+d} 分"
+        actor=actor,
+        action="points.reverse",
+        target=reversal,
+        summary=f"{account} 冲正 {reversal.points:+d} 分",
     )
     return reversal
 
@@ -510,7 +524,9 @@ def _expire_account(account: PointsAccount, day: date, now: datetime, actor) -> 
         )
         count += 1
     if count:
-        record_event(actor=actor, action="points.expire", target=account, summary=f"{account} 积分到期 {count} 笔")
+        record_event(
+            actor=actor, action="points.expire", target=account, summary=f"{account} 积分到期 {count} 笔"
+        )
     return count
 
 
@@ -605,7 +621,9 @@ def restock(*, item: RewardItem, quantity: int, actor=SYSTEM) -> RewardItem:
     """入库: both the running total and the stock rise together (verify checks they agree)."""
     if quantity <= 0:
         raise PointsRefusal("入库数量应大于 0")
-    RewardItem.objects.filter(pk=item.pk).update(stock=F("stock") + quantity, stock_total=F("stock_total") + quantity)
+    RewardItem.objects.filter(pk=item.pk).update(
+        stock=F("stock") + quantity, stock_total=F("stock_total") + quantity
+    )
     item.refresh_from_db()
     record_event(actor=actor, action="points.restock", target=item, summary=f"{item.name} 入库 {quantity}")
     return item
@@ -722,5 +740,3 @@ def cancel_redemption(
     redemption.save(update_fields=["state", "cancelled_at", "cancel_reason"])
     record_event(actor=actor, action="points.redemption_cancel", target=redemption, summary=str(redemption))
     return redemption
-
-

@@ -60,11 +60,14 @@ def _keys(report: Report) -> None:
     for row in dupes[:MAX_LISTED]:
         report.add("key", f"幂等键「{row['key']}」重复 {row['n']} 次")
     triples = (
-        PointsEntry.objects.values("source_kind", "source_id", "account_id").annotate(n=Count("pk")).filter(n__gt=1)
+        PointsEntry.objects.values("source_kind", "source_id", "account_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
     )
     for row in triples[:MAX_LISTED]:
         report.add(
-            "key", f"来源 {row['source_kind']}:{row['source_id']} 在账户 #{row['account_id']} 有 {row['n']} 条记录"
+            "key",
+            f"来源 {row['source_kind']}:{row['source_id']} 在账户 #{row['account_id']} 有 {row['n']} 条记录",
         )
     for pk, key, kind, sid, account in PointsEntry.objects.values_list(
         "pk", "key", "source_kind", "source_id", "account_id"
@@ -133,12 +136,12 @@ def _stock(report: Report) -> None:
         | Q(entry__reversal__isnull=False)
         | ~Q(entry__points=-F("points"))
     )
-    for pk, code in held_bad.values_list("pk", "pickup_code")[:MAX_LISTED]:
+    for code in held_bad.values_list("pickup_code", flat=True)[:MAX_LISTED]:
         report.add("redemption", f"兑换（领取码 {code}）没有对应的有效扣分记录")
     cancelled_bad = Redemption.objects.filter(state=Redemption.State.CANCELLED, entry__isnull=False).filter(
         entry__reversal__isnull=True
     )
-    for pk, code in cancelled_bad.values_list("pk", "pickup_code")[:MAX_LISTED]:
+    for code in cancelled_bad.values_list("pickup_code", flat=True)[:MAX_LISTED]:
         report.add("redemption", f"已取消的兑换（领取码 {code}）积分未退回")
 
 

@@ -109,7 +109,11 @@ def points_code(request):
     return render(
         request,
         "portal/points_verify.html",
-        {"form": CodeForm(initial={"phone": phone}), "phone_tail": phone[-4:], "minutes": otp.CODE_SECONDS // 60},
+        {
+            "form": CodeForm(initial={"phone": phone}),
+            "phone_tail": phone[-4:],
+            "minutes": otp.CODE_SECONDS // 60,
+        },
     )
 
 
@@ -166,7 +170,9 @@ def points_ranking(request, code: str):
     area = get_object_or_404(AdminArea, code=code, level=AdminArea.Level.VILLAGE)
     today = timezone.localdate()
     try:
-        month = date.fromisoformat(f"{request.GET.get('month', '')}-01") if request.GET.get("month") else today
+        month = (
+            date.fromisoformat(f"{request.GET.get('month', '')}-01") if request.GET.get("month") else today
+        )
     except ValueError:
         month = today
     if not date(2000, 1, 1) <= month <= today:

@@ -38,8 +38,13 @@ def test_claim_review_publicise_reject_through_the_queue(client, world):
     with time_machine.travel(at(2026, 3, 10), tick=False):
         response = client.post(
             reverse("console:points_claim"),
-            {"account": world.account.pk, "rule": world.rules["P02"].pk, "quantity": "1",
-             "occurred_on": "2026-03-09", "evidence": "照片"},
+            {
+                "account": world.account.pk,
+                "rule": world.rules["P02"].pk,
+                "quantity": "1",
+                "occurred_on": "2026-03-09",
+                "evidence": "照片",
+            },
         )
         assert response.status_code == 302
         entry = PointsEntry.objects.get()
@@ -56,7 +61,9 @@ def test_claim_review_publicise_reject_through_the_queue(client, world):
         entry.refresh_from_db()
         assert entry.state == "posted"
         other = services.claim(account=world.account, rule=world.rules["P04"])
-        client.post(reverse("console:points_queue_action", args=[other.pk]), {"action": "reject", "reason": "无凭证"})
+        client.post(
+            reverse("console:points_queue_action", args=[other.pk]), {"action": "reject", "reason": "无凭证"}
+        )
         other.refresh_from_db()
         assert other.state == "rejected" and other.reject_reason == "无凭证"
 
@@ -92,5 +99,7 @@ def test_accounts_search_and_export(client, world):
     page = client.get(reverse("console:points_accounts"), {"q": "0001"}).content.decode()
     assert "王*明" in page and "138****0001" in page
     response = client.get(reverse("console:points_accounts_export"))
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
     assert AuditEvent.objects.filter(action="export.points_accounts").exists()

@@ -22,7 +22,9 @@ def make_area(code="469099100001", name="椰林社区"):
     town, _ = AdminArea.objects.get_or_create(
         code="469099100", defaults={"name": "演示镇", "level": "town", "parent": city}
     )
-    area, _ = AdminArea.objects.get_or_create(code=code, defaults={"name": name, "level": "village", "parent": town})
+    area, _ = AdminArea.objects.get_or_create(
+        code=code, defaults={"name": name, "level": "village", "parent": town}
+    )
     return area
 
 

@@ -8,7 +8,14 @@ import pytest
 from django.db import transaction
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from civicgrid.points import ledger, services
 from civicgrid.points.errors import PointsRefusal
@@ -106,7 +113,9 @@ class LedgerMachine(RuleBasedStateMachine):
         model.expire(self.now.date())
         cost = 7 * quantity
         try:
-            redemption = services.redeem(account=self.accounts[who], item=self.item, quantity=quantity, now=self.now)
+            redemption = services.redeem(
+                account=self.accounts[who], item=self.item, quantity=quantity, now=self.now
+            )
         except PointsRefusal:
             assert model.balance < cost or self.stock < quantity
             # the refusal rolled back the clearing of expired points; the model cleared them for good, which is

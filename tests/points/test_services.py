@@ -34,14 +34,26 @@ def test_claim_review_publicise_post_moves_the_balance_only_when_posted(world):
 
 def test_claim_is_idempotent_per_source_and_account(world):
     first = services.claim(
-        account=world.account, rule=world.rules["P01"], quantity=3, source_kind="volunteer", source_id=7, now=T0
+        account=world.account,
+        rule=world.rules["P01"],
+        quantity=3,
+        source_kind="volunteer",
+        source_id=7,
+        now=T0,
     )
     again = services.claim(
-        account=world.account, rule=world.rules["P01"], quantity=3, source_kind="volunteer", source_id=7, now=T0
+        account=world.account,
+        rule=world.rules["P01"],
+        quantity=3,
+        source_kind="volunteer",
+        source_id=7,
+        now=T0,
     )
     assert first.pk == again.pk and first.key == f"volunteer:7:{world.account.pk}"
     other = world.open("李四", "13800000002")
-    third = services.claim(account=other, rule=world.rules["P01"], source_kind="volunteer", source_id=7, now=T0)
+    third = services.claim(
+        account=other, rule=world.rules["P01"], source_kind="volunteer", source_id=7, now=T0
+    )
     assert third.pk != first.pk
 
 
@@ -92,7 +104,9 @@ def test_expiry_is_fifo_over_lots_and_an_entry(world):
     first = world.earned(world.account, now=at(2026, 1, 5))  # posted 01-08, lasts to 04-08
     world.earned(world.account, now=at(2026, 3, 1))  # posted 03-04, lasts to 06-02
     item = services.add_item(area=world.area, name="洗衣液", cost=12, stock=5)
-    services.redeem(account=world.account, item=item, now=at(2026, 3, 10))  # takes 10 from the first, 2 from the second
+    services.redeem(
+        account=world.account, item=item, now=at(2026, 3, 10)
+    )  # takes 10 from the first, 2 from the second
     assert services.expire_due(at(2026, 4, 8)) == 0
     assert services.expire_due(at(2026, 4, 9)) == 0  # the first lot is used up
     assert services.expire_due(at(2026, 6, 3)) == 1

@@ -47,9 +47,18 @@ def test_negative_running_balance_and_bad_expiry_are_found(world):
     entry = world.earned(world.account)
     # an expiry larger than its lot, written behind the services' back
     PointsEntry.objects.create(
-        account=world.account, scheme=world.scheme, kind="expiry", points=-15, state="posted",
-        source_kind="expiry", source_id=str(entry.pk), key=f"expiry:{entry.pk}:{world.account.pk}",
-        lot=entry, occurred_on=T0.date(), claimed_at=T0, posted_at=entry.posted_at,
+        account=world.account,
+        scheme=world.scheme,
+        kind="expiry",
+        points=-15,
+        state="posted",
+        source_kind="expiry",
+        source_id=str(entry.pk),
+        key=f"expiry:{entry.pk}:{world.account.pk}",
+        lot=entry,
+        occurred_on=T0.date(),
+        claimed_at=T0,
+        posted_at=entry.posted_at,
     )
     PointsAccount.objects.filter(pk=world.account.pk).update(balance=-5)
     data = json.loads(_json_failing())

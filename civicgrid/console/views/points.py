@@ -82,17 +82,26 @@ def queue_action(request, pk: int):
 class ClaimForm(forms.Form):
     account = forms.IntegerField(label="账户编号", widget=forms.NumberInput(attrs={"class": "form-control"}))
     rule = forms.ModelChoiceField(
-        label="积分项目", queryset=PointsRule.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+        label="积分项目",
+        queryset=PointsRule.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     quantity = forms.DecimalField(
-        label="数量", min_value=0.5, max_digits=7, decimal_places=1, initial=1,
+        label="数量",
+        min_value=0.5,
+        max_digits=7,
+        decimal_places=1,
+        initial=1,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.5"}),
     )
     occurred_on = forms.DateField(
         label="发生日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
     )
     evidence = forms.CharField(
-        label="凭证说明", max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+        label="凭证说明",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
     def __init__(self, *args, account=None, **kwargs):
@@ -133,7 +142,9 @@ class DeskForm(forms.Form):
     code = forms.CharField(
         label="领取码",
         max_length=12,
-        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "off"}
+        ),
     )
 
 
@@ -164,7 +175,9 @@ def desk_confirm(request, pk: int, action: str):
             services.fulfil(redemption=redemption, actor=request.user)
             messages.success(request, f"已领取：{redemption.item.name} × {redemption.quantity}")
         else:
-            services.cancel_redemption(redemption=redemption, reason=request.POST.get("reason", ""), actor=request.user)
+            services.cancel_redemption(
+                redemption=redemption, reason=request.POST.get("reason", ""), actor=request.user
+            )
             messages.success(request, f"已取消，{redemption.points} 分已退回")
         return redirect("console:points_desk")
     return render(request, "console/points/desk_confirm.html", {"r": redemption, "action": action})
@@ -183,7 +196,9 @@ class AccountFilter(forms.Form):
 def accounts(request):
     form = AccountFilter(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    page = Paginator(selectors.accounts_in_scope(request.user, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.accounts_in_scope(request.user, q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     sums = selectors.balances([a.pk for a in page])
     for account in page:
         account.points_balance = sums[account.pk]
@@ -211,8 +226,12 @@ def accounts_export(request):
         Column("余额", "points_balance", number_format=INTEGER),
     ]
     now = timezone.now()
-    data = workbook("积分账户", "本人管理范围" + (f"，查找「{q}」" if q else ""), f"截至 {now:%Y-%m-%d}", columns, rows)
-    record_event(actor=request.user, action="export.points_accounts", summary=f"导出积分账户（{q or '全部'}）")
+    data = workbook(
+        "积分账户", "本人管理范围" + (f"，查找「{q}」" if q else ""), f"截至 {now:%Y-%m-%d}", columns, rows
+    )
+    record_event(
+        actor=request.user, action="export.points_accounts", summary=f"导出积分账户（{q or '全部'}）"
+    )
     return xlsx_response(f"积分账户-{timezone.localdate():%Y%m%d}.xlsx", data)
 
 
