@@ -84,7 +84,7 @@ def test_desk_fulfils_after_confirmation(client, world):
         client.force_login(world.worker)
         page = client.get(reverse("console:points_desk"), {"code": redemption.pickup_code}).content.decode()
         assert "大米" in page and "办理领取" in page
-        url = reverse("console:points_desk_confirm", args=[redemption.pk, "fulfil"])
+        url = reverse("console:points_desk_fulfil", args=[redemption.pk])
         assert "确认领取" in client.get(url).content.decode()
         client.post(url, {})  # without the confirmation nothing happens
         assert Redemption.objects.get().state == "reserved"

@@ -58,8 +58,8 @@ def queue(request):
 
 @require_POST
 @staff_view(*ROLES)
-def queue_action(request, pk: int):
-    entry = _entry(request, pk)
+def queue_action(request, claim_id: int):
+    entry = _entry(request, claim_id)
     action = request.POST.get("action", "")
     if action == "review":
         services.review(entry=entry, actor=request.user)
@@ -161,7 +161,16 @@ def desk(request):
 
 
 @staff_view(*ROLES)
-def desk_confirm(request, pk: int, action: str):
+def desk_fulfil(request, redemption_id: int):
+    return _desk_confirm(request, redemption_id, "fulfil")
+
+
+@staff_view(*ROLES)
+def desk_cancel(request, redemption_id: int):
+    return _desk_confirm(request, redemption_id, "cancel")
+
+
+def _desk_confirm(request, pk: int, action: str):
     """Hand over or cancel, after a confirmation page."""
     areas = selectors.worker_area_ids(request.user)
     redemptions = Redemption.objects.filter(pk=pk).select_related("item", "account", "account__area")
@@ -237,10 +246,11 @@ def accounts_export(request):
 
 urlpatterns = [
     path("points/", queue, name="points_queue"),
-    path("points/entries/<int:pk>/", queue_action, name="points_queue_action"),
+    path("points/entries/<int:claim_id>/", queue_action, name="points_queue_action"),
     path("points/claim/", claim, name="points_claim"),
     path("points/desk/", desk, name="points_desk"),
-    path("points/desk/<int:pk>/<str:action>/", desk_confirm, name="points_desk_confirm"),
+    path("points/desk/<int:redemption_id>/fulfil/", desk_fulfil, name="points_desk_fulfil"),
+    path("points/desk/<int:redemption_id>/cancel/", desk_cancel, name="points_desk_cancel"),
     path("points/accounts/", accounts, name="points_accounts"),
     path("points/accounts/export/", accounts_export, name="points_accounts_export"),
 ]
