@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.audit import record_event
+from civicgrid.core.phones import clean_phone
 from civicgrid.points import ledger
 from civicgrid.points.errors import PointsRefusal
 from civicgrid.points.models import (
@@ -135,6 +136,7 @@ def open_account(
     """The account of this person or household in the area: the existing one (same household code, or same
     phone) or a new one with the holder kind of the scheme in force."""
     now = _now(now)
+    phone = clean_phone(phone) if phone else ""
     scheme = current_scheme(area, _day(now))
     existing = PointsAccount.objects.filter(area=area)
     if household_code:
