@@ -12,6 +12,7 @@ LAYERS = [
     "intake | assessment",
     "tickets",
     "party",
+    "points",
     "sla | knowledge",
     "routing | notify",
     "registry | workcal",
