@@ -37,9 +37,15 @@ def world(db):
     w.account.save()
     w.earned(w.account, now=past)
     w.earned(w.account, points_rule="P01", quantity=10, now=past)
-    services.claim(account=w.account, rule=w.rules["P02"], evidence="椰林社区环境卫生整治活动签到表和现场照片三张")
+    services.claim(
+        account=w.account, rule=w.rules["P02"], evidence="椰林社区环境卫生整治活动签到表和现场照片三张"
+    )
     w.item = services.add_item(
-        area=w.area, name="金龙鱼食用调和油五升装（限每户一桶）", cost=8, stock=3, merchant_name="椰林社区爱心超市"
+        area=w.area,
+        name="金龙鱼食用调和油五升装（限每户一桶）",
+        cost=8,
+        stock=3,
+        merchant_name="椰林社区爱心超市",
     )
     w.redemption = services.redeem(account=w.account, item=w.item)
     unit = Unit.objects.create(code="SQ1", name="椰林社区居委会", kind=Unit.Kind.COMMUNITY, area=w.area)
