@@ -30,6 +30,7 @@ MENU = [
         "志愿服务",
         (R.GRID_WORKER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.PARTY_SECRETARY, R.ADMINISTRATOR),
     ),
+    ("console:points_queue", "信用积分", (R.UNIT_HANDLER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织")]

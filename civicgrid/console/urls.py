@@ -15,6 +15,7 @@ from civicgrid.console.views import (
     party_secretary,
     patrol,
     pauses,
+    points,
     volunteering,
 )
 
@@ -40,4 +41,5 @@ urlpatterns = [
     *party_org.urlpatterns,
     *party_secretary.urlpatterns,
     *volunteering.urlpatterns,
+    *points.urlpatterns,
 ]

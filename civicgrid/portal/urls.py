@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, party, views, volunteering
+from civicgrid.portal import mine, party, points, views, volunteering
 
 app_name = "portal"
 
@@ -39,4 +39,10 @@ urlpatterns = [
     path("volunteer/scan/done/", volunteering.volunteer_scan_done, name="volunteer_scan_done"),
     path("volunteer/scan/<str:token>/", volunteering.volunteer_scan, name="volunteer_scan"),
     path("volunteer/notices/", volunteering.volunteer_notices, name="volunteer_notices"),
+    path("points/", points.points_mine, name="points_mine"),
+    path("points/code/", points.points_code, name="points_code"),
+    path("points/verify/", points.points_verify, name="points_verify"),
+    path("points/logout/", points.points_sign_out, name="points_logout"),
+    path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
+    path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
 ]

@@ -12,6 +12,7 @@ LAYERS = [
     "intake | assessment",
     "tickets",
     "party | volunteering",
+    "points",
     "sla | knowledge",
     "routing | notify",
     "registry | workcal",

@@ -14,6 +14,7 @@ from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.notify.services import deliver_pending
 from civicgrid.notify.sms import deliver_pending_sms
 from civicgrid.party.timers import scan_party
+from civicgrid.points.services import expire_due, post_due
 from civicgrid.tickets.escalation import escalate_unsigned
 from civicgrid.tickets.scan import scan_deadlines
 from civicgrid.volunteering.services.signups import close_forgotten
@@ -75,6 +76,8 @@ class Command(BaseCommand):
         delivered = deliver_pending()
         sms = deliver_pending_sms()
         close_forgotten()  # volunteers who forgot to check out: at the scheduled end
+        post_due()  # credit points whose publicity window has passed
+        expire_due()  # credit points past their validity, first in, first out
         line = _(
             "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条，"
             "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
