@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "civicgrid.notify",
     "civicgrid.tickets",
     "civicgrid.party",
+    "civicgrid.engagement",
     "civicgrid.assessment",
     "civicgrid.knowledge",
     "civicgrid.intake",

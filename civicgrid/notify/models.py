@@ -62,6 +62,7 @@ KINDS = {
     "sla_overdue": _("超期"),
     "intake_auto_dispatch_off": _("智能派单关闭"),
     "resident_supplemented": _("诉求人补充说明"),
+    "engagement_evaluation": _("双报到年度评价"),
 }
 
 
