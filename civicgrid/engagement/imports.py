@@ -12,7 +12,8 @@ from civicgrid.engagement.models import Pairing
 from civicgrid.registry.models import AdminArea, Unit
 
 COLUMNS = ("年度", "方式", "单位", "村居代码")
-SCHEMES = {label: value for value, label in Pairing.Scheme.choices}
+SCHEMES = {str(label): value for value, label in Pairing.Scheme.choices}
+ALIASES = {"领导挂钩联系": Pairing.Scheme.GUAGOU}
 
 
 class PairingImportRefused(EngagementError):
@@ -58,7 +59,7 @@ def import_pairings(table: TableData, *, actor=None) -> PairingImportResult:
         year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None
         if year is None:
             errors.append(f"年度「{year_text}」不正确（应为四位年份）")
-        scheme = SCHEMES.get(scheme_text)
+        scheme = SCHEMES.get(scheme_text) or ALIASES.get(scheme_text)
         if scheme is None:
             errors.append(f"方式「{scheme_text}」不正确（应为：{'、'.join(SCHEMES)}）")
         unit = units.get(unit_text)

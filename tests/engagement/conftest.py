@@ -36,6 +36,10 @@ def world(db):
     )
 
 
-def in_service(world, name="王小明", grid=None, **fields):
-    return member(world["tax_org"], name=name, in_service=True, residence_grid=grid or world["yh_grid"],
+_DEFAULT = object()
+
+
+def in_service(world, name="王小明", grid=_DEFAULT, **fields):
+    grid = world["yh_grid"] if grid is _DEFAULT else grid
+    return member(world["tax_org"], name=name, in_service=True, residence_grid=grid,
                   phone=fields.pop("phone", ""), at=date(2026, 1, 1), **fields)
