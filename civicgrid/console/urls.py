@@ -6,6 +6,7 @@ from civicgrid.console.views import (
     common,
     dashboard,
     dispatching,
+    engagement,
     exports,
     handling,
     intake,
@@ -38,4 +39,5 @@ urlpatterns = [
     *exports.urlpatterns,
     *party_org.urlpatterns,
     *party_secretary.urlpatterns,
+    *engagement.urlpatterns,
 ]

@@ -45,11 +45,14 @@ def import_pairings(table: TableData, *, actor=None) -> PairingImportResult:
     missing = [c for c in COLUMNS if c not in table.header]
     if missing:
         raise PairingImportRefused(
-            f"表头缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）", [f"缺少列：{c}" for c in missing]
+            f"表头缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）",
+            [f"缺少列：{c}" for c in missing],
         )
     records = list(table.records())
     units, ambiguous = _units({r.get("单位", "").strip() for _, r in records} - {""})
-    areas = AdminArea.objects.in_bulk({r.get("村居代码", "").strip() for _, r in records} - {""}, field_name="code")
+    areas = AdminArea.objects.in_bulk(
+        {r.get("村居代码", "").strip() for _, r in records} - {""}, field_name="code"
+    )
     problems: list[str] = []
     wanted: dict[tuple, int] = {}
     for line, row in records:
@@ -85,10 +88,15 @@ def import_pairings(table: TableData, *, actor=None) -> PairingImportResult:
     result = PairingImportResult(rows=len(records))
     with transaction.atomic():
         existing = set(
-            Pairing.objects.filter(year__in={k[0] for k in wanted}, unit_id__in={k[2] for k in wanted})
-            .values_list("year", "scheme", "unit_id", "area_id")
+            Pairing.objects.filter(
+                year__in={k[0] for k in wanted}, unit_id__in={k[2] for k in wanted}
+            ).values_list("year", "scheme", "unit_id", "area_id")
         )
-        new = [Pairing(year=y, scheme=s, unit_id=u, area_id=a) for (y, s, u, a) in wanted if (y, s, u, a) not in existing]
+        new = [
+            Pairing(year=y, scheme=s, unit_id=u, area_id=a)
+            for (y, s, u, a) in wanted
+            if (y, s, u, a) not in existing
+        ]
         Pairing.objects.bulk_create(new, batch_size=2000)
         result.created, result.existing = len(new), len(wanted) - len(new)
         if new:

@@ -26,7 +26,12 @@ class QuotaRule(Effective):
     otherwise the rule of the nearest area above the member's community wins."""
 
     area = models.ForeignKey(
-        AdminArea, verbose_name=_("适用区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        AdminArea,
+        verbose_name=_("适用区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     wishes = models.PositiveSmallIntegerField(_("微心愿（个）"), default=1)
     activities = models.PositiveSmallIntegerField(_("志愿活动（次）"), default=2)
@@ -65,15 +70,26 @@ class Registration(models.Model):
     ENDED = (State.LAPSED, State.MOVED, State.WITHDRAWN)
 
     org = models.ForeignKey(
-        PartyOrg, verbose_name=_("报到党组织"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyOrg,
+        verbose_name=_("报到党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     member = models.ForeignKey(
-        PartyMember, verbose_name=_("报到党员"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyMember,
+        verbose_name=_("报到党员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     community = models.ForeignKey(
-        AdminArea, verbose_name=_("报到社区"), on_delete=models.PROTECT, related_name="registrations",
+        AdminArea,
+        verbose_name=_("报到社区"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
         limit_choices_to={"level": AdminArea.Level.VILLAGE},
     )
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REGISTERED)
@@ -104,11 +120,13 @@ class Registration(models.Model):
                 name="engagement_registration_org_xor_member",
             ),
             models.UniqueConstraint(
-                fields=["member"], condition=Q(state__in=["registered", "active"]),
+                fields=["member"],
+                condition=Q(state__in=["registered", "active"]),
                 name="engagement_registration_one_open_per_member",
             ),
             models.UniqueConstraint(
-                fields=["org", "community"], condition=Q(state__in=["registered", "active"]),
+                fields=["org", "community"],
+                condition=Q(state__in=["registered", "active"]),
                 name="engagement_registration_one_open_per_org_community",
             ),
         ]
@@ -143,7 +161,12 @@ class Evaluation(models.Model):
         Registration, verbose_name=_("报到登记"), on_delete=models.PROTECT, related_name="evaluations"
     )
     org = models.ForeignKey(
-        PartyOrg, verbose_name=_("所在党组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        PartyOrg,
+        verbose_name=_("所在党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     hours = models.DecimalField(_("服务时长（小时）"), max_digits=7, decimal_places=1, default=Decimal("0"))
     activities = models.PositiveIntegerField(_("参加活动（次）"), default=0)
@@ -159,7 +182,9 @@ class Evaluation(models.Model):
         verbose_name_plural = _("双报到年度评价")
         ordering = ["-year", "member"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "member"], name="engagement_evaluation_year_member_unique")
+            models.UniqueConstraint(
+                fields=["year", "member"], name="engagement_evaluation_year_member_unique"
+            )
         ]
 
     def __str__(self):
@@ -176,11 +201,19 @@ class Commitment(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     member = models.ForeignKey(
-        PartyMember, verbose_name=_("党员"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyMember,
+        verbose_name=_("党员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="commitments",
     )
     org = models.ForeignKey(
-        PartyOrg, verbose_name=_("党组织"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyOrg,
+        verbose_name=_("党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="commitments",
     )
     content = models.CharField(_("承诺事项"), max_length=300)
@@ -195,7 +228,8 @@ class Commitment(models.Model):
         ordering = ["-year", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(org__isnull=False) | Q(member__isnull=False), name="engagement_commitment_has_owner"
+                condition=Q(org__isnull=False) | Q(member__isnull=False),
+                name="engagement_commitment_has_owner",
             )
         ]
 
@@ -226,7 +260,11 @@ class NeedItem(models.Model):
     )
     created_on = models.DateField(_("登记日期"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -261,7 +299,11 @@ class MicroWish(models.Model):
     )
     source = models.CharField(_("来源"), max_length=15, choices=NeedItem.Source.choices)
     need = models.ForeignKey(
-        NeedItem, verbose_name=_("需求清单条目"), null=True, blank=True, on_delete=models.SET_NULL,
+        NeedItem,
+        verbose_name=_("需求清单条目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="wishes",
     )
     ticket = models.ForeignKey(
@@ -284,7 +326,11 @@ class MicroWish(models.Model):
     evidence = models.TextField(_("实现情况/佐证"), blank=True)
     end_reason = models.CharField(_("取消/过期原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -317,13 +363,23 @@ class MicroWish(models.Model):
 class WishClaim(models.Model):
     """One claimer of a wish: a member, an organisation or a volunteer (by name and phone)."""
 
-    wish = models.ForeignKey(MicroWish, verbose_name=_("微心愿"), on_delete=models.CASCADE, related_name="claims")
+    wish = models.ForeignKey(
+        MicroWish, verbose_name=_("微心愿"), on_delete=models.CASCADE, related_name="claims"
+    )
     member = models.ForeignKey(
-        PartyMember, verbose_name=_("认领党员"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyMember,
+        verbose_name=_("认领党员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="wish_claims",
     )
     org = models.ForeignKey(
-        PartyOrg, verbose_name=_("认领党组织"), null=True, blank=True, on_delete=models.PROTECT,
+        PartyOrg,
+        verbose_name=_("认领党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="wish_claims",
     )
     volunteer_name = models.CharField(_("认领志愿者"), max_length=50, blank=True)
@@ -336,7 +392,9 @@ class WishClaim(models.Model):
         ordering = ["wish", "claimed_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["wish", "member"], condition=Q(member__isnull=False), name="engagement_claim_member_once"
+                fields=["wish", "member"],
+                condition=Q(member__isnull=False),
+                name="engagement_claim_member_once",
             ),
             models.UniqueConstraint(
                 fields=["wish", "org"], condition=Q(org__isnull=False), name="engagement_claim_org_once"
@@ -381,7 +439,8 @@ class Pairing(models.Model):
         ordering = ["-year", "scheme", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "scheme", "unit", "area"], condition=Q(unit__isnull=False),
+                fields=["year", "scheme", "unit", "area"],
+                condition=Q(unit__isnull=False),
                 name="engagement_pairing_unit_unique",
             ),
             models.CheckConstraint(
@@ -390,19 +449,29 @@ class Pairing(models.Model):
         ]
 
     def __str__(self):
-        who = self.unit.name if self.unit_id else mask_person_name(self.leader_name)
-        return f"{self.year} {self.get_scheme_display()} {who} ↔ {self.area.name}"
+        return f"{self.year} {self.get_scheme_display()} {self.side} ↔ {self.area.name}"
+
+    @property
+    def side(self) -> str:
+        """The unit's name, or the leader's name masked."""
+        return self.unit.name if self.unit_id else mask_person_name(self.leader_name)
 
 
 class PairingVisit(models.Model):
-    pairing = models.ForeignKey(Pairing, verbose_name=_("结对"), on_delete=models.CASCADE, related_name="visits")
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("结对"), on_delete=models.CASCADE, related_name="visits"
+    )
     visited_on = models.DateField(_("走访日期"))
     on_wed_or_sat = models.BooleanField(_("周三无会日或周六"), default=False, editable=False)
     participants = models.CharField(_("参加人员"), max_length=300, blank=True)
     participant_count = models.PositiveIntegerField(_("参加人数"), default=1)
     findings = models.TextField(_("发现问题/走访情况"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -412,12 +481,12 @@ class PairingVisit(models.Model):
         ordering = ["-visited_on", "-pk"]
         indexes = [models.Index(fields=["visited_on"], name="engagement_visit_day")]
 
+    def __str__(self):
+        return f"{self.visited_on:%Y-%m-%d} {self.pairing}"
+
     def save(self, *args, **kwargs):
         self.on_wed_or_sat = self.visited_on.weekday() in (WEDNESDAY, SATURDAY)
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return f"{self.visited_on:%Y-%m-%d} {self.pairing}"
 
 
 class VisitFinding(models.Model):
@@ -431,10 +500,20 @@ class VisitFinding(models.Model):
         Ticket, verbose_name=_("转为工单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     need = models.ForeignKey(
-        NeedItem, verbose_name=_("转为需求"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        NeedItem,
+        verbose_name=_("转为需求"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     wish = models.ForeignKey(
-        MicroWish, verbose_name=_("转为微心愿"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MicroWish,
+        verbose_name=_("转为微心愿"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -72,7 +72,9 @@ class Progress:
         return self.share(self.hours, self.quota.hours if self.quota else 0)
 
 
-def progress_many(members_communities: dict[int, AdminArea | None], year: int, day: date) -> dict[int, Progress]:
+def progress_many(
+    members_communities: dict[int, AdminArea | None], year: int, day: date
+) -> dict[int, Progress]:
     """Progress of many members at once: {member id: community of registration}."""
     ids = list(members_communities)
     wishes = wishes_done(ids, year)

@@ -75,8 +75,7 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
         PartyMember.objects.active_at(as_of)
         .filter(in_service=True)
         .filter(
-            Q(residence_grid__community_id__in=areas)
-            | Q(residence_grid__isnull=True, org__area_id__in=areas)
+            Q(residence_grid__community_id__in=areas) | Q(residence_grid__isnull=True, org__area_id__in=areas)
         )
     )
     in_service_ids = set(in_service.values_list("pk", flat=True))
@@ -85,7 +84,8 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
     registered_orgs = registrations.filter(org__isnull=False).values("org_id").distinct().count()
     member_regs = {}
     for member_id, community_id in (
-        registrations.filter(member_id__in=in_service_ids).order_by("registered_on", "pk")
+        registrations.filter(member_id__in=in_service_ids)
+        .order_by("registered_on", "pk")
         .values_list("member_id", "community_id")
     ):
         member_regs[member_id] = community_id  # the latest registration of the year decides the quota rule
@@ -121,8 +121,10 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
         "pairing_villages": pairings.values("area_id").distinct().count(),
         "pairing_visits": visit_count,
         "visits_on_wed_or_sat_share": _share(visits_wed_sat, visit_count),
-        **{key: int(points.get(key, 0)) for key in ("points_posted", "points_redeemed", "points_expired",
-                                                      "points_balance")},
+        **{
+            key: int(points.get(key, 0))
+            for key in ("points_posted", "points_redeemed", "points_expired", "points_balance")
+        },
     }
     return {key: figures[key] for key in KEYS}
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, party, views
+from civicgrid.portal import engagement, mine, party, views
 
 app_name = "portal"
 
@@ -27,4 +27,8 @@ urlpatterns = [
     path("party/code/", party.party_code, name="party_code"),
     path("party/verify/", party.party_verify, name="party_verify"),
     path("party/logout/", party.party_sign_out, name="party_logout"),
+    path("wishes/", engagement.wishes, name="wishes"),
+    path("wishes/<int:pk>/confirm/", engagement.wish_confirm, name="wish_confirm"),
+    path("party/wishes/", engagement.member_wishes, name="member_wishes"),
+    path("party/wishes/<int:pk>/claim/", engagement.member_claim, name="member_claim"),
 ]

@@ -31,8 +31,16 @@ def world(db):
     yh_grid = grids[f"{COMMUNITY}001"]
     jh_grid = grids[f"{OTHER_COMMUNITY}003"]
     return dict(
-        areas=areas, grids=grids, yinhai=yinhai, jinhai=jinhai, worker=worker, outsider=outsider,
-        bureau=bureau, tax_org=tax_org, yh_grid=yh_grid, jh_grid=jh_grid,
+        areas=areas,
+        grids=grids,
+        yinhai=yinhai,
+        jinhai=jinhai,
+        worker=worker,
+        outsider=outsider,
+        bureau=bureau,
+        tax_org=tax_org,
+        yh_grid=yh_grid,
+        jh_grid=jh_grid,
     )
 
 
@@ -41,5 +49,12 @@ _DEFAULT = object()
 
 def in_service(world, name="王小明", grid=_DEFAULT, **fields):
     grid = world["yh_grid"] if grid is _DEFAULT else grid
-    return member(world["tax_org"], name=name, in_service=True, residence_grid=grid,
-                  phone=fields.pop("phone", ""), at=date(2026, 1, 1), **fields)
+    return member(
+        world["tax_org"],
+        name=name,
+        in_service=True,
+        residence_grid=grid,
+        phone=fields.pop("phone", ""),
+        at=date(2026, 1, 1),
+        **fields,
+    )

@@ -18,21 +18,33 @@ HEADER = "年度,方式,单位,村居代码"
 def files(world, tmp_path):
     unit("U-EDU", world["areas"]["469002"], name="琼海市教育局")
     good = tmp_path / "good.csv"
-    good.write_text("\n".join([
-        HEADER,
-        f"2026,双联双帮,U-TAX,{COMMUNITY}",
-        f"2026,双联双帮,琼海市教育局,{OTHER_COMMUNITY}",
-        f"2026,结对共建,琼海市税务局,{OTHER_COMMUNITY}",
-        f"2026,双联双帮,U-TAX,{COMMUNITY}",  # the same pairing twice: one row
-    ]) + "\n", encoding="utf-8")
+    good.write_text(
+        "\n".join(
+            [
+                HEADER,
+                f"2026,双联双帮,U-TAX,{COMMUNITY}",
+                f"2026,双联双帮,琼海市教育局,{OTHER_COMMUNITY}",
+                f"2026,结对共建,琼海市税务局,{OTHER_COMMUNITY}",
+                f"2026,双联双帮,U-TAX,{COMMUNITY}",  # the same pairing twice: one row
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join([
-        HEADER,
-        f"2026,双联双帮,U-TAX,{COMMUNITY}",
-        f"26,帮扶,U-TAX,{COMMUNITY}",
-        f"2026,一对一,不存在的单位,{TOWN}",
-        "2026,挂钩联系,U-TAX,999999999999",
-    ]) + "\n", encoding="utf-8")
+    bad.write_text(
+        "\n".join(
+            [
+                HEADER,
+                f"2026,双联双帮,U-TAX,{COMMUNITY}",
+                f"26,帮扶,U-TAX,{COMMUNITY}",
+                f"2026,一对一,不存在的单位,{TOWN}",
+                "2026,挂钩联系,U-TAX,999999999999",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("年份,方式,单位,村居代码\n2026,双联双帮,U-TAX,1\n", encoding="utf-8")
     return {"good": good, "bad": bad, "wrong": wrong}

@@ -20,8 +20,15 @@ def test_seeded_sanya_values(world):
 
 
 def test_nearest_area_rule_wins_and_versions_apply_by_date(world):
-    QuotaRule.objects.create(version="琼海2026", effective_from=date(2026, 1, 1), effective_to=date(2026, 12, 31),
-                             area=world["areas"]["469002"], wishes=2, activities=3, hours=10)
+    QuotaRule.objects.create(
+        version="琼海2026",
+        effective_from=date(2026, 1, 1),
+        effective_to=date(2026, 12, 31),
+        area=world["areas"]["469002"],
+        wishes=2,
+        activities=3,
+        hours=10,
+    )
     assert quota_for(world["yinhai"], date(2026, 6, 1)).wishes == 2
     assert quota_for(world["yinhai"], date(2027, 6, 1)).wishes == 1  # back to the general rule
 
@@ -31,7 +38,9 @@ def test_progress_counts_wishes_fulfilled_in_the_year(world):
     services.register_member(actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 1, 10))
     QuotaRule.objects.update(activities=0, hours=0)  # wishes only, until volunteering is wired in
     for day, title in ((moment(2025, 12, 30), "去年"), (moment(2026, 3, 1), "今年")):
-        w = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title=title, at=day)
+        w = services.wish_collect(
+            actor=None, community=world["yinhai"], source="resident", title=title, at=day
+        )
         services.wish_verify(actor=SYSTEM, wish=w, at=day)
         services.wish_publish(actor=SYSTEM, wish=w, at=day)
         services.wish_claim(actor=None, wish=w, member=m, at=day)

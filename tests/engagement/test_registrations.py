@@ -18,10 +18,13 @@ pytestmark = pytest.mark.django_db
 def test_member_registers_activates_and_moves(world):
     m = in_service(world)
     with time_machine.travel(moment(2026, 3, 2), tick=False):
-        reg = services.register_member(actor=world["worker"], member=m, community=world["yinhai"], skills="法律")
+        reg = services.register_member(
+            actor=world["worker"], member=m, community=world["yinhai"], skills="法律"
+        )
         assert (reg.state, reg.registered_on) == ("registered", date(2026, 3, 2))
-        reg = services.registration_assign(actor=world["worker"], registration=reg, grid=world["yh_grid"],
-                                           post="楼道长")
+        reg = services.registration_assign(
+            actor=world["worker"], registration=reg, grid=world["yh_grid"], post="楼道长"
+        )
         reg = services.registration_activate(actor=world["worker"], registration=reg)
         assert (reg.state, reg.activated_on, reg.post) == ("active", date(2026, 3, 2), "楼道长")
     with time_machine.travel(moment(2026, 9, 1), tick=False):
@@ -66,8 +69,9 @@ def test_evaluation_counts_the_year_and_goes_to_the_own_organisation(world, djan
     secretary = in_service(world, name="赵书记")
     secretary.user = secretary_user
     secretary.save()
-    term = CommitteeTerm.objects.create(org=world["tax_org"], number=1, elected_on=date(2024, 1, 1), term_years=5,
-                                        due_on=date(2029, 1, 1))
+    term = CommitteeTerm.objects.create(
+        org=world["tax_org"], number=1, elected_on=date(2024, 1, 1), term_years=5, due_on=date(2029, 1, 1)
+    )
     Post.objects.create(term=term, member=secretary, post=Post.LEADING[0])
     reg = services.register_member(actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 2, 1))
     with time_machine.travel(moment(2026, 12, 20), tick=False):
@@ -84,11 +88,14 @@ def test_evaluation_counts_the_year_and_goes_to_the_own_organisation(world, djan
 
 def test_commitment(world):
     m = in_service(world)
-    c = services.commitment_pledge(actor=SYSTEM, year=2026, member=m, content="为楼道安装照明", on=date(2026, 3, 1))
+    c = services.commitment_pledge(
+        actor=SYSTEM, year=2026, member=m, content="为楼道安装照明", on=date(2026, 3, 1)
+    )
     with pytest.raises(Refusal, match="践诺情况"):
         services.commitment_decide(actor=SYSTEM, commitment=c, fulfilled=True, evidence="")
-    c = services.commitment_decide(actor=SYSTEM, commitment=c, fulfilled=True, evidence="已安装6盏灯",
-                                   on=date(2026, 5, 1))
+    c = services.commitment_decide(
+        actor=SYSTEM, commitment=c, fulfilled=True, evidence="已安装6盏灯", on=date(2026, 5, 1)
+    )
     assert (c.state, c.decided_on) == ("fulfilled", date(2026, 5, 1))
     with pytest.raises(Refusal, match="已评定"):
         services.commitment_decide(actor=SYSTEM, commitment=c, fulfilled=False, evidence="x")

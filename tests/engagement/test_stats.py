@@ -20,8 +20,18 @@ pytestmark = pytest.mark.django_db
 END = date(2026, 12, 31)
 
 
-def wish(world, community, title, published_on, *, claim=None, fulfil=False, close=False, expire=False,
-         cancel=False):
+def wish(
+    world,
+    community,
+    title,
+    published_on,
+    *,
+    claim=None,
+    fulfil=False,
+    close=False,
+    expire=False,
+    cancel=False,
+):
     at = moment(published_on.year, published_on.month, published_on.day)
     w = services.wish_collect(actor=None, community=community, source="resident", title=title, at=at)
     w = services.wish_verify(actor=SYSTEM, wish=w, at=at)
@@ -48,13 +58,15 @@ def counted(world):
     m1 = in_service(world, name="一号")
     m2 = in_service(world, name="二号")
     m3 = in_service(world, name="三号", grid=world["jh_grid"])
-    m4 = in_service(world, name="四号", grid=None)  # organised in the county: counted there, not in 银海
+    in_service(world, name="四号", grid=None)  # organised in the county: counted there, not in 银海
     m5 = in_service(world, name="五号")
     m5.in_service = False
     m5.save()
     services.register_member(actor=SYSTEM, member=m1, community=yh, on=date(2026, 2, 1))
     r2 = services.register_member(actor=SYSTEM, member=m2, community=yh, on=date(2025, 3, 1))
-    services.registration_end(actor=SYSTEM, registration=r2, state="withdrawn", reason="调离", on=date(2025, 12, 1))
+    services.registration_end(
+        actor=SYSTEM, registration=r2, state="withdrawn", reason="调离", on=date(2025, 12, 1)
+    )
     services.register_member(actor=SYSTEM, member=m3, community=jh, on=date(2026, 5, 1))
     services.register_org(actor=SYSTEM, org=world["tax_org"], community=yh, on=date(2026, 1, 15))
 
@@ -105,18 +117,30 @@ def test_county(counted):
 
 def test_community(counted):
     figures = engagement_stats(counted["yinhai"], 2026, today=END)
-    assert (figures["in_service_members"], figures["registered_members"], figures["registration_share"]) == (2, 1, 0.5)
-    assert (figures["micro_wishes_published"], figures["micro_wishes_claimed"], figures["micro_wishes_fulfilled"]) == (
-        3, 2, 1)
+    assert (figures["in_service_members"], figures["registered_members"], figures["registration_share"]) == (
+        2,
+        1,
+        0.5,
+    )
+    assert (
+        figures["micro_wishes_published"],
+        figures["micro_wishes_claimed"],
+        figures["micro_wishes_fulfilled"],
+    ) == (3, 2, 1)
     assert (figures["pairing_units"], figures["pairing_villages"], figures["pairing_visits"]) == (2, 1, 3)
     assert figures["visits_on_wed_or_sat_share"] == round(2 / 3, 4)
     last_year = engagement_stats(counted["areas"]["469002"], 2025, today=END)
-    assert (last_year["registered_members"], last_year["micro_wishes_published"], last_year["pairing_visits"]) == (
-        1, 1, 1)
+    assert (
+        last_year["registered_members"],
+        last_year["micro_wishes_published"],
+        last_year["pairing_visits"],
+    ) == (1, 1, 1)
 
 
 def test_over_nothing_every_figure_is_zero(world):
-    empty = AdminArea.objects.create(code="469005", name="文昌市", level="county", parent=world["areas"]["460000"])
+    empty = AdminArea.objects.create(
+        code="469005", name="文昌市", level="county", parent=world["areas"]["460000"]
+    )
     figures = engagement_stats(empty, 2026, today=END)
     assert all(value == 0 for value in figures.values()) and list(figures) == list(KEYS)
 

@@ -21,8 +21,15 @@ PHONE = "13800138000"
 
 def published(world, max_claimers=1, expires_on=None):
     with time_machine.travel(moment(2026, 4, 1), tick=False):
-        wish = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title="想要一副老花镜",
-                                     resident_name="陈阿婆", resident_phone=PHONE, max_claimers=max_claimers)
+        wish = services.wish_collect(
+            actor=None,
+            community=world["yinhai"],
+            source="resident",
+            title="想要一副老花镜",
+            resident_name="陈阿婆",
+            resident_phone=PHONE,
+            max_claimers=max_claimers,
+        )
         wish = services.wish_verify(actor=world["worker"], wish=wish)
         return services.wish_publish(actor=world["worker"], wish=wish, expires_on=expires_on)
 
@@ -41,14 +48,23 @@ def test_full_path_keeps_each_date(world):
     wish.refresh_from_db()
     assert wish.state == "closed"
     assert (wish.claimed_at, wish.fulfilled_at, wish.confirmed_at) == (
-        moment(2026, 4, 2), moment(2026, 4, 5), moment(2026, 4, 6))
+        moment(2026, 4, 2),
+        moment(2026, 4, 5),
+        moment(2026, 4, 6),
+    )
     assert wish.resident_masked == "陈*婆" and wish.phone_masked == "138****8000"
 
 
 def test_guards_and_many_claimers(world):
     a, b, c = in_service(world, name="甲一"), in_service(world, name="乙二"), in_service(world, name="丙三")
-    wish = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title="修自行车",
-                                 resident_phone=PHONE, max_claimers=2)
+    wish = services.wish_collect(
+        actor=None,
+        community=world["yinhai"],
+        source="resident",
+        title="修自行车",
+        resident_phone=PHONE,
+        max_claimers=2,
+    )
     with pytest.raises(Refusal, match="不能认领"):
         services.wish_claim(actor=None, wish=wish, member=a)
     with pytest.raises(Refusal, match="请先核实"):
@@ -85,8 +101,13 @@ def test_cancel_and_expiry_with_reasons(world):
 
 
 def test_need_to_wish(world):
-    need = services.need_add(actor=world["worker"], community=world["yinhai"], source="deliberation",
-                             title="老人助餐", on=date(2026, 3, 1))
+    need = services.need_add(
+        actor=world["worker"],
+        community=world["yinhai"],
+        source="deliberation",
+        title="老人助餐",
+        on=date(2026, 3, 1),
+    )
     wish = services.need_to_wish(actor=world["worker"], need=need)
     assert (wish.need, wish.source, wish.state) == (need, "deliberation", "collected")
     with pytest.raises(Refusal, match="已转为微心愿"):
@@ -94,18 +115,32 @@ def test_need_to_wish(world):
 
 
 def test_ticket_becomes_a_wish_with_a_link_and_an_event(world):
-    ticket = ticket_register(actor=None, channel=Channel.WEB, request_type=RequestType.HELP, title="想要轮椅",
-                             content="家中老人行动不便，希望有人捐赠一辆轮椅", requester_name="林大姐",
-                             requester_phone=PHONE)
+    ticket = ticket_register(
+        actor=None,
+        channel=Channel.WEB,
+        request_type=RequestType.HELP,
+        title="想要轮椅",
+        content="家中老人行动不便，希望有人捐赠一辆轮椅",
+        requester_name="林大姐",
+        requester_phone=PHONE,
+    )
     with pytest.raises(Refusal, match="个人的小心愿"):
-        services.wish_from_ticket(actor=world["worker"], ticket=ticket, community=world["yinhai"],
-                                  personal_small_wish=False)
-    wish = services.wish_from_ticket(actor=world["worker"], ticket=ticket, community=world["yinhai"],
-                                     personal_small_wish=True)
-    assert (wish.ticket, wish.source, wish.resident_phone, wish.title) == (ticket, "hotline", PHONE, "想要轮椅")
+        services.wish_from_ticket(
+            actor=world["worker"], ticket=ticket, community=world["yinhai"], personal_small_wish=False
+        )
+    wish = services.wish_from_ticket(
+        actor=world["worker"], ticket=ticket, community=world["yinhai"], personal_small_wish=True
+    )
+    assert (wish.ticket, wish.source, wish.resident_phone, wish.title) == (
+        ticket,
+        "hotline",
+        PHONE,
+        "想要轮椅",
+    )
     event = Event.objects.get(ticket=ticket, action=EventAction.TO_MICRO_WISH)
     assert event.payload == {"wish": wish.pk} and event.to_status == ticket.status
     with pytest.raises(Refusal, match="已转为微心愿"):
-        services.wish_from_ticket(actor=world["worker"], ticket=ticket, community=world["yinhai"],
-                                  personal_small_wish=True)
+        services.wish_from_ticket(
+            actor=world["worker"], ticket=ticket, community=world["yinhai"], personal_small_wish=True
+        )
     assert MicroWish.objects.count() == 1

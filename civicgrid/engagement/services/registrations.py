@@ -22,8 +22,16 @@ def _lock(registration: Registration) -> Registration:
 
 
 @transaction.atomic
-def register_org(*, actor, org: PartyOrg, community, contact_name: str = "", contact_phone: str = "",
-                 service_kinds: str = "", on: date | None = None) -> Registration:
+def register_org(
+    *,
+    actor,
+    org: PartyOrg,
+    community,
+    contact_name: str = "",
+    contact_phone: str = "",
+    service_kinds: str = "",
+    on: date | None = None,
+) -> Registration:
     """An organisation reports to the community where it sits."""
     require_community(community)
     require_area(actor, community, action="登记单位党组织报到")
@@ -32,17 +40,32 @@ def register_org(*, actor, org: PartyOrg, community, contact_name: str = "", con
     if Registration.objects.filter(org=org, community=community, state__in=Registration.OPEN).exists():
         raise EngagementError(f"「{org.name}」已向{community.name}报到")
     registration = Registration.objects.create(
-        org=org, community=community, registered_on=today_or(on), contact_name=contact_name.strip(),
-        contact_phone=contact_phone.strip(), service_kinds=service_kinds.strip(),
+        org=org,
+        community=community,
+        registered_on=today_or(on),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        service_kinds=service_kinds.strip(),
     )
-    record_event(actor=actor, action="engagement.register_org", target=registration,
-                 summary=f"{org.name}向{community.name}报到")
+    record_event(
+        actor=actor,
+        action="engagement.register_org",
+        target=registration,
+        summary=f"{org.name}向{community.name}报到",
+    )
     return registration
 
 
 @transaction.atomic
-def register_member(*, actor, member: PartyMember, community, skills: str = "", service_kinds: str = "",
-                    on: date | None = None) -> Registration:
+def register_member(
+    *,
+    actor,
+    member: PartyMember,
+    community,
+    skills: str = "",
+    service_kinds: str = "",
+    on: date | None = None,
+) -> Registration:
     """An in-service member reports to the community where he or she lives (one open registration at a time)."""
     require_community(community)
     if actor is not None:
@@ -55,11 +78,18 @@ def register_member(*, actor, member: PartyMember, community, skills: str = "", 
     if Registration.objects.filter(member=member, state__in=Registration.OPEN).exists():
         raise EngagementError("该党员已有有效的报到登记；迁居请先办理迁出")
     registration = Registration.objects.create(
-        member=member, community=community, registered_on=today_or(on), skills=skills.strip(),
+        member=member,
+        community=community,
+        registered_on=today_or(on),
+        skills=skills.strip(),
         service_kinds=service_kinds.strip(),
     )
-    record_event(actor=actor, action="engagement.register_member", target=registration,
-                 summary=f"{member.masked_name}向{community.name}报到")
+    record_event(
+        actor=actor,
+        action="engagement.register_member",
+        target=registration,
+        summary=f"{member.masked_name}向{community.name}报到",
+    )
     return registration
 
 
@@ -74,8 +104,12 @@ def registration_assign(*, actor, registration: Registration, grid=None, post: s
         raise EngagementError("所选网格不在报到社区内")
     registration.grid, registration.post = grid, post.strip()
     registration.save(update_fields=["grid", "post"])
-    record_event(actor=actor, action="engagement.registration_assign", target=registration,
-                 summary=f"安排岗位：{registration.post or '—'}")
+    record_event(
+        actor=actor,
+        action="engagement.registration_assign",
+        target=registration,
+        summary=f"安排岗位：{registration.post or '—'}",
+    )
     return registration
 
 
@@ -90,13 +124,16 @@ def registration_activate(*, actor, registration: Registration, on: date | None 
         raise EngagementError("上岗日期不能早于报到日期")
     registration.state, registration.activated_on = Registration.State.ACTIVE, day
     registration.save(update_fields=["state", "activated_on"])
-    record_event(actor=actor, action="engagement.registration_activate", target=registration, summary="确认上岗")
+    record_event(
+        actor=actor, action="engagement.registration_activate", target=registration, summary="确认上岗"
+    )
     return registration
 
 
 @transaction.atomic
-def registration_end(*, actor, registration: Registration, state: str, reason: str,
-                     on: date | None = None) -> Registration:
+def registration_end(
+    *, actor, registration: Registration, state: str, reason: str, on: date | None = None
+) -> Registration:
     """lapsed (not re-reported), moved (left the community), withdrawn: the end date counts for the figures."""
     if state not in END_STATES:
         raise EngagementError("结束状态不正确")
@@ -111,8 +148,12 @@ def registration_end(*, actor, registration: Registration, state: str, reason: s
         raise EngagementError("结束日期不能早于报到日期")
     registration.state, registration.ended_on, registration.end_reason = state, day, reason
     registration.save(update_fields=["state", "ended_on", "end_reason"])
-    record_event(actor=actor, action="engagement.registration_end", target=registration,
-                 summary=f"{registration.get_state_display()}：{reason}")
+    record_event(
+        actor=actor,
+        action="engagement.registration_end",
+        target=registration,
+        summary=f"{registration.get_state_display()}：{reason}",
+    )
     return registration
 
 
@@ -120,8 +161,9 @@ def registration_end(*, actor, registration: Registration, state: str, reason: s
 
 
 @transaction.atomic
-def evaluation_record(*, actor, registration: Registration, year: int, grade: str, comment: str = "",
-                      at: datetime | None = None) -> Evaluation:
+def evaluation_record(
+    *, actor, registration: Registration, year: int, grade: str, comment: str = "", at: datetime | None = None
+) -> Evaluation:
     """The community's year-end evaluation of a member registered with it during `year` (recorded again: updated)."""
     if grade not in Evaluation.Grade.values:
         raise EngagementError("请选择评价等次（好、较好、一般、差）")
@@ -134,23 +176,37 @@ def evaluation_record(*, actor, registration: Registration, year: int, grade: st
     member = registration.member
     done = progress(member, registration.community, year)
     evaluation, _created = Evaluation.objects.update_or_create(
-        year=year, member=member,
+        year=year,
+        member=member,
         defaults=dict(
-            registration=registration, org=member.org, hours=done.hours, activities=done.activities,
-            wishes=done.wishes, meets_quota=done.meets, grade=grade, comment=comment.strip(),
+            registration=registration,
+            org=member.org,
+            hours=done.hours,
+            activities=done.activities,
+            wishes=done.wishes,
+            meets_quota=done.meets,
+            grade=grade,
+            comment=comment.strip(),
             evaluated_at=now_or(at),
         ),
     )
-    record_event(actor=actor, action="engagement.evaluation_record", target=evaluation,
-                 summary=f"{year}年度评价：{evaluation.get_grade_display()}")
+    record_event(
+        actor=actor,
+        action="engagement.evaluation_record",
+        target=evaluation,
+        summary=f"{year}年度评价：{evaluation.get_grade_display()}",
+    )
     return evaluation
 
 
 def _secretaries(org_ids) -> dict[int, set[int]]:
     """Users holding a current 书记/副书记 post, per organisation."""
     rows = Post.objects.filter(
-        term__org_id__in=list(org_ids), term__is_current=True, post__in=Post.LEADING,
-        member__user__isnull=False, to_date__isnull=True,
+        term__org_id__in=list(org_ids),
+        term__is_current=True,
+        post__in=Post.LEADING,
+        member__user__isnull=False,
+        to_date__isnull=True,
     ).values_list("term__org_id", "member__user_id")
     found: dict[int, set[int]] = {}
     for org_id, user_id in rows:
@@ -163,8 +219,11 @@ def evaluations_send(*, actor, evaluations, at: datetime | None = None) -> int:
     """Send evaluations to each member's own organisation: one notification per organisation's secretaries (the
     Excel export is `engagement.exports.evaluations_workbook`). Returns how many were sent."""
     at = now_or(at)
-    rows = list(Evaluation.objects.select_for_update().filter(pk__in=[e.pk for e in evaluations], sent_at__isnull=True)
-                .select_related("registration__community"))
+    rows = list(
+        Evaluation.objects.select_for_update()
+        .filter(pk__in=[e.pk for e in evaluations], sent_at__isnull=True)
+        .select_related("registration__community")
+    )
     for evaluation in rows:
         require_area(actor, evaluation.registration.community, action="反馈年度评价")
     by_org: dict[int, list[Evaluation]] = {}
@@ -175,14 +234,17 @@ def evaluations_send(*, actor, evaluations, at: datetime | None = None) -> int:
     for org_id, items in by_org.items():
         if secretaries.get(org_id):
             notify(
-                recipients=secretaries[org_id], kind="engagement_evaluation",
+                recipients=secretaries[org_id],
+                kind="engagement_evaluation",
                 title=f"在职党员双报到年度评价（{items[0].year}年，{len(items)}人）",
                 body="居住地社区已反馈本组织在职党员的年度评价，可在「双报到」中查看并导出，供民主评议参考。",
                 at=at,
             )
     Evaluation.objects.filter(pk__in=[e.pk for e in rows]).update(sent_at=at)
     for evaluation in rows:
-        record_event(actor=actor, action="engagement.evaluation_send", target=evaluation, summary="反馈所在党组织")
+        record_event(
+            actor=actor, action="engagement.evaluation_send", target=evaluation, summary="反馈所在党组织"
+        )
     return len(rows)
 
 
@@ -190,20 +252,29 @@ def evaluations_send(*, actor, evaluations, at: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def commitment_pledge(*, actor, year: int, content: str, member: PartyMember | None = None,
-                      org: PartyOrg | None = None, on: date | None = None) -> Commitment:
+def commitment_pledge(
+    *,
+    actor,
+    year: int,
+    content: str,
+    member: PartyMember | None = None,
+    org: PartyOrg | None = None,
+    on: date | None = None,
+) -> Commitment:
     content = require_text(content, "承诺事项")
     if (member is None) == (org is None):
         raise EngagementError("承诺须属于一名党员或一个党组织")
-    commitment = Commitment.objects.create(year=year, member=member, org=org, content=content,
-                                           pledged_on=today_or(on))
+    commitment = Commitment.objects.create(
+        year=year, member=member, org=org, content=content, pledged_on=today_or(on)
+    )
     record_event(actor=actor, action="engagement.commitment_pledge", target=commitment, summary=content)
     return commitment
 
 
 @transaction.atomic
-def commitment_decide(*, actor, commitment: Commitment, fulfilled: bool, evidence: str,
-                      on: date | None = None) -> Commitment:
+def commitment_decide(
+    *, actor, commitment: Commitment, fulfilled: bool, evidence: str, on: date | None = None
+) -> Commitment:
     evidence = require_text(evidence, "践诺情况或佐证")
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.state != Commitment.State.PLEDGED:
@@ -211,7 +282,10 @@ def commitment_decide(*, actor, commitment: Commitment, fulfilled: bool, evidenc
     commitment.state = Commitment.State.FULFILLED if fulfilled else Commitment.State.NOT_FULFILLED
     commitment.evidence, commitment.decided_on = evidence, today_or(on)
     commitment.save(update_fields=["state", "evidence", "decided_on"])
-    record_event(actor=actor, action="engagement.commitment_decide", target=commitment,
-                 summary=commitment.get_state_display())
+    record_event(
+        actor=actor,
+        action="engagement.commitment_decide",
+        target=commitment,
+        summary=commitment.get_state_display(),
+    )
     return commitment
-

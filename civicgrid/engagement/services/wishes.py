@@ -35,17 +35,33 @@ def _log(actor, action: str, wish: MicroWish, summary: str) -> None:
 
 
 @transaction.atomic
-def need_add(*, actor, community, source: str, title: str, content: str = "", person_name: str = "",
-             person_phone: str = "", ticket: Ticket | None = None, on: date | None = None) -> NeedItem:
+def need_add(
+    *,
+    actor,
+    community,
+    source: str,
+    title: str,
+    content: str = "",
+    person_name: str = "",
+    person_phone: str = "",
+    ticket: Ticket | None = None,
+    on: date | None = None,
+) -> NeedItem:
     require_community(community)
     if actor is not None:
         require_area(actor, community, action="登记需求")
     if source not in NeedItem.Source.values:
         raise EngagementError("需求来源不正确")
     need = NeedItem.objects.create(
-        community=community, source=source, title=require_text(title, "需求")[:120], content=content.strip(),
-        person_name=person_name.strip(), person_phone=person_phone.strip(), ticket=ticket,
-        created_on=today_or(on), created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        community=community,
+        source=source,
+        title=require_text(title, "需求")[:120],
+        content=content.strip(),
+        person_name=person_name.strip(),
+        person_phone=person_phone.strip(),
+        ticket=ticket,
+        created_on=today_or(on),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record_event(actor=actor, action="engagement.need_add", target=need, summary=need.title)
     return need
@@ -55,10 +71,21 @@ def need_add(*, actor, community, source: str, title: str, content: str = "", pe
 
 
 @transaction.atomic
-def wish_collect(*, actor, community, source: str, title: str, content: str = "", resident_name: str = "",
-                 resident_phone: str = "", max_claimers: int = 1, need: NeedItem | None = None,
-                 ticket: Ticket | None = None, expires_on: date | None = None,
-                 at: datetime | None = None) -> MicroWish:
+def wish_collect(
+    *,
+    actor,
+    community,
+    source: str,
+    title: str,
+    content: str = "",
+    resident_name: str = "",
+    resident_phone: str = "",
+    max_claimers: int = 1,
+    need: NeedItem | None = None,
+    ticket: Ticket | None = None,
+    expires_on: date | None = None,
+    at: datetime | None = None,
+) -> MicroWish:
     """A wish enters the list (from a resident on the portal: actor None and the verified phone)."""
     require_community(community)
     if actor is not None:
@@ -68,9 +95,17 @@ def wish_collect(*, actor, community, source: str, title: str, content: str = ""
     if max_claimers < 1:
         raise EngagementError("认领人数至少为1")
     wish = MicroWish.objects.create(
-        community=community, source=source, title=require_text(title, "心愿内容")[:120], content=content.strip(),
-        resident_name=resident_name.strip(), resident_phone=resident_phone.strip(), max_claimers=max_claimers,
-        need=need, ticket=ticket, expires_on=expires_on, collected_at=now_or(at),
+        community=community,
+        source=source,
+        title=require_text(title, "心愿内容")[:120],
+        content=content.strip(),
+        resident_name=resident_name.strip(),
+        resident_phone=resident_phone.strip(),
+        max_claimers=max_claimers,
+        need=need,
+        ticket=ticket,
+        expires_on=expires_on,
+        collected_at=now_or(at),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _log(actor, "engagement.wish_collect", wish, wish.title)
@@ -89,7 +124,9 @@ def wish_verify(*, actor, wish: MicroWish, at: datetime | None = None) -> MicroW
 
 
 @transaction.atomic
-def wish_publish(*, actor, wish: MicroWish, expires_on: date | None = None, at: datetime | None = None) -> MicroWish:
+def wish_publish(
+    *, actor, wish: MicroWish, expires_on: date | None = None, at: datetime | None = None
+) -> MicroWish:
     wish = _lock(wish)
     require_area(actor, wish.community, action="发布微心愿")
     _require_state(wish, S.VERIFIED, action="发布（请先核实）")
@@ -105,8 +142,16 @@ def wish_publish(*, actor, wish: MicroWish, expires_on: date | None = None, at: 
 
 
 @transaction.atomic
-def wish_claim(*, actor, wish: MicroWish, member: PartyMember | None = None, org: PartyOrg | None = None,
-               volunteer_name: str = "", volunteer_phone: str = "", at: datetime | None = None) -> WishClaim:
+def wish_claim(
+    *,
+    actor,
+    wish: MicroWish,
+    member: PartyMember | None = None,
+    org: PartyOrg | None = None,
+    volunteer_name: str = "",
+    volunteer_phone: str = "",
+    at: datetime | None = None,
+) -> WishClaim:
     """A member (on the phone: actor None), an organisation or a volunteer claims; up to `max_claimers`."""
     if sum(x is not None and x != "" for x in (member, org, volunteer_name.strip() or None)) != 1:
         raise EngagementError("认领人须为一名党员、一个党组织或一名志愿者")
@@ -124,8 +169,14 @@ def wish_claim(*, actor, wish: MicroWish, member: PartyMember | None = None, org
         raise EngagementError("该党组织已认领这个微心愿")
     if claims.count() >= wish.max_claimers:
         raise EngagementError("这个微心愿的认领人数已满")
-    claim = WishClaim.objects.create(wish=wish, member=member, org=org, volunteer_name=volunteer_name.strip(),
-                                     volunteer_phone=volunteer_phone.strip(), claimed_at=at)
+    claim = WishClaim.objects.create(
+        wish=wish,
+        member=member,
+        org=org,
+        volunteer_name=volunteer_name.strip(),
+        volunteer_phone=volunteer_phone.strip(),
+        claimed_at=at,
+    )
     if wish.state == S.PUBLISHED:
         wish.state, wish.claimed_at = S.CLAIMED, at
         wish.save(update_fields=["state", "claimed_at"])
@@ -134,8 +185,9 @@ def wish_claim(*, actor, wish: MicroWish, member: PartyMember | None = None, org
 
 
 @transaction.atomic
-def wish_fulfil(*, actor, wish: MicroWish, evidence: str, member: PartyMember | None = None,
-                at: datetime | None = None) -> MicroWish:
+def wish_fulfil(
+    *, actor, wish: MicroWish, evidence: str, member: PartyMember | None = None, at: datetime | None = None
+) -> MicroWish:
     """Fulfilled, with evidence: by the community worker, or by a claiming member on the phone (`member`)."""
     evidence = require_text(evidence, "实现情况（如照片说明、物品清单）")
     wish = _lock(wish)
@@ -217,8 +269,15 @@ def wish_expire_due(*, today: date | None = None, at: datetime | None = None) ->
 
 
 @transaction.atomic
-def wish_from_ticket(*, actor, ticket: Ticket, community=None, title: str = "", personal_small_wish: bool,
-                     at: datetime | None = None) -> MicroWish:
+def wish_from_ticket(
+    *,
+    actor,
+    ticket: Ticket,
+    community=None,
+    title: str = "",
+    personal_small_wish: bool,
+    at: datetime | None = None,
+) -> MicroWish:
     """Turn a ticket into a micro-wish, only when the worker states it is a personal small wish and not a duty of
     a government department (those stay on the ticket's own path). The ticket gets an event; the link is kept."""
     if not personal_small_wish:
@@ -231,14 +290,25 @@ def wish_from_ticket(*, actor, ticket: Ticket, community=None, title: str = "", 
         raise EngagementError(f"工单{ticket.number}已转为微心愿")
     at = now_or(at)
     wish = wish_collect(
-        actor=actor, community=community, source=NeedItem.Source.HOTLINE, title=title or ticket.title,
-        content=ticket.content, resident_name=ticket.requester_name,
-        resident_phone="" if ticket.is_anonymous else ticket.requester_phone, ticket=ticket, at=at,
+        actor=actor,
+        community=community,
+        source=NeedItem.Source.HOTLINE,
+        title=title or ticket.title,
+        content=ticket.content,
+        resident_name=ticket.requester_name,
+        resident_phone="" if ticket.is_anonymous else ticket.requester_phone,
+        ticket=ticket,
+        at=at,
     )
     Event.objects.create(
-        ticket=ticket, at=at, actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=EventAction.TO_MICRO_WISH, from_status=ticket.status, to_status=ticket.status,
-        note=f"转为{community.name}微心愿", payload={"wish": wish.pk},
+        ticket=ticket,
+        at=at,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=EventAction.TO_MICRO_WISH,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        note=f"转为{community.name}微心愿",
+        payload={"wish": wish.pk},
     )
     return wish
 
@@ -249,7 +319,15 @@ def need_to_wish(*, actor, need: NeedItem, max_claimers: int = 1, at: datetime |
     if need.wishes.exists():
         raise EngagementError("该需求已转为微心愿")
     return wish_collect(
-        actor=actor, community=need.community, source=need.source, title=need.title, content=need.content,
-        resident_name=need.person_name, resident_phone=need.person_phone, need=need, ticket=None,
-        max_claimers=max_claimers, at=at,
+        actor=actor,
+        community=need.community,
+        source=need.source,
+        title=need.title,
+        content=need.content,
+        resident_name=need.person_name,
+        resident_phone=need.person_phone,
+        need=need,
+        ticket=None,
+        max_claimers=max_claimers,
+        at=at,
     )

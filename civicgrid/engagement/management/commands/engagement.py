@@ -38,11 +38,16 @@ class Command(BaseCommand):
                 self.stderr.write(problem)
             raise CommandError(refused.message) from refused
         if options["format"] == "json":
-            self.stdout.write(json.dumps(
-                {"rows": result.rows, "created": result.created, "existing": result.existing}, ensure_ascii=False
-            ))
+            self.stdout.write(
+                json.dumps(
+                    {"rows": result.rows, "created": result.created, "existing": result.existing},
+                    ensure_ascii=False,
+                )
+            )
         else:
-            self.stdout.write(f"导入结对：共 {result.rows} 行，新增 {result.created} 条，已存在 {result.existing} 条")
+            self.stdout.write(
+                f"导入结对：共 {result.rows} 行，新增 {result.created} 条，已存在 {result.existing} 条"
+            )
 
     def _stats(self, options):
         area = AdminArea.objects.filter(code=options["area"].strip()).first()
