@@ -42,7 +42,7 @@ def wishes_for(
         qs = qs.filter(source=source)
     if community_id:
         qs = qs.filter(community_id=community_id)
-    return qs.annotate(claim_count=Count("claims"))
+    return qs.annotate(claim_count=Count("claims")).order_by("-collected_at", "-pk")
 
 
 def pairings_for(user, year: int) -> QuerySet[Pairing]:
