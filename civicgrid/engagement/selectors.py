@@ -123,7 +123,10 @@ def claimable_wishes(member: PartyMember) -> QuerySet[MicroWish]:
     )
     qs = MicroWish.objects.filter(state__in=[MicroWish.State.PUBLISHED, MicroWish.State.CLAIMED])
     return (
-        qs.filter(community_id=community_id).select_related("community").annotate(claim_count=Count("claims"))
+        qs.filter(community_id=community_id)
+        .select_related("community")
+        .annotate(claim_count=Count("claims"))
+        .order_by("-published_at", "-pk")
     )
 
 
