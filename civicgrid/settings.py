@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "civicgrid.notify",
     "civicgrid.tickets",
     "civicgrid.party",
+    "civicgrid.volunteering",
     "civicgrid.engagement",
     "civicgrid.assessment",
     "civicgrid.knowledge",
