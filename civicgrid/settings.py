@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "civicgrid.sla",
     "civicgrid.notify",
     "civicgrid.tickets",
+    "civicgrid.points",
     "civicgrid.party",
     "civicgrid.volunteering",
     "civicgrid.engagement",

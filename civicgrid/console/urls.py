@@ -16,6 +16,7 @@ from civicgrid.console.views import (
     party_secretary,
     patrol,
     pauses,
+    points,
 )
 
 app_name = "console"
@@ -40,4 +41,5 @@ urlpatterns = [
     *party_org.urlpatterns,
     *party_secretary.urlpatterns,
     *engagement.urlpatterns,
+    *points.urlpatterns,
 ]

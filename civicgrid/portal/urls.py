@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import engagement, mine, party, views
+from civicgrid.portal import engagement, mine, party, points, views
 
 app_name = "portal"
 
@@ -31,4 +31,10 @@ urlpatterns = [
     path("wishes/<int:pk>/confirm/", engagement.wish_confirm, name="wish_confirm"),
     path("party/wishes/", engagement.member_wishes, name="member_wishes"),
     path("party/wishes/<int:pk>/claim/", engagement.member_claim, name="member_claim"),
+    path("points/", points.points_mine, name="points_mine"),
+    path("points/code/", points.points_code, name="points_code"),
+    path("points/verify/", points.points_verify, name="points_verify"),
+    path("points/logout/", points.points_sign_out, name="points_logout"),
+    path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
+    path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
 ]
