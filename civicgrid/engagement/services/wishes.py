@@ -10,6 +10,7 @@ from django.utils import timezone
 from civicgrid.core.audit import record_event
 from civicgrid.engagement.errors import EngagementError
 from civicgrid.engagement.models import MicroWish, NeedItem, WishClaim
+from civicgrid.engagement.points_link import post_for_wish
 from civicgrid.engagement.scope import require_area
 from civicgrid.engagement.services._common import now_or, require_community, require_text, today_or
 from civicgrid.party.models import PartyMember, PartyOrg
@@ -205,9 +206,7 @@ def wish_fulfil(
 
 
 def _after_fulfilled(wish: MicroWish) -> None:
-    """Points for the claimers by rule (idempotent by key), once points is wired in."""
-    from civicgrid.engagement.points_link import post_for_wish
-
+    """Points for the claimers by rule (idempotent by key: wish + account)."""
     post_for_wish(wish)
 
 

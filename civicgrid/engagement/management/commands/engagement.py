@@ -1,12 +1,15 @@
 """civicgrid engagement import-pairings FILE | stats --area CODE --year YYYY [--format table|json]."""
 
 import json
+from datetime import date, datetime, time
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.core.documents import read_table
 from civicgrid.engagement.imports import PairingImportRefused, import_pairings
+from civicgrid.engagement.points_link import post_for_volunteer_records
 from civicgrid.engagement.stats import KEYS, LABELS, empty_stats, engagement_stats, shown
 from civicgrid.registry.models import AdminArea
 
@@ -19,6 +22,8 @@ class Command(BaseCommand):
         pairings = sub.add_parser("import-pairings", help=_("导入结对（年度、方式、单位、村居代码）"))
         pairings.add_argument("file", metavar="FILE", help=_("Excel（.xlsx）或 CSV 文件"))
         pairings.add_argument("--format", choices=("table", "json"), default="table", help=_("结果格式"))
+        posting = sub.add_parser("post-points", help=_("按规则为已确认的志愿服务时长记积分（可重复运行）"))
+        posting.add_argument("--since", help=_("从该日期起确认的记录（YYYY-MM-DD），默认全部"))
         stats = sub.add_parser("stats", help=_("双报到、微心愿、志愿服务、结对、积分统计"))
         stats.add_argument("--area", required=True, help=_("区划代码"))
         stats.add_argument("--year", required=True, type=int, help=_("年度"))
@@ -27,7 +32,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["action"] == "import-pairings":
             return self._import_pairings(options)
+        if options["action"] == "post-points":
+            return self._post_points(options)
         return self._stats(options)
+
+    def _post_points(self, options):
+        since = None
+        if options.get("since"):
+            try:
+                since = timezone.make_aware(datetime.combine(date.fromisoformat(options["since"]), time.min))
+            except ValueError as exc:
+                raise CommandError("日期格式应为 YYYY-MM-DD") from exc
+        done = post_for_volunteer_records(since)
+        self.stdout.write(f"志愿服务积分：处理 {done} 条")
 
     def _import_pairings(self, options):
         table = read_table(options["file"], max_bytes=1024 * 1024 * 1024, max_rows=2_000_000)
