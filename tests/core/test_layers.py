@@ -9,9 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     "console | portal",
     "demo",
-    "intake | assessment",
+    "intake | assessment | engagement",
     "tickets",
-    "party",
+    "party | volunteering",
+    "points",
     "sla | knowledge",
     "routing | notify",
     "registry | workcal",
