@@ -99,3 +99,23 @@ def test_commitment(world):
     assert (c.state, c.decided_on) == ("fulfilled", date(2026, 5, 1))
     with pytest.raises(Refusal, match="已评定"):
         services.commitment_decide(actor=SYSTEM, commitment=c, fulfilled=False, evidence="x")
+
+
+def test_appraisal_reads_the_evaluations_and_the_export(world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from civicgrid.engagement.exports import evaluations_workbook
+    from civicgrid.engagement.selectors import evaluations_for_appraisal
+
+    m = in_service(world, name="王小明")
+    reg = services.register_member(actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 2, 1))
+    ev = services.evaluation_record(
+        actor=SYSTEM, registration=reg, year=2026, grade="fairly_good", comment="积极"
+    )
+    assert evaluations_for_appraisal([world["tax_org"].pk], 2026) == {m.pk: ev}
+    assert evaluations_for_appraisal([world["tax_org"].pk], 2025) == {}
+    sheet = load_workbook(BytesIO(evaluations_workbook([ev], scope="银海社区", year=2026))).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert "王*明" in cells and "较好" in cells and "王小明" not in cells
