@@ -25,8 +25,8 @@ MENU = [
     ("console:org_members", "党员名册", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:org_approvals", "党务审批", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:party_sec", "党组织工作", (R.PARTY_SECRETARY, R.ADMINISTRATOR)),
-    ("console:eng_wishes", "微心愿", (R.GRID_WORKER, R.GRID_LEADER, R.UNIT_HANDLER, R.ADMINISTRATOR)),
-    ("console:eng_registrations", "双报到", (R.GRID_WORKER, R.GRID_LEADER, R.UNIT_HANDLER, R.ADMINISTRATOR)),
+    ("console:eng_wishes", "微心愿", (R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
+    ("console:eng_registrations", "双报到", (R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
     ("console:eng_board", "社区共建", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:points_queue", "信用积分", (R.UNIT_HANDLER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
 ]

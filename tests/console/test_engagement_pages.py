@@ -49,8 +49,8 @@ def test_registrations_page_masks_members(world, client):  # noqa: F811
     assert "王*明" in page and "王小明" not in page
 
 
-def test_member_claims_on_the_console(world, client, django_user_model):  # noqa: F811
-    user = django_user_model.objects.create_user(username="m1", password="x")
+def test_member_claims_on_the_console(world, client):  # noqa: F811
+    user = staff("m1", [Role.GRID_WORKER])
     m = in_service(world, name="王小明")
     m.user = user
     m.save()
@@ -61,7 +61,7 @@ def test_member_claims_on_the_console(world, client, django_user_model):  # noqa
     client.force_login(user)
     page = client.get("/console/engagement/mine/").content.decode()
     assert "修水龙头" in page and "微心愿：0 / 1 个" in page
-    client.post(f"/console/engagement/mine/claim/{wish.pk}/")
+    client.post("/console/engagement/mine/claim/", {"wish": wish.pk})
     assert wish.claims.get().member == m
 
 

@@ -32,15 +32,20 @@ from civicgrid.registry.models import Role as R
 from civicgrid.tickets.models import Ticket
 from civicgrid.tickets.permissions import staff_of
 
-WORKER_ROLES = (R.GRID_WORKER, R.GRID_LEADER, R.UNIT_HANDLER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)
+WORKER_ROLES = (R.GRID_WORKER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)
 ORG_ROLES = (R.ORGANISATION_STAFF, R.ADMINISTRATOR)
 PAGE_SIZE = 25
+
+
+def _int(value, default: int = 0) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else default
 
 
 def _year(request) -> int:
     text = (request.GET.get("year") or "").strip()
     this = timezone.localdate().year
-    return int(text) if text.isdigit() and 2000 <= int(text) <= this + 1 else this
+    return _int(text) if 2000 <= _int(text) <= this + 1 else this
 
 
 def _communities(user):
@@ -50,7 +55,7 @@ def _communities(user):
 
 
 def _community(user, value) -> AdminArea:
-    area = _communities(user).filter(pk=value).first() if str(value or "").isdigit() else None
+    area = _communities(user).filter(pk=_int(value)).first()
     if area is None:
         raise Refusal("请选择您负责的村（社区）")
     return area
@@ -67,7 +72,7 @@ def wishes(request):
         request.user,
         state=state if state in MicroWish.State.values else "",
         source=source if source in NeedItem.Source.values else "",
-        community_id=int(community) if community.isdigit() else None,
+        community_id=_int(community) or None,
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -97,7 +102,7 @@ def wish_new(request):
         content=p.get("content", ""),
         resident_name=p.get("resident_name", ""),
         resident_phone=p.get("resident_phone", "").strip(),
-        max_claimers=int(p.get("max_claimers") or 1),
+        max_claimers=_int(p.get("max_claimers"), 1),
     )
     messages.success(request, f"已登记微心愿「{wish.title}」")
     return redirect("console:eng_wishes")
@@ -189,7 +194,7 @@ def registration_action(request, pk):
         services.evaluation_record(
             actor=request.user,
             registration=registration,
-            year=int(request.POST["year"]),
+            year=_int(request.POST.get("year"), timezone.localdate().year),
             grade=request.POST.get("grade", ""),
             comment=request.POST.get("comment", ""),
         )
@@ -221,9 +226,9 @@ def _member(request):
     return member
 
 
+@staff_view()
 def mine(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
+    """For a member who signs in with a staff account (PartyMember.user); others use the portal's 我的组织."""
     member = _member(request)
     year = timezone.localdate().year
     return render(
@@ -240,12 +245,11 @@ def mine(request):
     )
 
 
+@staff_view()
 @require_POST
-def mine_claim(request, pk):
-    if not request.user.is_authenticated:
-        return redirect("login")
+def mine_claim(request):
     member = _member(request)
-    wish = get_object_or_404(selectors.claimable_wishes(member), pk=pk)
+    wish = get_object_or_404(selectors.claimable_wishes(member), pk=_int(request.POST.get("wish")))
     services.wish_claim(actor=request.user, wish=wish, member=member)
     messages.success(request, f"已认领「{wish.title}」")
     return redirect("console:eng_mine")
@@ -302,9 +306,11 @@ def org_stats_export(request):
 @staff_view(*WORKER_ROLES)
 @require_POST
 def finding_convert(request, pk):
-    finding = get_object_or_404(
-        VisitFinding.objects.filter(visit__in=selectors.visits_for(request.user, _year_of_finding(pk))), pk=pk
-    )
+    findings = VisitFinding.objects.all()
+    areas = area_ids_for(request.user)
+    if areas is not None:
+        findings = findings.filter(visit__pairing__area_id__in=areas)
+    finding = get_object_or_404(findings, pk=pk)
     to = request.POST.get("to", "")
     if to == "ticket":
         staff = staff_of(request.user)
@@ -326,11 +332,6 @@ def finding_convert(request, pk):
     return redirect(safe_back(request) or "console:eng_board")
 
 
-def _year_of_finding(pk) -> int:
-    finding = VisitFinding.objects.filter(pk=pk).select_related("visit").first()
-    return finding.visit.visited_on.year if finding else 0
-
-
 urlpatterns = [
     path("engagement/findings/<int:pk>/", finding_convert, name="eng_finding"),
     path("engagement/wishes/", wishes, name="eng_wishes"),
@@ -341,7 +342,7 @@ urlpatterns = [
     path("engagement/registrations/<int:pk>/", registration_action, name="eng_registration_action"),
     path("engagement/evaluations/export/", evaluations_export, name="eng_evaluations_export"),
     path("engagement/mine/", mine, name="eng_mine"),
-    path("engagement/mine/claim/<int:pk>/", mine_claim, name="eng_mine_claim"),
+    path("engagement/mine/claim/", mine_claim, name="eng_mine_claim"),
     path("engagement/board/", org_board, name="eng_board"),
     path("engagement/board/export/", org_stats_export, name="eng_board_export"),
 ]
