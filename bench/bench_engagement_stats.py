@@ -25,6 +25,10 @@ from _setup import django_setup  # noqa: E402
 
 django_setup("engagement_stats", postgres=args.postgres)
 
+from django.core.management import call_command  # noqa: E402
+
+call_command("migrate", verbosity=0)
+
 from django.utils import timezone  # noqa: E402
 
 from civicgrid.core.idnumbers import check_digit  # noqa: E402
