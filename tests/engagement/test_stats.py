@@ -166,3 +166,12 @@ class TestCommand:
         out = StringIO()
         call_command("engagement", "stats", "--area", "469002", "--year", "2026", stdout=out)
         assert "在职党员报到率：50.0%" in out.getvalue()
+
+
+def test_expire_and_post_points_commands(world):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("engagement", "expire-wishes", stdout=out)
+    call_command("engagement", "post-points", "--since", "2026-01-01", stdout=out)
+    assert "过期微心愿：0 个" in out.getvalue() and "志愿服务积分：处理 0 条" in out.getvalue()

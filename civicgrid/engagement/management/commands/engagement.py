@@ -10,6 +10,7 @@ from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.core.documents import read_table
 from civicgrid.engagement.imports import PairingImportRefused, import_pairings
 from civicgrid.engagement.points_link import post_for_volunteer_records
+from civicgrid.engagement.services import wish_expire_due
 from civicgrid.engagement.stats import KEYS, LABELS, empty_stats, engagement_stats, shown
 from civicgrid.registry.models import AdminArea
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         pairings.add_argument("--format", choices=("table", "json"), default="table", help=_("结果格式"))
         posting = sub.add_parser("post-points", help=_("按规则为已确认的志愿服务时长记积分（可重复运行）"))
         posting.add_argument("--since", help=_("从该日期起确认的记录（YYYY-MM-DD），默认全部"))
+        sub.add_parser("expire-wishes", help=_("过了认领截止日期仍无人认领的微心愿标记为过期（每日运行）"))
         stats = sub.add_parser("stats", help=_("双报到、微心愿、志愿服务、结对、积分统计"))
         stats.add_argument("--area", required=True, help=_("区划代码"))
         stats.add_argument("--year", required=True, type=int, help=_("年度"))
@@ -32,6 +34,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["action"] == "import-pairings":
             return self._import_pairings(options)
+        if options["action"] == "expire-wishes":
+            self.stdout.write(f"过期微心愿：{wish_expire_due()} 个")
+            return
         if options["action"] == "post-points":
             return self._post_points(options)
         return self._stats(options)
