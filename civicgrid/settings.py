@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.points",
     "civicgrid.party",
     "civicgrid.volunteering",
+    "civicgrid.engagement",
     "civicgrid.assessment",
     "civicgrid.knowledge",
     "civicgrid.intake",

@@ -6,6 +6,7 @@ from civicgrid.console.views import (
     common,
     dashboard,
     dispatching,
+    engagement,
     exports,
     handling,
     intake,
@@ -41,5 +42,6 @@ urlpatterns = [
     *party_org.urlpatterns,
     *party_secretary.urlpatterns,
     *volunteering.urlpatterns,
+    *engagement.urlpatterns,
     *points.urlpatterns,
 ]

@@ -68,6 +68,7 @@ KINDS = {
     "party_lost_contact": _("失联党员处置提醒"),
     "party_transfer_overdue": _("组织关系转接逾期"),
     "party_temporary_expired": _("临时党组织到期"),
+    "engagement_evaluation": _("双报到年度评价"),
 }
 
 

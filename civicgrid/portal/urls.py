@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import mine, party, points, views, volunteering
+from civicgrid.portal import engagement, mine, party, points, views, volunteering
 
 app_name = "portal"
 
@@ -39,6 +39,10 @@ urlpatterns = [
     path("volunteer/scan/done/", volunteering.volunteer_scan_done, name="volunteer_scan_done"),
     path("volunteer/scan/<str:token>/", volunteering.volunteer_scan, name="volunteer_scan"),
     path("volunteer/notices/", volunteering.volunteer_notices, name="volunteer_notices"),
+    path("wishes/", engagement.wishes, name="wishes"),
+    path("wishes/<int:pk>/confirm/", engagement.wish_confirm, name="wish_confirm"),
+    path("party/wishes/", engagement.member_wishes, name="member_wishes"),
+    path("party/wishes/<int:pk>/claim/", engagement.member_claim, name="member_claim"),
     path("points/", points.points_mine, name="points_mine"),
     path("points/code/", points.points_code, name="points_code"),
     path("points/verify/", points.points_verify, name="points_verify"),

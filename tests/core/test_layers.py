@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     "console | portal",
     "demo",
-    "intake | assessment",
+    "intake | assessment | engagement",
     "tickets",
     "party | volunteering",
     "points",

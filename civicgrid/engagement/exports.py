@@ -1,0 +1,38 @@
+"""Excel exports: the year-end evaluations (sent to the member's organisation) and the figures of an area."""
+
+from civicgrid.core.documents import INTEGER, ONE_DECIMAL, Column, Sheet, workbook
+from civicgrid.engagement.stats import KEYS, LABELS, shown
+
+
+def evaluations_workbook(evaluations, *, scope: str, year: int) -> bytes:
+    columns = [
+        Column("党员", lambda e: e.member.masked_name, width=12),
+        Column("所在党组织", lambda e: e.org.name if e.org_id else "", width=28),
+        Column("报到社区", "registration.community.name", width=16),
+        Column("服务时长（小时）", lambda e: float(e.hours), number_format=ONE_DECIMAL),
+        Column("参加活动（次）", "activities", number_format=INTEGER),
+        Column("微心愿（个）", "wishes", number_format=INTEGER),
+        Column("完成年度任务", lambda e: "是" if e.meets_quota else "否"),
+        Column("评价等次", lambda e: e.get_grade_display()),
+        Column("评语", "comment", width=30),
+    ]
+    return workbook(
+        "在职党员双报到年度评价", scope, f"{year}年度", columns, evaluations, sheet_name="年度评价"
+    )
+
+
+def stats_workbook(figures: dict, *, scope: str, year: int) -> bytes:
+    rows = [(LABELS[key], shown(key, figures[key])) for key in KEYS]
+    columns = [Column("指标", 0, width=28), Column("数值", 1, width=16)]
+    return workbook(
+        "社区共建统计",
+        scope,
+        f"{year}年度",
+        columns,
+        rows,
+        sheet_name="统计",
+        note="积分、志愿服务数据来自积分和志愿服务模块；只计已确认的服务时长。",
+    )
+
+
+__all__ = ["Sheet", "evaluations_workbook", "stats_workbook"]

@@ -1,0 +1,101 @@
+"""A member's yearly quota (QuotaRule) and progress: wishes from engagement, activities and hours from
+volunteering's confirmed service records."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from civicgrid.engagement.models import MicroWish, QuotaRule, WishClaim
+from civicgrid.engagement.volunteer_link import member_activities, member_hours
+from civicgrid.registry.models import AdminArea
+
+
+def quota_for(community: AdminArea | None, day: date) -> QuotaRule | None:
+    """The rule in force on `day` of the nearest area at or above `community`, else the general one."""
+    rules = list(QuotaRule.objects.effective_at(day).order_by("-effective_from", "-pk"))
+    if not rules:
+        return None
+    chain = [a.pk for a in community.ancestors()] if community is not None else []
+    by_area = {}
+    for rule in rules:
+        by_area.setdefault(rule.area_id, rule)
+    for area_id in reversed(chain):
+        if area_id in by_area:
+            return by_area[area_id]
+    return by_area.get(None)
+
+
+def wishes_done(member_ids, year: int) -> dict[int, int]:
+    """Wishes each member claimed that were fulfilled in `year` (whatever they are now, if fulfilled or after)."""
+    rows = WishClaim.objects.filter(
+        member_id__in=list(member_ids),
+        wish__state__in=MicroWish.DONE,
+        wish__fulfilled_at__year=year,
+    ).values_list("member_id", flat=True)
+    counts: dict[int, int] = {}
+    for member_id in rows:
+        counts[member_id] = counts.get(member_id, 0) + 1
+    return counts
+
+
+@dataclass
+class Progress:
+    year: int
+    wishes: int
+    activities: int
+    hours: Decimal
+    quota: QuotaRule | None
+
+    @property
+    def meets(self) -> bool:
+        q = self.quota
+        if q is None:
+            return False
+        return self.wishes >= q.wishes and self.activities >= q.activities and self.hours >= q.hours
+
+    def share(self, done, target) -> int:
+        """Percent done, capped at 100 (for the progress bars)."""
+        if not target:
+            return 100
+        return min(100, int(Decimal(done) * 100 / Decimal(target)))
+
+    @property
+    def wishes_percent(self) -> int:
+        return self.share(self.wishes, self.quota.wishes if self.quota else 0)
+
+    @property
+    def activities_percent(self) -> int:
+        return self.share(self.activities, self.quota.activities if self.quota else 0)
+
+    @property
+    def hours_percent(self) -> int:
+        return self.share(self.hours, self.quota.hours if self.quota else 0)
+
+
+def progress_many(
+    members_communities: dict[int, AdminArea | None], year: int, day: date
+) -> dict[int, Progress]:
+    """Progress of many members at once: {member id: community of registration}."""
+    ids = list(members_communities)
+    wishes = wishes_done(ids, year)
+    hours = member_hours(ids, year)
+    activities = member_activities(ids, year)
+    rules: dict[int | None, QuotaRule | None] = {}
+    result = {}
+    for member_id, community in members_communities.items():
+        key = getattr(community, "pk", None)
+        if key not in rules:
+            rules[key] = quota_for(community, day)
+        result[member_id] = Progress(
+            year=year,
+            wishes=wishes.get(member_id, 0),
+            activities=activities.get(member_id, 0),
+            hours=hours.get(member_id, Decimal("0")),
+            quota=rules[key],
+        )
+    return result
+
+
+def progress(member, community: AdminArea | None, year: int, day: date | None = None) -> Progress:
+    day = day or date(year, 12, 31)
+    return progress_many({member.pk: community}, year, day)[member.pk]

@@ -1,0 +1,63 @@
+"""Every change in engagement is one of these functions: guard, transaction, audit row (or ticket event)."""
+
+from civicgrid.engagement.services.pairings import (
+    finding_to_need,
+    finding_to_ticket,
+    finding_to_wish,
+    pairing_create,
+    visit_record,
+)
+from civicgrid.engagement.services.registrations import (
+    commitment_decide,
+    commitment_pledge,
+    evaluation_record,
+    evaluations_send,
+    register_member,
+    register_org,
+    registration_activate,
+    registration_assign,
+    registration_end,
+)
+from civicgrid.engagement.services.wishes import (
+    need_add,
+    need_to_wish,
+    wish_cancel,
+    wish_claim,
+    wish_close,
+    wish_collect,
+    wish_confirm,
+    wish_expire_due,
+    wish_from_ticket,
+    wish_fulfil,
+    wish_publish,
+    wish_verify,
+)
+
+__all__ = [
+    "commitment_decide",
+    "commitment_pledge",
+    "evaluation_record",
+    "evaluations_send",
+    "finding_to_need",
+    "finding_to_ticket",
+    "finding_to_wish",
+    "need_add",
+    "need_to_wish",
+    "pairing_create",
+    "register_member",
+    "register_org",
+    "registration_activate",
+    "registration_assign",
+    "registration_end",
+    "visit_record",
+    "wish_cancel",
+    "wish_claim",
+    "wish_close",
+    "wish_collect",
+    "wish_confirm",
+    "wish_expire_due",
+    "wish_from_ticket",
+    "wish_fulfil",
+    "wish_publish",
+    "wish_verify",
+]

@@ -1,0 +1,49 @@
+"""微心愿 in the portal: a resident posts and confirms (signed in as in 我的诉求); a member claims."""
+
+import time
+
+import pytest
+
+from civicgrid.core.actors import SYSTEM
+from civicgrid.engagement import services
+from civicgrid.engagement.models import MicroWish
+from civicgrid.portal import mine, party
+from tests.engagement.conftest import in_service, world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+PHONE = "13800138000"
+
+
+def sign_in(client, key, data):
+    session = client.session
+    session[key] = {**data, "until": time.time() + 600}
+    session.save()
+
+
+def test_resident_posts_and_confirms(world, client):  # noqa: F811
+    assert client.get("/wishes/").status_code == 302  # not signed in
+    sign_in(client, mine.SESSION_KEY, {"phone": PHONE})
+    client.post("/wishes/", {"community": world["yinhai"].code, "title": "想要一副老花镜"})
+    wish = MicroWish.objects.get()
+    assert (wish.resident_phone, wish.source, wish.state) == (PHONE, "resident", "collected")
+    m = in_service(world)
+    services.wish_verify(actor=SYSTEM, wish=wish)
+    services.wish_publish(actor=SYSTEM, wish=wish)
+    services.wish_claim(actor=None, wish=wish, member=m)
+    services.wish_fulfil(actor=SYSTEM, wish=wish, evidence="已送到")
+    assert "确认心愿已实现" in client.get("/wishes/").content.decode()
+    client.post(f"/wishes/{wish.pk}/confirm/")
+    wish.refresh_from_db()
+    assert wish.state == "confirmed"
+
+
+def test_member_claims_on_the_phone(world, client):  # noqa: F811
+    m = in_service(world, phone="13900139000")
+    services.register_member(actor=SYSTEM, member=m, community=world["yinhai"])
+    wish = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title="修水龙头")
+    services.wish_verify(actor=SYSTEM, wish=wish)
+    services.wish_publish(actor=SYSTEM, wish=wish)
+    sign_in(client, party.SESSION_KEY, {"member": m.pk, "phone": "13900139000"})
+    assert "修水龙头" in client.get("/party/wishes/").content.decode()
+    client.post(f"/party/wishes/{wish.pk}/claim/")
+    assert wish.claims.get().member == m
