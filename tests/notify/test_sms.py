@@ -160,7 +160,9 @@ def test_an_opt_out_stops_a_message_claimed_when_queued(console, time_machine):
     assert console.getvalue() == ""
 
 
-def test_a_message_claimed_when_queued_but_never_sent_goes_to_the_worker_after_its_claim(console, time_machine):
+def test_a_message_claimed_when_queued_but_never_sent_goes_to_the_worker_after_its_claim(
+    console, time_machine
+):
     message = enqueue(phone=PHONE, template="closed", params={"number": "1", "link": "x"}, key="lost")
     message.refresh_from_db()
     assert (message.status, message.attempts) == (SmsStatus.SENDING, 1)
