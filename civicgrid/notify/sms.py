@@ -4,6 +4,9 @@
 registered signature); after commit, or later by the worker, `deliver_sms` sends it. Exactly once:
 - each message is claimed on its own (a conditional UPDATE), just before it is sent, and marked sent as
   soon as the gateway acknowledges it, so a worker that dies holds back only the message in flight;
+- a message sent on commit is written already claimed (its attempt counted, held for one claim length),
+  so the send after commit needs no claim of its own; should the process die first, the worker takes it
+  when the claim runs out, as for any claimed message;
 - that message is retried after its short claim with the same idempotency key, which the gateway uses to
   recognise the repeat (and answer with the first message id), so the phone gets one SMS;
 - a message is retried only while not acknowledged, with back-off, up to CIVICGRID_SMS_MAX_ATTEMPTS.
@@ -144,6 +147,9 @@ def enqueue(
     chosen = template_for(template, at)
     fitted = chosen.fit(params)
     replaying = is_historical()
+    # Sent on commit: written claimed (as `_claim` would), so the send after commit needs no claim.
+    claimed = not replaying and _send_on_commit()
+    now = timezone.now()
     message = SmsMessage(
         phone=phone,
         template=chosen,
@@ -153,15 +159,16 @@ def enqueue(
         text=chosen.render(fitted),
         key=key[:120],
         ticket_id=ticket_id,
-        status=SmsStatus.HISTORICAL if replaying else SmsStatus.PENDING,
+        status=SmsStatus.HISTORICAL if replaying else SmsStatus.SENDING if claimed else SmsStatus.PENDING,
+        attempts=1 if claimed else 0,
         created_at=at,
-        next_attempt_at=None if replaying else timezone.now(),
+        next_attempt_at=None if replaying else now + _claim_length() if claimed else now,
         error=HISTORICAL_NOTE if replaying else "",
     )
     message.pk = _insert(message, unless_opted_out=template not in ALWAYS_SENT)
     if message.pk is not None:
         message._state.adding, message._state.db = False, router.db_for_write(SmsMessage)
-        if message.status == SmsStatus.PENDING and _send_on_commit():
+        if claimed:
             transaction.on_commit(partial(_send_queued, message), robust=True)
         return message
     # Nothing written: the phone opted out, or the key is queued already (even by a transaction running now).
@@ -212,9 +219,7 @@ def _insert(message: SmsMessage, *, unless_opted_out: bool) -> int | None:
 
 
 def _send_queued(message: SmsMessage) -> int:
-    """After commit: send the message just queued, claimed like any other but with no need to read it back."""
-    if not _claim_known(message):
-        return 0
+    """After commit: send the message just queued, claimed when it was written (no read-back, no claim)."""
     return _send(sms_gateway(), message)
 
 
@@ -272,32 +277,6 @@ def _claim(pk: int) -> SmsMessage | None:
     if claimed != 1:
         return None
     return SmsMessage.objects.select_related("template").get(pk=pk)
-
-
-def _claim_known(message: SmsMessage) -> bool:
-    """Claim a message held in memory (one UPDATE … RETURNING, no read-back); its fields follow the claim."""
-    now = timezone.now()
-    connection = connections[router.db_for_write(SmsMessage)]
-    quote = connection.ops.quote_name
-    adapt = connection.ops.adapt_datetimefield_value
-    table, status, due, attempts = (
-        quote(SmsMessage._meta.db_table),
-        quote("status"),
-        quote("next_attempt_at"),
-        quote("attempts"),
-    )
-    until = now + _claim_length()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {status} = %s, {due} = %s, {attempts} = {attempts} + 1 "
-            f"WHERE {quote('id')} = %s AND {status} IN (%s, %s) AND {due} <= %s RETURNING {attempts}",
-            [SmsStatus.SENDING, adapt(until), message.pk, SmsStatus.PENDING, SmsStatus.SENDING, adapt(now)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    message.status, message.next_attempt_at, message.attempts = SmsStatus.SENDING, until, row[0]
-    return True
 
 
 def _send(gateway, message: SmsMessage) -> int:
@@ -363,7 +342,9 @@ def sms_opt_out(
             phone=phone, defaults={"at": at, "source": source, "note": note[:200]}
         )
         if created:
-            SmsMessage.objects.filter(phone=phone, status=SmsStatus.PENDING).exclude(
+            # Claimed but not yet sent too (a message written claimed waits for its commit, or for the
+            # worker once its claim runs out); one acknowledged meanwhile is still marked sent.
+            SmsMessage.objects.filter(phone=phone, status__in=(SmsStatus.PENDING, SmsStatus.SENDING)).exclude(
                 template__key__in=ALWAYS_SENT
             ).update(status=SmsStatus.FAILED, next_attempt_at=None, error=gettext("诉求人已退订短信"))
             record_event(

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -145,6 +146,33 @@ def test_opting_out_drops_the_messages_still_waiting(console):
     waiting.refresh_from_db()
     assert waiting.status == SmsStatus.FAILED
     assert deliver_sms() == 0
+
+
+def test_an_opt_out_stops_a_message_claimed_when_queued(console, time_machine):
+    # Queued in a transaction whose commit never comes (the test's): written claimed for the send on commit.
+    waiting = enqueue(phone=PHONE, template="closed", params={"number": "1", "link": "x"}, key="w")
+    assert (waiting.status, waiting.attempts) == (SmsStatus.SENDING, 1)
+    sms_opt_out(phone=PHONE, source=SmsOptOut.Source.SUBMIT_FORM)
+    time_machine.move_to(NOW + timedelta(hours=1), tick=False)
+    assert deliver_sms() == 0
+    waiting.refresh_from_db()
+    assert waiting.status == SmsStatus.FAILED
+    assert console.getvalue() == ""
+
+
+def test_a_message_claimed_when_queued_but_never_sent_goes_to_the_worker_after_its_claim(
+    console, time_machine
+):
+    message = enqueue(phone=PHONE, template="closed", params={"number": "1", "link": "x"}, key="lost")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENDING, 1)
+    assert message.next_attempt_at > NOW
+    assert deliver_sms() == 0  # still held for the send on commit
+    time_machine.move_to(message.next_attempt_at, tick=False)
+    assert deliver_sms() == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENT, 2)
+    assert console.getvalue().count("[sms]") == 1
 
 
 def test_opting_in_again_is_audited():
