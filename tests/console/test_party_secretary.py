@@ -391,7 +391,9 @@ def test_a_secretary_proposes_a_temporary_organisation_and_organisation_staff_ap
     html = client.get(url("org_approvals")).content.decode()
     assert "新建党组织申请" in html and "甲社区防汛临时党支部" in html
     decide = url("org_proposal", proposal.pk)
-    client.post(decide, {"decision": "approve", "code": "A-F1", "founded_on": "2026-06-15"})  # no confirmation
+    client.post(
+        decide, {"decision": "approve", "code": "A-F1", "founded_on": "2026-06-15"}
+    )  # no confirmation
     proposal.refresh_from_db()
     assert proposal.state == OrgProposal.State.PENDING
     client.post(decide, {"decision": "approve", "founded_on": "2026-06-15", "confirm": "on"})  # no code

@@ -56,7 +56,11 @@ def submit(world, parent="A", **fields):
 
 
 def actions():
-    return list(AuditEvent.objects.filter(action__startswith="party.proposal").order_by("pk").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(action__startswith="party.proposal")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
 
 
 def test_a_secretary_proposes_only_under_an_organisation_he_manages(world):
@@ -90,8 +94,14 @@ def test_approval_creates_the_organisation_with_the_parent_as_approver(world):
     created = done.created_org
     assert done.state == OrgProposal.State.APPROVED
     assert done.decided_by == world["org_c"] and done.decided_at is not None
-    assert (created.code, created.parent, created.approved_by) == ("A-T1", world["orgs"]["A"], world["orgs"]["A"])
-    assert created.is_temporary and created.temp_task == "防台风抢险" and created.end_date == date(2026, 10, 31)
+    assert (created.code, created.parent, created.approved_by) == (
+        "A-T1",
+        world["orgs"]["A"],
+        world["orgs"]["A"],
+    )
+    assert (
+        created.is_temporary and created.temp_task == "防台风抢险" and created.end_date == date(2026, 10, 31)
+    )
     assert created.founded_on == date(2026, 6, 1)
     assert actions() == ["party.proposal_submit", "party.proposal_approve"]
     assert AuditEvent.objects.filter(action="party.org_create", summary__contains="防台风").exists()

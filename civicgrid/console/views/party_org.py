@@ -465,7 +465,9 @@ def org_proposal(request, pk):
                 approval_doc=data["approval_doc"],
                 note=data["note"],
             )
-            messages.success(request, f"已批准，新建「{done.created_org.name}」（组织代码 {done.created_org.code}）")
+            messages.success(
+                request, f"已批准，新建「{done.created_org.name}」（组织代码 {done.created_org.code}）"
+            )
         else:
             proposal_services.proposal_reject(request.user, proposal, note=data["note"])
             messages.success(request, f"已不予批准「{proposal.name}」的新建申请")

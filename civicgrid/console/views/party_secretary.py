@@ -47,21 +47,21 @@ from civicgrid.party.models import (
 )
 from civicgrid.party.selectors import (
     MemberFilters,
+    area_subtree_ids,
     managed_orgs,
     member_of,
     member_rows,
-    area_subtree_ids,
     members_in_scope,
     secretary_org_ids,
 )
 from civicgrid.party.services import activities
-from civicgrid.party.services.proposals import proposal_submit
 from civicgrid.party.services.meetings import (
     appraisal_record,
     expected_for,
     meeting_attachment_add,
     meeting_record,
 )
+from civicgrid.party.services.proposals import proposal_submit
 from civicgrid.party.warnings import org_warnings
 from civicgrid.registry.models import AdminArea, Role
 
