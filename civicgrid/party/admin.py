@@ -4,7 +4,7 @@ masked (it changes only through the services, which encrypt and hash it)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyInline
+from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from civicgrid.party.models import (
     Appraisal,
     Attendance,
@@ -14,6 +14,7 @@ from civicgrid.party.models import (
     Meeting,
     MeetingAttachment,
     MemberRule,
+    OrgProposal,
     PartyGrid,
     PartyGroup,
     PartyMember,
@@ -221,3 +222,13 @@ class ComplianceRuleAdmin(AuditedAdmin, admin.ModelAdmin):
 class MemberRuleAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["__str__", "probation_months", "branch_max_members", "committee_threshold", *EFFECTIVE]
     list_filter = ["is_active"]
+
+
+@admin.register(OrgProposal)
+class OrgProposalAdmin(ReadOnlyAdmin):
+    """Proposals change only through services.proposals (submit, approve, reject)."""
+
+    list_display = ["name", "kind", "parent", "is_temporary", "state", "created_at", "decided_at"]
+    list_filter = ["state", "kind", "is_temporary"]
+    search_fields = ["name", "parent__name", "parent__code"]
+    list_select_related = ["parent"]

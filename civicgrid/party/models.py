@@ -789,6 +789,75 @@ class RelationTransfer(models.Model):
         return self.to_org.name if self.to_org_id else self.to_name
 
 
+class OrgProposal(models.Model):
+    """新建党组织申请: a secretary proposes a sub-organisation or a temporary organisation under one he manages;
+    组织部 approves it (the organisation is created then) or rejects it with a note."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_org_proposals",
+    )
+    parent = models.ForeignKey(
+        PartyOrg, verbose_name=_("上级组织"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    name = models.CharField(_("组织名称"), max_length=120)
+    kind = models.CharField(_("组织类别"), max_length=20, choices=PartyOrg.Kind.choices)
+    setup = models.CharField(_("设置方式"), max_length=20, choices=PartyOrg.Setup.choices)
+    area = models.ForeignKey(
+        AdminArea, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="party_org_proposals"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_org_proposals",
+    )
+    is_temporary = models.BooleanField(_("临时党组织"), default=False)
+    temp_task = models.CharField(_("临时任务"), max_length=200, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    reason = models.CharField(_("申请理由"), max_length=500)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_org_decisions",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+    created_org = models.ForeignKey(
+        PartyOrg,
+        verbose_name=_("新建的党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_proposals",
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("新建党组织申请")
+        verbose_name_plural = _("新建党组织申请")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"], name="party_proposal_state")]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_state_display()}）"
+
+
 # ------------------------------------------------------------------------- pioneer posts, teams, deployments
 
 

@@ -189,6 +189,7 @@ PARTY_SECRETARY_PAGES = {
     "party_sec_meeting_new",
     "party_sec_activities",
     "party_sec_appraisal",
+    "party_sec_proposals",
     "party_sec_meeting",
     "party_sec_attachment",
     "party_sec_pioneer_end",

@@ -352,3 +352,87 @@ def test_appraisal_shows_the_one_third_check_before_saving(client, party):
     assert "不能保存" in refused and Appraisal.objects.filter(grade="excellent").count() == 1
     future = client.post(page, {"year": "2027", "action": "save", **grades})
     assert future.status_code == 200 and not Appraisal.objects.filter(year=2027).exists()
+
+
+def test_a_secretary_proposes_a_temporary_organisation_and_organisation_staff_approve_it(client, party):
+    from civicgrid.party.models import OrgProposal
+    from tests.party.factories import unit
+
+    a = party["orgs"]["A"]
+    client.force_login(party["sec"])
+    assert url("party_sec_proposals", a.pk) in client.get(url("party_sec_org", a.pk)).content.decode()
+    page = url("party_sec_proposals", a.pk)
+    assert "提交申请" in client.get(page).content.decode()
+    data = {
+        "name": "甲社区防汛临时党支部",
+        "kind": "branch",
+        "setup": "community",
+        "area": a.area_id,
+        "is_temporary": "on",
+        "temp_task": "防汛抢险",
+        "end_date": "2026-10-31",
+        "reason": "汛期抢险需要",
+    }
+    response = client.post(page, {**data, "temp_task": ""}, follow=True)
+    assert "临时党组织请填写临时任务" in response.content.decode()
+    response = client.post(page, data, follow=True)
+    html = response.content.decode()
+    assert "待组织部审批" in html and "甲社区防汛临时党支部" in html and "待审批" in html
+    proposal = OrgProposal.objects.get()
+    # Not under a 党支部, nor under an organisation he does not lead.
+    assert client.get(url("party_sec_proposals", party["orgs"]["A1"].pk)).status_code == 200
+    assert "提交申请" not in client.get(url("party_sec_proposals", party["orgs"]["A1"].pk)).content.decode()
+    assert client.get(url("party_sec_proposals", party["orgs"]["B"].pk)).status_code == 404
+    # The secretary cannot decide it.
+    assert client.get(url("org_proposal", proposal.pk)).status_code == 403
+
+    officer = staff("org_c", [Role.ORGANISATION_STAFF], [unit("U-C", a.area)])
+    client.force_login(officer)
+    html = client.get(url("org_approvals")).content.decode()
+    assert "新建党组织申请" in html and "甲社区防汛临时党支部" in html
+    decide = url("org_proposal", proposal.pk)
+    client.post(
+        decide, {"decision": "approve", "code": "A-F1", "founded_on": "2026-06-15"}
+    )  # no confirmation
+    proposal.refresh_from_db()
+    assert proposal.state == OrgProposal.State.PENDING
+    client.post(decide, {"decision": "approve", "founded_on": "2026-06-15", "confirm": "on"})  # no code
+    proposal.refresh_from_db()
+    assert proposal.state == OrgProposal.State.PENDING
+    response = client.post(
+        decide, {"decision": "approve", "code": "A-F1", "founded_on": "2026-06-15", "confirm": "on"}
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    created = proposal.created_org
+    assert proposal.state == OrgProposal.State.APPROVED
+    assert (created.code, created.parent, created.approved_by, created.is_temporary) == ("A-F1", a, a, True)
+    assert client.get(decide).status_code == 404  # decided: no longer pending
+    client.force_login(party["sec"])
+    assert "已批准" in client.get(page).content.decode()
+
+
+def test_organisation_staff_reject_a_proposal_with_a_note(client, party):
+    from civicgrid.party.models import OrgProposal
+    from civicgrid.party.services.proposals import proposal_submit
+    from tests.party.factories import unit
+
+    a, b = party["orgs"]["A"], party["orgs"]["B"]
+    proposal = proposal_submit(
+        party["sec"], a, name="甲二支部", kind="branch", setup="community", area=a.area, reason="党员增多"
+    )
+    outsider = staff("org_o", [Role.ORGANISATION_STAFF], [unit("U-O", b.area)])
+    client.force_login(outsider)
+    assert "甲二支部" not in client.get(url("org_approvals")).content.decode()
+    assert client.get(url("org_proposal", proposal.pk)).status_code == 404
+    client.force_login(staff("org_c", [Role.ORGANISATION_STAFF], [unit("U-C", a.area)]))
+    decide = url("org_proposal", proposal.pk)
+    response = client.post(decide, {"decision": "reject", "confirm": "on"})
+    assert "不予批准时须填写审批意见" in response.content.decode()
+    client.post(decide, {"decision": "reject", "note": "可先设党小组", "confirm": "on"})
+    proposal.refresh_from_db()
+    assert proposal.state == OrgProposal.State.REJECTED and proposal.decision_note == "可先设党小组"
+    assert AuditEvent.objects.filter(action="party.proposal_reject").count() == 1
+    client.force_login(party["sec"])
+    html = client.get(url("party_sec_proposals", a.pk)).content.decode()
+    assert "未批准" in html and "可先设党小组" in html

@@ -92,3 +92,26 @@ class TransferForm(ConfirmForm):
     reason = text_field("退回原因（退回时填写）", max_length=200)
 
     field_order = ["decision", "on", "reason", "confirm"]
+
+
+class ProposalDecisionForm(ConfirmForm):
+    DECISIONS = [("approve", "批准"), ("reject", "不予批准")]
+
+    decision = forms.ChoiceField(label="审批结果", choices=DECISIONS, widget=forms.RadioSelect)
+    code = text_field("组织代码（批准时填写）", max_length=40)
+    founded_on = forms.DateField(label="成立日期（批准时填写）", required=False, widget=DATE_INPUT)
+    approval_doc = text_field("批准文号", max_length=100)
+    note = text_field("审批意见（不予批准时必填）", max_length=300)
+
+    field_order = ["decision", "code", "founded_on", "approval_doc", "note", "confirm"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "approve":
+            if not (data.get("code") or "").strip():
+                self.add_error("code", "批准时须填写组织代码")
+            if not data.get("founded_on"):
+                self.add_error("founded_on", "批准时须填写成立日期")
+        elif data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "不予批准时须填写审批意见")
+        return data

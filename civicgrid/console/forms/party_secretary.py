@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import UploadedFile
 
 from civicgrid.console.forms.base import BootstrapForm, MultipleFileField, text_field
 from civicgrid.party.errors import PartyRefusal
-from civicgrid.party.models import Appraisal, Attendance, Meeting, PartyGroup, PartyMember
+from civicgrid.party.models import Appraisal, Attendance, Meeting, PartyGroup, PartyMember, PartyOrg
 from civicgrid.party.uploads import ALLOWED, check_upload
+from civicgrid.registry.models import AdminArea
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NOT_RECORDED = ""
@@ -196,3 +197,21 @@ class AppraisalForm(BootstrapForm):
             for m in self.members
             if self.cleaned_data[f"grade_{m.pk}"]
         ]
+
+
+class ProposalForm(BootstrapForm):
+    """新建下级党组织 or 临时党组织 under the secretary's organisation; the area is one under the parent's."""
+
+    name = text_field("组织名称", max_length=120, required=True)
+    kind = forms.ChoiceField(label="组织类别", choices=PartyOrg.Kind.choices, initial=PartyOrg.Kind.BRANCH)
+    setup = forms.ChoiceField(label="设置方式", choices=PartyOrg.Setup.choices)
+    area = forms.ModelChoiceField(label="所在区划", queryset=AdminArea.objects.none(), empty_label=None)
+    is_temporary = forms.BooleanField(label="临时党组织", required=False)
+    temp_task = text_field("临时任务（临时党组织填写）", max_length=200)
+    end_date = forms.DateField(label="预计结束日期（临时党组织填写）", required=False, widget=DATE)
+    reason = text_field("申请理由", rows=3, max_length=500, required=True)
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if areas is not None:
+            self.fields["area"].queryset = areas

@@ -22,6 +22,7 @@ from civicgrid.console.forms.party_org import (
     DissolveForm,
     MemberFilterForm,
     ProbationForm,
+    ProposalDecisionForm,
     RevealForm,
     TransferForm,
     TreeFilterForm,
@@ -34,6 +35,7 @@ from civicgrid.party.compliance import LIGHT_LABELS, org_compliance
 from civicgrid.party.models import (
     CommitteeTerm,
     MemberRule,
+    OrgProposal,
     PartyMember,
     PartyOrg,
     RelationTransfer,
@@ -42,6 +44,7 @@ from civicgrid.party.models import (
 )
 from civicgrid.party.services import members as member_services
 from civicgrid.party.services import orgs as org_services
+from civicgrid.party.services import proposals as proposal_services
 from civicgrid.party.services import transfers as transfer_services
 from civicgrid.party.warnings import org_warnings, warnings_for_orgs
 from civicgrid.registry.models import AdminArea, Grid, Role
@@ -337,11 +340,13 @@ def org_approvals(request):
         .order_by("due_on")[:100]
     )
     transfer_names = {v.pk: v.name for v in selectors.member_rows(user, [t.member for t in transfers])}
+    proposals = _pending_proposals(user).order_by("created_at")[:100]
     return render(
         request,
         "console/party/org_approvals.html",
         {
             "day": day,
+            "proposals": proposals,
             "temporary": temporary,
             "new_orgs": new_orgs,
             "new_days": NEW_ORG_DAYS,
@@ -349,6 +354,13 @@ def org_approvals(request):
             "transfers": [(t, transfer_names.get(t.member_id, t.member.masked_name)) for t in transfers],
         },
     )
+
+
+def _pending_proposals(user):
+    """Pending 新建党组织申请 whose parent organisation is in the user's scope."""
+    return OrgProposal.objects.filter(
+        state=OrgProposal.State.PENDING, parent__in=selectors.orgs_in_scope(user)
+    ).select_related("parent", "area")
 
 
 def _back_to_approvals():
@@ -435,6 +447,32 @@ def org_transfer(request, pk):
     return render(
         request, "console/party/org_transfer.html", {"transfer": transfer, "name": name, "form": form}
     )
+
+
+@staff_view(*ORG_ROLES)
+def org_proposal(request, pk):
+    """Approve (组织代码 and 成立日期; the organisation is created) or reject (a note) a 新建党组织申请."""
+    proposal = get_object_or_404(_pending_proposals(request.user), pk=pk)
+    form = ProposalDecisionForm(request.POST or None, initial={"founded_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["decision"] == "approve":
+            done = proposal_services.proposal_approve(
+                request.user,
+                proposal,
+                code=data["code"],
+                founded_on=data["founded_on"],
+                approval_doc=data["approval_doc"],
+                note=data["note"],
+            )
+            messages.success(
+                request, f"已批准，新建「{done.created_org.name}」（组织代码 {done.created_org.code}）"
+            )
+        else:
+            proposal_services.proposal_reject(request.user, proposal, note=data["note"])
+            messages.success(request, f"已不予批准「{proposal.name}」的新建申请")
+        return _back_to_approvals()
+    return render(request, "console/party/org_proposal.html", {"proposal": proposal, "form": form})
 
 
 # ------------------------------------------------------------------------------------------ member register
@@ -570,6 +608,7 @@ urlpatterns = [
     path("party/approvals/", org_approvals, name="org_approvals"),
     path("party/approvals/probation/<int:pk>/", org_probation, name="org_probation"),
     path("party/approvals/transfers/<int:pk>/", org_transfer, name="org_transfer"),
+    path("party/approvals/proposals/<int:pk>/", org_proposal, name="org_proposal"),
     path("party/members/", org_members, name="org_members"),
     path("party/members/export/", org_members_export, name="org_members_export"),
     path("party/members/<int:pk>/reveal/", org_member_reveal, name="org_member_reveal"),

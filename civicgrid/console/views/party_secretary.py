@@ -27,6 +27,7 @@ from civicgrid.console.forms.party_secretary import (
     MeetingFilterForm,
     MeetingForm,
     PioneerPostForm,
+    ProposalForm,
     ShockTeamForm,
 )
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
@@ -38,6 +39,7 @@ from civicgrid.party.models import (
     Meeting,
     MeetingAttachment,
     MemberRule,
+    OrgProposal,
     PartyMember,
     PartyOrg,
     PioneerPost,
@@ -45,6 +47,7 @@ from civicgrid.party.models import (
 )
 from civicgrid.party.selectors import (
     MemberFilters,
+    area_subtree_ids,
     managed_orgs,
     member_of,
     member_rows,
@@ -58,8 +61,9 @@ from civicgrid.party.services.meetings import (
     meeting_attachment_add,
     meeting_record,
 )
+from civicgrid.party.services.proposals import proposal_submit
 from civicgrid.party.warnings import org_warnings
-from civicgrid.registry.models import Role
+from civicgrid.registry.models import AdminArea, Role
 
 SECRETARY_ROLES = (Role.PARTY_SECRETARY, Role.ADMINISTRATOR)
 MEMBERS_PER_PAGE = 50
@@ -515,6 +519,34 @@ def sec_appraisal(request, org_id):
     )
 
 
+# ------------------------------------------------------------------------------------------------- proposals
+
+
+@staff_view(*SECRETARY_ROLES)
+def sec_proposals(request, org_id):
+    """Propose a sub-organisation or a temporary organisation under this one (组织部 approves it), and see the
+    proposals made under it with their states."""
+    org = _org(request, org_id)
+    can_propose = org.kind in PARENT_KINDS and org.dissolved_on is None
+    areas = AdminArea.objects.filter(pk__in=area_subtree_ids([org.area_id])).order_by("code")
+    form = ProposalForm(request.POST or None, areas=areas, initial={"area": org.area_id, "setup": org.setup})
+    if request.method == "POST" and can_propose and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = proposal_submit(request.user, org, **data)
+        except REFUSAL_TYPES as exc:
+            form.add_error(None, refusal_message(exc))
+        else:
+            messages.success(request, f"已提交「{proposal.name}」的新建申请，待组织部审批")
+            return redirect("console:party_sec_proposals", org_id=org.pk)
+    proposals = OrgProposal.objects.filter(parent=org).select_related("created_org").order_by("-created_at")
+    return render(
+        request,
+        "console/party/sec_proposal.html",
+        {"org": org, "form": form, "can_propose": can_propose, "proposals": proposals[:100]},
+    )
+
+
 # ------------------------------------------------------------------------------------- a member's own page
 
 
@@ -533,6 +565,7 @@ urlpatterns = [
     path("party/sec/org/<int:org_id>/meetings/new/", sec_meeting_new, name="party_sec_meeting_new"),
     path("party/sec/org/<int:org_id>/activities/", sec_activities, name="party_sec_activities"),
     path("party/sec/org/<int:org_id>/appraisal/", sec_appraisal, name="party_sec_appraisal"),
+    path("party/sec/org/<int:org_id>/proposals/", sec_proposals, name="party_sec_proposals"),
     path("party/sec/meetings/<int:meeting_id>/", sec_meeting, name="party_sec_meeting"),
     path("party/sec/attachments/<int:attachment_id>/", sec_attachment, name="party_sec_attachment"),
     path("party/sec/pioneer/<int:post_id>/end/", sec_pioneer_end, name="party_sec_pioneer_end"),
