@@ -45,6 +45,7 @@ from civicgrid.registry.models import AdminArea, Grid, Unit  # noqa: E402
 COUNTY = "469002"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢符"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅海燕文红建国志强春梅小龙德明"
+# The file format separates flags by ";" (ASCII, as the issue names it) or "；": both are exercised.
 FLAGS = ["在职", "离退休", "流动", "候鸟", "失联", "在职;候鸟", "离退休；候鸟", ""]
 
 

@@ -1,8 +1,8 @@
 """Server-side time and SQL queries of the 组织部 party-register pages with a city-sized register.
 
 `.venv/bin/python bench/bench_party_pages.py [--orgs 5000] [--members 200000] [--repeat 20]
-[--postgres postgres://postgres@127.0.0.1:5432/postgres]` builds areas (省 → 市 → 区 → 镇 → 社区), a tree of
-organisations (市委 → 镇党委 → 社区党委/党总支 → 党支部) with a current committee term each, and members,
+[--postgres postgres://postgres@127.0.0.1:5432/postgres]` builds areas（省 → 市 → 区 → 镇 → 社区）, a tree of
+organisations（市委 → 镇党委 → 社区党委/党总支 → 党支部）with a current committee term each, and members,
 all written with bulk inserts (through the services 200,000 members would take hours; ID numbers are fake
 placeholders, not encrypted, since no page decrypts them), then renders each page with Django's test client as
 a 组织部 user scoped to the first city and as an administrator, printing p50/p95/max over `--repeat`
@@ -329,8 +329,8 @@ def main() -> None:
         PartyMember.objects.filter(org__path__startswith=PartyOrg.objects.get(code="C00").path).first().name
     )
     pages = [
-        ("tree (组织部, city)", org_user, "/console/party/orgs/"),
-        ("tree (组织部, one town)", org_user, f"/console/party/orgs/?area={cities[0][1][0].code}"),
+        ("tree, 组织部 user, city", org_user, "/console/party/orgs/"),
+        ("tree, 组织部 user, one town", org_user, f"/console/party/orgs/?area={cities[0][1][0].code}"),
         ("tree (administrator, everything)", admin, "/console/party/orgs/"),
         ("organisation detail (community committee)", org_user, f"/console/party/orgs/{detail.pk}/"),
         ("register first page (组织部)", org_user, "/console/party/members/"),

@@ -16,6 +16,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.idnumbers import FEMALE, MALE
+from civicgrid.core.masking import mask_person_name, mask_phone  # noqa: F401 (re-exported)
 from civicgrid.core.models import Effective
 from civicgrid.registry.models import AdminArea, Grid, Unit
 
@@ -28,23 +29,6 @@ def add_months(day: date, months: int) -> date:
 
 def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
-
-
-def mask_person_name(name: str) -> str:
-    """张*三 for three characters, 张* for two, 欧**华 for four: the first and last characters kept."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" if name else ""
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    digits = (phone or "").strip()
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
-    return "*" * len(digits)
 
 
 # ----------------------------------------------------------------------------------------------- organisations

@@ -15,25 +15,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.masking import mask_person_name as mask_name  # noqa: F401 (re-exported)
+from civicgrid.core.masking import mask_phone  # noqa: F401 (re-exported)
 from civicgrid.core.models import Effective
 from civicgrid.registry.models import AdminArea, Unit
-
-
-def mask_name(name: str) -> str:
-    """张*三 / 张* / 欧**华: the first and last characters kept."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" if name else ""
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    digits = (phone or "").strip()
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
-    return "*" * len(digits)
 
 
 class PointsScheme(Effective):

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.masking import mask_phone  # noqa: F401 (re-exported)
 from civicgrid.registry.models import Role
 from civicgrid.tickets.models import (
     WARNED_LEVELS,
@@ -42,13 +43,6 @@ def ticket_for(user, pk) -> Ticket:
         return tickets_for(user).get(pk=pk)
     except Ticket.DoesNotExist:
         raise PermissionDenied("工单不存在或不在您的办理范围内") from None
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
-    return "*" * len(digits)
 
 
 def mask_name(name: str) -> str:

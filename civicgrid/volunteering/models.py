@@ -14,26 +14,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core import idnumbers
+from civicgrid.core.masking import mask_person_name as mask_name  # noqa: F401 (re-exported)
+from civicgrid.core.masking import mask_phone  # noqa: F401 (re-exported)
 from civicgrid.core.models import Effective
 
 ADULT_AGE = 18
-
-
-def mask_name(name: str) -> str:
-    """「张*三」, 「张*」: the first and the last character of a name of three or more."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    digits = (phone or "").strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def age_on(birth: date, day: date) -> int:
