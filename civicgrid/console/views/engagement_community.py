@@ -228,7 +228,7 @@ def need_wish(request, pk):
 def _board_community(request):
     communities = _communities(request.user)
     chosen = _int(request.GET.get("community"))
-    return communities, (communities.filter(pk=chosen).first() if chosen else communities.first())
+    return communities, (communities.filter(pk=chosen).first() if chosen else None) or communities.first()
 
 
 @staff_view(*COMMUNITY_ROLES)
