@@ -255,6 +255,10 @@ def grids_for(user) -> QuerySet[Grid]:
     return _scoped(Grid.objects.select_related("community"), user, "community_id").order_by("code")
 
 
+def my_commitments(member: PartyMember) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(member=member).order_by("-year", "-pk")
+
+
 def commitments_of(registration: Registration) -> QuerySet[Commitment]:
     if registration.member_id:
         return Commitment.objects.filter(member_id=registration.member_id)

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from civicgrid.engagement.models import Commitment, Registration
+from civicgrid.registry.models import Role
 from tests.engagement.conftest import in_service, moment, world  # noqa: F401  (fixture)
 from tests.party.factories import org
 
@@ -116,3 +117,22 @@ def test_commitments_are_pledged_and_decided_on_the_registration_page(world, cli
     client.force_login(world["outsider"])
     assert client.get(page).status_code == 404
     assert client.post(url, {"action": "pledge", "content": "x"}).status_code == 404
+
+
+def test_the_member_sees_his_commitments_on_his_page(world, client):  # noqa: F811
+    from tests.party.factories import staff
+
+    user = staff("m1", [Role.GRID_WORKER])
+    m = in_service(world, name="王小明")
+    m.user = user
+    m.save()
+    client.force_login(world["worker"])
+    client.post(NEW + "member/", {"member": m.pk, "community": world["yinhai"].pk})
+    reg = Registration.objects.get()
+    client.post(
+        f"/console/engagement/registrations/{reg.pk}/commitments/",
+        {"action": "pledge", "content": "每月参加一次楼道清扫"},
+    )
+    client.force_login(user)
+    page = client.get("/console/engagement/mine/").content.decode()
+    assert "2026年：每月参加一次楼道清扫（已承诺）" in page

@@ -241,6 +241,7 @@ def mine(request):
             "registration": selectors.open_registration(member),
             "wishes": selectors.claimable_wishes(member),
             "claims": selectors.my_claims(member)[:20],
+            "commitments": selectors.my_commitments(member)[:20],
         },
     )
 
