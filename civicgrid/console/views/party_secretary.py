@@ -470,7 +470,8 @@ def sec_appraisal(request, org_id):
     today = timezone.localdate()
     years = list(range(today.year, today.year - 5, -1))
     source = request.POST if request.method == "POST" else request.GET
-    year = int(source["year"]) if str(source.get("year", "")).isdigit() else today.year
+    text = str(source.get("year", ""))
+    year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else today.year
     if year not in years:
         year = today.year
     members = list(

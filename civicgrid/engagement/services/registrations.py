@@ -64,10 +64,15 @@ def register_member(
     community,
     skills: str = "",
     service_kinds: str = "",
+    grid=None,
+    post: str = "",
     on: date | None = None,
 ) -> Registration:
-    """An in-service member reports to the community where he or she lives (one open registration at a time)."""
+    """An in-service member reports to the community where he or she lives (one open registration at a time),
+    put at once into a grid or a post (楼道长 ...) when the community says so."""
     require_community(community)
+    if grid is not None and grid.community_id != community.pk:
+        raise EngagementError("所选网格不在报到社区内")
     if actor is not None:
         require_area(actor, community, action="登记在职党员报到")
     if not member.in_service:
@@ -83,6 +88,8 @@ def register_member(
         registered_on=today_or(on),
         skills=skills.strip(),
         service_kinds=service_kinds.strip(),
+        grid=grid,
+        post=post.strip()[:40],
     )
     record_event(
         actor=actor,
