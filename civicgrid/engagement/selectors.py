@@ -179,10 +179,6 @@ def my_claims(member: PartyMember):
     return member.wish_claims.select_related("wish__community").order_by("-claimed_at")
 
 
-def my_commitments(member: PartyMember, year: int):
-    return member.commitments.filter(year=year).order_by("-pledged_on", "-pk")
-
-
 def wishes_of_phone(phone: str) -> QuerySet[MicroWish]:
     """A resident's own wishes (portal, signed in with this phone)."""
     return (

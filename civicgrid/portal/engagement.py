@@ -94,7 +94,7 @@ def member_wishes(request):
             "home_code": home.code if home else "",
             "wishes": selectors.claimable_wishes(member),
             "claims": selectors.my_claims(member)[:20],
-            "commitments": selectors.my_commitments(member, year),
+            "commitments": selectors.my_commitments(member).filter(year=year),
         },
     )
 
