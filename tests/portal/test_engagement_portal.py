@@ -51,7 +51,7 @@ def test_member_claims_on_the_phone(world, client):  # noqa: F811
 
 def test_member_reports_fulfils_and_pledges_on_the_phone(world, client):  # noqa: F811
     m = in_service(world, phone="13900139000")
-    sign_in(client, party.SESSION_KEY, {"member": m.pk, "phone": "13900139000"})
+    sign_in(client, "13900139000")
     page = client.get("/party/wishes/").content.decode()
     assert (
         "到居住地社区报到" in page and f'value="{world["yinhai"].code}" selected' in page
@@ -89,7 +89,7 @@ def test_a_member_not_in_service_is_not_asked_to_report(world, client):  # noqa:
     retired = in_service(world, phone="13900139001")
     retired.in_service = False
     retired.save(update_fields=["in_service"])
-    sign_in(client, party.SESSION_KEY, {"member": retired.pk, "phone": "13900139001"})
+    sign_in(client, "13900139001")
     page = client.get("/party/wishes/").content.decode()
     assert "只有在职党员需要到居住地社区报到" in page and "提交报到" not in page
     refused = client.post(
