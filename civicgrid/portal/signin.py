@@ -11,6 +11,7 @@ import time
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -97,6 +98,7 @@ def safe_next(request, target: str | None, default: str = "portal:mine") -> str:
     if (
         target.startswith("/")
         and not target.startswith("//")
+        and target.isprintable()  # no line breaks or other controls for the Location header
         and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
     ):
         return target
@@ -209,6 +211,7 @@ def sign_out_view(default: str):
     @require_POST
     def view(request):
         sign_out(request)
+        messages.success(request, "已退出登录。")
         return redirect(default)
 
     return view

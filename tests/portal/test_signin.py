@@ -101,6 +101,8 @@ def test_a_points_holder_without_requests_sees_the_empty_list(client, clock):
         ("//evil.example/x", "/mine/"),
         ("/\\evil.example", "/mine/"),
         ("javascript:alert(1)", "/mine/"),
+        ("/party/\r\nSet-Cookie: x=1", "/mine/"),
+        ("/party/\u2028x", "/mine/"),
         ("", "/mine/"),
     ],
 )
