@@ -1,19 +1,21 @@
-"""微心愿 in the portal. Residents, signed in as in 我的诉求 (phone + one-time code, portal.mine), post a wish for
-their community and confirm it once fulfilled; party members, signed in as in 我的组织 (portal.party), report to
-the community where they live (双报到), see their quota progress, claim the wishes published there, record a claimed
-wish as fulfilled, and make and follow their yearly commitments (承诺践诺)."""
+"""微心愿 in the portal. Residents, signed in with their phone (portal.signin), post a wish for their community and
+confirm it once fulfilled; party members (the member on the signed-in phone, portal.party) report to the community
+where they live (双报到), see their quota progress, claim the wishes published there, record a claimed wish as
+fulfilled, and make and follow their yearly commitments (承诺践诺)."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
 from civicgrid.engagement.models import MicroWish, NeedItem
-from civicgrid.portal.mine import signed_in_phone
 from civicgrid.portal.party import signed_in_member
+from civicgrid.portal.signin import signed_in_phone
 from civicgrid.registry.models import AdminArea
 
 
@@ -26,7 +28,7 @@ def _communities():
 def wishes(request):
     phone = signed_in_phone(request)
     if phone is None:
-        return redirect("portal:mine")
+        return redirect(f"{reverse('portal:signin')}?{urlencode({'next': reverse('portal:wishes')})}")
     error = ""
     if request.method == "POST":
         community = _communities().filter(code=request.POST.get("community", "").strip()).first()
@@ -64,7 +66,7 @@ def wishes(request):
 def wish_confirm(request, pk):
     phone = signed_in_phone(request)
     if phone is None:
-        return redirect("portal:mine")
+        return redirect(f"{reverse('portal:signin')}?{urlencode({'next': reverse('portal:wishes')})}")
     wish = get_object_or_404(MicroWish, pk=pk, resident_phone=phone)
     try:
         services.wish_confirm(wish=wish, phone=phone)

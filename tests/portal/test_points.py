@@ -24,9 +24,12 @@ def world(db):
 
 
 def sign_in(client, phone=PHONE):
-    client.post(reverse("portal:points_code"), {"phone": phone})
-    response = client.post(reverse("portal:points_verify"), {"phone": phone, "code": codes_sent(phone)[-1]})
-    assert response.status_code == 302 and response["Location"] == reverse("portal:points_mine")
+    here = reverse("portal:points_mine")
+    client.post(reverse("portal:signin"), {"phone": phone, "next": here})
+    response = client.post(
+        reverse("portal:signin_verify"), {"phone": phone, "code": codes_sent(phone)[-1], "next": here}
+    )
+    assert response.status_code == 302 and response["Location"] == here
     return client
 
 
@@ -49,6 +52,13 @@ def test_resident_signs_in_sees_points_and_redeems_after_confirming(client, worl
 def test_no_code_for_a_phone_without_an_account(client, world):
     client.post(reverse("portal:points_code"), {"phone": "13900000000"})
     assert codes_sent("13900000000") == []
+
+
+def test_the_old_sign_in_urls_still_sign_her_in(client, world):
+    client.post(reverse("portal:points_code"), {"phone": PHONE})
+    response = client.post(reverse("portal:points_verify"), {"phone": PHONE, "code": codes_sent(PHONE)[-1]})
+    assert response["Location"] == reverse("portal:points_mine")
+    assert "洗衣液" in client.get(reverse("portal:points_mine")).content.decode()
 
 
 def test_someone_not_signed_in_cannot_redeem(client, world):
