@@ -109,6 +109,7 @@ AUDIT_ACTIONS = {
     "patrol.photo_view": "查看巡查照片",
     "patrol.reported": "网格员巡查上报",
     "points.account_open": "开设积分账户",
+    "points.card_view": "凭户编号查询积分",
     "points.claim": "申报积分",
     "points.expire": "积分到期清零",
     "points.fulfil": "积分兑换领取",

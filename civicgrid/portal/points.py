@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from civicgrid.core.audit import record_event
 from civicgrid.points import selectors, services
 from civicgrid.points.models import RewardItem
-from civicgrid.portal import signin
+from civicgrid.portal import ratelimit, signin
 from civicgrid.portal.selectors import phone_key
 from civicgrid.portal.signin import session_minutes, signed_in_phone
 from civicgrid.registry.models import AdminArea
@@ -49,24 +50,53 @@ def points_mine(request):
             {"accounts": [], "phone_tail": phone[-4:], "minutes": session_minutes()},
         )
     account = _pick(request, accounts)
-    today = timezone.localdate()
-    scheme, rules = selectors.rules_in_force(account.area_id, today)
     return render(
         request,
         "portal/points_mine.html",
         {
             "accounts": accounts,
-            "account": account,
-            "balance": selectors.balance_of(account),
-            "entries": selectors.account_entries(account, limit=50),
-            "scheme": scheme,
-            "rules": rules,
-            "items": selectors.catalogue(account.area_id),
-            "redemptions": account.redemptions.select_related("item").order_by("-requested_at")[:20],
+            **_account_context(account),
             "phone_tail": phone[-4:],
             "minutes": session_minutes(),
         },
     )
+
+
+def _account_context(account) -> dict:
+    scheme, rules = selectors.rules_in_force(account.area_id, timezone.localdate())
+    return {
+        "account": account,
+        "balance": selectors.balance_of(account),
+        "entries": selectors.account_entries(account, limit=50),
+        "scheme": scheme,
+        "rules": rules,
+        "items": selectors.catalogue(account.area_id),
+        "redemptions": account.redemptions.select_related("item").order_by("-requested_at")[:20],
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def points_card(request):
+    """A household without a phone on its account looks its points up by the card: village, 户编号 and 户主 (read
+    only: no redemption and no pick-up codes here; five wrong tries lock the address for an hour)."""
+    villages = AdminArea.objects.filter(level=AdminArea.Level.VILLAGE).order_by("code")
+    context = {"villages": villages, "form": request.POST if request.method == "POST" else {}}
+    if request.method == "GET":
+        return render(request, "portal/points_card.html", context)
+    address = ratelimit.client_address(request)
+    if ratelimit.exhausted(ratelimit.POINTS_CARD_FAILURES, address):
+        return ratelimit.refused(request, ratelimit.POINTS_CARD_FAILURES)
+    p = request.POST
+    account = selectors.household_account(
+        p.get("village", ""), p.get("household", "")[:40], p.get("holder", "")[:50]
+    )
+    if account is None:
+        ratelimit.take(ratelimit.POINTS_CARD_FAILURES, address)
+        context["error"] = "村（社区）、户编号或户主姓名不正确，请对照积分卡核对"
+        return render(request, "portal/points_card.html", context)
+    record_event(actor=None, action="points.card_view", target=account, summary="凭积分卡查询")
+    return render(request, "portal/points_card.html", {**context, **_account_context(account)})
 
 
 # The URLs each section had before the sign-in was shared: the same sign-in, going on to 我的积分.

@@ -47,6 +47,7 @@ urlpatterns = [
     path("party/register/", engagement.member_register, name="member_register"),
     path("party/commitments/", engagement.member_pledge, name="member_pledge"),
     path("points/", points.points_mine, name="points_mine"),
+    path("points/card/", points.points_card, name="points_card"),
     path("points/code/", points.points_code, name="points_code"),
     path("points/verify/", points.points_verify, name="points_verify"),
     path("points/logout/", points.points_sign_out, name="points_logout"),

@@ -74,3 +74,28 @@ def test_public_ranking_masks_names_and_follows_the_scheme(client, world):
         world.scheme.public_ranking = False
         world.scheme.save()
         assert client.get(url).status_code == 404
+
+
+def test_a_household_without_a_phone_looks_its_points_up_by_the_card(client, world):
+    from civicgrid.core.models import AuditEvent
+    from civicgrid.points.models import PointsAccount
+
+    PointsAccount.objects.filter(pk=world.account.pk).update(
+        holder_kind="household", household_code="3-501", phone=""
+    )
+    holder = PointsAccount.objects.get(pk=world.account.pk).holder_name
+    services.redeem(account=world.account, item=world.item, quantity=1)
+    url = reverse("portal:points_card")
+    assert "户编号" in client.get(url).content.decode()
+    card = {"village": world.area.code, "household": "3-501", "holder": holder}
+    page = client.post(url, card).content.decode()
+    assert "4 <span" in page and "洗衣液" in page and "凭积分卡到村（社区）兑换" in page  # 10 less 6 redeemed
+    pickup = world.account.redemptions.get().pickup_code
+    assert pickup not in page and "兑换</a>" not in page  # read only: no pick-up code, no redeem button
+    assert AuditEvent.objects.filter(action="points.card_view", target_id=str(world.account.pk)).count() == 1
+    wrong = client.post(url, {**card, "holder": "别人"}).content.decode()
+    assert "户编号或户主姓名不正确" in wrong and "4 <span" not in wrong
+    for _ in range(4):
+        client.post(url, {**card, "household": "9-999"})
+    locked = client.post(url, card)  # five wrong tries from this address: locked, even with the right card
+    assert locked.status_code == 429 and "输错户编号" in locked.content.decode()
