@@ -16,7 +16,7 @@ from django.utils import timezone
 from civicgrid.engagement.points_link import post_for_volunteer_records
 from civicgrid.points import services as points
 from civicgrid.points.errors import PointsRefusal
-from civicgrid.points.models import PointsEntry, PointsRule, PointsScheme, RewardItem
+from civicgrid.points.models import PointsAccount, PointsEntry, PointsRule, PointsScheme, RewardItem
 
 MORNING = time(6)
 ITEMS = {
@@ -128,9 +128,10 @@ class _Timeline:
             self._until(morning)
             # The credit group posts twice a week and clears expired points on Mondays (a redemption posts
             # what is due and clears its own expired points first).
-            if day.weekday() in (0, 3):
+            daily = year.days < 60  # a squeezed year has no time to wait for Monday
+            if daily or day.weekday() in (0, 3):
                 points.post_due(now=morning)
-            if day.weekday() == 0:
+            if daily or day.weekday() == 0:
                 points.expire_due(now=morning)
             self._until(timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)))
             day += timedelta(days=1)
@@ -237,7 +238,7 @@ def _redemptions(ctx, timeline, key, accounts) -> None:
         item = rng.choice(items)
         state = {}
         at = year.at(f)
-        timeline.add(at, _redeem, state, account, item, actor)
+        timeline.add(at, _redeem, state, account, item, actor, accounts)
         if number == count - 1:
             continue  # reserved: waiting at the desk
         if number == 4:
@@ -246,12 +247,18 @@ def _redemptions(ctx, timeline, key, accounts) -> None:
         timeline.add(year.at(f + _gap(rng.uniform(0.2, 3))), _fulfil, state, actor)
 
 
-def _redeem(at, state, account, item, actor):
+def _redeem(at, state, account, item, actor, accounts):
+    """The chosen holder redeems, or, short of points that day, the holder with most points in the village."""
     points.post_due(now=at)
+    balances = dict(
+        PointsAccount.objects.filter(pk__in=[a.pk for a in accounts]).values_list("pk", "balance")
+    )
+    if balances.get(account.pk, 0) < item.cost:
+        account = max(accounts, key=lambda a: (balances.get(a.pk, 0), -a.pk))
     try:
         state["redemption"] = points.redeem(account=account, item=item, actor=actor, now=at)
     except PointsRefusal:
-        pass  # not enough points that day, or sold out
+        pass  # not enough points anywhere yet, or sold out
 
 
 def _fulfil(at, state, actor):

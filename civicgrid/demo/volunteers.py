@@ -218,21 +218,32 @@ class _Community:
         )
 
     def _participants(self, activity) -> list[Person]:
-        """Members come often (the keen ones always), residents now and then; member1 came once."""
-        chosen = []
-        for index, person in enumerate(self.people):
-            if self.focus and index == 0 and self.ctx.member1 is not None:
-                continue  # member1: see _member1_once
-            regular = person.member_id is not None or person.phone == self._volunteer1_phone
-            if self.rng.random() < (0.9 if regular else 0.4):
-                chosen.append(person)
-        return chosen[: activity.capacity]
+        """The keenest members (those who meet the quota) and volunteer1 always come, other members often,
+        residents now and then; member1 came once (see _served)."""
+        member1 = getattr(self.ctx.member1, "pk", None)
+        keenest = {m.pk for m in self.ctx.keen[:6]} if self.focus else set()
+        always, sometimes = [], []
+        for person in self.people:
+            if person.member_id is not None and person.member_id == member1:
+                continue
+            if person.member_id in keenest or person.phone == self._volunteer1_phone:
+                always.append(person)
+            elif self.rng.random() < (0.7 if person.member_id is not None else 0.4):
+                sometimes.append(person)
+        self.rng.shuffle(sometimes)
+        return (always + sometimes)[: activity.capacity - 1]
 
     @property
     def _volunteer1_phone(self):
         from civicgrid.demo.engagement import VOLUNTEER1_PHONE
 
         return VOLUNTEER1_PHONE
+
+    def _confirm_at(self, activity, days: float):
+        """A day or few after the activity (two hours at least, in a squeezed year), never after now."""
+        year = self.year
+        later = year.at(year.fraction_of(activity.ends_at) + _gap(days))
+        return min(max(later, activity.ends_at + timedelta(hours=2)), year.now - MINUTE)
 
     def _times(self, activity, index):
         rng, year = self.rng, self.year
@@ -248,19 +259,19 @@ class _Community:
     # -------------------------------------------------------------------------------- through the services
 
     def _served(self, activity, newest):
-        year, rng = self.year, self.rng
+        rng = self.rng
         people = self._participants(activity)
         if self.focus and newest == 2 and self.ctx.member1 is not None:
             people = [self.people[0], *people][: activity.capacity]
-        made = []
+        cancelled = None
         for index, person in enumerate(people):
             applied, approved, checked_in, checked_out = self._times(activity, index)
             try:
                 signup = signups.apply(volunteer=person.volunteer, activity=activity, now=applied)
             except VolunteerRefusal:
                 continue  # overlaps another activity (a squeezed January)
-            if index == 5 and not person.member_id:
-                signups.cancel(signup=signup, now=approved)
+            if person.member_id is None and newest in (1, 3) and not cancelled:
+                cancelled = signups.cancel(signup=signup, now=approved)  # withdrew before the day
                 continue
             signups.approve(actor=self.actor, signup=signup, now=approved)
             signups.check_in(signup=signup, now=checked_in)
@@ -268,15 +279,11 @@ class _Community:
                 continue  # forgot to check out: closed at the scheduled end below
             travel = rng.choice((0, 0, 0, 10, 20))
             signups.check_out(signup=signup, now=checked_out, travel_minutes=travel)
-            made.append(signup)
         signups.close_forgotten(now=activity.ends_at + timedelta(minutes=30))
         records.record_activity(
             actor=self.actor, activity=activity, now=activity.ends_at + timedelta(hours=1)
         )
-        confirm_at = min(
-            year.at(year.fraction_of(activity.ends_at) + _gap(rng.uniform(1, 3))),
-            year.now - MINUTE,
-        )
+        confirm_at = self._confirm_at(activity, rng.uniform(1, 3))
         rows = list(activity.records.select_related("volunteer").order_by("pk"))
         if newest == 0 or confirm_at <= activity.ends_at + timedelta(hours=1):
             return  # the latest activity's records wait for confirmation
@@ -412,10 +419,8 @@ class _Community:
     # -------------------------------------------------------------------------------------------- in bulk
 
     def _bulk(self, activity):
-        year, rng = self.year, self.rng
-        confirm_at = min(
-            year.at(year.fraction_of(activity.ends_at) + _gap(rng.uniform(1, 4))), year.now - MINUTE
-        )
+        rng = self.rng
+        confirm_at = self._confirm_at(activity, rng.uniform(1, 4))
         confirmed = confirm_at > activity.ends_at + timedelta(hours=1)
         for index, person in enumerate(self._participants(activity)):
             span = (activity.starts_at, activity.ends_at)
