@@ -21,12 +21,14 @@ from civicgrid.demo import volunteers as demo_volunteers
 from civicgrid.demo.party import MEMBER1_PHONE, _name, _People
 from civicgrid.demo.year import Year
 from civicgrid.engagement import services as eng
-from civicgrid.engagement.models import MicroWish, NeedItem, Pairing, Registration
+from civicgrid.engagement.models import MicroWish, NeedItem, Pairing, PairingVisit, Registration
 from civicgrid.notify.services import historical
 from civicgrid.party.models import PartyMember, PartyOrg
 from civicgrid.party.selectors import area_subtree_ids
+from civicgrid.points.models import PointsAccount, PointsEntry
 from civicgrid.registry.models import AdminArea, Role, Staff, Unit
 from civicgrid.tickets.models import Ticket
+from civicgrid.volunteering.models import Activity, ServiceRecord, Volunteer
 
 # The portal accounts of the demo (phones as party.MEMBER1_PHONE): signed in with a one-time code.
 VOLUNTEER1_PHONE = "13907550102"
@@ -94,10 +96,6 @@ def build_engagement(*, city: AdminArea, seed: int = 2026, log=print) -> Engagem
 
 
 def counts(areas) -> dict:
-    from civicgrid.engagement.models import PairingVisit
-    from civicgrid.points.models import PointsEntry
-    from civicgrid.volunteering.models import Activity, ServiceRecord
-
     return {
         "registrations": Registration.objects.filter(community_id__in=areas).count(),
         "wishes": MicroWish.objects.filter(community_id__in=areas).count(),
@@ -532,9 +530,6 @@ def _commitments(ctx: Context) -> None:
 
 def engagement_accounts() -> list[tuple[str, str, str, str]]:
     """What to try, found again from the data (a second run prints the same lines)."""
-    from civicgrid.points.models import PointsAccount
-    from civicgrid.volunteering.models import Volunteer
-
     rows = []
     member1 = (
         PartyMember.objects.filter(phone=MEMBER1_PHONE).select_related("residence_grid__community").first()

@@ -183,6 +183,38 @@ def _claims(ctx, timeline, key, accounts, rules) -> None:
         timeline.add(year.at(f + _gap(rng.uniform(2.1, 3))), _publicise, state, actor)
         if number == 3:  # a double claim found after posting: reversed
             timeline.add(year.at(f + _gap(20)), _reverse, state, actor)
+    _waiting(ctx, timeline, key, accounts, rules, actor)
+
+
+def _waiting(ctx, timeline, key, accounts, rules, actor) -> None:
+    """The review queue today: one claim just made, one reviewed, one in its public notice."""
+    rule = rules.get("P04")
+    if rule is None:
+        return
+    year = ctx.year
+    hours = timedelta(hours=1)
+    for number, (claimed, reviewed, publicised, evidence) in enumerate(
+        (
+            (2, None, None, "帮助邻居老人送医，有村委会证明"),
+            (26, 3, None, "协助调解邻里纠纷，有调解记录"),
+            (50, 44, 20, "台风后主动清理村道倒伏树木，有现场照片"),
+        )
+    ):
+        state = {}
+        timeline.add(
+            year.at(year.ago(claimed * hours)),
+            _claim,
+            state,
+            accounts[number],
+            rule,
+            f"{key}-waiting-{number}",
+            evidence,
+            actor,
+        )
+        if reviewed is not None:
+            timeline.add(year.at(year.ago(reviewed * hours)), _review, state, actor)
+        if publicised is not None:
+            timeline.add(year.at(year.ago(publicised * hours)), _publicise, state, actor)
 
 
 def _claim(at, state, account, rule, source, evidence, actor):

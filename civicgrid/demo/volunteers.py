@@ -226,12 +226,18 @@ class _Community:
         for person in self.people:
             if person.member_id is not None and person.member_id == member1:
                 continue
-            if person.member_id in keenest or person.phone == self._volunteer1_phone:
+            if person.member_id in keenest or person.phone in self._portal_phones:
                 always.append(person)
             elif self.rng.random() < (0.7 if person.member_id is not None else 0.4):
                 sometimes.append(person)
         self.rng.shuffle(sometimes)
         return (always + sometimes)[: activity.capacity - 1]
+
+    @property
+    def _portal_phones(self):
+        from civicgrid.demo.engagement import RESIDENT1_PHONE, VOLUNTEER1_PHONE
+
+        return (RESIDENT1_PHONE, VOLUNTEER1_PHONE)
 
     @property
     def _volunteer1_phone(self):

@@ -103,7 +103,7 @@ def test_every_state_is_on_show(built):
     assert PointsScheme.objects.filter(area__isnull=False).count() == 2
     assert PointsScheme.objects.filter(area__isnull=False, validity="days", validity_days=90).exists()
     assert set(PointsEntry.objects.values_list("kind", flat=True)) == set(PointsEntry.Kind.values)
-    assert set(PointsEntry.objects.values_list("state", flat=True)) >= {"posted", "publicised", "rejected"}
+    assert set(PointsEntry.objects.values_list("state", flat=True)) == set(PointsEntry.State.values)
     assert set(Redemption.objects.values_list("state", flat=True)) == {"reserved", "fulfilled", "cancelled"}
     assert PairingVisit.objects.filter(on_wed_or_sat=True).exists()
     assert VisitFinding.objects.filter(ticket__isnull=False).exists()
@@ -128,6 +128,7 @@ def test_the_portal_people_have_something_to_do(built):
     volunteer1 = Volunteer.objects.get(phone=VOLUNTEER1_PHONE)
     assert Certificate.objects.filter(volunteer=volunteer1, state="issued").exists()
     assert volunteer1.signups.filter(state="applied").exists()
+    assert ServiceRecord.objects.filter(volunteer__phone=RESIDENT1_PHONE, state="confirmed").exists()
     resident = PointsAccount.objects.get(phone=RESIDENT1_PHONE)
     assert resident.household_code and resident.balance >= 0
     assert MicroWish.objects.filter(resident_phone=RESIDENT1_PHONE, state="fulfilled").exists()
