@@ -61,6 +61,9 @@ class Context:
     keen: list = field(default_factory=list)  # members of the focus community who meet the quota
     member1: PartyMember | None = None
     resident: tuple | None = None  # resident1: (name, phone)
+    volunteers: dict = field(default_factory=dict)  # community pk → [demo.volunteers.Person]
+    schemes: dict = field(default_factory=dict)  # "focus" / "village" → PointsScheme
+    points_accounts: dict = field(default_factory=dict)  # "focus" / "village" → [PointsAccount]
 
     def actor(self, community) -> object:
         return self.worker.get(getattr(community, "pk", community), SYSTEM)
