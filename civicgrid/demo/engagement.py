@@ -548,7 +548,7 @@ def engagement_accounts() -> list[tuple[str, str, str, str]]:
             (
                 worker.user.username,
                 worker.name,
-                "社区工作者：双报到、需求和微心愿、志愿活动和签到台、服务记录确认、积分审核和兑换台",
+                "网格长（社区工作者）：双报到、需求和微心愿、志愿活动和签到台、服务记录确认、积分审核和兑换台",
                 focus.name,
             )
         )
@@ -563,7 +563,7 @@ def engagement_accounts() -> list[tuple[str, str, str, str]]:
             (
                 org.user.username,
                 org.name,
-                "组织部：双报到覆盖（按单位、按社区）、结对和走访、共建统计",
+                "组织部工作人员：双报到覆盖（按单位、按社区）、结对和走访、共建统计",
                 "市委组织部",
             )
         )
@@ -574,7 +574,7 @@ def engagement_accounts() -> list[tuple[str, str, str, str]]:
                 member1.name,
                 f"党员（门户“我的组织”用手机号 {MEMBER1_PHONE} + 验证码登录）：我的任务、认领微心愿；"
                 "“志愿服务”报名活动、我的时长",
-                focus.name if focus else "",
+                member1.org.name if member1.org_id else "",
             )
         )
     volunteer = Volunteer.objects.filter(phone=VOLUNTEER1_PHONE).select_related("area").first()
