@@ -219,6 +219,21 @@ class AuditEvent(models.Model):
         return model_label(self.target_type)
 
 
+class Watermark(models.Model):
+    """How far a repeated background job has got (e.g. the last confirmation time it posted points for), so a pass
+    reads only what is new. Losing it costs a full re-run, never a wrong result: the jobs using it are idempotent."""
+
+    name = models.CharField(_("任务"), max_length=60, unique=True)
+    value = models.DateTimeField(_("已处理至"))
+
+    class Meta:
+        verbose_name = _("后台任务进度")
+        verbose_name_plural = _("后台任务进度")
+
+    def __str__(self):
+        return f"{self.name} {self.value:%Y-%m-%d %H:%M}"
+
+
 class EffectiveQuerySet(models.QuerySet):
     def effective_at(self, when):
         day = when.date() if hasattr(when, "date") else when

@@ -133,8 +133,8 @@ class Command(BaseCommand):
         counts = result.counts
         self.stdout.write(
             self.style.SUCCESS(
-                f"示范城市：{result.city.path_display}。区划 {counts['areas']},网格 {counts['grids']},"
-                f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
+                f"示范城市：{result.city.path_display}。区划 {counts['areas']}，网格 {counts['grids']}，"
+                f"单位 {counts['units']}，工作人员 {counts['staff']}，地名 {counts['places']}。"
             )
         )
         self.stdout.write("正在生成党建数据……")
