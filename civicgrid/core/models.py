@@ -44,6 +44,8 @@ AUDIT_ACTIONS = {
     "engagement.wish_publish": "发布微心愿",
     "engagement.wish_verify": "核实微心愿",
     "export.engagement_evaluations": "导出双报到年度评价",
+    "export.engagement_needs": "导出需求清单",
+    "export.engagement_pairings": "导出结对名单",
     "export.engagement_stats": "导出社区共建统计",
     "export.league": "导出三率排名",
     "export.party_members": "导出党员名册",
