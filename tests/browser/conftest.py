@@ -77,6 +77,20 @@ def tab(chromium, live_server):
     assert page.errors == [], page.errors
 
 
+@pytest.fixture
+def phone(chromium, live_server):
+    """A 390 px phone (tests/browser/layout.PHONE) with touch, at the usual device pixel ratio of 2."""
+    from tests.browser.layout import PHONE
+
+    context = chromium.new_context(
+        locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    page = Page(context.new_page(), live_server.url)
+    yield page
+    context.close()
+    assert page.errors == [], page.errors
+
+
 def pytest_collection_modifyitems(items):
     """Every live-server test restores the database the same way. A flush without serialized rollback
     re-creates content types with new keys, and the next test that restores the serialized ones then

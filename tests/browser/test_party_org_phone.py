@@ -8,23 +8,11 @@ from civicgrid.core.actors import SYSTEM
 from civicgrid.party.models import PartyOrg
 from civicgrid.party.services.terms import term_start
 from civicgrid.registry.models import Role
-from tests.browser.conftest import Page
-from tests.browser.layout import PHONE, assert_fits_phone, set_text_size
+from tests.browser.layout import assert_fits_phone, set_text_size
 from tests.party.factories import COMMUNITY, COUNTY, TOWN, make_hierarchy, member, org, unit
 from tests.tickets.conftest import _staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(
-        locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    page = Page(context.new_page(), live_server.url)
-    yield page
-    context.close()
-    assert page.errors == [], page.errors
 
 
 def test_member_register_and_term_board_fit_a_phone(phone):

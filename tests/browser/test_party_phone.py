@@ -12,23 +12,13 @@ from civicgrid.party.services.meetings import meeting_record
 from civicgrid.party.services.orgs import group_save
 from civicgrid.party.services.terms import PostInput, posts_set, term_start
 from civicgrid.registry.models import Role
-from tests.browser.conftest import Page
-from tests.browser.layout import PHONE, assert_fits_phone, set_text_size
+from tests.browser.layout import assert_fits_phone, set_text_size
 from tests.party.factories import COMMUNITY, make_hierarchy, member, org, staff
 from tests.portal.test_mine import codes_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 LONG = "欧阳晓明华"
 TOPIC = "学习贯彻党的二十届三中全会精神暨推进基层治理现代化主题党日活动"
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    page = Page(context.new_page(), live_server.url)
-    yield page
-    context.close()
-    assert page.errors == [], page.errors
 
 
 @pytest.fixture

@@ -9,22 +9,12 @@ from django.utils import timezone
 
 from civicgrid.points import services
 from civicgrid.registry.models import Role, Staff, Unit
-from tests.browser.conftest import Page
-from tests.browser.layout import PHONE, assert_fits_phone, set_text_size
+from tests.browser.layout import assert_fits_phone, set_text_size
 from tests.points.conftest import World
 from tests.portal.test_mine import codes_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PHONE_NO = "13800000001"
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    page = Page(context.new_page(), live_server.url)
-    yield page
-    context.close()
-    assert page.errors == [], page.errors
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from civicgrid.registry.models import AdminArea
-from tests.browser.conftest import Page
-from tests.browser.layout import PHONE, assert_fits_phone, set_text_size
+from tests.browser.layout import assert_fits_phone, set_text_size
 from tests.party.factories import member, org
 from tests.points.conftest import World as PointsWorld
 from tests.portal.test_mine import codes_sent
@@ -17,15 +16,6 @@ from tests.volunteering.factories import volunteer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 NUMBER = "13912346666"
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    page = Page(context.new_page(), live_server.url)
-    yield page
-    context.close()
-    assert page.errors == [], page.errors
 
 
 @pytest.fixture
