@@ -304,9 +304,12 @@ class SignUp(models.Model):
 
 
 class ServiceRecord(models.Model):
-    """Service time of one volunteer at one activity: pending → confirmed | disputed → corrected | void.
+    """Service time of one volunteer: pending → confirmed | disputed → corrected | void.
 
-    Only confirmed records count (selectors.confirmed_records); a corrected record is confirmed again before it counts.
+    From a signed-up activity (source checkin), entered by staff for work outside one, e.g. a project's ad-hoc work
+    (manual), or for a fulfilled micro-wish a volunteer claimed (wish). `area` is where the service counts: the
+    activity's or project's community, else the one given. Only confirmed records count
+    (selectors.confirmed_records); a corrected record is confirmed again before it counts.
     """
 
     class State(models.TextChoices):
@@ -319,12 +322,29 @@ class ServiceRecord(models.Model):
     class Source(models.TextChoices):
         CHECKIN = "checkin", _("扫码签到签退")
         MANUAL = "manual", _("人工补录")
+        WISH = "wish", _("微心愿")
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="records"
     )
     activity = models.ForeignKey(
-        Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="records"
+        Activity,
+        verbose_name=_("活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    area = models.ForeignKey(
+        "registry.AdminArea", verbose_name=_("服务社区（村）"), on_delete=models.PROTECT, related_name="+"
     )
     signup = models.OneToOneField(
         SignUp, verbose_name=_("报名"), null=True, blank=True, on_delete=models.PROTECT, related_name="record"
@@ -367,7 +387,23 @@ class ServiceRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.volunteer} {self.activity} {self.hours} 小时"
+        return f"{self.volunteer} {self.title} {self.hours} 小时"
+
+    def save(self, *args, **kwargs):
+        if self.activity_id and not self.project_id:
+            self.project_id = self.activity.project_id
+        if not self.area_id and self.project_id:
+            self.area_id = self.project.area_id
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self) -> str:
+        """What the service was: the activity, else the project's or the recorded content."""
+        if self.activity_id:
+            return self.activity.title
+        if self.project_id:
+            return f"{self.project.name}（{self.get_source_display()}）"
+        return self.content or self.get_source_display()
 
 
 class Certificate(models.Model):

@@ -101,9 +101,7 @@ def volunteers_for(user) -> QuerySet[Volunteer]:
 
 def records_for(user) -> QuerySet[ServiceRecord]:
     return _in_scope(
-        ServiceRecord.objects.select_related("volunteer", "activity", "activity__project"),
-        user,
-        "activity__project__area_id",
+        ServiceRecord.objects.select_related("volunteer", "activity", "project", "area"), user, "area_id"
     )
 
 
@@ -123,12 +121,13 @@ def signups_of_activity(user, activity: Activity) -> QuerySet[SignUp]:
 def confirmed_records(
     area_ids=None, year: int | None = None, person_ids=None, volunteer_ids=None
 ) -> QuerySet[ServiceRecord]:
-    """The one rule of what counts: confirmed records only. `area_ids` are the activities' project areas (pass a
-    subtree for "the area and below"), `year` the year the service started (local time), `person_ids` the linked
+    """The one rule of what counts: confirmed records only. `area_ids` are the records' areas (the activity's or
+    project's community, or the one a record outside any project was made for; pass a subtree for "the area and
+    below"), `year` the year the service started (local time), `person_ids` the linked
     party member ids (Volunteer.party_member_id), `volunteer_ids` volunteers."""
     qs = ServiceRecord.objects.filter(state=ServiceRecord.State.CONFIRMED)
     if area_ids is not None:
-        qs = qs.filter(activity__project__area_id__in=list(area_ids))
+        qs = qs.filter(area_id__in=list(area_ids))
     if year is not None:
         qs = qs.filter(started_at__range=_year_bounds(year))
     if person_ids is not None:
@@ -202,7 +201,7 @@ def records_confirmed_since(
     A confirmed record is final (it cannot be disputed, corrected or voided afterwards), so posting each once by
     its key (SOURCE_KIND, id) is enough: calling again over an overlapping window is safe with an idempotent
     `points.earn`."""
-    qs = confirmed_records().select_related("volunteer", "activity__project").order_by("confirmed_at", "pk")
+    qs = confirmed_records().select_related("volunteer").order_by("confirmed_at", "pk")
     if since is not None:
         qs = qs.filter(confirmed_at__gte=since)
     if until is not None:
@@ -215,7 +214,7 @@ def records_confirmed_since(
             volunteer_number=r.volunteer.number,
             party_member_id=r.volunteer.party_member_id,
             phone=r.volunteer.phone,
-            area_id=r.activity.project.area_id,
+            area_id=r.area_id,
             hours=r.hours,
             confirmed_at=r.confirmed_at,
             started_at=r.started_at,
