@@ -57,7 +57,7 @@ args = parser.parse_args()
 
 from urllib.parse import urlsplit  # noqa: E402
 
-from _setup import django_setup  # noqa: E402
+from _setup import ROOT, django_setup  # noqa: E402
 
 SCRATCH = (urlsplit(args.postgres).path.strip("/").removeprefix("bench_") if args.postgres else "") or (
     "engagement_stats"
@@ -484,7 +484,12 @@ def in_process(code):
 
 
 def as_process(code):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civicgrid.settings", "CIVICGRID_DATA_DIR": DATA_DIR}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civicgrid.settings",
+        "CIVICGRID_DATA_DIR": DATA_DIR,
+        "PYTHONPATH": str(ROOT),
+    }
     command = [sys.executable, "-m", "civicgrid", "engagement", "stats", "--area", code, "--year", str(YEAR)]
     samples = []
     for _ in range(args.runs):
