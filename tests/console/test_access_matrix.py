@@ -219,3 +219,23 @@ def test_party_secretary_pages_are_for_secretaries_and_a_secretary_opens_no_tick
         for method in ("get", "post"):
             status = getattr(client, method)(url).status_code
             assert status in (403, 405), f"{name} {method.upper()} by party_secretary: {status}"
+
+
+# Volunteers and teams (issue 12): the volunteering roles only; the list is scoped (see tests/console/test_volunteers.py).
+VOLUNTEER_PAGES = {
+    "vol_volunteers",
+    "vol_volunteer_new",
+    "vol_volunteers_export",
+    "vol_volunteer",
+    "vol_teams",
+    "vol_team",
+    "vol_team_member",
+}
+
+
+def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
+    from civicgrid.console.views.volunteering import VOL_ROLES
+
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    for name in VOLUNTEER_PAGES:
+        assert pages[name] == set(VOL_ROLES), name
