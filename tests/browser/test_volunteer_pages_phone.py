@@ -79,6 +79,7 @@ def test_a_refused_registration_keeps_fitting(phone, world):
     page.fill("#id_name", "上官婉儿")
     page.fill("#id_phone", "13900000000")
     page.fill("#id_id_number", "460002201201010011")
+    page.select_option("#id_area", index=1)
     page.click("button:has-text('登记')")
     page.wait_for_selector(".alert-danger")
     fits(page)
