@@ -53,6 +53,12 @@ parser.add_argument("--runs", type=int, default=5)
 parser.add_argument(
     "--explain", action="store_true", help="print the plans of the volunteering/points queries"
 )
+parser.add_argument(
+    "--keep",
+    metavar="DIR",
+    help="keep the data (SQLite in DIR; with --postgres the database of the URL) and reuse it when it is there: "
+    "time the same data before and after a change (migrations are applied first)",
+)
 args = parser.parse_args()
 
 from urllib.parse import urlsplit  # noqa: E402
@@ -62,7 +68,32 @@ from _setup import ROOT, django_setup  # noqa: E402
 SCRATCH = (urlsplit(args.postgres).path.strip("/").removeprefix("bench_") if args.postgres else "") or (
     "engagement_stats"
 )
-DATA_DIR = django_setup(SCRATCH, postgres=args.postgres)
+
+
+def kept_setup() -> str:
+    """Like _setup.django_setup, but the database stays for the next run."""
+    os.makedirs(args.keep, exist_ok=True)
+    os.environ.update(DJANGO_SETTINGS_MODULE="civicgrid.settings", CIVICGRID_DATA_DIR=args.keep)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("CIVICGRID_PG_TEST_DB", None)
+    if args.postgres:
+        import psycopg
+        from psycopg import sql
+
+        parts = urlsplit(args.postgres)
+        name = parts.path.strip("/")
+        with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        os.environ["DATABASE_URL"] = args.postgres
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return args.keep
+
+
+DATA_DIR = kept_setup() if args.keep else django_setup(SCRATCH, postgres=args.postgres)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -523,7 +554,10 @@ def explain():
 
 
 print(f"database: {connection.vendor}; uptime before build: {os.popen('uptime').read().strip()}")
-timed("build", build)
+if AdminArea.objects.filter(code=CITY).exists():
+    print("build: the kept data is used")
+else:
+    timed("build", build)
 if args.explain:
     explain()
 town = AdminArea.objects.filter(level="town").order_by("code").first()
