@@ -59,6 +59,9 @@ parser.add_argument(
     help="keep the data (SQLite in DIR; with --postgres the database of the URL) and reuse it when it is there: "
     "time the same data before and after a change (migrations are applied first)",
 )
+parser.add_argument(
+    "--profile", action="store_true", help="profile one city run: the slowest calls and queries"
+)
 args = parser.parse_args()
 
 from urllib.parse import urlsplit  # noqa: E402
@@ -553,6 +556,23 @@ def explain():
         print(qs.explain())
 
 
+def profile():
+    import cProfile
+    import pstats
+
+    from django.db import reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        profiler.runcall(stats_json, CITY)
+    reset_queries()
+    print(f"-- profile of one city run: {len(queries.captured_queries)} queries; the slowest:")
+    for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+        print(f"{float(q['time']):.3f} s  {q['sql'][:300]}")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
 print(f"database: {connection.vendor}; uptime before build: {os.popen('uptime').read().strip()}")
 if AdminArea.objects.filter(code=CITY).exists():
     print("build: the kept data is used")
@@ -560,6 +580,8 @@ else:
     timed("build", build)
 if args.explain:
     explain()
+if args.profile:
+    profile()
 town = AdminArea.objects.filter(level="town").order_by("code").first()
 village = AdminArea.objects.filter(level="village", parent=town).order_by("code").first()
 results = {}
