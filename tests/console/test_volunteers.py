@@ -195,3 +195,11 @@ def test_a_worker_cannot_open_another_communitys_team(client, world):
     client.force_login(world["user"])
     assert client.get(reverse("console:vol_team", args=[team.pk])).status_code == 404
     assert client.post(reverse("console:vol_team_member", args=[team.pk]), {"number": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "99999999999999999999", "字" * 100, "nan"])
+def test_hostile_filters_show_the_list(client, world, value):
+    client.force_login(world["user"])
+    params = {"q": value, "state": value, "area": value, "team": value, "page": value}
+    assert client.get(reverse("console:vol_volunteers"), params).status_code == 200
+    assert client.get(reverse("console:vol_volunteers_export"), params).status_code == 200

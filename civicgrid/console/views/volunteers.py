@@ -28,6 +28,7 @@ from civicgrid.console.views.volunteering import PAGE_SIZE, VOL_ROLES, _areas
 from civicgrid.core import idnumbers
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import Column, workbook, xlsx_response
+from civicgrid.core.inputs import parse_id
 from civicgrid.core.refusal import Refusal
 from civicgrid.party.models import PartyMember
 from civicgrid.volunteering import selectors
@@ -52,16 +53,19 @@ def _filtered(request):
     if q:
         digits = "".join(ch for ch in q if ch.isdigit())
         match = Q(name__icontains=q) | Q(number=q)
-        if len(digits) >= 4 and digits == q:
+        if len(digits) >= 4 and digits == q and q.isascii():
             match |= Q(phone__endswith=digits) | Q(number__endswith=digits)
         qs = qs.filter(match)
-    if state in Volunteer.State.values:
+    state = state if state in Volunteer.State.values else ""
+    if state:
         qs = qs.filter(state=state)
-    if area.isdigit() and len(area) < 12:
-        qs = qs.filter(area_id=int(area))
-    if team.isdigit() and len(team) < 12:
-        qs = qs.filter(teams__pk=int(team))
-    return qs.order_by("number", "pk"), {"q": q, "state": state, "area": area, "team": team}
+    area_id, team_id = parse_id(area), parse_id(team)
+    if area_id is not None:
+        qs = qs.filter(area_id=area_id)
+    if team_id is not None:
+        qs = qs.filter(teams__pk=team_id)
+    shown = {"q": q, "state": state, "area": str(area_id or ""), "team": str(team_id or "")}
+    return qs.order_by("number", "pk"), shown
 
 
 def _teams(user):
