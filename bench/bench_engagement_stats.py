@@ -18,7 +18,8 @@ database named as the URL's path, e.g. `postgres://postgres@127.0.0.1:5432/bench
   `Redemption` rows, cancelled redemptions given back by reversals, expiries; 3 % claimed or rejected), the
   accounts' cached balances set to their sums.
 
-Everything is written with `bulk_create` (the services' paths have their own benchmarks). Then it times, `--runs`
+Everything is written with `bulk_create` (the services' paths have their own benchmarks); on PostgreSQL the
+tables are then analysed, as autovacuum would. Then it times, `--runs`
 times each, `engagement stats --area CODE --year Y --format json` for the city, a town and a village: in this
 process through `call_command` (the query work) and as a separate `civicgrid` process (what a person or a cron job
 waits for, Django's start included), printing p50 and p95 in seconds, the machine's load (`uptime`) and the city's
@@ -578,6 +579,11 @@ if AdminArea.objects.filter(code=CITY).exists():
     print("build: the kept data is used")
 else:
     timed("build", build)
+if connection.vendor == "postgresql":
+    # Fresh statistics, as autovacuum keeps them on a live server: after a bulk load the planner would otherwise
+    # take every table for empty.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 if args.explain:
     explain()
 if args.profile:
