@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from civicgrid.engagement.models import MicroWish, QuotaRule, WishClaim
-from civicgrid.engagement.volunteer_link import member_activities, member_hours
+from civicgrid.engagement.volunteer_link import MANY, member_totals
 from civicgrid.registry.models import AdminArea
 
 
@@ -55,14 +55,16 @@ def _chains(area_ids) -> dict[int, list[int]]:
 
 def wishes_done(member_ids, year: int) -> dict[int, int]:
     """Wishes each member claimed that were fulfilled in `year` (whatever they are now, if fulfilled or after)."""
-    rows = WishClaim.objects.filter(
-        member_id__in=list(member_ids),
-        wish__state__in=MicroWish.DONE,
-        wish__fulfilled_at__year=year,
-    ).values_list("member_id", flat=True)
+    ids = set(member_ids)
+    claims = WishClaim.objects.filter(
+        member_id__isnull=False, wish__state__in=MicroWish.DONE, wish__fulfilled_at__year=year
+    )
+    if len(ids) <= MANY:
+        claims = claims.filter(member_id__in=ids)
     counts: dict[int, int] = {}
-    for member_id in rows:
-        counts[member_id] = counts.get(member_id, 0) + 1
+    for member_id in claims.values_list("member_id", flat=True):
+        if member_id in ids:
+            counts[member_id] = counts.get(member_id, 0) + 1
     return counts
 
 
@@ -106,8 +108,7 @@ def progress_many(
     """Progress of many members at once: {member id: community of registration}."""
     ids = list(members_communities)
     wishes = wishes_done(ids, year)
-    hours = member_hours(ids, year)
-    activities = member_activities(ids, year)
+    hours, activities = member_totals(ids, year)
     by_area = _rules_by_area(day)
     community_ids = {c.pk for c in members_communities.values() if c is not None}
     chains = _chains(community_ids) if by_area else {}

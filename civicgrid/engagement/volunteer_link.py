@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from civicgrid.points import selectors as points_selectors
 from civicgrid.volunteering import selectors as volunteering_selectors
@@ -22,6 +22,31 @@ def member_activities(member_ids, year: int) -> dict[int, int]:
         .annotate(n=Count("activity_id", distinct=True))
     )
     return {r["volunteer__party_member_id"]: r["n"] for r in rows}
+
+
+# Past this many members a figure is asked for every linked member and kept for the ones wanted: a city's tens of
+# thousands of ids in one IN list cost more than the rows they leave out.
+MANY = 2000
+
+
+def member_totals(member_ids, year: int) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """(confirmed hours, activities with a confirmed record) in `year` per party member id, in one query: what
+    member_hours and member_activities give."""
+    ids = set(member_ids)
+    records = volunteering_selectors.confirmed_records(
+        year=year, person_ids=ids if len(ids) <= MANY else None
+    ).filter(volunteer__party_member_id__isnull=False)
+    rows = records.values("volunteer__party_member_id").annotate(
+        total=Sum("hours"), n=Count("activity_id", distinct=True)
+    )
+    hours, activities = {}, {}
+    for r in rows:
+        member_id = r["volunteer__party_member_id"]
+        if member_id in ids:
+            hours[member_id] = r["total"]
+            if r["n"]:
+                activities[member_id] = r["n"]
+    return hours, activities
 
 
 def area_volunteer_totals(area_ids: set[int], year: int) -> tuple[int, Decimal]:
