@@ -557,7 +557,7 @@ def explain():
         print(qs.explain())
 
 
-def profile():
+def profile(code):
     import cProfile
     import pstats
 
@@ -566,12 +566,12 @@ def profile():
 
     profiler = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
-        profiler.runcall(stats_json, CITY)
+        profiler.runcall(stats_json, code)
     reset_queries()
-    print(f"-- profile of one city run: {len(queries.captured_queries)} queries; the slowest:")
+    print(f"-- profile of one run for {code}: {len(queries.captured_queries)} queries; the slowest:")
     for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
         print(f"{float(q['time']):.3f} s  {q['sql'][:300]}")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
 print(f"database: {connection.vendor}; uptime before build: {os.popen('uptime').read().strip()}")
@@ -587,7 +587,8 @@ if connection.vendor == "postgresql":
 if args.explain:
     explain()
 if args.profile:
-    profile()
+    for code in (CITY, f"{CITY[:4]}91100001"):
+        profile(code)
 town = AdminArea.objects.filter(level="town").order_by("code").first()
 village = AdminArea.objects.filter(level="village", parent=town).order_by("code").first()
 results = {}
