@@ -561,13 +561,11 @@ def profile(code):
     import cProfile
     import pstats
 
-    from django.db import reset_queries
     from django.test.utils import CaptureQueriesContext
 
     profiler = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
         profiler.runcall(stats_json, code)
-    reset_queries()
     print(f"-- profile of one run for {code}: {len(queries.captured_queries)} queries; the slowest:")
     for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
         print(f"{float(q['time']):.3f} s  {q['sql'][:300]}")
