@@ -33,9 +33,12 @@ def member_totals(member_ids, year: int) -> tuple[dict[int, Decimal], dict[int, 
     """(confirmed hours, activities with a confirmed record) in `year` per party member id, in one query: what
     member_hours and member_activities give."""
     ids = set(member_ids)
-    records = volunteering_selectors.confirmed_records(
-        year=year, person_ids=ids if len(ids) <= MANY else None
-    ).filter(volunteer__party_member_id__isnull=False)
+    # A few members: their volunteers first, so their records are found by volunteer (indexed), not by scanning
+    # the year's records.
+    few = volunteering_selectors.volunteer_ids_of_members(ids) if len(ids) <= MANY else None
+    records = volunteering_selectors.confirmed_records(year=year, volunteer_ids=few).filter(
+        volunteer__party_member_id__isnull=False
+    )
     rows = records.values("volunteer__party_member_id").annotate(
         total=Sum("hours"), n=Count("activity_id", distinct=True)
     )

@@ -380,11 +380,12 @@ class ServiceRecord(models.Model):
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
         ordering = ["-started_at", "-pk"]
-        # Confirmed records by year (the figures), by area and year (a town's or village's figures) and by
-        # confirmation time (points posting).
+        # Confirmed records by year (the figures), by area or volunteer and year (a town's or village's figures,
+        # a few members' hours) and by confirmation time (points posting).
         indexes = [
             models.Index(fields=["state", "started_at"]),
             models.Index(fields=["area", "state", "started_at"], name="vol_record_area_state_start"),
+            models.Index(fields=["volunteer", "state", "started_at"], name="vol_record_vol_state_start"),
             models.Index(fields=["state", "confirmed_at"]),
         ]
 

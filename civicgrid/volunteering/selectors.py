@@ -10,6 +10,7 @@ Public API for other apps (engagement calls these; volunteering imports none of 
 - `activities_count(area_ids=None, year=None) -> int`.
 - `records_confirmed_since(since, until=None)`: confirmed records to post points from (see its docstring).
 - `volunteer_hours(volunteer) -> Decimal`, `star_of(hours, day) -> StarLevel | None`.
+- `volunteer_ids_of_members(person_ids)`: the volunteers linked to party members.
 - `volunteer_ids_by_id_hash(hashes)`: pair volunteers with party members (then services.volunteers.link_party_member).
 """
 
@@ -165,12 +166,17 @@ def confirmed_hours_by_person(area_ids=None, year: int | None = None, person_ids
 def activities_count(area_ids=None, year: int | None = None) -> int:
     """Activities (not cancelled) scheduled to start in `year` in the areas, that have at least one confirmed
     record."""
-    qs = Activity.objects.filter(cancelled=False, records__state=ServiceRecord.State.CONFIRMED)
+    # Counted from the confirmed records: an activity's records lie in its project's area, so the records' own
+    # area (indexed with the state) narrows them first.
+    qs = ServiceRecord.objects.filter(
+        state=ServiceRecord.State.CONFIRMED, activity__isnull=False, activity__cancelled=False
+    )
     if area_ids is not None:
-        qs = qs.filter(project__area_id__in=list(area_ids))
+        areas = list(area_ids)
+        qs = qs.filter(area_id__in=areas, activity__project__area_id__in=areas)
     if year is not None:
-        qs = qs.filter(starts_at__range=_year_bounds(year))
-    return qs.aggregate(n=Count("pk", distinct=True))["n"]
+        qs = qs.filter(activity__starts_at__range=_year_bounds(year))
+    return qs.aggregate(n=Count("activity_id", distinct=True))["n"]
 
 
 @dataclass(frozen=True)
@@ -249,6 +255,11 @@ def next_star(hours: Decimal, day: date | None = None) -> StarLevel | None:
 
 
 # --------------------------------------------------------------------------------------------- the volunteer
+
+
+def volunteer_ids_of_members(person_ids) -> list[int]:
+    """The volunteers linked to these party member ids (Volunteer.party_member_id)."""
+    return list(Volunteer.objects.filter(party_member_id__in=list(person_ids)).values_list("pk", flat=True))
 
 
 def volunteer_ids_by_id_hash(hashes) -> dict[str, int]:
