@@ -113,7 +113,8 @@ def record_activity(*, actor, activity: Activity, now: datetime | None = None) -
 
 def _locked(record: ServiceRecord) -> ServiceRecord:
     return (
-        ServiceRecord.objects.select_for_update()
+        # Only the record's row: its activity and project may be absent (an outer join cannot be locked).
+        ServiceRecord.objects.select_for_update(of=("self",))
         .select_related("volunteer", "activity", "project")
         .get(pk=record.pk)
     )
