@@ -605,4 +605,5 @@ for label, code in (
         f"civicgrid process p50 {q50:.3f} s p95 {q95:.3f} s ({args.runs} runs each)"
     )
 print(f"uptime after: {os.popen('uptime').read().strip()}")
-print("city figures:", json.dumps(results["city"], ensure_ascii=False, sort_keys=True))
+for label, figures in results.items():
+    print(f"{label} figures:", json.dumps(figures, ensure_ascii=False, sort_keys=True))

@@ -13,6 +13,7 @@ from civicgrid.volunteering.models import Project
 from civicgrid.volunteering.services import records
 from civicgrid.volunteering.services.volunteers import link_party_member
 from tests.engagement.conftest import in_service, moment
+from tests.engagement.test_stats import END, counted  # noqa: F401 (a fixture)
 from tests.volunteering.factories import project, volunteer
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,13 @@ def test_the_nearest_rule_for_many_communities(world):
     many = quota.progress_many({m.pk: world["yinhai"], n.pk: None}, 2026, date(2026, 6, 1))
     assert many[m.pk].quota == county == quota.quota_for(world["yinhai"], date(2026, 6, 1))
     assert many[n.pk].quota == quota.quota_for(None, date(2026, 6, 1)) != county
+
+
+def test_the_city_path_of_the_figures_gives_the_hand_counted_ones(counted, monkeypatch):
+    from civicgrid.engagement import stats
+
+    small = stats.engagement_stats(counted["areas"]["469002"], 2026, today=END)
+    for module in (stats, quota, volunteer_link):
+        monkeypatch.setattr(module, "MANY", 0)
+    assert stats.engagement_stats(counted["areas"]["469002"], 2026, today=END) == small
+    assert small["registered_members"] == 2 and small["members_meeting_quota"] == 1
