@@ -90,7 +90,9 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
         "member_id", "community_id"
     ):
         if member_id in in_service_ids:
-            member_regs[member_id] = community_id  # the latest registration of the year decides the quota rule
+            member_regs[member_id] = (
+                community_id  # the latest registration of the year decides the quota rule
+            )
     communities = AdminArea.objects.in_bulk(set(member_regs.values()))
     progress = progress_many({m: communities.get(c) for m, c in member_regs.items()}, year, as_of)
     meeting_quota = sum(1 for p in progress.values() if p.meets)

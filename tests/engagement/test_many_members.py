@@ -72,7 +72,7 @@ def test_the_nearest_rule_for_many_communities(world):
     assert many[n.pk].quota == quota.quota_for(None, date(2026, 6, 1)) != county
 
 
-def test_the_city_path_of_the_figures_gives_the_hand_counted_ones(counted, monkeypatch):
+def test_the_city_path_of_the_figures_gives_the_hand_counted_ones(counted, monkeypatch):  # noqa: F811
     from civicgrid.engagement import stats
 
     small = stats.engagement_stats(counted["areas"]["469002"], 2026, today=END)
