@@ -25,6 +25,7 @@ PHASES = [
     ("knowledge", "正在生成知识库"),
     ("classifier", "正在训练分类模型"),
     ("tickets", "正在通过办理流程生成"),
+    ("engagement", "正在生成社区共建数据"),
     ("accounts", "示范数据就绪"),
 ]
 

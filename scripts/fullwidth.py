@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Full-width punctuation after Chinese characters in the interface text (house rule; issue 10 §7).
 
-An ASCII , : ; ( ) ? ! directly after a CJK character becomes ， ： ； （ ） ？ ！ in
+An ASCII , : ; ( ) ? ! directly after a CJK character (or , : ; ) ? ! directly before one) becomes ， ： ； （ ） ？ ！ in
   - templates (civicgrid/**/templates/**/*.html, the whole file: text, attributes, scripts' strings), and
   - Python string literals under civicgrid/ (migrations included, so the models' state stays as the migrations
     say), except docstrings, raw and byte strings, the patterns given to `re`, and the expressions of f-strings.
@@ -66,6 +66,10 @@ def edits(text: str, opaque: set[int] = frozenset()) -> dict[int, str]:
             j -= 1
         return j >= 0 and j not in opaque and is_cjk(out.get(j) or text[j])
 
+    def before_cjk(i: int) -> bool:
+        # 「{n},未写入」: a mark after a placeholder or a number still sits in Chinese text when Chinese follows it
+        return i + 1 < len(text) and i + 1 not in opaque and is_cjk(text[i + 1])
+
     # Rounds until nothing changes: a mark after a bracket converted in the round before is converted too.
     while True:
         before = dict(out)
@@ -79,9 +83,9 @@ def edits(text: str, opaque: set[int] = frozenset()) -> dict[int, str]:
             elif ch == ")":
                 if stack:
                     pairs.append((stack.pop(), i))
-                elif after_cjk(i):
+                elif after_cjk(i) or before_cjk(i):
                     out[i] = FULL[ch]
-            elif ch in FULL and after_cjk(i):
+            elif ch in FULL and (after_cjk(i) or (ch != "(" and before_cjk(i))):
                 out[i] = FULL[ch]
                 j = i + 1
                 while j < len(text) and text[j] == " " and j not in opaque:
@@ -91,7 +95,7 @@ def edits(text: str, opaque: set[int] = frozenset()) -> dict[int, str]:
             if after_cjk(i):
                 out[i] = FULL["("]
         for start, end in pairs:
-            if after_cjk(start) or after_cjk(end):
+            if after_cjk(start) or after_cjk(end) or before_cjk(end):
                 out[start], out[end] = FULL["("], FULL[")"]
         if out == before:
             return out

@@ -9,18 +9,30 @@ from importlib import import_module
 
 from django.apps import apps
 
+# (app, model, migration, rows that show the seed is there): every data migration that seeds rows
+# (tests/test_reference_data.py checks none is missing); a seed runs again only when its rows are gone.
 SEEDS = [
-    ("registry", "Role", "civicgrid.registry.migrations.0002_seed_roles"),
-    ("workcal", "WorkDay", "civicgrid.workcal.migrations.0002_seed_calendar"),
-    ("sla", "TimeLimitPolicy", "civicgrid.sla.migrations.0002_seed_default_policies"),
-    ("sla", "EscalationLadder", "civicgrid.sla.migrations.0004_seed_clock_rules"),
-    ("routing", "Category", "civicgrid.routing.migrations.0002_seed_categories"),
-    ("assessment", "AssessmentScheme", "civicgrid.assessment.migrations.0002_seed_scheme"),
-    ("notify", "SmsTemplate", "civicgrid.notify.migrations.0004_sms_templates_messages_opt_outs"),
+    ("registry", "Role", "civicgrid.registry.migrations.0002_seed_roles", {}),
+    (
+        "registry",
+        "Role",
+        "civicgrid.registry.migrations.0003_seed_party_secretary",
+        {"code": "party_secretary"},
+    ),
+    ("workcal", "WorkDay", "civicgrid.workcal.migrations.0002_seed_calendar", {}),
+    ("sla", "TimeLimitPolicy", "civicgrid.sla.migrations.0002_seed_default_policies", {}),
+    ("sla", "EscalationLadder", "civicgrid.sla.migrations.0004_seed_clock_rules", {}),
+    ("routing", "Category", "civicgrid.routing.migrations.0002_seed_categories", {}),
+    ("assessment", "AssessmentScheme", "civicgrid.assessment.migrations.0002_seed_scheme", {}),
+    ("notify", "SmsTemplate", "civicgrid.notify.migrations.0004_sms_templates_messages_opt_outs", {}),
+    ("party", "TermRule", "civicgrid.party.migrations.0002_seed_rules", {}),
+    ("volunteering", "StarLevel", "civicgrid.volunteering.migrations.0002_seed_rules", {}),
+    ("points", "PointsScheme", "civicgrid.points.migrations.0002_seed_template", {"area__isnull": True}),
+    ("engagement", "QuotaRule", "civicgrid.engagement.migrations.0002_seed_quota", {}),
 ]
 
 
 def ensure_reference_data() -> None:
-    for app_label, model, module in SEEDS:
-        if not apps.get_model(app_label, model).objects.exists():
+    for app_label, model, module, rows in SEEDS:
+        if not apps.get_model(app_label, model).objects.filter(**rows).exists():
             import_module(module).seed(apps, None)

@@ -75,3 +75,18 @@ def test_without_the_option_nothing_moves():
         conftest.pytest_configure(config)
         conftest.pytest_unconfigure(config)
         assert timezone.now() == outer
+
+
+def test_every_seeding_migration_is_restored_after_a_transactional_test():
+    """A seed left out of tests/reference_data.SEEDS is missing in every transactional test after the first."""
+    from pathlib import Path
+
+    from tests.reference_data import SEEDS
+
+    root = Path(__file__).resolve().parents[1] / "civicgrid"
+    seeding = {
+        f"civicgrid.{path.parent.parent.name}.migrations.{path.stem}"
+        for path in root.glob("*/migrations/0*.py")
+        if "\ndef seed(" in path.read_text(encoding="utf-8")
+    }
+    assert seeding == {module for _, _, module, _ in SEEDS}

@@ -36,7 +36,7 @@ class AssessmentScheme(Effective):
         super().clean()
         total = self.weight_response + self.weight_resolution + self.weight_satisfaction
         if abs(total - 1) > 0.0001:
-            raise ValidationError(_("三项权重之和应为 1,当前为 %(t)s") % {"t": total})
+            raise ValidationError(_("三项权重之和应为 1，当前为 %(t)s") % {"t": total})
         if not 0 <= self.basic_satisfied_weight <= 1:
             raise ValidationError({"basic_satisfied_weight": _("折算系数应在 0 到 1 之间")})
         if self.naming_min_rated < 1:

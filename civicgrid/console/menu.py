@@ -34,6 +34,13 @@ MENU = [
     ("console:eng_registrations", "双报到", (R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
     ("console:eng_board", "社区共建", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     ("console:points_queue", "信用积分", (R.UNIT_HANDLER, R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:eng_community", "社区看板", (R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
+    ("console:eng_needs", "需求清单", (R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)),
+    (
+        "console:eng_pairings",
+        "结对走访",
+        (R.GRID_WORKER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.ADMINISTRATOR),
+    ),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织"), ("console:eng_mine", "双报到任务")]

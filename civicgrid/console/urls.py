@@ -7,6 +7,8 @@ from civicgrid.console.views import (
     dashboard,
     dispatching,
     engagement,
+    engagement_community,
+    engagement_pairings,
     exports,
     handling,
     intake,
@@ -44,4 +46,6 @@ urlpatterns = [
     *volunteering.urlpatterns,
     *engagement.urlpatterns,
     *points.urlpatterns,
+    *engagement_community.urlpatterns,
+    *engagement_pairings.urlpatterns,
 ]

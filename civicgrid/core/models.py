@@ -44,6 +44,8 @@ AUDIT_ACTIONS = {
     "engagement.wish_publish": "发布微心愿",
     "engagement.wish_verify": "核实微心愿",
     "export.engagement_evaluations": "导出双报到年度评价",
+    "export.engagement_needs": "导出需求清单",
+    "export.engagement_pairings": "导出结对名单",
     "export.engagement_stats": "导出社区共建统计",
     "export.league": "导出三率排名",
     "export.party_members": "导出党员名册",
@@ -110,6 +112,7 @@ AUDIT_ACTIONS = {
     "patrol.photo_view": "查看巡查照片",
     "patrol.reported": "网格员巡查上报",
     "points.account_open": "开设积分账户",
+    "points.card_view": "凭户编号查询积分",
     "points.claim": "申报积分",
     "points.expire": "积分到期清零",
     "points.fulfil": "积分兑换领取",
@@ -219,6 +222,21 @@ class AuditEvent(models.Model):
     @property
     def target_type_label(self) -> str:
         return model_label(self.target_type)
+
+
+class Watermark(models.Model):
+    """How far a repeated background job has got (e.g. the last confirmation time it posted points for), so a pass
+    reads only what is new. Losing it costs a full re-run, never a wrong result: the jobs using it are idempotent."""
+
+    name = models.CharField(_("任务"), max_length=60, unique=True)
+    value = models.DateTimeField(_("已处理至"))
+
+    class Meta:
+        verbose_name = _("后台任务进度")
+        verbose_name_plural = _("后台任务进度")
+
+    def __str__(self):
+        return f"{self.name} {self.value:%Y-%m-%d %H:%M}"
 
 
 class EffectiveQuerySet(models.QuerySet):

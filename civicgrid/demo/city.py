@@ -138,7 +138,7 @@ def build_city(
         DemoCity.objects.create(
             city=existing, seed=seed, grids=existing_grids, boundary_sha256=_fingerprint(boundary)
         )
-        log(f"示范城市 {existing.name}({existing.code})已存在，不重复生成。")
+        log(f"示范城市 {existing.name}（{existing.code}）已存在，不重复生成。")
         return DemoResult(
             city=existing, created=False, password=password, accounts=_read_accounts(), counts=_counts()
         )

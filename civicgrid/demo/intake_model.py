@@ -73,6 +73,6 @@ def train_demo_model(*, seed: int = 2026, auto_dispatch: bool = True, log=print)
     log(
         f"分类模型 {MODEL_NAME}:{len(categories)} 类，{len(data)} 条生成文本，用时 {time.monotonic() - started:.0f} 秒；"
         f"验证准确率 {heldout['accuracy']:.1%}，阈值 {threshold:.3f} 以上覆盖 {coverage:.0%}"
-        + (",已开启自动派单" if auto_dispatch else "")
+        + ("，已开启自动派单" if auto_dispatch else "")
     )
     return row

@@ -109,7 +109,7 @@ def _units(city: AdminArea) -> dict[str, Unit]:
 
 def _unit(units: dict[str, Unit], city: AdminArea, suffix: str) -> Unit:
     if suffix not in units:
-        raise ValueError(f"示范城市缺少单位 {city.code}-{suffix},无法生成派单目录")
+        raise ValueError(f"示范城市缺少单位 {city.code}-{suffix}，无法生成派单目录")
     return units[suffix]
 
 

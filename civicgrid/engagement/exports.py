@@ -1,6 +1,6 @@
 """Excel exports: the year-end evaluations (sent to the member's organisation) and the figures of an area."""
 
-from civicgrid.core.documents import INTEGER, ONE_DECIMAL, Column, Sheet, workbook
+from civicgrid.core.documents import DATE, INTEGER, ONE_DECIMAL, Column, Sheet, workbook
 from civicgrid.engagement.stats import KEYS, LABELS, shown
 
 
@@ -35,4 +35,31 @@ def stats_workbook(figures: dict, *, scope: str, year: int) -> bytes:
     )
 
 
-__all__ = ["Sheet", "evaluations_workbook", "stats_workbook"]
+def needs_workbook(needs, *, scope: str) -> bytes:
+    columns = [
+        Column("登记日期", "created_on", number_format=DATE),
+        Column("村（社区）", "community.name", width=16),
+        Column("来源", lambda n: n.get_source_display()),
+        Column("需求", "title", width=30),
+        Column("说明", "content", width=40),
+        Column("提出人", "person_masked"),
+        Column("联系电话", "phone_masked", width=14),
+        Column("状态", lambda n: "已转微心愿" if n.wish_count else "待处理"),
+    ]
+    return workbook("需求清单", scope, "全部", columns, needs, sheet_name="需求清单")
+
+
+def pairings_workbook(pairings, *, scope: str, year: int) -> bytes:
+    columns = [
+        Column("年度", "year", number_format=INTEGER),
+        Column("方式", lambda p: p.get_scheme_display()),
+        Column("单位/挂钩领导", "side", width=28),
+        Column("村（社区）", "area.name", width=16),
+        Column("村居代码", "area.code", width=14),
+        Column("走访（次）", "visit_count", number_format=INTEGER),
+        Column("备注", "note", width=30),
+    ]
+    return workbook("结对联系", scope, f"{year}年度", columns, pairings, sheet_name="结对联系")
+
+
+__all__ = ["Sheet", "evaluations_workbook", "needs_workbook", "pairings_workbook", "stats_workbook"]

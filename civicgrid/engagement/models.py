@@ -276,6 +276,14 @@ class NeedItem(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def person_masked(self) -> str:
+        return mask_person_name(self.person_name)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.person_phone)
+
 
 class MicroWish(models.Model):
     """微心愿: collected → verified → published → claimed → fulfilled → confirmed → closed; cancelled, expired."""

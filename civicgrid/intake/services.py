@@ -139,7 +139,7 @@ def model_activate(*, model: IntakeModel, actor=None, auto_dispatch: bool | None
         actor=actor,
         action="intake.model_activate",
         target=model,
-        summary=f"启用分类模型 {model.name}" + (",允许自动派单" if model.auto_dispatch else ""),
+        summary=f"启用分类模型 {model.name}" + ("，允许自动派单" if model.auto_dispatch else ""),
     )
     return model
 
@@ -158,7 +158,7 @@ def model_set_auto_dispatch(*, model: IntakeModel, actor=None, enabled: bool, th
         actor=actor,
         action="intake.auto_dispatch",
         target=model,
-        summary=f"{'开启' if enabled else '关闭'}自动派单（模型 {model.name},阈值 {model.threshold}）",
+        summary=f"{'开启' if enabled else '关闭'}自动派单（模型 {model.name}，阈值 {model.threshold}）",
     )
     return model
 

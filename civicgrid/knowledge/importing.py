@@ -95,7 +95,7 @@ class Lookup:
         if len(found) == 1:
             return found[0], ""
         if not found:
-            return None, f"业务分类「{text}」不存在（分类版本 {self.version},可填写编码或名称）"
+            return None, f"业务分类「{text}」不存在（分类版本 {self.version}，可填写编码或名称）"
         return (
             None,
             f"业务分类名称「{text}」对应多个分类，请改填分类编码（{'、'.join(c.code for c in found)}）",
@@ -134,7 +134,7 @@ def read_import_file(
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ImportFileError(f"无法读取文件 {path}:{exc.strerror}") from None
+        raise ImportFileError(f"无法读取文件 {path}：{exc.strerror}") from None
     text = _decode(raw, encoding).lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]

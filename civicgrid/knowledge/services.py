@@ -32,8 +32,8 @@ def _require_maintainer(actor, unit, *, action: str) -> None:
     if actor is None or can_maintain(actor, unit):
         return
     if unit is None:
-        raise PermissionDenied(f"无权{action}:未指定维护单位的知识条目仅限系统管理员维护")
-    raise PermissionDenied(f"无权{action}:此条知识由「{unit.name}」维护")
+        raise PermissionDenied(f"无权{action}：未指定维护单位的知识条目仅限系统管理员维护")
+    raise PermissionDenied(f"无权{action}：此条知识由「{unit.name}」维护")
 
 
 def _validate(entry: Entry) -> None:
@@ -125,7 +125,7 @@ def entry_revise(
     )
     _require_maintainer(actor, current.unit, action="修订知识")
     if current.status != Entry.Status.ACTIVE:
-        raise ValidationError(f"此条知识{current.get_status_display()},只能修订现行版本")
+        raise ValidationError(f"此条知识{current.get_status_display()}，只能修订现行版本")
     changes = {
         "question": question,
         "answer": answer,
@@ -181,7 +181,7 @@ def entry_retire(*, entry: Entry, actor, reason: str, at: datetime | None = None
     current = Entry.objects.select_for_update(of=("self",)).select_related("unit").get(pk=entry.pk)
     _require_maintainer(actor, current.unit, action="停用知识")
     if current.status != Entry.Status.ACTIVE:
-        raise ValidationError(f"此条知识{current.get_status_display()},不能再停用")
+        raise ValidationError(f"此条知识{current.get_status_display()}，不能再停用")
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "请填写停用原因"})

@@ -128,6 +128,25 @@ def accounts_of_phone(digits: str) -> list[PointsAccount]:
     return [a for a in candidates if "".join(ch for ch in a.phone if ch.isdigit()).endswith(digits)]
 
 
+def household_account(area_code: str, household_code: str, holder_name: str) -> PointsAccount | None:
+    """The household's account named on its points card (户编号) when the 户主's name matches too; None otherwise,
+    without saying which of the three was wrong."""
+    household_code, holder_name = household_code.strip(), holder_name.strip()
+    if not household_code or not holder_name:
+        return None
+    return (
+        PointsAccount.objects.filter(
+            area__code=area_code.strip(),
+            household_code=household_code,
+            holder_name=holder_name,
+            holder_kind=PointsScheme.Holder.HOUSEHOLD,
+            is_active=True,
+        )
+        .select_related("area")
+        .first()
+    )
+
+
 def find_account(
     area_id: int,
     *,

@@ -1,68 +1,30 @@
-"""我的诉求: a resident signs in with her phone and a one-time SMS code, sees every request made with
-that phone, follows each, adds information and photos to an open one and rates an answered one.
-
-The session holds only the verified phone and when it stops counting (settings.CIVICGRID_MINE_SESSION_MINUTES).
+"""我的诉求: a resident signed in with her phone (portal.signin) sees every request made with that phone, follows
+each, adds information and photos to an open one and rates an answered one.
 """
 
-import time
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.core.refusal import Refusal
-from civicgrid.notify import sms
-from civicgrid.portal import otp, ratelimit
+from civicgrid.portal import ratelimit, signin
 from civicgrid.portal.forms import PhotosField, RateForm, StyledForm
 from civicgrid.portal.selectors import (
     own_supplements,
-    phone_key,
     resident_view,
     shared_progress,
     ticket_of_phone,
     tickets_of_phone,
 )
 from civicgrid.portal.services import resident_rate
+from civicgrid.portal.signin import session_minutes, signed_in_phone
 from civicgrid.tickets.services import resident_supplement
 from civicgrid.tickets.services.supplements import MAX_TEXT, SUPPLEMENTABLE
-
-SESSION_KEY = "mine"
-
-
-class PhoneForm(StyledForm):
-    phone = forms.CharField(
-        label="手机号码",
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        help_text="填写您反映诉求时留下的手机号码，我们会发送短信验证码。",
-        error_messages={"required": "请填写手机号码", "max_length": "手机号码格式不正确"},
-    )
-
-    def clean_phone(self) -> str:
-        phone = sms.normalize_phone(self.cleaned_data["phone"])
-        if not 7 <= len(phone_key(phone)) <= 15:
-            raise forms.ValidationError("请填写正确的手机号码")
-        return phone
-
-
-class CodeForm(PhoneForm):
-    code = forms.CharField(
-        label="短信验证码",
-        max_length=10,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
-        ),
-        error_messages={"required": "请填写短信里的 6 位验证码", "max_length": "验证码为 6 位数字"},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].widget = forms.HiddenInput()
 
 
 class SupplementForm(StyledForm):
@@ -87,41 +49,17 @@ class MineRateForm(RateForm):
     code = None
 
 
-def session_minutes() -> int:
-    return getattr(settings, "CIVICGRID_MINE_SESSION_MINUTES", 30)
-
-
-def signed_in_phone(request) -> str | None:
-    data = request.session.get(SESSION_KEY)
-    if not data:
-        return None
-    if data.get("until", 0) < time.time():
-        request.session.pop(SESSION_KEY, None)
-        return None
-    return data["phone"]
-
-
-def _sign_in(request, phone: str) -> None:
-    request.session.cycle_key()  # a new session id for the signed-in resident
-    request.session[SESSION_KEY] = {"phone": phone, "until": time.time() + session_minutes() * 60}
-    request.session.set_expiry(session_minutes() * 60)
-
-
-def _login_page(request, form=None, status=200):
-    return render(
-        request,
-        "portal/mine_login.html",
-        {"form": form or PhoneForm(), "minutes": session_minutes()},
-        status=status,
-    )
-
-
 @never_cache
 @require_GET
 def mine(request):
     phone = signed_in_phone(request)
     if phone is None:
-        return _login_page(request)
+        return signin.page(
+            request,
+            next_url=reverse("portal:mine"),
+            title="我的诉求",
+            intro="用反映诉求时留下的手机号码登录，即可查看您的全部诉求、补充说明和照片、评价办理结果。",
+        )
     return render(
         request,
         "portal/mine_list.html",
@@ -129,64 +67,10 @@ def mine(request):
     )
 
 
-@never_cache
-@require_POST
-def send_code(request):
-    form = PhoneForm(request.POST)
-    if not form.is_valid():
-        return _login_page(request, form)
-    phone = form.cleaned_data["phone"]
-    budget = ratelimit.Budget()
-    if not budget.take(ratelimit.CODE_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.CODE_PER_ADDRESS)
-    if not budget.take(ratelimit.CODE_PER_PHONE, phone):
-        budget.give_back()
-        return ratelimit.refused(request, ratelimit.CODE_PER_PHONE)
-    # A number that never made a request gets no SMS (nobody is texted by strangers), and the
-    # page is the same, so it does not tell whether a number made one.
-    if tickets_of_phone(phone):
-        try:
-            otp.deliver_code(phone, otp.issue_code(phone))
-        except Refusal as refusal:
-            budget.give_back()
-            form.add_error(None, refusal.message)
-            return _login_page(request, form)
-    return render(
-        request,
-        "portal/mine_verify.html",
-        {
-            "form": CodeForm(initial={"phone": phone}),
-            "phone_tail": phone[-4:],
-            "minutes": otp.CODE_SECONDS // 60,
-        },
-    )
-
-
-@never_cache
-@require_POST
-def verify(request):
-    form = CodeForm(request.POST)
-    if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.SIGN_IN_PER_ADDRESS)
-    if form.is_valid():
-        phone = form.cleaned_data["phone"]
-        if otp.check_code(phone, form.cleaned_data["code"]):
-            _sign_in(request, phone)
-            return redirect("portal:mine")
-        form.add_error("code", "验证码不正确或已失效，请核对短信，或重新获取验证码")
-    phone = form.cleaned_data.get("phone") or ""
-    return render(
-        request,
-        "portal/mine_verify.html",
-        {"form": form, "phone_tail": phone[-4:], "minutes": otp.CODE_SECONDS // 60},
-    )
-
-
-@never_cache
-@require_POST
-def sign_out(request):
-    request.session.pop(SESSION_KEY, None)
-    return redirect("portal:mine")
+# The URLs each section had before the sign-in was shared: the same sign-in, going on to 我的诉求.
+send_code = signin.code_view("portal:mine")
+verify = signin.verify_view("portal:mine")
+sign_out = signin.sign_out_view("portal:mine")
 
 
 def _own_ticket(request, number):

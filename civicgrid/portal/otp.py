@@ -1,4 +1,4 @@
-"""One-time codes that sign a resident in to 我的诉求: 6 digits by SMS, valid 5 minutes, 5 attempts.
+"""One-time codes that sign a resident in to the portal (portal.signin): 6 digits by SMS, valid 5 minutes, 5 attempts.
 
 Only a keyed hash of the code is kept, in the shared cache (settings.CACHES), so every web process
 checks the same code and counts the same attempts. A new code replaces the old one and its attempts.

@@ -1,53 +1,29 @@
-"""我的积分 in the portal: a resident signs in with the phone on her points account and a one-time SMS code (as in
-我的诉求; a resident already signed in to 我的诉求 is signed in here too), sees her balance and entries, the rules
-and the catalogue, and redeems an item after a confirmation; the monthly ranking is public where the scheme says so.
-
-The session holds only the verified phone and when it stops counting; every page looks the accounts up again.
+"""我的积分 in the portal: a resident signed in with her phone (portal.signin) sees the balance and entries of the
+points accounts on that phone, the rules and the catalogue, and redeems an item after a confirmation; the monthly
+ranking is public where the scheme says so. Every page looks the accounts up again.
 """
 
-import time
 from datetime import date
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from civicgrid.core.refusal import Refusal
+from civicgrid.core.audit import record_event
 from civicgrid.points import selectors, services
 from civicgrid.points.models import RewardItem
-from civicgrid.portal import otp, ratelimit
-from civicgrid.portal.mine import CodeForm, PhoneForm, session_minutes, signed_in_phone
+from civicgrid.portal import ratelimit, signin
 from civicgrid.portal.selectors import phone_key
+from civicgrid.portal.signin import session_minutes, signed_in_phone
 from civicgrid.registry.models import AdminArea
-
-SESSION_KEY = "points"
-
-
-class PointsPhoneForm(PhoneForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].help_text = "填写在村（社区）登记积分账户的手机号码，我们会发送短信验证码。"
-
-
-def _phone(request) -> str | None:
-    data = request.session.get(SESSION_KEY)
-    if data and data.get("until", 0) >= time.time():
-        return data["phone"]
-    request.session.pop(SESSION_KEY, None)
-    return signed_in_phone(request)
 
 
 def _accounts(request):
-    phone = _phone(request)
+    phone = signed_in_phone(request)
     return selectors.accounts_of_phone(phone_key(phone)) if phone else []
-
-
-def _login_page(request, form=None):
-    return render(
-        request, "portal/points_login.html", {"form": form or PointsPhoneForm(), "minutes": session_minutes()}
-    )
 
 
 def _pick(request, accounts):
@@ -58,92 +34,75 @@ def _pick(request, accounts):
 @never_cache
 @require_GET
 def points_mine(request):
-    phone = _phone(request)
+    phone = signed_in_phone(request)
     if phone is None:
-        return _login_page(request)
+        return signin.page(
+            request,
+            next_url=reverse("portal:points_mine"),
+            title="我的积分",
+            intro="用在村（社区）登记积分账户的手机号码登录，查看积分余额和明细、积分规则和积分超市，并可兑换物品。",
+        )
     accounts = _accounts(request)
     if not accounts:
-        return render(request, "portal/points_mine.html", {"accounts": [], "phone_tail": phone[-4:]})
+        return render(
+            request,
+            "portal/points_mine.html",
+            {"accounts": [], "phone_tail": phone[-4:], "minutes": session_minutes()},
+        )
     account = _pick(request, accounts)
-    today = timezone.localdate()
-    scheme, rules = selectors.rules_in_force(account.area_id, today)
     return render(
         request,
         "portal/points_mine.html",
         {
             "accounts": accounts,
-            "account": account,
-            "balance": selectors.balance_of(account),
-            "entries": selectors.account_entries(account, limit=50),
-            "scheme": scheme,
-            "rules": rules,
-            "items": selectors.catalogue(account.area_id),
-            "redemptions": account.redemptions.select_related("item").order_by("-requested_at")[:20],
+            **_account_context(account),
             "phone_tail": phone[-4:],
             "minutes": session_minutes(),
         },
     )
 
 
+def _account_context(account) -> dict:
+    scheme, rules = selectors.rules_in_force(account.area_id, timezone.localdate())
+    return {
+        "account": account,
+        "balance": selectors.balance_of(account),
+        "entries": selectors.account_entries(account, limit=50),
+        "scheme": scheme,
+        "rules": rules,
+        "items": selectors.catalogue(account.area_id),
+        "redemptions": account.redemptions.select_related("item").order_by("-requested_at")[:20],
+    }
+
+
 @never_cache
-@require_POST
-def points_code(request):
-    form = PointsPhoneForm(request.POST)
-    if not form.is_valid():
-        return _login_page(request, form)
-    phone = form.cleaned_data["phone"]
-    budget = ratelimit.Budget()
-    if not budget.take(ratelimit.CODE_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.CODE_PER_ADDRESS)
-    if not budget.take(ratelimit.CODE_PER_PHONE, phone):
-        budget.give_back()
-        return ratelimit.refused(request, ratelimit.CODE_PER_PHONE)
-    # The same page either way: it does not tell whether a number has an account.
-    if selectors.accounts_of_phone(phone_key(phone)):
-        try:
-            otp.deliver_code(phone, otp.issue_code(phone))
-        except Refusal as refusal:
-            budget.give_back()
-            form.add_error(None, refusal.message)
-            return _login_page(request, form)
-    return render(
-        request,
-        "portal/points_verify.html",
-        {
-            "form": CodeForm(initial={"phone": phone}),
-            "phone_tail": phone[-4:],
-            "minutes": otp.CODE_SECONDS // 60,
-        },
+@require_http_methods(["GET", "POST"])
+def points_card(request):
+    """A household without a phone on its account looks its points up by the card: village, 户编号 and 户主 (read
+    only: no redemption and no pick-up codes here; five wrong tries lock the address for an hour)."""
+    villages = AdminArea.objects.filter(level=AdminArea.Level.VILLAGE).order_by("code")
+    context = {"villages": villages, "form": request.POST if request.method == "POST" else {}}
+    if request.method == "GET":
+        return render(request, "portal/points_card.html", context)
+    address = ratelimit.client_address(request)
+    if ratelimit.exhausted(ratelimit.POINTS_CARD_FAILURES, address):
+        return ratelimit.refused(request, ratelimit.POINTS_CARD_FAILURES)
+    p = request.POST
+    account = selectors.household_account(
+        p.get("village", ""), p.get("household", "")[:40], p.get("holder", "")[:50]
     )
+    if account is None:
+        ratelimit.take(ratelimit.POINTS_CARD_FAILURES, address)
+        context["error"] = "村（社区）、户编号或户主姓名不正确，请对照积分卡核对"
+        return render(request, "portal/points_card.html", context)
+    record_event(actor=None, action="points.card_view", target=account, summary="凭积分卡查询")
+    return render(request, "portal/points_card.html", {**context, **_account_context(account)})
 
 
-@never_cache
-@require_POST
-def points_verify(request):
-    form = CodeForm(request.POST)
-    if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.SIGN_IN_PER_ADDRESS)
-    if form.is_valid():
-        phone = form.cleaned_data["phone"]
-        if otp.check_code(phone, form.cleaned_data["code"]) and selectors.accounts_of_phone(phone_key(phone)):
-            request.session.cycle_key()
-            request.session[SESSION_KEY] = {"phone": phone, "until": time.time() + session_minutes() * 60}
-            request.session.set_expiry(session_minutes() * 60)
-            return redirect("portal:points_mine")
-        form.add_error("code", "验证码不正确或已失效，请核对短信，或重新获取验证码")
-    phone = form.cleaned_data.get("phone") or ""
-    return render(
-        request,
-        "portal/points_verify.html",
-        {"form": form, "phone_tail": phone[-4:], "minutes": otp.CODE_SECONDS // 60},
-    )
-
-
-@never_cache
-@require_POST
-def points_sign_out(request):
-    request.session.pop(SESSION_KEY, None)
-    return redirect("portal:points_mine")
+# The URLs each section had before the sign-in was shared: the same sign-in, going on to 我的积分.
+points_code = signin.code_view("portal:points_mine")
+points_verify = signin.verify_view("portal:points_mine")
+points_sign_out = signin.sign_out_view("portal:points_mine")
 
 
 @never_cache

@@ -80,6 +80,8 @@ CODE_PER_PHONE = Limit("login_code.phone", 5, 3600, "同一手机号码", "获�
 CODE_PER_ADDRESS = Limit("login_code.address", 10, 3600, "同一网络", "获取验证码")
 SIGN_IN_PER_ADDRESS = Limit("login.address", 20, 3600, "同一网络", "登录")
 SUPPLEMENT_PER_TICKET = Limit("supplement.ticket", 10, 86400, "同一工单", "补充说明")
+# Wrong 户编号 / 户主 pairs from one address: a points card is looked up, never guessed.
+POINTS_CARD_FAILURES = Limit("points_card.address", 5, 3600, "同一网络", "输错户编号")
 
 ALL = (
     SUBMIT,
@@ -90,6 +92,7 @@ ALL = (
     CODE_PER_ADDRESS,
     SIGN_IN_PER_ADDRESS,
     SUPPLEMENT_PER_TICKET,
+    POINTS_CARD_FAILURES,
 )
 
 

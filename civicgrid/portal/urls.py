@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import engagement, mine, party, points, views, volunteering
+from civicgrid.portal import engagement, mine, party, points, signin, views, volunteering
 
 app_name = "portal"
 
@@ -43,10 +43,17 @@ urlpatterns = [
     path("wishes/<int:pk>/confirm/", engagement.wish_confirm, name="wish_confirm"),
     path("party/wishes/", engagement.member_wishes, name="member_wishes"),
     path("party/wishes/<int:pk>/claim/", engagement.member_claim, name="member_claim"),
+    path("party/wishes/<int:pk>/fulfil/", engagement.member_fulfil, name="member_fulfil"),
+    path("party/register/", engagement.member_register, name="member_register"),
+    path("party/commitments/", engagement.member_pledge, name="member_pledge"),
     path("points/", points.points_mine, name="points_mine"),
+    path("points/card/", points.points_card, name="points_card"),
     path("points/code/", points.points_code, name="points_code"),
     path("points/verify/", points.points_verify, name="points_verify"),
     path("points/logout/", points.points_sign_out, name="points_logout"),
     path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
     path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
+    path("signin/", signin.code, name="signin"),
+    path("signin/verify/", signin.verify, name="signin_verify"),
+    path("signout/", signin.logout, name="signout"),
 ]

@@ -5,9 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,6 +29,7 @@ from civicgrid.portal.services import (
     resident_sms_opt_out,
     resident_submit,
 )
+from civicgrid.portal.signin import safe_next
 from civicgrid.tickets.models import Ticket
 
 NOT_FOUND = "未找到对应的工单，请核对工单编号和查询码（或完整的手机号码）。"
@@ -79,12 +78,7 @@ ELDER_COOKIE = "portal_elder"
 @require_http_methods(["POST"])
 def elder(request):
     """适老化: larger text and buttons, fewer choices; a preference remembered in a cookie, no JavaScript."""
-    target = request.POST.get("next", "")
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        target = reverse("portal:home")
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(safe_next(request, request.POST.get("next"), "portal:home"))
     if request.POST.get("on") == "1":
         response.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     else:

@@ -1,10 +1,10 @@
-"""志愿服务 in the portal: a resident signs in with his phone and a one-time SMS code (portal.otp), registers as a
-volunteer once, joins activities, checks in and out by scanning the organiser's QR code, follows his hours and star,
-objects to a record and asks for a certificate. The certificate notice list is public (masked).
+"""志愿服务 in the portal: a resident signed in with his phone (portal.signin) registers as a volunteer once, joins
+activities, checks in and out by scanning the organiser's QR code, follows his hours and star, objects to a record
+and asks for a certificate. The certificate notice list is public (masked).
 
-The session holds only the verified phone, the volunteer's id and when it stops counting; a scan of the QR code is
-checked when the link is opened (the code rotates every 30 s) and kept for `VolunteerRule.scan_minutes` so that a
-volunteer who must sign in first is still checked in afterwards. The page decodes nothing: the camera opens the link.
+The volunteer is looked up by the signed-in phone on every page; a scan of the QR code is checked when the link is
+opened (the code rotates every 30 s) and kept in the session for `VolunteerRule.scan_minutes` so that a volunteer
+who must sign in first is still checked in afterwards. The page decodes nothing: the camera opens the link.
 """
 
 import time
@@ -12,15 +12,16 @@ import time
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.core.refusal import Refusal
-from civicgrid.portal import otp, ratelimit
+from civicgrid.portal import signin
 from civicgrid.portal.forms import StyledForm
-from civicgrid.portal.mine import CodeForm, PhoneForm, session_minutes
 from civicgrid.portal.selectors import phone_key
+from civicgrid.portal.signin import session_minutes, signed_in_phone
 from civicgrid.registry.models import AdminArea
 from civicgrid.volunteering import qr, selectors
 from civicgrid.volunteering.models import (
@@ -37,17 +38,8 @@ from civicgrid.volunteering.models import (
 from civicgrid.volunteering.services import certificates, records, signups
 from civicgrid.volunteering.services.volunteers import register_volunteer
 
-SESSION_KEY = "volunteer"
 SCAN_KEY = "volunteer_scan"
 NOTICES_SHOWN = 200
-
-
-class VolunteerPhoneForm(PhoneForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields[
-            "phone"
-        ].help_text = "填写本人手机号码，我们会发送短信验证码；第一次使用的，登录后注册为志愿者。"
 
 
 class RegisterForm(StyledForm):
@@ -97,104 +89,32 @@ class RegisterForm(StyledForm):
 # ------------------------------------------------------------------------------------------------ session
 
 
-def _session(request) -> dict | None:
-    data = request.session.get(SESSION_KEY)
-    if not data:
-        return None
-    if data.get("until", 0) < time.time():
-        request.session.pop(SESSION_KEY, None)
-        return None
-    return data
-
-
 def signed_in_volunteer(request) -> Volunteer | None:
-    data = _session(request)
-    if not data:
+    phone = signed_in_phone(request)
+    if phone is None:
         return None
-    found = selectors.volunteers_with_phone(phone_key(data["phone"]))
-    volunteer = found[0] if found else None
-    if volunteer is not None and data.get("volunteer") != volunteer.pk:
-        data["volunteer"] = volunteer.pk
-        request.session[SESSION_KEY] = data
-    return volunteer
+    found = selectors.volunteers_with_phone(phone_key(phone))
+    return found[0] if found else None
 
 
-def _login_page(request, form=None):
-    return render(
+def _login_page(request, next_name: str = "portal:volunteer_home"):
+    scan = _pending_scan(request)
+    mode = qr.MODES.get(scan["mode"], "签到") if scan else ""
+    return signin.page(
         request,
-        "portal/volunteering_login.html",
-        {"form": form or VolunteerPhoneForm(), "minutes": session_minutes(), "scan": _pending_scan(request)},
+        next_url=reverse("portal:volunteer_scan_done" if scan else next_name),
+        title="志愿服务登录",
+        intro="用本人手机号码和短信验证码登录，即可报名社区志愿服务活动、扫码签到签退、查看服务时长和星级、"
+        "申请志愿服务记录证明；第一次使用的，登录后注册为志愿者。",
+        notice=f"已扫描活动{mode}码，请先登录，登录后自动完成{mode}。" if scan else "",
+        links=[("志愿服务记录证明公示", reverse("portal:volunteer_notices"))],
     )
 
 
-# ------------------------------------------------------------------------------------------------ sign-in
-
-
-@never_cache
-@require_POST
-def volunteer_code(request):
-    form = VolunteerPhoneForm(request.POST)
-    if not form.is_valid():
-        return _login_page(request, form)
-    phone = form.cleaned_data["phone"]
-    budget = ratelimit.Budget()
-    if not budget.take(ratelimit.CODE_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.CODE_PER_ADDRESS)
-    if not budget.take(ratelimit.CODE_PER_PHONE, phone):
-        budget.give_back()
-        return ratelimit.refused(request, ratelimit.CODE_PER_PHONE)
-    try:
-        otp.deliver_code(phone, otp.issue_code(phone))
-    except Refusal as refusal:
-        budget.give_back()
-        form.add_error(None, refusal.message)
-        return _login_page(request, form)
-    return _verify_page(request, CodeForm(initial={"phone": phone}), phone)
-
-
-def _verify_page(request, form, phone: str):
-    return render(
-        request,
-        "portal/volunteering_verify.html",
-        {"form": form, "phone_tail": phone[-4:], "minutes": otp.CODE_SECONDS // 60},
-    )
-
-
-@never_cache
-@require_POST
-def volunteer_verify(request):
-    form = CodeForm(request.POST)
-    if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, ratelimit.client_address(request)):
-        return ratelimit.refused(request, ratelimit.SIGN_IN_PER_ADDRESS)
-    if form.is_valid():
-        phone = form.cleaned_data["phone"]
-        if otp.check_code(phone, form.cleaned_data["code"]):
-            scan = request.session.get(SCAN_KEY)
-            request.session.cycle_key()
-            found = selectors.volunteers_with_phone(phone_key(phone))
-            request.session[SESSION_KEY] = {
-                "phone": phone,
-                "volunteer": found[0].pk if found else None,
-                "until": time.time() + session_minutes() * 60,
-            }
-            if scan:
-                request.session[SCAN_KEY] = scan
-            request.session.set_expiry(session_minutes() * 60)
-            if not found:
-                return redirect("portal:volunteer_register")
-            if _pending_scan(request):
-                return redirect("portal:volunteer_scan_done")
-            return redirect("portal:volunteer_home")
-        form.add_error("code", "验证码不正确或已失效，请核对短信，或重新获取验证码")
-    return _verify_page(request, form, form.cleaned_data.get("phone") or "")
-
-
-@never_cache
-@require_POST
-def volunteer_sign_out(request):
-    request.session.pop(SESSION_KEY, None)
-    request.session.pop(SCAN_KEY, None)
-    return redirect("portal:volunteer_home")
+# The URLs each section had before the sign-in was shared: the same sign-in, going on to 志愿服务.
+volunteer_code = signin.code_view("portal:volunteer_home")
+volunteer_verify = signin.verify_view("portal:volunteer_home")
+volunteer_sign_out = signin.sign_out_view("portal:volunteer_home")
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -203,8 +123,8 @@ def volunteer_sign_out(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def volunteer_register(request):
-    data = _session(request)
-    if data is None:
+    phone = signed_in_phone(request)
+    if phone is None:
         return redirect("portal:volunteer_home")
     if signed_in_volunteer(request) is not None:
         return redirect("portal:volunteer_home")
@@ -215,7 +135,7 @@ def volunteer_register(request):
             volunteer = register_volunteer(
                 actor=None,
                 name=c["name"],
-                phone=data["phone"],
+                phone=phone,
                 id_type=c["id_type"],
                 id_number=c["id_number"],
                 area=c["area"],
@@ -229,15 +149,11 @@ def volunteer_register(request):
         except Refusal as refusal:
             form.add_error(None, refusal.message)
         else:
-            data["volunteer"] = volunteer.pk
-            request.session[SESSION_KEY] = data
             messages.success(request, f"注册成功，您的志愿者编号是 {volunteer.number}")
             if _pending_scan(request):
                 return redirect("portal:volunteer_scan_done")
             return redirect("portal:volunteer_home")
-    return render(
-        request, "portal/volunteering_register.html", {"form": form, "phone_tail": data["phone"][-4:]}
-    )
+    return render(request, "portal/volunteering_register.html", {"form": form, "phone_tail": phone[-4:]})
 
 
 @never_cache
@@ -245,9 +161,11 @@ def volunteer_register(request):
 def volunteer_home(request):
     volunteer = signed_in_volunteer(request)
     if volunteer is None:
-        if _session(request) is not None:
+        if signed_in_phone(request) is not None:
             return redirect("portal:volunteer_register")
         return _login_page(request)
+    if _pending_scan(request):  # signed in by a form that did not say where to go on to
+        return redirect("portal:volunteer_scan_done")
     now = timezone.now()
     today = timezone.localdate()
     hours = selectors.volunteer_hours(volunteer)
@@ -374,7 +292,7 @@ def volunteer_scan_done(request):
         return redirect("portal:volunteer_home")
     volunteer = signed_in_volunteer(request)
     if volunteer is None:
-        if _session(request) is not None:
+        if signed_in_phone(request) is not None:
             return redirect("portal:volunteer_register")
         return _login_page(request)
     request.session.pop(SCAN_KEY, None)

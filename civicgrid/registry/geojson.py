@@ -127,7 +127,7 @@ class _Feature:
         details = "、".join(
             part for part in (f"代码 {self.code}" if self.code else "", self.name or "") if part
         )
-        return f"第 {self.index + 1} 个要素" + (f"({details})" if details else "")
+        return f"第 {self.index + 1} 个要素" + (f"（{details}）" if details else "")
 
 
 def parse_geojson(raw: str | bytes) -> dict:
@@ -141,7 +141,7 @@ def parse_geojson(raw: str | bytes) -> dict:
         return json.loads(raw.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise GeoJSONImportError(
-            [f"不是有效的 JSON:第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
+            [f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
         ) from None
 
 
@@ -210,7 +210,7 @@ def _check_geometry(feature: _Feature, geometry) -> None:
         return
     kind = geometry.get("type")
     if kind not in ("Polygon", "MultiPolygon"):
-        feature.problems.append(f"几何类型应为 Polygon 或 MultiPolygon,实际为 {kind or '空'}")
+        feature.problems.append(f"几何类型应为 Polygon 或 MultiPolygon，实际为 {kind or '空'}")
         return
     try:
         geom = shape(geometry)
@@ -226,8 +226,8 @@ def _check_geometry(feature: _Feature, geometry) -> None:
         return
     if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
         feature.problems.append(
-            f"坐标超出经纬度范围（经度 {min_lon:.6g}~{max_lon:.6g},纬度 {min_lat:.6g}~{max_lat:.6g}），"
-            "应为 WGS-84 经纬度：经度 -180~180,纬度 -90~90;是否为投影坐标或经纬度写反？"
+            f"坐标超出经纬度范围（经度 {min_lon:.6g}~{max_lon:.6g}，纬度 {min_lat:.6g}~{max_lat:.6g}），"
+            "应为 WGS-84 经纬度：经度 -180~180，纬度 -90~90；是否为投影坐标或经纬度写反？"
         )
         return
     if not geom.is_valid:
@@ -245,7 +245,7 @@ def _check_geometry(feature: _Feature, geometry) -> None:
         ):
             # Through JSON so that a re-import compares equal to what the database returns.
             feature.geometry, feature.shape = json.loads(json.dumps(mapping(repaired))), repaired
-            feature.repair_note = f"几何图形{reason},差异极小（面积变化 {change:.2e}），已自动修复"
+            feature.repair_note = f"几何图形{reason}，差异极小（面积变化 {change:.2e}），已自动修复"
             return
         feature.problems.append(f"几何图形无效：{reason}")
         return
@@ -266,11 +266,11 @@ def _describe_invalid(geom) -> str:
 
 
 def _repair_warnings(features: list[_Feature]) -> list[str]:
-    return [f"{f.label}:{f.repair_note}" for f in features if f.repair_note]
+    return [f"{f.label}：{f.repair_note}" for f in features if f.repair_note]
 
 
 def _raise_if_problems(features: list[_Feature], extra: list[str] = ()) -> None:
-    problems = list(extra) + [f"{f.label}:{p}" for f in features for p in f.problems]
+    problems = list(extra) + [f"{f.label}：{p}" for f in features for p in f.problems]
     if problems:
         raise GeoJSONImportError(problems)
 
@@ -337,7 +337,7 @@ def import_areas(
     """
     default_level = _parse_level(level)
     if default_level is None:
-        raise GeoJSONImportError([f"未知的层级 {level!r},可选：{'、'.join(AdminArea.ORDER)}"])
+        raise GeoJSONImportError([f"未知的层级 {level!r}，可选：{'、'.join(AdminArea.ORDER)}"])
     features = _read_features(data, code_field, name_field)
     global_problems: list[str] = []
     warnings: list[str] = []
@@ -408,7 +408,7 @@ def import_areas(
             continue
         if _rank(parent_level) >= _rank(feature.level):
             feature.problems.append(
-                f"上级区划 {ref} 的层级为{Level(parent_level).label},应高于本级（{Level(feature.level).label}）"
+                f"上级区划 {ref} 的层级为{Level(parent_level).label}，应高于本级（{Level(feature.level).label}）"
             )
 
     _check_existing_children(features, existing)
@@ -455,8 +455,8 @@ def import_areas(
             actor=actor,
             action="registry.areas_imported",
             summary=(
-                f"导入行政区划（{Level(default_level).label}）：新增 {result.created},"
-                f"更新 {result.updated},未变 {result.unchanged}"
+                f"导入行政区划（{Level(default_level).label}）：新增 {result.created}，"
+                f"更新 {result.updated}，未变 {result.unchanged}"
             ),
             level=default_level,
             created=created,
@@ -484,7 +484,7 @@ def _check_existing_children(features: list[_Feature], existing: dict) -> None:
         feature = changed[child.parent.code]
         if _rank(child.level) <= _rank(feature.level):
             feature.problems.append(
-                f"不能改为{Level(feature.level).label}级：其下级区划 {child.name}({child.code})"
+                f"不能改为{Level(feature.level).label}级：其下级区划 {child.name}（{child.code}）"
                 f"为{child.get_level_display()}级"
             )
 
@@ -579,7 +579,7 @@ def import_grids(
             feature.problems.append(f"所属村/社区 {feature.parent_code} 不存在，请先导入行政区划")
         elif community.level != Level.VILLAGE:
             feature.problems.append(
-                f"{community.name}({community.code})的层级为{community.get_level_display()},不是村/社区"
+                f"{community.name}（{community.code}）的层级为{community.get_level_display()}，不是村/社区"
             )
 
     overlap_problems, warnings = _grid_overlaps(features)
@@ -618,7 +618,7 @@ def import_grids(
         record_event(
             actor=actor,
             action="registry.grids_imported",
-            summary=f"导入网格：新增 {result.created},更新 {result.updated},未变 {result.unchanged}",
+            summary=f"导入网格：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
             created=created,
             updated=updated,
             unchanged=result.unchanged,
@@ -686,7 +686,7 @@ def _overlaps_with_existing_grids(features: list[_Feature]) -> list[str]:
             if fraction > OVERLAP_WARNING_FRACTION:
                 code, name = others[position][:2]
                 warnings.append(
-                    f"{feature.label}与已有网格 {name}({code})重叠，占较小者面积的 {fraction:.1%}"
+                    f"{feature.label}与已有网格 {name}（{code}）重叠，占较小者面积的 {fraction:.1%}"
                 )
     return warnings
 
@@ -699,7 +699,7 @@ def export_geojson(level: str) -> dict:
     left out: maps cannot draw them.
     """
     if level not in EXPORT_LEVELS:
-        raise ValueError(f"未知的层级 {level!r},可选：{'、'.join(EXPORT_LEVELS)}")
+        raise ValueError(f"未知的层级 {level!r}，可选：{'、'.join(EXPORT_LEVELS)}")
     if level == "grid":
         grids = Grid.objects.filter(is_active=True, geometry__isnull=False).select_related("community")
         features = [

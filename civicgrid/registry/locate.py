@@ -187,9 +187,9 @@ def _check_point(lat, lon) -> tuple[float, float]:
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise ValueError(f"经纬度必须是数字：纬度 {lat!r},经度 {lon!r}") from None
+        raise ValueError(f"经纬度必须是数字：纬度 {lat!r}，经度 {lon!r}") from None
     if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise ValueError(f"经纬度必须是有限的数字：纬度 {lat},经度 {lon}")
+        raise ValueError(f"经纬度必须是有限的数字：纬度 {lat}，经度 {lon}")
     problems = []
     if not -90.0 <= lat <= 90.0:
         problems.append(f"纬度应在 -90 到 90 之间，收到 {lat}")
@@ -273,10 +273,10 @@ def locate_point(lat, lon, *, gcj02: bool = False) -> LocateResult:
     if distance <= limit:
         grid = _grid_with_areas(int(index.ids[position]))
         message = (
-            f"不在任何网格内，距最近网格 {grid.name}({grid.code})约 {format_distance(distance)},已就近归入"
+            f"不在任何网格内，距最近网格 {grid.name}（{grid.code}）约 {format_distance(distance)}，已就近归入"
         )
         return LocateResult(grid, grid.community.ancestors(), NEAREST, distance, message, lon, lat)
-    message = f"不在本辖区范围内：距最近网格约 {format_distance(distance)},超过 {format_distance(limit)}"
+    message = f"不在本辖区范围内：距最近网格约 {format_distance(distance)}，超过 {format_distance(limit)}"
     return LocateResult(None, [], OUTSIDE, distance, message, lon, lat)
 
 

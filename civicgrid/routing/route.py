@@ -129,7 +129,7 @@ def check_lead_allowed(*, category, lead: Unit, day, area=None) -> None:
     owner = department_owner(category, day, area=area)
     if owner is not None:
         raise RoutingError(
-            f"「{category.name}」属于职能部门 {owner.name} 的职责，不得派给 {lead.name}({POLICY})。"
+            f"「{category.name}」属于职能部门 {owner.name} 的职责，不得派给 {lead.name}（{POLICY}）。"
             f"请改派 {owner.name}。"
         )
 
@@ -206,7 +206,7 @@ def route(ticket, *, at=None) -> RouteDecision:
         if entry is not None and entry.unit.is_functional_department:
             preface = (
                 f"{label} 列为直接办，但派单目录「{entry.version}」规定该事项由职能部门 {entry.unit.name} 负责；"
-                f"依据{POLICY},不直派网格，该直派规则未采用。"
+                f"依据{POLICY}，不直派网格，该直派规则未采用。"
             )
             return _from_catalogue(category, day, entry, preface)
         team = _grid_team(ticket)
@@ -215,7 +215,7 @@ def route(ticket, *, at=None) -> RouteDecision:
                 why = "工单尚未定位到网格"
             else:
                 why = f"网格 {ticket.grid.name} 没有在用的网格工作组"
-            preface = f"{label} 列为直接办，但{why},无法直派网格；改按派单目录。"
+            preface = f"{label} 列为直接办，但{why}，无法直派网格；改按派单目录。"
             return _from_catalogue(category, day, entry, preface)
         return RouteDecision(
             mode=DispatchMode.DIRECT_TO_GRID,
@@ -233,7 +233,7 @@ def route(ticket, *, at=None) -> RouteDecision:
         if entry is not None and entry.unit.is_functional_department:
             preface = (
                 f"{label} 由 {lead.name} 主办，但该事项属职能部门 {entry.unit.name} 的职责；"
-                f"依据{POLICY},该直派规则未采用。"
+                f"依据{POLICY}，该直派规则未采用。"
             )
             return _from_catalogue(category, day, entry, preface)
 
@@ -244,7 +244,7 @@ def route(ticket, *, at=None) -> RouteDecision:
         if team is not None and team.pk != lead.pk and team not in co_units:
             co_units.append(team)
         elif team is None:
-            note = ";工单未定位到有工作组的网格，网格未列为协办"
+            note = "；工单未定位到有工作组的网格，网格未列为协办"
     reason = f"{label} → 联合办，由 {lead.name} 主办"
     if co_units:
         reason += f",{_unit_names(co_units)} 协办"

@@ -127,7 +127,7 @@ def categories_import(*, rows: list[CategoryRow], version: str, actor=None) -> l
     record_event(
         actor=actor,
         action="category.import",
-        summary=f"导入业务分类 版本 {version},共 {len(created)} 个",
+        summary=f"导入业务分类 版本 {version}，共 {len(created)} 个",
         version=version,
         count=len(created),
     )

@@ -40,7 +40,7 @@ def policy_for(
     if not candidates:
         raise SlaError(
             gettext(
-                "没有适用的办理时限策略（诉求类型 %(type)s,紧急程度 %(urgency)s,派单方式 %(mode)s,"
+                "没有适用的办理时限策略（诉求类型 %(type)s，紧急程度 %(urgency)s，派单方式 %(mode)s，"
                 "日期 %(day)s）：请管理员在后台添加或启用一条时限策略"
             )
             % {

@@ -30,11 +30,11 @@ units_of = units_acted_for
 def require_role(user, *codes: str, action: str) -> None:
     if not has_role(user, *codes):
         names = "、".join(dict(Role.SEED)[c] for c in codes)
-        raise NotAllowed(f"无权{action}:需要{names}角色")
+        raise NotAllowed(f"无权{action}：需要{names}角色")
 
 
 def require_unit(user, unit: Unit, *, action: str) -> None:
     if user is not None and getattr(user, "is_superuser", False):
         return
     if unit.pk not in units_of(user):
-        raise NotAllowed(f"无权{action}:您不属于承办单位「{unit.name}」")
+        raise NotAllowed(f"无权{action}：您不属于承办单位「{unit.name}」")

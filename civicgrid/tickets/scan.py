@@ -121,7 +121,7 @@ def _texts() -> dict[str, dict[str, str]]:
             "red": gettext("红色预警：工单 %(number)s 办理时限临近"),
             "overdue": gettext("超期：工单 %(number)s 已超过办理时限"),
         },
-        "body": {"any": gettext("%(title)s;办理时限 %(due)s。")},
+        "body": {"any": gettext("%(title)s；办理时限 %(due)s。")},
     }
 
 

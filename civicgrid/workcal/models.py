@@ -88,7 +88,7 @@ def parse_periods(text: str) -> tuple[tuple[int, int], ...]:
         if not match:
             raise ValidationError(
                 _(
-                    "无法识别办公时段“%(part)s”:格式应为 HH:MM-HH:MM,多个时段用逗号分隔，"
+                    "无法识别办公时段“%(part)s”：格式应为 HH:MM-HH:MM，多个时段用逗号分隔，"
                     "例如 08:30-12:00,14:30-18:00"
                 )
                 % {"part": part}

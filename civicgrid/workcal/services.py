@@ -121,7 +121,7 @@ def read_holiday_cn(path: str | Path) -> dict:
 def _entry_error(source_name: str, index: int, entry, problem: str) -> CalendarError:
     shown = json.dumps(entry, ensure_ascii=False) if not isinstance(entry, str) else entry
     return CalendarError(
-        gettext("%(source)s 第 %(n)d 条记录 %(entry)s:%(problem)s,未写入任何数据")
+        gettext("%(source)s 第 %(n)d 条记录 %(entry)s:%(problem)s，未写入任何数据")
         % {"source": source_name, "n": index + 1, "entry": shown[:120], "problem": problem}
     )
 
@@ -134,12 +134,12 @@ def _parse_holiday_cn(data, source_name: str) -> tuple[int, dict[date, tuple[boo
     for key in ("year", "days"):
         if key not in data:
             raise CalendarError(
-                gettext("%(source)s 缺少字段 %(key)s,未写入任何数据") % {"source": source_name, "key": key}
+                gettext("%(source)s 缺少字段 %(key)s，未写入任何数据") % {"source": source_name, "key": key}
             )
     year, entries = data["year"], data["days"]
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
         raise CalendarError(
-            gettext("%(source)s 的 year 应为四位年份，实为 %(year)r,未写入任何数据")
+            gettext("%(source)s 的 year 应为四位年份，实为 %(year)r，未写入任何数据")
             % {"source": source_name, "year": year}
         )
     if not isinstance(entries, list):
@@ -219,7 +219,7 @@ def import_holiday_cn(*, data: dict, actor, source_name: str) -> dict:
         if absent:
             raise CalendarError(
                 gettext(
-                    "%(source)s 调整了 %(date)s,但 %(prev)d 年的日历尚未导入：请先导入 %(prev)d 年，"
+                    "%(source)s 调整了 %(date)s，但 %(prev)d 年的日历尚未导入：请先导入 %(prev)d 年，"
                     "未写入任何数据"
                 )
                 % {"source": source_name, "date": absent[0].isoformat(), "prev": year - 1}

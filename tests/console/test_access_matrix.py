@@ -221,6 +221,38 @@ def test_party_secretary_pages_are_for_secretaries_and_a_secretary_opens_no_tick
             assert status in (403, 405), f"{name} {method.upper()} by party_secretary: {status}"
 
 
+# 社区共建 screens (issue 12): community workers (and 组织部 staff, administrators); nobody else.
+ENGAGEMENT_WORKERS = {Role.GRID_WORKER, Role.GRID_LEADER, Role.ORGANISATION_STAFF, Role.ADMINISTRATOR}
+ENGAGEMENT_PAGES = {
+    name: ENGAGEMENT_WORKERS
+    for name in (
+        "eng_registration_new",
+        "eng_registration_member",
+        "eng_registration_org",
+        "eng_registration",
+        "eng_registration_commitment",
+        "eng_needs",
+        "eng_needs_export",
+        "eng_need_new",
+        "eng_need_wish",
+        "eng_community",
+        "eng_community_export",
+        "eng_pairings",
+        "eng_pairings_export",
+        "eng_pairing_new",
+        "eng_pairing",
+        "eng_visit_new",
+        "eng_visit",
+    )
+}
+
+
+def test_engagement_screens_serve_community_workers_and_organisation_staff_only(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    for name, roles in ENGAGEMENT_PAGES.items():
+        assert pages[name] == roles, name
+
+
 # Volunteers and teams (issue 12): the volunteering roles only; the list is scoped (see tests/console/test_volunteers.py).
 VOLUNTEER_PAGES = {
     "vol_volunteers",

@@ -164,20 +164,25 @@ def data(world, settings):
         pending = register(world, T0, category="neighbour")
         received = register(world, T0, category="")
         entry = entry_create(actor=None, question="居住证怎么办理", answer="携带身份证到派出所办理。")
+        engagement_ids = _engagement_rows()
         volunteering = _volunteering_ids()
-    ids = volunteering | {
-        str(pk)
-        for pk in (
-            handled.pk,
-            lead.pk,
-            pending.pk,
-            received.pk,
-            entry.pk,
-            Assignment.objects.filter(ticket=returned).first().pk,
-            handled.attachments.first().pk,
-            lead.extensions.first().pk,
-        )
-    }
+    ids = (
+        engagement_ids
+        | volunteering
+        | {
+            str(pk)
+            for pk in (
+                handled.pk,
+                lead.pk,
+                pending.pk,
+                received.pk,
+                entry.pk,
+                Assignment.objects.filter(ticket=returned).first().pk,
+                handled.attachments.first().pk,
+                lead.extensions.first().pk,
+            )
+        }
+    )
     return sorted(ids, key=int)
 
 
@@ -288,3 +293,26 @@ def test_no_page_answers_500_to_anyone_whatever_is_typed(world, data):
         crawl.failures[:60]
     )
     assert crawl.requests > 1000
+
+
+def _engagement_rows() -> set[str]:
+    """A registration with a commitment, a need, a pairing with a visit and a finding in 银海社区 (issue 12's pages)."""
+    from datetime import date
+
+    from civicgrid.core.actors import SYSTEM
+    from civicgrid.engagement import services as engagement
+    from civicgrid.registry.models import AdminArea
+    from tests.party.factories import org
+
+    community = AdminArea.objects.get(code="469002100001")
+    branch = org("CRAWL", community, name="银海社区党支部")
+    registration = engagement.register_org(actor=SYSTEM, org=branch, community=community)
+    engagement.commitment_pledge(actor=SYSTEM, year=2026, content="每月开展一次志愿服务", org=branch)
+    need = engagement.need_add(actor=SYSTEM, community=community, source="grid", title="楼道灯不亮")
+    pairing = engagement.pairing_create(
+        actor=SYSTEM, year=2026, scheme="guagou", leader_name="张大伟", area=community
+    )
+    visit = engagement.visit_record(
+        actor=SYSTEM, pairing=pairing, visited_on=date(2026, 5, 27), findings=["路灯坏了"]
+    )
+    return {str(pk) for pk in (registration.pk, need.pk, pairing.pk, visit.pk, visit.finding_items.get().pk)}

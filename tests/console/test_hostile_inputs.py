@@ -40,7 +40,7 @@ def test_the_dashboard_with_a_year_out_of_range_says_so(client, world, year):
     period = {"period": "custom", "from": f"{year}-01-01", "to": f"{year}-12-31"}
     response = client.get(reverse("console:dashboard"), period)
     assert response.status_code == 200
-    assert "请填写 2000 年至 2099 年之间的日期,已显示本月数据" in response.content.decode()
+    assert "请填写 2000 年至 2099 年之间的日期，已显示本月数据" in response.content.decode()
     data = client.get(reverse("console:dashboard_data"), period)
     assert data.json()["period"]["error"] == "请填写 2000 年至 2099 年之间的日期"
 

@@ -354,6 +354,24 @@ def test_appraisal_shows_the_one_third_check_before_saving(client, party):
     assert future.status_code == 200 and not Appraisal.objects.filter(year=2027).exists()
 
 
+def test_appraisal_shows_the_communitys_evaluation_of_members_who_reported(client, party):
+    from civicgrid.engagement import services as engagement
+
+    li = party["plain"][0]
+    li.in_service = True
+    li.save(update_fields=["in_service"])
+    community = party["orgs"]["A"].area
+    registration = engagement.register_member(actor=None, member=li, community=community, on=date(2026, 2, 1))
+    engagement.evaluation_record(
+        actor=SYSTEM, registration=registration, year=2026, grade="good", comment="积极"
+    )
+    client.force_login(party["sec"])
+    html = client.get(url("party_sec_appraisal", party["orgs"]["A"].pk) + "?year=2026").content.decode()
+    assert f"社区评价：好（{community.name}，服务 0 小时、活动 0 次、微心愿 0 个，未完成年度任务）" in html
+    earlier = client.get(url("party_sec_appraisal", party["orgs"]["A"].pk) + "?year=2025").content.decode()
+    assert "社区评价：" not in earlier
+
+
 def test_a_secretary_proposes_a_temporary_organisation_and_organisation_staff_approve_it(client, party):
     from civicgrid.party.models import OrgProposal
     from tests.party.factories import unit

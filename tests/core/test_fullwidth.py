@@ -38,6 +38,9 @@ def _html(source: str) -> str:
         ("x = f\"{d['名'],}\"\n", "x = f\"{d['名'],}\"\n"),  # an f-string's expression is code
         ('x = _("共%(n)s件(含%(m)s件)") % v\n', 'x = _("共%(n)s件（含%(m)s件）") % v\n'),
         ('x = "{place}附近,{kw},{closer}"\n', 'x = "{place}附近，{kw},{closer}"\n'),  # after a brace: left
+        ('x = f"共 {n},未写入"\n', 'x = f"共 {n}，未写入"\n'),  # before Chinese: converted
+        ('x = "编号 12345(热线)转办"\n', 'x = "编号 12345（热线）转办"\n'),  # the pair, Chinese after it
+        ('x = "%(a)s:%(b)s"\n', 'x = "%(a)s:%(b)s"\n'),  # no Chinese beside it: left
         ('x = re.compile("(号|栋)?")\n', 'x = re.compile("(号|栋)?")\n'),  # a pattern is code
         ('x = r"(号|栋)?"\n', 'x = r"(号|栋)?"\n'),
         ('x = b"ab"\n', 'x = b"ab"\n'),
@@ -93,7 +96,7 @@ def test_adjacent_literals_are_one_string_and_a_quoted_file_format_stays():
         'x = (\n    "导入知识条目(列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间);默认"\n)\n'
     )
     after = (
-        'x = (\n    "导入知识条目（列 question,"\n    "或留言编号,留言主题,…,答复意见,答复时间）；默认"\n)\n'
+        'x = (\n    "导入知识条目（列 question，"\n    "或留言编号,留言主题,…,答复意见,答复时间）；默认"\n)\n'
     )
     assert _py(before) == after
     assert _py(after) == after

@@ -15,6 +15,7 @@ from civicgrid.demo.management.commands import demo as demo_command
 from civicgrid.demo.models import DemoCity
 from civicgrid.demo.tickets import DEFAULT_TICKETS
 from civicgrid.registry.models import AdminArea, Grid, Unit
+from civicgrid.tickets.models import Ticket
 
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -42,17 +43,20 @@ def test_it_builds_and_prints_the_accounts_without_serving(data_dir, capsys):
     assert "dispatcher1" in out and "派单员" in out
     assert Grid.objects.count() == 12
     assert "工单 40 件" in out
+    assert "volunteer1" in out and "resident1" in out and "积分审核" in out
     assert (data_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.django_db
 def test_a_second_run_says_the_city_exists(data_dir, no_model, capsys):
     call_command("demo", "--no-serve", "--grids", "12", "--tickets", "20", "--days", "5")
+    tickets = Ticket.objects.count()  # the 20 and those the pairing visits' findings became
     call_command("demo", "--no-serve", "--grids", "12", "--tickets", "20", "--days", "5")
 
     out = capsys.readouterr().out
     assert "已存在，不重复生成" in out
-    assert "工单已存在（20 件）" in out
+    assert f"工单已存在（{tickets} 件）" in out and Ticket.objects.count() == tickets
+    assert "社区共建数据已存在，不重复生成" in out
     assert Grid.objects.count() == 12
 
 

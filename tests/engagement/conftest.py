@@ -1,15 +1,22 @@
 """Engagement fixtures: 琼海市 → 嘉积镇 → 银海社区 / 金海社区 with four grids, an organisation in each community,
-a community worker of 银海社区, in-service members."""
+a community worker of 银海社区, in-service members; `linked`: a points scheme in 银海社区 and a member with an
+account, a volunteer profile and 3 confirmed hours on 6 June 2026."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from civicgrid.core.actors import SYSTEM
+from civicgrid.engagement import services
 from civicgrid.party.models import PartyOrg
+from civicgrid.points import services as points_services
+from civicgrid.points.models import PointsScheme
 from civicgrid.registry.models import Role
 from tests.party.factories import COMMUNITY, OTHER_COMMUNITY, make_hierarchy, member, org, staff, unit
 from tests.registry.factories import make_lattice
+from tests.volunteering.factories import volunteer, worker
+from tests.volunteering.helpers import confirmed
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -58,3 +65,27 @@ def in_service(world, name="王小明", grid=_DEFAULT, **fields):
         at=date(2026, 1, 1),
         **fields,
     )
+
+
+@pytest.fixture
+def linked(world):
+    yh = world["yinhai"]
+    scheme = points_services.adopt_scheme(
+        area=yh,
+        template=PointsScheme.objects.get(area__isnull=True, version="三亚参考模板"),
+        decision_date=date(2026, 1, 5),
+        decision_body="居民代表会议",
+        decision_document="银海社区决议（2026）1号",
+        effective_from=date(2026, 1, 1),
+    )
+    scheme.publicity_days = 0
+    scheme.save()
+    rules = {r.source_kind: r for r in scheme.rules.exclude(source_kind="")}
+    m = in_service(world, name="王小明")
+    services.register_member(actor=SYSTEM, member=m, community=yh, on=date(2026, 1, 10))
+    account = points_services.open_account(
+        area=yh, holder_name="王小明", phone="13800000001", party_member_id=m.pk, now=moment(2026, 1, 10)
+    )
+    v = volunteer(yh, name="王小明", party_member_id=m.pk)
+    confirmed(yh, worker("org1", yh), v, start="2026-06-06 09:00", end="2026-06-06 12:00")
+    return dict(world=world, member=m, account=account, rules=rules)

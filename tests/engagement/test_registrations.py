@@ -101,6 +101,17 @@ def test_commitment(world):
         services.commitment_decide(actor=SYSTEM, commitment=c, fulfilled=False, evidence="x")
 
 
+def test_staff_keep_commitments_only_of_those_registered_with_their_communities(world):
+    m = in_service(world)
+    with pytest.raises(Refusal, match="未向您负责的村（社区）报到，不能登记承诺"):
+        services.commitment_pledge(actor=world["worker"], year=2026, member=m, content="为楼道安装照明")
+    services.register_member(actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 2, 1))
+    c = services.commitment_pledge(actor=world["worker"], year=2026, member=m, content="为楼道安装照明")
+    with pytest.raises(Refusal, match="不能评定承诺践诺"):
+        services.commitment_decide(actor=world["outsider"], commitment=c, fulfilled=True, evidence="已安装")
+    assert services.commitment_decide(actor=world["worker"], commitment=c, fulfilled=True, evidence="已安装")
+
+
 def test_appraisal_reads_the_evaluations_and_the_export(world):
     from io import BytesIO
 
@@ -119,3 +130,25 @@ def test_appraisal_reads_the_evaluations_and_the_export(world):
     sheet = load_workbook(BytesIO(evaluations_workbook([ev], scope="银海社区", year=2026))).active
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert "王*明" in cells and "较好" in cells and "王小明" not in cells
+
+
+def test_member_registers_straight_into_a_grid_and_a_post(world):
+    m = in_service(world)
+    with pytest.raises(Refusal, match="不在报到社区内"):
+        services.register_member(
+            actor=world["worker"],
+            member=m,
+            community=world["yinhai"],
+            grid=world["jh_grid"],
+            on=date(2026, 3, 2),
+        )
+    assert not Registration.objects.exists()
+    reg = services.register_member(
+        actor=world["worker"],
+        member=m,
+        community=world["yinhai"],
+        grid=world["yh_grid"],
+        post=" 楼道长 ",
+        on=date(2026, 3, 2),
+    )
+    assert (reg.grid, reg.post) == (world["yh_grid"], "楼道长")

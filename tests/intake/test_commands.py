@@ -145,7 +145,7 @@ def test_register_activate_and_auto_dispatch(db, tmp_path, csvs, settings):
     train, dev = csvs
     run("train", "--data", str(train), "--dev", str(dev), "--out", str(tmp_path / "m"))
     out = run("register", str(tmp_path / "m"), "--name", "m1", "--activate", "--map", "9001=0101")
-    assert "已登记模型 m1,已启用" in out
+    assert "已登记模型 m1，已启用" in out
     row = IntakeModel.objects.get(name="m1")
     assert row.is_active and not row.auto_dispatch
     assert (tmp_path / "data" / "intake-models" / "m1" / classifier.MANIFEST).exists()

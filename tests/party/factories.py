@@ -75,12 +75,9 @@ def member(
 def staff(username: str, roles, units=()):
     user = get_user_model().objects.create_user(username=username, password="x")
     record = Staff.objects.create(user=user, name=username)
-    # Roles are seeded rows; a live-server test restores them from the serialized database, which has been seen to
-    # come back without the latest seeds when run after other transactional tests, so make sure they are there.
-    names = dict(Role.SEED)
-    record.roles.set(
-        [Role.objects.get_or_create(code=code, defaults={"name": names.get(code, code)})[0] for code in roles]
-    )
+    found = list(Role.objects.filter(code__in=roles))
+    assert len(found) == len(set(roles)), f"unknown or unseeded roles in {roles}"
+    record.roles.set(found)
     record.units.set(units)
     return user
 

@@ -7,22 +7,22 @@ import pytest
 from civicgrid.core.actors import SYSTEM
 from civicgrid.engagement import services
 from civicgrid.engagement.models import MicroWish
-from civicgrid.portal import mine, party
+from civicgrid.portal.signin import SESSION_KEY
 from tests.engagement.conftest import in_service, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 PHONE = "13800138000"
 
 
-def sign_in(client, key, data):
+def sign_in(client, phone):
     session = client.session
-    session[key] = {**data, "until": time.time() + 600}
+    session[SESSION_KEY] = {"phone": phone, "until": time.time() + 600}
     session.save()
 
 
 def test_resident_posts_and_confirms(world, client):  # noqa: F811
-    assert client.get("/wishes/").status_code == 302  # not signed in
-    sign_in(client, mine.SESSION_KEY, {"phone": PHONE})
+    assert client.get("/wishes/")["Location"] == "/signin/?next=%2Fwishes%2F"  # not signed in
+    sign_in(client, PHONE)
     client.post("/wishes/", {"community": world["yinhai"].code, "title": "想要一副老花镜"})
     wish = MicroWish.objects.get()
     assert (wish.resident_phone, wish.source, wish.state) == (PHONE, "resident", "collected")
@@ -43,7 +43,56 @@ def test_member_claims_on_the_phone(world, client):  # noqa: F811
     wish = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title="修水龙头")
     services.wish_verify(actor=SYSTEM, wish=wish)
     services.wish_publish(actor=SYSTEM, wish=wish)
-    sign_in(client, party.SESSION_KEY, {"member": m.pk, "phone": "13900139000"})
+    sign_in(client, "13900139000")
     assert "修水龙头" in client.get("/party/wishes/").content.decode()
     client.post(f"/party/wishes/{wish.pk}/claim/")
     assert wish.claims.get().member == m
+
+
+def test_member_reports_fulfils_and_pledges_on_the_phone(world, client):  # noqa: F811
+    m = in_service(world, phone="13900139000")
+    sign_in(client, "13900139000")
+    page = client.get("/party/wishes/").content.decode()
+    assert (
+        "到居住地社区报到" in page and f'value="{world["yinhai"].code}" selected' in page
+    )  # his grid's community
+    refused = client.post("/party/register/", {"community": "999"}, follow=True).content.decode()
+    assert "请选择居住地所在的村（社区）" in refused and not m.registrations.exists()
+    client.post("/party/register/", {"community": world["yinhai"].code, "skills": "水电维修"})
+    registration = m.registrations.get()
+    assert (registration.community, registration.skills, registration.state) == (
+        world["yinhai"],
+        "水电维修",
+        "registered",
+    )
+    assert "到居住地社区报到" not in client.get("/party/wishes/").content.decode()
+
+    wish = services.wish_collect(actor=None, community=world["yinhai"], source="resident", title="修水龙头")
+    services.wish_verify(actor=SYSTEM, wish=wish)
+    services.wish_publish(actor=SYSTEM, wish=wish)
+    assert (
+        client.post(f"/party/wishes/{wish.pk}/fulfil/", {"evidence": "修好了"}).status_code == 404
+    )  # not his
+    client.post(f"/party/wishes/{wish.pk}/claim/")
+    empty = client.post(f"/party/wishes/{wish.pk}/fulfil/", {"evidence": " "}, follow=True).content.decode()
+    assert "请填写实现情况" in empty
+    client.post(f"/party/wishes/{wish.pk}/fulfil/", {"evidence": "修好了"})
+    wish.refresh_from_db()
+    assert (wish.state, wish.evidence) == ("fulfilled", "修好了")
+
+    client.post("/party/commitments/", {"content": "每月参加一次楼道清洁"})
+    assert m.commitments.get().content == "每月参加一次楼道清洁"
+    assert "每月参加一次楼道清洁（已承诺）" in client.get("/party/wishes/").content.decode()
+
+
+def test_a_member_not_in_service_is_not_asked_to_report(world, client):  # noqa: F811
+    retired = in_service(world, phone="13900139001")
+    retired.in_service = False
+    retired.save(update_fields=["in_service"])
+    sign_in(client, "13900139001")
+    page = client.get("/party/wishes/").content.decode()
+    assert "只有在职党员需要到居住地社区报到" in page and "提交报到" not in page
+    refused = client.post(
+        "/party/register/", {"community": world["yinhai"].code}, follow=True
+    ).content.decode()
+    assert "只有在职党员需要到居住地社区报到" in refused

@@ -14,6 +14,7 @@ from django.urls import reverse
 from civicgrid.notify.models import Notification, SmsMessage
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.services import resident_rate
+from civicgrid.portal.signin import SESSION_KEY
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Attachment, Event, Status, Ticket
 from tests.portal.test_views import PNG
@@ -38,11 +39,13 @@ def codes_sent(phone=PHONE) -> list[str]:
 
 
 def ask_code(client, phone=PHONE):
-    return client.post(reverse("portal:mine_code"), {"phone": phone})
+    return client.post(reverse("portal:signin"), {"phone": phone, "next": reverse("portal:mine")})
 
 
 def enter_code(client, code, phone=PHONE):
-    return client.post(reverse("portal:mine_verify"), {"phone": phone, "code": code})
+    return client.post(
+        reverse("portal:signin_verify"), {"phone": phone, "code": code, "next": reverse("portal:mine")}
+    )
 
 
 def sign_in(client, phone=PHONE):
@@ -98,7 +101,8 @@ class TestSignIn:
         assert "别人的诉求" not in body and "张三" not in body and PHONE not in body
         assert "与相同诉求合并办理" in body
         # The session holds the verified phone and its end, nothing else of hers.
-        assert client.session["mine"]["phone"] == PHONE and set(client.session["mine"]) == {"phone", "until"}
+        assert client.session[SESSION_KEY]["phone"] == PHONE
+        assert set(client.session[SESSION_KEY]) == {"phone", "until"}
 
     def test_only_a_hash_of_the_code_is_stored(self, client, world, clock):
         register(world, T0)
@@ -119,7 +123,7 @@ class TestSignIn:
             body = enter_code(client, wrong).content.decode()
             assert "验证码不正确或已失效" in body
         assert enter_code(client, code).status_code == 200  # the right code no longer works
-        assert "mine" not in client.session
+        assert SESSION_KEY not in client.session
 
     def test_a_code_lasts_five_minutes(self, client, world, clock):
         register(world, T0)

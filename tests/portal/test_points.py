@@ -24,9 +24,12 @@ def world(db):
 
 
 def sign_in(client, phone=PHONE):
-    client.post(reverse("portal:points_code"), {"phone": phone})
-    response = client.post(reverse("portal:points_verify"), {"phone": phone, "code": codes_sent(phone)[-1]})
-    assert response.status_code == 302 and response["Location"] == reverse("portal:points_mine")
+    here = reverse("portal:points_mine")
+    client.post(reverse("portal:signin"), {"phone": phone, "next": here})
+    response = client.post(
+        reverse("portal:signin_verify"), {"phone": phone, "code": codes_sent(phone)[-1], "next": here}
+    )
+    assert response.status_code == 302 and response["Location"] == here
     return client
 
 
@@ -51,6 +54,13 @@ def test_no_code_for_a_phone_without_an_account(client, world):
     assert codes_sent("13900000000") == []
 
 
+def test_the_old_sign_in_urls_still_sign_her_in(client, world):
+    client.post(reverse("portal:points_code"), {"phone": PHONE})
+    response = client.post(reverse("portal:points_verify"), {"phone": PHONE, "code": codes_sent(PHONE)[-1]})
+    assert response["Location"] == reverse("portal:points_mine")
+    assert "洗衣液" in client.get(reverse("portal:points_mine")).content.decode()
+
+
 def test_someone_not_signed_in_cannot_redeem(client, world):
     response = client.post(reverse("portal:points_redeem", args=[world.item.pk]), {"confirmed": "1"})
     assert response.status_code == 302 and Redemption.objects.count() == 0
@@ -64,3 +74,28 @@ def test_public_ranking_masks_names_and_follows_the_scheme(client, world):
         world.scheme.public_ranking = False
         world.scheme.save()
         assert client.get(url).status_code == 404
+
+
+def test_a_household_without_a_phone_looks_its_points_up_by_the_card(client, world):
+    from civicgrid.core.models import AuditEvent
+    from civicgrid.points.models import PointsAccount
+
+    PointsAccount.objects.filter(pk=world.account.pk).update(
+        holder_kind="household", household_code="3-501", phone=""
+    )
+    holder = PointsAccount.objects.get(pk=world.account.pk).holder_name
+    services.redeem(account=world.account, item=world.item, quantity=1)
+    url = reverse("portal:points_card")
+    assert "户编号" in client.get(url).content.decode()
+    card = {"village": world.area.code, "household": "3-501", "holder": holder}
+    page = client.post(url, card).content.decode()
+    assert "4 <span" in page and "洗衣液" in page and "凭积分卡到村（社区）兑换" in page  # 10 less 6 redeemed
+    pickup = world.account.redemptions.get().pickup_code
+    assert pickup not in page and "兑换</a>" not in page  # read only: no pick-up code, no redeem button
+    assert AuditEvent.objects.filter(action="points.card_view", target_id=str(world.account.pk)).count() == 1
+    wrong = client.post(url, {**card, "holder": "别人"}).content.decode()
+    assert "户编号或户主姓名不正确" in wrong and "4 <span" not in wrong
+    for _ in range(4):
+        client.post(url, {**card, "household": "9-999"})
+    locked = client.post(url, card)  # five wrong tries from this address: locked, even with the right card
+    assert locked.status_code == 429 and "输错户编号" in locked.content.decode()

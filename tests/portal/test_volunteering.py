@@ -1,6 +1,7 @@
 """志愿服务 in the portal: sign in with a code, register once, join, scan the QR to check in and out, hours, star,
 dispute, certificate request; the public notice masks the ID number."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -36,15 +37,21 @@ def world(db, clock):
     return {"community": community, "organiser": organiser, "activity": act}
 
 
-def sign_in(client, phone=PHONE, expect=None):
-    client.post(reverse("portal:volunteer_code"), {"phone": phone})
+def sign_in(client, phone=PHONE, expect=None, next_url=None):
+    next_url = next_url or reverse("portal:volunteer_home")
+    client.post(reverse("portal:signin"), {"phone": phone, "next": next_url})
     response = client.post(
-        reverse("portal:volunteer_verify"), {"phone": phone, "code": codes_sent(phone)[-1]}
+        reverse("portal:signin_verify"), {"phone": phone, "code": codes_sent(phone)[-1], "next": next_url}
     )
     assert response.status_code == 302
     if expect:
-        assert response["Location"] == reverse(expect)
+        assert client.get(response["Location"])["Location"] == reverse(expect)
     return response
+
+
+def next_of(html: str) -> str:
+    field = re.search(r'<input[^>]*id="id_next"[^>]*>', html).group(0)
+    return re.search(r'value="([^"]*)"', field).group(1)
 
 
 def test_a_resident_registers_then_joins(client, world):
@@ -116,13 +123,40 @@ def test_a_scan_before_signing_in_completes_after(client, world, clock):
     clock.move_to(at("2026-06-06 09:02"))
     token = qr.make_token(world["activity"].pk, qr.CHECK_IN, timezone.now())
     html = client.get(reverse("portal:volunteer_scan", args=[token])).content.decode()
-    assert "请先登录" in html
+    assert "请先登录" in html and "登录后自动完成签到" in html
     clock.move_to(
         at("2026-06-06 09:05")
     )  # the code itself has expired by now; the scan was checked when made
-    sign_in(client, expect="portal:volunteer_scan_done")
+    response = sign_in(client, next_url=next_of(html))
+    assert response["Location"] == reverse("portal:volunteer_scan_done")
     assert "签到成功" in client.get(reverse("portal:volunteer_scan_done")).content.decode()
     assert SignUp.objects.get().state == SignUp.State.CHECKED_IN
+
+
+def test_a_scan_completes_after_signing_in_by_the_old_urls_or_elsewhere(client, world, clock):
+    v = volunteer(world["community"], phone=PHONE)
+    signups.approve(actor=None, signup=signups.apply(volunteer=v, activity=world["activity"]))
+    clock.move_to(at("2026-06-06 09:02"))
+    token = qr.make_token(world["activity"].pk, qr.CHECK_IN, timezone.now())
+    client.get(reverse("portal:volunteer_scan", args=[token]))
+    client.post(reverse("portal:volunteer_code"), {"phone": PHONE})
+    client.post(reverse("portal:volunteer_verify"), {"phone": PHONE, "code": codes_sent(PHONE)[-1]})
+    response = client.get(reverse("portal:volunteer_home"))
+    assert response["Location"] == reverse("portal:volunteer_scan_done")
+    assert "签到成功" in client.get(response["Location"]).content.decode()
+
+
+def test_a_new_phone_gets_a_code_to_register_and_signing_out_drops_the_scan(client, world, clock):
+    clock.move_to(at("2026-06-06 09:02"))
+    token = qr.make_token(world["activity"].pk, qr.CHECK_IN, timezone.now())
+    html = client.get(reverse("portal:volunteer_scan", args=[token])).content.decode()
+    sign_in(client, "13700001111", next_url=next_of(html))  # no record anywhere, still texted here
+    assert client.get(reverse("portal:volunteer_scan_done"))["Location"] == reverse(
+        "portal:volunteer_register"
+    )
+    client.post(reverse("portal:signout"))
+    assert "volunteer_scan" not in client.session
+    assert "获取短信验证码" in client.get(reverse("portal:volunteer_home")).content.decode()
 
 
 def test_hours_star_dispute_and_certificate(client, world, clock):

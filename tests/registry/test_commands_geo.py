@@ -65,12 +65,12 @@ class TestImportAreasCommand:
         out, err = run(
             "import_areas", path, "--level", "county", "--parent", "460000", "--parent-name", "海南省"
         )
-        assert "已创建上级区划 海南省(460000,省)" in out
-        assert "已导入行政区划（县/区） 2 个：新增 2,更新 0,未变 0" in out
+        assert "已创建上级区划 海南省（460000，省）" in out
+        assert "已导入行政区划（县/区） 2 个：新增 2，更新 0，未变 0" in out
         assert "1 个要素在文件中的上级与指定的上级 460000 不同" in err
         assert AdminArea.objects.count() == 3
         out, _ = run("import_areas", path, "--level", "county", "--parent", "460000")
-        assert "新增 0,更新 0,未变 2" in out and AdminArea.objects.count() == 3
+        assert "新增 0，更新 0，未变 2" in out and AdminArea.objects.count() == 3
 
     def test_it_passes_field_names_through(self, tmp_path):
         data = collection(feature(square(110, 19), code="460000", title="海南省"))
@@ -101,8 +101,8 @@ class TestImportAreasCommand:
             run("import_areas", write(tmp_path, data), "--level", "county")
         message = str(excinfo.value)
         assert "共 2 个问题" in message
-        assert "第 1 个要素(代码 4601、坏区):代码 4601 应为 6 位" in message
-        assert "第 2 个要素(代码 460106、龙华区):几何类型应为 Polygon 或 MultiPolygon" in message
+        assert "第 1 个要素（代码 4601、坏区）：代码 4601 应为 6 位" in message
+        assert "第 2 个要素（代码 460106、龙华区）：几何类型应为 Polygon 或 MultiPolygon" in message
         assert (AdminArea.objects.count(), AuditEvent.objects.count()) == (0, 0)
 
     def test_it_reports_missing_files_and_bad_json(self, tmp_path):
@@ -132,7 +132,7 @@ class TestImportGridsCommand:
         out, err = run(
             "import_grids", write(tmp_path, data), "--kind-field", "type", "--households-field", "hh"
         )
-        assert "已导入网格 2 个：新增 2,更新 0,未变 0" in out
+        assert "已导入网格 2 个：新增 2，更新 0，未变 0" in out
         assert "重叠" in err
         school = Grid.objects.get(code=f"{COMMUNITY}001")
         assert (school.kind, school.dedicated_type, school.households) == ("dedicated", "school", 120)

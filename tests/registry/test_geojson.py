@@ -190,13 +190,16 @@ class TestImportAreasErrors:
             ([1, 2], ["不是 GeoJSON FeatureCollection"]),
             ({"type": "FeatureCollection", "features": []}, ["没有任何要素"]),
             (collection({"type": "Point"}), ["第 1 个要素", "不是 GeoJSON Feature"]),
-            (collection(feature(square(110, 19), name="无代码")), ["第 1 个要素(无代码)", "缺少字段 adcode"]),
+            (
+                collection(feature(square(110, 19), name="无代码")),
+                ["第 1 个要素（无代码）", "缺少字段 adcode"],
+            ),
             (collection(feature(square(110, 19), adcode=469002)), ["代码 469002", "缺少字段 name"]),
             (
                 collection(
                     feature({"type": "Point", "coordinates": [110, 19]}, adcode=469002, name="琼海市")
                 ),
-                ["第 1 个要素(代码 469002、琼海市)", "Polygon 或 MultiPolygon", "Point"],
+                ["第 1 个要素（代码 469002、琼海市）", "Polygon 或 MultiPolygon", "Point"],
             ),
             (collection(feature(None, adcode=469002, name="琼海市")), ["琼海市", "缺少几何图形"]),
             (
@@ -225,7 +228,7 @@ class TestImportAreasErrors:
             (collection(feature(square(110, 19), adcode="46900X", name="琼海市")), ["应为纯数字"]),
             (
                 collection(datav(469002, "琼海市"), datav(469002, "琼海市(重复)")),
-                ["第 2 个要素(代码 469002、琼海市(重复))", "在文件中重复", "与第 1 个要素"],
+                ["第 2 个要素（代码 469002、琼海市(重复)）", "在文件中重复", "与第 1 个要素"],
             ),
             (collection(datav(460105, "秀英区", 460100)), ["秀英区", "上级区划 460100 不存在"]),
             (collection(datav(460105, "秀英区", 460105)), ["上级区划不能是自身"]),
@@ -247,7 +250,7 @@ class TestImportAreasErrors:
         error = pytest.raises(GeoJSONImportError, import_areas, data, level="county").value
         assert len(error.problems) == 3
         assert "第 1 个要素" in error.problems[0] and "上级区划 460100 不存在" in error.problems[0]
-        assert all("第 2 个要素(代码 4601、坏区)" in p for p in error.problems[1:])
+        assert all("第 2 个要素（代码 4601、坏区）" in p for p in error.problems[1:])
         assert AdminArea.objects.count() == 0
 
     def test_it_refuses_an_unknown_parent_code_without_a_name(self):
@@ -267,7 +270,7 @@ class TestImportAreasErrors:
     def test_it_refuses_a_parent_that_is_not_higher(self):
         make_hierarchy()
         data = collection(feature(square(110, 19), adcode="469002102", name="某镇", parent="469002100"))
-        assert "上级区划 469002100 的层级为乡镇/街道,应高于本级（乡镇/街道）" in problems_of(
+        assert "上级区划 469002100 的层级为乡镇/街道，应高于本级（乡镇/街道）" in problems_of(
             lambda: import_areas(data, level="town")
         )
 
@@ -279,7 +282,8 @@ class TestImportAreasErrors:
             lambda: import_areas(collection(datav(460100, "海口市", 460000)), level="county")
         )
         assert (
-            "第 1 个要素(代码 460100、海口市):不能改为县/区级：其下级区划 秀英区(460105)为县/区级" in message
+            "第 1 个要素（代码 460100、海口市）：不能改为县/区级：其下级区划 秀英区（460105）为县/区级"
+            in message
         )
         # Children moved away in the same file no longer constrain it.
         moved_too = collection(datav(460100, "海口市", 460000), datav(460105, "秀英区", 460000))
@@ -290,7 +294,7 @@ class TestImportAreasErrors:
             import_areas(counties(), level="planet")
 
     def test_it_explains_bad_json(self):
-        with pytest.raises(GeoJSONImportError, match="不是有效的 JSON:第 1 行"):
+        with pytest.raises(GeoJSONImportError, match="不是有效的 JSON：第 1 行"):
             parse_geojson('{"type": "FeatureCollection",')
         assert parse_geojson("\ufeff" + json.dumps(counties()).encode().decode()) == counties()
         assert parse_geojson(json.dumps(counties(), ensure_ascii=False).encode("utf-8-sig")) == counties()
@@ -357,7 +361,7 @@ class TestImportGrids:
     def test_it_refuses_bad_grids(self, properties, kwargs, words):
         props = {"code": f"{COMMUNITY}001", "name": "网格一", **properties}
         message = problems_of(lambda: import_grids(collection(feature(cell(0, 0), **props)), **kwargs))
-        assert f"第 1 个要素(代码 {props['code']}、网格一)" in message
+        assert f"第 1 个要素（代码 {props['code']}、网格一）" in message
         for word in words:
             assert word in message
 
@@ -365,7 +369,9 @@ class TestImportGrids:
         make_area("469002101", "长坡镇", Level.TOWN)
         make_area("469002101000", "错层级", Level.TOWN)
         data = collection(grid_feature("469002101000001", cell(0, 0)))
-        assert "错层级(469002101000)的层级为乡镇/街道,不是村/社区" in problems_of(lambda: import_grids(data))
+        assert "错层级（469002101000）的层级为乡镇/街道，不是村/社区" in problems_of(
+            lambda: import_grids(data)
+        )
 
     def test_it_refuses_bad_geometry_like_areas(self):
         data = collection(
@@ -380,7 +386,7 @@ class TestImportGrids:
             grid_feature(f"{COMMUNITY}002", square(110.465, 19.24)),
         )
         message = problems_of(lambda: import_grids(data))
-        assert "第 1 个要素(代码 469002100001001、网格001)与第 2 个要素" in message and "50.0%" in message
+        assert "第 1 个要素（代码 469002100001001、网格001）与第 2 个要素" in message and "50.0%" in message
 
     def test_it_warns_about_small_overlaps_and_ignores_slivers(self):
         data = collection(
@@ -401,7 +407,7 @@ class TestImportGrids:
         result = import_grids(data)
         assert result.created == 2
         assert result.warnings == [
-            f"第 1 个要素(代码 {COMMUNITY}001、网格001)与已有网格 已有网格({OTHER_COMMUNITY}001)重叠，"
+            f"第 1 个要素（代码 {COMMUNITY}001、网格001）与已有网格 已有网格（{OTHER_COMMUNITY}001）重叠，"
             "占较小者面积的 50.0%"
         ]
 

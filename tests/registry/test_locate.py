@@ -87,7 +87,7 @@ class TestLocatePoint:
         assert result.method == locate.NEAREST
         assert result.distance_m == pytest.approx(85, abs=0.5)
         assert result.area_path[-1].code == COMMUNITY
-        assert result.message == f"不在任何网格内，距最近网格 银海社区第2网格({B})约 85 米,已就近归入"
+        assert result.message == f"不在任何网格内，距最近网格 银海社区第2网格（{B}）约 85 米，已就近归入"
 
     def test_it_measures_the_nearest_grid_in_metres_not_degrees(self, areas):
         # 0.0025° east is ~262 m here and 0.0024° north ~267 m: in degrees the northern grid looks nearer.
@@ -106,7 +106,7 @@ class TestLocatePoint:
         assert result.method == locate.OUTSIDE
         assert result.area_path == []
         assert result.distance_m == pytest.approx(12_300, rel=1e-3)
-        assert result.message == "不在本辖区范围内：距最近网格约 12.3 公里,超过 300 米"
+        assert result.message == "不在本辖区范围内：距最近网格约 12.3 公里，超过 300 米"
 
     def test_it_takes_the_limit_from_settings(self, grids, settings):
         settings.CIVICGRID_LOCATE_NEAREST_METRES = 50

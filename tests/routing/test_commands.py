@@ -35,7 +35,7 @@ class TestImport:
     def test_it_builds_the_tree_with_two_digit_codes(self, tmp_path):
         output = run("categories", "import", str(write(tmp_path, GOOD)), "--version", "teddy")
 
-        assert "已导入分类版本 teddy,共 10 个（1 级 3 个,2 级 3 个,3 级 4 个）" in output
+        assert "已导入分类版本 teddy，共 10 个（1 级 3 个，2 级 3 个，3 级 4 个）" in output
         rows = {
             c.code: (c.name, c.level, c.parent.code if c.parent else None)
             for c in Category.objects.filter(version="teddy")

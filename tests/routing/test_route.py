@@ -249,7 +249,7 @@ class TestSimpleRuleWithoutGrid:
         decision = route(make_ticket(w.cat["环境卫生"], community=w.areas[COMMUNITY]), at=AT)
 
         assert (decision.mode, decision.lead) == (DispatchMode.TO_DEPARTMENT, w.community)
-        assert "列为直接办，但工单尚未定位到网格,无法直派网格；改按派单目录" in decision.reason
+        assert "列为直接办，但工单尚未定位到网格，无法直派网格；改按派单目录" in decision.reason
 
     def test_a_grid_without_team_says_so_and_with_no_catalogue_asks_a_person(self, w):
         make_rule(w.cat["邻里纠纷"], SIMPLE)

@@ -56,7 +56,7 @@ def test_scan_deadlines_rejects_a_bad_time(db):
 def test_worker_once_scans_and_delivers(assignment, capsys, time_machine):
     time_machine.move_to(DUE, tick=False)
     out = run("worker", "--once")
-    assert "黄色预警 1,红色预警 1,超期 1,外发通知 1 条" in out
+    assert "黄色预警 1，红色预警 1，超期 1，外发通知 1 条" in out
     sms = Notification.objects.get()
     assert sms.kind == "sla_overdue"
     assert sms.delivered_at == DUE

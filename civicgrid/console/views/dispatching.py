@@ -349,7 +349,7 @@ def _dispatched_text(ticket, how: str) -> str:
         a.unit.name for a in ticket.assignments.filter(round=ticket.dispatch_round, role=Assignment.Role.CO)
     ]
     return f"工单 {ticket.number} 已{how}派至{ticket.lead_unit.name}" + (
-        f",协办：{'、'.join(co)}" if co else ""
+        f"，协办：{'、'.join(co)}" if co else ""
     )
 
 
@@ -388,7 +388,7 @@ def merge(request, pk):
         number = form.cleaned_data["master"].strip()
         master = tickets_for(request.user).filter(number=number).first()
         if master is None:
-            messages.error(request, f"未找到工单 {number},请核对编号")
+            messages.error(request, f"未找到工单 {number}，请核对编号")
         else:
             services.ticket_merge(
                 ticket=ticket, master=master, actor=request.user, reason=form.cleaned_data["reason"]

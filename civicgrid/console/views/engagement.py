@@ -241,6 +241,7 @@ def mine(request):
             "registration": selectors.open_registration(member),
             "wishes": selectors.claimable_wishes(member),
             "claims": selectors.my_claims(member)[:20],
+            "commitments": selectors.my_commitments(member)[:20],
         },
     )
 
@@ -298,6 +299,11 @@ def org_stats_export(request):
     area = _stats_area(request)
     if area is None:
         raise Refusal("请选择区划")
+    return stats_xlsx(request, area, year)
+
+
+def stats_xlsx(request, area: AdminArea, year: int):
+    """The figures of an area as Excel: the 组织部 board's export and the community dashboard's."""
     record_event(actor=request.user, action="export.engagement_stats", target=area, summary=f"{year}年度")
     data = stats_workbook(engagement_stats(area, year), scope=area.name, year=year)
     return xlsx_response(f"社区共建统计-{area.name}-{year}.xlsx", data)

@@ -132,7 +132,7 @@ def _maintained_entry(request, entry_id) -> Entry:
 def kb_revise(request, entry_id):
     entry = _maintained_entry(request, entry_id)
     if entry.status != Entry.Status.ACTIVE:
-        messages.error(request, f"此条知识{entry.get_status_display()},只能修订现行版本")
+        messages.error(request, f"此条知识{entry.get_status_display()}，只能修订现行版本")
         return redirect("console:kb_entry", entry_id=entry.pk)
     initial = {
         "question": entry.question,
@@ -169,7 +169,7 @@ def kb_revise(request, entry_id):
 def kb_retire(request, entry_id):
     entry = _maintained_entry(request, entry_id)
     if entry.status != Entry.Status.ACTIVE:
-        messages.error(request, f"此条知识{entry.get_status_display()},不能再停用")
+        messages.error(request, f"此条知识{entry.get_status_display()}，不能再停用")
         return redirect("console:kb_entry", entry_id=entry.pk)
     form = RetireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -31,6 +31,7 @@ from civicgrid.console.forms.party_secretary import (
     ShockTeamForm,
 )
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
+from civicgrid.engagement.selectors import evaluations_for_appraisal
 from civicgrid.party.compliance import compliance_for, org_compliance
 from civicgrid.party.mine import my_organisation
 from civicgrid.party.models import (
@@ -469,7 +470,8 @@ def sec_appraisal(request, org_id):
     today = timezone.localdate()
     years = list(range(today.year, today.year - 5, -1))
     source = request.POST if request.method == "POST" else request.GET
-    year = int(source["year"]) if str(source.get("year", "")).isdigit() else today.year
+    text = str(source.get("year", ""))
+    year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else today.year
     if year not in years:
         year = today.year
     members = list(
@@ -478,6 +480,9 @@ def sec_appraisal(request, org_id):
         )
     )
     existing = dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
+    community = evaluations_for_appraisal([org.pk], year)  # 双报到: what the community said of each member
+    for member in members:
+        member.community_evaluation = community.get(member.pk)
     rule = MemberRule.at(today)
     check = None
     if request.method == "POST":

@@ -9,7 +9,7 @@ from civicgrid.core.audit import record_event
 from civicgrid.engagement.errors import EngagementError
 from civicgrid.engagement.models import Commitment, Evaluation, Registration
 from civicgrid.engagement.quota import progress
-from civicgrid.engagement.scope import require_area
+from civicgrid.engagement.scope import area_ids_for, require_area
 from civicgrid.engagement.services._common import now_or, require_community, require_text, today_or
 from civicgrid.notify.services import notify
 from civicgrid.party.models import PartyMember, PartyOrg, Post
@@ -64,10 +64,15 @@ def register_member(
     community,
     skills: str = "",
     service_kinds: str = "",
+    grid=None,
+    post: str = "",
     on: date | None = None,
 ) -> Registration:
-    """An in-service member reports to the community where he or she lives (one open registration at a time)."""
+    """An in-service member reports to the community where he or she lives (one open registration at a time),
+    put at once into a grid or a post (楼道长 ...) when the community says so."""
     require_community(community)
+    if grid is not None and grid.community_id != community.pk:
+        raise EngagementError("所选网格不在报到社区内")
     if actor is not None:
         require_area(actor, community, action="登记在职党员报到")
     if not member.in_service:
@@ -83,6 +88,8 @@ def register_member(
         registered_on=today_or(on),
         skills=skills.strip(),
         service_kinds=service_kinds.strip(),
+        grid=grid,
+        post=post.strip()[:40],
     )
     record_event(
         actor=actor,
@@ -251,6 +258,19 @@ def evaluations_send(*, actor, evaluations, at: datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------------------- commitments
 
 
+def _require_commitment_scope(actor, *, member=None, org=None, action: str) -> None:
+    """Staff keep the commitments of members and organisations registered with a community they work in; a member
+    on the phone (actor None) keeps his own."""
+    if actor is None:
+        return
+    allowed = area_ids_for(actor)
+    if allowed is None:
+        return
+    holder = {"member": member} if member is not None else {"org": org}
+    if not Registration.objects.filter(community_id__in=allowed, **holder).exists():
+        raise EngagementError(f"该党员或党组织未向您负责的村（社区）报到，不能{action}")
+
+
 @transaction.atomic
 def commitment_pledge(
     *,
@@ -264,6 +284,7 @@ def commitment_pledge(
     content = require_text(content, "承诺事项")
     if (member is None) == (org is None):
         raise EngagementError("承诺须属于一名党员或一个党组织")
+    _require_commitment_scope(actor, member=member, org=org, action="登记承诺")
     commitment = Commitment.objects.create(
         year=year, member=member, org=org, content=content, pledged_on=today_or(on)
     )
@@ -277,6 +298,7 @@ def commitment_decide(
 ) -> Commitment:
     evidence = require_text(evidence, "践诺情况或佐证")
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    _require_commitment_scope(actor, member=commitment.member, org=commitment.org, action="评定承诺践诺")
     if commitment.state != Commitment.State.PLEDGED:
         raise EngagementError(f"承诺已评定为「{commitment.get_state_display()}」")
     commitment.state = Commitment.State.FULFILLED if fulfilled else Commitment.State.NOT_FULFILLED

@@ -134,7 +134,7 @@ def ticket_dispatch(
         at=at,
         to_status=Status.DISPATCHED,
         public=True,
-        note=f"已派{lead.name}" + (f",协办：{co_names}" if co_names else ""),
+        note=f"已派{lead.name}" + (f"，协办：{co_names}" if co_names else ""),
         update_fields=(
             "dispatch_round",
             "lead_unit",

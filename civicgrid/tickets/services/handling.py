@@ -122,7 +122,7 @@ def extension_request(
     if not isinstance(days, int) or days < 1:
         raise ValidationError({"days": "延期天数应为正整数（工作日）"})
     if at >= assignment.due_at:
-        raise TicketError(f"已超过办理时限 {assignment.due_at:%Y-%m-%d %H:%M},延期须在时限前申请")
+        raise TicketError(f"已超过办理时限 {assignment.due_at:%Y-%m-%d %H:%M}，延期须在时限前申请")
     if assignment.extensions.filter(decision=Decision.PENDING).exists():
         raise TicketError("已有待审核的延期申请")
     limit = assignment.policy.max_extension_days

@@ -28,7 +28,7 @@ def _parse_date(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise CommandError(
-            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD,例如 2026-03-31)") % {"text": text}
+            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD，例如 2026-03-31)") % {"text": text}
         ) from None
 
 

@@ -23,6 +23,7 @@ from civicgrid.demo.city import (
     built_demo_city,
     rewrite_accounts,
 )
+from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
 from civicgrid.demo.party import build_party
@@ -61,7 +62,7 @@ def _exit_on_signal(signum, frame):
 
 class Command(BaseCommand):
     help = (
-        "生成示范城市（区划、网格、单位、人员、地名、党建、知识库、分类模型、工单），"
+        "生成示范城市（区划、网格、单位、人员、地名、党建、知识库、分类模型、工单、社区共建），"
         "并启动服务 http://127.0.0.1:8000 和后台任务 worker。重复执行不会重复生成数据。"
     )
 
@@ -132,20 +133,22 @@ class Command(BaseCommand):
         counts = result.counts
         self.stdout.write(
             self.style.SUCCESS(
-                f"示范城市：{result.city.path_display}。区划 {counts['areas']},网格 {counts['grids']},"
-                f"单位 {counts['units']},工作人员 {counts['staff']},地名 {counts['places']}。"
+                f"示范城市：{result.city.path_display}。区划 {counts['areas']}，网格 {counts['grids']}，"
+                f"单位 {counts['units']}，工作人员 {counts['staff']}，地名 {counts['places']}。"
             )
         )
         self.stdout.write("正在生成党建数据……")
         party = build_party(city=result.city, seed=opts["seed"], log=self._log)
-        if party.created:
-            extra = [DemoAccount(*row) for row in party.accounts]
-            result.accounts = rewrite_accounts(result.password, extra)
         self.stdout.write("正在生成知识库……")
         seed_knowledge(rng_seed=opts["seed"], log=self._log)
         self.stdout.write("正在训练分类模型……")
         train_demo_model(seed=opts["seed"], log=self._log)
         self._tickets(opts)
+        self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
+        engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
+        if party.created or engagement.created:
+            extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
+            result.accounts = rewrite_accounts(result.password, extra)
         return result
 
     def _log(self, message: str) -> None:

@@ -248,7 +248,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(";".join(exc.messages)) from None
-        self.stdout.write(self.style.SUCCESS(f"已登记模型 {row.name}" + (",已启用" if row.is_active else "")))
+        self.stdout.write(
+            self.style.SUCCESS(f"已登记模型 {row.name}" + ("，已启用" if row.is_active else ""))
+        )
         for mapping_row in row.mappings.select_related("category").order_by("label"):
             target = (
                 mapping_row.category.path_display if mapping_row.category else "（未映射：请在管理后台指定）"
@@ -278,14 +280,14 @@ class Command(BaseCommand):
             raise CommandError(";".join(exc.messages)) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"模型 {name}:自动派单{'开启' if row.auto_dispatch else '关闭'},阈值 {row.threshold}"
+                f"模型 {name}：自动派单{'开启' if row.auto_dispatch else '关闭'}，阈值 {row.threshold}"
             )
         )
 
     def _list(self, **_):
         rows = IntakeModel.objects.order_by("-created_at")
         if not rows:
-            self.stdout.write("还没有登记任何模型。先运行 civicgrid intake-model train,再 register。")
+            self.stdout.write("还没有登记任何模型。先运行 civicgrid intake-model train，再 register。")
             return
         for row in rows:
             flags = ("[启用] " if row.is_active else "") + ("[自动派单] " if row.auto_dispatch else "")

@@ -27,11 +27,11 @@ class Command(BaseCommand):
 
         imp = sub.add_parser(
             "import",
-            help="从 CSV 导入知识条目（列 question,answer[,category][,unit][,valid_from][,valid_to][,keywords],"
+            help="从 CSV 导入知识条目（列 question,answer[,category][,unit][,valid_from][,valid_to][,keywords]，"
             "或留言答复格式 留言编号,留言主题,…,答复意见,答复时间）；默认全部成功或全部不导入",
         )
         imp.add_argument("file", metavar="CSV", help="CSV 文件，第一行为列名")
-        imp.add_argument("--encoding", default="utf-8-sig", help="文件编码（默认 utf-8-sig,也可为 gbk）")
+        imp.add_argument("--encoding", default="utf-8-sig", help="文件编码（默认 utf-8-sig，也可为 gbk）")
         imp.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
         imp.add_argument("--category", default="", help="未填分类的行使用的业务分类（编码或名称）")
         imp.add_argument("--unit", default="", help="未填单位的行使用的维护单位（编码、名称或简称）")
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         except importing.ImportFileError as exc:
             raise CommandError(f"未导入任何条目。{exc}") from None
         self.stdout.write(
-            f"文件格式：{importing.FORMAT_NAMES[parsed.format]};共 {parsed.total} 行，"
+            f"文件格式：{importing.FORMAT_NAMES[parsed.format]}；共 {parsed.total} 行，"
             f"有问题 {len(parsed.errors)} 行。"
         )
         if parsed.errors:

@@ -11,7 +11,7 @@ def read_geojson(path: str) -> dict:
     except FileNotFoundError:
         raise CommandError(f"文件不存在：{path}") from None
     except OSError as exc:
-        raise CommandError(f"无法读取文件 {path}:{exc.strerror}") from None
+        raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from None
     except GeoJSONImportError as exc:
         raise CommandError(str(exc)) from None
 
@@ -19,12 +19,12 @@ def read_geojson(path: str) -> dict:
 def print_result(command: BaseCommand, what: str, result) -> None:
     for code in result.created_parents:
         area = AdminArea.objects.get(code=code)
-        command.stdout.write(f"已创建上级区划 {area.name}({area.code},{area.get_level_display()})")
+        command.stdout.write(f"已创建上级区划 {area.name}（{area.code}，{area.get_level_display()}）")
     for warning in result.warnings:
         command.stderr.write(f"提示：{warning}")
     command.stdout.write(
         command.style.SUCCESS(
-            f"已导入{what} {result.total} 个：新增 {result.created},更新 {result.updated},未变 {result.unchanged}"
+            f"已导入{what} {result.total} 个：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
         )
     )
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             return self.by_address(options["address"], options["limit"])
         if options["lat"] is None or options["lon"] is None:
             raise CommandError(
-                "请提供纬度和经度，例如：civicgrid locate 19.2467 110.4664;或用 --address 按地址查找"
+                "请提供纬度和经度，例如：civicgrid locate 19.2467 110.4664；或用 --address 按地址查找"
             )
         try:
             result = locate_point(options["lat"], options["lon"], gcj02=options["gcj02"])

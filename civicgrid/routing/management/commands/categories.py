@@ -43,12 +43,12 @@ class Command(BaseCommand):
             rows = services.read_category_csv(file, columns)
             created = services.categories_import(rows=rows, version=version, actor=None)
         except OSError as exc:
-            raise CommandError(f"无法读取文件 {file}:{exc.strerror}") from None
+            raise CommandError(f"无法读取文件 {file}：{exc.strerror}") from None
         except services.CategoryImportError as exc:
             raise CommandError(f"未导入任何分类。\n{exc}") from None
         levels = [sum(1 for c in created if c.level == n) for n in range(1, len(columns) + 1)]
-        detail = ",".join(f"{n} 级 {count} 个" for n, count in enumerate(levels, start=1))
-        self.stdout.write(self.style.SUCCESS(f"已导入分类版本 {version},共 {len(created)} 个（{detail}）。"))
+        detail = "，".join(f"{n} 级 {count} 个" for n, count in enumerate(levels, start=1))
+        self.stdout.write(self.style.SUCCESS(f"已导入分类版本 {version}，共 {len(created)} 个（{detail}）。"))
 
     def _list(self, *, category_version, **options):
         categories = Category.objects.order_by("version", "code")

@@ -1,4 +1,5 @@
-"""civicgrid worker: the background loop, a deadline scan, the party timers and a delivery pass every interval."""
+"""civicgrid worker: the background loop, a deadline scan, the party timers, a delivery pass and the jobs other apps
+register with core.periodic, every interval."""
 
 import gc
 import logging
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.core.periodic import run_registered
 from civicgrid.notify.services import deliver_pending
 from civicgrid.notify.sms import deliver_pending_sms
 from civicgrid.party.timers import scan_party
@@ -78,8 +80,9 @@ class Command(BaseCommand):
         close_forgotten()  # volunteers who forgot to check out: at the scheduled end
         post_due()  # credit points whose publicity window has passed
         expire_due()  # credit points past their validity, first in, first out
+        others = run_registered(timezone.now())  # jobs of apps above this layer (engagement)
         line = _(
-            "%(now)s 黄色预警 %(yellow)d,红色预警 %(red)d,超期 %(overdue)d,外发通知 %(delivered)d 条，"
+            "%(now)s 黄色预警 %(yellow)d，红色预警 %(red)d，超期 %(overdue)d，外发通知 %(delivered)d 条，"
             "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
         ) % {
             "now": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
@@ -90,6 +93,9 @@ class Command(BaseCommand):
         }
         if party.total:
             line += _("；党建提醒 %(party)d 条") % {"party": party.total}
+        for label, count in others.items():
+            if count:
+                line += f"；{label} {count}"
         logger.info("%s", line)
         if self.verbosity >= 1:
             self.stdout.write(line)

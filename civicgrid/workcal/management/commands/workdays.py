@@ -23,7 +23,7 @@ def _parse_date(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise CommandError(
-            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD,例如 2025-10-08)") % {"text": text}
+            _("日期格式不正确：%(text)s(应为 YYYY-MM-DD，例如 2025-10-08)") % {"text": text}
         ) from None
 
 
@@ -129,17 +129,17 @@ class Command(BaseCommand):
                 "make_up": result["make_up_days"],
             }
             if result["previous_year_days"]:
-                line += _(";同时调整了 %(prev)d 年 12 月的 %(n)d 天") % {
+                line += _("；同时调整了 %(prev)d 年 12 月的 %(n)d 天") % {
                     "prev": result["year"] - 1,
                     "n": result["previous_year_days"],
                 }
             if result["kept_december_days"]:
-                line += _(";保留了按 %(next)d 年放假安排调整的 12 月 %(n)d 天") % {
+                line += _("；保留了按 %(next)d 年放假安排调整的 12 月 %(n)d 天") % {
                     "next": result["year"] + 1,
                     "n": result["kept_december_days"],
                 }
             if result["replaced_manual_days"]:
-                line += _(";覆盖了 %(n)d 天人工设置") % {"n": result["replaced_manual_days"]}
+                line += _("；覆盖了 %(n)d 天人工设置") % {"n": result["replaced_manual_days"]}
             self.stdout.write(self.style.SUCCESS(line))
         self._recomputed(sum(result["recomputed"] for result in results))
 
