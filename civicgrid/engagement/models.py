@@ -390,9 +390,28 @@ class WishClaim(models.Model):
         on_delete=models.PROTECT,
         related_name="wish_claims",
     )
+    # A registered volunteer (the name and phone are copied from him); a volunteer known only by name and phone
+    # leaves it empty.
+    volunteer = models.ForeignKey(
+        "volunteering.Volunteer",
+        verbose_name=_("认领志愿者（已注册）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     volunteer_name = models.CharField(_("认领志愿者"), max_length=50, blank=True)
     volunteer_phone = models.CharField(_("志愿者手机号"), max_length=20, blank=True)
     claimed_at = models.DateTimeField(_("认领时间"))
+    # The registered volunteer's pending service record made when the wish was fulfilled with hours.
+    service_record = models.OneToOneField(
+        "volunteering.ServiceRecord",
+        verbose_name=_("志愿服务记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("微心愿认领")
@@ -406,6 +425,11 @@ class WishClaim(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["wish", "org"], condition=Q(org__isnull=False), name="engagement_claim_org_once"
+            ),
+            models.UniqueConstraint(
+                fields=["wish", "volunteer"],
+                condition=Q(volunteer__isnull=False),
+                name="engagement_claim_volunteer_once",
             ),
         ]
 

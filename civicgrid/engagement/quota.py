@@ -6,35 +6,65 @@ from datetime import date
 from decimal import Decimal
 
 from civicgrid.engagement.models import MicroWish, QuotaRule, WishClaim
-from civicgrid.engagement.volunteer_link import member_activities, member_hours
+from civicgrid.engagement.volunteer_link import MANY, member_totals
 from civicgrid.registry.models import AdminArea
 
 
-def quota_for(community: AdminArea | None, day: date) -> QuotaRule | None:
-    """The rule in force on `day` of the nearest area at or above `community`, else the general one."""
-    rules = list(QuotaRule.objects.effective_at(day).order_by("-effective_from", "-pk"))
-    if not rules:
-        return None
-    chain = [a.pk for a in community.ancestors()] if community is not None else []
-    by_area = {}
-    for rule in rules:
+def _rules_by_area(day: date) -> dict[int | None, QuotaRule]:
+    """The rules in force on `day`, the latest per area (None: the general one)."""
+    by_area: dict[int | None, QuotaRule] = {}
+    for rule in QuotaRule.objects.effective_at(day).order_by("-effective_from", "-pk"):
         by_area.setdefault(rule.area_id, rule)
+    return by_area
+
+
+def _nearest(by_area: dict, chain: list[int]) -> QuotaRule | None:
+    """`chain`: area ids from the root down to the community."""
     for area_id in reversed(chain):
         if area_id in by_area:
             return by_area[area_id]
     return by_area.get(None)
 
 
+def quota_for(community: AdminArea | None, day: date) -> QuotaRule | None:
+    """The rule in force on `day` of the nearest area at or above `community`, else the general one."""
+    by_area = _rules_by_area(day)
+    if not by_area:
+        return None
+    chain = [a.pk for a in community.ancestors()] if community is not None else []
+    return _nearest(by_area, chain)
+
+
+def _chains(area_ids) -> dict[int, list[int]]:
+    """Each area's ids from the root down to itself, with one query per level (not one per area and level)."""
+    parents: dict[int, int | None] = {}
+    frontier = set(area_ids)
+    while frontier:
+        rows = AdminArea.objects.filter(pk__in=frontier).values_list("pk", "parent_id")
+        parents.update(rows)
+        frontier = {parent for _, parent in rows if parent is not None} - parents.keys()
+    chains = {}
+    for area_id in area_ids:
+        chain, node = [], area_id
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        chains[area_id] = list(reversed(chain))
+    return chains
+
+
 def wishes_done(member_ids, year: int) -> dict[int, int]:
     """Wishes each member claimed that were fulfilled in `year` (whatever they are now, if fulfilled or after)."""
-    rows = WishClaim.objects.filter(
-        member_id__in=list(member_ids),
-        wish__state__in=MicroWish.DONE,
-        wish__fulfilled_at__year=year,
-    ).values_list("member_id", flat=True)
+    ids = set(member_ids)
+    claims = WishClaim.objects.filter(
+        member_id__isnull=False, wish__state__in=MicroWish.DONE, wish__fulfilled_at__year=year
+    )
+    if len(ids) <= MANY:
+        claims = claims.filter(member_id__in=ids)
     counts: dict[int, int] = {}
-    for member_id in rows:
-        counts[member_id] = counts.get(member_id, 0) + 1
+    for member_id in claims.values_list("member_id", flat=True):
+        if member_id in ids:
+            counts[member_id] = counts.get(member_id, 0) + 1
     return counts
 
 
@@ -78,14 +108,16 @@ def progress_many(
     """Progress of many members at once: {member id: community of registration}."""
     ids = list(members_communities)
     wishes = wishes_done(ids, year)
-    hours = member_hours(ids, year)
-    activities = member_activities(ids, year)
-    rules: dict[int | None, QuotaRule | None] = {}
+    hours, activities = member_totals(ids, year)
+    by_area = _rules_by_area(day)
+    community_ids = {c.pk for c in members_communities.values() if c is not None}
+    chains = _chains(community_ids) if by_area else {}
+    rules: dict[int | None, QuotaRule | None] = {
+        key: _nearest(by_area, chains.get(key, [])) if by_area else None for key in community_ids | {None}
+    }
     result = {}
     for member_id, community in members_communities.items():
         key = getattr(community, "pk", None)
-        if key not in rules:
-            rules[key] = quota_for(community, day)
         result[member_id] = Progress(
             year=year,
             wishes=wishes.get(member_id, 0),

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from civicgrid.engagement.models import MicroWish, Pairing, PairingVisit, Registration
 from civicgrid.engagement.quota import progress_many
-from civicgrid.engagement.volunteer_link import area_points_totals, area_volunteer_totals
+from civicgrid.engagement.volunteer_link import MANY, area_points_totals, area_volunteer_totals
 from civicgrid.party.models import PartyMember
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import AdminArea
@@ -83,12 +83,16 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
     registrations = Registration.objects.during(year).filter(community_id__in=areas)
     registered_orgs = registrations.filter(org__isnull=False).values("org_id").distinct().count()
     member_regs = {}
-    for member_id, community_id in (
-        registrations.filter(member_id__in=in_service_ids)
-        .order_by("registered_on", "pk")
-        .values_list("member_id", "community_id")
+    member_rows = registrations.filter(member_id__isnull=False)
+    if len(in_service_ids) <= MANY:  # a city's ids cost more in one IN list than the rows they leave out
+        member_rows = member_rows.filter(member_id__in=in_service_ids)
+    for member_id, community_id in member_rows.order_by("registered_on", "pk").values_list(
+        "member_id", "community_id"
     ):
-        member_regs[member_id] = community_id  # the latest registration of the year decides the quota rule
+        if member_id in in_service_ids:
+            member_regs[member_id] = (
+                community_id  # the latest registration of the year decides the quota rule
+            )
     communities = AdminArea.objects.in_bulk(set(member_regs.values()))
     progress = progress_many({m: communities.get(c) for m, c in member_regs.items()}, year, as_of)
     meeting_quota = sum(1 for p in progress.values() if p.meets)

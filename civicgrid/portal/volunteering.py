@@ -188,9 +188,7 @@ def volunteer_home(request):
             "to_next": next_star.min_hours - hours if next_star else None,
             "signups": mine,
             "open_activities": open_list,
-            "records": volunteer.records.select_related("activity", "activity__project").order_by(
-                "-started_at"
-            )[:30],
+            "records": volunteer.records.select_related("activity", "project").order_by("-started_at")[:30],
             "certificates": volunteer.certificates.all()[:10],
             "can_request": not volunteer.certificates.filter(
                 state__in=[Certificate.State.REQUESTED, Certificate.State.NOTICED]

@@ -63,7 +63,17 @@ class SignUpAdmin(ReadOnlyAdmin):
 
 @admin.register(ServiceRecord)
 class ServiceRecordAdmin(ReadOnlyAdmin):
-    list_display = ["volunteer", "activity", "hours", "state", "recorded_on", "confirmed_at"]
+    list_display = [
+        "volunteer",
+        "area",
+        "project",
+        "activity",
+        "source",
+        "hours",
+        "state",
+        "recorded_on",
+        "confirmed_at",
+    ]
     list_filter = ["state", "source"]
 
 

@@ -9,12 +9,13 @@ separated, one header row, then one row per record, ordered by start time. Colum
 | 姓名 | full name |
 | 证件类型 | 居民身份证, 港澳居民来往内地通行证, 台湾居民来往大陆通行证, 护照, 外国人永久居留身份证 or 其他证件 |
 | 证件号码 | the full number (the national system needs it; every export is audited) |
-| 项目名称 | the project |
-| 活动名称 | the activity |
+| 项目名称 | the project; for a record outside any project its source (微心愿) |
+| 活动名称 | the activity; for a record outside an activity its recorded content |
 | 服务开始时间 | YYYY-MM-DD HH:MM:SS, local time (Asia/Shanghai), capped at the scheduled start |
 | 服务结束时间 | YYYY-MM-DD HH:MM:SS, local time, capped at the scheduled end |
 | 服务时长(小时) | hours with two decimals, travel excluded |
-| 记录单位 | the project's recording unit, else its community (Project.record_unit_name) |
+| 记录单位 | the project's recording unit, else its community (Project.record_unit_name); without a project the
+record's community |
 | 记录日期 | YYYY-MM-DD, the day the record was made |
 """
 
@@ -49,21 +50,21 @@ def _time(value) -> str:
 def rows(records) -> list[list[str]]:
     out = []
     for r in records.select_related(
-        "volunteer", "activity__project__area", "activity__project__unit"
+        "volunteer", "activity", "project__area", "project__unit", "area"
     ).order_by("started_at", "pk"):
-        v, a = r.volunteer, r.activity
+        v, a, p = r.volunteer, r.activity, r.project
         out.append(
             [
                 v.number,
                 v.name,
                 v.get_id_type_display(),
                 v.id_number(),
-                a.project.name,
-                a.title,
+                p.name if p else r.get_source_display(),
+                a.title if a else r.content,
                 _time(r.started_at),
                 _time(r.ended_at),
                 f"{r.hours:.2f}",
-                a.project.record_unit_name,
+                p.record_unit_name if p else r.area.name,
                 f"{r.recorded_on:%Y-%m-%d}",
             ]
         )

@@ -303,10 +303,28 @@ class SignUp(models.Model):
         return f"{self.volunteer} {self.activity}"
 
 
-class ServiceRecord(models.Model):
-    """Service time of one volunteer at one activity: pending → confirmed | disputed → corrected | void.
+class ServiceRecordQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Rows made in bulk from an activity get its project and area as save() would give them."""
+        objs = list(objs)
+        missing = {o.activity_id for o in objs if o.activity_id and not (o.area_id and o.project_id)}
+        if missing:
+            projects = dict(Activity.objects.filter(pk__in=missing).values_list("pk", "project_id"))
+            areas = dict(Project.objects.filter(pk__in=set(projects.values())).values_list("pk", "area_id"))
+            for o in objs:
+                if o.activity_id in missing:
+                    o.project_id = o.project_id or projects[o.activity_id]
+                    o.area_id = o.area_id or areas[o.project_id]
+        return super().bulk_create(objs, *args, **kwargs)
 
-    Only confirmed records count (selectors.confirmed_records); a corrected record is confirmed again before it counts.
+
+class ServiceRecord(models.Model):
+    """Service time of one volunteer: pending → confirmed | disputed → corrected | void.
+
+    From a signed-up activity (source checkin), entered by staff for work outside one, e.g. a project's ad-hoc work
+    (manual), or for a fulfilled micro-wish a volunteer claimed (wish). `area` is where the service counts: the
+    activity's or project's community, else the one given. Only confirmed records count
+    (selectors.confirmed_records); a corrected record is confirmed again before it counts.
     """
 
     class State(models.TextChoices):
@@ -319,12 +337,29 @@ class ServiceRecord(models.Model):
     class Source(models.TextChoices):
         CHECKIN = "checkin", _("扫码签到签退")
         MANUAL = "manual", _("人工补录")
+        WISH = "wish", _("微心愿")
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="records"
     )
     activity = models.ForeignKey(
-        Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="records"
+        Activity,
+        verbose_name=_("活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    area = models.ForeignKey(
+        "registry.AdminArea", verbose_name=_("服务社区（村）"), on_delete=models.PROTECT, related_name="+"
     )
     signup = models.OneToOneField(
         SignUp, verbose_name=_("报名"), null=True, blank=True, on_delete=models.PROTECT, related_name="record"
@@ -356,18 +391,39 @@ class ServiceRecord(models.Model):
     dispute_reason = models.CharField(_("异议理由"), max_length=300, blank=True)
     note = models.CharField(_("更正或作废说明"), max_length=300, blank=True)
 
+    objects = ServiceRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
         ordering = ["-started_at", "-pk"]
-        # Confirmed records by year (the figures) and by confirmation time (points posting).
+        # Confirmed records by year (the figures), by area or volunteer and year (a town's or village's figures,
+        # a few members' hours) and by confirmation time (points posting).
         indexes = [
             models.Index(fields=["state", "started_at"]),
+            models.Index(fields=["area", "state", "started_at"], name="vol_record_area_state_start"),
+            models.Index(fields=["volunteer", "state", "started_at"], name="vol_record_vol_state_start"),
             models.Index(fields=["state", "confirmed_at"]),
         ]
 
     def __str__(self):
-        return f"{self.volunteer} {self.activity} {self.hours} 小时"
+        return f"{self.volunteer} {self.title} {self.hours} 小时"
+
+    def save(self, *args, **kwargs):
+        if self.activity_id and not self.project_id:
+            self.project_id = self.activity.project_id
+        if not self.area_id and self.project_id:
+            self.area_id = self.project.area_id
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self) -> str:
+        """What the service was: the activity, else the project's or the recorded content."""
+        if self.activity_id:
+            return self.activity.title
+        if self.project_id:
+            return f"{self.project.name}（{self.get_source_display()}）"
+        return self.content or self.get_source_display()
 
 
 class Certificate(models.Model):

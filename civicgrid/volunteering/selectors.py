@@ -10,6 +10,7 @@ Public API for other apps (engagement calls these; volunteering imports none of 
 - `activities_count(area_ids=None, year=None) -> int`.
 - `records_confirmed_since(since, until=None)`: confirmed records to post points from (see its docstring).
 - `volunteer_hours(volunteer) -> Decimal`, `star_of(hours, day) -> StarLevel | None`.
+- `volunteer_ids_of_members(person_ids)`: the volunteers linked to party members.
 - `volunteer_ids_by_id_hash(hashes)`: pair volunteers with party members (then services.volunteers.link_party_member).
 """
 
@@ -101,9 +102,7 @@ def volunteers_for(user) -> QuerySet[Volunteer]:
 
 def records_for(user) -> QuerySet[ServiceRecord]:
     return _in_scope(
-        ServiceRecord.objects.select_related("volunteer", "activity", "activity__project"),
-        user,
-        "activity__project__area_id",
+        ServiceRecord.objects.select_related("volunteer", "activity", "project", "area"), user, "area_id"
     )
 
 
@@ -123,12 +122,13 @@ def signups_of_activity(user, activity: Activity) -> QuerySet[SignUp]:
 def confirmed_records(
     area_ids=None, year: int | None = None, person_ids=None, volunteer_ids=None
 ) -> QuerySet[ServiceRecord]:
-    """The one rule of what counts: confirmed records only. `area_ids` are the activities' project areas (pass a
-    subtree for "the area and below"), `year` the year the service started (local time), `person_ids` the linked
+    """The one rule of what counts: confirmed records only. `area_ids` are the records' areas (the activity's or
+    project's community, or the one a record outside any project was made for; pass a subtree for "the area and
+    below"), `year` the year the service started (local time), `person_ids` the linked
     party member ids (Volunteer.party_member_id), `volunteer_ids` volunteers."""
     qs = ServiceRecord.objects.filter(state=ServiceRecord.State.CONFIRMED)
     if area_ids is not None:
-        qs = qs.filter(activity__project__area_id__in=list(area_ids))
+        qs = qs.filter(area_id__in=list(area_ids))
     if year is not None:
         qs = qs.filter(started_at__range=_year_bounds(year))
     if person_ids is not None:
@@ -166,12 +166,17 @@ def confirmed_hours_by_person(area_ids=None, year: int | None = None, person_ids
 def activities_count(area_ids=None, year: int | None = None) -> int:
     """Activities (not cancelled) scheduled to start in `year` in the areas, that have at least one confirmed
     record."""
-    qs = Activity.objects.filter(cancelled=False, records__state=ServiceRecord.State.CONFIRMED)
+    # Counted from the confirmed records: an activity's records lie in its project's area, so the records' own
+    # area (indexed with the state) narrows them first.
+    qs = ServiceRecord.objects.filter(
+        state=ServiceRecord.State.CONFIRMED, activity__isnull=False, activity__cancelled=False
+    )
     if area_ids is not None:
-        qs = qs.filter(project__area_id__in=list(area_ids))
+        areas = list(area_ids)
+        qs = qs.filter(area_id__in=areas, activity__project__area_id__in=areas)
     if year is not None:
-        qs = qs.filter(starts_at__range=_year_bounds(year))
-    return qs.aggregate(n=Count("pk", distinct=True))["n"]
+        qs = qs.filter(activity__starts_at__range=_year_bounds(year))
+    return qs.aggregate(n=Count("activity_id", distinct=True))["n"]
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ def records_confirmed_since(
     A confirmed record is final (it cannot be disputed, corrected or voided afterwards), so posting each once by
     its key (SOURCE_KIND, id) is enough: calling again over an overlapping window is safe with an idempotent
     `points.earn`."""
-    qs = confirmed_records().select_related("volunteer", "activity__project").order_by("confirmed_at", "pk")
+    qs = confirmed_records().select_related("volunteer").order_by("confirmed_at", "pk")
     if since is not None:
         qs = qs.filter(confirmed_at__gte=since)
     if until is not None:
@@ -215,7 +220,7 @@ def records_confirmed_since(
             volunteer_number=r.volunteer.number,
             party_member_id=r.volunteer.party_member_id,
             phone=r.volunteer.phone,
-            area_id=r.activity.project.area_id,
+            area_id=r.area_id,
             hours=r.hours,
             confirmed_at=r.confirmed_at,
             started_at=r.started_at,
@@ -250,6 +255,11 @@ def next_star(hours: Decimal, day: date | None = None) -> StarLevel | None:
 
 
 # --------------------------------------------------------------------------------------------- the volunteer
+
+
+def volunteer_ids_of_members(person_ids) -> list[int]:
+    """The volunteers linked to these party member ids (Volunteer.party_member_id)."""
+    return list(Volunteer.objects.filter(party_member_id__in=list(person_ids)).values_list("pk", flat=True))
 
 
 def volunteer_ids_by_id_hash(hashes) -> dict[str, int]:

@@ -251,3 +251,23 @@ def test_engagement_screens_serve_community_workers_and_organisation_staff_only(
     pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
     for name, roles in ENGAGEMENT_PAGES.items():
         assert pages[name] == roles, name
+
+
+# Volunteers and teams (issue 12): the volunteering roles only; the list is scoped (see tests/console/test_volunteers.py).
+VOLUNTEER_PAGES = {
+    "vol_volunteers",
+    "vol_volunteer_new",
+    "vol_volunteers_export",
+    "vol_volunteer",
+    "vol_teams",
+    "vol_team",
+    "vol_team_member",
+}
+
+
+def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
+    from civicgrid.console.views.volunteering import VOL_ROLES
+
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    for name in VOLUNTEER_PAGES:
+        assert pages[name] == set(VOL_ROLES), name

@@ -165,20 +165,47 @@ def data(world, settings):
         received = register(world, T0, category="")
         entry = entry_create(actor=None, question="居住证怎么办理", answer="携带身份证到派出所办理。")
         engagement_ids = _engagement_rows()
-    ids = engagement_ids | {
-        str(pk)
-        for pk in (
-            handled.pk,
-            lead.pk,
-            pending.pk,
-            received.pk,
-            entry.pk,
-            Assignment.objects.filter(ticket=returned).first().pk,
-            handled.attachments.first().pk,
-            lead.extensions.first().pk,
-        )
-    }
+        volunteering = _volunteering_ids()
+    ids = (
+        engagement_ids
+        | volunteering
+        | {
+            str(pk)
+            for pk in (
+                handled.pk,
+                lead.pk,
+                pending.pk,
+                received.pk,
+                entry.pk,
+                Assignment.objects.filter(ticket=returned).first().pk,
+                handled.attachments.first().pk,
+                lead.extensions.first().pk,
+            )
+        }
+    )
     return sorted(ids, key=int)
+
+
+def _volunteering_ids() -> set[str]:
+    """A volunteer with a manual record, a team and a project in 银海社区 (issue 12's volunteer and team pages)."""
+    from civicgrid.registry.models import AdminArea
+    from civicgrid.volunteering.models import Project
+    from civicgrid.volunteering.services import projects, records
+    from tests.volunteering.factories import project, volunteer
+
+    area = AdminArea.objects.get(code="469002100001")
+    v = volunteer(area, name="王小明", today=T0.date())
+    p = project(area, state=Project.State.RUNNING)
+    records.record_manual(
+        actor=None,
+        volunteer=v,
+        project=p,
+        started_at=T0.replace(hour=6),
+        ended_at=T0.replace(hour=8),
+        content="巡河",
+    )
+    team = projects.create_team(actor=None, name="蓝天队", area=area, leader=v, members=[v])
+    return {str(v.pk), str(team.pk), str(p.pk)}
 
 
 def _clients(world):

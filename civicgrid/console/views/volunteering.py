@@ -380,3 +380,8 @@ urlpatterns = [
     path("volunteering/certificates/<int:cert_id>/", certificate_action, name="vol_certificate"),
     path("volunteering/certificates/<int:cert_id>/docx/", certificate_download, name="vol_certificate_docx"),
 ]
+
+# Volunteers and teams live in their own module; their routes join these.
+from civicgrid.console.views import volunteers as _volunteers  # noqa: E402
+
+urlpatterns += _volunteers.urlpatterns

@@ -13,8 +13,10 @@ from civicgrid.engagement.models import MicroWish, NeedItem, WishClaim
 from civicgrid.engagement.points_link import post_for_wish
 from civicgrid.engagement.scope import require_area
 from civicgrid.engagement.services._common import now_or, require_community, require_text, today_or
+from civicgrid.engagement.volunteer_link import record_wish_service
 from civicgrid.party.models import PartyMember, PartyOrg
 from civicgrid.tickets.models import Event, EventAction, Ticket
+from civicgrid.volunteering.models import Volunteer
 
 S = MicroWish.State
 
@@ -151,15 +153,25 @@ def wish_claim(
     org: PartyOrg | None = None,
     volunteer_name: str = "",
     volunteer_phone: str = "",
+    volunteer: Volunteer | None = None,
     at: datetime | None = None,
 ) -> WishClaim:
-    """A member (on the phone: actor None), an organisation or a volunteer claims; up to `max_claimers`."""
-    if sum(x is not None and x != "" for x in (member, org, volunteer_name.strip() or None)) != 1:
+    """A member (on the phone: actor None), an organisation or a volunteer claims; up to `max_claimers`.
+
+    A registered volunteer is passed as `volunteer` (his fulfilled wish then becomes a pending service record,
+    see wish_fulfil); one known only by name and phone as `volunteer_name` and `volunteer_phone`."""
+    if volunteer is not None:
+        volunteer_name, volunteer_phone = volunteer.name, volunteer.phone
+    elif sum(x is not None and x != "" for x in (member, org, volunteer_name.strip() or None)) != 1:
+        raise EngagementError("认领人须为一名党员、一个党组织或一名志愿者")
+    if volunteer is not None and (member is not None or org is not None):
         raise EngagementError("认领人须为一名党员、一个党组织或一名志愿者")
     wish = _lock(wish)
     _require_state(wish, S.PUBLISHED, S.CLAIMED, action="认领")
     if member is not None and member.status != PartyMember.Status.ACTIVE:
         raise EngagementError("该党员不在册，不能认领")
+    if volunteer is not None and volunteer.state != Volunteer.State.ACTIVE:
+        raise EngagementError("该志愿者不在册，不能认领")
     at = now_or(at)
     if wish.expires_on and timezone.localtime(at).date() > wish.expires_on:
         raise EngagementError("微心愿已过认领截止日期")
@@ -168,12 +180,15 @@ def wish_claim(
         raise EngagementError("您已认领这个微心愿")
     if org is not None and claims.filter(org=org).exists():
         raise EngagementError("该党组织已认领这个微心愿")
+    if volunteer is not None and claims.filter(volunteer=volunteer).exists():
+        raise EngagementError("该志愿者已认领这个微心愿")
     if claims.count() >= wish.max_claimers:
         raise EngagementError("这个微心愿的认领人数已满")
     claim = WishClaim.objects.create(
         wish=wish,
         member=member,
         org=org,
+        volunteer=volunteer,
         volunteer_name=volunteer_name.strip(),
         volunteer_phone=volunteer_phone.strip(),
         claimed_at=at,
@@ -187,9 +202,19 @@ def wish_claim(
 
 @transaction.atomic
 def wish_fulfil(
-    *, actor, wish: MicroWish, evidence: str, member: PartyMember | None = None, at: datetime | None = None
+    *,
+    actor,
+    wish: MicroWish,
+    evidence: str,
+    member: PartyMember | None = None,
+    volunteer_hours=None,
+    at: datetime | None = None,
 ) -> MicroWish:
-    """Fulfilled, with evidence: by the community worker, or by a claiming member on the phone (`member`)."""
+    """Fulfilled, with evidence: by the community worker, or by a claiming member on the phone (`member`).
+
+    `volunteer_hours` (optional): the service hours of each registered volunteer who claimed it, one figure for
+    all or a dict by claim id; each gets a pending service record (volunteer_link.record_wish_service) that counts
+    once confirmed. Without hours no record is made."""
     evidence = require_text(evidence, "实现情况（如照片说明、物品清单）")
     wish = _lock(wish)
     if member is not None:
@@ -201,6 +226,7 @@ def wish_fulfil(
     wish.state, wish.fulfilled_at, wish.evidence = S.FULFILLED, now_or(at), evidence
     wish.save(update_fields=["state", "fulfilled_at", "evidence"])
     _log(actor, "engagement.wish_fulfil", wish, "实现")
+    record_wish_service(wish, volunteer_hours, actor=actor)
     _after_fulfilled(wish)
     return wish
 

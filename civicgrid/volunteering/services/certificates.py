@@ -45,7 +45,10 @@ def _figures(cert: Certificate) -> tuple:
     records = confirmed_records(area_ids=area_subtree_ids([cert.area_id]), volunteer_ids=[cert.volunteer_id])
     agg = records.aggregate(hours=Sum("hours"), first=Min("started_at"), last=Max("started_at"))
     projects = list(
-        dict.fromkeys(records.order_by("started_at").values_list("activity__project__name", flat=True))
+        dict.fromkeys(
+            name or "微心愿"
+            for name in records.order_by("started_at").values_list("project__name", flat=True)
+        )
     )
     return agg, projects
 
