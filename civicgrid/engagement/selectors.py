@@ -17,6 +17,7 @@ from civicgrid.engagement.models import (
     PairingVisit,
     Registration,
     VisitFinding,
+    WishClaim,
 )
 from civicgrid.engagement.quota import Progress, progress, progress_many
 from civicgrid.engagement.scope import area_ids_for
@@ -166,12 +167,25 @@ def claimable_wishes(member: PartyMember) -> QuerySet[MicroWish]:
     community_id = (
         registration.community_id if registration else getattr(member.residence_grid, "community_id", None)
     )
+    return wishes_open_in(community_id)
+
+
+def wishes_open_in(community_id: int | None) -> QuerySet[MicroWish]:
+    """Wishes still taking claimers in a community (a volunteer sees those of the community he serves)."""
     qs = MicroWish.objects.filter(state__in=[MicroWish.State.PUBLISHED, MicroWish.State.CLAIMED])
     return (
         qs.filter(community_id=community_id)
         .select_related("community")
         .annotate(claim_count=Count("claims"))
         .order_by("-published_at", "-pk")
+    )
+
+
+def volunteer_claims(volunteer_id: int):
+    return (
+        WishClaim.objects.filter(volunteer_id=volunteer_id)
+        .select_related("wish__community")
+        .order_by("-claimed_at")
     )
 
 

@@ -16,6 +16,7 @@ from civicgrid.engagement import selectors, services
 from civicgrid.engagement.models import MicroWish, NeedItem
 from civicgrid.portal.party import signed_in_member
 from civicgrid.portal.signin import signed_in_phone
+from civicgrid.portal.volunteering import signed_in_volunteer
 from civicgrid.registry.models import AdminArea
 
 
@@ -169,3 +170,36 @@ def member_claim(request, pk):
     except Refusal as refusal:
         messages.error(request, refusal.message)
     return redirect("portal:member_wishes")
+
+
+@never_cache
+def volunteer_wishes(request):
+    """A registered volunteer sees the wishes of the community he serves and claims one; fulfilled with hours, the
+    claim becomes a pending service record (engagement.volunteer_link)."""
+    volunteer = signed_in_volunteer(request)
+    if volunteer is None:
+        return redirect("portal:volunteer_home")
+    return render(
+        request,
+        "portal/engagement_volunteer.html",
+        {
+            "volunteer": volunteer,
+            "wishes": selectors.wishes_open_in(volunteer.area_id),
+            "claims": selectors.volunteer_claims(volunteer.pk)[:20],
+        },
+    )
+
+
+@never_cache
+@require_POST
+def volunteer_claim(request, pk):
+    volunteer = signed_in_volunteer(request)
+    if volunteer is None:
+        return redirect("portal:volunteer_home")
+    wish = get_object_or_404(selectors.wishes_open_in(volunteer.area_id), pk=pk)
+    try:
+        services.wish_claim(actor=None, wish=wish, volunteer=volunteer)
+        messages.success(request, f"已认领「{wish.title}」，实现后请告诉社区，服务时长经确认后计入")
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    return redirect("portal:volunteer_wishes")

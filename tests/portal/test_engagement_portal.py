@@ -96,3 +96,41 @@ def test_a_member_not_in_service_is_not_asked_to_report(world, client):  # noqa:
         "/party/register/", {"community": world["yinhai"].code}, follow=True
     ).content.decode()
     assert "只有在职党员需要到居住地社区报到" in refused
+
+
+def test_a_volunteer_claims_on_the_portal_and_the_worker_records_his_hours(world, client):  # noqa: F811
+    import time_machine
+
+    from civicgrid.volunteering.models import ServiceRecord
+    from tests.engagement.conftest import moment
+    from tests.volunteering.factories import volunteer
+
+    with time_machine.travel(moment(2026, 4, 1), tick=False):
+        v = volunteer(world["yinhai"], name="周志愿", phone="13700137000")
+        wish = services.wish_collect(
+            actor=None, community=world["yinhai"], source="resident", title="陪老人看病"
+        )
+        services.wish_verify(actor=SYSTEM, wish=wish)
+        services.wish_publish(actor=SYSTEM, wish=wish)
+        elsewhere = services.wish_collect(
+            actor=None, community=world["jinhai"], source="resident", title="修门锁"
+        )
+        services.wish_verify(actor=SYSTEM, wish=elsewhere)
+        services.wish_publish(actor=SYSTEM, wish=elsewhere)
+    assert client.get("/volunteer/wishes/").status_code == 302  # not signed in
+    sign_in(client, "13700137000")
+    page = client.get("/volunteer/wishes/").content.decode()
+    assert "陪老人看病" in page and "修门锁" not in page  # the community he serves only
+    assert client.post(f"/volunteer/wishes/{elsewhere.pk}/claim/").status_code == 404
+    client.post(f"/volunteer/wishes/{wish.pk}/claim/")
+    assert wish.claims.get().volunteer == v
+    assert "陪老人看病（已认领）" in client.get("/volunteer/wishes/").content.decode()
+
+    client.force_login(world["worker"])
+    url = f"/console/engagement/wishes/{wish.pk}/"
+    with time_machine.travel(moment(2026, 4, 3, 16), tick=False):
+        bad = client.post(url, {"action": "fulfil", "evidence": "已陪同", "hours": "abc"}, follow=True)
+        assert "志愿者服务时长应为数字" in bad.content.decode()
+        client.post(url, {"action": "fulfil", "evidence": "已陪同", "hours": "2.5"})
+    record = wish.claims.get().service_record
+    assert (record.volunteer, record.state, record.hours) == (v, ServiceRecord.State.PENDING, 2.5)

@@ -7,6 +7,7 @@ RefusalMiddleware shows on the page the form came from.
 """
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -108,6 +109,20 @@ def wish_new(request):
     return redirect("console:eng_wishes")
 
 
+def _hours(text: str) -> Decimal | None:
+    """Hours of the registered volunteers who claimed the wish (a pending service record each), if given."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        hours = Decimal(text)
+    except InvalidOperation as exc:
+        raise Refusal("志愿者服务时长应为数字，例如 1.5") from exc
+    if not hours.is_finite() or not 0 < hours <= 24:
+        raise Refusal("志愿者服务时长应大于 0 且不超过 24 小时")
+    return hours
+
+
 ACTIONS = {
     "verify": lambda user, wish, p: services.wish_verify(actor=user, wish=wish),
     "publish": lambda user, wish, p: services.wish_publish(
@@ -116,7 +131,7 @@ ACTIONS = {
     "close": lambda user, wish, p: services.wish_close(actor=user, wish=wish),
     "cancel": lambda user, wish, p: services.wish_cancel(actor=user, wish=wish, reason=p.get("reason", "")),
     "fulfil": lambda user, wish, p: services.wish_fulfil(
-        actor=user, wish=wish, evidence=p.get("evidence", "")
+        actor=user, wish=wish, evidence=p.get("evidence", ""), volunteer_hours=_hours(p.get("hours", ""))
     ),
 }
 
