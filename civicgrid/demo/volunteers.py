@@ -450,6 +450,8 @@ class _Community:
                 ServiceRecord(
                     volunteer=person.volunteer,
                     activity=activity,
+                    project_id=activity.project_id,
+                    area_id=activity.project.area_id,  # bulk_create skips save(), which fills these in
                     signup=signup,
                     started_at=start,
                     ended_at=end,

@@ -303,21 +303,6 @@ class SignUp(models.Model):
         return f"{self.volunteer} {self.activity}"
 
 
-class ServiceRecordQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        """Rows made in bulk from an activity get its project and area as save() would give them."""
-        objs = list(objs)
-        missing = {o.activity_id for o in objs if o.activity_id and not (o.area_id and o.project_id)}
-        if missing:
-            projects = dict(Activity.objects.filter(pk__in=missing).values_list("pk", "project_id"))
-            areas = dict(Project.objects.filter(pk__in=set(projects.values())).values_list("pk", "area_id"))
-            for o in objs:
-                if o.activity_id in missing:
-                    o.project_id = o.project_id or projects[o.activity_id]
-                    o.area_id = o.area_id or areas[o.project_id]
-        return super().bulk_create(objs, *args, **kwargs)
-
-
 class ServiceRecord(models.Model):
     """Service time of one volunteer: pending → confirmed | disputed → corrected | void.
 
@@ -390,8 +375,6 @@ class ServiceRecord(models.Model):
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     dispute_reason = models.CharField(_("异议理由"), max_length=300, blank=True)
     note = models.CharField(_("更正或作废说明"), max_length=300, blank=True)
-
-    objects = ServiceRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("服务记录")
