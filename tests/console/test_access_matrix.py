@@ -243,6 +243,7 @@ ENGAGEMENT_PAGES = {
         "eng_pairing",
         "eng_visit_new",
         "eng_visit",
+        "eng_evaluations_send",
     )
 }
 

@@ -79,3 +79,40 @@ def test_board_and_export(world, client):  # noqa: F811
     )
     client.force_login(world["worker"])
     assert client.get("/console/engagement/board/").status_code == 403
+
+
+def test_year_end_evaluations_go_to_the_members_organisations(world, client):  # noqa: F811
+    import time_machine
+
+    from civicgrid.engagement.models import Evaluation
+    from civicgrid.notify.models import Notification
+    from civicgrid.party.models import Post
+    from civicgrid.party.services import members as member_services
+    from civicgrid.party.services.terms import PostInput, posts_set, term_start
+
+    org = world["tax_org"]
+    secretary = in_service(world, name="税务书记")
+    user = staff("tax_secretary", [Role.PARTY_SECRETARY])
+    member_services.member_link_user(actor=SYSTEM, member=secretary, user=user)
+    term = term_start(actor=SYSTEM, org=org, elected_on=date(2024, 1, 10))
+    posts_set(actor=SYSTEM, term=term, posts=[PostInput(Post.Kind.SECRETARY, member=secretary)])
+    m = in_service(world, name="王小明")
+    with time_machine.travel("2026-12-20 10:00 +08:00", tick=False):
+        registration = services.register_member(
+            actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 2, 1)
+        )
+        services.evaluation_record(actor=SYSTEM, registration=registration, year=2026, grade="good")
+        client.force_login(world["outsider"])  # another community's worker sends nothing of ours
+        client.post("/console/engagement/evaluations/send/", {"year": "2026"})
+        assert Evaluation.objects.get().sent_at is None
+        client.force_login(world["worker"])
+        done = client.post(
+            "/console/engagement/evaluations/send/", {"year": "2026"}, follow=True
+        ).content.decode()
+        assert "已将 2026 年度 1 名党员的评价反馈所在党组织" in done
+        assert Evaluation.objects.get().sent_at is not None
+        assert Notification.objects.filter(recipient=user, kind="engagement_evaluation").count() == 1
+        again = client.post(
+            "/console/engagement/evaluations/send/", {"year": "2026"}, follow=True
+        ).content.decode()
+        assert "2026 年度没有待反馈的评价" in again

@@ -44,7 +44,7 @@ def _int(value, default: int = 0) -> int:
 
 
 def _year(request) -> int:
-    text = (request.GET.get("year") or "").strip()
+    text = (request.POST.get("year") or request.GET.get("year") or "").strip()
     this = timezone.localdate().year
     return _int(text) if 2000 <= _int(text) <= this + 1 else this
 
@@ -231,6 +231,24 @@ def evaluations_export(request):
     return xlsx_response(f"双报到年度评价-{year}.xlsx", data)
 
 
+@staff_view(*WORKER_ROLES)
+@require_POST
+def evaluations_send(request):
+    """Year end: the evaluations of the year not yet sent go to each member's own organisation (its secretaries are
+    notified; the 民主评议 page shows them)."""
+    year = _year(request)
+    rows = Evaluation.objects.filter(year=year, sent_at__isnull=True)
+    areas = area_ids_for(request.user)
+    if areas is not None:
+        rows = rows.filter(registration__community_id__in=areas)
+    sent = services.evaluations_send(actor=request.user, evaluations=list(rows))
+    if sent:
+        messages.success(request, f"已将 {year} 年度 {sent} 名党员的评价反馈所在党组织")
+    else:
+        messages.info(request, f"{year} 年度没有待反馈的评价")
+    return redirect("console:eng_registrations")
+
+
 # ------------------------------------------------------------------------------------------------- members
 
 
@@ -362,6 +380,7 @@ urlpatterns = [
     path("engagement/registrations/", registrations, name="eng_registrations"),
     path("engagement/registrations/<int:pk>/", registration_action, name="eng_registration_action"),
     path("engagement/evaluations/export/", evaluations_export, name="eng_evaluations_export"),
+    path("engagement/evaluations/send/", evaluations_send, name="eng_evaluations_send"),
     path("engagement/mine/", mine, name="eng_mine"),
     path("engagement/mine/claim/", mine_claim, name="eng_mine_claim"),
     path("engagement/board/", org_board, name="eng_board"),

@@ -244,7 +244,7 @@ def evaluations_send(*, actor, evaluations, at: datetime | None = None) -> int:
                 recipients=secretaries[org_id],
                 kind="engagement_evaluation",
                 title=f"在职党员双报到年度评价（{items[0].year}年，{len(items)}人）",
-                body="居住地社区已反馈本组织在职党员的年度评价，可在「双报到」中查看并导出，供民主评议参考。",
+                body="居住地社区已反馈本组织在职党员的年度评价，民主评议页面在各党员姓名下列出，供评议参考。",
                 at=at,
             )
     Evaluation.objects.filter(pk__in=[e.pk for e in rows]).update(sent_at=at)
