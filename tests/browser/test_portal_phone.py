@@ -12,7 +12,7 @@ from tests.tickets.helpers import lead_of, register
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 390, "height": 844}
-PORTAL_PAGES = ["/", "/submit/", "/track/", "/signin/"]
+PORTAL_PAGES = ["/", "/submit/", "/track/", "/signin/", "/points/card/"]
 
 
 @pytest.fixture

@@ -57,7 +57,9 @@ def test_one_sign_in_opens_all_four_sections_on_a_phone(phone, everything):
         ("/mine/", ticket.number),
         ("/volunteer/", v.number),
         ("/points/", "椰林社区"),
-        ("/party/", "联合党支部"),
+        ("/party/wishes/", "我的双报到任务"),
+        ("/volunteer/wishes/", "认领微心愿"),
+        ("/party/", "联合党支部"),  # last: its 退出 signs out of everything below
     ):
         page = phone.open(path)
         assert shows in page.content() and "获取短信验证码" not in page.content(), path
