@@ -22,6 +22,9 @@ WISH_SOURCE = "engagement.wish"
 
 
 def _earn(*, account, rule, quantity, source_kind, source_id, now, occurred_on, note) -> bool:
+    """Whether a new entry was written (False when the source already earned on this account, or was refused)."""
+    if points_selectors.entry_exists(source_kind, source_id, account.pk):
+        return False
     try:
         with transaction.atomic():
             points_services.earn(
@@ -41,7 +44,7 @@ def _earn(*, account, rule, quantity, source_kind, source_id, now, occurred_on, 
 
 
 def post_for_wish(wish, now: datetime | None = None) -> int:
-    """Points for the claimers of a fulfilled wish; returns how many entries were written or found."""
+    """Points for the claimers of a fulfilled wish; returns how many entries were written."""
     now = now or wish.fulfilled_at or timezone.now()
     day = timezone.localtime(now).date()
     rule = points_selectors.rule_for_source(wish.community_id, WISH_RULE, day)
@@ -71,7 +74,7 @@ def post_for_wish(wish, now: datetime | None = None) -> int:
 
 def post_for_volunteer_records(since: datetime | None = None, until: datetime | None = None) -> int:
     """Points for confirmed volunteer records (volunteering.selectors.records_confirmed_since); safe to run again
-    over an overlapping window. Returns how many entries were written or found."""
+    over an overlapping window. Returns how many entries were written."""
     done = 0
     for record in volunteering_selectors.records_confirmed_since(since, until):
         day = timezone.localtime(record.confirmed_at).date()

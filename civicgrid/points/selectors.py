@@ -147,6 +147,11 @@ def household_account(area_code: str, household_code: str, holder_name: str) -> 
     )
 
 
+def entry_exists(source_kind: str, source_id, account_id: int) -> bool:
+    """Whether this source has already earned on this account (its idempotency key is taken)."""
+    return PointsEntry.objects.filter(key=PointsEntry.make_key(source_kind, source_id, account_id)).exists()
+
+
 def find_account(
     area_id: int,
     *,

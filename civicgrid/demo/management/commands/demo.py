@@ -234,7 +234,7 @@ class Command(BaseCommand):
     def _serve(self, addrport: str, host: str, port: int) -> None:
         argv, env = worker_command()
         worker = subprocess.Popen(argv, env=env)
-        url = f"http://{f'[{host}]' if ':' in host else host}：{port}/"
+        url = "http://" + (f"[{host}]" if ":" in host else host) + f":{port}/"
         self.stdout.write(
             f"\n服务地址：{url}  管理后台：{url}admin/"
             f"  后台任务 worker 已启动（进程 {worker.pid}）  （按 Ctrl+C 一并停止）"
