@@ -4,8 +4,8 @@
 def mask_phone(phone: str) -> str:
     """138****8000: enough to recognise a number in a list, not to call it."""
     digits = (phone or "").strip()
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
+    if len(digits) > 7:  # a short landline keeps no more than 7 characters visible: never the whole number
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     return "*" * len(digits)
 
 

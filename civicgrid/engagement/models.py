@@ -13,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.masking import mask_person_name, mask_phone
 from civicgrid.core.models import Effective
-from civicgrid.party.models import PartyMember, PartyOrg, mask_person_name, mask_phone
+from civicgrid.party.models import PartyMember, PartyOrg
 from civicgrid.registry.models import AdminArea, Grid, Unit
 from civicgrid.tickets.models import Ticket
 

@@ -7,14 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.masking import mask_phone
 from civicgrid.core.models import Effective
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-def mask_phone(phone: str) -> str:
-    """138****8000: enough to recognise a number in a list, not to call it."""
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 def sms_signature() -> str:

@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.masking import mask_phone
 from civicgrid.core.refusal import Refusal
 from civicgrid.notify.backends import DeliveryError, SmsDeliveryError, sms_gateway
-from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate, mask_phone
+from civicgrid.notify.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
 from civicgrid.notify.services import HISTORICAL_NOTE, is_historical
 from civicgrid.registry.models import Staff
 

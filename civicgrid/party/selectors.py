@@ -16,7 +16,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
-from civicgrid.party.models import CommitteeTerm, PartyMember, PartyOrg, Post, mask_phone
+from civicgrid.core.masking import mask_phone
+from civicgrid.party.models import CommitteeTerm, PartyMember, PartyOrg, Post
 from civicgrid.registry.models import AdminArea, Grid, Role, Unit
 from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
 

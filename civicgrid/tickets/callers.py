@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from civicgrid.tickets.selectors import mask_phone, requester_for, tickets_for
+from civicgrid.core.masking import mask_phone
+from civicgrid.tickets.selectors import requester_for, tickets_for
 
 REPEAT_DAYS = 30
 REPEAT_MIN = 3

@@ -1,6 +1,6 @@
-"""社区共建 pages of the community worker: registering members and organisations (双报到), a registration's page
-with its commitments (承诺践诺), the need list (需求清单) and the community dashboard (the 组织部 board's figures
-for the worker's communities, with members behind their yearly quota).
+"""The community worker's 社区共建 pages: registering members and organisations with a community, a
+registration's page with its commitments, the need list and the community dashboard with the 组织部 board's figures
+for the worker's communities and the members behind their yearly quota.
 
 Reads go through engagement.selectors (scope, masking); changes through engagement.services.
 """

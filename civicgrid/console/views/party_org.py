@@ -451,7 +451,7 @@ def org_transfer(request, pk):
 
 @staff_view(*ORG_ROLES)
 def org_proposal(request, pk):
-    """Approve (组织代码 and 成立日期; the organisation is created) or reject (a note) a 新建党组织申请."""
+    """Approve a 新建党组织申请 with its 组织代码 and 成立日期 (the organisation is created), or reject it with a note."""
     proposal = get_object_or_404(_pending_proposals(request.user), pk=pk)
     form = ProposalDecisionForm(request.POST or None, initial={"founded_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

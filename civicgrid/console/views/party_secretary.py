@@ -480,7 +480,7 @@ def sec_appraisal(request, org_id):
         )
     )
     existing = dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
-    community = evaluations_for_appraisal([org.pk], year)  # 双报到: what the community said of each member
+    community = evaluations_for_appraisal([org.pk], year)  # what the community said of each member in 双报到
     for member in members:
         member.community_evaluation = community.get(member.pk)
     rule = MemberRule.at(today)

@@ -1,4 +1,4 @@
-"""社区工作者的积分工作: the review queue (review, publicise, post, reject with a reason), a claim on a resident's
+"""The points work of 社区工作者 — the review queue (review, publicise, post, reject with a reason), a claim on a resident's
 behalf, the redemption desk (find by pick-up code, hand over or cancel after a confirmation) and the account list
 with its Excel export.
 
