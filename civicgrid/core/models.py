@@ -20,6 +20,8 @@ AUDIT_ACTIONS = {
     "category.import": "导入业务分类",
     "direct_rule.create": "新增网格直派规则",
     "direct_rule.update": "修改网格直派规则",
+    "ledgers.campaign_create": "创建问题台账",
+    "ledgers.import": "导入问题台账",
     "engagement.commitment_decide": "评定承诺践诺",
     "engagement.commitment_pledge": "登记承诺",
     "engagement.evaluation_record": "双报到年度评价",
