@@ -7,7 +7,7 @@ computed there.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -180,7 +180,13 @@ class ProgressReport(models.Model):
     item = models.ForeignKey(
         LedgerItem, verbose_name=_("台账事项"), on_delete=models.CASCADE, related_name="reports"
     )
-    percent = models.PositiveSmallIntegerField(_("完成进度（%）"), validators=[MaxValueValidator(100)])
+    percent = models.DecimalField(
+        _("完成进度（%）"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("0至100，最多两位小数"),
+    )
     narrative = models.TextField(_("进展情况"), blank=True)
     evidence = models.FileField(_("佐证材料"), upload_to="ledgers/%Y/%m/", blank=True)
     evidence_name = models.CharField(_("佐证文件名"), max_length=200, blank=True)
@@ -212,7 +218,9 @@ class ProgressReport(models.Model):
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["item", "status", "decided_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(percent__lte=100), name="ledger_report_percent_max")
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100), name="ledger_report_percent_range"
+            )
         ]
 
     def __str__(self):

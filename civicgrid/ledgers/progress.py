@@ -9,13 +9,16 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from civicgrid.ledgers.models import AveragingRule, LedgerItem, ProgressReport
 
 CLOSED = LedgerItem.State.CLOSED
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+PERCENT = DecimalField(max_digits=5, decimal_places=2)
 
 
 def open_q() -> Q:
@@ -42,7 +45,10 @@ def _latest_approved():
 def with_progress(items: QuerySet) -> QuerySet:
     """`items` annotated with `progress` (0-100)."""
     return items.annotate(
-        progress=Coalesce(Subquery(_latest_approved(), output_field=IntegerField()), Value(0))
+        progress=Coalesce(
+            Subquery(_latest_approved(), output_field=PERCENT),
+            Value(ZERO, output_field=PERCENT),
+        )
     )
 
 
@@ -68,11 +74,11 @@ def mean_progress(items: QuerySet, *, mode: str | None = None, day: date | None 
     """The list's progress over `items`, 0-100 with two decimals; 0 for no items."""
     mode = mode or averaging_mode(day)
     rows = with_progress(items).values_list("progress", "state")
-    total = count = 0
+    total, count = ZERO, 0
     for percent, state in rows.iterator(chunk_size=5000):
-        total += 100 if (mode == AveragingRule.Mode.CLOSED_FULL and state == CLOSED) else percent
+        total += HUNDRED if (mode == AveragingRule.Mode.CLOSED_FULL and state == CLOSED) else Decimal(percent)
         count += 1
-    return two_places(Decimal(total) / count) if count else two_places(0)
+    return two_places(total / count) if count else two_places(0)
 
 
 def stats(items: QuerySet, today: date | None = None) -> dict:
@@ -89,3 +95,9 @@ def stats(items: QuerySet, today: date | None = None) -> dict:
         "closed": items.filter(state=CLOSED).count(),
         "overdue": items.filter(overdue_q(today)).count(),
     }
+
+
+def percent_text(value) -> str:
+    """88.00 → 「88」, 85.45 → 「85.45」 (no % sign)."""
+    text = f"{Decimal(value or 0).quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -7,6 +7,7 @@ to in_progress. Suspension is an overlay (with a reason) that stops every step b
 """
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import File
 from django.db import transaction
@@ -362,12 +363,7 @@ def progress_submit(
     scope.require_lead(actor, item, action="填报进度")
     _require_state(item, S.TAKEN, S.IN_PROGRESS, action="填报进度")
     _require_running(item, action="填报进度")
-    try:
-        percent = int(percent)
-    except (TypeError, ValueError):
-        raise LedgerError("完成进度应为0至100的整数") from None
-    if not 0 <= percent <= 100:
-        raise LedgerError("完成进度应为0至100的整数")
+    percent = parse_percent(percent)
     narrative = _text(narrative, "进展情况")
     if item.reports.filter(status=ProgressReport.Status.SUBMITTED).exists():
         raise LedgerError("上一次填报的进度尚未审核，请等待审核后再填报")
@@ -396,8 +392,21 @@ def progress_submit(
     if evidence is not None:
         report.evidence.save(f"{item.pk}-{int(at.timestamp())}{_suffix(name)}", evidence, save=False)
     report.save()
-    _event(item, A.REPORT, actor, at, note=f"填报进度{percent}%")
+    _event(item, A.REPORT, actor, at, note=f"填报进度{percent.normalize():f}%")
     return report
+
+
+def parse_percent(value) -> Decimal:
+    """0-100 with at most two decimals; a LedgerError (Chinese) otherwise."""
+    try:
+        percent = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        raise LedgerError(f"完成进度「{value}」不是数字（应为0至100）") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise LedgerError(f"完成进度「{value}」应在0至100之间")
+    if percent != percent.quantize(Decimal("0.01")):
+        raise LedgerError(f"完成进度「{value}」最多保留两位小数")
+    return percent.quantize(Decimal("0.01"))
 
 
 def _suffix(name: str) -> str:
@@ -424,7 +433,7 @@ def progress_approve(
     report.status, report.approver, report.decided_at = ProgressReport.Status.APPROVED, _user(actor), at
     report.decision_note = note.strip()[:300]
     report.save(update_fields=["status", "approver", "decided_at", "decision_note"])
-    _event(report.item, A.APPROVE, actor, at, note=f"进度{report.percent}%审核通过")
+    _event(report.item, A.APPROVE, actor, at, note=f"进度{report.percent.normalize():f}%审核通过")
     return report
 
 
@@ -438,7 +447,13 @@ def progress_reject(
     report.status, report.approver, report.decided_at = ProgressReport.Status.REJECTED, _user(actor), at
     report.decision_note = _text(reason, "退回理由")[:300]
     report.save(update_fields=["status", "approver", "decided_at", "decision_note"])
-    _event(report.item, A.REJECT, actor, at, note=f"进度{report.percent}%退回：{report.decision_note}")
+    _event(
+        report.item,
+        A.REJECT,
+        actor,
+        at,
+        note=f"进度{report.percent.normalize():f}%退回：{report.decision_note}",
+    )
     return report
 
 
