@@ -25,7 +25,8 @@ def test_organiser_pages_render(client, world, items):
     for url in [
         reverse("console:ldg_campaigns"),
         reverse("console:ldg_campaign", args=[campaign.pk]),
-        reverse("console:ldg_campaign", args=[campaign.pk]) + "?state=listed&overdue=1&on_list=1&source=self_found",
+        reverse("console:ldg_campaign", args=[campaign.pk])
+        + "?state=listed&overdue=1&on_list=1&source=self_found",
         reverse("console:ldg_approvals"),
         reverse("console:ldg_ranking"),
         reverse("console:ldg_item", args=[items["in_progress"].pk]),
@@ -95,18 +96,24 @@ def test_actions_through_the_item_page(client, world, items):
     item.refresh_from_db()
     assert item.state == LedgerItem.State.LISTED
     client.force_login(world["zjj"])
-    client.post(reverse("console:ldg_item_action", args=[item.pk]), {"action": "take", "letter_date": "2026-03-02"})
+    client.post(
+        reverse("console:ldg_item_action", args=[item.pk]), {"action": "take", "letter_date": "2026-03-02"}
+    )
     item.refresh_from_db()
     assert item.state == LedgerItem.State.TAKEN and item.responsibility_letter_date == date(2026, 3, 2)
     # a unit cannot suspend
     page = reverse("console:ldg_item", args=[item.pk])
     client.post(
-        reverse("console:ldg_item_action", args=[item.pk]), {"action": "suspend", "reason": "x"}, HTTP_REFERER=page
+        reverse("console:ldg_item_action", args=[item.pk]),
+        {"action": "suspend", "reason": "x"},
+        HTTP_REFERER=page,
     )
     item.refresh_from_db()
     assert not item.suspended
     client.force_login(world["organiser"])
-    client.post(reverse("console:ldg_item_action", args=[item.pk]), {"action": "suspend", "reason": "等待省级政策"})
+    client.post(
+        reverse("console:ldg_item_action", args=[item.pk]), {"action": "suspend", "reason": "等待省级政策"}
+    )
     item.refresh_from_db()
     assert item.suspended and item.suspend_reason == "等待省级政策"
 
@@ -115,7 +122,13 @@ def test_campaign_created_from_the_console(client, world):
     client.force_login(world["organiser"])
     response = client.post(
         reverse("console:ldg_campaign_new"),
-        {"code": "CDD-2026", "name": "2026年查堵点", "year": "2026", "owner_unit": "U-ZZB", "area": world["city"].pk},
+        {
+            "code": "CDD-2026",
+            "name": "2026年查堵点",
+            "year": "2026",
+            "owner_unit": "U-ZZB",
+            "area": world["city"].pk,
+        },
     )
     assert response.status_code == 302
     client.force_login(world["zjj"])

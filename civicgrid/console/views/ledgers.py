@@ -14,7 +14,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -194,9 +194,10 @@ def campaign_export(request, pk):
 
 
 @staff_view(*ITEM_ROLES)
-@require_POST
 def item_new(request, pk):
     campaign = _campaign_or_proposer(request, pk)
+    if request.method != "POST":  # scope first: another unit's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     p = request.POST
     item = services.propose_item(
         actor=request.user,
@@ -313,9 +314,10 @@ DONE = {
 
 
 @staff_view(*ITEM_ROLES)
-@require_POST
 def item_action(request, pk):
     item = _item(request, pk)
+    if request.method != "POST":  # scope first: another unit's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     action = request.POST.get("action", "")
     if action not in ACTIONS:
         raise Refusal("操作不正确")
@@ -325,9 +327,10 @@ def item_action(request, pk):
 
 
 @staff_view(*ITEM_ROLES)
-@require_POST
 def item_report(request, pk):
     item = _item(request, pk)
+    if request.method != "POST":  # scope first: another unit's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     services.progress_submit(
         actor=request.user,
         item=item,
@@ -340,9 +343,10 @@ def item_report(request, pk):
 
 
 @staff_view(*ITEM_ROLES)
-@require_POST
 def item_link_ticket(request, pk):
     item = _item(request, pk)
+    if request.method != "POST":  # scope first: another unit's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     number = request.POST.get("ticket", "").strip()[:40]
     ticket = tickets_for(request.user).filter(number=number).first()
     if ticket is None:
@@ -353,9 +357,10 @@ def item_link_ticket(request, pk):
 
 
 @staff_view(*ITEM_ROLES)
-@require_POST
 def item_raise_ticket(request, pk):
     item = _item(request, pk)
+    if request.method != "POST":  # scope first: another unit's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     ticket = services.item_raise_ticket(
         actor=request.user,
         item=item,
