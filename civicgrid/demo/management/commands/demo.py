@@ -24,9 +24,9 @@ from civicgrid.demo.city import (
     rewrite_accounts,
 )
 from civicgrid.demo.engagement import build_engagement
-from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
