@@ -23,6 +23,10 @@ def moment(y, m, d, h=10) -> datetime:
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world() -> dict:
     areas = make_hierarchy()
     city = areas[COUNTY]
     org_dept = unit("U-ZZB", city, name="琼海市委组织部")
