@@ -1,7 +1,7 @@
 """Who may see and act on ledgers.
 
 - Administrators (and the command line) everywhere.
-- 组织部 staff and the centre's supervisors manage the campaigns of their area (a campaign's area among the areas of
+- 组织部 staff and the centre's supervisors and dispatchers manage the campaigns of their area (a campaign's area among the areas of
   the units they act for) and the campaigns whose owner unit they act for: they list items, approve progress,
   close items and suspend them. Leaders of the area see those campaigns without acting.
 - Units' staff see the items their unit leads or co-leads and act (take, report, apply for closure) on those it
@@ -17,7 +17,7 @@ from civicgrid.party.selectors import area_subtree_ids, staff_area_ids
 from civicgrid.registry.models import Role
 from civicgrid.registry.selectors import role_codes, units_acted_for
 
-MANAGER_ROLES = {Role.ORGANISATION_STAFF, Role.SUPERVISOR}
+MANAGER_ROLES = {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.DISPATCHER}
 VIEWER_ROLES = MANAGER_ROLES | {Role.LEADER}
 STAFF_ROLES = VIEWER_ROLES | {
     Role.UNIT_HANDLER,

@@ -274,9 +274,9 @@ def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
         assert pages[name] == set(VOL_ROLES), name
 
 
-# 问题台账 (issue 13): the 组织部 and the centre's supervisors manage; leaders read; units see their own items (the
+# 问题台账 (issue 13): the 组织部 and the centre (supervisors, dispatchers) manage; leaders read; units see their own items (the
 # items' scope is checked on each page, see tests/ledgers/test_console.py); the centre sends tickets to a ledger.
-LEDGER_MANAGERS = {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.ADMINISTRATOR}
+LEDGER_MANAGERS = {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMINISTRATOR}
 LEDGER_VIEWERS = LEDGER_MANAGERS | {Role.LEADER}
 LEDGER_ITEMS = LEDGER_VIEWERS | {Role.UNIT_HANDLER, Role.GRID_LEADER, Role.GRID_WORKER, Role.PARTY_SECRETARY}
 LEDGER_PAGES = {

@@ -38,6 +38,7 @@ def make_world() -> dict:
         organiser=staff("zzb", [Role.ORGANISATION_STAFF], units=[org_dept]),
         supervisor=staff("centre_sup", [Role.SUPERVISOR], units=[centre]),
         operator=staff("centre_op", [Role.OPERATOR], units=[centre]),
+        dispatcher=staff("centre_disp", [Role.DISPATCHER], units=[centre]),
         leader=staff("leader", [Role.LEADER], units=[centre]),
         zjj=staff("zjj", [Role.UNIT_HANDLER], units=[housing]),
         swj=staff("swj", [Role.UNIT_HANDLER], units=[water]),

@@ -30,12 +30,15 @@ from civicgrid.ledgers.models import Campaign, LedgerItem, ProgressReport
 from civicgrid.ledgers.progress import is_overdue, percent_text
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.registry.models import Role as R
+from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import tickets_for
 
 PAGE_SIZE = 25
 # Who manages campaigns (组织部, the centre's supervisors) and who sees them whole (leaders too).
-MANAGER_ROLES = (R.ORGANISATION_STAFF, R.SUPERVISOR, R.ADMINISTRATOR)
-VIEWER_ROLES = (R.ORGANISATION_STAFF, R.SUPERVISOR, R.LEADER, R.ADMINISTRATOR)
+MANAGER_ROLES = (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.ADMINISTRATOR)
+VIEWER_ROLES = (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.LEADER, R.ADMINISTRATOR)
+# Who may register a ticket (tickets' own rule): raising one from an item is offered to them only.
+TICKET_ROLES = (R.OPERATOR, R.DISPATCHER, R.GRID_WORKER, R.GRID_LEADER, R.ADMINISTRATOR)
 # Units that lead or co-lead items.
 UNIT_ROLES = (R.UNIT_HANDLER, R.GRID_LEADER, R.GRID_WORKER, R.PARTY_SECRETARY)
 ITEM_ROLES = VIEWER_ROLES + UNIT_ROLES
@@ -260,7 +263,8 @@ def item_page(request, pk):
             "take_units": Unit.objects.filter(pk__in=scope.unit_ids(user)).order_by("name"),
             "may_report": leads and item.state in (S.TAKEN, S.IN_PROGRESS) and not item.suspended,
             "pending": item.reports.filter(status=ProgressReport.Status.SUBMITTED).first(),
-            "may_raise": (manages or leads) and item.state != S.CLOSED,
+            "may_link": (manages or leads) and item.state != S.CLOSED,
+            "may_raise": (manages or leads) and item.state != S.CLOSED and has_role(user, *TICKET_ROLES),
             "S": S,
         },
     )
