@@ -5,6 +5,7 @@ changes nothing, each accepted one an event; progress is the latest approved rep
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import transaction
@@ -76,8 +77,12 @@ class ItemMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(ACTORS))
     def take(self, who):
         ok = who in LEAD and self.state == S.LISTED and not self.suspended
-        call = lambda: services.item_take(  # noqa: E731
-            actor=self._actor(who), item=self.item, letter_date=date(2026, 3, 2), at=AT
+        call = partial(
+            services.item_take,  # noqa: E731
+            actor=self._actor(who),
+            item=self.item,
+            letter_date=date(2026, 3, 2),
+            at=AT,
         )
         if self._try(ok, call):
             self.state = S.TAKEN
@@ -136,7 +141,7 @@ class ItemMachine(RuleBasedStateMachine):
         if report is None:
             return
         ok = who in MANAGERS and bool(reason)
-        call = lambda: services.progress_reject(actor=self._actor(who), report=report, reason=reason, at=AT)  # noqa: E731
+        call = partial(services.progress_reject, actor=self._actor(who), report=report, reason=reason, at=AT)
         if self._try(ok, call):
             self.pending = None
 
@@ -155,16 +160,16 @@ class ItemMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(ACTORS), reason=st.sampled_from(["", "佐证材料不全"]))
     def refuse(self, who, reason):
         ok = who in MANAGERS and self.state == S.APPLIED and bool(reason)
-        call = lambda: services.item_refuse_closure(
-            actor=self._actor(who), item=self.item, reason=reason, at=AT
-        )  # noqa: E731
+        call = partial(
+            services.item_refuse_closure, actor=self._actor(who), item=self.item, reason=reason, at=AT
+        )
         if self._try(ok, call):
             self.state = S.IN_PROGRESS
 
     @rule(who=st.sampled_from(ACTORS), reason=st.sampled_from(["", "等待政策"]))
     def suspend(self, who, reason):
         ok = who in MANAGERS and self.state != S.CLOSED and not self.suspended and bool(reason)
-        call = lambda: services.item_suspend(actor=self._actor(who), item=self.item, reason=reason, at=AT)  # noqa: E731
+        call = partial(services.item_suspend, actor=self._actor(who), item=self.item, reason=reason, at=AT)
         if self._try(ok, call):
             self.suspended = True
 
