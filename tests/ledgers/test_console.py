@@ -133,3 +133,48 @@ def test_campaign_created_from_the_console(client, world):
     assert response.status_code == 302
     client.force_login(world["zjj"])
     assert client.post(reverse("console:ldg_campaign_new"), {"code": "X"}).status_code == 403
+
+
+def test_ticket_page_shows_ledger_links_and_sends_a_ticket_to_a_ledger(client, world):
+    from civicgrid.routing.vocabulary import RequestType
+    from civicgrid.tickets.models import Channel
+    from civicgrid.tickets.services import ticket_register
+
+    ticket = ticket_register(
+        actor=None,
+        channel=Channel.WEB,
+        request_type=RequestType.COMPLAINT,
+        title="市场周边占道经营严重",
+        content="早上七点市场门口摊贩占道，车辆无法通行",
+        requester_name="李女士",
+        requester_phone="13800000000",
+    )
+    client.force_login(world["dispatcher"])
+    page = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    assert "列入问题台账" in page and reverse("console:ldg_from_ticket", args=[ticket.pk]) in page
+    assert client.get(reverse("console:ldg_from_ticket", args=[ticket.pk])).status_code == 200
+    response = client.post(
+        reverse("console:ldg_from_ticket", args=[ticket.pk]),
+        {"campaign": world["campaign"].pk, "deadline": "2026-12-31", "lead_unit": "U-ZJJ", "on_list": "1"},
+    )
+    item = LedgerItem.objects.get()
+    assert response.status_code == 302 and item.source == LedgerItem.Source.HOTSPOT and item.on_list
+    page = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
+    assert reverse("console:ldg_item", args=[item.pk]) in page
+    item_page = client.get(reverse("console:ldg_item", args=[item.pk])).content.decode()
+    assert ticket.number in item_page
+    # 组织部 of another county sees neither the campaign nor the item
+    from civicgrid.registry.models import Role
+    from tests.party.factories import staff, unit
+    from tests.registry.factories import make_area
+
+    elsewhere = make_area("460400", "儋州市", "county", world["areas"]["460000"])
+    far = staff(
+        "dz_zzb", [Role.ORGANISATION_STAFF], units=[unit("U-DZ-ZZB", elsewhere, name="儋州市委组织部")]
+    )
+    client.force_login(far)
+    assert client.get(reverse("console:ldg_campaign", args=[world["campaign"].pk])).status_code == 403
+    assert client.get(reverse("console:ldg_item", args=[item.pk])).status_code == 403
+    listing = client.get(reverse("console:ldg_campaigns")).content.decode()
+    assert reverse("console:ldg_campaign", args=[world["campaign"].pk]) not in listing
+    assert "琼海市" not in listing  # not offered as an area for a new campaign either

@@ -114,6 +114,8 @@ def campaigns(request):
     areas = AdminArea.objects.filter(level__in=[AdminArea.Level.CITY, AdminArea.Level.COUNTY]).order_by(
         "code"
     )
+    if not scope.sees_everything(request.user):
+        areas = areas.filter(pk__in=scope.staff_area_ids(request.user))
     return render(
         request,
         "console/ledgers/campaigns.html",
