@@ -65,7 +65,11 @@ def _event(
 
 
 def _lock(item: LedgerItem) -> LedgerItem:
-    return LedgerItem.objects.select_for_update().select_related("campaign", "lead_unit").get(pk=item.pk)
+    return (
+        LedgerItem.objects.select_for_update(of=("self",))
+        .select_related("campaign", "lead_unit")
+        .get(pk=item.pk)
+    )
 
 
 def _require_state(item: LedgerItem, *states: str, action: str) -> None:
@@ -415,7 +419,11 @@ def _suffix(name: str) -> str:
 
 
 def _lock_report(report: ProgressReport) -> ProgressReport:
-    report = ProgressReport.objects.select_for_update().select_related("item__campaign").get(pk=report.pk)
+    report = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("item__campaign")
+        .get(pk=report.pk)
+    )
     if report.status != ProgressReport.Status.SUBMITTED:
         raise LedgerError("该进度已审核")
     return report
