@@ -205,7 +205,8 @@ def item_update(*, actor, item: LedgerItem, at: datetime | None = None, **fields
     """The campaign owner edits an open item's particulars (lead unit, deadline, list, publicity…)."""
     item = _lock(item)
     scope.require_manager(actor, item.campaign, action="修改事项")
-    _require_state(item, S.PROPOSED, S.LISTED, S.TAKEN, S.IN_PROGRESS, S.APPLIED, action="修改")
+    if set(fields) != {"is_public"}:  # a closed item's result may still be put on (or taken off) the board
+        _require_state(item, S.PROPOSED, S.LISTED, S.TAKEN, S.IN_PROGRESS, S.APPLIED, action="修改")
     editable = {
         "problem",
         "on_list",
@@ -231,7 +232,11 @@ def item_update(*, actor, item: LedgerItem, at: datetime | None = None, **fields
     item.save(update_fields=list(fields) or None)
     if co_units is not None:
         item.co_units.set(co_units)
-    _event(item, A.EDIT, actor, _now(at), note="修改事项信息")
+    if set(fields) == {"is_public"}:
+        note = "在群众门户张榜公示" if item.is_public else "取消张榜公示"
+    else:
+        note = "修改事项信息"
+    _event(item, A.EDIT, actor, _now(at), note=note)
     return item
 
 

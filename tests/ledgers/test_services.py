@@ -294,3 +294,14 @@ def test_ticket_to_ledger_and_back(world):
         services.item_raise_ticket(actor=world["zjj"], item=led, phone="13900000000", at=AT)
     with pytest.raises(LedgerError, match="管理单位或牵头单位"):
         services.item_raise_ticket(actor=world["jtj"], item=led, phone="13900000000", at=AT)
+
+
+def test_a_closed_item_may_be_put_on_the_board_but_not_edited(world):
+    item = item_in(world, "closed")
+    services.item_update(actor=world["organiser"], item=item, is_public=True, at=AT)
+    item.refresh_from_db()
+    assert item.is_public and item.events.last().note == "在群众门户张榜公示"
+    with pytest.raises(LedgerError, match="已销号"):
+        services.item_update(actor=world["organiser"], item=item, deadline=date(2027, 1, 31), at=AT)
+    with pytest.raises(LedgerError, match="管理单位"):
+        services.item_update(actor=world["zjj"], item=item, is_public=False, at=AT)
