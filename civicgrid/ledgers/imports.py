@@ -184,12 +184,7 @@ def import_ledger(
             )
             result.campaign_created = True
         result.campaign = campaign
-        existing = {
-            item.number: item
-            for item in with_progress(campaign.items.select_for_update()).filter(
-                number__in=[r.number for r in rows]
-            )
-        }
+        existing = {item.number: item for item in with_progress(campaign.items.select_for_update())}
         user = actor if getattr(actor, "is_authenticated", False) else None
         new, changed, events, reports = [], [], [], []
         for row in rows:

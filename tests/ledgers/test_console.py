@@ -44,6 +44,9 @@ def test_campaign_search_and_filters(client, world, items):
     url = reverse("console:ldg_campaign", args=[world["campaign"].pk])
     html = client.get(url + "?state=closed").content.decode()
     assert items["closed"].number in html and items["proposed"].number not in html
+    html = client.get(url + "?batch=1&unit=" + str(world["water"].pk)).content.decode()
+    assert items["closed"].number in html  # the 水务局 co-leads every item built by item_in
+    assert "第1批" in html
     html = client.get(url + f"?q={items['listed'].number}").content.decode()
     assert f">{items['listed'].number}<" in html
 

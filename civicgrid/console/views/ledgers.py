@@ -176,6 +176,7 @@ def campaign_page(request, pk):
             "states": LedgerItem.State.choices,
             "sources": LedgerItem.Source.choices,
             "units": units,
+            "batches": sorted(set(campaign.items.values_list("batch", flat=True))),
             "may_propose": scope.may_propose(request.user, campaign),
             "manages": scope.manages(request.user, campaign),
         },
