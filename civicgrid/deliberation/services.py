@@ -206,7 +206,7 @@ def ticket_to_topic(
             actor=actor, action="deliberation.ticket_link", target=topic, summary=f"并入工单{ticket.number}"
         )
         return topic
-    area = area or (ticket.grid.community if ticket.grid_id else None)
+    area = area or ticket.community
     if area is None:
         raise DeliberationError("工单没有所在村（社区），请选择议题所在的村（社区）")
     return topic_propose(
