@@ -5,6 +5,7 @@ from django.urls import path
 from civicgrid.console.views import (
     common,
     dashboard,
+    deliberation,
     dispatching,
     engagement,
     engagement_community,
@@ -48,4 +49,5 @@ urlpatterns = [
     *points.urlpatterns,
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
+    *deliberation.urlpatterns,
 ]

@@ -3,8 +3,8 @@ residents see notices and results within their windows and their own proposals."
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from civicgrid.deliberation.models import Topic
 from civicgrid.deliberation.scope import area_ids_for
@@ -32,7 +32,10 @@ def topics_for(user, *, q: str = "", state: str = "", form: str = "", level: str
 
 
 def topic_for(user, pk) -> Topic:
-    return get_object_or_404(topics_in_scope(user), pk=pk)
+    try:
+        return topics_in_scope(user).get(pk=pk)
+    except Topic.DoesNotExist:
+        raise PermissionDenied("议题不存在或不在您的负责范围内") from None
 
 
 def topics_for_ticket(user, ticket):

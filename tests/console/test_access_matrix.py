@@ -272,3 +272,28 @@ def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
     pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
     for name in VOLUNTEER_PAGES:
         assert pages[name] == set(VOL_ROLES), name
+
+
+# 协商议事 (issue 13): community workers, party secretaries, town staff, 组织部 and leaders, each in their areas.
+DELIBERATION_PAGES = {
+    "delib_topics",
+    "delib_topics_export",
+    "delib_topic_new",
+    "delib_stats",
+    "delib_topic",
+    "delib_topic_act",
+    "delib_participant_new",
+    "delib_attendance",
+    "delib_step_new",
+    "delib_resolution_ticket",
+    "delib_from_ticket",
+}
+
+
+def test_deliberation_screens_serve_the_deliberation_roles(world, ticket):
+    from civicgrid.deliberation.scope import WORKER_ROLES
+
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("delib_")} == DELIBERATION_PAGES
+    for name in DELIBERATION_PAGES:
+        assert pages[name] == set(WORKER_ROLES), name
