@@ -14,6 +14,7 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.demo import deliberation as demo_deliberation
 from civicgrid.demo.city import (
     DEFAULT_GRIDS,
     DemoAccount,
@@ -146,6 +147,8 @@ class Command(BaseCommand):
         self._tickets(opts)
         self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成协商议事数据……")
+        demo_deliberation.build(city=result.city, log=self._log)
         if party.created or engagement.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
