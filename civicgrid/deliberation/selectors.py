@@ -73,3 +73,22 @@ def topics_of_phone(phone: str) -> QuerySet[Topic]:
         .filter(source=Topic.Source.RESIDENT, proposer_phone=phone)
         .order_by("-collected_at")
     )
+
+
+def reveal_proposer(*, user, topic: Topic, purpose: str) -> dict:
+    """The proposer's full name and phone for a stated purpose (to call her back with the outcome); staff in the
+    topic's scope only, and every reveal leaves an audit row."""
+    from civicgrid.core.audit import record_event
+
+    purpose = (purpose or "").strip()[:200]
+    if not purpose:
+        raise PermissionDenied("查看完整联系方式须说明用途")
+    topic = topic_for(user, topic.pk)
+    record_event(
+        actor=user,
+        action="pii.reveal",
+        target=topic,
+        summary=f"查看协商议题「{topic.title[:40]}」提议人联系方式",
+        purpose=purpose,
+    )
+    return {"name": topic.proposer_name, "phone": topic.proposer_phone}

@@ -282,6 +282,7 @@ DELIBERATION_PAGES = {
     "delib_stats",
     "delib_topic",
     "delib_topic_act",
+    "delib_topic_reveal",
     "delib_participant_new",
     "delib_attendance",
     "delib_step_new",

@@ -131,3 +131,28 @@ def test_stats_page(client, world):
         reverse("console:delib_stats"), {"area": world["town"].code, "year": "2026"}
     ).content.decode()
     assert "收集议题" in html and "嘉积镇" in html
+
+
+def test_proposer_masked_and_reveal_audited(client, world):
+    from civicgrid.core.models import AuditEvent
+
+    topic = services.topic_propose(
+        actor=None,
+        area=world["yinhai"],
+        title="增设路灯",
+        source=Topic.Source.RESIDENT,
+        proposer_name="陈大文",
+        proposer_phone="13800000009",
+    )
+    client.force_login(world["worker"])
+    url = reverse("console:delib_topic", args=[topic.pk])
+    html = client.get(url).content.decode()
+    assert "陈*文" in html and "138****0009" in html and "13800000009" not in html
+    reveal = reverse("console:delib_topic_reveal", args=[topic.pk])
+    client.post(reveal, {"purpose": ""})
+    assert not AuditEvent.objects.filter(action="pii.reveal").exists()
+    html = client.post(reveal, {"purpose": "电话反馈协商结果"}).content.decode()
+    assert "13800000009" in html
+    assert AuditEvent.objects.get(action="pii.reveal").payload["purpose"] == "电话反馈协商结果"
+    client.force_login(world["outsider"])
+    assert client.post(reveal, {"purpose": "x"}).status_code == 403

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -194,7 +195,26 @@ def _checklist(topic: Topic):
 
 @staff_view(*WORKER_ROLES)
 def topic_page(request, pk):
-    topic = selectors.topic_for(request.user, pk)
+    return _topic_page(request, selectors.topic_for(request.user, pk))
+
+
+@staff_view(*WORKER_ROLES)
+@_topic_post
+def topic_reveal(request, topic):
+    try:
+        shown = selectors.reveal_proposer(
+            user=request.user, topic=topic, purpose=request.POST.get("purpose", "")
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("console:delib_topic", pk=topic.pk)
+    # Shown in this response only, never in a message (the cookie is not encrypted).
+    response = _topic_page(request, topic, revealed=shown)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _topic_page(request, topic, *, revealed=None):
     checklist, _ = _checklist(topic)
     allowed = services.TRANSITIONS[topic.state]
     return render(
@@ -211,6 +231,7 @@ def topic_page(request, pk):
             "can_act": topic.state in services.ACTION_STATES,
             "today": timezone.localdate(),
             "events": _events(topic),
+            "revealed": revealed,
         },
     )
 
@@ -429,6 +450,7 @@ urlpatterns = [
     path("deliberation/stats/", stats, name="delib_stats"),
     path("deliberation/<int:pk>/", topic_page, name="delib_topic"),
     path("deliberation/<int:pk>/act/", topic_act, name="delib_topic_act"),
+    path("deliberation/<int:pk>/reveal/", topic_reveal, name="delib_topic_reveal"),
     path("deliberation/<int:pk>/participants/", participant_new, name="delib_participant_new"),
     path("deliberation/<int:pk>/attendance/", attendance, name="delib_attendance"),
     path("deliberation/<int:pk>/steps/", step_new, name="delib_step_new"),
