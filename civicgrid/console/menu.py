@@ -54,6 +54,12 @@ MENU = [
             R.ADMINISTRATOR,
         ),
     ),
+    (
+        "console:ldg_campaigns",
+        "问题台账",
+        (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.LEADER, R.ADMINISTRATOR),
+    ),
+    ("console:ldg_mine", "我的台账", (R.UNIT_HANDLER, R.GRID_LEADER)),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织"), ("console:eng_mine", "双报到任务")]

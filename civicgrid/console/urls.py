@@ -14,6 +14,7 @@ from civicgrid.console.views import (
     handling,
     intake,
     knowledge,
+    ledgers,
     mygrid,
     party_org,
     party_secretary,
@@ -50,4 +51,5 @@ urlpatterns = [
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
     *deliberation.urlpatterns,
+    *ledgers.urlpatterns,
 ]

@@ -65,6 +65,7 @@ KINDS = {
     "party_transfer_overdue": _("组织关系转接逾期"),
     "party_temporary_expired": _("临时党组织到期"),
     "engagement_evaluation": _("双报到年度评价"),
+    "ledger_overdue": _("问题台账事项超期"),
 }
 
 

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from civicgrid.portal import deliberation, engagement, mine, party, points, signin, views, volunteering
+from civicgrid.portal import (
+    deliberation,
+    engagement,
+    ledgers,
+    mine,
+    party,
+    points,
+    signin,
+    views,
+    volunteering,
+)
 
 app_name = "portal"
 
@@ -60,4 +70,6 @@ urlpatterns = [
     path("signin/", signin.code, name="signin"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
+    path("ledgers/", ledgers.board, name="ledgers"),
+    path("ledgers/<str:code>/", ledgers.campaign_board, name="ledger_campaign"),
 ]

@@ -27,6 +27,7 @@ from civicgrid.demo.city import (
 from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
@@ -149,6 +150,8 @@ class Command(BaseCommand):
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
         self.stdout.write("正在生成协商议事数据……")
         demo_deliberation.build(city=result.city, log=self._log)
+        self.stdout.write("正在生成问题台账（揭榜挂帅/查堵点）……")
+        build_ledgers(city=result.city, seed=opts["seed"], log=self._log)
         if party.created or engagement.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
