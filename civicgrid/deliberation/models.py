@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core.masking import mask_person_name, mask_phone
 from civicgrid.core.models import Effective
 from civicgrid.engagement.models import PairingVisit
+from civicgrid.ledgers.models import LedgerItem
 from civicgrid.party.models import PartyOrg
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.tickets.models import Ticket
@@ -290,6 +291,14 @@ class TopicAction(models.Model):
     topic = models.ForeignKey(Topic, verbose_name=_("议题"), on_delete=models.CASCADE, related_name="actions")
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ledger_item = models.ForeignKey(
+        LedgerItem,
+        verbose_name=_("台账事项"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"))

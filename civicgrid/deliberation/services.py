@@ -14,6 +14,8 @@ from civicgrid.deliberation.models import DeliberationRule, FourTwoStep, Partici
 from civicgrid.deliberation.scope import require_area
 from civicgrid.engagement.models import PairingVisit
 from civicgrid.intake.services import ticket_intake
+from civicgrid.ledgers.models import Campaign, LedgerItem
+from civicgrid.ledgers.services import propose_item
 from civicgrid.party.models import PartyOrg
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.routing.vocabulary import RequestType
@@ -515,5 +517,56 @@ def resolution_to_ticket(
         action="deliberation.resolution_ticket",
         target=topic,
         summary=f"决议转为工单{ticket.number}",
+    )
+    return row
+
+
+@transaction.atomic
+def resolution_to_ledger(
+    *,
+    actor,
+    topic: Topic,
+    campaign: Campaign,
+    problem: str = "",
+    lead_unit: Unit | None = None,
+    deadline: date | None = None,
+    on_list: bool = False,
+    at: datetime | None = None,
+) -> TopicAction:
+    """A resolution becomes a ledger item (source 议事) through the ledgers' own service, which checks that the
+    actor may propose to the campaign; the topic's tickets go with it. Lead unit and deadline default to the
+    resolution's owner unit and deadline."""
+    topic = _lock(topic)
+    require_area(actor, topic.area, action="将决议列入问题台账")
+    if topic.state not in ACTION_STATES:
+        raise DeliberationError("形成决议后、落实完成前才能把决议事项列入问题台账")
+    if topic.actions.filter(ledger_item__campaign=campaign).exists():
+        raise DeliberationError(f"该议题已列入「{campaign.name}」")
+    problem = (
+        problem or ""
+    ).strip() or f"{topic.area.name}：{topic.title}（协商决议：{topic.resolution[:200]}）"
+    item = propose_item(
+        actor=actor,
+        campaign=campaign,
+        problem=problem[:1000],
+        source=LedgerItem.Source.DELIBERATION,
+        lead_unit=lead_unit or topic.owner_unit,
+        deadline=deadline or topic.deadline,
+        on_list=on_list,
+        tickets=list(topic.tickets.all()),
+        **({"at": at} if at else {}),
+    )
+    row = TopicAction.objects.create(
+        topic=topic,
+        ledger_item=item,
+        note=f"{campaign.name} {item.number}",
+        created_at=at or timezone.now(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    record_event(
+        actor=actor,
+        action="deliberation.resolution_ledger",
+        target=topic,
+        summary=f"决议列入「{campaign.name}」{item.number}",
     )
     return row

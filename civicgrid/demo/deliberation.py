@@ -1,6 +1,7 @@
 """Deliberation in the demo city, for the year so far: topics in every state from every source, one 四议两公开 in
 a village with all six steps, one still under way, and a drain case like 东风社区's in Danzhou (a collapsed drain
-behind a compound, decided by the community's 议事会, paid by the town), some sent from tickets.
+behind a compound, decided by the community's 议事会, paid by the town), some sent from tickets, one
+resolution set going as a ticket and one (when demo.ledgers has built this year's campaign) as a ledger item.
 
 A dozen topics go through the real services (states, gates, quorum checks and audit rows are genuine); nothing
 is bulk-made. Built once: a second run finds topics in the city and changes nothing.
@@ -17,6 +18,7 @@ from civicgrid.deliberation import services as delib
 from civicgrid.deliberation.models import FourTwoStep, Participant, Topic
 from civicgrid.demo.year import Year
 from civicgrid.engagement.models import PairingVisit
+from civicgrid.ledgers.models import Campaign
 from civicgrid.party.models import PartyOrg
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import AdminArea, Role, Staff, Unit
@@ -299,6 +301,10 @@ def _every_state(w: _Walker, year: Year, urban, villages, tickets):
             votes_abstain=1,
             owner_name="社区居委会",
         )
+        if state == S.PUBLICISED:
+            campaign = Campaign.objects.filter(year=year.number).order_by("code").first()
+            if campaign is not None:  # demo.ledgers ran first: the resolution joins this year's ledger
+                delib.resolution_to_ledger(actor=SYSTEM, topic=topic, campaign=campaign, at=year.now)
         if state == S.IMPLEMENTING:
             actor, phone = _grid_leader(area)
             if actor is not None and phone:

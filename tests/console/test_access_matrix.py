@@ -287,6 +287,7 @@ DELIBERATION_PAGES = {
     "delib_attendance",
     "delib_step_new",
     "delib_resolution_ticket",
+    "delib_resolution_ledger",
     "delib_from_ticket",
 }
 

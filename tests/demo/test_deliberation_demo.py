@@ -15,6 +15,7 @@ from civicgrid.deliberation.stats import KEYS, deliberation_stats
 from civicgrid.demo import deliberation as demo
 from civicgrid.demo.city import build_city
 from civicgrid.demo.engagement import build_engagement
+from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.party import build_party
 from civicgrid.registry.models import AdminArea
 from tests.routing.factories import make_ticket
@@ -29,6 +30,7 @@ def _city(tmp_path, settings, now):
         city = build_city(seed=3, grids=24, log=lambda msg: None).city
         build_party(city=city, seed=3, log=lambda msg: None)
         build_engagement(city=city, seed=3, log=lambda msg: None)
+        build_ledgers(city=city, seed=3, log=lambda msg: None)
         # the demo's 12345 tickets (not built here): two in urban communities, some hours old
         urban = AdminArea.objects.filter(level="village", name__endswith="社区", code__startswith=city.code)
         for community in urban.order_by("code")[:2]:
@@ -55,6 +57,7 @@ def test_demo_deliberation(tmp_path, settings, now):
         assert drain.funding_source == "镇财政" and drain.state == Topic.State.FED_BACK
         assert Topic.objects.filter(source=Topic.Source.HOTSPOT, tickets__isnull=False).exists()
         assert TopicAction.objects.filter(ticket__isnull=False).exists()
+        assert TopicAction.objects.filter(ledger_item__source="deliberation").exists()
         today = now.date()
         assert notices_on(today).exists() and results_on(today).exists()
         figures = deliberation_stats(city, now.year)

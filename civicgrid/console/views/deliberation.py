@@ -29,6 +29,8 @@ from civicgrid.deliberation.models import FourTwoStep, Participant, Topic
 from civicgrid.deliberation.scope import WORKER_ROLES, area_ids_for
 from civicgrid.deliberation.services import rule_for
 from civicgrid.deliberation.stats import HELP, KEYS, LABELS, deliberation_stats
+from civicgrid.ledgers import scope as ledger_scope
+from civicgrid.ledgers.models import Campaign
 from civicgrid.party.models import PartyOrg
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.tickets.selectors import ticket_for
@@ -227,7 +229,8 @@ def _topic_page(request, topic, *, revealed=None):
             "checklist": checklist,
             "allowed": {str(s) for s in allowed},
             "tickets": topic.tickets.all(),
-            "actions": topic.actions.select_related("ticket"),
+            "actions": topic.actions.select_related("ticket", "ledger_item__campaign"),
+            "campaigns": _campaigns(request.user) if topic.state in services.ACTION_STATES else [],
             "can_act": topic.state in services.ACTION_STATES,
             "today": timezone.localdate(),
             "events": _events(topic),
@@ -374,6 +377,30 @@ def resolution_ticket(request, topic):
     return redirect("console:delib_topic", pk=pk)
 
 
+def _campaigns(user):
+    """The ledger campaigns this user may propose items to, newest first."""
+    rows = Campaign.objects.select_related("area").order_by("-year", "code")[:100]
+    return [c for c in rows if ledger_scope.may_propose(user, c)]
+
+
+@staff_view(*WORKER_ROLES)
+@_topic_post
+def resolution_ledger(request, topic):
+    p = request.POST
+    campaign = next((c for c in _campaigns(request.user) if c.pk == _int(p.get("campaign"))), None)
+    if campaign is None:
+        raise Refusal("请选择您可以提出问题的台账")
+    action = services.resolution_to_ledger(
+        actor=request.user,
+        topic=topic,
+        campaign=campaign,
+        problem=p.get("problem", "")[:1000],
+        on_list=p.get("on_list") == "1",
+    )
+    messages.success(request, f"已列入「{campaign.name}」，编号{action.ledger_item.number}")
+    return redirect("console:delib_topic", pk=topic.pk)
+
+
 @staff_view(*WORKER_ROLES)
 def from_ticket(request, ticket_pk):
     """提交协商议事 from the ticket page: a new topic, or the ticket joins an open topic of the same area."""
@@ -455,5 +482,6 @@ urlpatterns = [
     path("deliberation/<int:pk>/attendance/", attendance, name="delib_attendance"),
     path("deliberation/<int:pk>/steps/", step_new, name="delib_step_new"),
     path("deliberation/<int:pk>/ticket/", resolution_ticket, name="delib_resolution_ticket"),
+    path("deliberation/<int:pk>/ledger/", resolution_ledger, name="delib_resolution_ledger"),
     path("deliberation/from-ticket/<int:ticket_pk>/", from_ticket, name="delib_from_ticket"),
 ]

@@ -148,10 +148,10 @@ class Command(BaseCommand):
         self._tickets(opts)
         self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
-        self.stdout.write("正在生成协商议事数据……")
-        demo_deliberation.build(city=result.city, log=self._log)
         self.stdout.write("正在生成问题台账（揭榜挂帅/查堵点）……")
         build_ledgers(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成协商议事数据……")
+        demo_deliberation.build(city=result.city, log=self._log)
         if party.created or engagement.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
