@@ -5,6 +5,7 @@ from django.urls import path
 from civicgrid.console.views import (
     common,
     dashboard,
+    deliberation,
     dispatching,
     engagement,
     engagement_community,
@@ -49,5 +50,6 @@ urlpatterns = [
     *points.urlpatterns,
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
+    *deliberation.urlpatterns,
     *ledgers.urlpatterns,
 ]

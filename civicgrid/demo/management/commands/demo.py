@@ -14,6 +14,7 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.demo import deliberation as demo_deliberation
 from civicgrid.demo.city import (
     DEFAULT_GRIDS,
     DemoAccount,
@@ -149,6 +150,8 @@ class Command(BaseCommand):
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
         self.stdout.write("正在生成问题台账（揭榜挂帅/查堵点）……")
         build_ledgers(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成协商议事数据……")
+        demo_deliberation.build(city=result.city, log=self._log)
         if party.created or engagement.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
