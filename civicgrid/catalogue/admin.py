@@ -48,4 +48,3 @@ class CatalogueItemAdmin(AuditedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.refresh_index()
         super().save_model(request, obj, form, change)
-

@@ -5,7 +5,13 @@ from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Role, Unit
 from civicgrid.registry.selectors import role_codes, units_acted_for
 
-EDITOR_ROLES = {Role.UNIT_HANDLER, Role.GRID_LEADER, Role.ORGANISATION_STAFF, Role.PARTY_SECRETARY, Role.LEADER}
+EDITOR_ROLES = {
+    Role.UNIT_HANDLER,
+    Role.GRID_LEADER,
+    Role.ORGANISATION_STAFF,
+    Role.PARTY_SECRETARY,
+    Role.LEADER,
+}
 
 
 def sees_everything(user) -> bool:

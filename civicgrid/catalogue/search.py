@@ -22,7 +22,9 @@ STOP_WORDS = frozenset(
     "请问 你好 您好 咨询 一下 办理 怎么 怎么办 怎样 如何 什么 哪里 哪些 需要 可以 能否 是否 我们 我要 "
     "想要 要求 问题 情况 一个 没有 已经 手续 材料 带什么 谢谢".split()
 )
-STOP_CHARS = frozenset("的了是在我你他她它们这那吗呢吧啊呀么和与及就都也还又很有被把给对让从到向想说要会能请办")
+STOP_CHARS = frozenset(
+    "的了是在我你他她它们这那吗呢吧啊呀么和与及就都也还又很有被把给对让从到向想说要会能请办"
+)
 # SQLite ranks this many matches inside FTS5 before filtering them by version and area.
 RANK_WINDOW = 400
 
@@ -99,7 +101,9 @@ def _where(day, area_ids, list_kind) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def ranked_ids(text: str, *, day, area_ids=None, list_kind: str = "", limit: int = 10) -> list[tuple[int, float]]:
+def ranked_ids(
+    text: str, *, day, area_ids=None, list_kind: str = "", limit: int = 10
+) -> list[tuple[int, float]]:
     """(item id, score), best first, among published versions in force on `day` (in `area_ids` when given)."""
     query = build_query(text)
     if not query:

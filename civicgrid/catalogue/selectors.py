@@ -41,7 +41,11 @@ def lists_of(catalogue: Catalogue) -> list[tuple[str, str, list[CatalogueItem]]]
 def public_item(pk: int, *, day: date | None = None) -> CatalogueItem | None:
     """An item of a version in force (the portal shows nothing else)."""
     ids = Catalogue.objects.in_force(_today(day)).values("pk")
-    return CatalogueItem.objects.filter(pk=pk, catalogue__in=ids).select_related("catalogue__area", "unit").first()
+    return (
+        CatalogueItem.objects.filter(pk=pk, catalogue__in=ids)
+        .select_related("catalogue__area", "unit")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,9 @@ def item_save(*, actor, catalogue: Catalogue, item: CatalogueItem | None = None,
         _require_scope(actor, catalogue.area, "修改服务清单")
         _require_draft(catalogue, "修改")
         if item is None:
-            last = catalogue.items.filter(list_kind=values.get("list_kind", ListKind.DUTY)).aggregate(m=Max("order"))
+            last = catalogue.items.filter(list_kind=values.get("list_kind", ListKind.DUTY)).aggregate(
+                m=Max("order")
+            )
             item = CatalogueItem(catalogue=catalogue, order=(last["m"] or 0) + 1)
             action = "servicelist.item_add"
         else:
@@ -122,7 +124,9 @@ def item_save(*, actor, catalogue: Catalogue, item: CatalogueItem | None = None,
         item.full_clean(exclude=["catalogue", "search_text"])
         item.refresh_index()
         item.save()
-        record_event(actor=actor, action=action, target=catalogue, summary=f"{catalogue}：{item.name}", item=item.pk)
+        record_event(
+            actor=actor, action=action, target=catalogue, summary=f"{catalogue}：{item.name}", item=item.pk
+        )
     return item
 
 
@@ -133,7 +137,12 @@ def item_delete(*, actor, item: CatalogueItem) -> None:
         _require_draft(catalogue, "删除事项")
         name = item.name
         CatalogueItem.objects.filter(pk=item.pk, catalogue=catalogue).delete()
-        record_event(actor=actor, action="servicelist.item_delete", target=catalogue, summary=f"{catalogue}：删除{name}")
+        record_event(
+            actor=actor,
+            action="servicelist.item_delete",
+            target=catalogue,
+            summary=f"{catalogue}：删除{name}",
+        )
 
 
 def item_move(*, actor, item: CatalogueItem, direction: int) -> None:
@@ -154,7 +163,10 @@ def item_move(*, actor, item: CatalogueItem, direction: int) -> None:
             it.order = order
         CatalogueItem.objects.bulk_update(items, ["order"])
         record_event(
-            actor=actor, action="servicelist.item_change", target=catalogue, summary=f"{catalogue}：调整{item.name}的顺序"
+            actor=actor,
+            action="servicelist.item_change",
+            target=catalogue,
+            summary=f"{catalogue}：调整{item.name}的顺序",
         )
 
 
@@ -179,7 +191,9 @@ def publish(*, actor, catalogue: Catalogue, effective_from: date | None = None) 
         if not catalogue.items.exists():
             raise CatalogueError("清单没有任何事项，不能发布")
         published = list(
-            Catalogue.objects.select_for_update().filter(area=catalogue.area, published=True).order_by("version")
+            Catalogue.objects.select_for_update()
+            .filter(area=catalogue.area, published=True)
+            .order_by("version")
         )
         if any(other.effective_from >= day for other in published):
             raise CatalogueError("生效日期必须晚于已发布各版本的生效日期")

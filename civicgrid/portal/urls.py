@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import engagement, mine, party, points, signin, views, volunteering
+from civicgrid.portal import catalogue, engagement, mine, party, points, signin, views, volunteering
 
 app_name = "portal"
 
@@ -56,6 +56,9 @@ urlpatterns = [
     path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
     path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
     path("signin/", signin.code, name="signin"),
+    path("services/", catalogue.services_home, name="services"),
+    path("services/item/<int:pk>/", catalogue.services_item, name="services_item"),
+    path("services/<str:code>/", catalogue.services_village, name="services_village"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
 ]

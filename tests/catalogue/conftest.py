@@ -32,10 +32,18 @@ def place(db):
     a = {}
     a["city"] = AdminArea.objects.create(code="469099", name="琼台市", level="city")
     a["town"] = AdminArea.objects.create(code="469099100", name="海湾镇", level="town", parent=a["city"])
-    a["other_town"] = AdminArea.objects.create(code="469099200", name="山边镇", level="town", parent=a["city"])
-    a["shamei"] = AdminArea.objects.create(code="469099100001", name="沙美村", level="village", parent=a["town"])
-    a["longwan"] = AdminArea.objects.create(code="469099100002", name="龙湾村", level="village", parent=a["town"])
-    a["hill"] = AdminArea.objects.create(code="469099200001", name="山口村", level="village", parent=a["other_town"])
+    a["other_town"] = AdminArea.objects.create(
+        code="469099200", name="山边镇", level="town", parent=a["city"]
+    )
+    a["shamei"] = AdminArea.objects.create(
+        code="469099100001", name="沙美村", level="village", parent=a["town"]
+    )
+    a["longwan"] = AdminArea.objects.create(
+        code="469099100002", name="龙湾村", level="village", parent=a["town"]
+    )
+    a["hill"] = AdminArea.objects.create(
+        code="469099200001", name="山口村", level="village", parent=a["other_town"]
+    )
     u = {}
     u["town"] = Unit.objects.create(code="T", name="海湾镇政府", kind=Unit.Kind.TOWN, area=a["town"])
     u["shamei"] = Unit.objects.create(

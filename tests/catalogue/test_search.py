@@ -21,7 +21,11 @@ def build(place):
         draft = services.draft_for(actor=me, area=a[key])
         for name in names:
             services.item_save(
-                actor=me, catalogue=draft, list_kind=ListKind.ASSIST, name=name, keywords="低保" if "保障" in name else ""
+                actor=me,
+                catalogue=draft,
+                list_kind=ListKind.ASSIST,
+                name=name,
+                keywords="低保" if "保障" in name else "",
             )
         services.publish(actor=me, catalogue=draft, effective_from=date(2026, 5, 1))
         out[key] = draft

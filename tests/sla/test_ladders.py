@@ -154,7 +154,12 @@ def test_a_village_matter_climbs_the_four_levels_then_the_city_ladder(city):
     own = shamei_ladder(areas, units)
     shamei = areas["shamei"]
     step = next_level(shamei, units["member"], at=AT)
-    assert (step.ladder, step.level.name, step.unit, step.limit) == (own, "组协调", units["group"], (Decimal(2), "d"))
+    assert (step.ladder, step.level.name, step.unit, step.limit) == (
+        own,
+        "组协调",
+        units["group"],
+        (Decimal(2), "d"),
+    )
     step = next_level(shamei, units["group"], at=AT)
     assert (step.level.name, step.unit, step.limit) == ("村处理", units["village"], (Decimal(3), "wd"))
     step = next_level(shamei, units["village"], at=AT)
@@ -184,7 +189,11 @@ def test_the_hand_over_goes_to_the_nearest_ladder_above_and_skips_empty_levels(c
     EscalationLevel.objects.create(ladder=town_ladder, order=2, name="镇政府", unit_kind=Unit.Kind.TOWN)
     # Nobody on duty at the centre yet: it is skipped, and the town takes the matter.
     step = next_level(areas["shamei"], units["cloud"], at=AT)
-    assert (step.ladder, step.unit, step.skipped) == (town_ladder, units["town"], ("综治中心(海湾镇综治中心)",))
+    assert (step.ladder, step.unit, step.skipped) == (
+        town_ladder,
+        units["town"],
+        ("综治中心(海湾镇综治中心)",),
+    )
     handler("office", units["office"])
     assert next_level(areas["shamei"], units["cloud"], at=AT).unit == units["office"]
     # With the village's 村委会 and platform both unstaffed, the group's matter passes them and is handed over.

@@ -23,6 +23,7 @@ from civicgrid.demo.city import (
     built_demo_city,
     rewrite_accounts,
 )
+from civicgrid.demo.catalogue import build as build_catalogue
 from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
@@ -146,8 +147,10 @@ class Command(BaseCommand):
         self._tickets(opts)
         self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
-        if party.created or engagement.created:
-            extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
+        self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
+        catalogue = build_catalogue(city=result.city, log=self._log)
+        if party.created or engagement.created or catalogue.created:
+            extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts + catalogue.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
         return result
 
