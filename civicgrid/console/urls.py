@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.console.views import (
+    catalogue,
     common,
     dashboard,
     dispatching,
@@ -48,4 +49,5 @@ urlpatterns = [
     *points.urlpatterns,
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
+    *catalogue.urlpatterns,
 ]
