@@ -3,8 +3,8 @@ county's staff theirs), versions, draft editing (add, edit, reorder, delete with
 confirmation, Excel export, and the catalogue panel beside the knowledge-base answers at intake."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse

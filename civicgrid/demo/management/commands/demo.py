@@ -14,6 +14,7 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.demo.catalogue import build as build_catalogue
 from civicgrid.demo.city import (
     DEFAULT_GRIDS,
     DemoAccount,
@@ -23,7 +24,6 @@ from civicgrid.demo.city import (
     built_demo_city,
     rewrite_accounts,
 )
-from civicgrid.demo.catalogue import build as build_catalogue
 from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
