@@ -31,7 +31,7 @@ ITEMS = [
         5,
         TimeUnit.WORKING_DAYS,
         "",
-        "选民,选举",
+        "选民，选举",
     ),
     (
         ListKind.DUTY,
@@ -43,7 +43,7 @@ ITEMS = [
         3,
         TimeUnit.WORKING_DAYS,
         "",
-        "财务公开,账目",
+        "财务公开，账目",
     ),
     (
         ListKind.DUTY,
@@ -67,7 +67,7 @@ ITEMS = [
         30,
         TimeUnit.DAYS,
         "",
-        "邻里纠纷,矛盾,吵架",
+        "邻里纠纷，矛盾，吵架",
     ),
     (
         ListKind.DUTY,
@@ -79,7 +79,7 @@ ITEMS = [
         15,
         TimeUnit.WORKING_DAYS,
         "",
-        "盖房,建房,宅基地",
+        "盖房，建房，宅基地",
     ),
     (
         ListKind.DUTY,
@@ -91,7 +91,7 @@ ITEMS = [
         5,
         TimeUnit.WORKING_DAYS,
         "",
-        "土地流转,承包地",
+        "土地流转，承包地",
     ),
     (
         ListKind.DUTY,
@@ -103,7 +103,7 @@ ITEMS = [
         None,
         TimeUnit.ON_THE_SPOT,
         "",
-        "证明,住址证明",
+        "证明，住址证明",
     ),
     (
         ListKind.ASSIST,
@@ -115,7 +115,7 @@ ITEMS = [
         30,
         TimeUnit.WORKING_DAYS,
         "",
-        "低保,困难补助,生活困难",
+        "低保，困难补助，生活困难",
     ),
     (
         ListKind.ASSIST,
@@ -127,7 +127,7 @@ ITEMS = [
         None,
         TimeUnit.ON_THE_SPOT,
         "按当年缴费标准",
-        "医保,新农合,合作医疗,缴费",
+        "医保，新农合，合作医疗，缴费",
     ),
     (
         ListKind.ASSIST,
@@ -139,7 +139,7 @@ ITEMS = [
         3,
         TimeUnit.WORKING_DAYS,
         "",
-        "养老保险,社保,养老金",
+        "养老保险，社保，养老金",
     ),
     (
         ListKind.ASSIST,
@@ -151,7 +151,7 @@ ITEMS = [
         10,
         TimeUnit.WORKING_DAYS,
         "",
-        "残疾证,残疾人",
+        "残疾证，残疾人",
     ),
     (
         ListKind.ASSIST,
@@ -163,7 +163,7 @@ ITEMS = [
         10,
         TimeUnit.WORKING_DAYS,
         "",
-        "老人补贴,长寿金,高龄",
+        "老人补贴，长寿金，高龄",
     ),
     (
         ListKind.ASSIST,
@@ -175,7 +175,7 @@ ITEMS = [
         1,
         TimeUnit.WORKING_DAYS,
         "",
-        "生孩子,生育服务证,准生",
+        "生孩子，生育服务证，准生",
     ),
     (
         ListKind.ASSIST,
@@ -187,7 +187,7 @@ ITEMS = [
         20,
         TimeUnit.WORKING_DAYS,
         "",
-        "种粮补贴,农业补贴",
+        "种粮补贴，农业补贴",
     ),
     (
         ListKind.ASSIST,
@@ -199,7 +199,7 @@ ITEMS = [
         None,
         TimeUnit.ON_THE_SPOT,
         "",
-        "出海,渔船,渔民",
+        "出海，渔船，渔民",
     ),
     (
         ListKind.KEY_WORK,
@@ -211,7 +211,7 @@ ITEMS = [
         7,
         TimeUnit.DAYS,
         "",
-        "垃圾,卫生,环境",
+        "垃圾，卫生，环境",
     ),
     (
         ListKind.KEY_WORK,
@@ -223,7 +223,7 @@ ITEMS = [
         15,
         TimeUnit.DAYS,
         "",
-        "返贫,帮扶,脱贫",
+        "返贫，帮扶，脱贫",
     ),
     (
         ListKind.KEY_WORK,
@@ -235,7 +235,7 @@ ITEMS = [
         None,
         TimeUnit.ON_THE_SPOT,
         "",
-        "溺水,游泳,安全",
+        "溺水，游泳，安全",
     ),
     (
         ListKind.KEY_WORK,
@@ -247,7 +247,7 @@ ITEMS = [
         1,
         TimeUnit.DAYS,
         "",
-        "红树林,生态,护林",
+        "红树林，生态，护林",
     ),
 ]
 SECOND_VERSION_EXTRA = (
@@ -260,7 +260,7 @@ SECOND_VERSION_EXTRA = (
     10,
     TimeUnit.WORKING_DAYS,
     "",
-    "退役军人,优待证",
+    "退役军人，优待证",
 )
 OFFICE_HOURS = "工作日 8:00-12:00，14:30-17:30"
 # 四级化事法: (order, name, unit kind or the platform, limit, unit of the limit)
