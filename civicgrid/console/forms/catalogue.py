@@ -1,10 +1,11 @@
 from django import forms
 
 from civicgrid.catalogue.models import CatalogueItem, ListKind, TimeUnit
+from civicgrid.console.forms.base import BootstrapForm
 from civicgrid.registry.models import AdminArea, Unit
 
 
-class NewDraftForm(forms.Form):
+class NewDraftForm(BootstrapForm):
     area = forms.ModelChoiceField(
         label="村（社区）",
         queryset=AdminArea.objects.none(),
@@ -56,6 +57,9 @@ class ItemForm(forms.ModelForm):
         self.fields["list_kind"].choices = ListKind.choices
         self.fields["time_unit"].choices = TimeUnit.choices
         self.fields["fees"].required = False
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
 
     def clean(self):
         data = super().clean()
@@ -64,7 +68,7 @@ class ItemForm(forms.ModelForm):
         return data
 
 
-class PublishForm(forms.Form):
+class PublishForm(BootstrapForm):
     effective_from = forms.DateField(
         label="生效日期",
         widget=forms.DateInput(attrs={"type": "date"}),
