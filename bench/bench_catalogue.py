@@ -275,13 +275,16 @@ def main() -> None:
     timed("search everywhere (limit 10)", (lambda q=q: selectors.search_items(q, day=day) for q in queries))
     timed(
         "search in a village and above (limit 10)",
-        (lambda q=q, a=a: selectors.search_items(q, area=a, day=day) for q, a in zip(queries, places)),
+        (
+            lambda q=q, a=a: selectors.search_items(q, area=a, day=day)
+            for q, a in zip(queries, places, strict=True)
+        ),
     )
     timed(
         "village page search (limit 30)",
         (
             lambda q=q, a=a: selectors.search_items(q, area=a, with_above=False, limit=30, day=day)
-            for q, a in zip(queries, places)
+            for q, a in zip(queries, places, strict=True)
         ),
     )
     timed(

@@ -242,3 +242,38 @@ def rebuild() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+# The triggers of migration 0002 (frozen there), to put back after a table rebuild.
+SQLITE_TRIGGERS = {
+    "catalogue_item_fts_ai": f"""
+        CREATE TRIGGER IF NOT EXISTS catalogue_item_fts_ai AFTER INSERT ON {ITEM_TABLE} BEGIN
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+    "catalogue_item_fts_ad": f"""
+        CREATE TRIGGER IF NOT EXISTS catalogue_item_fts_ad AFTER DELETE ON {ITEM_TABLE} BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        END""",
+    "catalogue_item_fts_au": f"""
+        CREATE TRIGGER IF NOT EXISTS catalogue_item_fts_au AFTER UPDATE OF search_text ON {ITEM_TABLE} BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+}
+
+
+def ensure_sqlite_triggers(conn) -> bool:
+    """Put back triggers that a table rebuild dropped (SQLite's ALTER TABLE emulation drops them), then rebuild."""
+    if conn.vendor != "sqlite":
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+        if ITEM_TABLE not in present or FTS_TABLE not in present:
+            return False
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_TRIGGERS[name])
+        if missing:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    return bool(missing)

@@ -67,3 +67,19 @@ def test_only_versions_in_force(place, frozen):
     hits = selectors.search_items("宅基地", day=date(2026, 6, 1))
     assert [h.item.catalogue for h in hits] == [draft]
     assert cats["shamei"].items.filter(name="宅基地建房申请").exists()
+
+
+def test_lost_triggers_are_put_back(place, frozen):
+    from django.db import connection
+
+    from civicgrid.catalogue.search import ensure_sqlite_triggers
+
+    if connection.vendor != "sqlite":
+        assert ensure_sqlite_triggers(connection) is False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER catalogue_item_fts_ai")
+    assert ensure_sqlite_triggers(connection) is True
+    build(place)
+    assert selectors.search_items("宅基地")
+    assert ensure_sqlite_triggers(connection) is False

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registry', '0004_alter_unit_kind'),
+        ('registry', '0004_village_ladder_unit_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
