@@ -272,3 +272,25 @@ def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
     pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
     for name in VOLUNTEER_PAGES:
         assert pages[name] == set(VOL_ROLES), name
+
+
+# Village service catalogue (issue 13): the editor for community, town and county staff (scope is checked on each
+# page, tests/catalogue/test_pages.py); the panel at intake for every staff member.
+CATALOGUE_EDITORS = {
+    Role.UNIT_HANDLER,
+    Role.GRID_LEADER,
+    Role.ORGANISATION_STAFF,
+    Role.PARTY_SECRETARY,
+    Role.LEADER,
+    Role.ADMINISTRATOR,
+}
+
+
+def test_the_catalogue_pages_serve_their_editors_and_the_panel_every_staff_member(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket) if name.startswith("catalogue_")}
+    assert len(pages) == 11
+    for name, allowed in pages.items():
+        if name == "catalogue_suggest":
+            assert Role.OPERATOR in allowed and Role.DISPATCHER in allowed, name
+        else:
+            assert allowed == CATALOGUE_EDITORS, name
