@@ -18,6 +18,16 @@ class CatalogueItemInline(admin.StackedInline):
         "keywords",
     ]
 
+    # A published version is never changed (the console opens a new draft instead).
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.published)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj is not None and obj.published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.published)
+
 
 @admin.register(Catalogue)
 class CatalogueAdmin(AuditedAdmin, admin.ModelAdmin):
@@ -25,8 +35,22 @@ class CatalogueAdmin(AuditedAdmin, admin.ModelAdmin):
     list_filter = ["published"]
     search_fields = ["area__name", "area__code", "title"]
     autocomplete_fields = ["area"]
-    readonly_fields = ["effective_to", "published_at", "published_by", "based_on", "created_by"]
+    # Publishing goes through the console (guarded, closes the previous version), never a tick box here.
+    readonly_fields = [
+        "published",
+        "effective_from",
+        "effective_to",
+        "published_at",
+        "published_by",
+        "based_on",
+        "created_by",
+    ]
     inlines = [CatalogueItemInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published:
+            return [f.name for f in Catalogue._meta.fields if f.name != "id"]
+        return self.readonly_fields
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -44,6 +68,16 @@ class CatalogueItemAdmin(AuditedAdmin, admin.ModelAdmin):
     list_filter = ["list_kind"]
     search_fields = ["name", "keywords", "catalogue__area__name"]
     autocomplete_fields = ["unit", "catalogue"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (
+            obj is not None and obj.catalogue.published
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and obj.catalogue.published
+        )
 
     def save_model(self, request, obj, form, change):
         obj.refresh_index()

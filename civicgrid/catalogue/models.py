@@ -142,7 +142,10 @@ class CatalogueItem(models.Model):
         _("找谁办"), max_length=60, blank=True, help_text=_("岗位或职务，例如“村委会文书”“网格员”")
     )
     office_hours = models.CharField(
-        _("办公时间"), max_length=100, blank=True, help_text=_("例如“工作日 8:00-12:00，14:30-17:30”")
+        _("办公时间"),
+        max_length=100,
+        blank=True,
+        help_text=_("例如“工作日 8:00-12:00，14:30-17:30”；留空时显示系统设置的工作日办公时间"),
     )
     steps = models.TextField(_("办理步骤"), blank=True, help_text=_("每行一步，按先后顺序"))
     time_limit = models.PositiveIntegerField(_("办理时限"), null=True, blank=True)

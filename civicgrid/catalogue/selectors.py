@@ -10,6 +10,7 @@ from civicgrid.catalogue import search
 from civicgrid.catalogue.models import Catalogue, CatalogueItem, ListKind
 from civicgrid.catalogue.scope import editable_area_ids
 from civicgrid.registry.models import AdminArea
+from civicgrid.workcal.models import OfficeHours
 
 
 def _today(day: date | None) -> date:
@@ -36,6 +37,14 @@ def lists_of(catalogue: Catalogue) -> list[tuple[str, str, list[CatalogueItem]]]
     for item in catalogue.items.select_related("unit").order_by("list_kind", "order", "pk"):
         by_kind.setdefault(item.list_kind, []).append(item)
     return [(kind, str(label), by_kind[kind]) for kind, label in ListKind.choices]
+
+
+def default_office_hours(day: date | None = None) -> str:
+    """The working-day office hours in force (workcal's versioned 办公时间), for an item that names none."""
+    hours = OfficeHours.objects.filter(effective_from__lte=_today(day)).order_by("-effective_from").first()
+    if hours is None:
+        return ""
+    return "工作日 " + "，".join(p.strip() for p in hours.periods.replace("，", ",").split(",") if p.strip())
 
 
 def public_item(pk: int, *, day: date | None = None) -> CatalogueItem | None:

@@ -96,5 +96,10 @@ def services_item(request, pk: int):
     return render(
         request,
         "portal/catalogue/item.html",
-        {"item": item, "area": item.catalogue.area, "list_label": ListKind(item.list_kind).label},
+        {
+            "item": item,
+            "area": item.catalogue.area,
+            "list_label": ListKind(item.list_kind).label,
+            "office_hours": item.office_hours or selectors.default_office_hours(),
+        },
     )

@@ -57,6 +57,6 @@ def place(db):
         "longwan": make_user("longwan", u["longwan"]),
         "town": make_user("townstaff", u["town"]),
         "operator": make_user("operator", None, Role.OPERATOR),
-        "admin": make_user("admin", None, Role.ADMINISTRATOR),
+        "admin": make_user("cgadmin", None, Role.ADMINISTRATOR),
     }
     return a, u, users
