@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('legal_basis', models.TextField(blank=True, help_text='法律法规或政策文件名称及条款', verbose_name='办理依据')),
                 ('materials', models.TextField(blank=True, help_text='每行一项，写明群众要带什么', verbose_name='所需材料')),
                 ('post', models.CharField(blank=True, help_text='岗位或职务，例如“村委会文书”“网格员”', max_length=60, verbose_name='找谁办')),
-                ('office_hours', models.CharField(blank=True, help_text='例如“工作日 8:00-12:00，14:30-17:30”', max_length=100, verbose_name='办公时间')),
+                ('office_hours', models.CharField(blank=True, help_text='例如“工作日 8:00-12:00，14:30-17:30”；留空时显示系统设置的工作日办公时间', max_length=100, verbose_name='办公时间')),
                 ('steps', models.TextField(blank=True, help_text='每行一步，按先后顺序', verbose_name='办理步骤')),
                 ('time_limit', models.PositiveIntegerField(blank=True, null=True, verbose_name='办理时限')),
                 ('time_unit', models.CharField(choices=[('wd', '个工作日'), ('d', '天'), ('h', '小时'), ('now', '即时办结')], default='wd', max_length=3, verbose_name='时限单位')),
