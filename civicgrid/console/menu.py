@@ -60,6 +60,11 @@ MENU = [
         (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.LEADER, R.ADMINISTRATOR),
     ),
     ("console:ldg_mine", "我的台账", (R.UNIT_HANDLER, R.GRID_LEADER)),
+    (
+        "console:catalogue_list",
+        "服务清单",
+        (R.UNIT_HANDLER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.PARTY_SECRETARY, R.LEADER, R.ADMINISTRATOR),
+    ),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织"), ("console:eng_mine", "双报到任务")]

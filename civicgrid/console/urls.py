@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.console.views import (
+    catalogue,
     common,
     dashboard,
     deliberation,
@@ -52,4 +53,5 @@ urlpatterns = [
     *engagement_pairings.urlpatterns,
     *deliberation.urlpatterns,
     *ledgers.urlpatterns,
+    *catalogue.urlpatterns,
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.portal import (
+    catalogue,
     deliberation,
     engagement,
     ledgers,
@@ -68,6 +69,9 @@ urlpatterns = [
     path("deliberation/", deliberation.board, name="deliberation"),
     path("deliberation/mine/", deliberation.mine, name="deliberation_mine"),
     path("signin/", signin.code, name="signin"),
+    path("services/", catalogue.services_home, name="services"),
+    path("services/item/<int:pk>/", catalogue.services_item, name="services_item"),
+    path("services/<str:code>/", catalogue.services_village, name="services_village"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
     path("ledgers/", ledgers.board, name="ledgers"),

@@ -171,6 +171,9 @@ class Unit(models.Model):
         HOTLINE_CENTRE = "hotline_centre", _("热线中心")
         ENTERPRISE = "enterprise", _("企业")
         PROPERTY = "property", _("物业公司")
+        # 四级化事法: the first rungs of a village's own ladder, below the 村委会, where a matter can be held.
+        VILLAGER_GROUP = "villager_group", _("村民小组")
+        HOUSEHOLD_CONTACT = "household_contact", _("联系户党员")
         OTHER = "other", _("其他")
 
     code = models.CharField(_("单位编码"), max_length=32, unique=True)

@@ -175,7 +175,10 @@ class EscalationLevel(models.Model):
         max_length=20,
         choices=Unit.Kind.choices,
         blank=True,
-        help_text=_("按隶属关系向上找到的第一个该类型单位；与指定单位二选一，都留空表示直接上级单位"),
+        help_text=_(
+            "按隶属关系向上找到的第一个该类型单位（村的四级化事法可用“联系户党员”“村民小组”）；"
+            "与指定单位二选一，都留空表示直接上级单位"
+        ),
     )
     limit = models.DecimalField(
         _("本级时限"),

@@ -332,3 +332,25 @@ def test_ledger_screens_serve_the_roles_they_are_for(world, ticket):
     assert {name for name in pages if name.startswith("ldg_")} == set(LEDGER_PAGES)
     for name, roles in LEDGER_PAGES.items():
         assert pages[name] == roles, name
+
+
+# Village service catalogue (issue 13): the editor for community, town and county staff (scope is checked on each
+# page, tests/catalogue/test_pages.py); the panel at intake for every staff member.
+CATALOGUE_EDITORS = {
+    Role.UNIT_HANDLER,
+    Role.GRID_LEADER,
+    Role.ORGANISATION_STAFF,
+    Role.PARTY_SECRETARY,
+    Role.LEADER,
+    Role.ADMINISTRATOR,
+}
+
+
+def test_the_catalogue_pages_serve_their_editors_and_the_panel_every_staff_member(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket) if name.startswith("catalogue_")}
+    assert len(pages) == 11
+    for name, allowed in pages.items():
+        if name == "catalogue_suggest":
+            assert Role.OPERATOR in allowed and Role.DISPATCHER in allowed, name
+        else:
+            assert allowed == CATALOGUE_EDITORS, name

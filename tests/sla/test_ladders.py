@@ -121,3 +121,95 @@ def test_a_level_names_a_unit_or_a_kind_not_both(city):
     )
     with pytest.raises(ValidationError):
         level.clean()
+
+
+def shamei_ladder(areas, units):
+    """四级化事法: 联系户党员 → 村民小组 → 村委会 → 云化解 (the platform), each with its own limit."""
+    K = Unit.Kind
+    units["group"].kind = K.VILLAGER_GROUP
+    units["group"].save()
+    units["member"] = Unit.objects.create(
+        code="M", name="联系户党员邓某", kind=K.HOUSEHOLD_CONTACT, parent=units["group"]
+    )
+    units["cloud"] = Unit.objects.create(code="Y", name="智慧沙美平台", kind=K.OTHER, parent=units["village"])
+    handler("member", units["member"])
+    handler("cloud", units["cloud"])
+    ladder = EscalationLadder.objects.create(
+        version="四级化事法", name="沙美村四级化事法", area=areas["shamei"], effective_from=date(2026, 1, 1)
+    )
+    for order, name, kwargs, limit in [
+        (1, "户联系", {"unit_kind": K.HOUSEHOLD_CONTACT}, (Decimal(1), "d")),
+        (2, "组协调", {"unit_kind": K.VILLAGER_GROUP}, (Decimal(2), "d")),
+        (3, "村处理", {"unit_kind": K.COMMUNITY}, (Decimal(3), "wd")),
+        (4, "云化解", {"unit": units["cloud"]}, (Decimal(2), "wd")),
+    ]:
+        EscalationLevel.objects.create(
+            ladder=ladder, order=order, name=name, limit=limit[0], limit_unit=limit[1], **kwargs
+        )
+    return ladder
+
+
+def test_a_village_matter_climbs_the_four_levels_then_the_city_ladder(city):
+    areas, units = city
+    own = shamei_ladder(areas, units)
+    shamei = areas["shamei"]
+    step = next_level(shamei, units["member"], at=AT)
+    assert (step.ladder, step.level.name, step.unit, step.limit) == (
+        own,
+        "组协调",
+        units["group"],
+        (Decimal(2), "d"),
+    )
+    step = next_level(shamei, units["group"], at=AT)
+    assert (step.level.name, step.unit, step.limit) == ("村处理", units["village"], (Decimal(3), "wd"))
+    step = next_level(shamei, units["village"], at=AT)
+    assert (step.level.name, step.unit) == ("云化解", units["cloud"])
+    # Past 云化解 the matter goes on up the ladder of the area above: here the default 直通联办 ladder, joined above
+    # the 村委会 that the platform belongs to.
+    step = next_level(shamei, units["cloud"], at=AT)
+    assert step.ladder.area is None
+    assert (step.level.name, step.unit, step.skipped) == ("乡镇/街道", units["town"], ())
+    handler("gov", units["gov"])
+    assert next_level(shamei, units["town"], at=AT).unit == units["gov"]
+    # The neighbouring village keeps the default ladder, where a group is not a rung.
+    with pytest.raises(NoLevelAbove, match="不在提级阶梯"):
+        next_level(areas["other"], units["member"], at=AT)
+
+
+def test_the_hand_over_goes_to_the_nearest_ladder_above_and_skips_empty_levels(city):
+    areas, units = city
+    shamei_ladder(areas, units)
+    town_ladder = EscalationLadder.objects.create(
+        version="镇", name="海湾镇阶梯", area=areas["town"], effective_from=date(2026, 1, 1)
+    )
+    units["office"] = Unit.objects.create(
+        code="O", name="海湾镇综治中心", kind=Unit.Kind.OTHER, parent=units["town"]
+    )
+    EscalationLevel.objects.create(ladder=town_ladder, order=1, name="综治中心", unit=units["office"])
+    EscalationLevel.objects.create(ladder=town_ladder, order=2, name="镇政府", unit_kind=Unit.Kind.TOWN)
+    # Nobody on duty at the centre yet: it is skipped, and the town takes the matter.
+    step = next_level(areas["shamei"], units["cloud"], at=AT)
+    assert (step.ladder, step.unit, step.skipped) == (
+        town_ladder,
+        units["town"],
+        ("综治中心(海湾镇综治中心)",),
+    )
+    handler("office", units["office"])
+    assert next_level(areas["shamei"], units["cloud"], at=AT).unit == units["office"]
+    # With the village's 村委会 and platform both unstaffed, the group's matter passes them and is handed over.
+    get_user_model().objects.filter(username__in=["village", "cloud"]).update(is_active=False)
+    step = next_level(areas["shamei"], units["group"], at=AT)
+    assert step.unit == units["office"]
+    assert step.skipped == ("村处理(沙美村委会)", "云化解(智慧沙美平台)")
+
+
+def test_the_top_of_the_city_ladder_is_still_the_top(city):
+    areas, units = city
+    shamei_ladder(areas, units)
+    handler("gov", units["gov"])
+    with pytest.raises(NoLevelAbove):
+        next_level(areas["shamei"], units["gov"], at=AT)
+    # A unit on neither ladder is refused, naming the village's own.
+    dept = Unit.objects.create(code="D", name="住建局", kind=Unit.Kind.DEPARTMENT, parent=units["gov"])
+    with pytest.raises(NoLevelAbove, match="不在提级阶梯「沙美村四级化事法」"):
+        next_level(areas["shamei"], dept, at=AT)
