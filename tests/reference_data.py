@@ -29,6 +29,7 @@ SEEDS = [
     ("volunteering", "StarLevel", "civicgrid.volunteering.migrations.0002_seed_rules", {}),
     ("points", "PointsScheme", "civicgrid.points.migrations.0002_seed_template", {"area__isnull": True}),
     ("engagement", "QuotaRule", "civicgrid.engagement.migrations.0002_seed_quota", {}),
+    ("mediation", "MediationRule", "civicgrid.mediation.migrations.0002_seed_rules", {}),
 ]
 
 
