@@ -13,6 +13,7 @@ from civicgrid.console.views import (
     handling,
     intake,
     knowledge,
+    mediation,
     mygrid,
     party_org,
     party_secretary,
@@ -48,4 +49,5 @@ urlpatterns = [
     *points.urlpatterns,
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
+    *mediation.urlpatterns,
 ]

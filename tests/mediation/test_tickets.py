@@ -24,7 +24,10 @@ def dispatched(world, category="neighbour"):
     return Ticket.objects.get(pk=ticket.pk)
 
 
-def refer(med, ticket, at=local(2026, 6, 1, 10)):
+T_REFER = local(2026, 6, 1, 10)
+
+
+def refer(med, ticket, at=T_REFER):
     return services.refer_ticket(
         actor=med["world"].user("dispatcher"),
         ticket=ticket,
