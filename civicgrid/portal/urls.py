@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.portal import engagement, mine, party, points, signin, views, volunteering
+from civicgrid.portal import engagement, mediation, mine, party, points, signin, views, volunteering
 
 app_name = "portal"
 
@@ -58,4 +58,5 @@ urlpatterns = [
     path("signin/", signin.code, name="signin"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
+    path("mediation/", mediation.mediation, name="mediation"),
 ]
