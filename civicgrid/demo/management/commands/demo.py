@@ -26,6 +26,7 @@ from civicgrid.demo.city import (
 from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.mediation import build as build_mediation
 from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
@@ -146,6 +147,8 @@ class Command(BaseCommand):
         self._tickets(opts)
         self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成人民调解数据……")
+        build_mediation(city=result.city, seed=opts["seed"], log=self._log)
         if party.created or engagement.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
