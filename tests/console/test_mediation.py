@@ -22,9 +22,9 @@ def test_a_mediator_sees_only_his_committee(client, med):  # noqa: F811
     page = client.get(reverse("console:med_cases")).content.decode()
     assert mine.number in page and theirs.number not in page
     assert "张*山" in page and "张大山" not in page
-    assert client.get(reverse("console:med_case", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("console:med_case", args=[theirs.pk])).status_code == 403
     response = client.post(reverse("console:med_case_action", args=[theirs.pk]), {"action": "accept"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     theirs.refresh_from_db()
     assert theirs.state == Case.State.REGISTERED
     assert client.get(reverse("console:med_case", args=[mine.pk])).status_code == 200
@@ -61,11 +61,11 @@ def test_reveal_is_audited_and_docx_downloads(client, med):  # noqa: F811
 
 
 def test_refer_from_the_ticket_page(client, med):  # noqa: F811
-    world = med["world"]
+    w = med["world"]
     t0 = local(2026, 6, 1, 9, 0)
-    ticket = register(world, t0, category="neighbour")
-    ticket_services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=t0)
-    client.force_login(world.user("dispatcher"))
+    ticket = register(w, t0, category="neighbour")
+    ticket_services.ticket_dispatch(ticket=ticket, actor=w.user("dispatcher"), at=t0)
+    client.force_login(w.user("dispatcher"))
     page = client.get(reverse("console:ticket", args=[ticket.pk])).content.decode()
     refer = reverse("console:med_ticket_refer", args=[ticket.pk])
     assert refer in page
@@ -85,7 +85,7 @@ def test_committee_and_stats_pages(client, med):  # noqa: F811
     client.force_login(med["yh_worker"])
     assert "符合要求" in client.get(reverse("console:med_committees")).content.decode()
     assert client.get(reverse("console:med_committee", args=[med["a"].pk])).status_code == 200
-    assert client.get(reverse("console:med_committee", args=[med["b"].pk])).status_code == 404
+    assert client.get(reverse("console:med_committee", args=[med["b"].pk])).status_code == 403
     html = client.get(reverse("console:med_stats"), {"year": "2026"}).content.decode()
     assert "人民调解委员会（个）" in html
     assert client.get(reverse("console:med_stats_export"), {"year": "2026"}).status_code == 200

@@ -7,8 +7,9 @@ masked, reveals audited); changes through mediation.services.
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -68,8 +69,16 @@ def _committee(user, value):
     return committee
 
 
+def _in_scope(queryset, pk, what: str):
+    """The row if this user's scope holds it; else 403 as for tickets (a page outside one's scope is refused)."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise PermissionDenied(f"{what}不存在或不在您的负责范围内")
+    return row
+
+
 def _case(request, pk) -> Case:
-    return get_object_or_404(selectors.cases_for(request.user), pk=pk)
+    return _in_scope(selectors.cases_for(request.user), pk, "调解案件")
 
 
 # ------------------------------------------------------------------------------------------------- committees
@@ -87,7 +96,7 @@ def committees(request):
 
 @staff_view(*ROLES)
 def committee_page(request, pk):
-    committee = get_object_or_404(selectors.committees_for(request.user).select_related("area"), pk=pk)
+    committee = _in_scope(selectors.committees_for(request.user).select_related("area"), pk, "调解委员会")
     today = timezone.localdate()
     return render(
         request,
@@ -108,7 +117,7 @@ def committee_page(request, pk):
 @staff_view(*ROLES)
 @require_POST
 def mediator_new(request, pk):
-    committee = get_object_or_404(selectors.committees_for(request.user), pk=pk)
+    committee = _in_scope(selectors.committees_for(request.user), pk, "调解委员会")
     p = request.POST
     mediator = services.mediator_add(
         actor=request.user,
@@ -128,7 +137,7 @@ def mediator_new(request, pk):
 @staff_view(*ROLES)
 @require_POST
 def mediator_leave(request, pk):
-    mediator = get_object_or_404(selectors.mediators_for(request.user), pk=pk)
+    mediator = _in_scope(selectors.mediators_for(request.user), pk, "调解员")
     services.mediator_leave(
         actor=request.user, mediator=mediator, left_on=_date(request.POST.get("left_on"), "离任日期")
     )
