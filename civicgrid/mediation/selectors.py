@@ -20,7 +20,7 @@ from civicgrid.core.audit import record_event
 from civicgrid.mediation.errors import MediationError
 from civicgrid.mediation.models import Case, Committee, Mediator, Party
 from civicgrid.party.selectors import area_subtree_ids, staff_area_ids
-from civicgrid.registry.models import Role, Staff
+from civicgrid.registry.models import Grid, Role, Staff
 from civicgrid.registry.selectors import role_codes
 
 STAFF_ROLES = {
@@ -66,7 +66,16 @@ def committees_for(user):
         return Committee.objects.filter(pk__in=own)
     if user is None or not getattr(user, "is_authenticated", False) or not role_codes(user) & STAFF_ROLES:
         return Committee.objects.none()
-    return Committee.objects.filter(area_id__in=staff_area_ids(user))
+    return Committee.objects.filter(area_id__in=area_ids_for(user))
+
+
+def area_ids_for(user) -> set[int]:
+    """The areas of the units the user acts for (and below), and the communities of the grids he works in or leads
+    (a grid worker hands disputes found on patrol to his community's committee: 网格员首调责任)."""
+    grids = Grid.objects.filter(Q(workers__user=user) | Q(leader__user=user)).values_list(
+        "community_id", flat=True
+    )
+    return staff_area_ids(user) | set(grids)
 
 
 def cases_for(user):

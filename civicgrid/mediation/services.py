@@ -19,9 +19,17 @@ from civicgrid.intake.services import ticket_intake
 from civicgrid.mediation import rules
 from civicgrid.mediation.errors import MediationError
 from civicgrid.mediation.models import Agreement, Case, Committee, FollowUp, Mediator, Party, Session
-from civicgrid.mediation.selectors import alert_recipients, require_case, require_committee
+from civicgrid.mediation.selectors import (
+    STAFF_ROLES,
+    alert_recipients,
+    area_ids_for,
+    require_case,
+    require_committee,
+    sees_everything,
+)
 from civicgrid.notify.services import notify
 from civicgrid.registry.models import AdminArea
+from civicgrid.registry.selectors import role_codes
 from civicgrid.routing.vocabulary import RequestType
 from civicgrid.sla.models import PauseReason
 from civicgrid.tickets.models import HANDLING_STATUSES, Channel, Ticket
@@ -95,12 +103,8 @@ def committee_create(
 ) -> Committee:
     if area.level not in COMMITTEE_LEVELS:
         raise MediationError(f"「{area.name}」不是村（社区）或乡镇，不能设立人民调解委员会")
-    from civicgrid.mediation.selectors import STAFF_ROLES, sees_everything
-    from civicgrid.party.selectors import staff_area_ids
-    from civicgrid.registry.selectors import role_codes
-
     if not sees_everything(actor) and (
-        not role_codes(actor) & STAFF_ROLES or area.pk not in staff_area_ids(actor)
+        not role_codes(actor) & STAFF_ROLES or area.pk not in area_ids_for(actor)
     ):
         raise MediationError(f"您不负责{area.name}，不能设立人民调解委员会")
     committee = Committee.objects.create(
@@ -317,7 +321,7 @@ def refer_ticket(
 ) -> Case:
     """转人民调解: a case with source 12345工单, the requester as applicant, the ticket's clocks paused."""
     at = _now(at)
-    ticket = Ticket.objects.select_for_update().select_related("category").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not may_pause(actor, ticket):
         raise MediationError("仅限主办单位的办理人员和 12345 派单员将工单转人民调解")
     if not is_dispute_ticket(ticket):

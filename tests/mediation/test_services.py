@@ -242,6 +242,13 @@ class TestScope:
         assert not selectors.cases_for(med["world"].user("outsider")).exists()
         assert not selectors.cases_for(None).exists()
 
+    def test_a_grid_worker_hands_over_to_his_community(self, med):
+        worker = med["world"].user("worker1")  # works in a 银海 grid, acts for no unit of his own
+        case = make_case(med, "a", actor=worker, source=Case.Source.GRID)
+        assert set(selectors.cases_for(worker).values_list("pk", flat=True)) == {case.pk}
+        with pytest.raises(MediationError):
+            make_case(med, "b", actor=worker, source=Case.Source.GRID)
+
     def test_staff_register_only_in_scope(self, med):
         with pytest.raises(MediationError):
             make_case(med, "a", actor=med["jh_worker"])
