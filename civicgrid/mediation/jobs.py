@@ -17,7 +17,7 @@ from django.utils import timezone
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.audit import record_event
 from civicgrid.mediation import rules
-from civicgrid.mediation.models import Agreement, Case, Session
+from civicgrid.mediation.models import Agreement, Case, MediationRule, Session
 from civicgrid.mediation.selectors import alert_recipients
 from civicgrid.notify.services import notify
 
@@ -131,23 +131,30 @@ def remind_follow_up(now: datetime) -> int:
     return done
 
 
-def expired_cases(today):
+def expired_cases(today, *, unmarked_only: bool = False):
     """Finished cases (closed, or declined) whose files are past the retention period of the rule in force when
-    they finished, not yet anonymised."""
+    they finished, not yet anonymised. Only cases older than the shortest configured period are looked at, so a
+    worker pass reads few rows whatever the number of cases."""
+    periods = list(MediationRule.objects.filter(is_active=True).values_list("retention_years", flat=True))
+    cutoff = rules.add_months(today, -12 * min(periods or [rules.DEFAULT.retention_years]))
     finished = Case.objects.filter(anonymised_at__isnull=True).filter(
-        Q(state=S.CLOSED, closed_on__isnull=False) | Q(state=S.DECLINED, concluded_on__isnull=False)
+        Q(state=S.CLOSED, closed_on__lt=cutoff) | Q(state=S.DECLINED, concluded_on__lt=cutoff)
     )
-    out = []
+    if unmarked_only:
+        finished = finished.filter(retention_marked_at__isnull=True)
+    out, until = [], {}
     for case in finished.only("pk", "number", "state", "closed_on", "concluded_on", "retention_marked_at"):
         end = case.closed_on or case.concluded_on
-        if rules.retention_until(end) < today:
+        if end not in until:
+            until[end] = rules.retention_until(end)
+        if until[end] < today:
             out.append(case)
     return out
 
 
 def mark_expired(now: datetime) -> int:
     """The worker's pass: stamp cases that have just passed their retention period (listed on the console)."""
-    cases = [c for c in expired_cases(_today(now)) if c.retention_marked_at is None]
+    cases = expired_cases(_today(now), unmarked_only=True)
     Case.objects.filter(pk__in=[c.pk for c in cases]).update(retention_marked_at=now)
     for case in cases:
         record_event(

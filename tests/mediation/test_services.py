@@ -297,3 +297,26 @@ def test_dates_in_the_past_keep_their_order(med):
             attendees="y",
             notes="z",
         )
+
+
+def test_retention_command_lists_by_default_and_asks_for_yes(med):
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+
+    from civicgrid.core.command import CommandError
+
+    case = make_case(med)
+    services.case_decline(actor=SYSTEM, case=case, reason="不属于调解范围", at=local(2026, 3, 3, 9))
+    with time_machine.travel(local(2036, 6, 1, 9), tick=False):
+        out = StringIO()
+        call_command("mediation", "retention", stdout=out)
+        assert case.number in out.getvalue() and "仅列出，未做修改" in out.getvalue()
+        case.refresh_from_db()
+        assert case.anonymised_at is None
+        with pytest.raises(CommandError, match="--yes"):
+            call_command("mediation", "retention", "--apply", stdout=StringIO())
+        call_command("mediation", "retention", "--apply", "--yes", stdout=out)
+    case.refresh_from_db()
+    assert case.anonymised_at is not None
