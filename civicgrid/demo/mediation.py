@@ -13,6 +13,7 @@ from django.utils import timezone
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.idnumbers import FEMALE, MALE
 from civicgrid.demo import names
+from civicgrid.demo.engagement import RESIDENT1_PHONE
 from civicgrid.mediation import services
 from civicgrid.mediation.models import Case, Committee, FollowUp, Mediator
 from civicgrid.notify.services import historical
@@ -148,28 +149,42 @@ def _cases(rng, committees, rolls, today: date, now: datetime) -> int:
         committee = committees[i % len(committees)]
         kind, title, facts, matters = DISPUTES[i]
         start = today - timedelta(days=10 + 9 * (len(plan) - i))
-        case = services.case_register(
-            actor=SYSTEM,
-            committee=committee,
-            source=rng.choice(["application", "screening", "grid", "police", "court"]),
-            dispute_type=kind,
-            title=title,
-            facts=facts,
-            matters=matters,
-            parties=[
-                {
-                    "name": _name(rng),
-                    "phone": f"138{rng.randint(10000000, 99999999)}",
-                    "address": committee.area.name,
-                },
-                {
-                    "name": _name(rng),
-                    "phone": f"137{rng.randint(10000000, 99999999)}",
-                    "address": committee.area.name,
-                },
-            ],
-            at=_moment(start),
-        )
+        parties = [
+            {
+                "name": _name(rng),
+                "phone": f"138{rng.randint(10000000, 99999999)}",
+                "address": committee.area.name,
+            },
+            {
+                "name": _name(rng),
+                "phone": f"137{rng.randint(10000000, 99999999)}",
+                "address": committee.area.name,
+            },
+        ]
+        if target == "registered":  # resident1's own application on the portal, waiting to be accepted
+            case = services.case_apply(
+                phone=RESIDENT1_PHONE,
+                committee=committee,
+                dispute_type=kind,
+                title=title,
+                facts=facts,
+                name=parties[0]["name"],
+                respondent=parties[1]["name"],
+                address=committee.area.name,
+                at=_moment(start),
+            )
+        else:
+            case = services.case_register(
+                actor=SYSTEM,
+                committee=committee,
+                source=rng.choice(["screening", "grid", "police", "court"]),
+                dispute_type=kind,
+                title=title,
+                facts=facts,
+                matters=matters,
+                parties=parties,
+                at=_moment(start),
+            )
         made += 1
         _advance(case, target, rolls[committee.pk], start, today, now)
     made += _from_ticket(committees, rolls, today, now)
