@@ -91,3 +91,22 @@ def test_committee_and_stats_pages(client, med):  # noqa: F811
     assert client.get(reverse("console:med_stats_export"), {"year": "2026"}).status_code == 200
     assert client.get(reverse("console:med_mediators")).status_code == 200
     assert client.get(reverse("console:med_case_new")).status_code == 200
+
+
+def test_community_worker_sets_up_a_committee(client, med):  # noqa: F811
+    from civicgrid.mediation.models import Committee
+
+    client.force_login(med["jh_worker"])
+    assert "设立人民调解委员会" in client.get(reverse("console:med_committees")).content.decode()
+    response = client.post(
+        reverse("console:med_committee_new"),
+        {"area": med["yinhai"].pk, "name": "越权调委会", "established_on": "2026-01-01"},
+    )
+    assert response.status_code == 400 and not Committee.objects.filter(name="越权调委会").exists()
+    response = client.post(
+        reverse("console:med_committee_new"),
+        {"area": med["jinhai"].pk, "name": "金海社区第二调委会", "established_on": "2026-01-01"},
+    )
+    assert response.status_code == 302
+    client.force_login(med["med_a"])
+    assert "设立人民调解委员会" not in client.get(reverse("console:med_committees")).content.decode()

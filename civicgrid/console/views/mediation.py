@@ -91,7 +91,41 @@ def committees(request):
         (c, committee_members(c, today).count(), committee_warnings(c, today))
         for c in selectors.committees_for(request.user).select_related("area")[:500]
     ]
-    return render(request, "console/mediation/committees.html", {"rows": rows})
+    return render(
+        request,
+        "console/mediation/committees.html",
+        {"rows": rows, "areas": _committee_areas(request.user)[:500]},
+    )
+
+
+def _committee_areas(user):
+    """Villages, communities and towns where this user may set up a committee (a mediator sets up none)."""
+    qs = AdminArea.objects.filter(level__in=services.COMMITTEE_LEVELS).order_by("code")
+    if selectors.sees_everything(user):
+        return qs
+    if selectors.is_mediator(user):
+        return qs.none()
+    return qs.filter(pk__in=selectors.area_ids_for(user))
+
+
+@staff_view(*ROLES)
+def committee_new(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    p = request.POST
+    area = _committee_areas(request.user).filter(pk=parse_id(p.get("area")) or 0).first()
+    if area is None:
+        raise Refusal("请选择您负责的村（社区）或乡镇")
+    committee = services.committee_create(
+        actor=request.user,
+        area=area,
+        name=p.get("name", "")[:100],
+        established_on=_date(p.get("established_on"), "成立日期"),
+        phone=p.get("phone", "").strip()[:20],
+        address=p.get("address", "")[:200],
+    )
+    messages.success(request, f"已设立{committee.name}，请登记委员和调解员")
+    return redirect("console:med_committee", pk=committee.pk)
 
 
 @staff_view(*ROLES)
@@ -548,6 +582,7 @@ def stats_export(request):
 
 urlpatterns = [
     path("mediation/committees/", committees, name="med_committees"),
+    path("mediation/committees/new/", committee_new, name="med_committee_new"),
     path("mediation/committees/<int:pk>/", committee_page, name="med_committee"),
     path("mediation/committees/<int:pk>/mediators/new/", mediator_new, name="med_mediator_new"),
     path("mediation/mediators/", mediators, name="med_mediators"),
