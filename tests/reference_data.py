@@ -29,6 +29,8 @@ SEEDS = [
     ("volunteering", "StarLevel", "civicgrid.volunteering.migrations.0002_seed_rules", {}),
     ("points", "PointsScheme", "civicgrid.points.migrations.0002_seed_template", {"area__isnull": True}),
     ("engagement", "QuotaRule", "civicgrid.engagement.migrations.0002_seed_quota", {}),
+    ("deliberation", "DeliberationRule", "civicgrid.deliberation.migrations.0002_seed_rules", {}),
+    ("ledgers", "AveragingRule", "civicgrid.ledgers.migrations.0002_seed_averaging", {}),
     ("mediation", "MediationRule", "civicgrid.mediation.migrations.0002_seed_rules", {}),
 ]
 

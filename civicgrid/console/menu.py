@@ -42,6 +42,25 @@ MENU = [
         (R.GRID_WORKER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.ADMINISTRATOR),
     ),
     (
+        "console:delib_topics",
+        "协商议事",
+        (
+            R.GRID_WORKER,
+            R.GRID_LEADER,
+            R.PARTY_SECRETARY,
+            R.UNIT_HANDLER,
+            R.ORGANISATION_STAFF,
+            R.LEADER,
+            R.ADMINISTRATOR,
+        ),
+    ),
+    (
+        "console:ldg_campaigns",
+        "问题台账",
+        (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.LEADER, R.ADMINISTRATOR),
+    ),
+    ("console:ldg_mine", "我的台账", (R.UNIT_HANDLER, R.GRID_LEADER)),
+    (
         "console:med_cases",
         "人民调解",
         (

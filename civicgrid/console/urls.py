@@ -5,6 +5,7 @@ from django.urls import path
 from civicgrid.console.views import (
     common,
     dashboard,
+    deliberation,
     dispatching,
     engagement,
     engagement_community,
@@ -13,6 +14,7 @@ from civicgrid.console.views import (
     handling,
     intake,
     knowledge,
+    ledgers,
     mediation,
     mygrid,
     party_org,
@@ -49,5 +51,7 @@ urlpatterns = [
     *points.urlpatterns,
     *engagement_community.urlpatterns,
     *engagement_pairings.urlpatterns,
+    *deliberation.urlpatterns,
+    *ledgers.urlpatterns,
     *mediation.urlpatterns,
 ]

@@ -82,6 +82,7 @@ SIGN_IN_PER_ADDRESS = Limit("login.address", 20, 3600, "同一网络", "登录")
 SUPPLEMENT_PER_TICKET = Limit("supplement.ticket", 10, 86400, "同一工单", "补充说明")
 # Wrong 户编号 / 户主 pairs from one address: a points card is looked up, never guessed.
 POINTS_CARD_FAILURES = Limit("points_card.address", 5, 3600, "同一网络", "输错户编号")
+PROPOSE_PER_PHONE = Limit("propose.phone", 5, 86400, "同一手机号码", "提出协商议题")
 
 ALL = (
     SUBMIT,
@@ -93,6 +94,7 @@ ALL = (
     SIGN_IN_PER_ADDRESS,
     SUPPLEMENT_PER_TICKET,
     POINTS_CARD_FAILURES,
+    PROPOSE_PER_PHONE,
 )
 
 

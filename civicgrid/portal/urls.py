@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from civicgrid.portal import engagement, mediation, mine, party, points, signin, views, volunteering
+from civicgrid.portal import (
+    deliberation,
+    engagement,
+    ledgers,
+    mediation,
+    mine,
+    party,
+    points,
+    signin,
+    views,
+    volunteering,
+)
 
 app_name = "portal"
 
@@ -55,8 +66,12 @@ urlpatterns = [
     path("points/logout/", points.points_sign_out, name="points_logout"),
     path("points/redeem/<int:item_id>/", points.points_redeem, name="points_redeem"),
     path("points/ranking/<str:code>/", points.points_ranking, name="points_ranking"),
+    path("deliberation/", deliberation.board, name="deliberation"),
+    path("deliberation/mine/", deliberation.mine, name="deliberation_mine"),
     path("signin/", signin.code, name="signin"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
     path("mediation/", mediation.mediation, name="mediation"),
+    path("ledgers/", ledgers.board, name="ledgers"),
+    path("ledgers/<str:code>/", ledgers.campaign_board, name="ledger_campaign"),
 ]

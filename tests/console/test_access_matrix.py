@@ -272,3 +272,63 @@ def test_volunteer_and_team_pages_serve_the_volunteering_roles(world, ticket):
     pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
     for name in VOLUNTEER_PAGES:
         assert pages[name] == set(VOL_ROLES), name
+
+
+# 协商议事 (issue 13): community workers, party secretaries, town staff, 组织部 and leaders, each in their areas.
+DELIBERATION_PAGES = {
+    "delib_topics",
+    "delib_topics_export",
+    "delib_topic_new",
+    "delib_stats",
+    "delib_topic",
+    "delib_topic_act",
+    "delib_topic_reveal",
+    "delib_participant_new",
+    "delib_attendance",
+    "delib_step_new",
+    "delib_resolution_ticket",
+    "delib_resolution_ledger",
+    "delib_from_ticket",
+}
+
+
+def test_deliberation_screens_serve_the_deliberation_roles(world, ticket):
+    from civicgrid.deliberation.scope import WORKER_ROLES
+
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("delib_")} == DELIBERATION_PAGES
+    for name in DELIBERATION_PAGES:
+        assert pages[name] == set(WORKER_ROLES), name
+
+
+# 问题台账 (issue 13): the 组织部 and the centre (supervisors, dispatchers) manage; leaders read; units see their own items (the
+# items' scope is checked on each page, see tests/ledgers/test_console.py); the centre sends tickets to a ledger.
+LEDGER_MANAGERS = {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMINISTRATOR}
+LEDGER_VIEWERS = LEDGER_MANAGERS | {Role.LEADER}
+LEDGER_ITEMS = LEDGER_VIEWERS | {Role.UNIT_HANDLER, Role.GRID_LEADER, Role.GRID_WORKER, Role.PARTY_SECRETARY}
+LEDGER_PAGES = {
+    "ldg_campaigns": LEDGER_VIEWERS,
+    "ldg_campaign_new": LEDGER_MANAGERS,
+    "ldg_campaign": LEDGER_VIEWERS,
+    "ldg_campaign_export": LEDGER_VIEWERS,
+    "ldg_item_new": LEDGER_ITEMS,
+    "ldg_item": LEDGER_ITEMS,
+    "ldg_item_action": LEDGER_ITEMS,
+    "ldg_item_report": LEDGER_ITEMS,
+    "ldg_item_link_ticket": LEDGER_ITEMS,
+    "ldg_item_raise_ticket": LEDGER_ITEMS,
+    "ldg_report_evidence": LEDGER_ITEMS,
+    "ldg_report_decide": LEDGER_MANAGERS,
+    "ldg_approvals": LEDGER_MANAGERS,
+    "ldg_ranking": LEDGER_VIEWERS,
+    "ldg_ranking_export": LEDGER_VIEWERS,
+    "ldg_mine": LEDGER_ITEMS,
+    "ldg_from_ticket": {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMINISTRATOR},
+}
+
+
+def test_ledger_screens_serve_the_roles_they_are_for(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("ldg_")} == set(LEDGER_PAGES)
+    for name, roles in LEDGER_PAGES.items():
+        assert pages[name] == roles, name

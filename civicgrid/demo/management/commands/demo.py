@@ -14,6 +14,7 @@ from django.db.models import Count
 from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.demo import deliberation as demo_deliberation
 from civicgrid.demo.city import (
     DEFAULT_GRIDS,
     DemoAccount,
@@ -26,6 +27,7 @@ from civicgrid.demo.city import (
 from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
+from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.mediation import build as build_mediation
 from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
@@ -147,6 +149,10 @@ class Command(BaseCommand):
         self._tickets(opts)
         self.stdout.write("正在生成社区共建数据（双报到、微心愿、志愿服务、积分、结对）……")
         engagement = build_engagement(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成问题台账（揭榜挂帅/查堵点）……")
+        build_ledgers(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成协商议事数据……")
+        demo_deliberation.build(city=result.city, log=self._log)
         self.stdout.write("正在生成人民调解数据……")
         build_mediation(city=result.city, seed=opts["seed"], log=self._log)
         if party.created or engagement.created:
