@@ -31,6 +31,7 @@ SEEDS = [
     ("engagement", "QuotaRule", "civicgrid.engagement.migrations.0002_seed_quota", {}),
     ("deliberation", "DeliberationRule", "civicgrid.deliberation.migrations.0002_seed_rules", {}),
     ("ledgers", "AveragingRule", "civicgrid.ledgers.migrations.0002_seed_averaging", {}),
+    ("mediation", "MediationRule", "civicgrid.mediation.migrations.0002_seed_rules", {}),
 ]
 
 

@@ -65,6 +65,19 @@ MENU = [
         "服务清单",
         (R.UNIT_HANDLER, R.GRID_LEADER, R.ORGANISATION_STAFF, R.PARTY_SECRETARY, R.LEADER, R.ADMINISTRATOR),
     ),
+    (
+        "console:med_cases",
+        "人民调解",
+        (
+            R.GRID_WORKER,
+            R.GRID_LEADER,
+            R.UNIT_HANDLER,
+            R.ORGANISATION_STAFF,
+            R.PARTY_SECRETARY,
+            R.LEADER,
+            R.ADMINISTRATOR,
+        ),
+    ),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
 MEMBER_MENU = [("console:party_mine", "我的组织"), ("console:eng_mine", "双报到任务")]

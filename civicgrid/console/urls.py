@@ -16,6 +16,7 @@ from civicgrid.console.views import (
     intake,
     knowledge,
     ledgers,
+    mediation,
     mygrid,
     party_org,
     party_secretary,
@@ -54,4 +55,5 @@ urlpatterns = [
     *deliberation.urlpatterns,
     *ledgers.urlpatterns,
     *catalogue.urlpatterns,
+    *mediation.urlpatterns,
 ]

@@ -66,6 +66,10 @@ KINDS = {
     "party_temporary_expired": _("临时党组织到期"),
     "engagement_evaluation": _("双报到年度评价"),
     "ledger_overdue": _("问题台账事项超期"),
+    "mediation_at_risk": _("矛盾纠纷激化风险"),
+    "mediation_overdue": _("调解超期"),
+    "mediation_judicial": _("司法确认申请提醒"),
+    "mediation_followup": _("调解待回访"),
 }
 
 

@@ -106,8 +106,11 @@ def safe_next(request, target: str | None, default: str = "portal:mine") -> str:
 
 
 def _for_everyone(target: str) -> bool:
-    """Whether she signs in where a new phone is welcome: 志愿服务, where she registers after signing in."""
-    return target.startswith(reverse("portal:volunteer_home"))
+    """Whether she signs in where a new phone is welcome: 志愿服务, where she registers after signing in, and
+    人民调解, where she applies."""
+    return target.startswith(reverse("portal:volunteer_home")) or target.startswith(
+        reverse("portal:mediation")
+    )
 
 
 def phone_is_known(phone: str) -> bool:

@@ -7,6 +7,7 @@ from civicgrid.portal import (
     deliberation,
     engagement,
     ledgers,
+    mediation,
     mine,
     party,
     points,
@@ -74,6 +75,7 @@ urlpatterns = [
     path("services/<str:code>/", catalogue.services_village, name="services_village"),
     path("signin/verify/", signin.verify, name="signin_verify"),
     path("signout/", signin.logout, name="signout"),
+    path("mediation/", mediation.mediation, name="mediation"),
     path("ledgers/", ledgers.board, name="ledgers"),
     path("ledgers/<str:code>/", ledgers.campaign_board, name="ledger_campaign"),
 ]

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import Role
 from civicgrid.sla.clocks import paused_working_time, pushed
 from civicgrid.sla.deadlines import reaches_unconfirmed_year
@@ -28,8 +29,9 @@ _STAMPS = (("yellow_issued_at", "yellow_at"), ("red_issued_at", "red_at"), ("ove
 
 
 def may_pause(actor, ticket: Ticket) -> bool:
-    """The centre's dispatchers, and the handlers of the unit leading the ticket."""
-    if has_role(actor, *CENTRE):
+    """The centre's dispatchers, the handlers of the unit leading the ticket, and the system (a mediation case
+    that referred the ticket resumes it when it has an outcome)."""
+    if actor is SYSTEM or has_role(actor, *CENTRE):
         return True
     return has_role(actor, *HANDLERS) and ticket.lead_unit_id in units_of(actor)
 

@@ -29,6 +29,7 @@ from civicgrid.demo.engagement import build_engagement
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
 from civicgrid.demo.ledgers import build as build_ledgers
+from civicgrid.demo.mediation import build as build_mediation
 from civicgrid.demo.party import build_party
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
@@ -153,6 +154,8 @@ class Command(BaseCommand):
         build_ledgers(city=result.city, seed=opts["seed"], log=self._log)
         self.stdout.write("正在生成协商议事数据……")
         demo_deliberation.build(city=result.city, log=self._log)
+        self.stdout.write("正在生成人民调解数据……")
+        build_mediation(city=result.city, seed=opts["seed"], log=self._log)
         self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
         catalogue = build_catalogue(city=result.city, log=self._log)
         if party.created or engagement.created or catalogue.created:
