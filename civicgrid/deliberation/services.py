@@ -142,7 +142,7 @@ def topic_propose(
         raise DeliberationError("协商形式不正确（议事会、听证会、四议两公开、业主议事、线上协商）")
     if area.level != AdminArea.Level.VILLAGE:
         raise DeliberationError(f"「{area.name}」不是村（社区），请选择村（社区）")
-    if form == Topic.Form.FOUR_TWO and area.name.endswith("社区"):
+    if form == Topic.Form.FOUR_TWO and not area.is_village:
         raise DeliberationError("四议两公开用于村级事务，请选择村")
     if actor is None:
         if source != Topic.Source.RESIDENT:

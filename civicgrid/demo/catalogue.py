@@ -286,7 +286,7 @@ def _villages(city: AdminArea) -> list[AdminArea]:
         ids |= frontier
     villages = list(AdminArea.objects.filter(pk__in=ids, level=AdminArea.Level.VILLAGE).order_by("code"))
     # Prefer villages (村) to communities (社区): the 三张清单 and 四级化事法 are village practice.
-    return sorted(villages, key=lambda a: (not a.name.endswith("村"), a.code))
+    return sorted(villages, key=lambda a: (not a.is_village, a.code))
 
 
 def _items(catalogue: Catalogue, unit: Unit | None, rows, keys=None) -> list[CatalogueItem]:

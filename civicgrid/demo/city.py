@@ -300,7 +300,7 @@ def _build_units(city, towns, communities, grid_rows) -> dict:
             parent=units["gov"],
         )
     for community, _ in communities:
-        committee = "居民委员会" if community.name.endswith("社区") else "村民委员会"
+        committee = "村民委员会" if community.is_village else "居民委员会"
         units[community.code], _ = unit_upsert(
             code=f"C{community.code}",
             name=f"{community.name}{committee}",

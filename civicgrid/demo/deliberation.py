@@ -143,8 +143,8 @@ def build(*, city: AdminArea, log=print) -> DeliberationDemoResult:
     if not communities:
         log("示范城市没有村（社区），不生成协商议事数据。")
         return DeliberationDemoResult(created=False)
-    urban = [c for c in communities if c.name.endswith("社区")] or communities
-    villages = [c for c in communities if not c.name.endswith("社区")] or communities
+    urban = [c for c in communities if not c.is_village] or communities
+    villages = [c for c in communities if c.is_village] or communities
     year = Year.so_far()
     w = _Walker(year)
     with transaction.atomic():
@@ -200,7 +200,7 @@ def _build(w: _Walker, year: Year, urban, villages):
         funding_source="镇财政",
     )
 
-    if villages[0].name.endswith("社区"):  # no village in this city: 四议两公开 is for villages only
+    if not villages[0].is_village:  # no village in this city: 四议两公开 is for villages only
         villages = []
     _four_two(w, year, villages)
     _every_state(w, year, urban, villages, tickets)

@@ -136,7 +136,7 @@ def _context(rng, year, city) -> Context | None:
         focus = next((c for c in communities if c.pk == member1.residence_grid.community_id), None)
     focus = focus or communities[min(1, len(communities) - 1)]
     others = [c for c in communities if c != focus]
-    villages = [c for c in others if c.name.endswith("村")] or others or [focus]
+    villages = [c for c in others if c.is_village] or others or [focus]
     people = _People(rng)
     people.phones |= {VOLUNTEER1_PHONE, RESIDENT1_PHONE} | set(
         PartyMember.objects.exclude(phone="").values_list("phone", flat=True)

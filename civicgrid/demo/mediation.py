@@ -65,8 +65,8 @@ def build(*, city: AdminArea, seed: int = 2026, log=print) -> dict:
         log("人民调解数据已存在，不重复生成。")
         return {"created": False}
     villages = list(AdminArea.objects.filter(pk__in=areas, level=AdminArea.Level.VILLAGE).order_by("code"))
-    village = next((a for a in villages if a.name.endswith("村")), None)
-    community = next((a for a in villages if a.name.endswith("社区")), None)
+    village = next((a for a in villages if a.is_village), None)
+    community = next((a for a in villages if not a.is_village), None)
     chosen = [a for a in (village, community) if a is not None] or villages[:2]
     if not chosen:
         log("示范城市没有村（社区），不生成人民调解数据。")

@@ -199,7 +199,7 @@ class _Builder:
             )
             self.town_committees.append(committee)
             for community in communities[town.pk]:
-                setup = S.VILLAGE if community.name.endswith("村") else S.COMMUNITY
+                setup = S.VILLAGE if community.is_village else S.COMMUNITY
                 c_unit = units.get(f"C{community.code}")
                 c_grids = grids.get(community.pk, [])
                 basic = [g for g in c_grids if g.kind == Grid.Kind.BASIC]

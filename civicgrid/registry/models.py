@@ -44,6 +44,9 @@ class AdminArea(GeoShape):
         Level.VILLAGE: 12,
     }
     ORDER = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWN, Level.VILLAGE]
+    # In a 12-digit statistical code the last three digits of a village-level area say which committee runs it:
+    # 001-199 a 居民委员会 (社区), 200-399 a 村民委员会 (村).
+    VILLAGE_COMMITTEE_CODES = range(200, 400)
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=100)
@@ -77,6 +80,14 @@ class AdminArea(GeoShape):
             )
         if self.parent_id and self.parent.level_rank >= self.level_rank:
             raise ValidationError({"parent": _("上级区划的层级必须高于本级")})
+
+    @property
+    def is_village(self) -> bool:
+        """A 村 rather than a 社区, read from its code (a village's rules such as 四议两公开 apply to it)."""
+        tail = self.code[9:12]
+        return (
+            self.level == self.Level.VILLAGE and tail.isdigit() and int(tail) in self.VILLAGE_COMMITTEE_CODES
+        )
 
     @property
     def level_rank(self) -> int:

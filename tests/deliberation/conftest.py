@@ -14,7 +14,7 @@ from tests.party.factories import COMMUNITY, OTHER_COMMUNITY, TOWN, make_hierarc
 from tests.registry.factories import make_area
 
 SH = ZoneInfo("Asia/Shanghai")
-VILLAGE = "469002100003"
+VILLAGE = "469002100203"
 
 
 def moment(y, m, d, h=10) -> datetime:

@@ -33,6 +33,12 @@ def test_area_path_runs_from_province_down(community):
     assert community.path_display == "海南省 / 琼海市 / 嘉积镇 / 银海社区"
 
 
+def test_a_village_is_told_from_a_community_by_its_code(community):
+    town = community.parent
+    village = AdminArea.objects.create(code="469002100201", name="大路村", level="village", parent=town)
+    assert village.is_village and not community.is_village and not town.is_village
+
+
 def test_geometry_is_stored_with_its_bbox(community):
     grid = Grid.objects.create(code="469002100001001", name="一网格", community=community, geometry=SQUARE)
     assert (grid.min_lon, grid.min_lat, grid.max_lon, grid.max_lat) == pytest.approx(
