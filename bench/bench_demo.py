@@ -26,6 +26,10 @@ PHASES = [
     ("classifier", "正在训练分类模型"),
     ("tickets", "正在通过办理流程生成"),
     ("engagement", "正在生成社区共建数据"),
+    ("ledgers", "正在生成问题台账"),
+    ("deliberation", "正在生成协商议事数据"),
+    ("mediation", "正在生成人民调解数据"),
+    ("catalogue", "正在生成村级服务清单"),
     ("accounts", "示范数据就绪"),
 ]
 
