@@ -48,6 +48,11 @@ def topics_for_ticket(user, ticket):
     )
 
 
+def topics_for_ledger_item(user, item) -> QuerySet[Topic]:
+    """The topics whose resolution became this ledger item, in the user's scope."""
+    return topics_in_scope(user).filter(actions__ledger_item=item).distinct().order_by("-collected_at")
+
+
 def notices_on(day: date) -> QuerySet[Topic]:
     """议事公告 shown on the portal on `day`: from the notice date to the end of its window, once given."""
     return (

@@ -57,3 +57,15 @@ def test_resolution_to_ledger_from_the_page(world, campaign, client):
     )
     item = TopicAction.objects.get(topic=topic).ledger_item
     assert item.on_list and item.campaign == campaign
+
+
+def test_the_ledger_item_page_names_the_topic_it_came_from(world, campaign, client):
+    topic = resolve(propose(world), on=date(2026, 3, 20))
+    topic.owner_unit, topic.deadline = world["town_office"], date(2026, 6, 30)
+    topic.save()
+    item = services.resolution_to_ledger(actor=world["worker"], topic=topic, campaign=campaign).ledger_item
+    client.force_login(world["town_staff"])  # the lead unit's handler, who works in the town
+    html = client.get(reverse("console:ldg_item", args=[item.pk])).content.decode()
+    assert "来源议题" in html and reverse("console:delib_topic", args=[topic.pk]) in html
+    client.force_login(world["worker"])  # a community worker outside the lead unit may not open the item
+    assert client.get(reverse("console:ldg_item", args=[item.pk])).status_code in (403, 404)
