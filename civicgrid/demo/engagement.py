@@ -563,7 +563,7 @@ def engagement_accounts() -> list[tuple[str, str, str, str]]:
             (
                 org.user.username,
                 org.name,
-                "组织部工作人员：双报到覆盖（按单位、按社区）、结对和走访、共建统计",
+                "组织部工作人员：双报到覆盖（按单位、按社区）、结对和走访、共建统计、问题台账（张榜、进度审核、单位排名）",
                 "市委组织部",
             )
         )
