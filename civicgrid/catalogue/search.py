@@ -114,10 +114,5 @@ def _ranked_in_areas(cursor, query: Query, where: str, params: list, limit: int)
     return [(pk, score) for score, pk in scored[:limit]]
 
 
-def ensure_sqlite_triggers(conn) -> bool:
-    """Put back triggers that a table rebuild dropped; True when any was missing (the index is then rebuilt)."""
-    return INDEX.ensure_sqlite_triggers(conn)
-
-
-def rebuild() -> None:
-    INDEX.rebuild()
+# Put back triggers that a table rebuild dropped (True when any was missing: the index is then rebuilt).
+ensure_sqlite_triggers = INDEX.ensure_sqlite_triggers

@@ -102,11 +102,7 @@ def ranked_ids(query: Query, filters: Filters, *, limit: int) -> list[tuple[int,
     return INDEX.ranked_ids(query, where=where, params=params, limit=limit, alias="e")
 
 
-def ensure_sqlite_triggers(conn) -> bool:
-    """Put back triggers that a table rebuild dropped; True when any was missing (the index is then rebuilt)."""
-    return INDEX.ensure_sqlite_triggers(conn)
-
-
-def rebuild() -> None:
-    """Rebuild the SQLite index from the table (PostgreSQL's generated column needs no rebuilding)."""
-    INDEX.rebuild()
+# Put back triggers that a table rebuild dropped (True when any was missing: the index is then rebuilt);
+# rebuild the SQLite index from the table.
+ensure_sqlite_triggers = INDEX.ensure_sqlite_triggers
+rebuild = INDEX.rebuild
