@@ -43,7 +43,7 @@ def phone(context, live_server):
 def world(db):
     areas = make_hierarchy()
     yinhai = areas[COMMUNITY]
-    village = make_area("469002100003", "大路村", AdminArea.Level.VILLAGE, areas[TOWN])
+    village = make_area("469002100203", "大路村", AdminArea.Level.VILLAGE, areas[TOWN])
     unit = Unit.objects.create(code="YH1", name="银海社区居委会", kind=Unit.Kind.COMMUNITY, area=yinhai)
     town = Unit.objects.create(code="JJ1", name="嘉积镇人民政府", kind=Unit.Kind.OTHER, area=areas[TOWN])
     user = get_user_model().objects.create_user("jj", password="x-long-password-1")
