@@ -1,9 +1,8 @@
 """Who may edit which catalogues: administrators (and the command line) everywhere; staff of the units they act
 for, in those units' areas and below (a community's workers their community, a town's staff its villages)."""
 
-from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Role, Unit
-from civicgrid.registry.selectors import role_codes, units_acted_for
+from civicgrid.registry.selectors import role_codes, sees_everything, units_acted_for
 
 EDITOR_ROLES = {
     Role.UNIT_HANDLER,
@@ -12,10 +11,6 @@ EDITOR_ROLES = {
     Role.PARTY_SECRETARY,
     Role.LEADER,
 }
-
-
-def sees_everything(user) -> bool:
-    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def subtree_ids(roots) -> set[int]:

@@ -1,11 +1,10 @@
 """Who may act for which communities: administrators (and the command line) everywhere; staff of the units they
 act for, in those units' areas and below (a community's workers in their community, 组织部 in their county)."""
 
-from civicgrid.core.actors import SYSTEM
 from civicgrid.engagement.errors import EngagementError
 from civicgrid.party.selectors import area_subtree_ids, staff_area_ids
 from civicgrid.registry.models import AdminArea, Role
-from civicgrid.registry.selectors import role_codes
+from civicgrid.registry.selectors import role_codes, sees_everything
 
 STAFF_ROLES = {
     Role.ORGANISATION_STAFF,
@@ -15,10 +14,6 @@ STAFF_ROLES = {
     Role.LEADER,
     Role.PARTY_SECRETARY,
 }
-
-
-def sees_everything(user) -> bool:
-    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def area_ids_for(user) -> set[int] | None:

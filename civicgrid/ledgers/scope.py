@@ -15,7 +15,7 @@ from civicgrid.ledgers.errors import LedgerError
 from civicgrid.ledgers.models import Campaign, LedgerItem
 from civicgrid.party.selectors import area_subtree_ids, staff_area_ids
 from civicgrid.registry.models import Role
-from civicgrid.registry.selectors import role_codes, units_acted_for
+from civicgrid.registry.selectors import role_codes, sees_everything, units_acted_for
 
 MANAGER_ROLES = {Role.ORGANISATION_STAFF, Role.SUPERVISOR, Role.DISPATCHER}
 VIEWER_ROLES = MANAGER_ROLES | {Role.LEADER}
@@ -27,10 +27,6 @@ STAFF_ROLES = VIEWER_ROLES | {
     Role.DISPATCHER,
     Role.OPERATOR,
 }
-
-
-def sees_everything(user) -> bool:
-    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def _signed_in(user) -> bool:

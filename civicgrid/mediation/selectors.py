@@ -21,7 +21,7 @@ from civicgrid.mediation.errors import MediationError
 from civicgrid.mediation.models import Case, Committee, Mediator, Party
 from civicgrid.party.selectors import area_subtree_ids, staff_area_ids
 from civicgrid.registry.models import Grid, Role, Staff
-from civicgrid.registry.selectors import role_codes
+from civicgrid.registry.selectors import role_codes, sees_everything
 
 STAFF_ROLES = {
     Role.ORGANISATION_STAFF,
@@ -32,10 +32,6 @@ STAFF_ROLES = {
     Role.PARTY_SECRETARY,
     Role.DISPATCHER,
 }
-
-
-def sees_everything(user) -> bool:
-    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def mediator_committee_ids(user, day: date | None = None) -> set[int]:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from civicgrid.registry.models import Grid, Staff, Unit
+from civicgrid.core.actors import SYSTEM
+from civicgrid.registry.models import Grid, Role, Staff, Unit
 
 
 def staff_of(user) -> Staff | None:
@@ -32,6 +33,11 @@ def role_codes(user) -> set[str]:
         cached = set(staff.roles.values_list("code", flat=True)) if staff else set()
         user._civicgrid_roles = cached
     return cached
+
+
+def sees_everything(user) -> bool:
+    """The system, a superuser and an administrator see every area's records; everyone else only their own."""
+    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def has_role(user, *codes: str) -> bool:

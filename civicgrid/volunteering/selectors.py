@@ -23,8 +23,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
-from civicgrid.registry.models import AdminArea, Role, Unit
-from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
+from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.selectors import sees_everything, staff_of, units_acted_for
 from civicgrid.volunteering.models import (
     Activity,
     Certificate,
@@ -49,10 +49,6 @@ def area_subtree_ids(roots) -> set[int]:
         frontier = set(AdminArea.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
         found |= frontier
     return found
-
-
-def sees_everything(user) -> bool:
-    return user is SYSTEM or getattr(user, "is_superuser", False) or Role.ADMINISTRATOR in role_codes(user)
 
 
 def area_ids_in_scope(user) -> set[int] | None:
