@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 
+from civicgrid.core.refusal import Refusal
+
 # The largest primary key a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
 # The range of dates a form or filter accepts: wide enough for any record of the hotline, narrow enough
@@ -23,6 +25,26 @@ def parse_id(value) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def parse_count(value, default: int = 0) -> int:
+    """A whole number a person typed (a count, a year, a row id in a form), at most 9 digits, else `default`."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else default
+
+
+def parse_day(value, label: str, *, required: bool = True) -> date | None:
+    """A date a person typed (年-月-日) in the accepted range; a refusal naming the field otherwise."""
+    text = str(value if value is not None else "").strip()
+    if not text and not required:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(f"请填写{label}（年-月-日）") from None
+    if not date_in_range(day):
+        raise Refusal(f"{label}须在 {DATE_RANGE_TEXT}之间")
+    return day
 
 
 def date_in_range(value: date) -> bool:

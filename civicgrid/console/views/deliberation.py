@@ -7,7 +7,6 @@ Reads through deliberation.selectors (scope, masking); changes through deliberat
 RefusalMiddleware shows on the page the form came from.
 """
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import xlsx_response
+from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.deliberation import selectors, services
 from civicgrid.deliberation.exports import topics_workbook
@@ -51,24 +51,6 @@ def _topic_post(view):
         return view(request, topic)
 
     return wrapper
-
-
-def _int(value, default: int = 0) -> int:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else default
-
-
-def _day(text: str, label: str, *, required: bool = True) -> date | None:
-    text = (text or "").strip()
-    if not text and not required:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError as exc:
-        raise Refusal(f"请填写{label}（年-月-日）") from exc
-    if not 2000 <= day.year <= 2099:
-        raise Refusal(f"{label}须在 2000 年至 2099 年之间")
-    return day
 
 
 def _communities(user):
@@ -129,7 +111,7 @@ def topic_new(request):
     communities = _communities(request.user)
     if request.method == "POST":
         p = request.POST
-        area = communities.filter(pk=_int(p.get("area"))).first()
+        area = communities.filter(pk=parse_count(p.get("area"))).first()
         if area is None:
             raise Refusal("请选择您负责的村（社区）")
         source = p.get("source", "")
@@ -276,7 +258,7 @@ def topic_act(request, topic):
         services.topic_notify(
             actor=user,
             topic=topic,
-            meeting_on=_day(p.get("meeting_on"), "协商日期"),
+            meeting_on=parse_day(p.get("meeting_on"), "协商日期"),
             place=p.get("place", "")[:100],
         )
     elif action == "deliberate":
@@ -292,12 +274,12 @@ def topic_act(request, topic):
             actor=user,
             topic=topic,
             resolution=p.get("resolution", "")[:5000],
-            votes_for=_int(p.get("votes_for")),
-            votes_against=_int(p.get("votes_against")),
-            votes_abstain=_int(p.get("votes_abstain")),
+            votes_for=parse_count(p.get("votes_for")),
+            votes_against=parse_count(p.get("votes_against")),
+            votes_abstain=parse_count(p.get("votes_abstain")),
             owner_unit=owner,
             owner_name=p.get("owner_name", "")[:50],
-            deadline=_day(p.get("deadline"), "落实时限", required=False),
+            deadline=parse_day(p.get("deadline"), "落实时限", required=False),
             funding_amount=_money(p.get("funding_amount")),
             funding_source=p.get("funding_source", "")[:100],
         )
@@ -334,7 +316,7 @@ def participant_new(request, topic):
 @_topic_post
 def attendance(request, topic):
     pk = topic.pk
-    ids = [_int(v) for v in request.POST.getlist("attended")[:1000]]
+    ids = [parse_count(v) for v in request.POST.getlist("attended")[:1000]]
     present = services.attendance_record(actor=request.user, topic=topic, attended_ids=ids)
     messages.success(request, f"已登记出席{present}人")
     return redirect("console:delib_topic", pk=pk)
@@ -348,12 +330,12 @@ def step_new(request, topic):
     row = services.step_record(
         actor=request.user,
         topic=topic,
-        step=_int(p.get("step")),
-        on=_day(p.get("on"), "日期"),
-        expected=_int(p.get("expected")),
-        present=_int(p.get("present")),
-        votes_for=_int(p.get("votes_for")),
-        votes_against=_int(p.get("votes_against")),
+        step=parse_count(p.get("step")),
+        on=parse_day(p.get("on"), "日期"),
+        expected=parse_count(p.get("expected")),
+        present=parse_count(p.get("present")),
+        votes_for=parse_count(p.get("votes_for")),
+        votes_against=parse_count(p.get("votes_against")),
         note=p.get("note", "")[:300],
     )
     messages.success(request, f"已登记「{row.get_step_display()}」")
@@ -387,7 +369,7 @@ def _campaigns(user):
 @_topic_post
 def resolution_ledger(request, topic):
     p = request.POST
-    campaign = next((c for c in _campaigns(request.user) if c.pk == _int(p.get("campaign"))), None)
+    campaign = next((c for c in _campaigns(request.user) if c.pk == parse_count(p.get("campaign"))), None)
     if campaign is None:
         raise Refusal("请选择您可以提出问题的台账")
     action = services.resolution_to_ledger(
@@ -410,12 +392,12 @@ def from_ticket(request, ticket_pk):
         p = request.POST
         existing = None
         if p.get("topic"):
-            existing = selectors.topics_in_scope(request.user).filter(pk=_int(p.get("topic"))).first()
+            existing = selectors.topics_in_scope(request.user).filter(pk=parse_count(p.get("topic"))).first()
             if existing is None:
                 raise Refusal("请选择您负责的议题")
         area = None
         if existing is None:
-            area = communities.filter(pk=_int(p.get("area"))).first()
+            area = communities.filter(pk=parse_count(p.get("area"))).first()
             if area is None:
                 raise Refusal("请选择您负责的村（社区）")
         topic = services.ticket_to_topic(
@@ -454,7 +436,7 @@ def stats(request):
     code = request.GET.get("area", "").strip()
     area = areas.filter(code=code).first() if code else areas.first()
     this = timezone.localdate().year
-    year = _int(request.GET.get("year"), this)
+    year = parse_count(request.GET.get("year"), this)
     if not 2000 <= year <= this + 1:
         year = this
     figures = deliberation_stats(area, year) if area is not None else dict.fromkeys(KEYS, 0)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import xlsx_response
+from civicgrid.core.inputs import parse_count
 from civicgrid.core.middleware import safe_back
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
@@ -38,15 +39,10 @@ ORG_ROLES = (R.ORGANISATION_STAFF, R.ADMINISTRATOR)
 PAGE_SIZE = 25
 
 
-def _int(value, default: int = 0) -> int:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else default
-
-
 def _year(request) -> int:
     text = (request.POST.get("year") or request.GET.get("year") or "").strip()
     this = timezone.localdate().year
-    return _int(text) if 2000 <= _int(text) <= this + 1 else this
+    return parse_count(text) if 2000 <= parse_count(text) <= this + 1 else this
 
 
 def _communities(user):
@@ -56,7 +52,7 @@ def _communities(user):
 
 
 def _community(user, value) -> AdminArea:
-    area = _communities(user).filter(pk=_int(value)).first()
+    area = _communities(user).filter(pk=parse_count(value)).first()
     if area is None:
         raise Refusal("请选择您负责的村（社区）")
     return area
@@ -73,7 +69,7 @@ def wishes(request):
         request.user,
         state=state if state in MicroWish.State.values else "",
         source=source if source in NeedItem.Source.values else "",
-        community_id=_int(community) or None,
+        community_id=parse_count(community) or None,
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -103,7 +99,7 @@ def wish_new(request):
         content=p.get("content", ""),
         resident_name=p.get("resident_name", ""),
         resident_phone=p.get("resident_phone", "").strip(),
-        max_claimers=_int(p.get("max_claimers"), 1),
+        max_claimers=parse_count(p.get("max_claimers"), 1),
     )
     messages.success(request, f"已登记微心愿「{wish.title}」")
     return redirect("console:eng_wishes")
@@ -209,7 +205,7 @@ def registration_action(request, pk):
         services.evaluation_record(
             actor=request.user,
             registration=registration,
-            year=_int(request.POST.get("year"), timezone.localdate().year),
+            year=parse_count(request.POST.get("year"), timezone.localdate().year),
             grade=request.POST.get("grade", ""),
             comment=request.POST.get("comment", ""),
         )
@@ -283,7 +279,7 @@ def mine(request):
 @require_POST
 def mine_claim(request):
     member = _member(request)
-    wish = get_object_or_404(selectors.claimable_wishes(member), pk=_int(request.POST.get("wish")))
+    wish = get_object_or_404(selectors.claimable_wishes(member), pk=parse_count(request.POST.get("wish")))
     services.wish_claim(actor=request.user, wish=wish, member=member)
     messages.success(request, f"已认领「{wish.title}」")
     return redirect("console:eng_mine")

@@ -20,12 +20,12 @@ from civicgrid.console.views.engagement import (
     WORKER_ROLES,
     _communities,
     _community,
-    _int,
     _year,
     stats_xlsx,
 )
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import xlsx_response
+from civicgrid.core.inputs import parse_count
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
 from civicgrid.engagement.exports import needs_workbook
@@ -73,11 +73,15 @@ def registration_new(request):
 @require_POST
 def registration_member_new(request):
     p = request.POST
-    member = selectors.registrable_members(request.user).filter(pk=_int(p.get("member"))).first()
+    member = selectors.registrable_members(request.user).filter(pk=parse_count(p.get("member"))).first()
     if member is None:
         raise Refusal("请先查找并选择要报到的在职党员")
     community = _community(request.user, p.get("community"))
-    grid = selectors.grids_for(request.user).filter(pk=_int(p.get("grid"))).first() if p.get("grid") else None
+    grid = (
+        selectors.grids_for(request.user).filter(pk=parse_count(p.get("grid"))).first()
+        if p.get("grid")
+        else None
+    )
     registration = services.register_member(
         actor=request.user,
         member=member,
@@ -95,7 +99,7 @@ def registration_member_new(request):
 @require_POST
 def registration_org_new(request):
     p = request.POST
-    org = selectors.registrable_orgs(request.user).filter(pk=_int(p.get("org"))).first()
+    org = selectors.registrable_orgs(request.user).filter(pk=parse_count(p.get("org"))).first()
     if org is None:
         raise Refusal("请先查找并选择要报到的党组织")
     community = _community(request.user, p.get("community"))
@@ -142,7 +146,9 @@ def registration_commitment(request, pk):
         )
         messages.success(request, "已登记承诺")
     elif action in ("fulfilled", "not_fulfilled"):
-        commitment = get_object_or_404(selectors.commitments_of(registration), pk=_int(p.get("commitment")))
+        commitment = get_object_or_404(
+            selectors.commitments_of(registration), pk=parse_count(p.get("commitment"))
+        )
         services.commitment_decide(
             actor=request.user,
             commitment=commitment,
@@ -162,7 +168,7 @@ def _needs(request):
     source, state = request.GET.get("source", ""), request.GET.get("state", "")
     return selectors.needs_for(
         request.user,
-        community_id=_int(request.GET.get("community")) or None,
+        community_id=parse_count(request.GET.get("community")) or None,
         source=source if source in NeedItem.Source.values else "",
         state=state if state in dict(selectors.NEED_STATES) else "",
     )
@@ -216,7 +222,9 @@ def need_new(request):
 def need_wish(request, pk):
     need = get_object_or_404(selectors.needs_for(request.user), pk=pk)
     wish = services.need_to_wish(
-        actor=request.user, need=need, max_claimers=max(1, min(_int(request.POST.get("max_claimers"), 1), 99))
+        actor=request.user,
+        need=need,
+        max_claimers=max(1, min(parse_count(request.POST.get("max_claimers"), 1), 99)),
     )
     messages.success(request, f"已转为微心愿「{wish.title}」，请在微心愿中核实、发布")
     return redirect("console:eng_needs")
@@ -227,7 +235,7 @@ def need_wish(request, pk):
 
 def _board_community(request):
     communities = _communities(request.user)
-    chosen = _int(request.GET.get("community"))
+    chosen = parse_count(request.GET.get("community"))
     return communities, (communities.filter(pk=chosen).first() if chosen else None) or communities.first()
 
 

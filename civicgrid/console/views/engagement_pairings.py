@@ -3,8 +3,6 @@ export, a new pairing, a pairing's page with its visits and the visit form, and 
 finding becomes a ticket, a need or a micro-wish in one click (engagement.finding_convert).
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +10,10 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
-from civicgrid.console.views.engagement import PAGE_SIZE, WORKER_ROLES, _communities, _community, _int, _year
+from civicgrid.console.views.engagement import PAGE_SIZE, WORKER_ROLES, _communities, _community, _year
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import xlsx_response
+from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
 from civicgrid.engagement.exports import pairings_workbook
@@ -31,7 +30,7 @@ def _filtered(request):
         year,
         scheme=scheme if scheme in Pairing.Scheme.values else "",
         unit=request.GET.get("unit", "")[:100],
-        area_id=_int(request.GET.get("village")) or None,
+        area_id=parse_count(request.GET.get("village")) or None,
     )
     return year, rows
 
@@ -78,7 +77,7 @@ def pairing_new(request):
     unit = selectors.unit_named(unit_text)
     if unit_text and unit is None:
         raise Refusal(f"没有找到单位「{unit_text[:30]}」，请填写单位编码或完整名称")
-    year = _int(p.get("year"))
+    year = parse_count(p.get("year"))
     if not 2000 <= year <= 2099:
         raise Refusal("请填写 2000 年至 2099 年之间的年度")
     pairing = services.pairing_create(
@@ -105,28 +104,18 @@ def pairing_page(request, pk):
     )
 
 
-def _day(text: str) -> date:
-    try:
-        day = date.fromisoformat((text or "").strip())
-    except ValueError as exc:
-        raise Refusal("请填写走访日期（年-月-日）") from exc
-    if not 2000 <= day.year <= 2099:
-        raise Refusal("日期须在 2000 年至 2099 年之间")
-    return day
-
-
 @staff_view(*WORKER_ROLES)
 @require_POST
 def visit_new(request, pk):
     pairing = get_object_or_404(selectors.pairings_in_scope(request.user), pk=pk)
     p = request.POST
-    day = _day(p.get("visited_on", ""))
+    day = parse_day(p.get("visited_on", ""), "走访日期")
     visit = services.visit_record(
         actor=request.user,
         pairing=pairing,
         visited_on=day,
         participants=p.get("participants", "")[:300],
-        participant_count=_int(p.get("participant_count"), 0),
+        participant_count=parse_count(p.get("participant_count"), 0),
         findings=[line for line in p.get("findings", "")[:5000].splitlines() if line.strip()][:50],
     )
     flag = "（周三无会日或周六）" if visit.on_wed_or_sat else ""

@@ -9,8 +9,6 @@ Reads go through ledgers.selectors and ledgers.scope; every change through ledge
 RefusalMiddleware shows on the page the form came from.
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import xlsx_response
+from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.ledgers import scope, selectors, services
 from civicgrid.ledgers.exports import items_workbook, ranking_workbook
@@ -44,24 +43,6 @@ UNIT_ROLES = (R.UNIT_HANDLER, R.GRID_LEADER, R.GRID_WORKER, R.PARTY_SECRETARY)
 ITEM_ROLES = VIEWER_ROLES + UNIT_ROLES
 # 列入问题台账 from a ticket: the centre and the 组织部.
 FROM_TICKET_ROLES = (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.ADMINISTRATOR)
-
-
-def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-def _day(text: str, label: str, *, required: bool = True) -> date | None:
-    text = (text or "").strip()
-    if not text and not required:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(f"请填写{label}（年-月-日）") from None
-    if not 2000 <= day.year <= 2099:
-        raise Refusal(f"{label}须在 2000 年至 2099 年之间")
-    return day
 
 
 def _campaign(request, pk) -> Campaign:
@@ -135,12 +116,12 @@ def campaigns(request):
 @require_POST
 def campaign_new(request):
     p = request.POST
-    area = AdminArea.objects.filter(pk=_int(p.get("area")) or 0).first()
+    area = AdminArea.objects.filter(pk=parse_count(p.get("area")) or 0).first()
     campaign = services.campaign_create(
         actor=request.user,
         code=p.get("code", "")[:40],
         name=p.get("name", "")[:100],
-        year=_int(p.get("year")) or 0,
+        year=parse_count(p.get("year")) or 0,
         owner_unit=_unit(p.get("owner_unit", "")[:100]),
         area=area,
         note=p.get("note", "")[:300],
@@ -211,10 +192,10 @@ def item_new(request, pk):
         problem=p.get("problem", "")[:2000],
         source=p.get("source", ""),
         lead_unit=_unit(p.get("lead_unit", "")[:100]),
-        deadline=_day(p.get("deadline", ""), "时限", required=False),
+        deadline=parse_day(p.get("deadline", ""), "时限", required=False),
         on_list=p.get("on_list") == "1",
         number=p.get("number", "")[:30],
-        batch=_int(p.get("batch")) or 1,
+        batch=parse_count(p.get("batch")) or 1,
         responsible_leader=p.get("responsible_leader", "")[:100],
         special_team=p.get("special_team", "")[:200],
         deliverables=p.get("deliverables", "")[:2000],
@@ -278,8 +259,8 @@ ACTIONS = {
     "take": lambda user, item, p: services.item_take(
         actor=user,
         item=item,
-        letter_date=_day(p.get("letter_date", ""), "目标责任书签订日期"),
-        unit=Unit.objects.filter(pk=_int(p.get("unit")) or 0).first(),
+        letter_date=parse_day(p.get("letter_date", ""), "目标责任书签订日期"),
+        unit=Unit.objects.filter(pk=parse_count(p.get("unit")) or 0).first(),
         responsible_leader=p.get("responsible_leader", "")[:100],
     ),
     "start": lambda user, item, p: services.item_start(actor=user, item=item),
@@ -298,7 +279,7 @@ ACTIONS = {
     "edit": lambda user, item, p: services.item_update(
         actor=user,
         item=item,
-        deadline=_day(p.get("deadline", ""), "时限", required=False),
+        deadline=parse_day(p.get("deadline", ""), "时限", required=False),
         on_list=p.get("on_list") == "1",
         responsible_leader=p.get("responsible_leader", "")[:100],
         special_team=p.get("special_team", "")[:200],
@@ -432,7 +413,7 @@ def approvals(request):
 
 def _ranking(request):
     viewed = scope.viewed_campaigns(request.user).order_by("-year", "code")
-    campaign = viewed.filter(pk=_int(request.GET.get("campaign")) or 0).first() or viewed.first()
+    campaign = viewed.filter(pk=parse_count(request.GET.get("campaign")) or 0).first() or viewed.first()
     rows = selectors.unit_ranking(campaign.items.all()) if campaign else []
     return viewed, campaign, rows
 
@@ -487,7 +468,7 @@ def from_ticket(request, pk):
         raise PermissionDenied("您无权查看该工单")
     choices = [c for c in Campaign.objects.order_by("-year", "code") if scope.may_propose(request.user, c)]
     if request.method == "POST":
-        campaign = next((c for c in choices if c.pk == _int(request.POST.get("campaign"))), None)
+        campaign = next((c for c in choices if c.pk == parse_count(request.POST.get("campaign"))), None)
         if campaign is None:
             raise Refusal("请选择问题台账")
         item = services.item_from_ticket(
@@ -496,7 +477,7 @@ def from_ticket(request, pk):
             campaign=campaign,
             problem=request.POST.get("problem", "")[:2000],
             lead_unit=_unit(request.POST.get("lead_unit", "")[:100]),
-            deadline=_day(request.POST.get("deadline", ""), "时限", required=False),
+            deadline=parse_day(request.POST.get("deadline", ""), "时限", required=False),
             on_list=request.POST.get("on_list") == "1",
         )
         messages.success(request, f"工单{ticket.number}已列入「{campaign.name}」，事项编号{item.number}")

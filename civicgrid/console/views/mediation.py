@@ -4,8 +4,6 @@ figures. Reads go through mediation.selectors (scope: a mediator his committee o
 masked, reveals audited); changes through mediation.services.
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +15,7 @@ from django.utils import timezone
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import Column, docx_response, workbook, xlsx_response
-from civicgrid.core.inputs import date_in_range, parse_id
+from civicgrid.core.inputs import parse_day, parse_id
 from civicgrid.core.models import AuditEvent
 from civicgrid.core.refusal import Refusal
 from civicgrid.mediation import selectors, services
@@ -50,16 +48,6 @@ def _query(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _date(value, label: str) -> date:
-    try:
-        day = date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        raise Refusal(f"请填写{label}（格式：年-月-日）") from None
-    if not date_in_range(day):
-        raise Refusal(f"{label}不在有效范围内")
-    return day
 
 
 def _committee(user, value):
@@ -120,7 +108,7 @@ def committee_new(request):
         actor=request.user,
         area=area,
         name=p.get("name", "")[:100],
-        established_on=_date(p.get("established_on"), "成立日期"),
+        established_on=parse_day(p.get("established_on"), "成立日期"),
         phone=p.get("phone", "").strip()[:20],
         address=p.get("address", "")[:200],
     )
@@ -163,7 +151,7 @@ def mediator_new(request, pk):
         post=p.get("post", ""),
         phone=p.get("phone", "").strip()[:20],
         is_minority=p.get("is_minority") == "1",
-        joined_on=_date(p.get("joined_on"), "聘任日期"),
+        joined_on=parse_day(p.get("joined_on"), "聘任日期"),
     )
     messages.success(request, f"已登记调解员{mediator.masked_name}")
     return redirect("console:med_committee", pk=committee.pk)
@@ -175,7 +163,7 @@ def mediator_leave(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.mediator_leave(
-        actor=request.user, mediator=mediator, left_on=_date(request.POST.get("left_on"), "离任日期")
+        actor=request.user, mediator=mediator, left_on=parse_day(request.POST.get("left_on"), "离任日期")
     )
     messages.success(request, f"{mediator.masked_name}已离任")
     return redirect("console:med_committee", pk=mediator.committee_id)
@@ -410,7 +398,7 @@ def case_action(request, pk):
         services.session_record(
             actor=user,
             case=case,
-            held_on=_date(p.get("held_on"), "调解日期"),
+            held_on=parse_day(p.get("held_on"), "调解日期"),
             place=p.get("place", "")[:200],
             attendees=p.get("attendees", "")[:300],
             notes=p.get("notes", "")[:20000],
@@ -419,7 +407,7 @@ def case_action(request, pk):
         services.case_extend(
             actor=user,
             case=case,
-            until=_date(p.get("until"), "新的调解期限"),
+            until=parse_day(p.get("until"), "新的调解期限"),
             consent=p.get("consent", "")[:300],
         )
     elif action == "agree":
@@ -429,8 +417,8 @@ def case_action(request, pk):
             content=p.get("content", "")[:10000],
             responsibilities=p.get("responsibilities", "")[:5000],
             performance_manner=p.get("performance_manner", "")[:300],
-            performance_deadline=_date(p.get("performance_deadline"), "履行期限"),
-            signed_on=_date(p.get("signed_on"), "签订日期"),
+            performance_deadline=parse_day(p.get("performance_deadline"), "履行期限"),
+            signed_on=parse_day(p.get("signed_on"), "签订日期"),
         )
     elif action == "fail":
         services.case_fail(
@@ -443,12 +431,12 @@ def case_action(request, pk):
     elif action == "perform":
         services.case_perform(actor=user, case=case)
     elif action == "judicial":
-        services.judicial_applied(actor=user, case=case, on=_date(p.get("on"), "申请日期"))
+        services.judicial_applied(actor=user, case=case, on=parse_day(p.get("on"), "申请日期"))
     elif action == "follow_up":
         services.follow_up(
             actor=user,
             case=case,
-            on=_date(p.get("on"), "回访日期"),
+            on=parse_day(p.get("on"), "回访日期"),
             way=p.get("way", ""),
             performed=p.get("performed") == "1",
             notes=p.get("notes", "")[:2000],
