@@ -48,6 +48,11 @@ def topics_for_ticket(user, ticket):
     )
 
 
+def topics_for_visit(user, visit) -> QuerySet[Topic]:
+    """The topics a pairing visit's findings were put to, in the user's scope."""
+    return topics_in_scope(user).filter(visit=visit).order_by("-collected_at")
+
+
 def topics_for_ledger_item(user, item) -> QuerySet[Topic]:
     """The topics whose resolution became this ledger item, in the user's scope."""
     return topics_in_scope(user).filter(actions__ledger_item=item).distinct().order_by("-collected_at")

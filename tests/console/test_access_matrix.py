@@ -289,6 +289,7 @@ DELIBERATION_PAGES = {
     "delib_resolution_ticket",
     "delib_resolution_ledger",
     "delib_from_ticket",
+    "delib_from_visit",
 }
 
 

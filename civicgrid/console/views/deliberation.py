@@ -29,6 +29,7 @@ from civicgrid.deliberation.models import FourTwoStep, Participant, Topic
 from civicgrid.deliberation.scope import WORKER_ROLES, area_ids_for
 from civicgrid.deliberation.services import rule_for
 from civicgrid.deliberation.stats import HELP, KEYS, LABELS, deliberation_stats
+from civicgrid.engagement.selectors import visits_in_scope
 from civicgrid.ledgers import scope as ledger_scope
 from civicgrid.ledgers.models import Campaign
 from civicgrid.party.models import PartyOrg
@@ -384,6 +385,39 @@ def resolution_ledger(request, topic):
 
 
 @staff_view(*WORKER_ROLES)
+def from_visit(request, visit_pk):
+    """提交协商议事 from a pairing visit's page: a problem found on the visit becomes a topic of the visited village."""
+    visit = visits_in_scope(request.user).select_related("pairing__area").filter(pk=visit_pk).first()
+    if visit is None:
+        raise PermissionDenied
+    finding = visit.finding_items.filter(pk=parse_count(request.GET.get("finding"))).first()
+    if request.method == "POST":
+        p = request.POST
+        topic = services.topic_propose(
+            actor=request.user,
+            area=visit.pairing.area,
+            title=p.get("title", "")[:100],
+            description=p.get("description", "")[:2000],
+            source=Topic.Source.VISIT,
+            form=p.get("form", Topic.Form.COUNCIL),
+            level=p.get("level", Topic.Level.COMMUNITY),
+            visit=visit,
+        )
+        messages.success(request, f"走访发现的问题已提交协商议事「{topic.title}」")
+        return redirect("console:delib_topic", pk=topic.pk)
+    return render(
+        request,
+        "console/deliberation/from_visit.html",
+        {
+            "visit": visit,
+            "title": finding.text[:100] if finding else "",
+            "forms": Topic.Form.choices,
+            "levels": Topic.Level.choices,
+        },
+    )
+
+
+@staff_view(*WORKER_ROLES)
 def from_ticket(request, ticket_pk):
     """提交协商议事 from the ticket page: a new topic, or the ticket joins an open topic of the same area."""
     ticket = ticket_for(request.user, ticket_pk)
@@ -466,4 +500,5 @@ urlpatterns = [
     path("deliberation/<int:pk>/ticket/", resolution_ticket, name="delib_resolution_ticket"),
     path("deliberation/<int:pk>/ledger/", resolution_ledger, name="delib_resolution_ledger"),
     path("deliberation/from-ticket/<int:ticket_pk>/", from_ticket, name="delib_from_ticket"),
+    path("deliberation/from-visit/<int:visit_pk>/", from_visit, name="delib_from_visit"),
 ]
