@@ -19,7 +19,10 @@ def test_a_visit_finding_becomes_a_topic(world, client):
             actor=SYSTEM, year=2026, scheme="shuanglian", area=world["yinhai"], unit=world["town_office"]
         )
         visit = pairings.visit_record(
-            actor=SYSTEM, pairing=pairing, visited_on=date(2026, 12, 9), findings=["凯源小区排水沟坍塌，雨天积水"]
+            actor=SYSTEM,
+            pairing=pairing,
+            visited_on=date(2026, 12, 9),
+            findings=["凯源小区排水沟坍塌，雨天积水"],
         )
         finding = visit.finding_items.get()
         client.force_login(world["worker"])
@@ -30,10 +33,14 @@ def test_a_visit_finding_becomes_a_topic(world, client):
         assert 'value="凯源小区排水沟坍塌，雨天积水"' in form
         response = client.post(start, {"title": finding.text, "level": "community", "form": "council"})
         topic = Topic.objects.get()
-        assert response.status_code == 302 and response["Location"] == reverse("console:delib_topic", args=[topic.pk])
+        assert response.status_code == 302 and response["Location"] == reverse(
+            "console:delib_topic", args=[topic.pk]
+        )
         assert (topic.source, topic.visit, topic.area) == (Topic.Source.VISIT, visit, world["yinhai"])
         assert topic.title in client.get(reverse("console:eng_visit", args=[visit.pk])).content.decode()
-        client.force_login(world["outsider"])  # a worker of another community sees neither the visit nor the form
+        client.force_login(
+            world["outsider"]
+        )  # a worker of another community sees neither the visit nor the form
         assert client.get(start).status_code in (403, 404)
         assert client.post(start, {"title": "越权"}).status_code in (403, 404)
         assert Topic.objects.count() == 1
