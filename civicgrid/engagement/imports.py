@@ -9,7 +9,8 @@ from civicgrid.core.audit import record_event
 from civicgrid.core.documents import TableData
 from civicgrid.engagement.errors import EngagementError
 from civicgrid.engagement.models import Pairing
-from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.models import AdminArea
+from civicgrid.registry.selectors import units_by_code_or_name
 
 COLUMNS = ("年度", "方式", "单位", "村居代码")
 SCHEMES = {str(label): value for value, label in Pairing.Scheme.choices}
@@ -30,17 +31,6 @@ class PairingImportResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _units(names_or_codes: set[str]) -> tuple[dict[str, Unit], set[str]]:
-    """Each text to its unit (by code, else by a unique name); the texts matching several units by name."""
-    found = {u.code: u for u in Unit.objects.filter(code__in=names_or_codes)}
-    by_name: dict[str, list[Unit]] = {}
-    for unit in Unit.objects.filter(name__in=names_or_codes - set(found)):
-        by_name.setdefault(unit.name, []).append(unit)
-    ambiguous = {name for name, units in by_name.items() if len(units) > 1}
-    found.update({name: units[0] for name, units in by_name.items() if len(units) == 1})
-    return found, ambiguous
-
-
 def import_pairings(table: TableData, *, actor=None) -> PairingImportResult:
     missing = [c for c in COLUMNS if c not in table.header]
     if missing:
@@ -49,7 +39,7 @@ def import_pairings(table: TableData, *, actor=None) -> PairingImportResult:
             [f"缺少列：{c}" for c in missing],
         )
     records = list(table.records())
-    units, ambiguous = _units({r.get("单位", "").strip() for _, r in records} - {""})
+    units, ambiguous = units_by_code_or_name({r.get("单位", "").strip() for _, r in records} - {""})
     areas = AdminArea.objects.in_bulk(
         {r.get("村居代码", "").strip() for _, r in records} - {""}, field_name="code"
     )

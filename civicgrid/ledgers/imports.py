@@ -21,6 +21,7 @@ from civicgrid.ledgers.models import Campaign, ItemEvent, LedgerItem, ProgressRe
 from civicgrid.ledgers.progress import percent_text, with_progress
 from civicgrid.ledgers.services import campaign_create, parse_percent
 from civicgrid.registry.models import Unit
+from civicgrid.registry.selectors import units_by_code_or_name
 
 COLUMNS = ("编号", "问题", "来源", "揭榜挂帅", "牵头单位", "责任领导", "时限", "进度", "状态")
 SOURCES = {str(label): value for value, label in LedgerItem.Source.choices}
@@ -60,17 +61,6 @@ class _Row:
     closed: bool
 
 
-def _units(texts: set[str]) -> tuple[dict[str, Unit], set[str]]:
-    """Each text to its unit (by code, else by a unique full name); the names shared by several units."""
-    found = {u.code: u for u in Unit.objects.filter(code__in=texts)}
-    by_name: dict[str, list[Unit]] = {}
-    for unit in Unit.objects.filter(name__in=texts - set(found)):
-        by_name.setdefault(unit.name, []).append(unit)
-    ambiguous = {name for name, units in by_name.items() if len(units) > 1}
-    found.update({name: units[0] for name, units in by_name.items() if len(units) == 1})
-    return found, ambiguous
-
-
 def _parse(table: TableData) -> tuple[list[_Row], list[str]]:
     missing = [c for c in COLUMNS if c not in table.header]
     if missing:
@@ -79,7 +69,7 @@ def _parse(table: TableData) -> tuple[list[_Row], list[str]]:
             [f"缺少列：{c}" for c in missing],
         )
     records = list(table.records())
-    units, ambiguous = _units({r.get("牵头单位", "").strip() for _, r in records} - {""})
+    units, ambiguous = units_by_code_or_name({r.get("牵头单位", "").strip() for _, r in records} - {""})
     rows, problems, seen = [], [], {}
     for line, raw in records:
         value = {c: (raw.get(c) or "").strip() for c in COLUMNS}

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from civicgrid.core.actors import SYSTEM
+from civicgrid.core.refusal import Refusal
 from civicgrid.registry.models import Grid, Role, Staff, Unit
 
 
@@ -96,3 +97,29 @@ def users_acting_for(units: Iterable) -> dict[int, list[int]]:
             for unit_id in units_of_grid[grid_id]:
                 found[unit_id].add(user_id)
     return {unit_id: sorted(user_ids) for unit_id, user_ids in found.items()}
+
+
+def units_by_code_or_name(texts: set[str]) -> tuple[dict[str, Unit], set[str]]:
+    """Each text to its unit (by code, else by a unique full name), and the texts naming several units: how an
+    imported file or a form names a unit."""
+    found = {u.code: u for u in Unit.objects.filter(code__in=texts)}
+    by_name: dict[str, list[Unit]] = {}
+    for unit in Unit.objects.filter(name__in=set(texts) - set(found)):
+        by_name.setdefault(unit.name, []).append(unit)
+    ambiguous = {name for name, units in by_name.items() if len(units) > 1}
+    found.update({name: units[0] for name, units in by_name.items() if len(units) == 1})
+    return found, ambiguous
+
+
+def unit_by_code_or_name(text: str) -> Unit | None:
+    """The unit a person typed (its code or full name); None when nothing was typed, a refusal when none or
+    several match."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    found, ambiguous = units_by_code_or_name({text})
+    if text in ambiguous:
+        raise Refusal(f"单位「{text[:30]}」有重名，请填写单位编码")
+    if text not in found:
+        raise Refusal(f"没有找到单位「{text[:30]}」，请填写单位编码或完整名称")
+    return found[text]

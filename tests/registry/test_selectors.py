@@ -6,9 +6,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from civicgrid.assessment.selectors import unit_scope
+from civicgrid.core.refusal import Refusal
 from civicgrid.notify.services import recipients_for_unit
 from civicgrid.registry.models import Role, Unit
-from civicgrid.registry.selectors import units_acted_for, users_acting_for
+from civicgrid.registry.selectors import (
+    unit_by_code_or_name,
+    units_acted_for,
+    units_by_code_or_name,
+    users_acting_for,
+)
 from civicgrid.tickets.permissions import units_of
 from tests.registry.factories import COMMUNITY, make_grid, make_hierarchy
 from tests.sla.factories import make_unit, make_user
@@ -81,3 +87,16 @@ def test_the_answer_is_kept_for_the_request(people, django_assert_num_queries):
     units_acted_for(people.leader)
     with django_assert_num_queries(0):
         units_acted_for(people.leader)
+
+
+def test_a_unit_is_named_by_its_code_or_a_unique_full_name():
+    housing = make_unit("D001", "住建局")
+    make_unit("T1", "综合办")
+    make_unit("T2", "综合办")
+    found, ambiguous = units_by_code_or_name({"D001", "住建局", "综合办", "水务局"})
+    assert found == {"D001": housing, "住建局": housing} and ambiguous == {"综合办"}
+    assert unit_by_code_or_name(" 住建局 ") == housing and unit_by_code_or_name("") is None
+    with pytest.raises(Refusal, match="有重名"):
+        unit_by_code_or_name("综合办")
+    with pytest.raises(Refusal, match="没有找到单位「水务局」"):
+        unit_by_code_or_name("水务局")

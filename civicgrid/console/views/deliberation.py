@@ -33,7 +33,8 @@ from civicgrid.engagement.selectors import visits_in_scope
 from civicgrid.ledgers import scope as ledger_scope
 from civicgrid.ledgers.models import Campaign
 from civicgrid.party.models import PartyOrg
-from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.models import AdminArea
+from civicgrid.registry.selectors import unit_by_code_or_name
 from civicgrid.tickets.selectors import ticket_for
 
 PAGE_SIZE = 25
@@ -263,14 +264,7 @@ def topic_act(request, topic):
             place=p.get("place", "")[:100],
         )
     elif action == "deliberate":
-        owner_text = p.get("owner_unit", "").strip()
-        owner = None
-        if owner_text:
-            owner = (
-                Unit.objects.filter(code=owner_text).first() or Unit.objects.filter(name=owner_text).first()
-            )
-            if owner is None:
-                raise Refusal(f"没有找到单位「{owner_text[:30]}」，请填写单位编码或完整名称")
+        owner = unit_by_code_or_name(p.get("owner_unit", ""))
         services.topic_deliberate(
             actor=user,
             topic=topic,

@@ -29,6 +29,7 @@ from civicgrid.ledgers.models import Campaign, LedgerItem, ProgressReport
 from civicgrid.ledgers.progress import is_overdue, percent_text
 from civicgrid.registry.models import AdminArea, Unit
 from civicgrid.registry.models import Role as R
+from civicgrid.registry.selectors import unit_by_code_or_name
 from civicgrid.tickets.permissions import has_role
 from civicgrid.tickets.selectors import tickets_for
 
@@ -57,21 +58,6 @@ def _item(request, pk) -> LedgerItem:
     if item is None:
         raise PermissionDenied("您无权查看该台账事项")
     return item
-
-
-def _unit(text: str) -> Unit | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    unit = Unit.objects.filter(code=text).first()
-    if unit is None:
-        named = list(Unit.objects.filter(name=text)[:2])
-        if len(named) > 1:
-            raise Refusal(f"单位「{text[:30]}」有重名，请填写单位编码")
-        unit = named[0] if named else None
-    if unit is None:
-        raise Refusal(f"没有找到单位「{text[:30]}」，请填写单位编码或完整名称")
-    return unit
 
 
 def _query(request) -> str:
@@ -122,7 +108,7 @@ def campaign_new(request):
         code=p.get("code", "")[:40],
         name=p.get("name", "")[:100],
         year=parse_count(p.get("year")) or 0,
-        owner_unit=_unit(p.get("owner_unit", "")[:100]),
+        owner_unit=unit_by_code_or_name(p.get("owner_unit", "")[:100]),
         area=area,
         note=p.get("note", "")[:300],
     )
@@ -191,7 +177,7 @@ def item_new(request, pk):
         campaign=campaign,
         problem=p.get("problem", "")[:2000],
         source=p.get("source", ""),
-        lead_unit=_unit(p.get("lead_unit", "")[:100]),
+        lead_unit=unit_by_code_or_name(p.get("lead_unit", "")[:100]),
         deadline=parse_day(p.get("deadline", ""), "时限", required=False),
         on_list=p.get("on_list") == "1",
         number=p.get("number", "")[:30],
@@ -284,7 +270,11 @@ ACTIONS = {
         responsible_leader=p.get("responsible_leader", "")[:100],
         special_team=p.get("special_team", "")[:200],
         deliverables=p.get("deliverables", "")[:2000],
-        **({"lead_unit": _unit(p.get("lead_unit", "")[:100])} if p.get("lead_unit", "").strip() else {}),
+        **(
+            {"lead_unit": unit_by_code_or_name(p.get("lead_unit", "")[:100])}
+            if p.get("lead_unit", "").strip()
+            else {}
+        ),
     ),
 }
 DONE = {
@@ -476,7 +466,7 @@ def from_ticket(request, pk):
             ticket=ticket,
             campaign=campaign,
             problem=request.POST.get("problem", "")[:2000],
-            lead_unit=_unit(request.POST.get("lead_unit", "")[:100]),
+            lead_unit=unit_by_code_or_name(request.POST.get("lead_unit", "")[:100]),
             deadline=parse_day(request.POST.get("deadline", ""), "时限", required=False),
             on_list=request.POST.get("on_list") == "1",
         )
