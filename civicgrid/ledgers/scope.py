@@ -103,6 +103,12 @@ def require_lead(user, item: LedgerItem, *, action: str) -> None:
         raise LedgerError(f"只有该事项的牵头单位可以{action}")
 
 
+def proposable_campaigns(user, *, limit: int = 100) -> list[Campaign]:
+    """The campaigns `user` may propose items to, newest first (the choices of a "put on a ledger" form)."""
+    rows = Campaign.objects.select_related("area").order_by("-year", "code")[:limit]
+    return [c for c in rows if may_propose(user, c)]
+
+
 def may_propose(user, campaign: Campaign, lead_unit=None) -> bool:
     """Managers; the lead unit's staff; and staff working in the campaign's area (communities, grids, units)."""
     if sees_everything(user) or manages(user, campaign):

@@ -31,7 +31,6 @@ from civicgrid.deliberation.services import rule_for
 from civicgrid.deliberation.stats import HELP, KEYS, LABELS, deliberation_stats
 from civicgrid.engagement.selectors import visits_in_scope
 from civicgrid.ledgers import scope as ledger_scope
-from civicgrid.ledgers.models import Campaign
 from civicgrid.party.models import PartyOrg
 from civicgrid.registry.models import AdminArea
 from civicgrid.registry.selectors import unit_by_code_or_name
@@ -214,7 +213,9 @@ def _topic_page(request, topic, *, revealed=None):
             "allowed": {str(s) for s in allowed},
             "tickets": topic.tickets.all(),
             "actions": topic.actions.select_related("ticket", "ledger_item__campaign"),
-            "campaigns": _campaigns(request.user) if topic.state in services.ACTION_STATES else [],
+            "campaigns": ledger_scope.proposable_campaigns(request.user)
+            if topic.state in services.ACTION_STATES
+            else [],
             "can_act": topic.state in services.ACTION_STATES,
             "today": timezone.localdate(),
             "events": _events(topic),
@@ -354,17 +355,18 @@ def resolution_ticket(request, topic):
     return redirect("console:delib_topic", pk=pk)
 
 
-def _campaigns(user):
-    """The ledger campaigns this user may propose items to, newest first."""
-    rows = Campaign.objects.select_related("area").order_by("-year", "code")[:100]
-    return [c for c in rows if ledger_scope.may_propose(user, c)]
-
-
 @staff_view(*WORKER_ROLES)
 @_topic_post
 def resolution_ledger(request, topic):
     p = request.POST
-    campaign = next((c for c in _campaigns(request.user) if c.pk == parse_count(p.get("campaign"))), None)
+    campaign = next(
+        (
+            c
+            for c in ledger_scope.proposable_campaigns(request.user)
+            if c.pk == parse_count(p.get("campaign"))
+        ),
+        None,
+    )
     if campaign is None:
         raise Refusal("请选择您可以提出问题的台账")
     action = services.resolution_to_ledger(

@@ -456,7 +456,7 @@ def from_ticket(request, pk):
     ticket = tickets_for(request.user).filter(pk=pk).first()
     if ticket is None:
         raise PermissionDenied("您无权查看该工单")
-    choices = [c for c in Campaign.objects.order_by("-year", "code") if scope.may_propose(request.user, c)]
+    choices = scope.proposable_campaigns(request.user)
     if request.method == "POST":
         campaign = next((c for c in choices if c.pk == parse_count(request.POST.get("campaign"))), None)
         if campaign is None:
