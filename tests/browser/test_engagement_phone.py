@@ -119,6 +119,7 @@ def test_the_community_workers_engagement_pages_fit_a_phone(phone, engaged):
         ("/console/engagement/pairings/?year=2026", "pairings"),
         (f"/console/engagement/pairings/{pairing.pk}/", "pairing"),
         (f"/console/engagement/visits/{visit.pk}/", "visit"),
+        (f"/console/deliberation/from-visit/{visit.pk}/", "delib-from-visit"),
         ("/console/engagement/community/?year=2026", "community"),
     ):
         page = fits(phone, path, f"phone-eng-{shot}")
