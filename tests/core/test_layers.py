@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     "console | portal",
     "demo",
+    "reviews | briefings",
+    "hotspots | weakorgs",
     "deliberation",
     "ledgers | mediation",
     "intake | assessment | engagement",
