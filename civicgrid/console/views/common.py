@@ -1,5 +1,9 @@
 """Pages every staff member uses: home, the ticket list, the ticket page, notifications."""
 
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -10,17 +14,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from civicgrid.assessment.selectors import period_bounds
 from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.inputs import parse_id
 from civicgrid.notify.models import Notification, kind_label
 from civicgrid.notify.services import mark_all_read, mark_read
-from civicgrid.registry.models import Role
+from civicgrid.registry.models import AdminArea, Grid, Role, Unit
+from civicgrid.routing.models import Category
 from civicgrid.routing.vocabulary import RequestType
 from civicgrid.tickets import services
 from civicgrid.tickets.errors import TicketError
-from civicgrid.tickets.models import Attachment, Status
-from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, units_of
+from civicgrid.tickets.models import Attachment, Channel, Status, WarningLevel
+from civicgrid.tickets.permissions import CENTRE_ROLES, has_role, role_codes, units_of
 from civicgrid.tickets.selectors import (
     attachments_for,
     public_timeline,
@@ -47,25 +53,207 @@ def home(request):
     return render(request, "console/home.html", {"queues": queues})
 
 
-def filtered_tickets(request):
-    """The ticket list's rows for this user and query (the page and its Excel export share it):
-    the queryset, newest first, and the filters as given (q, status, type)."""
-    tickets = tickets_for(request.user).select_related("lead_unit", "category")
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    request_type = request.GET.get("type", "")
-    if q:
+ON_CHOICES = {"received": "受理时间", "rated": "参评时间", "closed": "办结时间"}
+# Which date the period applies to, and which unit `unit` means, for each `on` (the league table's
+# 受理 / 参评 / 办结 cells): with the same period and row, the list's count equals the cell.
+_ON_FIELDS = {
+    "received": ("received_at", "lead_unit"),
+    "rated": ("rated_at", "rated_unit"),
+    "closed": ("closed_at", "lead_unit"),
+}
+_CATEGORY_CODE = re.compile(r"^[0-9A-Za-z]{1,10}$")
+
+
+@dataclass
+class TicketFilters:
+    """The ticket search's filters as read from the query (the contract the dashboard links to): each
+    value valid or left out, with a note in words for anything ignored."""
+
+    q: str = ""
+    status: str = ""
+    type: str = ""
+    on: str = "received"
+    date_from: date | None = None
+    date_to: date | None = None
+    unit: Unit | None = None
+    grid: Grid | None = None
+    town: AdminArea | None = None
+    category: str = ""
+    category_name: str = ""
+    channel: str = ""
+    warning: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def words(self) -> list[str]:
+        """The active filters in words, for the page and the export's title row."""
+        shown = []
+        if self.date_from or self.date_to:
+            start = f"{self.date_from:%Y-%m-%d}" if self.date_from else "不限"
+            end = f"{self.date_to:%Y-%m-%d}" if self.date_to else "不限"
+            shown.append(f"{ON_CHOICES[self.on]}：{start} 至 {end}")
+        elif self.on != "received":
+            shown.append("参评工单" if self.on == "rated" else "已办结工单")
+        if self.unit:
+            shown.append(f"{'参评单位' if self.on == 'rated' else '主办单位'}：{self.unit.name}")
+        if self.grid:
+            shown.append(f"网格：{self.grid.name}")
+        if self.town:
+            shown.append(f"乡镇/街道：{self.town.name}")
+        if self.category:
+            shown.append(f"诉求分类：{self.category_name or self.category}")
+        if self.channel:
+            shown.append(f"来源渠道：{Channel(self.channel).label}")
+        if self.status:
+            shown.append(f"状态：{Status(self.status).label}")
+        if self.type:
+            shown.append(f"类型：{RequestType(self.type).label}")
+        if self.warning:
+            shown.append(f"预警：{WarningLevel(self.warning).label}")
+        if self.q:
+            shown.append(f"关键词「{self.q}」")
+        return shown
+
+
+def _pk_of(model, raw: str, label: str, notes: list[str], **lookup):
+    if not raw:
+        return None
+    pk = parse_id(raw)
+    found = model.objects.filter(pk=pk, **lookup).first() if pk is not None else None
+    if found is None:
+        notes.append(f"{label}条件无效，已忽略")
+    return found
+
+
+def _date_of(raw: str, label: str, notes: list[str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        notes.append(f"{label}「{raw[:20]}」不是有效日期（应为 年-月-日），已忽略")
+        return None
+
+
+def _choice(raw: str, choices, label: str, notes: list[str]) -> str:
+    if not raw:
+        return ""
+    if raw in choices.values:
+        return raw
+    # The old list took lower-case codes in its links (status=pending_dispatch).
+    if raw.upper() in choices.values:
+        return raw.upper()
+    notes.append(f"{label}条件无效，已忽略")
+    return ""
+
+
+def ticket_filters(params) -> TicketFilters:
+    """Read the filters from a QueryDict; never raises on a bad value."""
+    notes: list[str] = []
+    get = lambda name: str(params.get(name, "") or "").strip()  # noqa: E731
+    on = get("on") or "received"
+    if on not in ON_CHOICES:
+        notes.append("统计口径条件无效，已按受理时间查询")
+        on = "received"
+    date_from = _date_of(get("from"), "起始日期", notes)
+    date_to = _date_of(get("to"), "截止日期", notes)
+    if date_from and date_to and date_from > date_to:
+        notes.append("起始日期晚于截止日期，已忽略日期条件")
+        date_from = date_to = None
+    category = get("category")
+    category_name = ""
+    if category:
+        if _CATEGORY_CODE.match(category):
+            named = Category.objects.filter(code=category).order_by("-is_active", "-pk").first()
+            category_name = f"{named.name}（{category}）" if named else category
+        else:
+            notes.append("诉求分类条件无效，已忽略")
+            category = ""
+    return TicketFilters(
+        q=get("q")[:100],
+        status=_choice(get("status"), Status, "状态", notes),
+        type=_choice(get("type"), RequestType, "类型", notes),
+        on=on,
+        date_from=date_from,
+        date_to=date_to,
+        unit=_pk_of(Unit, get("unit"), "单位", notes),
+        grid=_pk_of(Grid, get("grid"), "网格", notes),
+        town=_pk_of(AdminArea, get("town"), "乡镇/街道", notes, level=AdminArea.Level.TOWN),
+        category=category,
+        category_name=category_name,
+        channel=_choice(get("channel"), Channel, "来源渠道", notes),
+        warning=_choice(get("warning"), WarningLevel, "预警", notes),
+        notes=notes,
+    )
+
+
+def apply_ticket_filters(tickets, filters: TicketFilters):
+    """`tickets` narrowed by `filters`, newest first by the date `on` names."""
+    date_field, unit_field = _ON_FIELDS[filters.on]
+    if filters.on == "rated":
+        tickets = tickets.filter(rated_at__isnull=False, excluded_from_rating=False)
+    elif filters.on == "closed":
+        tickets = tickets.filter(closed_at__isnull=False)
+    if filters.date_from:
+        start, _ = period_bounds(filters.date_from, filters.date_from)
+        tickets = tickets.filter(**{f"{date_field}__gte": start})
+    if filters.date_to:
+        _, end = period_bounds(filters.date_to, filters.date_to)
+        tickets = tickets.filter(**{f"{date_field}__lt": end})
+    if filters.unit:
+        tickets = tickets.filter(**{unit_field: filters.unit})
+    if filters.grid:
+        tickets = tickets.filter(grid=filters.grid)
+    if filters.town:
+        tickets = tickets.filter(town=filters.town)
+    if filters.category:
+        tickets = tickets.filter(category_code__startswith=filters.category)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.type:
+        tickets = tickets.filter(request_type=filters.type)
+    if filters.warning:
+        tickets = tickets.filter(warning_level=filters.warning)
+    if filters.q:
+        q = filters.q
         tickets = tickets.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q))
-    if status in Status.values:
-        tickets = tickets.filter(status=status)
-    if request_type in RequestType.values:
-        tickets = tickets.filter(request_type=request_type)
-    return tickets.order_by("-received_at"), q, status, request_type
+    return tickets.order_by(f"-{date_field}", "-pk")
+
+
+def filtered_tickets(request):
+    """The ticket list's rows for this user and query (the page and its Excel export share it): the
+    queryset within the user's scope, newest first, and the filters as read."""
+    filters = ticket_filters(request.GET)
+    tickets = tickets_for(request.user).select_related("lead_unit", "category", "grid", "town")
+    return apply_ticket_filters(tickets, filters), filters
+
+
+def filter_choices(user) -> dict:
+    """The unit, grid and town choices of the filter form: what `user` may see. Units grouped by kind."""
+    if user.is_superuser or role_codes(user) & CENTRE_ROLES:
+        units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.HOTLINE_CENTRE)
+        grids = Grid.objects.filter(is_active=True)
+        towns = AdminArea.objects.filter(level=AdminArea.Level.TOWN)
+    else:
+        visible = tickets_for(user).order_by()
+        units = Unit.objects.filter(pk__in=units_of(user))
+        grids = Grid.objects.filter(pk__in=visible.values("grid"))
+        towns = AdminArea.objects.filter(pk__in=visible.values("town"))
+    kinds = dict(Unit.Kind.choices)
+    grouped: dict[str, list] = {}
+    for unit in units.order_by("kind", "code").only("pk", "name", "kind"):
+        grouped.setdefault(str(kinds.get(unit.kind, unit.kind)), []).append((unit.pk, unit.name))
+    return {
+        "unit_groups": list(grouped.items()),
+        "grids": list(grids.order_by("code").values_list("pk", "name")),
+        "towns": list(towns.order_by("code").values_list("pk", "name")),
+    }
 
 
 @staff_view()
 def ticket_list(request):
-    tickets, q, status, request_type = filtered_tickets(request)
+    tickets, filters = filtered_tickets(request)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,11 +262,14 @@ def ticket_list(request):
         "console/tickets.html",
         {
             "page": page,
-            "q": q,
-            "status": status,
-            "type": request_type,
+            "filters": filters,
+            "active": filters.words(),
             "statuses": Status.choices,
             "types": RequestType.choices,
+            "channels": Channel.choices,
+            "warnings": WarningLevel.choices,
+            "ons": list(ON_CHOICES.items()),
+            **filter_choices(request.user),
             "query": query.urlencode(),
         },
     )

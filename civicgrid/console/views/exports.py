@@ -23,8 +23,6 @@ from civicgrid.core.documents import (
     xlsx_response,
 )
 from civicgrid.registry.models import Unit
-from civicgrid.routing.vocabulary import RequestType
-from civicgrid.tickets.models import Status
 from civicgrid.tickets.permissions import CENTRE_ROLES, role_codes, units_of
 
 # Past this a list is a data extract, not a table to take to a meeting: the newest rows, and a note
@@ -53,18 +51,21 @@ TICKET_COLUMNS = [
     Column("主办单位", "lead_unit.name", width=24),
     Column("预警", lambda t: t.get_warning_level_display() if t.warning_level else ""),
     Column("受理时间", "received_at", number_format=DATETIME),
+    Column("办结时间", "closed_at", number_format=DATETIME),
+    Column("乡镇/街道", "town.name", width=16),
+    Column("网格", "grid.name", width=20),
+    Column("来源渠道", lambda t: t.get_channel_display()),
 ]
 
 
 @staff_view()
 def tickets_export(request):
-    tickets, q, status, request_type = filtered_tickets(request)
+    """The ticket search's rows with its filters (the contract's from/to/on/unit/grid/town/...), which
+    the title row repeats in words."""
+    tickets, filters = filtered_tickets(request)
     total = tickets.count()
-    filters = [f"关键词「{q}」" if q else ""]
-    filters.append(f"状态：{Status(status).label}" if status in Status.values else "")
-    filters.append(f"类型：{RequestType(request_type).label}" if request_type in RequestType.values else "")
     scope = _ticket_scope(request.user)
-    shown = "；".join(f for f in filters if f)
+    shown = "；".join(filters.words())
     note = f"共 {total} 条。"
     if total > TICKET_EXPORT_MAX:
         note = f"共 {total} 条，仅导出最新的 {TICKET_EXPORT_MAX} 条；请缩小查询条件后分批导出。"
