@@ -180,6 +180,36 @@ def test_document_house_style():
     assert "PAGE" in page.footer._element.xml
 
 
+def test_document_fonts_page_numbers_and_repeated_header_read_back():
+    """What the issue asks of a government document, checked on the file itself: East Asian font names on
+    the title and body runs, a PAGE field in the footer, the table's header row repeated on each page, and
+    the fonts named, not embedded."""
+    rows = [[f"单位{i}", i] for i in range(60)]  # long enough to run over a page
+    doc = Document(
+        io.BytesIO(
+            document("工作简报", "", [Section("一、总体情况", ["正文。", Table(["单位", "件数"], rows)])])
+        )
+    )
+    title = doc.paragraphs[0]
+    assert _east_asia(title.runs[0]) == TITLE_FONT == "方正小标宋简体"
+    body = next(p for p in doc.paragraphs if p.text == "正文。")
+    assert _east_asia(body.runs[0]) == BODY_FONT == "仿宋_GB2312"
+    for run in (title.runs[0], body.runs[0]):
+        fonts = run._element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override the named one
+    footer = doc.sections[0].footer._element
+    kinds = [e.get(qn("w:fldCharType")) for e in footer.iter(qn("w:fldChar"))]
+    assert kinds == ["begin", "end"]
+    assert [e.text.strip() for e in footer.iter(qn("w:instrText"))] == ["PAGE"]
+    header_row, first_row = doc.tables[0].rows[:2]
+    flag = header_row._tr.trPr.find(qn("w:tblHeader"))
+    assert flag is not None and flag.get(qn("w:val")) in ("true", "1", None)
+    assert first_row._tr.trPr is None or first_row._tr.trPr.find(qn("w:tblHeader")) is None
+    settings = doc.settings.element
+    assert settings.find(qn("w:embedTrueTypeFonts")) is None
+    assert not any("fonts/" in part.partname for part in doc.part.package.iter_parts())
+
+
 # --------------------------------------------------------------------------------------------- reading
 
 
