@@ -7,10 +7,37 @@ from django.utils import timezone
 
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import Column, Sheet, workbook, xlsx_response
+from civicgrid.registry.models import Unit
+from civicgrid.tickets.permissions import CENTRE_ROLES, role_codes, units_of
 
 EXPORT_PARAM = "export"
 # Past this a list is a data extract, not a table for a meeting: the first rows and a note asking to narrow it.
 LIST_EXPORT_MAX = 50_000
+
+
+def units_text(unit_ids) -> str:
+    """A few unit names for a title row (「住建局、综合执法局等」)."""
+    names = list(Unit.objects.filter(pk__in=unit_ids).order_by("code").values_list("name", flat=True)[:6])
+    more = "等" if len(unit_ids) > len(names) else ""
+    return "、".join(names) + more if names else "（未关联单位）"
+
+
+def ticket_scope(user) -> str:
+    """The scope of a ticket list in words, as `tickets_for(user)` draws it."""
+    if user.is_superuser or role_codes(user) & CENTRE_ROLES:
+        return "全部工单"
+    return f"本单位承办的工单（{units_text(units_of(user))}）"
+
+
+def mine_scope(user) -> str:
+    """The scope of a list of the user's units' own work."""
+    if user.is_superuser:
+        return "全部单位"
+    return f"本单位（{units_text(units_of(user))}）"
+
+
+def yes(value) -> str:
+    return "是" if value else ""
 
 
 def wants_xlsx(request) -> bool:

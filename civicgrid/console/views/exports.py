@@ -8,6 +8,8 @@ from civicgrid.assessment.dashboard import category_mix, received_per_day
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.selectors import scheme_for, three_rates, totals, unit_scope
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import ticket_scope as _ticket_scope
+from civicgrid.console.exporting import units_text as _units_text
 from civicgrid.console.views.common import filtered_tickets
 from civicgrid.console.views.dashboard import DASHBOARD_ROLES, GROUPINGS, _grouping, _period
 from civicgrid.core.audit import record_event
@@ -22,24 +24,10 @@ from civicgrid.core.documents import (
     workbook,
     xlsx_response,
 )
-from civicgrid.registry.models import Unit
-from civicgrid.tickets.permissions import CENTRE_ROLES, role_codes, units_of
 
 # Past this a list is a data extract, not a table to take to a meeting: the newest rows, and a note
 # asking to narrow the query. About 7 s of writing on the benchmark machine.
 TICKET_EXPORT_MAX = 50_000
-
-
-def _units_text(unit_ids) -> str:
-    names = list(Unit.objects.filter(pk__in=unit_ids).order_by("code").values_list("name", flat=True)[:6])
-    more = "等" if len(unit_ids) > len(names) else ""
-    return "、".join(names) + more if names else "（未关联单位）"
-
-
-def _ticket_scope(user) -> str:
-    if user.is_superuser or role_codes(user) & CENTRE_ROLES:
-        return "全部工单"
-    return f"本单位承办的工单（{_units_text(units_of(user))}）"
 
 
 TICKET_COLUMNS = [

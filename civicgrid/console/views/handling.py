@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, mine_scope, ticket_scope, wants_xlsx, yes
 from civicgrid.console.forms.handling import (
     CallbackForm,
     CloseForm,
@@ -34,6 +35,7 @@ from civicgrid.console.forms.handling import (
     SupervisionEscalateForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE, _countdown
+from civicgrid.core.documents import DATETIME, INTEGER, Column, Sheet
 from civicgrid.core.inputs import parse_id
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.registry.models import Role
@@ -77,6 +79,21 @@ def _page(request, rows):
 
 # ---- the unit inbox and the work page of one assignment ----
 
+INBOX_COLUMNS = [
+    Column("工单编号", "ticket.number", width=18),
+    Column("事件概述", "ticket.title", width=40),
+    Column("承办单位", "unit.name", width=24),
+    Column("角色", lambda a: a.get_role_display()),
+    Column("状态", lambda a: a.get_state_display()),
+    Column(
+        "签收时限", lambda a: a.sign_due_at if a.state == "pending_sign" else None, number_format=DATETIME
+    ),
+    Column("办理时限", "due_at", number_format=DATETIME),
+    Column("倒计时", lambda a: _countdown(a, timezone.now())[0] if a.is_active else "", width=14),
+    Column("督办", lambda a: yes(a.ticket.is_supervised), width=8),
+    Column("重办", lambda a: yes(a.ticket.redo_count), width=8),
+]
+
 
 @staff_view(*HANDLERS)
 def inbox(request):
@@ -84,7 +101,18 @@ def inbox(request):
     if tab not in queues.INBOX_TABS:
         tab = "sign"
     q = request.GET.get("q", "").strip()
-    page, query = _page(request, queues.inbox(request.user, tab, q))
+    rows = queues.inbox(request.user, tab, q)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="承办任务",
+            columns=INBOX_COLUMNS,
+            rows=rows,
+            scope=mine_scope(request.user),
+            filters=[f"栏目：{queues.INBOX_TABS[tab][0]}", f"关键词「{q}」" if q else ""],
+            action="export.inbox",
+        )
+    page, query = _page(request, rows)
     now = timezone.now()
     return render(
         request,
@@ -340,10 +368,41 @@ def assignment_escalate(request, assignment):
 # ---- the callback desk ----
 
 
+CALLBACK_COLUMNS = [
+    Column("工单编号", "number", width=18),
+    Column("事件概述", "title", width=40),
+    Column("主办单位", "lead_unit.name", width=24),
+    Column("办理结果", lambda t: t.get_result_code_display()),
+    Column("答复时间", "replied_at", number_format=DATETIME),
+    Column("回访时限", "callback_due_at", number_format=DATETIME),
+    Column("已回访次数", "attempts", number_format=INTEGER),
+    Column("并单诉求人", "merged_requesters", number_format=INTEGER),
+    Column("网上评价", lambda t: _online_rating(t), width=20),
+]
+
+
+def _online_rating(ticket) -> str:
+    rating = getattr(ticket, "resident_rating", None)
+    if rating is None:
+        return ""
+    return f"{rating.get_satisfaction_display()}，{rating.get_solved_display()}"
+
+
 @staff_view(*CALLBACK_DESK)
 def callbacks(request):
     q = request.GET.get("q", "").strip()
-    page, query = _page(request, queues.callback_queue(request.user, q))
+    rows = queues.callback_queue(request.user, q)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="待回访工单",
+            columns=CALLBACK_COLUMNS,
+            rows=rows,
+            scope=ticket_scope(request.user),
+            filters=[f"关键词「{q}」" if q else ""],
+            action="export.callbacks",
+        )
+    page, query = _page(request, rows)
     return render(
         request,
         "console/handling/callbacks.html",
@@ -445,8 +504,10 @@ def supervision(request):
         rows = queues.key_list(request.user, q)
     else:
         rows = queues.supervision_list(request.user, unit=unit, level=level, q=q)
-    page, query = _page(request, rows)
     by_unit = queues.warnings_by_unit(request.user)
+    if wants_xlsx(request):
+        return _supervision_export(request, tab, rows, by_unit, unit=unit, level=level, q=q)
+    page, query = _page(request, rows)
     unstaffed = queues.unstaffed_units_with_work(request.user)
     idle = {row["unit"] for row in unstaffed}
     for row in by_unit:
@@ -467,6 +528,59 @@ def supervision(request):
             "page": page,
             "query": query,
         },
+    )
+
+
+SUPERVISION_COLUMNS = [
+    Column("工单编号", "number", width=18),
+    Column("事件概述", "title", width=40),
+    Column("主办单位", "lead_unit.name", width=24),
+    Column("状态", lambda t: t.get_status_display()),
+    Column("预警", lambda t: t.get_warning_level_display() if t.warning_level else ""),
+    Column("办理时限", "lead_due_at", number_format=DATETIME),
+    Column("督办中", lambda t: yes(t.is_supervised), width=8),
+    Column("重点督办", lambda t: yes(t.on_key_list), width=10),
+    Column("暂停计时", lambda t: yes(t.paused_at), width=10),
+]
+
+
+def _supervision_export(request, tab, rows, by_unit, *, unit, level, q):
+    """Either tab as on the page; the warnings tab adds its table by lead unit as a second sheet."""
+    scope = ticket_scope(request.user)
+    filters = [f"关键词「{q}」" if q else ""]
+    more = []
+    if tab == "key":
+        title, action = "重点督办清单", "export.key_list"
+    else:
+        title, action = "预警与超期工单", "export.supervision"
+        named = next((r["lead_unit__name"] for r in by_unit if r["lead_unit"] == unit), None)
+        filters += [
+            f"主办单位：{named}" if named else "",
+            f"预警：{WarningLevel(level).label}" if level in WarningLevel.values else "",
+        ]
+        more.append(
+            Sheet(
+                "按主办单位",
+                [
+                    Column("主办单位", lambda r: r["lead_unit__name"] or "未定主办单位", width=28),
+                    Column("黄色预警", "yellow", number_format=INTEGER),
+                    Column("红色预警", "red", number_format=INTEGER),
+                    Column("超期", "overdue", number_format=INTEGER),
+                    Column("合计", "total", number_format=INTEGER),
+                ],
+                by_unit,
+                scope=scope,
+            )
+        )
+    return export_list(
+        request,
+        title=title,
+        columns=SUPERVISION_COLUMNS,
+        rows=rows,
+        scope=scope,
+        filters=filters,
+        action=action,
+        more_sheets=more,
     )
 
 
