@@ -127,3 +127,61 @@ class TestHandling:
     def test_supervision_refused_to_a_unit(self, client, world, work):
         client.force_login(world.user("zjj"))
         assert export(client, "supervision").status_code == 403
+
+
+class TestDispatching:
+    def test_the_dispatch_queue_each_tab(self, client, world, work):
+        pending = register(world, T0 + timedelta(days=2), category="noise", title="井盖缺失")
+        client.force_login(world.user("dispatcher"))
+        page_links_export(client, "dispatch")
+        ws = sheet(export(client, "dispatch"))
+        assert ws["A1"].value == "待派单工单" and "范围：全部工单" in ws["A2"].value
+        assert body(ws)[0][:2] == [pending.number, "井盖缺失"]
+        review = sheet(export(client, "dispatch", {"tab": "review"}))
+        assert review["A1"].value == "待审核答复" and body(review) == []
+        assert audited("export.dispatch", world.user("dispatcher"))
+
+    def test_the_dispatch_queue_refused_to_a_unit(self, client, world, work):
+        client.force_login(world.user("zjj"))
+        assert export(client, "dispatch").status_code == 403
+
+    def test_the_duplicates_panel(self, client, world, work):
+        client.force_login(world.user("operator"))
+        params = {"title": "小区电梯长期故障", "content": "电梯坏了", "lat": 19.2005, "lon": 110.4005}
+        html = client.get(reverse("console:intake_duplicates"), params).content.decode()
+        if work["zjj"].number in html:
+            assert f'href="{reverse("console:intake_duplicates")}?' in html
+        ws = sheet(export(client, "intake_duplicates", params))
+        assert ws["A1"].value == "疑似重复工单"
+        assert header(ws)[:2] == ["工单编号", "事件概述"]
+        assert audited("export.duplicates", world.user("operator"))
+
+    def test_the_accuracy_page(self, client, world, work):
+        client.force_login(world.user("leader"))
+        page_links_export(client, "intake_accuracy")
+        book = openpyxl.load_workbook(
+            io.BytesIO(
+                export(
+                    client, "intake_accuracy", {"date_from": "2026-06-01", "date_to": "2026-06-20"}
+                ).content
+            )
+        )
+        assert book.sheetnames == ["智能分类效果", "总体情况", "最近被改动的建议"]
+        assert "统计区间：2026-06-01 至 2026-06-20" in book.worksheets[0]["A2"].value
+        assert body(book["总体情况"])[0] == ["建议工单", 0]
+        assert audited("export.intake_accuracy", world.user("leader"))
+        client.force_login(world.user("zjj"))
+        assert export(client, "intake_accuracy").status_code == 403
+
+
+class TestKnowledge:
+    def test_the_knowledge_base(self, client, world):
+        from civicgrid.knowledge.models import Entry
+
+        Entry.objects.create(question="社保怎么补缴？", answer="到社保窗口办理。", valid_from=T0.date())
+        client.force_login(world.user("operator"))
+        page_links_export(client, "kb")
+        ws = sheet(export(client, "kb"))
+        assert ws["A1"].value == "知识库" and header(ws)[:2] == ["问题", "答案"]
+        assert body(ws)[0][:2] == ["社保怎么补缴？", "到社保窗口办理。"]
+        assert audited("export.knowledge", world.user("operator"))

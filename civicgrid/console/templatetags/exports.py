@@ -10,4 +10,6 @@ register = template.Library()
 
 @register.inclusion_tag("console/_export_link.html", takes_context=True)
 def export_xlsx(context):
-    return {"export_query": export_query(context["request"].GET)}
+    request = context["request"]
+    # The full path: a panel loaded into another page (htmx) links to its own view, not the page's.
+    return {"path": request.path, "export_query": export_query(request.GET)}

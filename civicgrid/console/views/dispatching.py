@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, ticket_scope, wants_xlsx
 from civicgrid.console.forms.dispatching import (
     AcceptForm,
     CorrectionForm,
@@ -28,6 +29,7 @@ from civicgrid.console.forms.dispatching import (
     MergeUndoForm,
 )
 from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.core.documents import DATETIME, INTEGER, ONE_DECIMAL, Column
 from civicgrid.core.refusal import Refusal
 from civicgrid.intake import services as intake_services
 from civicgrid.intake.selectors import suggestion_for
@@ -186,10 +188,32 @@ def intake(request):
     return render(request, "console/dispatching/intake.html", context)
 
 
+DUPLICATE_COLUMNS = [
+    Column("工单编号", lambda row: row[0].number, width=18),
+    Column("事件概述", lambda row: row[0].title, width=36),
+    Column("事发地址", lambda row: row[0].address, width=30),
+    Column("网格", lambda row: row[0].grid.name if row[0].grid else "", width=20),
+    Column("状态", lambda row: row[0].get_status_display()),
+    Column("受理时间", lambda row: row[0].received_at, number_format=DATETIME),
+    Column("相似度", 1, number_format=ONE_DECIMAL),
+    Column("理由", 2, width=40),
+]
+
+
 @require_GET
 @staff_view(*INTAKE_ROLES)
 def intake_duplicates(request):
     context = _duplicates(request, DuplicateQueryForm(request.GET))
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="疑似重复工单",
+            columns=DUPLICATE_COLUMNS,
+            rows=context["duplicates"],
+            scope=ticket_scope(request.user),
+            filters=[f"网格：{context['dup_grid'].name}" if context.get("dup_grid") else ""],
+            action="export.duplicates",
+        )
     return render(request, "console/dispatching/_duplicates.html", context)
 
 
@@ -206,6 +230,61 @@ def intake_locate(request):
 
 
 # --- the dispatcher's queues ----------------------------------------------------------------------
+
+
+_NUMBER, _TITLE = (
+    Column("工单编号", "assignment.ticket.number", width=18),
+    Column("事件概述", "assignment.ticket.title", width=36),
+)
+DISPATCH_EXPORTS = {
+    "pending": (
+        "待派单工单",
+        [
+            Column("工单编号", "number", width=18),
+            Column("事件概述", "title", width=40),
+            Column("紧急程度", lambda t: t.get_urgency_display()),
+            Column("诉求分类", lambda t: t.category.name if t.category else "未分类", width=16),
+            Column("网格", lambda t: t.grid.name if t.grid else "未定位", width=20),
+            Column("受理时间", "received_at", number_format=DATETIME),
+        ],
+    ),
+    "returns": (
+        "待审核退单",
+        [
+            _NUMBER,
+            _TITLE,
+            Column("申请单位", "assignment.unit.name", width=20),
+            Column("角色", lambda r: r.assignment.get_role_display()),
+            Column("退单理由", "reason", width=36),
+            Column("职责依据", "legal_basis", width=24),
+            Column("建议承办单位", "suggested_unit.name", width=20),
+            Column("申请时间", "requested_at", number_format=DATETIME),
+        ],
+    ),
+    "extensions": (
+        "待审核延期",
+        [
+            _NUMBER,
+            _TITLE,
+            Column("申请单位", "assignment.unit.name", width=20),
+            Column("延期（工作日）", "days", number_format=INTEGER),
+            Column("理由", "reason", width=36),
+            Column("依据", "legal_basis", width=24),
+            Column("当前时限", "assignment.due_at", number_format=DATETIME),
+        ],
+    ),
+    "review": (
+        "待审核答复",
+        [
+            Column("工单编号", "number", width=18),
+            Column("事件概述", "title", width=36),
+            Column("主办单位", "lead_unit.name", width=20),
+            Column("办理结果", lambda t: t.get_result_code_display()),
+            Column("答复内容", "reply_text", width=50),
+            Column("答复时间", "replied_at", number_format=DATETIME),
+        ],
+    ),
+}
 
 
 @require_GET
@@ -236,6 +315,17 @@ def dispatch(request):
         rows = extensions.order_by("requested_at")
     else:
         rows = replied.select_related("lead_unit").order_by("replied_at")
+    if wants_xlsx(request):
+        title, columns = DISPATCH_EXPORTS[tab]
+        return export_list(
+            request,
+            title=title,
+            columns=columns,
+            rows=rows,
+            scope=ticket_scope(user),
+            filters=[f"关键词「{q}」" if q and tab == "pending" else ""],
+            action="export.dispatch",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     if tab == "pending":

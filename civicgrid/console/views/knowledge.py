@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.console.forms.dispatching import category_choices
 from civicgrid.console.forms.knowledge import EntryForm, RetireForm
 from civicgrid.console.views.common import PAGE_SIZE
+from civicgrid.core.documents import DATE, INTEGER, Column
 from civicgrid.core.inputs import parse_id
 from civicgrid.knowledge import selectors, services
 from civicgrid.knowledge.models import Entry
@@ -26,6 +28,19 @@ SEARCH_LIMIT = 200  # hits paginated on the page; a query that needs more is too
 
 
 # --- pages --------------------------------------------------------------------------------------------
+
+
+KB_COLUMNS = [
+    Column("问题", "question", width=40),
+    Column("答案", "answer", width=60),
+    Column("业务分类", "category.name", width=16),
+    Column("维护单位", "unit.name", width=18),
+    Column("关键词", "keywords", width=20),
+    Column("生效日期", "valid_from", number_format=DATE),
+    Column("失效日期", "valid_to", number_format=DATE),
+    Column("状态", lambda e: e.get_status_display()),
+    Column("版本", "version", number_format=INTEGER, width=8),
+]
 
 
 @require_GET
@@ -47,6 +62,17 @@ def kb(request):
             )
             for entry in selectors.entries(category=category, include_retired=include_retired)[:SEARCH_LIMIT]
         ]
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="知识库",
+            columns=KB_COLUMNS,
+            rows=[hit.entry for hit in rows],
+            scope="全部知识（含已失效）" if include_retired else "现行知识",
+            filters=[f"关键词「{q}」" if q else "", f"业务分类：{category.name}" if category else ""],
+            action="export.knowledge",
+            note=f"检索结果最多 {SEARCH_LIMIT} 条。" if len(rows) >= SEARCH_LIMIT else "",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx, yes
 from civicgrid.console.forms.party_org import (
     DissolveForm,
     MemberFilterForm,
@@ -28,7 +29,7 @@ from civicgrid.console.forms.party_org import (
     TreeFilterForm,
 )
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import DATE, INTEGER, Column, workbook, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, PERCENT, Column, Sheet, workbook, xlsx_response
 from civicgrid.core.inputs import date_in_range
 from civicgrid.party import selectors
 from civicgrid.party.compliance import LIGHT_LABELS, org_compliance
@@ -105,6 +106,23 @@ def org_tree(request):
     at = _day(request.GET.get("at")) or timezone.localdate()
     area = _area_choice(user, request.GET.get("area", ""))
     tree = selectors.org_tree(area=area, at=at, orgs=selectors.orgs_in_scope(user))
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="党组织架构",
+            columns=[
+                Column("党组织", lambda n: "　" * n.depth + n.name, width=40),
+                Column("类别", "kind_label", width=14),
+                Column("临时", lambda n: yes(n.is_temporary), width=8),
+                Column("党员数", "members", number_format=INTEGER),
+                Column("组织编码", "code", width=18),
+            ],
+            rows=tree.nodes,
+            scope=_scope_text(user),
+            period=f"截至 {at:%Y-%m-%d}",
+            filters=[f"区划：{area.name}" if area else ""],
+            action="export.party_orgs",
+        )
     page = Paginator(tree.nodes, 200).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -218,6 +236,28 @@ def org_coverage(request):
                 "missing": [g for g in items if g.pk not in covered],
             }
         )
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="网格党支部覆盖",
+            columns=[
+                Column("乡镇/街道", "town", width=16),
+                Column("村/社区", "community", width=20),
+                Column("网格数", "total", number_format=INTEGER),
+                Column("已覆盖", "covered", number_format=INTEGER),
+                Column(
+                    "覆盖率",
+                    lambda r: r["covered"] / r["total"] if r["total"] else None,
+                    number_format=PERCENT,
+                ),
+                Column("未覆盖网格", lambda r: "、".join(g.name for g in r["missing"]), width=48),
+            ],
+            rows=rows,
+            scope=_scope_text(user),
+            period=f"截至 {day:%Y-%m-%d}",
+            filters=[f"区划：{area.name}" if area else ""],
+            action="export.party_coverage",
+        )
     features = [
         {
             "type": "Feature",
@@ -312,6 +352,75 @@ def org_terms_export(request):
 # ---------------------------------------------------------------------------------------------- approvals
 
 
+def _approvals_export(request, day, proposals, temporary, new_orgs, probation, transfers):
+    """The page's five lists as five sheets; members' names as the page shows them (masked where it masks)."""
+    scope, stamp = _scope_text(request.user), f"截至 {day:%Y-%m-%d}"
+
+    def sheet(title, columns, rows):
+        return Sheet(title, columns, rows, scope=scope, period=stamp)
+
+    more = [
+        sheet(
+            "临时党组织",
+            [
+                Column("党组织", "name", width=30),
+                Column("临时任务", "temp_task", width=30),
+                Column("批准组织", "approved_by.name", width=24),
+                Column("结束日期", "end_date", number_format=DATE),
+            ],
+            temporary,
+        ),
+        sheet(
+            f"近{NEW_ORG_DAYS}天新建的党组织",
+            [
+                Column("党组织", "name", width=30),
+                Column("类别", lambda o: o.get_kind_display(), width=14),
+                Column("登记日期", lambda o: timezone.localtime(o.created_at).date(), number_format=DATE),
+                Column("批准文号", "approval_doc", width=20),
+            ],
+            list(new_orgs),
+        ),
+        sheet(
+            "预备期期满待讨论",
+            [
+                Column("姓名", lambda r: r[0].name, width=12),
+                Column("所在党组织", lambda r: r[0].org_name, width=30),
+                Column("入党日期", lambda r: r[1].joined_on, number_format=DATE),
+                Column("预备期满", 2, number_format=DATE),
+                Column("已延长", lambda r: yes(r[1].probation_extended_to), width=8),
+            ],
+            probation,
+        ),
+        sheet(
+            "组织关系转接待办",
+            [
+                Column("党员", 1, width=12),
+                Column("方向", lambda r: r[0].get_direction_display()),
+                Column("转出", lambda r: r[0].from_display, width=28),
+                Column("转入", lambda r: r[0].to_display, width=28),
+                Column("开具日期", lambda r: r[0].sent_on, number_format=DATE),
+                Column("应接收日期", lambda r: r[0].due_on, number_format=DATE),
+            ],
+            transfers,
+        ),
+    ]
+    return export_list(
+        request,
+        title="新建党组织申请",
+        columns=[
+            Column("拟建组织", "name", width=30),
+            Column("上级组织", "parent.name", width=28),
+            Column("类别", lambda p: "临时党组织" if p.is_temporary else p.get_kind_display(), width=14),
+            Column("申请日期", lambda p: timezone.localtime(p.created_at).date(), number_format=DATE),
+        ],
+        rows=list(proposals),
+        scope=scope,
+        period=stamp,
+        action="export.party_approvals",
+        more_sheets=more,
+    )
+
+
 @staff_view(*ORG_ROLES)
 def org_approvals(request):
     user, day = request.user, timezone.localdate()
@@ -341,6 +450,10 @@ def org_approvals(request):
     )
     transfer_names = {v.pk: v.name for v in selectors.member_rows(user, [t.member for t in transfers])}
     proposals = _pending_proposals(user).order_by("created_at")[:100]
+    probation = [(views[m.pk], m, d) for m, d in due]
+    named_transfers = [(t, transfer_names.get(t.member_id, t.member.masked_name)) for t in transfers]
+    if wants_xlsx(request):
+        return _approvals_export(request, day, proposals, temporary, new_orgs, probation, named_transfers)
     return render(
         request,
         "console/party/org_approvals.html",
@@ -350,8 +463,8 @@ def org_approvals(request):
             "temporary": temporary,
             "new_orgs": new_orgs,
             "new_days": NEW_ORG_DAYS,
-            "probation": [(views[m.pk], m, d) for m, d in due],
-            "transfers": [(t, transfer_names.get(t.member_id, t.member.masked_name)) for t in transfers],
+            "probation": probation,
+            "transfers": named_transfers,
         },
     )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import LIST_EXPORT_MAX, export_list, wants_xlsx
 from civicgrid.console.forms.party_secretary import (
     AppraisalForm,
     AttachmentForm,
@@ -30,6 +31,7 @@ from civicgrid.console.forms.party_secretary import (
     ProposalForm,
     ShockTeamForm,
 )
+from civicgrid.core.documents import DATE, INTEGER, Column
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.engagement.selectors import evaluations_for_appraisal
 from civicgrid.party.compliance import compliance_for, org_compliance
@@ -150,6 +152,29 @@ def _lights(org: PartyOrg, day: date):
     ]
 
 
+def _members_export(request, org, members):
+    """The register of one organisation as the page shows it: names and phones masked where it masks them."""
+    members = list(members[:LIST_EXPORT_MAX])
+    groups = {m.pk: (m.group.name if m.group_id else "") for m in members}
+    rows = [(row, groups[row.pk]) for row in member_rows(request.user, members)]
+    return export_list(
+        request,
+        title="党员名单",
+        columns=[
+            Column("姓名", lambda r: r[0].name, width=12),
+            Column("性别", lambda r: r[0].sex, width=8),
+            Column("类别", lambda r: r[0].category, width=12),
+            Column("党小组", 1, width=16),
+            Column("状态", lambda r: r[0].status, width=10),
+            Column("标记", lambda r: "、".join(r[0].flags), width=20),
+            Column("联系电话", lambda r: r[0].phone, width=16),
+        ],
+        rows=rows,
+        scope=org.name,
+        action="export.party_org_members",
+    )
+
+
 @staff_view(*SECRETARY_ROLES)
 def sec_org(request, org_id):
     org = _org(request, org_id)
@@ -157,6 +182,8 @@ def sec_org(request, org_id):
     members = members_in_scope(request.user, MemberFilters(org=org, subtree=False)).select_related(
         "org", "group"
     )
+    if wants_xlsx(request):
+        return _members_export(request, org, members.order_by("group__name", "name", "pk"))
     page = Paginator(members.order_by("group__name", "name", "pk"), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -257,6 +284,19 @@ def sec_meeting_new(request, org_id):
     )
 
 
+MEETING_COLUMNS = [
+    Column("日期", "held_on", number_format=DATE),
+    Column("会议类型", lambda m: m.get_kind_display(), width=14),
+    Column("主题", "topic", width=40),
+    Column("党小组", "group.name", width=16),
+    Column("主持人/授课人", "host", width=14),
+    Column("地点", "place", width=20),
+    Column("应到人数", "expected", number_format=INTEGER),
+    Column("实到人数", "present", number_format=INTEGER),
+    Column("附件", "files", number_format=INTEGER, width=8),
+]
+
+
 @staff_view(*SECRETARY_ROLES)
 def sec_meetings(request, org_id):
     org = _org(request, org_id)
@@ -272,6 +312,22 @@ def sec_meetings(request, org_id):
             meetings = meetings.filter(held_on__lte=data["date_to"])
         if data["q"].strip():
             meetings = meetings.filter(topic__contains=data["q"].strip())
+    if wants_xlsx(request):
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        return export_list(
+            request,
+            title="会议记录",
+            columns=MEETING_COLUMNS,
+            rows=meetings.order_by("-held_on", "-pk"),
+            scope=org.name,
+            filters=[
+                f"会议类型：{Meeting.Kind(data['kind']).label}" if data.get("kind") else "",
+                f"起始日期：{data['date_from']:%Y-%m-%d}" if data.get("date_from") else "",
+                f"截止日期：{data['date_to']:%Y-%m-%d}" if data.get("date_to") else "",
+                f"主题含「{data['q'].strip()}」" if (data.get("q") or "").strip() else "",
+            ],
+            action="export.party_meetings",
+        )
     page = Paginator(meetings.order_by("-held_on", "-pk"), MEETINGS_PER_PAGE).get_page(
         request.GET.get("page")
     )
