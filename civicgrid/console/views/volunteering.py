@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx, yes
 from civicgrid.console.forms.volunteering import (
     ActivityForm,
     CorrectForm,
@@ -26,7 +27,7 @@ from civicgrid.console.forms.volunteering import (
     ProjectForm,
 )
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import docx_response
+from civicgrid.core.documents import DATE, DATETIME, DECIMAL, INTEGER, Column, docx_response
 from civicgrid.registry.models import AdminArea, Role
 from civicgrid.volunteering import export, qr, selectors
 from civicgrid.volunteering.models import Certificate, Project, ServiceRecord, SignUp
@@ -49,6 +50,15 @@ def _areas(user):
     scope = selectors.area_ids_in_scope(user)
     qs = AdminArea.objects.filter(level__in=[AdminArea.Level.VILLAGE, AdminArea.Level.TOWN])
     return (qs if scope is None else qs.filter(pk__in=scope)).order_by("code")
+
+
+def _scope(user) -> str:
+    """The areas of the worker's lists in words, for an export's title row."""
+    if selectors.area_ids_in_scope(user) is None:
+        return "全部区域"
+    areas = list(_areas(user)[:7])
+    names = "、".join(area.name for area in areas[:6]) + ("等" if len(areas) > 6 else "")
+    return names or "（未关联区域）"
 
 
 def _project(user, project_id) -> Project:
@@ -89,6 +99,23 @@ def home(request):
     state = request.GET.get("state", "")
     if state in Project.State.values:
         qs = qs.filter(state=state)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="志愿服务项目",
+            columns=[
+                Column("项目", "name", width=30),
+                Column("区域", "area.name", width=16),
+                Column("状态", lambda p: p.get_state_display()),
+                Column("活动场次", "n_activities", number_format=INTEGER),
+                Column("有风险", lambda p: yes(p.is_risky), width=8),
+                Column("已投保", lambda p: yes(p.has_insurance) if p.is_risky else "", width=8),
+            ],
+            rows=qs.select_related("area"),
+            scope=_scope(user),
+            filters=[f"状态：{Project.State(state).label}" if state in Project.State.values else ""],
+            action="export.volunteer_projects",
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     queue = selectors.records_for(user).filter(state__in=QUEUE_STATES).count()
     waiting = (
@@ -266,6 +293,25 @@ def _qr_context(request, activity, mode: str) -> dict:
 @staff_view(*VOL_ROLES)
 def record_queue(request):
     qs = selectors.records_for(request.user).filter(state__in=QUEUE_STATES).order_by("started_at", "pk")
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="待确认服务记录",
+            columns=[
+                Column("志愿者", "volunteer.masked_name", width=12),
+                Column("志愿者编号", "volunteer.number", width=18),
+                Column("服务内容", "title", width=30),
+                Column("服务开始", "started_at", number_format=DATETIME),
+                Column("服务结束", "ended_at", number_format=DATETIME),
+                Column("时长（小时）", "hours", number_format=DECIMAL),
+                Column("扣除路途（分钟）", "travel_minutes", number_format=INTEGER),
+                Column("状态", lambda r: r.get_state_display()),
+                Column("异议", "dispute_reason", width=24),
+            ],
+            rows=qs.select_related("volunteer", "activity", "project"),
+            scope=_scope(request.user),
+            action="export.volunteer_queue",
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "console/volunteering/records.html", {"page": page, "year": timezone.localdate().year}
@@ -318,12 +364,58 @@ def record_export(request):
     return response
 
 
+@require_GET
+@staff_view(*VOL_ROLES)
+def record_export_xlsx(request):
+    """The confirmed records in the national system's columns (volunteering.export), as .xlsx; the .csv
+    stays at its old address for the upload itself."""
+    qs = selectors.records_for(request.user)
+    year = request.GET.get("year", "")
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        qs = selectors.confirmed_records(year=int(year)).filter(pk__in=qs.values("pk"))
+    qs = qs.filter(state=ServiceRecord.State.CONFIRMED)
+    return export_list(
+        request,
+        title="志愿服务记录",
+        columns=[
+            Column(name, index, width=20 if index in (3, 4, 5, 9) else None)
+            for index, name in enumerate(export.COLUMNS)
+        ],
+        rows=export.rows(qs),
+        scope=_scope(request.user),
+        period=f"{year}年" if year.isdigit() and 2000 <= int(year) <= 2100 else "全部",
+        action="export.volunteer_records",
+        note="全国志愿服务信息系统格式；证件号码为上传所需的完整号码，请妥善保管。",
+    )
+
+
 # ------------------------------------------------------------------------------------------------ certificates
 
 
 @staff_view(*VOL_ROLES)
 def certificate_list(request):
     qs = selectors.certificates_for(request.user).order_by("-requested_at", "-pk")
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="志愿服务记录证明",
+            columns=[
+                Column("志愿者", "volunteer.masked_name", width=12),
+                Column("志愿者编号", "volunteer.number", width=18),
+                Column("证件号码", "volunteer.id_masked", width=22),
+                Column("状态", lambda c: c.get_state_display()),
+                Column("申请日期", lambda c: timezone.localtime(c.requested_at).date(), number_format=DATE),
+                Column("用途", "purpose", width=20),
+                Column("服务时长（小时）", "hours", number_format=DECIMAL),
+                Column("公示开始", "notice_from", number_format=DATE),
+                Column("公示截止", "notice_until", number_format=DATE),
+                Column("证明编号", "number", width=18),
+                Column("开具日期", "issued_on", number_format=DATE),
+            ],
+            rows=qs.select_related("volunteer"),
+            scope=_scope(request.user),
+            action="export.volunteer_certificates",
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -376,6 +468,7 @@ urlpatterns = [
     path("volunteering/records/", record_queue, name="vol_records"),
     path("volunteering/records/<int:record_id>/", record_action, name="vol_record"),
     path("volunteering/records/export.csv", record_export, name="vol_export"),
+    path("volunteering/records/export.xlsx", record_export_xlsx, name="vol_records_xlsx"),
     path("volunteering/certificates/", certificate_list, name="vol_certificates"),
     path("volunteering/certificates/<int:cert_id>/", certificate_action, name="vol_certificate"),
     path("volunteering/certificates/<int:cert_id>/docx/", certificate_download, name="vol_certificate_docx"),

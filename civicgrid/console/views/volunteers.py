@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.console.forms.volunteering import (
     ManualRecordForm,
     TeamEditForm,
@@ -27,7 +28,7 @@ from civicgrid.console.forms.volunteering import (
 from civicgrid.console.views.volunteering import PAGE_SIZE, VOL_ROLES, _areas
 from civicgrid.core import idnumbers
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import Column, workbook, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, workbook, xlsx_response
 from civicgrid.core.inputs import parse_id
 from civicgrid.core.refusal import Refusal
 from civicgrid.party.models import PartyMember
@@ -261,6 +262,21 @@ def team_list(request):
         messages.success(request, f"已新建志愿服务队「{team.name}」，请添加队员")
         return redirect("console:vol_team", team_id=team.pk)
     qs = _teams_for(request.user).annotate(n_members=Count("members")).order_by("name", "pk")
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="志愿服务队",
+            columns=[
+                Column("服务队", "name", width=30),
+                Column("区域", "area.name", width=16),
+                Column("队员人数", "n_members", number_format=INTEGER),
+                Column("队长", "leader.masked_name", width=12),
+                Column("成立日期", "founded_on", number_format=DATE),
+            ],
+            rows=qs.select_related("area", "leader"),
+            scope="本人管理范围内的志愿服务队",
+            action="export.volunteer_teams",
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "console/volunteering/teams.html", {"page": page, "form": form})
 
