@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import LIST_EXPORT_MAX, export_list, mine_scope, wants_xlsx, yes
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import xlsx_response
+from civicgrid.core.documents import DATE, DATETIME, INTEGER, Column, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.ledgers import scope, selectors, services
@@ -75,6 +76,19 @@ def campaigns(request):
     q = request.GET.get("q", "").strip()[:100]
     if q:
         rows = rows.filter(name__icontains=q) | rows.filter(code__icontains=q)
+    if wants_xlsx(request):
+        campaigns_list = list(rows[:LIST_EXPORT_MAX])
+        for campaign in campaigns_list:
+            campaign.figures = selectors.campaign_summary(campaign.items.all())
+        return export_list(
+            request,
+            title="问题台账",
+            columns=CAMPAIGN_COLUMNS,
+            rows=campaigns_list,
+            scope="本人可查看的台账",
+            filters=[f"关键词「{q}」" if q else ""],
+            action="export.ledger_campaigns",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for campaign in page:
         campaign.figures = selectors.campaign_summary(campaign.items.all())
@@ -96,6 +110,29 @@ def campaigns(request):
             "year": timezone.localdate().year,
         },
     )
+
+
+CAMPAIGN_COLUMNS = [
+    Column("年度", "year", number_format=INTEGER, width=8),
+    Column("编号", "code", width=14),
+    Column("台账", "name", width=32),
+    Column("牵头单位", "owner_unit.name", width=20),
+    Column("区域", "area.name", width=14),
+    Column("事项", lambda c: c.figures["items"], number_format=INTEGER),
+    Column("平均进度（%）", lambda c: c.figures["avg_progress"], number_format="0.00"),
+    Column("揭榜挂帅事项", lambda c: c.figures["listed_items"], number_format=INTEGER),
+    Column("揭榜挂帅平均进度（%）", lambda c: c.figures["listed_avg_progress"], number_format="0.00"),
+    Column("已销号", lambda c: c.figures["closed"], number_format=INTEGER),
+    Column("超期", lambda c: c.figures["overdue"], number_format=INTEGER),
+]
+
+
+def _submitter(report) -> str:
+    user = report.submitted_by
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)
+    return staff.name if staff else user.username
 
 
 @staff_view(*MANAGER_ROLES)
@@ -392,6 +429,24 @@ def report_decide(request, pk):
 
 @staff_view(*MANAGER_ROLES)
 def approvals(request):
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="待审核进度",
+            columns=[
+                Column("事项编号", "item.number", width=14),
+                Column("问题", "item.problem", width=40),
+                Column("台账", "item.campaign.name", width=24),
+                Column("牵头单位", "item.lead_unit.name", width=20),
+                Column("填报进度（%）", lambda r: float(r.percent), number_format="0.00"),
+                Column("进展情况", "narrative", width=50),
+                Column("填报时间", "submitted_at", number_format=DATETIME),
+                Column("填报人", lambda r: _submitter(r), width=12),
+            ],
+            rows=selectors.pending_reports(request.user),
+            scope="本人管理的台账",
+            action="export.ledger_approvals",
+        )
     page = Paginator(selectors.pending_reports(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     for report in page:
         report.percent_text = percent_text(report.percent)
@@ -434,6 +489,26 @@ def ranking_export(request):
 def mine(request):
     filters = selectors.ItemFilters.from_query(request.GET)
     items = selectors.my_items(request.user, filters)
+    if wants_xlsx(request):
+        units = scope.unit_ids(request.user)
+        return export_list(
+            request,
+            title="我的台账",
+            columns=[
+                Column("台账", "campaign.name", width=24),
+                Column("编号", "number", width=12),
+                Column("问题", "problem", width=40),
+                Column("本单位", lambda i: "牵头" if i.lead_unit_id in units else "配合", width=8),
+                Column("牵头单位", "lead_unit.name", width=20),
+                Column("时限", "deadline", number_format=DATE),
+                Column("进度（%）", lambda i: float(i.progress), number_format="0.00"),
+                Column("状态", lambda i: i.get_state_display()),
+                Column("超期", lambda i: yes(is_overdue(i, timezone.localdate())), width=8),
+            ],
+            rows=items.select_related("campaign", "lead_unit"),
+            scope=mine_scope(request.user),
+            action="export.ledger_mine",
+        )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     units = scope.unit_ids(request.user)

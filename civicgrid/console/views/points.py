@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import DATE, INTEGER, Column, workbook, xlsx_response
+from civicgrid.core.documents import DATE, DATETIME, INTEGER, ONE_DECIMAL, Column, workbook, xlsx_response
 from civicgrid.core.inputs import parse_id
 from civicgrid.points import selectors, services
 from civicgrid.points.models import PointsEntry, PointsRule, Redemption
@@ -41,6 +42,26 @@ def queue(request):
     state = request.GET.get("state", "")
     if state in PointsEntry.OPEN:
         entries = entries.filter(state=state)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="积分审核",
+            columns=[
+                Column("申报人", "account.masked_name", width=12),
+                Column("村（社区）", "account.area.name", width=16),
+                Column("事项", lambda e: e.rule.name if e.rule else e.get_kind_display(), width=24),
+                Column("数量", "quantity", number_format=ONE_DECIMAL),
+                Column("积分", "points", number_format=INTEGER),
+                Column("发生日期", "occurred_on", number_format=DATE),
+                Column("状态", lambda e: e.get_state_display()),
+                Column("公示期至", "publicity_until", number_format=DATETIME),
+                Column("凭证", "evidence", width=30),
+            ],
+            rows=entries,
+            scope="本人管理范围",
+            filters=[f"状态：{PointsEntry.State(state).label}" if state in PointsEntry.OPEN else ""],
+            action="export.points_queue",
+        )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {s: selectors.review_queue(request.user).filter(state=s).count() for s in PointsEntry.OPEN}
     return render(
