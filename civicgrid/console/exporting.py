@@ -6,13 +6,30 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import Column, Sheet, workbook, xlsx_response
+from civicgrid.core.documents import DATETIME, Column, Sheet, workbook, xlsx_response
 from civicgrid.registry.models import Unit
 from civicgrid.tickets.permissions import CENTRE_ROLES, role_codes, units_of
 
 EXPORT_PARAM = "export"
 # Past this a list is a data extract, not a table for a meeting: the first rows and a note asking to narrow it.
 LIST_EXPORT_MAX = 50_000
+
+
+# A ticket as a row of a list export (the ticket search, my grid).
+TICKET_COLUMNS = [
+    Column("工单编号", "number", width=18),
+    Column("事件概述", "title", width=40),
+    Column("诉求类型", lambda t: t.get_request_type_display()),
+    Column("诉求分类", "category.name", width=16),
+    Column("状态", lambda t: t.get_status_display()),
+    Column("主办单位", "lead_unit.name", width=24),
+    Column("预警", lambda t: t.get_warning_level_display() if t.warning_level else ""),
+    Column("受理时间", "received_at", number_format=DATETIME),
+    Column("办结时间", "closed_at", number_format=DATETIME),
+    Column("乡镇/街道", "town.name", width=16),
+    Column("网格", "grid.name", width=20),
+    Column("来源渠道", lambda t: t.get_channel_display()),
+]
 
 
 def units_text(unit_ids) -> str:

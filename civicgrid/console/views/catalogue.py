@@ -15,10 +15,11 @@ from civicgrid.catalogue import selectors, services
 from civicgrid.catalogue.models import Catalogue, CatalogueItem
 from civicgrid.catalogue.scope import EDITOR_ROLES, editable_area_ids
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.console.forms.catalogue import ItemForm, NewDraftForm, PublishForm
 from civicgrid.console.views.common import PAGE_SIZE
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import Column, workbook, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, workbook, xlsx_response
 from civicgrid.core.inputs import parse_id
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.registry.models import Grid, Role
@@ -71,8 +72,27 @@ def catalogue_list(request):
     versions = selectors.editable_catalogues(user)
     if q:
         versions = versions.filter(area__name__icontains=q)
-    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="村级服务清单",
+            columns=[
+                Column("村（社区）", "area.name", width=20),
+                Column("乡镇/街道", "area.parent.name", width=16),
+                Column("版本", "version", number_format=INTEGER, width=8),
+                Column("状态", lambda c: c.state_label(today), width=12),
+                Column("生效日期", "effective_from", number_format=DATE),
+                Column("失效日期", "effective_to", number_format=DATE),
+                Column("事项数", "item_count", number_format=INTEGER),
+                Column("修订说明", "note", width=30),
+            ],
+            rows=versions,
+            scope="本人负责的村（社区）",
+            filters=[f"村（社区）名称含「{q}」" if q else ""],
+            action="export.catalogues",
+        )
+    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page:
         c.label = c.state_label(today)
     return render(request, "console/catalogue/list.html", {"page": page, "q": q, "form": form})

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, xlsx_response
 from civicgrid.core.inputs import parse_count
 from civicgrid.core.middleware import safe_back
 from civicgrid.core.refusal import Refusal
@@ -71,6 +72,31 @@ def wishes(request):
         source=source if source in NeedItem.Source.values else "",
         community_id=parse_count(community) or None,
     )
+    if wants_xlsx(request):
+        named = next((c.name for c in _communities(request.user) if str(c.pk) == community), "")
+        return export_list(
+            request,
+            title="需求和微心愿",
+            columns=[
+                Column("心愿", "title", width=36),
+                Column("村（社区）", "community.name", width=18),
+                Column("来源", lambda w: w.get_source_display()),
+                Column("心愿人", "resident_masked", width=10),
+                Column("联系电话", "phone_masked", width=14),
+                Column("状态", lambda w: w.get_state_display()),
+                Column("已认领", "claim_count", number_format=INTEGER),
+                Column("可认领", "max_claimers", number_format=INTEGER),
+                Column("说明", "end_reason", width=24),
+            ],
+            rows=rows,
+            scope="本人负责的村（社区）",
+            filters=[
+                f"状态：{MicroWish.State(state).label}" if state in MicroWish.State.values else "",
+                f"来源：{NeedItem.Source(source).label}" if source in NeedItem.Source.values else "",
+                f"村（社区）：{named}" if named else "",
+            ],
+            action="export.engagement_wishes",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -170,6 +196,29 @@ def registrations(request):
     rows = selectors.registrations_for(
         request.user, state=state if state in Registration.State.values else "", kind=kind
     )
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="双报到登记",
+            columns=[
+                Column("报到对象", lambda r: r.org.name if r.org_id else r.member.masked_name, width=28),
+                Column("联系人", lambda r: r.contact_name if r.org_id else "", width=10),
+                Column("联系电话", lambda r: r.contact_phone_masked if r.org_id else "", width=14),
+                Column("社区", "community.name", width=18),
+                Column("特长", "skills", width=20),
+                Column("服务意向", "service_kinds", width=20),
+                Column("岗位", "post", width=14),
+                Column("网格", "grid.name", width=16),
+                Column("报到日期", "registered_on", number_format=DATE),
+                Column("状态", lambda r: r.get_state_display()),
+            ],
+            rows=rows,
+            scope="本人负责的村（社区）",
+            filters=[
+                f"状态：{Registration.State(state).label}" if state in Registration.State.values else ""
+            ],
+            action="export.engagement_registrations",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

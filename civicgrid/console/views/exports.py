@@ -8,6 +8,7 @@ from civicgrid.assessment.dashboard import category_mix, received_per_day
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.selectors import scheme_for, three_rates, totals, unit_scope
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import TICKET_COLUMNS
 from civicgrid.console.exporting import ticket_scope as _ticket_scope
 from civicgrid.console.exporting import units_text as _units_text
 from civicgrid.console.views.common import filtered_tickets
@@ -15,7 +16,6 @@ from civicgrid.console.views.dashboard import DASHBOARD_ROLES, GROUPINGS, _group
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import (
     DATE,
-    DATETIME,
     INTEGER,
     ONE_DECIMAL,
     PERCENT,
@@ -28,22 +28,6 @@ from civicgrid.core.documents import (
 # Past this a list is a data extract, not a table to take to a meeting: the newest rows, and a note
 # asking to narrow the query. About 7 s of writing on the benchmark machine.
 TICKET_EXPORT_MAX = 50_000
-
-
-TICKET_COLUMNS = [
-    Column("工单编号", "number", width=18),
-    Column("事件概述", "title", width=40),
-    Column("诉求类型", lambda t: t.get_request_type_display()),
-    Column("诉求分类", "category.name", width=16),
-    Column("状态", lambda t: t.get_status_display()),
-    Column("主办单位", "lead_unit.name", width=24),
-    Column("预警", lambda t: t.get_warning_level_display() if t.warning_level else ""),
-    Column("受理时间", "received_at", number_format=DATETIME),
-    Column("办结时间", "closed_at", number_format=DATETIME),
-    Column("乡镇/街道", "town.name", width=16),
-    Column("网格", "grid.name", width=20),
-    Column("来源渠道", lambda t: t.get_channel_display()),
-]
 
 
 @staff_view()

@@ -13,8 +13,9 @@ from django.urls import path
 from django.utils import timezone
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import Column, docx_response, workbook, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, docx_response, workbook, xlsx_response
 from civicgrid.core.inputs import parse_day, parse_id
 from civicgrid.core.models import AuditEvent
 from civicgrid.core.refusal import Refusal
@@ -79,6 +80,22 @@ def committees(request):
         (c, committee_members(c, today).count(), committee_warnings(c, today))
         for c in selectors.committees_for(request.user).select_related("area")[:500]
     ]
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="人民调解委员会",
+            columns=[
+                Column("名称", lambda r: r[0].name, width=30),
+                Column("所在区划", lambda r: r[0].area.name, width=18),
+                Column("成立日期", lambda r: r[0].established_on, number_format=DATE),
+                Column("委员人数", 1, number_format=INTEGER),
+                Column("提示", lambda r: "；".join(r[2]) or "符合要求", width=40),
+            ],
+            rows=rows,
+            scope="本人负责的区域",
+            period=f"截至 {today:%Y-%m-%d}",
+            action="export.mediation_committees",
+        )
     return render(
         request,
         "console/mediation/committees.html",

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from civicgrid.assessment.selectors import period_bounds, three_rates
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import TICKET_COLUMNS, export_list, wants_xlsx
+from civicgrid.core.documents import Column, Sheet
 from civicgrid.core.inputs import parse_id
 from civicgrid.registry.models import Role
 from civicgrid.tickets.grids import grid_for, grid_month, grids_for, open_tickets_in, patrol_reports_for
@@ -38,6 +40,28 @@ def my_grid(request):
             ),
             None,
         )
+        if wants_xlsx(request):
+            return export_list(
+                request,
+                title="网格内在办工单",
+                columns=TICKET_COLUMNS,
+                rows=open_tickets_in(grid),
+                scope=grid.name,
+                period=f"截至 {today:%Y-%m-%d}",
+                action="export.my_grid",
+                more_sheets=[
+                    Sheet(
+                        "网格内地名",
+                        [
+                            Column("名称", "name", width=24),
+                            Column("类型", lambda p: p.get_kind_display(), width=12),
+                            Column("地址", "address", width=36),
+                        ],
+                        grid.places.order_by("kind", "name"),
+                        scope=grid.name,
+                    )
+                ],
+            )
         page = Paginator(open_tickets_in(grid), TICKETS_PER_PAGE).get_page(request.GET.get("page"))
         context.update(
             month=grid_month(grid, start, end),
