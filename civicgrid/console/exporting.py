@@ -81,12 +81,13 @@ def export_list(
     filters: list[str] | tuple[str, ...] = (),
     note: str = "",
     more_sheets: list[Sheet] | tuple[Sheet, ...] = (),
-    cap: int = LIST_EXPORT_MAX,
+    cap: int | None = None,
 ):
     """The .xlsx download of one list: title row, a line with scope and filters and period, header, rows.
 
     `rows` is a queryset (counted and sliced in the database) or any iterable of rows.
     """
+    cap = cap or LIST_EXPORT_MAX
     if hasattr(rows, "count") and hasattr(rows, "iterator"):
         total = rows.count()
         taken = rows[:cap].iterator(chunk_size=2000)

@@ -185,3 +185,76 @@ class TestKnowledge:
         assert ws["A1"].value == "知识库" and header(ws)[:2] == ["问题", "答案"]
         assert body(ws)[0][:2] == ["社保怎么补缴？", "到社保窗口办理。"]
         assert audited("export.knowledge", world.user("operator"))
+
+
+# Every list page with its export: (URL name, the file's title row, the audit action).
+LISTS = [
+    ("tickets", "工单清单", "export.tickets"),
+    ("inbox", "承办任务", "export.inbox"),
+    ("callbacks", "待回访工单", "export.callbacks"),
+    ("supervision", "预警与超期工单", "export.supervision"),
+    ("dispatch", "待派单工单", "export.dispatch"),
+    ("intake_accuracy", "智能分类效果", "export.intake_accuracy"),
+    ("kb", "知识库", "export.knowledge"),
+    ("org_tree", "党组织架构", "export.party_orgs"),
+    ("org_coverage", "网格党支部覆盖", "export.party_coverage"),
+    ("org_approvals", "新建党组织申请", "export.party_approvals"),
+    ("vol_home", "志愿服务项目", "export.volunteer_projects"),
+    ("vol_records", "待确认服务记录", "export.volunteer_queue"),
+    ("vol_certificates", "志愿服务记录证明", "export.volunteer_certificates"),
+    ("vol_teams", "志愿服务队", "export.volunteer_teams"),
+    ("points_queue", "积分审核", "export.points_queue"),
+    ("ldg_campaigns", "问题台账", "export.ledger_campaigns"),
+    ("ldg_approvals", "待审核进度", "export.ledger_approvals"),
+    ("ldg_mine", "我的台账", "export.ledger_mine"),
+    ("med_committees", "人民调解委员会", "export.mediation_committees"),
+    ("catalogue_list", "村级服务清单", "export.catalogues"),
+    ("eng_wishes", "需求和微心愿", "export.engagement_wishes"),
+    ("eng_registrations", "双报到登记", "export.engagement_registrations"),
+]
+
+
+@pytest.mark.parametrize("name, title, action", LISTS)
+def test_every_list_page_downloads_as_xlsx_in_the_house_style(client, world, work, name, title, action):
+    admin = world.user("admin")
+    client.force_login(admin)
+    page_links_export(client, name)
+    response = client.get(reverse(f"console:{name}"), {"export": "xlsx"})
+    assert "filename*=utf-8''" in response["Content-Disposition"] and response["Cache-Control"] == "no-store"
+    ws = sheet(response)
+    assert ws["A1"].value == title
+    assert ws["A1"].font.name == "方正小标宋简体"
+    assert "生成时间：2026-06-20 12:00" in ws["A2"].value
+    assert len(header(ws)) >= 2 and ws.freeze_panes == "A4"
+    assert ws.max_row <= 3 or ws.cell(3, 1).font.b
+    assert audited(action, admin)
+
+
+def test_exports_are_capped_with_a_note(client, world, work, monkeypatch):
+    from civicgrid.console import exporting
+
+    monkeypatch.setattr(exporting, "LIST_EXPORT_MAX", 1)
+    monkeypatch.setattr(
+        exporting.export_list, "__kwdefaults__", {**exporting.export_list.__kwdefaults__, "cap": 1}
+    )
+    register(world, T0 + timedelta(days=3), category="noise", title="井盖缺失")
+    client.force_login(world.user("dispatcher"))
+    ws = sheet(export(client, "dispatch"))
+    assert len(body(ws)) == 1
+    assert "共 2 条，仅导出前 1 条；请缩小查询条件后分批导出。" in text(ws)
+    assert AuditEvent.objects.get(action="export.dispatch").payload == {"rows": 1}
+
+
+def test_my_grid(client, world, work):
+    open_ticket = register(world, T0 + timedelta(days=3), category="noise", title="井盖缺失")
+    client.force_login(world.user("worker1"))
+    page_links_export(client, "my_grid")
+    book = openpyxl.load_workbook(io.BytesIO(export(client, "my_grid").content))
+    ws = book.worksheets[0]
+    assert ws["A1"].value == "网格内在办工单" and "范围：银海第1网格" in ws["A2"].value
+    assert open_ticket.number in [r[0] for r in body(ws)]
+    assert book.sheetnames[1] == "网格内地名"
+    assert "13812345678" not in text(ws) and "张三" not in text(ws)
+    assert audited("export.my_grid", world.user("worker1"))
+    client.force_login(world.user("zjj"))
+    assert export(client, "my_grid").status_code == 403

@@ -19,8 +19,9 @@ from django.urls import path
 from django.utils import timezone
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import xlsx_response
+from civicgrid.core.documents import INTEGER, Column, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.deliberation import selectors, services
@@ -470,6 +471,20 @@ def stats(request):
     if not 2000 <= year <= this + 1:
         year = this
     figures = deliberation_stats(area, year) if area is not None else dict.fromkeys(KEYS, 0)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="协商议事统计",
+            columns=[
+                Column("指标", 0, width=28),
+                Column("数值", 1, number_format=INTEGER),
+                Column("说明", 2, width=50),
+            ],
+            rows=[(LABELS[k], figures[k], HELP[k]) for k in KEYS],
+            scope=area.name if area is not None else "（未关联区域）",
+            period=f"{year}年",
+            action="export.deliberation_stats",
+        )
     return render(
         request,
         "console/deliberation/stats.html",
