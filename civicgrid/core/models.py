@@ -110,6 +110,7 @@ AUDIT_ACTIONS = {
     "export.engagement_registrations": "导出双报到登记",
     "export.my_grid": "导出我的网格工单",
     "export.deliberation_stats": "导出协商议事统计",
+    "export.party_activities": "导出党员先锋岗、突击队与下沉",
     "export.volunteer_records": "导出志愿服务记录（全国系统格式）",
     "export.volunteers": "导出志愿者名单",
     "grid.create": "新增网格",

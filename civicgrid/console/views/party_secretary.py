@@ -31,7 +31,7 @@ from civicgrid.console.forms.party_secretary import (
     ProposalForm,
     ShockTeamForm,
 )
-from civicgrid.core.documents import DATE, INTEGER, Column
+from civicgrid.core.documents import DATE, INTEGER, Column, Sheet
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.engagement.selectors import evaluations_for_appraisal
 from civicgrid.party.compliance import compliance_for, org_compliance
@@ -418,6 +418,8 @@ def sec_activities(request, org_id):
                     messages.success(request, done)
                     return redirect("console:party_sec_activities", org_id=org.pk)
     deployments = org.deployments.select_related("member")
+    if wants_xlsx(request):
+        return _activities_export(request, org, deployments)
     return render(
         request,
         "console/party/sec_activities.html",
@@ -432,6 +434,49 @@ def sec_activities(request, org_id):
             "forms": forms,
             "end_form": EndForm(initial={"to_date": today}),
         },
+    )
+
+
+def _activities_export(request, org, deployments):
+    """The page's three lists: pioneer posts, shock teams (the first sheet) and deployments, as shown."""
+    posts = Sheet(
+        "党员先锋岗",
+        [
+            Column("先锋岗", "name", width=24),
+            Column("党员", lambda p: p.holder.name if p.holder_id else "未指定党员", width=12),
+            Column("地点", "place", width=20),
+            Column("起始日期", "from_date", number_format=DATE),
+            Column("结束日期", "to_date", number_format=DATE),
+        ],
+        org.pioneer_posts.select_related("holder").order_by("-to_date", "name"),
+        scope=org.name,
+    )
+    people = Sheet(
+        "党员下沉",
+        [
+            Column("党员", lambda d: d.member.name if d.member_id else d.person_name, width=12),
+            Column("任务", "task", width=30),
+            Column("起始日期", "from_date", number_format=DATE),
+            Column("天数", "days", number_format=INTEGER),
+            Column("地点", "place", width=20),
+        ],
+        deployments.order_by("-from_date", "-pk")[:LIST_EXPORT_MAX],
+        scope=org.name,
+    )
+    return export_list(
+        request,
+        title="党员突击队",
+        columns=[
+            Column("突击队", "name", width=24),
+            Column("队员人数", lambda t: len(t.members.all()), number_format=INTEGER),
+            Column("队员", lambda t: "、".join(m.name for m in t.members.all()), width=40),
+            Column("起始日期", "from_date", number_format=DATE),
+            Column("结束日期", "to_date", number_format=DATE),
+        ],
+        rows=org.shock_teams.prefetch_related("members").order_by("-to_date", "name"),
+        scope=org.name,
+        action="export.party_activities",
+        more_sheets=[posts, people],
     )
 
 
