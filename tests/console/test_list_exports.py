@@ -241,6 +241,7 @@ def test_exports_are_capped_with_a_note(client, world, work, monkeypatch):
         exporting.export_list, "__kwdefaults__", {**exporting.export_list.__kwdefaults__, "cap": 1}
     )
     register(world, T0 + timedelta(days=3), category="noise", title="井盖缺失")
+    register(world, T0 + timedelta(days=4), category="noise", title="路面塌陷")
     client.force_login(world.user("dispatcher"))
     ws = sheet(export(client, "dispatch"))
     assert len(body(ws)) == 1
@@ -261,3 +262,25 @@ def test_my_grid(client, world, work):
     assert audited("export.my_grid", world.user("worker1"))
     client.force_login(world.user("zjj"))
     assert export(client, "my_grid").status_code == 403
+
+
+@pytest.mark.parametrize("name, title, action", LISTS)
+def test_a_role_the_page_does_not_serve_gets_no_file(client, world, work, name, title, action):
+    from django.urls import resolve
+
+    from tests.tickets.conftest import _staff
+
+    allowed = set(resolve(reverse(f"console:{name}")).func.allowed_roles)
+    for username in ("zjj", "worker1", "operator", "leader", "community"):
+        codes = set(world.user(username).staff.roles.values_list("code", flat=True))
+        if not codes & allowed:
+            break
+    else:
+        username = "nobody"
+        world.users[username], _ = _staff(username, ["organisation_staff"], [])
+        if set(world.user(username).staff.roles.values_list("code", flat=True)) & allowed:
+            pytest.skip("every test role may open this page")
+    client.force_login(world.user(username))
+    url = reverse("console:tickets_export") if name == "tickets" else reverse(f"console:{name}")
+    assert client.get(url, {"export": "xlsx"}).status_code == 403
+    assert not AuditEvent.objects.filter(action=action).exists()
