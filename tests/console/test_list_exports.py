@@ -237,9 +237,6 @@ def test_exports_are_capped_with_a_note(client, world, work, monkeypatch):
     from civicgrid.console import exporting
 
     monkeypatch.setattr(exporting, "LIST_EXPORT_MAX", 1)
-    monkeypatch.setattr(
-        exporting.export_list, "__kwdefaults__", {**exporting.export_list.__kwdefaults__, "cap": 1}
-    )
     register(world, T0 + timedelta(days=3), category="noise", title="井盖缺失")
     register(world, T0 + timedelta(days=4), category="noise", title="路面塌陷")
     client.force_login(world.user("dispatcher"))
