@@ -350,13 +350,18 @@ def record_action(request, record_id: int):
     return redirect("console:vol_records")
 
 
+def _year(text: str) -> int | None:
+    """A year from the query, or None ("²".isdigit() is true, hence isascii)."""
+    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
+
+
 @require_GET
 @staff_view(*VOL_ROLES)
 def record_export(request):
     qs = selectors.records_for(request.user)
-    year = request.GET.get("year", "")
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        qs = selectors.confirmed_records(year=int(year)).filter(pk__in=qs.values("pk"))
+    year = _year(request.GET.get("year", ""))
+    if year:
+        qs = selectors.confirmed_records(year=year).filter(pk__in=qs.values("pk"))
     data = export.national_csv(actor=request.user, records=qs)
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="volunteer-records-{year or "all"}.csv"'
@@ -370,9 +375,9 @@ def record_export_xlsx(request):
     """The confirmed records in the national system's columns (volunteering.export), as .xlsx; the .csv
     stays at its old address for the upload itself."""
     qs = selectors.records_for(request.user)
-    year = request.GET.get("year", "")
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        qs = selectors.confirmed_records(year=int(year)).filter(pk__in=qs.values("pk"))
+    year = _year(request.GET.get("year", ""))
+    if year:
+        qs = selectors.confirmed_records(year=year).filter(pk__in=qs.values("pk"))
     qs = qs.filter(state=ServiceRecord.State.CONFIRMED)
     return export_list(
         request,
@@ -383,7 +388,7 @@ def record_export_xlsx(request):
         ],
         rows=export.rows(qs),
         scope=_scope(request.user),
-        period=f"{year}年" if year.isdigit() and 2000 <= int(year) <= 2100 else "全部",
+        period=f"{year}年" if year else "全部",
         action="export.volunteer_records",
         note="全国志愿服务信息系统格式；证件号码为上传所需的完整号码，请妥善保管。",
     )
