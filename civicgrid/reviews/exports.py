@@ -6,7 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import DATE, DECIMAL, INTEGER, Column, Section, Sheet, Table, document, workbook_of
+from civicgrid.core.documents import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    Column,
+    Section,
+    Sheet,
+    Table,
+    document,
+    workbook_of,
+)
 from civicgrid.reviews import rectification, scope
 from civicgrid.reviews.errors import ReviewError
 from civicgrid.reviews.models import Reporter, ReviewCampaign
@@ -60,7 +70,13 @@ def reporter_docx(*, actor, reporter: Reporter, now=None) -> bytes:
                 Table(
                     ["测评组", "权重", *labels, "票数", "平均分"],
                     [
-                        (g["name"], f"{g['weight']:g}", *(g["counts"].get(x, 0) for x in labels), g["ballots"], _score(g["mean"]))
+                        (
+                            g["name"],
+                            f"{g['weight']:g}",
+                            *(g["counts"].get(x, 0) for x in labels),
+                            g["ballots"],
+                            _score(g["mean"]),
+                        )
                         for g in result["groups"]
                     ],
                 )
@@ -82,7 +98,14 @@ def reporter_docx(*, actor, reporter: Reporter, now=None) -> bytes:
                 Table(
                     ["序号", "问题", "整改措施", "责任人", "时限", "状态"],
                     [
-                        (n, i.problem, i.measure, i.responsible, i.due_date, rectification.state_label(i, today))
+                        (
+                            n,
+                            i.problem,
+                            i.measure,
+                            i.responsible,
+                            i.due_date,
+                            rectification.state_label(i, today),
+                        )
                         for n, i in enumerate(items, start=1)
                     ],
                 )
@@ -116,7 +139,10 @@ def results_xlsx(*, actor, campaign: ReviewCampaign, now=None) -> bytes:
         Column("述职人", "name", width=12),
         Column("职务", "post", width=28),
         Column("负责区划（单位）", "answers_for", width=28),
-        *[Column(f"{g['name']}（权重{g['weight']:g}）", group_mean(i), number_format=DECIMAL) for i, g in enumerate(groups)],
+        *[
+            Column(f"{g['name']}（权重{g['weight']:g}）", group_mean(i), number_format=DECIMAL)
+            for i, g in enumerate(groups)
+        ],
         Column("有效票", "ballots", number_format=INTEGER),
         Column("综合得分", "score", number_format=DECIMAL),
         Column("等次", lambda r: r["grade"] or "不评定"),
@@ -147,11 +173,13 @@ def campaigns_xlsx(*, actor, campaigns, scope_label: str, now=None) -> bytes:
         Column("年度", "year", number_format=INTEGER),
         Column("所属区划", lambda c: c.area.name if c.area_id else "", width=16),
         Column("述职对象", "kinds_display", width=36),
-        Column("述职人数", lambda c: c.reporters.count(), number_format=INTEGER),
+        Column("述职人数", lambda c: c.n if hasattr(c, "n") else c.reporters.count(), number_format=INTEGER),
         Column("状态", lambda c: c.get_state_display()),
         Column("创建时间", lambda c: timezone.localdate(c.created_at), number_format=DATE),
     ]
-    data_bytes = workbook_of([Sheet("述职评议清单", columns, campaigns, scope=scope_label, name="述职评议")], now=now)
+    data_bytes = workbook_of(
+        [Sheet("述职评议清单", columns, campaigns, scope=scope_label, name="述职评议")], now=now
+    )
     with transaction.atomic():
         record_event(actor=actor, action="export.review_campaigns", summary=scope_label)
     return data_bytes

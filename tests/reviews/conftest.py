@@ -42,7 +42,9 @@ def make_world() -> dict:
     housing = unit("U-ZJJ", county, name="琼海市住房和城乡建设局", kind=Unit.Kind.DEPARTMENT)
 
     secretary_user = staff("jjz_sj", [Role.PARTY_SECRETARY], units=[town_unit])
-    town_org = org("JJZ-DW", town, kind=PartyOrg.Kind.COMMITTEE, name="中共嘉积镇委员会", setup=PartyOrg.Setup.ORGAN)
+    town_org = org(
+        "JJZ-DW", town, kind=PartyOrg.Kind.COMMITTEE, name="中共嘉积镇委员会", setup=PartyOrg.Setup.ORGAN
+    )
     secretary = member(town_org, name="王建国")
     secretary.user = secretary_user
     secretary.save(update_fields=["user"])
@@ -104,7 +106,12 @@ def ready_campaign(world, *, open_it=True, at=None):
         party_org=world["town_org"],
     )
     dept = services.reporter_add(
-        actor=actor, campaign=campaign, kind=K.DEPARTMENT, name="李明", post="住建局党组书记", unit=world["housing"]
+        actor=actor,
+        campaign=campaign,
+        kind=K.DEPARTMENT,
+        name="李明",
+        post="住建局党组书记",
+        unit=world["housing"],
     )
     full = services.group_save(actor=actor, campaign=campaign, name="全委会成员", weight=Decimal("0.6"))
     staff_group = services.group_save(actor=actor, campaign=campaign, name="本单位干部群众", weight="0.4")

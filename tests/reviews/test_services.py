@@ -15,15 +15,30 @@ S = ReviewCampaign.State
 def test_create_needs_organisation_staff_of_the_area(world):
     with pytest.raises(ReviewError, match="组织部"):
         services.campaign_create(
-            actor=world["handler"], code="X", name="X", year=2026, area=world["county"], reporter_kinds=[K.TOWN]
+            actor=world["handler"],
+            code="X",
+            name="X",
+            year=2026,
+            area=world["county"],
+            reporter_kinds=[K.TOWN],
         )
     with pytest.raises(ReviewError, match="本人负责的区划"):
         services.campaign_create(
-            actor=world["outsider"], code="X", name="X", year=2026, area=world["county"], reporter_kinds=[K.TOWN]
+            actor=world["outsider"],
+            code="X",
+            name="X",
+            year=2026,
+            area=world["county"],
+            reporter_kinds=[K.TOWN],
         )
     with pytest.raises(ReviewError, match="述职对象类别"):
         services.campaign_create(
-            actor=world["organiser"], code="X", name="X", year=2026, area=world["county"], reporter_kinds=["nobody"]
+            actor=world["organiser"],
+            code="X",
+            name="X",
+            year=2026,
+            area=world["county"],
+            reporter_kinds=["nobody"],
         )
     campaign = make_campaign(world)
     assert campaign.state == S.DRAFT
@@ -66,7 +81,9 @@ def test_outsider_cannot_run_the_campaign(world):
 def test_weights_must_sum_to_one(world):
     campaign = make_campaign(world)
     actor = world["organiser"]
-    services.reporter_add(actor=actor, campaign=campaign, kind=K.DEPARTMENT, name="李明", unit=world["housing"])
+    services.reporter_add(
+        actor=actor, campaign=campaign, kind=K.DEPARTMENT, name="李明", unit=world["housing"]
+    )
     with pytest.raises(ReviewError, match="尚未设置测评组"):
         services.campaign_open(actor=actor, campaign=campaign)
     group = services.group_save(actor=actor, campaign=campaign, name="全委会成员", weight="0.6")
