@@ -65,7 +65,7 @@ def test_campaign_pages_are_scoped(client, world):
     assert client.get(reverse("console:rv_reporter", args=[town.pk])).status_code == 403
     assert client.get(reverse("console:rv_results_export", args=[campaign.pk])).status_code == 403
     assert client.get(reverse("console:rv_reporter_docx", args=[town.pk])).status_code == 403
-    assert "2026年度" not in client.get(reverse("console:rv_campaigns")).content.decode()
+    assert "乡镇党委书记抓基层党建述职评议" not in client.get(reverse("console:rv_campaigns")).content.decode()
     client.force_login(world["handler"])
     assert client.get(reverse("console:rv_reporter", args=[town.pk])).status_code == 403
     assert client.get(reverse("console:rv_ballot", args=[campaign.pk])).status_code == 403
@@ -143,9 +143,9 @@ def test_reporter_sees_results_only_after_publication(client, world):
     )
     client.force_login(world["secretary_user"])
     text = client.get(reverse("console:rv_mine")).content.decode()
-    assert "结果尚未公布" in text and "党员发展滞后" in text and "综合得分" not in text
+    assert "结果尚未公布" in text and "党员发展滞后" in text and "综合得分：" not in text
     text = client.get(reverse("console:rv_reporter", args=[town.pk])).content.decode()
-    assert "结果尚未公布" in text and "综合得分" not in text
+    assert "结果尚未公布" in text and "综合得分：" not in text
     client.post(
         reverse("console:rv_rectification_done", args=[item.pk]), {"evidence": "已发展2名", "next": "mine"}
     )
@@ -154,6 +154,6 @@ def test_reporter_sees_results_only_after_publication(client, world):
     services.campaign_close(actor=world["organiser"], campaign=campaign)
     services.campaign_publish(actor=world["organiser"], campaign=campaign)
     text = client.get(reverse("console:rv_mine")).content.decode()
-    assert "综合得分" in text and "100.00" in text
+    assert "综合得分：" in text and "100.00" in text
     # another reporter's page stays closed
     assert client.get(reverse("console:rv_reporter", args=[made["dept"].pk])).status_code == 403

@@ -95,3 +95,14 @@ def test_command_sheet_and_results(world, tmp_path):
     out = StringIO()
     call_command("reviews", "results", "--campaign", "SZPY-2026", stdout=out)
     assert "王建国　100.00　好" in out.getvalue()
+
+
+def test_command_errors_in_chinese(world):
+    import pytest
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有找到述职评议「NOPE」"):
+        call_command("reviews", "sheet", "--campaign", "NOPE")
+    ready_campaign(world, open_it=False)
+    with pytest.raises(CommandError, match="须用 --out"):
+        call_command("reviews", "results", "--campaign", "SZPY-2026", "--format", "xlsx")
