@@ -18,7 +18,7 @@ import os
 import random
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server (a bench_reviews database)")
@@ -40,6 +40,7 @@ call_command("migrate", verbosity=0)
 
 from django.utils import timezone  # noqa: E402
 
+from civicgrid.assessment.selectors import three_rates  # noqa: E402
 from civicgrid.core.actors import SYSTEM  # noqa: E402
 from civicgrid.registry.models import AdminArea, Unit  # noqa: E402
 from civicgrid.reviews import services  # noqa: E402
@@ -150,6 +151,13 @@ for _ in range(args.runs):
     sheets = assemble_once(campaign)
     samples.append(time.perf_counter() - started)
 p50, p95 = percentiles(samples)
+league = []
+for _ in range(args.runs):
+    started = time.perf_counter()
+    three_rates(user=SYSTEM, date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31), by="town")
+    league.append(time.perf_counter() - started)
+l50, l95 = percentiles(league)
+print(f"of which the 12345 league by town (once per assembly): p50 {l50:.3f} s p95 {l95:.3f} s")
 rated = sum(next(r["value"] for r in s.data["sections"][0]["rows"] if r["key"] == "rated") for s in sheets)
 print(
     f"assemble {len(sheets)} sheets: p50 {p50:.3f} s p95 {p95:.3f} s ({args.runs} runs); rated tickets over the sheets: {rated}"
