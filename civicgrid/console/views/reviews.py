@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -360,11 +361,12 @@ def rectification_new(request, pk):
 
 
 @staff_view()
-@require_POST
 def rectification_done(request, pk):
     item = RectificationItem.objects.filter(pk=pk).select_related("reporter__campaign").first()
     if item is None or not scope.sees_reporter(request.user, item.reporter):
         raise PermissionDenied("您无权处理该整改事项")
+    if request.method != "POST":  # scope first: someone else's item is refused, whatever the method
+        return HttpResponseNotAllowed(["POST"])
     services.rectification_complete(
         actor=request.user, item=item, evidence=request.POST.get("evidence", "")[:2000]
     )
