@@ -65,7 +65,9 @@ def test_campaign_pages_are_scoped(client, world):
     assert client.get(reverse("console:rv_reporter", args=[town.pk])).status_code == 403
     assert client.get(reverse("console:rv_results_export", args=[campaign.pk])).status_code == 403
     assert client.get(reverse("console:rv_reporter_docx", args=[town.pk])).status_code == 403
-    assert "乡镇党委书记抓基层党建述职评议" not in client.get(reverse("console:rv_campaigns")).content.decode()
+    assert (
+        "乡镇党委书记抓基层党建述职评议" not in client.get(reverse("console:rv_campaigns")).content.decode()
+    )
     client.force_login(world["handler"])
     assert client.get(reverse("console:rv_reporter", args=[town.pk])).status_code == 403
     assert client.get(reverse("console:rv_ballot", args=[campaign.pk])).status_code == 403
