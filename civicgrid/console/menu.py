@@ -60,6 +60,7 @@ MENU = [
         (R.ORGANISATION_STAFF, R.SUPERVISOR, R.DISPATCHER, R.LEADER, R.ADMINISTRATOR),
     ),
     ("console:ldg_mine", "我的台账", (R.UNIT_HANDLER, R.GRID_LEADER)),
+    ("console:rv_campaigns", "述职评议", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
     (
         "console:catalogue_list",
         "服务清单",
@@ -80,7 +81,11 @@ MENU = [
     ),
 ]
 # Shown to whoever's account is linked to a party member record, whatever the role.
-MEMBER_MENU = [("console:party_mine", "我的组织"), ("console:eng_mine", "双报到任务")]
+MEMBER_MENU = [
+    ("console:party_mine", "我的组织"),
+    ("console:eng_mine", "双报到任务"),
+    ("console:rv_mine", "我的述职"),
+]
 
 
 @dataclass

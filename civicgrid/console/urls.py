@@ -23,6 +23,7 @@ from civicgrid.console.views import (
     patrol,
     pauses,
     points,
+    reviews,
     volunteering,
 )
 
@@ -56,4 +57,5 @@ urlpatterns = [
     *ledgers.urlpatterns,
     *catalogue.urlpatterns,
     *mediation.urlpatterns,
+    *reviews.urlpatterns,
 ]

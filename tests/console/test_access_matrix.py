@@ -355,3 +355,18 @@ def test_the_catalogue_pages_serve_their_editors_and_the_panel_every_staff_membe
             assert Role.OPERATOR in allowed and Role.DISPATCHER in allowed, name
         else:
             assert allowed == CATALOGUE_EDITORS, name
+
+
+# 述职评议 (issue 14): set up by the 组织部; the reporter's page, 我的述职 and the ballot page for every staff member
+# (the scope of each is checked on the page, tests/reviews/test_console.py).
+REVIEW_MANAGERS = {Role.ORGANISATION_STAFF, Role.ADMINISTRATOR}
+REVIEW_EVERYONE = {"rv_mine", "rv_ballot", "rv_reporter", "rv_reporter_docx", "rv_rectification_done"}
+
+
+def test_review_screens_serve_the_roles_they_are_for(world, ticket):
+    from civicgrid.console.access import ALL_STAFF
+
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket) if name.startswith("rv_")}
+    assert len(pages) == 17
+    for name, allowed in pages.items():
+        assert allowed == (set(ALL_STAFF) if name in REVIEW_EVERYONE else REVIEW_MANAGERS), name

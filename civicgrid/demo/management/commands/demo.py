@@ -31,6 +31,7 @@ from civicgrid.demo.knowledge import seed_knowledge
 from civicgrid.demo.ledgers import build as build_ledgers
 from civicgrid.demo.mediation import build as build_mediation
 from civicgrid.demo.party import build_party
+from civicgrid.demo.reviews import build as build_reviews
 from civicgrid.demo.tickets import DEFAULT_TICKETS, generate_tickets
 from civicgrid.tickets.models import Status, Ticket
 from civicgrid.workcal.calendar import CalendarError
@@ -156,6 +157,7 @@ class Command(BaseCommand):
         demo_deliberation.build(city=result.city, log=self._log)
         self.stdout.write("正在生成人民调解数据……")
         build_mediation(city=result.city, seed=opts["seed"], log=self._log)
+        build_reviews(city=result.city, seed=opts["seed"], log=self._log)
         self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
         catalogue = build_catalogue(city=result.city, log=self._log)
         if party.created or engagement.created or catalogue.created:
