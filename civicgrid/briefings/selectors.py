@@ -10,4 +10,4 @@ def register_for(user) -> QuerySet:
     """The issues `user` may see: the whole register for those who may issue briefings, nothing for others."""
     if not may_issue(user):
         return Briefing.objects.none()
-    return Briefing.objects.select_related("area", "generated_by").order_by("-generated_at", "-pk")
+    return Briefing.objects.select_related("area", "generated_by__staff").order_by("-generated_at", "-pk")

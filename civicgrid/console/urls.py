@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.console.views import (
+    briefings,
     catalogue,
     common,
     dashboard,
@@ -56,4 +57,5 @@ urlpatterns = [
     *ledgers.urlpatterns,
     *catalogue.urlpatterns,
     *mediation.urlpatterns,
+    *briefings.urlpatterns,
 ]

@@ -71,6 +71,7 @@ AUDIT_ACTIONS = {
     "engagement.wish_fulfil": "微心愿实现",
     "engagement.wish_publish": "发布微心愿",
     "engagement.wish_verify": "核实微心愿",
+    "export.briefings": "导出工作简报登记表",
     "export.deliberation_topics": "导出协商议题",
     "export.engagement_evaluations": "导出双报到年度评价",
     "export.engagement_needs": "导出需求清单",
