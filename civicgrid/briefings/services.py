@@ -142,7 +142,7 @@ def briefing_generate(
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
         )
-        name = f"briefings/{issued_on.year}/{scope or 'city'}-{number:03d}.docx"
+        name = f"{issued_on.year}/{scope or 'city'}-{number:03d}.docx"  # under the field's briefings/
         briefing.file.save(name, ContentFile(content), save=False)
         stored = briefing.file.name
         try:  # a refused or failed row leaves no file behind
@@ -166,7 +166,7 @@ def briefing_download(*, actor, briefing: Briefing) -> bytes:
     """The stored file of an issue, checked against its checksum; audited."""
     _guard(actor)
     try:
-        with briefing.file.open("rb") as handle:
+        with briefing.file.storage.open(briefing.file.name, "rb") as handle:
             content = handle.read()
     except OSError:
         raise BriefingRefused("简报文件已丢失，请重新生成") from None

@@ -161,7 +161,9 @@ def test_hot_issues_and_alerts_come_from_the_hotspot_reads(fixture, monkeypatch)
     monkeypatch.setattr("civicgrid.briefings.gather.early_alerts", alerts)
     data = gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.town)
     assert (data.hot_issues, data.alerts) == (["hot"], ["alert"])
-    assert calls[0][1] == dict(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.town, top=10)
+    assert calls[0][1] == dict(
+        user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.town, top=10
+    )
     assert calls[1][1] == dict(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.town)
 
 

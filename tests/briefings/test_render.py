@@ -13,8 +13,8 @@ from civicgrid.briefings.gather import (
     KeyTicket,
     League,
     LeagueRow,
-    Overview,
     OverdueUnit,
+    Overview,
 )
 from civicgrid.briefings.render import (
     NOTHING,
@@ -60,7 +60,12 @@ def full_data() -> BriefingData:
     data.last_year = Overview(received=130, rated=45, response_rate=0.96, resolution_rate=0.7, composite=0.9)
     row = LeagueRow(1, "琼海市水务局", 12, 1.0, 0.9, 0.95, 0.93)
     data.leagues = [
-        League("职能部门", ranked=2, top=[row], bottom=[LeagueRow(2, "琼海市住房和城乡建设局", 8, 0.9, 0.5, 0.6, 0.58)]),
+        League(
+            "职能部门",
+            ranked=2,
+            top=[row],
+            bottom=[LeagueRow(2, "琼海市住房和城乡建设局", 8, 0.9, 0.5, 0.6, 0.58)],
+        ),
         League("网格工作组", ranked=0, insufficient=3, min_rated=5),
         League("乡镇（街道）", ranked=0),
     ]
@@ -147,7 +152,9 @@ def test_the_sections_with_data():
     document = read(render(full_data(), MASTHEAD))
     assert headings(document) == list(SECTION_TITLES)
     overview = " ".join(section_text(document, "一、总体情况"))
-    assert "共受理群众诉求 120 件，较上期增加 20 件（增长 20.0%），较去年同期减少 10 件（下降 7.7%）" in overview
+    assert (
+        "共受理群众诉求 120 件，较上期增加 20 件（增长 20.0%），较去年同期减少 10 件（下降 7.7%）" in overview
+    )
     assert "响应率 96.0%，较上期上升 1.0 个百分点，与去年同期持平" in overview
     assert "解决率 80.0%，较上期下降 3.2 个百分点，较去年同期上升 10.0 个百分点" in overview
     assert "综合得分 83.6，较上期上升 3.6 分，较去年同期下降 6.4 分" in overview
@@ -163,8 +170,24 @@ def test_the_sections_with_data():
     assert "另有 3 个单位本期参评不足 5 件，证据不足，暂不排名。" in ranking
     assert "（三）乡镇（街道）" not in ranking  # a kind with no rated unit is left out
     top = tables[1]
-    assert [c.text for c in top.rows[0].cells] == ["名次", "单位", "参评（件）", "响应率", "解决率", "满意率", "综合得分"]
-    assert [c.text for c in top.rows[1].cells] == ["1", "琼海市水务局", "12", "100.0%", "90.0%", "95.0%", "93.0"]
+    assert [c.text for c in top.rows[0].cells] == [
+        "名次",
+        "单位",
+        "参评（件）",
+        "响应率",
+        "解决率",
+        "满意率",
+        "综合得分",
+    ]
+    assert [c.text for c in top.rows[1].cells] == [
+        "1",
+        "琼海市水务局",
+        "12",
+        "100.0%",
+        "90.0%",
+        "95.0%",
+        "93.0",
+    ]
     assert tables[2].rows[1].cells[1].text == "琼海市住房和城乡建设局"
 
     hot = tables[3]

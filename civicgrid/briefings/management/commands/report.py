@@ -53,6 +53,6 @@ class Command(BaseCommand):
             self.stdout.write(f"已生成预览稿（未编号）：{out}")
             return
         briefing = briefing_generate(actor=SYSTEM, date_from=date_from, date_to=date_to, area=area)
-        with briefing.file.open("rb") as handle:
+        with briefing.file.storage.open(briefing.file.name, "rb") as handle:
             out.write_bytes(handle.read())
         self.stdout.write(f"已生成{briefing}：{out}")
