@@ -10,7 +10,7 @@ Definitions (written under 「一、总体情况」 in the document too):
   period; closed: tickets closed in the period, and the on-time rate among them;
 - rated and the three rates: 参评工单 rated in the period (不参评 left out), by the scheme in force on the
   period's last day;
-- the area: tickets whose town or village/community is the area or below it; units (league tables, overdue)
+- the area: tickets whose town (for a village/community: whose community) is the area or below it; units (league tables, overdue)
   whose own area is the area or below it.
 """
 
@@ -170,35 +170,43 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
     """The figures of a briefing for `area` (None: the whole city) over [date_from, date_to]."""
     scheme = scheme_for(date_to) or AssessmentScheme()
     areas = area_subtree_ids([area]) if area is not None else None
+    where = ticket_area_q(area, areas)
     return BriefingData(
         scope_name=area.name if area is not None else "全市",
         date_from=date_from,
         date_to=date_to,
-        current=overview(date_from, date_to, areas, scheme),
-        previous=overview(*previous_period(date_from, date_to), areas, scheme),
-        last_year=overview(*last_year_period(date_from, date_to), areas, scheme),
+        current=overview(date_from, date_to, where, scheme),
+        previous=overview(*previous_period(date_from, date_to), where, scheme),
+        last_year=overview(*last_year_period(date_from, date_to), where, scheme),
         leagues=_leagues(user=user, date_from=date_from, date_to=date_to, areas=areas, scheme=scheme),
         hot_issues=hot_issues(
             user=user, date_from=date_from, date_to=date_to, area=area, top=HOT_ISSUES_SHOWN
         ),
         alerts=early_alerts(user=user, date_from=date_from, date_to=date_to, area=area),
-        **_key_list(areas),
+        **_key_list(where),
         **_overdue_units(date_from, date_to, areas),
         party=_party(area, date_to),
         party_year=date_to.year,
     )
 
 
-def _ticket_area_q(areas: set[int] | None, prefix: str = "") -> Q:
-    if areas is None:
+def ticket_area_q(area: AdminArea | None, areas: set[int] | None) -> Q:
+    """The tickets of an area on one column, so the covering indexes on (date, ..., town, ...) answer alone: a
+    village/community by its own column, anything above by the towns under it (every located ticket has both)."""
+    if area is None:
         return Q()
-    return Q(**{f"{prefix}town_id__in": areas}) | Q(**{f"{prefix}community_id__in": areas})
+    if area.level == AdminArea.Level.VILLAGE:
+        return Q(community_id=area.pk)
+    if area.level == AdminArea.Level.TOWN:
+        return Q(town_id=area.pk)
+    towns = AdminArea.objects.filter(pk__in=areas, level=AdminArea.Level.TOWN).values_list("pk", flat=True)
+    return Q(town_id__in=list(towns))
 
 
-def overview(date_from: date, date_to: date, areas: set[int] | None, scheme: AssessmentScheme) -> Overview:
-    """Received, dispatched, closed (on time) and the rated figures of the tickets of `areas` in the period."""
+def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme) -> Overview:
+    """Received, dispatched, closed (on time) and the rated figures of the tickets `where` says, in the period."""
     start, end = period_bounds(date_from, date_to)
-    tickets = Ticket.objects.filter(_ticket_area_q(areas)).order_by()
+    tickets = Ticket.objects.filter(where).order_by()
     result = Overview(
         received=tickets.filter(received_at__gte=start, received_at__lt=end).count(),
         dispatched=tickets.filter(dispatched_at__gte=start, dispatched_at__lt=end).count(),
@@ -283,9 +291,9 @@ def _league_row(row: RateRow, place: int) -> LeagueRow:
     )
 
 
-def _key_list(areas: set[int] | None) -> dict:
+def _key_list(where: Q) -> dict:
     """Tickets on the key supervision list now, newest first (titles only: no personal data)."""
-    tickets = Ticket.objects.filter(_ticket_area_q(areas), on_key_list=True, merged_into__isnull=True)
+    tickets = Ticket.objects.filter(where, on_key_list=True, merged_into__isnull=True)
     total = tickets.count()
     rows = tickets.order_by("-received_at", "-pk").values_list(
         "number", "title", "lead_unit__name", "status"

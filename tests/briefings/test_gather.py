@@ -92,6 +92,8 @@ def test_an_area_counts_its_own_subtree(fixture):
     assert data.scope_name == "嘉积镇"
     assert data.current.received == 10  # 博鳌镇's 3 left out
     assert data.current.rated == 12
+    community = gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.community)
+    assert (community.current.received, community.current.rated) == (0, 12)  # the 10 name no community
     boao = gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.boao)
     assert (boao.current.received, boao.current.rated) == (3, 0)
     # Units sitting in 嘉积镇 only: the county's departments are not in its league tables.
