@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.console.views import (
+    briefings,
     catalogue,
     common,
     dashboard,
@@ -58,4 +59,5 @@ urlpatterns = [
     *catalogue.urlpatterns,
     *mediation.urlpatterns,
     *reviews.urlpatterns,
+    *briefings.urlpatterns,
 ]

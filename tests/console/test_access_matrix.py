@@ -370,3 +370,17 @@ def test_review_screens_serve_the_roles_they_are_for(world, ticket):
     assert len(pages) == 17
     for name, allowed in pages.items():
         assert allowed == (set(ALL_STAFF) if name in REVIEW_EVERYONE else REVIEW_MANAGERS), name
+
+
+# 工作简报 (issue 14): leaders, supervisors and administrators, who see the whole city.
+BRIEFING_PAGES = dict.fromkeys(
+    ("briefings", "briefing_generate", "briefing_file", "briefings_export"),
+    {Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR},
+)
+
+
+def test_briefing_screens_serve_the_roles_they_are_for(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("briefing")} == set(BRIEFING_PAGES)
+    for name, roles in BRIEFING_PAGES.items():
+        assert pages[name] == roles, name
