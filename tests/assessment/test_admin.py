@@ -27,6 +27,10 @@ def form(**overrides) -> dict:
         "basic_satisfied_weight": "0.8",
         "naming_min_rated": "5",
         "naming_count": "3",
+        "overdue_deduction": "0",
+        "supervision_deduction": "0",
+        "credible_level": "0.9",
+        "rank_by_shrunk": "on",
     }
     data.update(overrides)
     return data
