@@ -84,7 +84,7 @@ class League:
     praise: dict[str, tuple[list, list]] = field(default_factory=dict)  # code → (praised, named)
 
     def title(self, code: str) -> str:
-        return LEAGUE_TITLES.get(code) or GROUP_TITLES.get(code, "")
+        return LEAGUE_TITLES[code] if self.by == "unit" else GROUP_TITLES[self.by]
 
     @property
     def rows(self) -> list[RateRow]:
