@@ -120,7 +120,8 @@ def city_of(rows: list[RateRow], scheme: AssessmentScheme, mix: dict | None = No
     rated_rows = [row for row in rows if row.rated]
     counts = [successes(row, scheme) for row in rated_rows]
     priors = tuple(
-        estimate_prior([(c[j], row.rated) for c, row in zip(counts, rated_rows, strict=True)]) for j in range(3)
+        estimate_prior([(c[j], row.rated) for c, row in zip(counts, rated_rows, strict=True)])
+        for j in range(3)
     )
     total = sum(row.rated for row in rated_rows)
     composite = None
@@ -138,7 +139,9 @@ def city_of(rows: list[RateRow], scheme: AssessmentScheme, mix: dict | None = No
             acc[2] += c.solved
             acc[3] += c.satisfied
     category_rates = {
-        code: (acc[1] / acc[0], acc[2] / acc[0], acc[3] / acc[0]) for code, acc in by_category.items() if acc[0]
+        code: (acc[1] / acc[0], acc[2] / acc[0], acc[3] / acc[0])
+        for code, acc in by_category.items()
+        if acc[0]
     }
     level = float(scheme.credible_level or 0.9)
     return City(

@@ -44,10 +44,14 @@ def league_of(kind: str) -> str | None:
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """环比: the previous calendar month for a whole month, else the same number of days just before."""
-    if date_from.day == 1 and date_to == date_from.replace(day=monthrange(date_from.year, date_from.month)[1]):
+    """环比: for a period starting on the 1st and ending in the same month (a whole month, or a month to
+    date), the same days of the previous calendar month (a whole month: the whole previous month); for any
+    other period, as many days just before it."""
+    if date_from.day == 1 and (date_to.year, date_to.month) == (date_from.year, date_from.month):
         last = date_from - timedelta(days=1)
-        return last.replace(day=1), last
+        start = last.replace(day=1)
+        whole = date_to.day == monthrange(date_to.year, date_to.month)[1]
+        return start, last if whole else min(start + timedelta(days=date_to.day - 1), last)
     days = (date_to - date_from).days + 1
     return date_from - timedelta(days=days), date_from - timedelta(days=1)
 
@@ -137,7 +141,9 @@ def league_table(
     league = League(date_from, date_to, by, scheme, tables, city, totals(kept))
     if by == "unit":
         league.outside = max(
-            received_count(user=user, date_from=date_from, date_to=date_to, area=area) - league.total.received, 0
+            received_count(user=user, date_from=date_from, date_to=date_to, area=area)
+            - league.total.received,
+            0,
         )
     for code, rows in tables.items():
         league.praise[code] = praised_and_named(rows, scheme, city) if city else ([], [])

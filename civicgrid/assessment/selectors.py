@@ -143,7 +143,12 @@ def three_rates(
     start, end = period_bounds(date_from, date_to)
 
     rows: dict = {}
-    paths = {Ticket: "", ReturnRequest: "assignment__ticket__", Assignment: "ticket__", Supervision: "ticket__"}
+    paths = {
+        Ticket: "",
+        ReturnRequest: "assignment__ticket__",
+        Assignment: "ticket__",
+        Supervision: "ticket__",
+    }
 
     def merge(queryset, scope: Q):
         if units is not None:
@@ -311,7 +316,11 @@ def _exact_composite(row: RateRow, weights) -> Fraction | None:
     k, w_r, w_s, w_m, d_o, d_s = weights
     satisfied = row.very_satisfied + row.satisfied + k * row.basic
     return (
-        w_r * row.contacted_in_time + w_s * row.solved + w_m * satisfied - d_o * row.overdue - d_s * row.supervised
+        w_r * row.contacted_in_time
+        + w_s * row.solved
+        + w_m * satisfied
+        - d_o * row.overdue
+        - d_s * row.supervised
     ) / row.rated
 
 

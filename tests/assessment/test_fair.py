@@ -20,7 +20,14 @@ from civicgrid.assessment.selectors import MixCounts, RateRow
 def unit(key, x, n, **fields) -> RateRow:
     """A row whose three rates are all x / n (basic-satisfied 0), so each composite is that one rate."""
     return RateRow(
-        key=key, label=f"单位{key}", rated=n, contacted_in_time=x, solved=x, very_satisfied=x, composite=x / n, **fields
+        key=key,
+        label=f"单位{key}",
+        rated=n,
+        contacted_in_time=x,
+        solved=x,
+        very_satisfied=x,
+        composite=x / n,
+        **fields,
     )
 
 

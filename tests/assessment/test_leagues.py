@@ -36,11 +36,25 @@ class TestPeriods:
         assert previous_period(date(2027, 1, 1), date(2027, 1, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
 
     def test_another_period_compares_with_as_many_days_just_before(self):
-        assert previous_period(date(2026, 12, 20), date(2027, 1, 2)) == (date(2026, 12, 6), date(2026, 12, 19))
-        assert previous_period(date(2026, 3, 1), date(2026, 3, 15)) == (date(2026, 2, 14), date(2026, 2, 28))
+        assert previous_period(date(2026, 12, 20), date(2027, 1, 2)) == (
+            date(2026, 12, 6),
+            date(2026, 12, 19),
+        )
+        assert previous_period(date(2026, 3, 2), date(2026, 3, 15)) == (date(2026, 2, 16), date(2026, 3, 1))
+
+    def test_a_month_to_date_compares_with_the_same_days_of_the_previous_month(self):
+        assert previous_period(date(2026, 3, 1), date(2026, 3, 15)) == (
+            date(2026, 3, 1).replace(month=2),
+            date(2026, 2, 15),
+        )
+        assert previous_period(date(2026, 3, 1), date(2026, 3, 30)) == (date(2026, 2, 1), date(2026, 2, 28))
+        assert previous_period(date(2027, 1, 1), date(2027, 1, 6)) == (date(2026, 12, 1), date(2026, 12, 6))
 
     def test_a_year_earlier_keeps_whole_months_whole(self):
-        assert last_year_period(date(2026, 12, 1), date(2026, 12, 31)) == (date(2025, 12, 1), date(2025, 12, 31))
+        assert last_year_period(date(2026, 12, 1), date(2026, 12, 31)) == (
+            date(2025, 12, 1),
+            date(2025, 12, 31),
+        )
         assert last_year_period(date(2028, 2, 1), date(2028, 2, 29)) == (date(2027, 2, 1), date(2027, 2, 28))
         assert last_year_period(date(2027, 2, 1), date(2027, 2, 28)) == (date(2026, 2, 1), date(2026, 2, 28))
 
