@@ -20,6 +20,7 @@ from civicgrid.assessment.dashboard import (
     received_per_day,
     undispatched_count,
 )
+from civicgrid.assessment.exports import DEFINITIONS
 from civicgrid.assessment.leagues import League, league_table
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.naming import places
@@ -32,20 +33,6 @@ DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 GROUPINGS = {"unit": "按单位", "town": "按乡镇汇总", "grid": "按网格"}
 # The ticket search's parameter for each grouping's key (the drill-down contract).
 DRILL_PARAM = {"unit": "unit", "grid": "grid", "town": "town", "category": "category"}
-DEFINITIONS = [
-    ("响应率", "参评工单中在规定时限内联系了诉求人的件数 ÷ 参评工单数。"),
-    ("解决率", "参评工单中诉求人确认已解决的件数 ÷ 参评工单数。"),
-    ("满意率", "（非常满意 + 满意 + 折算系数 × 基本满意）÷ 参评工单数。"),
-    ("综合得分", "响应率、解决率、满意率按考评方案的权重加权，乘以 100，再减去方案规定的超期、督办扣分。"),
-    (
-        "修正得分",
-        "把三率各自向全市平均收缩：参评件数越少，越接近全市平均；± 为可信区间的半宽，可信下限以上有方案规定的把握。",
-    ),
-    (
-        "结构调整得分",
-        "按诉求分类构成调整：实际结果 ÷ 以全市各分类水平推算的预期，再乘以全市水平，难办分类多的不吃亏。",
-    ),
-]
 PRESETS = {"month": "本月", "last_month": "上月", "90d": "近90天", "custom": "自定义"}
 # A longer custom period would draw a trend of thousands of days; a year or two is what meetings use.
 MAX_DAYS = 731

@@ -5,19 +5,18 @@ from django.urls import path
 from django.utils import timezone
 
 from civicgrid.assessment.dashboard import category_mix, received_per_day
+from civicgrid.assessment.exports import league_workbook
 from civicgrid.assessment.leagues import league_table
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import scheme_for, totals, unit_scope
+from civicgrid.assessment.selectors import scheme_for, unit_scope
 from civicgrid.console.access import staff_view
 from civicgrid.console.views.common import filtered_tickets
-from civicgrid.console.views.dashboard import DASHBOARD_ROLES, DEFINITIONS, GROUPINGS, _grouping, _period
+from civicgrid.console.views.dashboard import DASHBOARD_ROLES, GROUPINGS, _grouping, _period
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import (
     DATE,
     DATETIME,
     INTEGER,
-    ONE_DECIMAL,
-    PERCENT,
     Column,
     Sheet,
     workbook,
@@ -87,53 +86,10 @@ def tickets_export(request):
     return xlsx_response(f"工单清单_{timezone.localdate():%Y%m%d}", data)
 
 
-def _score(value):
-    return None if value is None else round(value * 100, 1)
-
-
-def _league_columns(by: str, kinds: dict | None = None) -> list[Column]:
-    """The league table's columns; with `kinds` (row key → table title) a first column naming the table."""
-    label = {"grid": "网格", "town": "乡镇/街道"}.get(by, "单位")
-    first = [Column("类别", lambda row: kinds.get(id(row), ""), width=16)] if kinds else []
-    return [
-        *first,
-        Column("排名", "rank", number_format=INTEGER, width=8),
-        Column("名次变化", "rank_move", width=10),
-        Column(label, "label", width=28),
-        Column("受理", "received", number_format=INTEGER),
-        Column("办结", "closed", number_format=INTEGER),
-        Column("参评", "rated", number_format=INTEGER),
-        Column("响应率", "response_rate", number_format=PERCENT),
-        Column("解决率", "resolution_rate", number_format=PERCENT),
-        Column("满意率", "satisfaction_rate", number_format=PERCENT),
-        Column("综合得分", lambda row: _score(row.composite), number_format=ONE_DECIMAL),
-        Column("修正得分", lambda row: _score(row.composite_shrunk), number_format=ONE_DECIMAL),
-        Column("可信下限", lambda row: _score(row.composite_lower), number_format=ONE_DECIMAL),
-        Column("可信上限", lambda row: _score(row.composite_upper), number_format=ONE_DECIMAL),
-        Column("结构调整得分", lambda row: _score(row.composite_adjusted), number_format=ONE_DECIMAL),
-        Column("参加排名", lambda row: "是" if row.rankable else "否", width=10),
-        Column("上期名次", "rank_prev", number_format=INTEGER),
-        Column("上期综合得分", lambda row: _score(row.composite_prev), number_format=ONE_DECIMAL),
-        Column("上期响应率", "response_prev", number_format=PERCENT),
-        Column("上期解决率", "resolution_prev", number_format=PERCENT),
-        Column("上期满意率", "satisfaction_prev", number_format=PERCENT),
-        Column("去年同期综合得分", lambda row: _score(row.composite_last_year), number_format=ONE_DECIMAL),
-        Column("去年同期响应率", "response_last_year", number_format=PERCENT),
-        Column("去年同期解决率", "resolution_last_year", number_format=PERCENT),
-        Column("去年同期满意率", "satisfaction_last_year", number_format=PERCENT),
-        Column("按时办结率", "on_time_rate", number_format=PERCENT),
-        Column("退单", "returns", number_format=INTEGER),
-        Column("超期", "overdue", number_format=INTEGER),
-        Column("督办", "supervised", number_format=INTEGER),
-        Column("重办", "redo", number_format=INTEGER),
-        Column("说明", "verdict", width=40),
-    ]
-
-
 @staff_view(*DASHBOARD_ROLES)
 def dashboard_export(request):
-    """The dashboard's league tables: all of them on the first sheet, one sheet per kind of unit, the
-    definitions, daily intake and category mix; scoped like the page and audited."""
+    """The dashboard's league tables (assessment.exports.league_workbook) with the daily intake and the
+    category mix; scoped like the page and audited."""
     period, by = _period(request.GET), _grouping(request.GET)
     user, date_from, date_to = request.user, period.date_from, period.date_to
     scheme = scheme_for(date_to) or AssessmentScheme()
@@ -144,44 +100,6 @@ def dashboard_export(request):
         actor=user,
         action="export.league",
         summary=f"导出三率排名（{GROUPINGS[by]}，{period.label}，{scope}）",
-    )
-    kinds = {id(row): league.title(code) for code, rows in league.tables.items() for row in rows}
-    previous, last_year = league.previous, league.last_year
-    note = (
-        f"排名按{'修正得分' if scheme.rank_by_shrunk else '综合得分'}，参评少于 {scheme.naming_min_rated} 件的不排名；"
-        f"上期为 {previous[0]:%Y-%m-%d} 至 {previous[1]:%Y-%m-%d}，去年同期为 "
-        f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}；得分为百分制，口径见「指标口径」表。"
-    )
-    per_kind = [
-        Sheet(
-            f"三率排名（{league.title(code)}）",
-            _league_columns(by),
-            [*rows, totals(rows)],
-            scope=scope,
-            period=period.label,
-            name=league.title(code),
-            note=note,
-        )
-        for code, rows in league.tables.items()
-        if by == "unit"
-    ]
-    definitions = Sheet(
-        "指标口径",
-        [Column("指标", 0, width=16), Column("口径", 1, width=90)],
-        [
-            *DEFINITIONS,
-            (
-                "可信下限、上限",
-                f"修正得分的 {float(scheme.credible_level) * 100:.0f}% 单侧可信界（正态近似）。",
-            ),
-            (
-                "全市平均",
-                "" if league.city is None else f"{_score(league.city.composite)}（本表范围内全部参评工单）",
-            ),
-            ("表扬、点名", "只列参评达标、可信下限高于（点名：可信上限低于）全市平均的，名次从第 1 名排起。"),
-        ],
-        scope=scope,
-        period=period.label,
     )
     trend = Sheet(
         "每日受理量",
@@ -197,16 +115,12 @@ def dashboard_export(request):
         scope=scope,
         period=period.label,
     )
-    rows = league.rows
-    data = workbook(
-        f"三率排名（{GROUPINGS[by]}）",
-        scope,
-        period.label,
-        _league_columns(by, kinds if by == "unit" else None),
-        [*rows, league.total] if rows else [],
-        sheet_name="三率排名",
-        note=note,
-        more_sheets=[*per_kind, definitions, trend, mix],
+    data = league_workbook(
+        league,
+        title=f"三率排名（{GROUPINGS[by]}）",
+        scope=scope,
+        period=period.label,
+        more_sheets=[trend, mix],
     )
     return xlsx_response(f"三率排名_{date_from:%Y%m%d}-{date_to:%Y%m%d}", data)
 
