@@ -43,15 +43,23 @@ def league_of(kind: str) -> str | None:
     return _LEAGUE_OF_KIND.get(kind, "other")
 
 
+def _month_shift(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """环比: for a period starting on the 1st and ending in the same month (a whole month, or a month to
-    date), the same days of the previous calendar month (a whole month: the whole previous month); for any
-    other period, as many days just before it."""
+    """环比: for whole calendar months (a month, a quarter, a year) the same number of months just before;
+    for a month to date (from the 1st, within one month) the same days of the previous month; for any other
+    period, as many days just before it."""
+    month_end = monthrange(date_to.year, date_to.month)[1]
+    if date_from.day == 1 and date_to.day == month_end:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        return _month_shift(date_from, months), date_from - timedelta(days=1)
     if date_from.day == 1 and (date_to.year, date_to.month) == (date_from.year, date_from.month):
         last = date_from - timedelta(days=1)
         start = last.replace(day=1)
-        whole = date_to.day == monthrange(date_to.year, date_to.month)[1]
-        return start, last if whole else min(start + timedelta(days=date_to.day - 1), last)
+        return start, min(start + timedelta(days=date_to.day - 1), last)
     days = (date_to - date_from).days + 1
     return date_from - timedelta(days=days), date_from - timedelta(days=1)
 

@@ -35,6 +35,10 @@ class TestPeriods:
         assert previous_period(date(2026, 3, 1), date(2026, 3, 31)) == (date(2026, 2, 1), date(2026, 2, 28))
         assert previous_period(date(2027, 1, 1), date(2027, 1, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
 
+    def test_whole_quarters_and_years_compare_with_the_one_before(self):
+        assert previous_period(date(2026, 1, 1), date(2026, 12, 31)) == (date(2025, 1, 1), date(2025, 12, 31))
+        assert previous_period(date(2026, 4, 1), date(2026, 6, 30)) == (date(2026, 1, 1), date(2026, 3, 31))
+
     def test_another_period_compares_with_as_many_days_just_before(self):
         assert previous_period(date(2026, 12, 20), date(2027, 1, 2)) == (
             date(2026, 12, 6),
