@@ -138,3 +138,21 @@ class TestLeagueTable:
         user = make_staff("handler", [Role.UNIT_HANDLER], units=[place.units.environment])
         league = league_table(user=user, **MARCH)
         assert [row.label for row in league.rows] == ["生态环境局"]
+
+
+def test_the_schemes_deductions_enter_the_composite(place):
+    from civicgrid.assessment.models import AssessmentScheme
+    from civicgrid.assessment.selectors import three_rates
+    from tests.assessment.factories import make_assignment, make_supervision
+
+    housing = place.units.housing
+    tickets = [make_rated(housing, local(2026, 3, day, 10)) for day in range(1, 11)]  # all good: 100
+    for ticket in tickets[:2]:
+        make_assignment(ticket, housing, local(2026, 3, 1, 9), overdue_issued_at=local(2026, 3, 8))
+    make_supervision(tickets[3], local(2026, 3, 9), unit=housing)
+    scheme = AssessmentScheme(overdue_deduction=10, supervision_deduction=5)
+    [row] = three_rates(user=SYSTEM, scheme=scheme, **MARCH)
+    # 100 − 10 × 2 / 10 − 5 × 1 / 10 = 100 − 2 − 0.5 = 97.5
+    assert row.composite == pytest.approx(0.975)
+    [plain] = three_rates(user=SYSTEM, **MARCH)
+    assert plain.composite == pytest.approx(1.0)
