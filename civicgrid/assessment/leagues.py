@@ -114,11 +114,17 @@ def _tables(rows: list[RateRow], by: str) -> dict[str, list[RateRow]]:
     return {code: rows for code, rows in tables.items() if rows}
 
 
-def _fair_tables(*, user, date_from, date_to, by, scheme, area) -> tuple[dict, City | None, list[RateRow]]:
+def _fair_tables(
+    *, user, date_from, date_to, by, scheme, area, adjusted: bool = True
+) -> tuple[dict, City | None, list[RateRow]]:
     rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area)
     tables = _tables(rows, by)
     kept = [row for rows in tables.values() for row in rows]
-    mix = rated_by_category(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area)
+    mix = None
+    if adjusted:  # the periods compared with need ranks and rates, not the mix-adjusted score
+        mix = rated_by_category(
+            user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area
+        )
     city = apply_fair(kept, scheme, mix) if kept else None
     return {code: rank_fairly(rows, scheme) for code, rows in tables.items()}, city, kept
 
@@ -161,7 +167,13 @@ def league_table(
     league.last_year = last_year_period(date_from, date_to)
     for suffix, (first, last) in (("prev", league.previous), ("last_year", league.last_year)):
         then, _, _ = _fair_tables(
-            user=user, date_from=first, date_to=last, by=by, scheme=scheme_for(last) or scheme, area=area
+            user=user,
+            date_from=first,
+            date_to=last,
+            by=by,
+            scheme=scheme_for(last) or scheme,
+            area=area,
+            adjusted=False,
         )
         for code, rows in tables.items():
             before = {row.key: row for row in then.get(code, [])}
