@@ -29,7 +29,12 @@ def june(world):  # noqa: F811
         at = T0 + timedelta(days=day)
         close_with_callback(world, register(world, at), at, "worker1")
     close_with_callback(
-        world, register(world, T0, category="property"), T0, "zjj", solved="unsolved", satisfaction="unsatisfied"
+        world,
+        register(world, T0, category="property"),
+        T0,
+        "zjj",
+        solved="unsolved",
+        satisfaction="unsatisfied",
     )
     register(world, T0 + timedelta(days=3), category=None)  # not dispatched yet
     AssessmentScheme.objects.update(naming_min_rated=1)
