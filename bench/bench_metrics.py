@@ -1,13 +1,18 @@
-"""Time the three rates over a year of a city's tickets: `.venv/bin/python bench/bench_metrics.py`.
+"""Time the three rates and the league tables over a city's tickets: `.venv/bin/python bench/bench_metrics.py`.
 
 Builds a fresh SQLite database in a temporary directory (or, with `--postgres URL`, a database
 `bench_metrics` on that server, dropped afterwards), fills it with ~1,000,000 tickets spread over
-2025 (≈85 % rated) plus returns, overdue flags and supervisions, then times `three_rates` by unit,
-grid, town and category. Data generation is timed separately from the queries.
+2024 and 2025 (≈85 % rated; so the previous period and the year before of any 2025 period hold
+tickets too) plus returns, overdue flags and supervisions, then times `three_rates` by unit, grid,
+town and category, and `league_table` (leagues by kind, fair ranking, 环比 and 同比) for a month and a
+year, `--runs` times each, with p50 / p95 and the machine's load. Data generation is timed separately.
 """
 
 import argparse
+import math
+import os
 import random
+import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -23,6 +28,8 @@ parser.add_argument(
     action="store_true",
     help="SQLite: run ANALYZE after loading (PostgreSQL always gets VACUUM ANALYZE)",
 )
+parser.add_argument("--runs", type=int, default=5, help="timed runs of each league table (default 5)")
+parser.add_argument("--seed", type=int, default=20250101, help="random seed (no test uses 20250101)")
 ARGS = parser.parse_args()
 
 from _setup import django_setup  # noqa: E402
@@ -34,6 +41,7 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import DateTimeField  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from civicgrid.assessment.leagues import league_table  # noqa: E402
 from civicgrid.assessment.selectors import three_rates, totals  # noqa: E402
 from civicgrid.core.actors import SYSTEM  # noqa: E402
 from civicgrid.registry.models import AdminArea, Grid, Unit  # noqa: E402
@@ -41,8 +49,9 @@ from civicgrid.routing.models import Category  # noqa: E402
 from civicgrid.tickets.models import Assignment, ReturnRequest, Supervision, Ticket  # noqa: E402
 
 YEAR = 2025
+FIRST_YEAR = YEAR - 1  # tickets from 1 January of the year before, for the comparisons
 TOWNS, COMMUNITIES_PER_TOWN, GRIDS_PER_COMMUNITY = 6, 5, 2  # 60 grids
-DEPARTMENTS = 28  # plus one unit per town and the 6 grid teams below: 40 units
+DEPARTMENTS = 28  # plus one unit per town, the 6 grid teams, 5 communities, 4 companies and the centre: 50
 GRID_TEAMS = 6
 CATEGORIES = ["城乡建设", "环境保护", "交通运输", "市场监管", "劳动保障", "教育", "卫生健康", "公共安全",
               "水电气", "物业管理", "农业农村", "民政", "住房保障", "旅游文化", "其他"]  # fmt: skip
@@ -75,6 +84,11 @@ def build_registry(rng: random.Random):
             Unit(code=f"G{g.code}", name=f"{g.name}工作组", kind="grid_team", grid=g)
             for g in rng.sample(grids, GRID_TEAMS)
         ]
+        + [Unit(code=f"C{c.code}", name=f"{c.name}居委会", kind="community", area=c) for c in communities[:5]]
+        + [Unit(code=f"E{e}", name=f"企业{e}", kind="enterprise") for e in range(2)]
+        + [Unit(code=f"P{e}", name=f"物业公司{e}", kind="property") for e in range(2)]
+        # The centre closes some tickets itself; it must stay out of every league.
+        + [Unit(code="12345", name="12345热线中心", kind="hotline_centre")]
     )
     # Use the seeded category tree when there is one; a bare database gets a flat list of its own.
     categories = list(Category.objects.filter(parent__isnull=True)) or Category.objects.bulk_create(
@@ -128,7 +142,7 @@ def moment(seconds: float) -> datetime:
 
 def ticket_rows(n: int, rng: random.Random, grids, units, categories, town_of, now: datetime):
     tz = timezone.get_default_timezone()
-    start = datetime(YEAR, 1, 1, tzinfo=tz).timestamp()
+    start = datetime(FIRST_YEAR, 1, 1, tzinfo=tz).timestamp()
     span = datetime(YEAR + 1, 1, 1, tzinfo=tz).timestamp() - start
     # Each unit has its own standard of work, so the league table is not flat.
     quality = {unit.pk: rng.uniform(0.75, 0.98) for unit in units}
@@ -192,12 +206,12 @@ TICKET_COLUMNS = [
 def side_rows(n: int, rng: random.Random, units):
     """Lead assignments for a tenth of the tickets; a third flagged overdue, some returned or supervised."""
     tz = timezone.get_default_timezone()
-    start = datetime(YEAR, 1, 1, tzinfo=tz)
+    start = datetime(FIRST_YEAR, 1, 1, tzinfo=tz)
     unit_ids = [unit.pk for unit in units]
     assignments, returns, supervisions = [], [], []
     for a_id, ticket in enumerate(rng.sample(range(1, n + 1), n // 10), start=1):
         unit = rng.choice(unit_ids)
-        dispatched = start + timedelta(seconds=rng.randrange(365 * 86400))
+        dispatched = start + timedelta(seconds=rng.randrange(731 * 86400))
         due = dispatched + timedelta(days=5)
         overdue = due + timedelta(hours=1) if rng.random() < 0.3 else None
         assignments.append(
@@ -259,6 +273,46 @@ def timings() -> tuple[list, object, float]:
     return rows, total, elapsed
 
 
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def league_timings() -> None:
+    """league_table with comparisons (3 periods × three_rates + the category mix) and the fair ranking."""
+    print(
+        f"league_table (by kind, fair ranking, 环比 and 同比), {ARGS.runs} runs each; load {os.getloadavg()}"
+    )
+    cases = [
+        ("unit, December", dict(date_from=date(YEAR, 12, 1), date_to=date(YEAR, 12, 31))),
+        ("unit, whole year", dict(date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31))),
+        ("grid, December", dict(date_from=date(YEAR, 12, 1), date_to=date(YEAR, 12, 31), by="grid")),
+    ]
+    for label, kwargs in cases:
+        samples, league = [], None
+        for _ in range(ARGS.runs):
+            wall = time.perf_counter()
+            league = league_table(user=SYSTEM, **kwargs)
+            samples.append(time.perf_counter() - wall)
+        p50, p95 = percentiles(samples)
+        rows = league.rows
+        compared = sum(row.composite_prev is not None for row in rows)
+        last_year = sum(row.composite_last_year is not None for row in rows)
+        print(
+            f"  {label}: p50 {p50:.2f} s  p95 {p95:.2f} s  [{len(league.tables)} tables, {len(rows)} rows, "
+            f"rated {league.total.rated:,}; {compared} with 环比, {last_year} with 同比; previous "
+            f"{league.previous[0]}..{league.previous[1]}, a year earlier {league.last_year[0]}..{league.last_year[1]}]"
+        )
+    print(f"  load after: {os.getloadavg()}")
+    for code, rows in league.tables.items():
+        top = rows[0]
+        print(
+            f"  {league.title(code)} first: {top.label} 综合 {top.composite * 100:.1f} 修正 "
+            f"{top.composite_shrunk * 100:.1f} (下限 {top.composite_lower * 100:.1f}) 结构调整 "
+            f"{top.composite_adjusted * 100:.1f}  {top.rank_move}"
+        )
+
+
 def load(rng: random.Random) -> None:
     grids, units, categories, town_of = build_registry(rng)
     now = timezone.now()
@@ -286,8 +340,10 @@ def load(rng: random.Random) -> None:
 
 
 def main() -> None:
-    rng = random.Random(20250101)
-    print(f"database: {connection.vendor}; tickets: {ARGS.tickets:,}")
+    rng = random.Random(ARGS.seed)
+    print(
+        f"database: {connection.vendor}; tickets: {ARGS.tickets:,}; seed {ARGS.seed}; load {os.getloadavg()}"
+    )
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrate: {time.perf_counter() - t0:.2f} s")
@@ -326,6 +382,7 @@ def main() -> None:
         print(f"creating the {len(missing)} proposed covering indexes: {time.perf_counter() - t0:.1f} s")
         print("three_rates with the proposed indexes:")
         rows, total, _ = timings()
+    league_timings()
 
     print(
         f"\nwhole city {YEAR}: 响应率 {total.response_rate:.1%}  解决率 {total.resolution_rate:.1%}  "

@@ -37,7 +37,20 @@ class AssessmentSchemeAdmin(AuditedAdmin, admin.ModelAdmin):
             _("表扬与点名"),
             {
                 "fields": ["naming_min_rated", "naming_count"],
-                "description": _("领导看板在参评件数达标的单位或网格中，表扬综合得分最高的、点名最低的"),
+                "description": _(
+                    "领导看板在参评件数达标的单位或网格中排名；表扬只列可信下限高于全市平均的，"
+                    "点名只列可信上限低于全市平均的"
+                ),
+            },
+        ),
+        (
+            _("加减分与公平排名"),
+            {
+                "fields": ["overdue_deduction", "supervision_deduction", "credible_level", "rank_by_shrunk"],
+                "description": _(
+                    "综合得分 = 三率加权 − 超期扣分 × 超期次数 ÷ 参评件数 − 督办扣分 × 督办次数 ÷ 参评件数；"
+                    "修正得分把各率向全市平均收缩，参评件数越少收缩越多"
+                ),
             },
         ),
     ]

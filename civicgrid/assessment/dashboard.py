@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
-from civicgrid.assessment.selectors import period_bounds, three_rates, unit_scope
+from civicgrid.assessment.selectors import area_filter, period_bounds, three_rates, unit_scope
 from civicgrid.registry.geojson import export_geojson
 from civicgrid.registry.models import Grid
 from civicgrid.routing.models import Category
@@ -22,6 +22,7 @@ UNCATEGORISED = "未分类"
 
 @dataclass
 class GridFigure:
+    pk: int
     code: str
     name: str
     received: int
@@ -29,18 +30,25 @@ class GridFigure:
     satisfaction_rate: float | None
 
 
-def _received(user, date_from: date, date_to: date):
+def _received(user, date_from: date, date_to: date, area=None):
     units = unit_scope(user)
     start, end = period_bounds(date_from, date_to)
     tickets = Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
     if units is not None:
         tickets = tickets.filter(lead_unit__in=units)
+    if area is not None:
+        tickets = tickets.filter(area_filter(area))
     return tickets.order_by()
 
 
-def received_count(*, user, date_from: date, date_to: date) -> int:
+def received_count(*, user, date_from: date, date_to: date, area=None) -> int:
     """Every ticket received in the period, dispatched or not (the league table counts only the former)."""
-    return _received(user, date_from, date_to).count()
+    return _received(user, date_from, date_to, area).count()
+
+
+def undispatched_count(*, user, date_from: date, date_to: date) -> int:
+    """Tickets received in the period with no lead unit yet (尚未派单): in the card, in no unit's row."""
+    return _received(user, date_from, date_to).filter(lead_unit__isnull=True).count()
 
 
 def received_per_day(*, user, date_from: date, date_to: date) -> list[tuple[date, int]]:
@@ -94,6 +102,7 @@ def grid_figures(*, user, date_from: date, date_to: date) -> list[GridFigure]:
         row = rows.get(pk)
         figures.append(
             GridFigure(
+                pk=pk,
                 code=code,
                 name=name,
                 received=row.received if row else 0,

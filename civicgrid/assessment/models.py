@@ -1,5 +1,7 @@
 """Assessment configuration: the weights, the basic-satisfaction factor and the praise/naming rule, versioned."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,34 @@ class AssessmentScheme(Effective):
         help_text=_("参评工单少于此数的单位或网格不列入表扬、点名"),
     )
     naming_count = models.PositiveSmallIntegerField(_("表扬、点名各列几个"), default=3)
+    # Deductions from the composite (综合得分加减分), in points of the 0-100 score per overdue notice or
+    # supervision per rated ticket: 0 keeps the plain weighted three rates.
+    overdue_deduction = models.DecimalField(
+        _("超期扣分"),
+        max_digits=5,
+        decimal_places=2,
+        default="0",
+        help_text=_("每参评件平均每次超期从综合得分（百分制）中扣除的分数；0 为不扣分"),
+    )
+    supervision_deduction = models.DecimalField(
+        _("督办扣分"),
+        max_digits=5,
+        decimal_places=2,
+        default="0",
+        help_text=_("每参评件平均每次督办从综合得分（百分制）中扣除的分数；0 为不扣分"),
+    )
+    credible_level = models.DecimalField(
+        _("可信水平"),
+        max_digits=4,
+        decimal_places=3,
+        default="0.9",
+        help_text=_("公平排名的单侧可信水平：下限以上的把握为此值，例如 0.9 即 90%"),
+    )
+    rank_by_shrunk = models.BooleanField(
+        _("按修正得分排名"),
+        default=True,
+        help_text=_("勾选时按修正得分（向全市平均收缩后的综合得分）排名，原始综合得分并列显示"),
+    )
 
     class Meta:
         verbose_name = _("考评方案")
@@ -41,5 +71,10 @@ class AssessmentScheme(Effective):
             raise ValidationError({"basic_satisfied_weight": _("折算系数应在 0 到 1 之间")})
         if self.naming_min_rated < 1:
             raise ValidationError({"naming_min_rated": _("最少参评件数至少为 1")})
+        deductions = [d for d in (self.overdue_deduction, self.supervision_deduction) if d is not None]
+        if any(Decimal(str(d)) < 0 for d in deductions):
+            raise ValidationError(_("扣分不能为负数"))
+        if self.credible_level is not None and not Decimal("0.5") <= Decimal(str(self.credible_level)) < 1:
+            raise ValidationError({"credible_level": _("可信水平应不低于 0.5 且小于 1")})
         if self.naming_count < 1:
             raise ValidationError({"naming_count": _("表扬、点名至少各列 1 个")})

@@ -64,6 +64,27 @@ class RateRow:
     supervised: int = 0
     redo: int = 0  # tickets closed in the period that had been reopened (重办) at least once
     rank: int | None = None
+    # The unit's kind (Unit.Kind value) for a unit row; the grouping ("grid", "town", "category") otherwise.
+    kind: str = ""
+    # Filled by assessment.fair (all composites on the 0-1 scale, like `composite`; see fair.py).
+    composite_shrunk: float | None = None
+    composite_lower: float | None = None
+    composite_upper: float | None = None
+    composite_adjusted: float | None = None
+    rankable: bool = False
+    verdict: str = ""  # one Chinese sentence explaining the row's placement
+    # Filled by assessment.leagues.compare: the same row in the previous period (环比) and a year earlier (同比).
+    composite_prev: float | None = None
+    response_prev: float | None = None
+    resolution_prev: float | None = None
+    satisfaction_prev: float | None = None
+    rank_prev: int | None = None
+    composite_last_year: float | None = None
+    response_last_year: float | None = None
+    resolution_last_year: float | None = None
+    satisfaction_last_year: float | None = None
+    rank_last_year: int | None = None
+    rank_move: str = ""  # ↑2 / ↓1 / 持平 / 新, against rank_prev
 
 
 def scheme_for(day: date) -> AssessmentScheme | None:
@@ -94,12 +115,24 @@ def unit_scope(user) -> set[int] | None:
     return units_acted_for(user)
 
 
-def three_rates(*, user, date_from: date, date_to: date, by: str = "unit", scheme=None) -> list[RateRow]:
+def area_filter(area, path: str = "") -> Q:
+    """Tickets (through `path`) located in `area` or any area under it, by their town or community."""
+    from civicgrid.party.selectors import area_subtree_ids
+
+    ids = area_subtree_ids([area])
+    return Q(**{f"{path}town__in": ids}) | Q(**{f"{path}community__in": ids})
+
+
+def three_rates(
+    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None
+) -> list[RateRow]:
     """The three rates and the league-table counts per `by` group over [date_from, date_to] (local dates).
 
     Rated figures count 参评工单 rated in the period, less those excluded from rating (不参评);
     `received` and `closed` count every ticket received or closed in the period. Groups without a
-    key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite.
+    key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite
+    (the weighted three rates less the scheme's overdue and supervision deductions, 0 by default).
+    With `area` (an AdminArea) only tickets located in it or below count.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
@@ -110,10 +143,18 @@ def three_rates(*, user, date_from: date, date_to: date, by: str = "unit", schem
     start, end = period_bounds(date_from, date_to)
 
     rows: dict = {}
+    paths = {
+        Ticket: "",
+        ReturnRequest: "assignment__ticket__",
+        Assignment: "ticket__",
+        Supervision: "ticket__",
+    }
 
     def merge(queryset, scope: Q):
         if units is not None:
             queryset = queryset.filter(scope)
+        if area is not None:
+            queryset = queryset.filter(area_filter(area, paths[queryset.model]))
         for figures in queryset.order_by():
             key = figures.pop("key")
             if key is None or key == "":
@@ -176,9 +217,11 @@ def three_rates(*, user, date_from: date, date_to: date, by: str = "unit", schem
     )
 
     labels = _labels(by, rows.keys())
+    kinds = dict(Unit.objects.filter(pk__in=list(rows)).values_list("pk", "kind")) if by == "unit" else {}
     weights = _weights(scheme)
     for key, row in rows.items():
         row.label = labels.get(key, str(key))
+        row.kind = kinds.get(key, "") if by == "unit" else by
         _fill_rates(row, weights)
     return _ranked(list(rows.values()), weights)
 
@@ -242,8 +285,9 @@ def _labels(by: str, keys) -> dict:
     )
 
 
-def _weights(scheme: AssessmentScheme) -> tuple[Fraction, Fraction, Fraction, Fraction]:
-    """(k, w_r, w_s, w_m) as exact fractions, so equal scores compare equal when ranking."""
+def _weights(scheme: AssessmentScheme) -> tuple[Fraction, ...]:
+    """(k, w_r, w_s, w_m, d_overdue, d_supervision) as exact fractions, so equal scores compare equal
+    when ranking; the deductions turned from points of the 0-100 score into the 0-1 scale."""
     return tuple(
         Fraction(str(value))
         for value in (
@@ -252,15 +296,32 @@ def _weights(scheme: AssessmentScheme) -> tuple[Fraction, Fraction, Fraction, Fr
             scheme.weight_resolution,
             scheme.weight_satisfaction,
         )
+    ) + (
+        Fraction(str(scheme.overdue_deduction or 0)) / 100,
+        Fraction(str(scheme.supervision_deduction or 0)) / 100,
     )
+
+
+def deduction(row: RateRow, scheme: AssessmentScheme) -> float:
+    """What the scheme takes off the composite (0-1 scale) for the row's overdue notices and supervisions."""
+    if not row.rated:
+        return 0.0
+    d_o, d_s = _weights(scheme)[4:]
+    return float((d_o * row.overdue + d_s * row.supervised) / row.rated)
 
 
 def _exact_composite(row: RateRow, weights) -> Fraction | None:
     if not row.rated:
         return None
-    k, w_r, w_s, w_m = weights
+    k, w_r, w_s, w_m, d_o, d_s = weights
     satisfied = row.very_satisfied + row.satisfied + k * row.basic
-    return (w_r * row.contacted_in_time + w_s * row.solved + w_m * satisfied) / row.rated
+    return (
+        w_r * row.contacted_in_time
+        + w_s * row.solved
+        + w_m * satisfied
+        - d_o * row.overdue
+        - d_s * row.supervised
+    ) / row.rated
 
 
 def _fill_rates(row: RateRow, weights) -> None:
@@ -294,3 +355,54 @@ def _ranked(rows: list[RateRow], weights) -> list[RateRow]:
             rank, previous = position, score
         row.rank = rank
     return rows
+
+
+@dataclass
+class MixCounts:
+    """Rated tickets of one group in one first-level category: the numerators of the three rates."""
+
+    rated: int = 0
+    contacted_in_time: int = 0
+    solved: int = 0
+    satisfied: float = 0.0  # 非常满意 + 满意 + k × 基本满意
+
+
+def rated_by_category(
+    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None
+) -> dict:
+    """{group key: {first-level category code ("" when none): MixCounts}} over the period's rated tickets,
+    counted and scoped exactly like the rated figures of `three_rates` (one grouped query)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
+    units = unit_scope(user)
+    scheme = scheme or scheme_for(date_to) or AssessmentScheme()
+    k = float(scheme.basic_satisfied_weight)
+    start, end = period_bounds(date_from, date_to)
+    tickets = Ticket.objects.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False)
+    if units is not None:
+        tickets = tickets.filter(rated_unit__in=units)
+    if area is not None:
+        tickets = tickets.filter(area_filter(area))
+    figures = (
+        tickets.values(key=_ticket_key(by, rated=True), code=Substr("category_code", 1, 2))
+        .annotate(
+            rated=Count("pk"),
+            contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
+            solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
+            top=Count(
+                "pk", filter=Q(rated_satisfaction__in=[Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED])
+            ),
+            basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
+        )
+        .order_by()
+    )
+    mix: dict = {}
+    for row in figures:
+        if row["key"] is None or row["key"] == "":
+            continue
+        counts = mix.setdefault(row["key"], {}).setdefault(row["code"] or "", MixCounts())
+        counts.rated += row["rated"]
+        counts.contacted_in_time += row["contacted_in_time"]
+        counts.solved += row["solved"]
+        counts.satisfied += row["top"] + k * row["basic"]
+    return mix

@@ -27,6 +27,10 @@ def form(**overrides) -> dict:
         "basic_satisfied_weight": "0.8",
         "naming_min_rated": "5",
         "naming_count": "3",
+        "overdue_deduction": "0",
+        "supervision_deduction": "0",
+        "credible_level": "0.9",
+        "rank_by_shrunk": "on",
     }
     data.update(overrides)
     return data
@@ -75,3 +79,35 @@ def test_a_minimum_of_no_rated_tickets_is_refused(admin_client):
     response = admin_client.post(reverse("admin:assessment_assessmentscheme_add"), form(naming_min_rated="0"))
     assert response.status_code == 200
     assert "最少参评件数至少为 1" in response.content.decode()
+
+
+def test_the_fair_ranking_and_the_deductions_are_edited_in_the_scheme(admin_client):
+    page = admin_client.get(reverse("admin:assessment_assessmentscheme_add")).content.decode()
+    assert "加减分与公平排名" in page and "超期扣分" in page and "可信水平" in page
+    response = admin_client.post(
+        reverse("admin:assessment_assessmentscheme_add"),
+        form(overdue_deduction="5", supervision_deduction="2.5", credible_level="0.95", rank_by_shrunk=""),
+    )
+    assert response.status_code == 302
+    scheme = AssessmentScheme.objects.get(version="2027版")
+    assert (str(scheme.overdue_deduction), str(scheme.credible_level), scheme.rank_by_shrunk) == (
+        "5.00",
+        "0.950",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("credible_level", "0.4", "可信水平应不低于 0.5"), ("overdue_deduction", "-1", "扣分不能为负数")],
+)
+def test_a_bad_level_or_a_negative_deduction_is_refused(admin_client, field, value, message):
+    response = admin_client.post(reverse("admin:assessment_assessmentscheme_add"), form(**{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_todays_figures_stay_by_default():
+    scheme = AssessmentScheme()
+    assert (scheme.overdue_deduction, scheme.supervision_deduction) == ("0", "0")
+    assert (scheme.credible_level, scheme.rank_by_shrunk) == ("0.9", True)

@@ -87,24 +87,52 @@ class TestPage:
         assert reverse("console:dashboard_data") in body
         assert "echarts.min.js" in body and "registerMap" in body
 
-    def test_best_first_and_the_worst_named(self, client, world, june):
-        AssessmentScheme.objects.update(naming_min_rated=1)
+    def test_units_are_ranked_by_kind_and_too_little_evidence_is_said(self, client, world, june):
         client.force_login(world.user("leader"))
         context = client.get(reverse("console:dashboard")).context
-        assert [row["label"] for row in context["best"]] == ["银海第1网格工作组", "住建局"]
-        assert context["bottom"] == []  # two ranked units: both praised, nobody named twice
+        tables = {table["code"]: table for table in context["tables"]}
+        assert list(tables) == ["department", "grid_team"]
+        zjj = next(row for row in tables["department"]["rows"] if row["label"] == "住建局")
+        [team] = tables["grid_team"]["rows"]
+        assert team["label"] == "银海第1网格工作组" and team["rank"] is None
+        assert team["verdict"] == "参评 2 件，证据不足，暂不排名"
+        assert zjj["verdict"] == "参评 1 件，证据不足，暂不排名"
+        assert tables["department"]["best"] == [] and tables["grid_team"]["bottom"] == []
         assert context["overdue_now"] == 1
         assert context["received_all"] == 5 and context["total"]["received"] == 4  # one not dispatched yet
+        assert context["outside_note"] == "受理量 5 件中，另有 1 件（尚未派单 1 件）未计入单位排名。"
+        body = client.get(reverse("console:dashboard")).content.decode()
+        assert "未计入单位排名" in body and "参评工单中在规定时限内联系了诉求人的件数 ÷ 参评工单数" in body
 
-    def test_praise_and_naming_follow_the_schemes_minimum(self, client, world, june):
+    def test_with_the_minimum_met_the_units_are_ranked_and_placed_from_the_first(self, client, world, june):
+        AssessmentScheme.objects.update(naming_min_rated=1)
+        client.force_login(world.user("leader"))
+        page = client.get(reverse("console:dashboard"))
+        tables = {table["code"]: table for table in page.context["tables"]}
+        assert tables["grid_team"]["rows"][0]["rank"] == 1 and tables["department"]["rows"][0]["rank"] == 1
+        assert tables["department"]["rows"][0]["label"] == "住建局"
+        assert tables["department"]["rows"][0]["verdict"] == "与全市平均无显著差异"
+        assert "参评少于 1 件的单位不排名" in page.content.decode()
+
+    def test_every_name_and_count_opens_its_tickets_for_the_period(self, client, world, june):
         client.force_login(world.user("leader"))
         body = client.get(reverse("console:dashboard")).content.decode()
-        assert "本期暂无参评不少于 5 件的单位" in body
-        AssessmentScheme.objects.update(naming_min_rated=2)
+        team = world.units["grid1"].pk
+        period = "from=2026-06-01&amp;to=2026-06-20"
+        for on in ("received", "rated", "closed"):
+            assert f"/console/tickets/?on={on}&amp;{period}&amp;unit={team}" in body
+        grid = client.get(reverse("console:dashboard"), {"by": "grid"}).content.decode()
+        assert f"/console/tickets/?on=rated&amp;{period}&amp;grid={world.grids[0].pk}" in grid
+
+    def test_comparisons_with_last_month(self, client, world, june):
+        close_with_callback(world, register(world, local(2026, 5, 4, 9)), local(2026, 5, 4, 9), "worker1")
+        client.force_login(world.user("leader"))
         page = client.get(reverse("console:dashboard"))
-        assert [row["label"] for row in page.context["best"]] == ["银海第1网格工作组"]
-        body = page.content.decode()
-        assert "第 1 名 · 银海第1网格工作组" in body and "参评不少于 2 件方列入表扬、点名" in body
+        assert page.context["previous_label"] == "2026-05-01 至 2026-05-20"
+        assert page.context["last_year_label"] == "2025-06-01 至 2025-06-20"
+        [team] = {t["code"]: t for t in page.context["tables"]}["grid_team"]["rows"]
+        # 100 in May (one ticket, all good); 100 in June too: no change
+        assert team["prev"] == "持平" and team["last_year"] == "—"
 
     def test_grouping_by_grid(self, client, world, june):
         client.force_login(world.user("supervisor"))
@@ -152,12 +180,14 @@ class TestData:
         assert [row["label"] for row in payload["league"]][:2] == ["银海第1网格工作组", "住建局"]
         grids = payload["grids"]
         assert [f["properties"] for f in grids["geojson"]["features"]] == [
-            {"code": "469002100001001", "name": "银海第1网格"},
-            {"code": "469002100001002", "name": "银海第2网格"},
+            {"code": "469002100001001", "name": "银海第1网格", "pk": world.grids[0].pk},
+            {"code": "469002100001002", "name": "银海第2网格", "pk": world.grids[1].pk},
         ]
+        assert payload["drill"] == {"url": "/console/tickets/", "from": "2026-06-01", "to": "2026-06-20"}
         first = grids["items"][0]
         assert (first["received"], first["rated"], first["satisfaction_rate"]) == (5, 3, pytest.approx(2 / 3))
         assert grids["items"][1] == {
+            "pk": world.grids[1].pk,
             "code": "469002100001002",
             "name": "银海第2网格",
             "received": 0,

@@ -124,26 +124,71 @@ class TestLeagueTable:
         ).content.decode()
         assert f"{reverse('console:dashboard_export')}?by=grid&amp;period=last_month" in body
 
-    def test_three_sheets_with_rates_as_percentages(self, client, world, tickets):
+    def test_the_league_then_a_sheet_per_kind_with_rates_as_percentages(self, client, world, tickets):
         client.force_login(world.user("leader"))
         response = client.get(reverse("console:dashboard_export"))
         assert (
             "%E4%B8%89%E7%8E%87%E6%8E%92%E5%90%8D_20260601-20260620.xlsx" in response["Content-Disposition"]
         )
         book = openpyxl.load_workbook(io.BytesIO(response.content))
-        assert book.sheetnames == ["三率排名", "每日受理量", "诉求分类构成"]
+        assert book.sheetnames == [
+            "三率排名",
+            "职能部门",
+            "网格工作组",
+            "指标口径",
+            "每日受理量",
+            "诉求分类构成",
+        ]
         ws = book["三率排名"]
         assert ws["A1"].value == "三率排名（按单位）"
-        assert "统计区间：2026-06-01 至 2026-06-20" in ws["A2"].value
+        assert "统计区间：2026-06-01 至 2026-06-20" in ws["A2"].value and "范围：全部单位" in ws["A2"].value
         header = [c.value for c in ws[3]]
-        assert header[:8] == ["排名", "单位", "受理", "参评", "响应率", "解决率", "满意率", "综合得分"]
-        labels = [ws.cell(row, 2).value for row in range(4, ws.max_row + 1)]
-        assert "银海第1网格工作组" in labels and "住建局" in labels and "合计" in labels
-        grid = next(row for row in ws.iter_rows(min_row=4) if row[1].value == "银海第1网格工作组")
-        assert (grid[6].value, grid[6].number_format) == (1.0, PERCENT)
+        assert header[:10] == [
+            "类别",
+            "排名",
+            "名次变化",
+            "单位",
+            "受理",
+            "办结",
+            "参评",
+            "响应率",
+            "解决率",
+            "满意率",
+        ]
+        for title in (
+            "综合得分",
+            "修正得分",
+            "可信下限",
+            "结构调整得分",
+            "参加排名",
+            "上期名次",
+            "去年同期综合得分",
+            "说明",
+        ):
+            assert title in header, title
+        rows = {ws.cell(row, 4).value: [c.value for c in ws[row]] for row in range(4, ws.max_row + 1)}
+        assert "住建局" in rows and "合计" in rows
+        team = next(row for row in ws.iter_rows(min_row=4) if row[3].value == "银海第1网格工作组")
+        named = dict(zip(header, team, strict=False))
+        assert named["类别"].value == "网格工作组"
+        assert (named["满意率"].value, named["满意率"].number_format) == (1.0, PERCENT)
+        assert named["说明"].value == "参评 1 件，证据不足，暂不排名" and named["参加排名"].value == "否"
+        assert 0 < named["修正得分"].value <= 100
+        kind = book["网格工作组"]
+        assert kind["A1"].value == "三率排名（网格工作组）" and kind.cell(4, 3).value == "银海第1网格工作组"
+        definitions = [book["指标口径"].cell(row, 1).value for row in range(4, book["指标口径"].max_row + 1)]
+        assert {"响应率", "解决率", "满意率", "修正得分", "结构调整得分"} <= set(definitions)
         daily = book["每日受理量"]
         assert sum(daily.cell(row, 2).value or 0 for row in range(4, daily.max_row + 1)) == 3
         assert AuditEvent.objects.filter(action="export.league", actor=world.user("leader")).exists()
+
+    def test_the_export_is_scoped_like_the_page(self, client, world, tickets):
+        client.force_login(world.user("supervisor"))
+        book = openpyxl.load_workbook(
+            io.BytesIO(client.get(reverse("console:dashboard_export"), {"by": "grid"}).content)
+        )
+        assert book.sheetnames[0] == "三率排名" and "网格工作组" not in book.sheetnames
+        assert book["三率排名"].cell(3, 2).value == "名次变化" and book["三率排名"].cell(3, 3).value == "网格"
 
     @pytest.mark.parametrize("name", ["zjj", "operator", "worker1"])
     def test_only_dashboard_users_may_export(self, client, world, name):

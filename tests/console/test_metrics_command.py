@@ -72,13 +72,43 @@ class TestTable:
             "退单",
             "超期",
             "督办",
+            "修正",
+            "下限",
+            "名次变化",
         ]
-        first, second = lines[2].split(), lines[3].split()
+        assert lines[2] == "【职能部门】"
+        first, second = lines[3].split(), lines[4].split()
         # 住建局: response 3/4, solved 4/4, satisfaction (1 + 1 + 0.9) / 4; 0.1 × 0.75 + 0.5 + 0.4 × 0.725
-        assert first == ["1", "住房和城乡建设局", "4", "75.0%", "100.0%", "72.5%", "86.5", "—", "0", "0", "0"]
-        assert second == ["2", "生态环境局", "1", "100.0%", "0.0%", "100.0%", "50.0", "100.0%", "0", "1", "0"]
+        # Four and one rated tickets: below the scheme's minimum of 5, so neither is ranked.
+        assert first[:11] == [
+            "—",
+            "住房和城乡建设局",
+            "4",
+            "75.0%",
+            "100.0%",
+            "72.5%",
+            "86.5",
+            "—",
+            "0",
+            "0",
+            "0",
+        ]
+        assert second[:11] == [
+            "—",
+            "生态环境局",
+            "1",
+            "100.0%",
+            "0.0%",
+            "100.0%",
+            "50.0",
+            "100.0%",
+            "0",
+            "1",
+            "0",
+        ]
+        assert first[-1] == second[-1] == "—" and len(first) == 14
         assert lines[-1].split()[:3] == ["合计", "5", "80.0%"]
-        body = [lines[0], lines[2], lines[3], lines[-1]]
+        body = [lines[0], lines[3], lines[4]]
         assert len({width(line) for line in body}) == 1
 
     def test_the_first_column_names_the_grouping(self, rated):
@@ -117,10 +147,72 @@ class TestCsvAndJson:
         assert [row["label"] for row in data] == ["住房和城乡建设局", "生态环境局"]
         assert data[0]["rated"] == 4
         assert data[0]["satisfaction_rate"] == pytest.approx(0.725)
-        assert data[1]["overdue"] == 1 and data[1]["rank"] == 2
+        assert data[1]["overdue"] == 1 and data[1]["rank"] is None
+
+    def test_json_rows_carry_the_kind_the_fair_scores_and_the_comparisons(self, rated):
+        make_rated(rated.units.housing, local(2026, 2, 10, 10), solved="unsolved")
+        data = json.loads(metrics(*MARCH, "--format", "json"))
+        housing = data[0]
+        assert (housing["kind"], housing["league"], housing["rankable"]) == ("department", "职能部门", False)
+        assert housing["composite"] == pytest.approx(86.5)  # the 0-100 scale
+        assert housing["response_rate"] == pytest.approx(0.75)  # rates stay 0-1
+        for name in ("composite_shrunk", "composite_lower", "composite_adjusted"):
+            assert 0 <= housing[name] <= 100, name
+        assert housing["composite_lower"] < housing["composite_shrunk"]
+        # February: one rated ticket, unsolved: 0.1 + 0 + 0.4 × 1 = 50
+        assert housing["composite_prev"] == pytest.approx(50.0)
+        assert housing["composite_last_year"] is None and housing["rank_move"] == ""
+        assert housing["verdict"] == "参评 4 件，证据不足，暂不排名"
 
     def test_json_of_an_empty_period_is_an_empty_list(self, db):
         assert json.loads(metrics(*MARCH, "--format", "json")) == []
+
+
+class TestKindsAndExcel:
+    def test_the_centre_is_in_no_league_and_kind_filters(self, rated):
+        centre = make_unit("rx", "12345热线中心", kind=Unit.Kind.HOTLINE_CENTRE)
+        company = make_unit("wy", "椰城物业", kind=Unit.Kind.PROPERTY)
+        make_rated(centre, local(2026, 3, 3, 10))
+        make_rated(company, local(2026, 3, 3, 10))
+        labels = [row["label"] for row in json.loads(metrics(*MARCH, "--format", "json"))]
+        assert "12345热线中心" not in labels and "椰城物业" in labels
+        only = json.loads(metrics(*MARCH, "--format", "json", "--kind", "enterprise"))
+        assert [(row["label"], row["kind"]) for row in only] == [("椰城物业", "property")]
+        assert json.loads(metrics(*MARCH, "--format", "json", "--kind", "property")) == only
+        assert [
+            r["label"] for r in json.loads(metrics(*MARCH, "--format", "json", "--kind", "department"))
+        ] == [
+            "住房和城乡建设局",
+            "生态环境局",
+        ]
+
+    def test_xlsx_has_the_league_first_a_sheet_per_kind_and_the_definitions(self, rated, tmp_path):
+        import openpyxl
+
+        out = tmp_path / "league.xlsx"
+        assert metrics(*MARCH, "--format", "xlsx", "--out", str(out)) == ""
+        book = openpyxl.load_workbook(out)
+        assert book.sheetnames == ["三率排名", "职能部门", "指标口径"]
+        ws = book["三率排名"]
+        assert ws["A1"].value == "三率排名（单位）" and "2026-03-01 至 2026-03-31" in ws["A2"].value
+        header = [c.value for c in ws[3]]
+        assert header[:4] == ["类别", "排名", "名次变化", "单位"] and "修正得分" in header
+        assert (
+            ws.cell(4, 4).value == "住房和城乡建设局"
+            and ws.cell(4, header.index("综合得分") + 1).value == 86.5
+        )
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--format", "xlsx"], "--out"),
+            (["--kind", "bureau"], "未知的单位类别"),
+            (["--by", "grid", "--kind", "department"], "未知的单位类别"),
+        ],
+    )
+    def test_bad_excel_and_kind_options(self, db, args, message):
+        with pytest.raises(CommandError, match=message):
+            metrics(*MARCH, *args)
 
 
 class TestActingUser:
@@ -142,7 +234,7 @@ class TestActingUser:
         table = metrics(*MARCH, "--as", "gridleader01").splitlines()
 
         assert [(row["label"], row["rated"]) for row in data] == [("银海第一网格工作组", 1)]
-        assert table[2].split()[:3] == ["1", "银海第一网格工作组", "1"]
+        assert table[2] == "【网格工作组】" and table[3].split()[:3] == ["—", "银海第一网格工作组", "1"]
 
     def test_an_unknown_user_is_an_error(self, db):
         with pytest.raises(CommandError, match="用户不存在"):

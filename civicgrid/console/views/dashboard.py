@@ -18,16 +18,21 @@ from civicgrid.assessment.dashboard import (
     overdue_open,
     received_count,
     received_per_day,
+    undispatched_count,
 )
+from civicgrid.assessment.exports import DEFINITIONS
+from civicgrid.assessment.leagues import League, league_table
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.naming import places, praised_and_named
+from civicgrid.assessment.naming import places
 from civicgrid.assessment.selectors import RateRow, scheme_for, three_rates, totals, unit_scope
 from civicgrid.console.access import staff_view
 from civicgrid.core.inputs import DATE_RANGE_TEXT, date_in_range
 from civicgrid.registry.models import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)
-GROUPINGS = {"unit": "按单位", "grid": "按网格"}
+GROUPINGS = {"unit": "按单位", "town": "按乡镇汇总", "grid": "按网格"}
+# The ticket search's parameter for each grouping's key (the drill-down contract).
+DRILL_PARAM = {"unit": "unit", "grid": "grid", "town": "town", "category": "category"}
 PRESETS = {"month": "本月", "last_month": "上月", "90d": "近90天", "custom": "自定义"}
 # A longer custom period would draw a trend of thousands of days; a year or two is what meetings use.
 MAX_DAYS = 731
@@ -92,39 +97,105 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}"
 
 
-def _display(row: RateRow) -> dict:
-    return {
+def _delta(now: float | None, before: float | None) -> str:
+    """A change in points of the 0-100 score: +2.1 / −0.4 / —."""
+    if now is None or before is None:
+        return "—"
+    change = (now - before) * 100
+    return "持平" if abs(change) < 0.05 else f"{change:+.1f}".replace("-", "−")
+
+
+def _drill(by: str, key, period: "Period") -> dict:
+    """The ticket search's links for a row (the contract of /console/tickets/): received, rated, closed."""
+    base = reverse("console:tickets")
+    common = {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
+    if key is not None:
+        common[DRILL_PARAM[by]] = key
+    return {on: f"{base}?{urlencode({'on': on, **common})}" for on in ("received", "rated", "closed")}
+
+
+def _display(row: RateRow, by: str = "unit", period: "Period | None" = None) -> dict:
+    shown = {
         "rank": row.rank,
         "label": row.label,
         "received": row.received,
+        "closed": row.closed,
         "rated": row.rated,
         "response": _pct(row.response_rate),
         "resolution": _pct(row.resolution_rate),
         "satisfaction": _pct(row.satisfaction_rate),
         "composite": _score(row.composite),
+        "shrunk": _score(row.composite_shrunk),
+        "margin": ""
+        if row.composite_upper is None
+        else f"{(row.composite_upper - row.composite_shrunk) * 100:.1f}",
+        "lower": _score(row.composite_lower),
+        "upper": _score(row.composite_upper),
+        "adjusted": _score(row.composite_adjusted),
+        "prev": _delta(row.composite, row.composite_prev),
+        "prev_value": _score(row.composite_prev),
+        "last_year": _delta(row.composite, row.composite_last_year),
+        "last_year_value": _score(row.composite_last_year),
+        "move": row.rank_move or "—",
+        "verdict": row.verdict,
         "on_time": _pct(row.on_time_rate),
         "returns": row.returns,
         "overdue": row.overdue,
         "supervised": row.supervised,
         "redo": row.redo,
     }
+    if period is not None:
+        shown["links"] = _drill(by, row.key, period)
+    return shown
 
 
-def _mentions(rows: list[RateRow]) -> list[dict]:
-    return [_display(row) | {"place": place} for row, place in zip(rows, places(rows), strict=True)]
+def _mentions(rows: list[RateRow], by: str, period: "Period") -> list[dict]:
+    return [
+        _display(row, by, period) | {"place": place} for row, place in zip(rows, places(rows), strict=True)
+    ]
+
+
+def _tables(league: League, period: "Period") -> list[dict]:
+    by = league.by
+    return [
+        {
+            "code": code,
+            "title": league.title(code),
+            "rows": [_display(row, by, period) for row in rows],
+            "total": _display(totals(rows)),
+            "best": _mentions(league.praise[code][0], by, period),
+            "bottom": _mentions(league.praise[code][1], by, period),
+        }
+        for code, rows in league.tables.items()
+    ]
+
+
+def _outside_note(league: League, received_all: int, undispatched: int) -> str:
+    """Why the card's 受理量 and the tables' 受理 differ, if they do."""
+    outside = received_all - league.total.received
+    if outside <= 0:
+        return ""
+    if league.by == "unit":
+        parts = [f"尚未派单 {undispatched} 件"] if undispatched else []
+        if outside - undispatched > 0:
+            parts.append(f"热线中心直接办理 {outside - undispatched} 件")
+        return f"受理量 {received_all} 件中，另有 {outside} 件（{'，'.join(parts)}）未计入单位排名。"
+    where = {"grid": "网格", "town": "乡镇/街道"}[league.by]
+    return f"受理量 {received_all} 件中，另有 {outside} 件尚未落到具体{where}，未计入本表。"
 
 
 @staff_view(*DASHBOARD_ROLES)
 def dashboard(request):
     period, by = _period(request.GET), _grouping(request.GET)
-    scheme = scheme_for(period.date_to) or AssessmentScheme()
-    rows = three_rates(
-        user=request.user, date_from=period.date_from, date_to=period.date_to, by=by, scheme=scheme
-    )
-    best, bottom = praised_and_named(rows, scheme=scheme)
+    user, date_from, date_to = request.user, period.date_from, period.date_to
+    scheme = scheme_for(date_to) or AssessmentScheme()
+    league = league_table(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme)
+    received_all = received_count(user=user, date_from=date_from, date_to=date_to)
+    undispatched = undispatched_count(user=user, date_from=date_from, date_to=date_to)
     query = {"by": by, "period": period.preset}
     if period.preset == "custom":
-        query.update({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()})
+        query.update({"from": date_from.isoformat(), "to": date_to.isoformat()})
+    previous, last_year = league.previous, league.last_year
     return render(
         request,
         "console/dashboard/index.html",
@@ -132,17 +203,22 @@ def dashboard(request):
             "period": period,
             "by": by,
             "by_label": GROUPINGS[by],
+            "group_title": {"unit": "单位", "grid": "网格", "town": "乡镇/街道"}[by],
             "groupings": GROUPINGS,
             "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
-            "rows": [_display(row) for row in rows],
-            "total": _display(totals(rows)),
-            "best": _mentions(best),
-            "bottom": _mentions(bottom),
+            "tables": _tables(league, period),
+            "total": _display(league.total, by, period),
+            "city": _score(league.city.composite if league.city else None),
+            "scheme": scheme,
+            "level": f"{float(scheme.credible_level) * 100:.0f}%",
             "min_rated": scheme.naming_min_rated,
-            "overdue_now": overdue_open(user=request.user),
-            "received_all": received_count(
-                user=request.user, date_from=period.date_from, date_to=period.date_to
-            ),
+            "overdue_now": overdue_open(user=user),
+            "received_all": received_all,
+            "received_all_url": _drill(by, None, period)["received"],
+            "outside_note": _outside_note(league, received_all, undispatched),
+            "definitions": DEFINITIONS,
+            "previous_label": f"{previous[0]:%Y-%m-%d} 至 {previous[1]:%Y-%m-%d}",
+            "last_year_label": f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}",
             "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
             "export_url": f"{reverse('console:dashboard_export')}?{urlencode(query)}",
         },
@@ -173,6 +249,10 @@ def _data_payload(request) -> dict:
     total = totals(rows)
     trend = received_per_day(user=user, date_from=date_from, date_to=date_to)
     grids = grid_figures(user=user, date_from=date_from, date_to=date_to)
+    shapes = grid_shapes()
+    pk_of = {grid.code: grid.pk for grid in grids}
+    for feature in shapes["features"]:
+        feature["properties"]["pk"] = pk_of.get(feature["properties"]["code"])
     return {
         "period": {
             "from": date_from.isoformat(),
@@ -209,6 +289,12 @@ def _data_payload(request) -> dict:
             }
             for row in rows
         ],
+        # A click on a grid opens the ticket search for that grid and period.
+        "drill": {
+            "url": reverse("console:tickets"),
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+        },
         "trend": {
             "days": [day.isoformat() for day, _ in trend],
             "received": [count for _, count in trend],
@@ -218,9 +304,10 @@ def _data_payload(request) -> dict:
             for name, count in category_mix(user=user, date_from=date_from, date_to=date_to)
         ],
         "grids": {
-            "geojson": grid_shapes(),
+            "geojson": shapes,
             "items": [
                 {
+                    "pk": grid.pk,
                     "code": grid.code,
                     "name": grid.name,
                     "received": grid.received,

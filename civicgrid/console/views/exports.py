@@ -5,8 +5,10 @@ from django.urls import path
 from django.utils import timezone
 
 from civicgrid.assessment.dashboard import category_mix, received_per_day
+from civicgrid.assessment.exports import league_workbook
+from civicgrid.assessment.leagues import league_table
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import scheme_for, three_rates, totals, unit_scope
+from civicgrid.assessment.selectors import scheme_for, unit_scope
 from civicgrid.console.access import staff_view
 from civicgrid.console.exporting import TICKET_COLUMNS
 from civicgrid.console.exporting import ticket_scope as _ticket_scope
@@ -17,8 +19,6 @@ from civicgrid.core.audit import record_event
 from civicgrid.core.documents import (
     DATE,
     INTEGER,
-    ONE_DECIMAL,
-    PERCENT,
     Column,
     Sheet,
     workbook,
@@ -59,35 +59,14 @@ def tickets_export(request):
     return xlsx_response(f"工单清单_{timezone.localdate():%Y%m%d}", data)
 
 
-def _score(value):
-    return None if value is None else round(value * 100, 1)
-
-
-def _league_columns(by: str) -> list[Column]:
-    return [
-        Column("排名", "rank", number_format=INTEGER, width=8),
-        Column("网格" if by == "grid" else "单位", "label", width=28),
-        Column("受理", "received", number_format=INTEGER),
-        Column("参评", "rated", number_format=INTEGER),
-        Column("响应率", "response_rate", number_format=PERCENT),
-        Column("解决率", "resolution_rate", number_format=PERCENT),
-        Column("满意率", "satisfaction_rate", number_format=PERCENT),
-        Column("综合得分", lambda row: _score(row.composite), number_format=ONE_DECIMAL),
-        Column("按时办结率", "on_time_rate", number_format=PERCENT),
-        Column("退单", "returns", number_format=INTEGER),
-        Column("超期", "overdue", number_format=INTEGER),
-        Column("督办", "supervised", number_format=INTEGER),
-        Column("重办", "redo", number_format=INTEGER),
-    ]
-
-
 @staff_view(*DASHBOARD_ROLES)
 def dashboard_export(request):
-    """The dashboard's league table (with its total line), daily intake and category mix: three sheets."""
+    """The dashboard's league tables (assessment.exports.league_workbook) with the daily intake and the
+    category mix; scoped like the page and audited."""
     period, by = _period(request.GET), _grouping(request.GET)
     user, date_from, date_to = request.user, period.date_from, period.date_to
     scheme = scheme_for(date_to) or AssessmentScheme()
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme)
+    league = league_table(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme)
     scope_ids = unit_scope(user)
     scope = "全部单位" if scope_ids is None else _units_text(scope_ids)
     record_event(
@@ -109,14 +88,11 @@ def dashboard_export(request):
         scope=scope,
         period=period.label,
     )
-    data = workbook(
-        f"三率排名（{GROUPINGS[by]}）",
-        scope,
-        period.label,
-        _league_columns(by),
-        [*rows, totals(rows)] if rows else [],
-        sheet_name="三率排名",
-        note="参评工单按有效回访计；综合得分按响应率、解决率、满意率加权；未参评的不排名。",
+    data = league_workbook(
+        league,
+        title=f"三率排名（{GROUPINGS[by]}）",
+        scope=scope,
+        period=period.label,
         more_sheets=[trend, mix],
     )
     return xlsx_response(f"三率排名_{date_from:%Y%m%d}-{date_to:%Y%m%d}", data)

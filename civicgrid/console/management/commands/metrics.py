@@ -1,4 +1,8 @@
-"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV or JSON.
+"""civicgrid metrics --from DATE --to DATE: the three rates league table as a table, CSV, JSON or .xlsx.
+
+Rows come as `assessment.leagues.league_table` gives them: by unit, one table per kind of unit (the
+hotline centre in none), each fairly ranked (rank empty below the scheme's minimum of rated tickets) and
+compared with the previous period and a year earlier.
 
 With --intake, smart intake's accuracy in production instead. The command is an interface over two
 sibling apps (assessment and intake, which must not import each other), so it lives in the console.
@@ -15,12 +19,26 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.selectors import GROUPINGS, RateRow, three_rates, totals
+from civicgrid.assessment.exports import league_workbook
+from civicgrid.assessment.leagues import LEAGUES, League, league_table
+from civicgrid.assessment.selectors import GROUPINGS, RateRow, totals
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.intake.selectors import accuracy, accuracy_by_category
+from civicgrid.registry.models import Unit
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "xlsx")
+KINDS = [code for code, _, _ in LEAGUES]
+# Composites go out on the 0-100 scale; the rates stay 0-1.
+SCORES = (
+    "composite",
+    "composite_shrunk",
+    "composite_lower",
+    "composite_upper",
+    "composite_adjusted",
+    "composite_prev",
+    "composite_last_year",
+)
 
 
 def _parse_date(text: str) -> date:
@@ -69,8 +87,23 @@ class Command(BaseCommand):
             "--format",
             dest="output_format",
             default="table",
-            metavar="{table,csv,json}",
-            help=_("输出格式：table、csv、json"),
+            metavar="{table,csv,json,xlsx}",
+            help=_(
+                "输出格式：table、csv、json、xlsx（xlsx 须同时给出 --out）。json 为逐行对象的列表，"
+                "含 kind（单位类型，或 grid/town/category）、league（排名表）、rank、rankable、"
+                "composite、composite_shrunk、composite_lower、composite_upper、composite_adjusted、"
+                "composite_prev、composite_last_year（以上得分为百分制 0-100）、rank_prev、rank_last_year、"
+                "rank_move 和各项计数；response_rate 等三率及其 _prev、_last_year 为 0-1 的比例"
+            ),
+        )
+        parser.add_argument("--out", metavar="FILE", help=_("--format xlsx 时写入的文件"))
+        parser.add_argument(
+            "--kind",
+            metavar="KIND",
+            help=_(
+                "只看一类单位（--by unit）：department 职能部门、town 乡镇/街道、community 村/社区、"
+                "grid_team 网格工作组、enterprise 企业与公用事业、other 其他，或单位类型如 property"
+            ),
         )
         parser.add_argument(
             "--intake",
@@ -81,7 +114,19 @@ class Command(BaseCommand):
             "--as", dest="username", help=_("以该用户的权限范围查看（默认：系统视图，不受范围限制）")
         )
 
-    def handle(self, *args, date_from, date_to, by, output_format, username, intake=False, **options):
+    def handle(
+        self,
+        *args,
+        date_from,
+        date_to,
+        by,
+        output_format,
+        username,
+        intake=False,
+        out=None,
+        kind=None,
+        **options,
+    ):
         first, last = _parse_date(date_from), _parse_date(date_to)
         if first > last:
             raise CommandError(_("起始日期 %(a)s 晚于结束日期 %(b)s") % {"a": first, "b": last})
@@ -93,6 +138,15 @@ class Command(BaseCommand):
             raise CommandError(
                 _("未知的输出格式：%(f)s(可选 %(all)s)") % {"f": output_format, "all": "、".join(FORMATS)}
             )
+        if output_format == "xlsx" and not out and not intake:
+            raise CommandError(_("--format xlsx 须用 --out 指定输出文件"))
+        if output_format == "xlsx" and intake:
+            raise CommandError(_("--intake 不支持 xlsx 格式"))
+        unit_kinds = set(Unit.Kind.values)
+        if kind and (by != "unit" or (kind not in KINDS and kind not in unit_kinds)):
+            raise CommandError(
+                _("未知的单位类别：%(k)s（--by unit 时可选 %(all)s）") % {"k": kind, "all": "、".join(KINDS)}
+            )
         user = SYSTEM
         if username:
             User = get_user_model()
@@ -103,10 +157,31 @@ class Command(BaseCommand):
         try:
             if intake:
                 return self._write_intake(user, first, last, output_format)
-            rows = three_rates(user=user, date_from=first, date_to=last, by=by)
+            league = league_table(user=user, date_from=first, date_to=last, by=by)
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
-        getattr(self, f"_write_{output_format}")(rows, by)
+        if kind:
+            league.tables = {
+                code: [row for row in rows if kind in (code, row.kind)]
+                for code, rows in league.tables.items()
+                if kind == code or kind not in KINDS
+            }
+            league.tables = {code: rows for code, rows in league.tables.items() if rows}
+        if output_format == "xlsx":
+            return self._write_xlsx(league, first, last, out, user)
+        self._league = league
+        getattr(self, f"_write_{output_format}")(league.rows, by)
+
+    def _write_xlsx(self, league: League, first: date, last: date, out: str, user) -> None:
+        scope = _("全部单位") if user is SYSTEM else _("%(u)s 可见的单位") % {"u": user.get_username()}
+        title = _("三率排名（%(g)s）") % {"g": _group_title(league.by)}
+        data = league_workbook(league, title=title, scope=scope, period=f"{first} 至 {last}")
+        try:
+            with open(out, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise CommandError(_("无法写入文件：%(f)s（%(e)s）") % {"f": out, "e": error.strerror}) from None
+        self.stderr.write(_("已写入 %(f)s：%(n)s 行") % {"f": out, "n": len(league.rows)})
 
     def _write_intake(self, user, first: date, last: date, output_format: str) -> None:
         stats = accuracy(user, date_from=first, date_to=last)
@@ -137,7 +212,17 @@ class Command(BaseCommand):
             self.stdout.write(f"  · {row['category']}: {row['kept']}/{row['n']} {_percent(row['rate'])}")
 
     def _write_json(self, rows: list[RateRow], by: str) -> None:
-        self.stdout.write(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2))
+        league = self._league
+        titles = {id(row): league.title(code) for code, table in league.tables.items() for row in table}
+        records = []
+        for row in rows:
+            record = asdict(row)
+            for name in SCORES:
+                if record[name] is not None:
+                    record[name] = round(record[name] * 100, 4)
+            record["league"] = titles.get(id(row), "")
+            records.append(record)
+        self.stdout.write(json.dumps(records, ensure_ascii=False, indent=2))
 
     def _write_csv(self, rows: list[RateRow], by: str) -> None:
         buffer = io.StringIO()
@@ -167,8 +252,22 @@ class Command(BaseCommand):
                 _("超期"),
                 _("督办"),
                 _("重办"),
+                _("修正得分"),
+                _("可信下限"),
+                _("可信上限"),
+                _("结构调整得分"),
+                _("参加排名"),
+                _("上期综合得分"),
+                _("去年同期综合得分"),
+                _("上期名次"),
+                _("名次变化"),
+                _("排名表"),
+                _("说明"),
             ]
         )
+        titles = {
+            id(row): self._league.title(code) for code, table in self._league.tables.items() for row in table
+        }
 
         def number(value):
             return "" if value is None else f"{value * 100:.1f}"
@@ -199,6 +298,17 @@ class Command(BaseCommand):
                     row.overdue,
                     row.supervised,
                     row.redo,
+                    number(row.composite_shrunk),
+                    number(row.composite_lower),
+                    number(row.composite_upper),
+                    number(row.composite_adjusted),
+                    _("是") if row.rankable else _("否"),
+                    number(row.composite_prev),
+                    number(row.composite_last_year),
+                    row.rank_prev or "",
+                    row.rank_move,
+                    titles.get(id(row), ""),
+                    row.verdict,
                 ]
             )
         # The byte-order mark is how Excel recognises UTF-8 instead of guessing GBK.
@@ -221,6 +331,9 @@ class Command(BaseCommand):
             _("退单"),
             _("超期"),
             _("督办"),
+            _("修正"),
+            _("下限"),
+            _("名次变化"),
         ]
 
         def cells(row: RateRow) -> list[str]:
@@ -236,6 +349,9 @@ class Command(BaseCommand):
                 str(row.returns),
                 str(row.overdue),
                 str(row.supervised),
+                _score(row.composite_shrunk) if row.key is not None else "",
+                _score(row.composite_lower) if row.key is not None else "",
+                (row.rank_move or "—") if row.key is not None else "",
             ]
 
         lines = [headers, *(cells(row) for row in rows), cells(totals(rows))]
@@ -251,7 +367,11 @@ class Command(BaseCommand):
 
         self.stdout.write(render(headers))
         self.stdout.write("  ".join("-" * width for width in widths))
-        for line in lines[1:-1]:
-            self.stdout.write(render(line))
+        tables = self._league.tables if by == "unit" else {by: rows}
+        for code, table in tables.items():
+            if by == "unit":
+                self.stdout.write(f"【{self._league.title(code)}】")
+            for row in table:
+                self.stdout.write(render(cells(row)))
         self.stdout.write("  ".join("-" * width for width in widths))
         self.stdout.write(render(lines[-1]))
