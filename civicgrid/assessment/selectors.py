@@ -116,11 +116,17 @@ def unit_scope(user) -> set[int] | None:
 
 
 def area_filter(area, path: str = "") -> Q:
-    """Tickets (through `path`) located in `area` or any area under it, by their town or community."""
+    """Tickets (through `path`) located in `area` or any area under it, on one column so the covering
+    indexes on (date, ..., town, ...) answer alone: a village/community by its community, a town by its
+    town, anything above by the towns under it (a located ticket has both its town and its community)."""
     from civicgrid.party.selectors import area_subtree_ids
 
-    ids = area_subtree_ids([area])
-    return Q(**{f"{path}town__in": ids}) | Q(**{f"{path}community__in": ids})
+    if area.level == AdminArea.Level.VILLAGE:
+        return Q(**{f"{path}community_id": area.pk})
+    if area.level == AdminArea.Level.TOWN:
+        return Q(**{f"{path}town_id": area.pk})
+    towns = AdminArea.objects.filter(pk__in=area_subtree_ids([area]), level=AdminArea.Level.TOWN)
+    return Q(**{f"{path}town_id__in": list(towns.values_list("pk", flat=True))})
 
 
 def three_rates(
@@ -322,6 +328,11 @@ def _exact_composite(row: RateRow, weights) -> Fraction | None:
         - d_o * row.overdue
         - d_s * row.supervised
     ) / row.rated
+
+
+def fill_rates(row: RateRow, scheme: AssessmentScheme) -> None:
+    """Fill a row's rates and composite from its counts by `scheme`: the one definition of each figure."""
+    _fill_rates(row, _weights(scheme))
 
 
 def _fill_rates(row: RateRow, weights) -> None:

@@ -10,25 +10,19 @@ Definitions (written under 「一、总体情况」 in the document too):
   period; closed: tickets closed in the period, and the on-time rate among them;
 - rated and the three rates: 参评工单 rated in the period (不参评 left out), by the scheme in force on the
   period's last day;
-- the area: tickets whose town (for a village/community: whose community) is the area or below it; units (league tables, overdue)
-  whose own area is the area or below it.
+- the area: tickets whose town (for a village/community: whose community) is the area or below it
+  (`assessment.selectors.area_filter`); the league tables rank units on those tickets; overdue units are
+  units whose own area is the area or below it.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Q
 
-from civicgrid.assessment import naming
+from civicgrid.assessment.leagues import last_year_period, league_table, previous_period
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import (
-    RateRow,
-    _fill_rates,  # the one definition of the rates and the composite (no public per-row form yet)
-    _weights,
-    period_bounds,
-    scheme_for,
-    three_rates,
-)
+from civicgrid.assessment.selectors import RateRow, area_filter, fill_rates, period_bounds, scheme_for
 from civicgrid.deliberation.stats import LABELS as DELIBERATION_LABELS
 from civicgrid.deliberation.stats import deliberation_stats
 from civicgrid.engagement.stats import LABELS as ENGAGEMENT_LABELS
@@ -42,18 +36,9 @@ from civicgrid.mediation.stats import mediation_stats
 from civicgrid.mediation.stats import shown as mediation_shown
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.party.stats import party_stats
-from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.models import AdminArea
 from civicgrid.tickets.models import Assignment, Satisfaction, Solved, Status, Ticket
 
-# League tables by kind of unit; the hotline centre itself is never ranked.
-LEAGUES = (
-    ("职能部门", (Unit.Kind.DEPARTMENT,)),
-    ("乡镇（街道）", (Unit.Kind.TOWN,)),
-    ("村（社区）", (Unit.Kind.COMMUNITY, Unit.Kind.VILLAGER_GROUP)),
-    ("网格工作组", (Unit.Kind.GRID_TEAM,)),
-    ("企业和公用事业单位", (Unit.Kind.ENTERPRISE, Unit.Kind.PROPERTY)),
-    ("其他单位", (Unit.Kind.OTHER, Unit.Kind.HOUSEHOLD_CONTACT)),
-)
 KEY_LIST_SHOWN = 30
 OVERDUE_UNITS_SHOWN = 20
 HOT_ISSUES_SHOWN = 10
@@ -84,6 +69,9 @@ class LeagueRow:
     resolution_rate: float | None
     satisfaction_rate: float | None
     composite: float | None
+    shrunk: float | None = None  # the fair (shrunk) score the league is ordered by
+    move: str = ""  # rank movement since the previous period (↑2 / ↓1 / 持平 / 新)
+    verdict: str = ""  # why the unit is praised or named, in one sentence
 
 
 @dataclass
@@ -141,28 +129,6 @@ class BriefingData:
     party_year: int = 0
 
 
-# ------------------------------------------------------------------------------------------------ periods
-
-
-def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """The period of the same length just before (环比)."""
-    days = (date_to - date_from).days + 1
-    end = date_from - timedelta(days=1)
-    return end - timedelta(days=days - 1), end
-
-
-def _year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def last_year_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """The same dates a year earlier (同比): 2026-12-01..2026-12-31 → 2025-12-01..2025-12-31."""
-    return _year_earlier(date_from), _year_earlier(date_to)
-
-
 # ---------------------------------------------------------------------------------------------- gathering
 
 
@@ -170,7 +136,7 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
     """The figures of a briefing for `area` (None: the whole city) over [date_from, date_to]."""
     scheme = scheme_for(date_to) or AssessmentScheme()
     areas = area_subtree_ids([area]) if area is not None else None
-    where = ticket_area_q(area, areas)
+    where = area_filter(area) if area is not None else Q()
     return BriefingData(
         scope_name=area.name if area is not None else "全市",
         date_from=date_from,
@@ -178,7 +144,7 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
         current=overview(date_from, date_to, where, scheme),
         previous=overview(*previous_period(date_from, date_to), where, scheme),
         last_year=overview(*last_year_period(date_from, date_to), where, scheme),
-        leagues=_leagues(user=user, date_from=date_from, date_to=date_to, areas=areas, scheme=scheme),
+        leagues=_leagues(user=user, date_from=date_from, date_to=date_to, area=area, scheme=scheme),
         hot_issues=hot_issues(
             user=user, date_from=date_from, date_to=date_to, area=area, top=HOT_ISSUES_SHOWN
         ),
@@ -188,19 +154,6 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
         party=_party(area, date_to),
         party_year=date_to.year,
     )
-
-
-def ticket_area_q(area: AdminArea | None, areas: set[int] | None) -> Q:
-    """The tickets of an area on one column, so the covering indexes on (date, ..., town, ...) answer alone: a
-    village/community by its own column, anything above by the towns under it (every located ticket has both)."""
-    if area is None:
-        return Q()
-    if area.level == AdminArea.Level.VILLAGE:
-        return Q(community_id=area.pk)
-    if area.level == AdminArea.Level.TOWN:
-        return Q(town_id=area.pk)
-    towns = AdminArea.objects.filter(pk__in=areas, level=AdminArea.Level.TOWN).values_list("pk", flat=True)
-    return Q(town_id__in=list(towns))
 
 
 def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme) -> Overview:
@@ -226,7 +179,7 @@ def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme)
         basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
     )
     row = RateRow(key=None, label="", **counts)
-    _fill_rates(row, _weights(scheme))
+    fill_rates(row, scheme)
     result.rated = row.rated
     result.response_rate, result.resolution_rate = row.response_rate, row.resolution_rate
     result.satisfaction_rate, result.composite = row.satisfaction_rate, row.composite
@@ -234,60 +187,40 @@ def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme)
 
 
 def _leagues(
-    *, user, date_from: date, date_to: date, areas: set[int] | None, scheme: AssessmentScheme
+    *, user, date_from: date, date_to: date, area: AdminArea | None, scheme: AssessmentScheme
 ) -> list[League]:
-    """The league tables of 「二、三率排名」, one per kind of unit (the switch point for a fairer ranking)."""
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by="unit", scheme=scheme)
-    units = {
-        pk: (kind, area_id)
-        for pk, kind, area_id in Unit.objects.filter(pk__in=[r.key for r in rows]).values_list(
-            "pk", "kind", "area_id"
-        )
-    }
+    """The league tables of 「二、三率排名」, one per kind of unit, fairly ranked by `assessment.leagues`:
+    praised only where the evidence says a unit is above the city, named only where it says below."""
+    table = league_table(user=user, date_from=date_from, date_to=date_to, by="unit", area=area, scheme=scheme)
     leagues = []
-    for title, kinds in LEAGUES:
-        members = [
-            row
-            for row in rows
-            if row.key in units
-            and units[row.key][0] in kinds
-            and (areas is None or units[row.key][1] in areas)
-            and row.rated
-        ]
-        best, worst = naming.praised_and_named(members, scheme=scheme)
-        eligible = [row for row in members if row.rank is not None and row.rated >= scheme.naming_min_rated]
-        places = _league_places(eligible)
-        league = League(
-            title=title,
-            ranked=len(eligible),
-            insufficient=len(members) - len(eligible),
-            min_rated=scheme.naming_min_rated,
+    for code, rows in table.tables.items():
+        rated = [row for row in rows if row.rated]
+        praised, named = table.praise.get(code, ([], []))
+        leagues.append(
+            League(
+                title=table.title(code),
+                ranked=sum(1 for row in rated if row.rank is not None),
+                insufficient=sum(1 for row in rated if not row.rankable),
+                min_rated=scheme.naming_min_rated,
+                top=[_league_row(row) for row in praised],
+                bottom=[_league_row(row) for row in named],
+            )
         )
-        league.top = [_league_row(row, places[id(row)]) for row in best]
-        league.bottom = [_league_row(row, places[id(row)]) for row in worst]
-        leagues.append(league)
     return leagues
 
 
-def _league_places(rows: list[RateRow]) -> dict[int, int]:
-    """Places within the league (rows come best first); equal composites share a place."""
-    places, previous, place = {}, None, 0
-    for position, row in enumerate(rows, start=1):
-        if row.composite != previous:
-            place, previous = position, row.composite
-        places[id(row)] = place
-    return places
-
-
-def _league_row(row: RateRow, place: int) -> LeagueRow:
+def _league_row(row: RateRow) -> LeagueRow:
     return LeagueRow(
-        rank=place,
+        rank=row.rank,
         label=row.label,
         rated=row.rated,
         response_rate=row.response_rate,
         resolution_rate=row.resolution_rate,
         satisfaction_rate=row.satisfaction_rate,
         composite=row.composite,
+        shrunk=row.composite_shrunk,
+        move=row.rank_move,
+        verdict=row.verdict,
     )
 
 

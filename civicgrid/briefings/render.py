@@ -136,7 +136,7 @@ def _overview(data: BriefingData) -> Section:
 
 def _league_table(rows) -> Table:
     return Table(
-        header=["名次", "单位", "参评（件）", "响应率", "解决率", "满意率", "综合得分"],
+        header=["名次", "单位", "参评（件）", "响应率", "解决率", "满意率", "综合得分", "修正得分", "较上期"],
         rows=[
             [
                 r.rank,
@@ -146,10 +146,12 @@ def _league_table(rows) -> Table:
                 percent(r.resolution_rate),
                 percent(r.satisfaction_rate),
                 score(r.composite),
+                score(r.shrunk),
+                r.move or "—",
             ]
             for r in rows
         ],
-        widths_cm=(1.4, 5.0, 1.8, 1.8, 1.8, 1.8, 2.0),
+        widths_cm=(1.1, 3.8, 1.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.4),
     )
 
 
@@ -159,9 +161,13 @@ def _league(league: League, number: int) -> list:
         return [*blocks, NOTHING]
     blocks.append(f"参加排名 {league.ranked} 个单位。")
     if league.top:
-        blocks += ["排名靠前：", _league_table(league.top)]
+        blocks += ["表扬（有把握高于全市平均）：", _league_table(league.top)]
+    else:
+        blocks.append("本期没有证据充分、高于全市平均的单位，不作表扬。")
     if league.bottom:
-        blocks += ["排名靠后：", _league_table(league.bottom)]
+        blocks += ["点名（有把握低于全市平均）：", _league_table(league.bottom)]
+    else:
+        blocks.append("本期没有证据充分、低于全市平均的单位，不作点名。")
     if league.insufficient:
         blocks.append(
             f"另有 {league.insufficient} 个单位本期参评不足 {league.min_rated} 件，证据不足，暂不排名。"
@@ -181,7 +187,10 @@ def _leagues(data: BriefingData) -> Section:
     if not blocks:
         blocks = [NOTHING]
     else:
-        blocks.append("综合得分为响应率、解决率、满意率按考评方案权重的加权得分（百分制）。")
+        blocks.append(
+            "综合得分为响应率、解决率、满意率按考评方案权重的加权得分（百分制）；修正得分把参评件数少的单位"
+            "向全市平均收缩，按修正得分排名，参评件数不足的单位不排名。"
+        )
     return Section(SECTION_TITLES[1], blocks)
 
 

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import pytest
 
+from civicgrid.assessment.leagues import last_year_period, previous_period
 from civicgrid.assessment.selectors import three_rates, totals
-from civicgrid.briefings.gather import gather, last_year_period, previous_period
+from civicgrid.briefings.gather import gather
 from civicgrid.core.actors import SYSTEM
 from civicgrid.tickets.models import Status
 from tests.assessment.factories import make_assignment, make_rated
@@ -24,7 +25,7 @@ def rated(world, unit, n, *, day=20, solved="solved", satisfaction="satisfied", 
         make_rated(
             unit,
             local(2026, 11, day, 10),
-            received_at=local(2026, 10, 1, 10),  # before both compared periods: counted only as rated
+            received_at=local(2026, 9, 20, 10),  # before both compared periods: counted only as rated
             solved=solved,
             satisfaction=satisfaction,
             **fields,
@@ -53,7 +54,7 @@ def fixture(world):
     rated(world, world.housing, 1, solved="unsolved", satisfaction="unsatisfied")
     rated(world, world.water, 5, satisfaction="very_satisfied")
     rated(world, world.grid_team, 1)
-    # The previous period (2026-10-02..2026-10-31): 5 received; last year's November: 8 received.
+    # The previous period (October, the month before): 5 received; last year's November: 8 received.
     for _ in range(5):
         make_ticket(received_at=local(2026, 10, 10, 9), town=world.town)
     for _ in range(8):
@@ -62,7 +63,7 @@ def fixture(world):
 
 
 def test_the_comparison_periods():
-    assert previous_period(*NOV) == (date(2026, 10, 2), date(2026, 10, 31))
+    assert previous_period(*NOV) == (date(2026, 10, 1), date(2026, 10, 31))
     assert last_year_period(*NOV) == (date(2025, 11, 1), date(2025, 11, 30))
     assert last_year_period(date(2028, 2, 1), date(2028, 2, 29)) == (date(2027, 2, 1), date(2027, 2, 28))
 
@@ -96,24 +97,34 @@ def test_an_area_counts_its_own_subtree(fixture):
     assert (community.current.received, community.current.rated) == (0, 12)  # the 10 name no community
     boao = gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1], area=fixture.boao)
     assert (boao.current.received, boao.current.rated) == (3, 0)
-    # Units sitting in 嘉积镇 only: the county's departments are not in its league tables.
-    assert all(not league.ranked for league in data.leagues)
+    # Units are ranked on the area's tickets: the county departments that handled 嘉积镇's, none in 博鳌镇.
+    assert {league.title: league.ranked for league in data.leagues}["职能部门"] == 2
+    assert all(not league.ranked for league in boao.leagues)
     assert [league.insufficient for league in data.leagues if league.title == "网格工作组"] == [1]
 
 
-def test_league_tables_by_kind_leave_out_units_with_too_few_rated(fixture):
+def test_league_tables_by_kind_praise_and_name_only_on_enough_evidence(fixture):
     data = gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1])
     leagues = {league.title: league for league in data.leagues}
     departments = leagues["职能部门"]
     assert departments.ranked == 2 and departments.insufficient == 0
-    assert [(row.rank, row.label, row.rated) for row in departments.top] == [
-        (1, "琼海市水务局", 5),
-        (2, "琼海市住房和城乡建设局", 6),
-    ]
-    assert departments.bottom == []  # with three praised, no one is left to name
+    # 5 and 6 rated tickets cannot tell either department from the city mean: no praise, no naming.
+    assert (departments.top, departments.bottom) == ([], [])
     grid_teams = leagues["网格工作组"]
     assert (grid_teams.ranked, grid_teams.insufficient, grid_teams.top) == (0, 1, [])
     assert "热线中心" not in " ".join(leagues)  # the centre is never ranked
+
+    rated(fixture, fixture.water, 40, satisfaction="very_satisfied")
+    rated(fixture, fixture.housing, 40, solved="unsolved", satisfaction="unsatisfied")
+    departments = {
+        league.title: league
+        for league in gather(user=fixture.leader, date_from=NOV[0], date_to=NOV[1]).leagues
+    }["职能部门"]
+    assert [(row.rank, row.label, row.rated) for row in departments.top] == [(1, "琼海市水务局", 45)]
+    assert [(row.rank, row.label, row.rated) for row in departments.bottom] == [
+        (2, "琼海市住房和城乡建设局", 46)
+    ]
+    assert "高于全市平均" in departments.top[0].verdict
 
 
 def test_the_key_list_and_the_overdue_units(fixture):
@@ -184,7 +195,7 @@ def test_the_party_side_through_the_apps_stats(fixture):
 
 def test_the_year_end_period_compares_with_last_december(world):
     december = (date(2026, 12, 1), date(2026, 12, 31))
-    assert previous_period(*december) == (date(2026, 10, 31), date(2026, 11, 30))
+    assert previous_period(*december) == (date(2026, 11, 1), date(2026, 11, 30))
     assert last_year_period(*december) == (date(2025, 12, 1), date(2025, 12, 31))
     make_ticket(received_at=local(2026, 12, 31, 23, 30), town=world.town)  # the last evening counts
     make_ticket(received_at=local(2027, 1, 1, 0, 10), town=world.town)  # the new year does not

@@ -58,7 +58,7 @@ def full_data() -> BriefingData:
     )
     data.previous = Overview(received=100, rated=40, response_rate=0.95, resolution_rate=0.832, composite=0.8)
     data.last_year = Overview(received=130, rated=45, response_rate=0.96, resolution_rate=0.7, composite=0.9)
-    row = LeagueRow(1, "琼海市水务局", 12, 1.0, 0.9, 0.95, 0.93)
+    row = LeagueRow(1, "琼海市水务局", 12, 1.0, 0.9, 0.95, 0.93, shrunk=0.91, move="↑2")
     data.leagues = [
         League(
             "职能部门",
@@ -178,6 +178,8 @@ def test_the_sections_with_data():
         "解决率",
         "满意率",
         "综合得分",
+        "修正得分",
+        "较上期",
     ]
     assert [c.text for c in top.rows[1].cells] == [
         "1",
@@ -187,6 +189,8 @@ def test_the_sections_with_data():
         "90.0%",
         "95.0%",
         "93.0",
+        "91.0",
+        "↑2",
     ]
     assert tables[2].rows[1].cells[1].text == "琼海市住房和城乡建设局"
 
