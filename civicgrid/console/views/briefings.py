@@ -19,6 +19,7 @@ from civicgrid.console.access import staff_view
 from civicgrid.core.audit import record_event
 from civicgrid.core.documents import DATE, DATETIME, INTEGER, Column, docx_response, workbook, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day, parse_id
+from civicgrid.core.refusal import Refusal
 from civicgrid.registry.models import AdminArea
 from civicgrid.registry.models import Role as R
 
@@ -68,6 +69,12 @@ def briefings(request):
     for briefing in page:
         briefing.generator = generator_name(briefing)
     date_from, date_to = _last_month(timezone.localdate())
+    try:  # the dashboard's period, when it sends one
+        asked = parse_day(request.GET.get("from"), "起始日期"), parse_day(request.GET.get("to"), "结束日期")
+        if asked[0] <= asked[1]:
+            date_from, date_to = asked
+    except Refusal:
+        pass
     years = selectors.register_for(request.user).order_by("-year").values_list("year", flat=True).distinct()
     return render(
         request,

@@ -221,6 +221,9 @@ def dashboard(request):
             "last_year_label": f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}",
             "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
             "export_url": f"{reverse('console:dashboard_export')}?{urlencode(query)}",
+            "briefing_url": reverse("console:briefings")
+            + "?"
+            + urlencode({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}),
         },
     )
 
