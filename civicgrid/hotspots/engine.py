@@ -140,6 +140,7 @@ class Record:
     caller: str = ""  # a hash of the caller, never the phone itself
     urgency: float = 0.0  # 0 normal, 0.5 urgent, 1 critical
     title: str = ""  # shown among the examples
+    fallback_place: str = ""  # where the text names no place: the grid or community, shown as the place
 
 
 @dataclass
@@ -359,7 +360,7 @@ def cluster(
         keys = ps + [k for k in dict.fromkeys(more) if k not in ps]
         all_places.append(keys)
         given = place_key(r.place) if r.place else ""
-        mains.append(canon.get(given, given) or main_place(ps + more))
+        mains.append(canon.get(given, given) or main_place(ps + more) or r.fallback_place)
     docs = [_content_words(w) for w in word_lists]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1, norm="l2")
     matrix = vectorizer.fit_transform(docs).tocsr()
@@ -399,7 +400,7 @@ def cluster(
 def _explain(members, records, docs, all_places, mains, idf, params, today) -> Cluster:
     members = sorted(members, key=lambda i: (records[i].time, i))
     c = Cluster(members=members)
-    place_counts = Counter(p for i in members for p in set(all_places[i]))
+    place_counts = Counter(p for i in members for p in set(all_places[i]) | {mains[i]} if p)
     main_counts = Counter(mains[i] for i in members if mains[i])
     c.main_place = main_counts.most_common(1)[0][0] if main_counts else ""
     c.places = [p for p, _ in place_counts.most_common(5)]
