@@ -18,6 +18,7 @@ MENU = [
     ("console:callbacks", "回访", (R.CALLBACK_AGENT, R.ADMINISTRATOR)),
     ("console:supervision", "督办", (R.SUPERVISOR, R.LEADER, R.ADMINISTRATOR)),
     ("console:dashboard", "领导看板", (R.LEADER, R.SUPERVISOR, R.ADMINISTRATOR)),
+    ("console:hotspots", "热点预警", (R.SUPERVISOR, R.LEADER, R.DISPATCHER, R.ADMINISTRATOR)),
     ("console:tickets", "工单查询", ()),
     ("console:kb", "知识库", ()),
     ("console:intake_accuracy", "智能分类", (R.DISPATCHER, R.LEADER, R.ADMINISTRATOR)),

@@ -13,6 +13,7 @@ from civicgrid.console.views import (
     engagement_pairings,
     exports,
     handling,
+    hotspots,
     intake,
     knowledge,
     ledgers,
@@ -56,4 +57,5 @@ urlpatterns = [
     *ledgers.urlpatterns,
     *catalogue.urlpatterns,
     *mediation.urlpatterns,
+    *hotspots.urlpatterns,
 ]

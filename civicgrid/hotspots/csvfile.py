@@ -13,7 +13,9 @@ from civicgrid.hotspots.engine import Record
 _TIME_PATTERNS = [
     # YYYY-MM-DD or YYYY/MM/DD (one-digit months and days too), optional H:MM[:SS]
     (
-        re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ tT]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$"),
+        re.compile(
+            r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ tT]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$"
+        ),
         (1, 2, 3),
     ),
     # MM/DD/YYYY, optional time

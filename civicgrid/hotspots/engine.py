@@ -106,7 +106,24 @@ GENERIC_CORES = {
 }  # fmt: skip
 # jieba dictionary tags of words a place name may be made of; words jieba does not know count as names.
 _NAME_TAGS = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "eng", "s"}
-_NAME_WORDS = {"之", "东", "西", "南", "北", "中", "新", "大", "小", "老", "金", "银", "国际", "一", "二", "三"}
+_NAME_WORDS = {
+    "之",
+    "东",
+    "西",
+    "南",
+    "北",
+    "中",
+    "新",
+    "大",
+    "小",
+    "老",
+    "金",
+    "银",
+    "国际",
+    "一",
+    "二",
+    "三",
+}
 _STOP_IN_NAME = {
     "市", "区", "县", "省", "投诉", "反映", "举报", "问题", "居民", "业主", "住户", "小区", "社区", "附近",
     "旁边", "周边", "对面", "门口", "楼下", "位置", "地址", "情况", "部门", "政府", "领导", "单位",
@@ -312,7 +329,11 @@ class _UnionFind:
 
 
 def _content_words(words: list[str]) -> list[str]:
-    return [w for w in words if len(w) > 1 and w not in STOP_WORDS and not w.isdigit() and not _ADMIN_CODE.match(w)]
+    return [
+        w
+        for w in words
+        if len(w) > 1 and w not in STOP_WORDS and not w.isdigit() and not _ADMIN_CODE.match(w)
+    ]
 
 
 def _link_block(idx, matrix, days, threshold, params, uf):
@@ -416,7 +437,10 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
     c.urgency = sum(records[i].urgency for i in members) / len(members)
     per_day = Counter(records[i].time.date() for i in members)
     first_day = c.first.date()
-    c.daily = [(first_day + timedelta(d), per_day.get(first_day + timedelta(d), 0)) for d in range((c.last.date() - first_day).days + 1)]
+    c.daily = [
+        (first_day + timedelta(d), per_day.get(first_day + timedelta(d), 0))
+        for d in range((c.last.date() - first_day).days + 1)
+    ]
     c.growth = growth(per_day, today, params.recent_days) if today else 0.0
     n = len(members)
     c.heat = round(10 * math.log1p(n) * (1 + c.growth) * math.sqrt(c.callers / n) * (1 + c.urgency), 2)

@@ -46,9 +46,11 @@ def assess(issue: HotIssue, today, config) -> tuple[int, float, float]:
 
 def recipients():
     """Supervisors and leaders (the people who act before a hotspot peaks)."""
-    return get_user_model().objects.filter(
-        is_active=True, staff__roles__code__in=(Role.SUPERVISOR, Role.LEADER)
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff__roles__code__in=(Role.SUPERVISOR, Role.LEADER))
+        .distinct()
+    )
 
 
 def raise_alerts(now: datetime, *, force: bool = False) -> int:
@@ -76,7 +78,9 @@ def _due(now, every_minutes) -> bool:
     if created:
         return True
     return bool(
-        AlertCheck.objects.filter(pk=check.pk, ran_at__lte=now - timedelta(minutes=every_minutes)).update(ran_at=now)
+        AlertCheck.objects.filter(pk=check.pk, ran_at__lte=now - timedelta(minutes=every_minutes)).update(
+            ran_at=now
+        )
     )
 
 
@@ -106,7 +110,9 @@ def _alert(issue, *, today, now, config, observed, lam, p) -> Alert | None:
             config=config if config.pk else None,
         )
         alert.tickets.set(issue.ticket_ids)
-        record_event(actor=SYSTEM, action="hotspots.alert", target=alert, summary=f"热点预警：{issue.label}"[:300])
+        record_event(
+            actor=SYSTEM, action="hotspots.alert", target=alert, summary=f"热点预警：{issue.label}"[:300]
+        )
         notify(
             recipients=recipients(),
             kind=KIND,

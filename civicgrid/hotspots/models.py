@@ -14,11 +14,15 @@ class HotspotConfig(Effective):
     window_days = models.PositiveSmallIntegerField(
         _("关联时间窗（天）"), default=14, help_text=_("两件诉求相隔不超过该天数才可能归为同一热点")
     )
-    threshold = models.FloatField(_("文本相似度阈值"), default=0.30, help_text=_("无共同地点时的余弦相似度下限"))
+    threshold = models.FloatField(
+        _("文本相似度阈值"), default=0.30, help_text=_("无共同地点时的余弦相似度下限")
+    )
     place_threshold = models.FloatField(
         _("同地点相似度阈值"), default=0.12, help_text=_("提到同一地点时的余弦相似度下限")
     )
-    recent_days = models.PositiveSmallIntegerField(_("近期天数"), default=7, help_text=_("热度中增长的计算区间"))
+    recent_days = models.PositiveSmallIntegerField(
+        _("近期天数"), default=7, help_text=_("热度中增长的计算区间")
+    )
     baseline_days = models.PositiveSmallIntegerField(
         _("基线天数"), default=14, help_text=_("预警时以此前若干天的日均件数为基线")
     )
@@ -64,7 +68,9 @@ class Alert(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    config = models.ForeignKey(HotspotConfig, verbose_name=_("参数版本"), null=True, on_delete=models.SET_NULL)
+    config = models.ForeignKey(
+        HotspotConfig, verbose_name=_("参数版本"), null=True, on_delete=models.SET_NULL
+    )
     tickets = models.ManyToManyField("tickets.Ticket", verbose_name=_("工单"), related_name="hotspot_alerts")
 
     class Meta:
@@ -87,13 +93,22 @@ class HotspotAction(models.Model):
     kind = models.CharField(_("处置"), max_length=20, choices=Kind.choices)
     label = models.CharField(_("热点"), max_length=200)
     alert = models.ForeignKey(
-        Alert, verbose_name=_("预警"), null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+        Alert,
+        verbose_name=_("预警"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
     )
     target_type = models.CharField(_("结果类型"), max_length=60)
     target_id = models.CharField(_("结果编号"), max_length=40, blank=True)
     tickets = models.ManyToManyField("tickets.Ticket", verbose_name=_("工单"), related_name="hotspot_actions")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("时间"))
     note = models.CharField(_("说明"), max_length=300, blank=True)

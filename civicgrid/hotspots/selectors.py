@@ -46,6 +46,7 @@ class HotIssue:
     ticket_ids: list[int] = field(default_factory=list)
     urgency: float = 0.0
     area_id: int | None = None  # the town most members are in
+    example_ids: list[int] = field(default_factory=list)  # the examples' ticket ids, same order
 
 
 @dataclass
@@ -66,9 +67,9 @@ class EarlyAlert:
 
 def config_at(day: date) -> HotspotConfig:
     """The parameters in force on `day` (an unsaved default when none is)."""
-    return HotspotConfig.objects.effective_at(day).order_by("-effective_from", "-pk").first() or HotspotConfig(
-        version="默认", effective_from=day
-    )
+    return HotspotConfig.objects.effective_at(day).order_by(
+        "-effective_from", "-pk"
+    ).first() or HotspotConfig(version="默认", effective_from=day)
 
 
 def params_of(config: HotspotConfig) -> Params:
@@ -142,7 +143,12 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
                 fallback_place=row["grid__name"] or row["community__name"] or "",
             )
         )
-        info[row["pk"]] = {"number": row["number"], "title": row["title"], "name": row["requester_name"], "town": row["town_id"]}
+        info[row["pk"]] = {
+            "number": row["number"],
+            "title": row["title"],
+            "name": row["requester_name"],
+            "town": row["town_id"],
+        }
     return records, info
 
 
@@ -187,6 +193,7 @@ def clusters_of(tickets, *, today: date, config: HotspotConfig | None = None) ->
                 ticket_ids=ids,
                 urgency=c.urgency,
                 area_id=towns.most_common(1)[0][0] if towns else None,
+                example_ids=recent,
             )
         )
     return out

@@ -71,7 +71,14 @@ def hotspot_key_list(*, actor, label: str, ticket_ids, note: str = "", alert=Non
     for ticket in todo:
         key_list_set(ticket=ticket, actor=actor, on=True, note=reason[:300], at=at)
     link = _link(
-        HotspotAction.Kind.KEY_LIST, actor=actor, label=label, tickets=todo, target=None, alert=alert, at=at, note=note
+        HotspotAction.Kind.KEY_LIST,
+        actor=actor,
+        label=label,
+        tickets=todo,
+        target=None,
+        alert=alert,
+        at=at,
+        note=note,
     )
     record_event(
         actor=actor,
@@ -85,7 +92,16 @@ def hotspot_key_list(*, actor, label: str, ticket_ids, note: str = "", alert=Non
 
 @transaction.atomic
 def hotspot_to_ledger(
-    *, actor, label: str, ticket_ids, campaign, problem: str = "", lead_unit=None, deadline=None, alert=None, at=None
+    *,
+    actor,
+    label: str,
+    ticket_ids,
+    campaign,
+    problem: str = "",
+    lead_unit=None,
+    deadline=None,
+    alert=None,
+    at=None,
 ) -> HotspotAction:
     """列入问题台账: one proposed item (source 热点) linked to the hotspot's tickets."""
     tickets = _guard(actor, ticket_ids, "列入问题台账")
@@ -100,7 +116,9 @@ def hotspot_to_ledger(
         tickets=tickets,
         at=at,
     )
-    link = _link(HotspotAction.Kind.LEDGER, actor=actor, label=label, tickets=tickets, target=item, alert=alert, at=at)
+    link = _link(
+        HotspotAction.Kind.LEDGER, actor=actor, label=label, tickets=tickets, target=item, alert=alert, at=at
+    )
     record_event(
         actor=actor,
         action="hotspots.ledger",
@@ -131,8 +149,13 @@ def hotspot_to_topic(
         tickets=tickets,
         at=at,
     )
-    link = _link(HotspotAction.Kind.TOPIC, actor=actor, label=label, tickets=tickets, target=topic, alert=alert, at=at)
+    link = _link(
+        HotspotAction.Kind.TOPIC, actor=actor, label=label, tickets=tickets, target=topic, alert=alert, at=at
+    )
     record_event(
-        actor=actor, action="hotspots.topic", target=link, summary=f"热点「{label}」提交{area.name}协商议事"[:300]
+        actor=actor,
+        action="hotspots.topic",
+        target=link,
+        summary=f"热点「{label}」提交{area.name}协商议事"[:300],
     )
     return link

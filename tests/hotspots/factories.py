@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 from civicgrid.registry.models import Role, Unit
 from civicgrid.tickets.models import Assignment, Ticket
 from tests.party.factories import staff, unit
-from tests.registry.factories import COMMUNITY, COUNTY, TOWN
-from tests.registry.factories import make_hierarchy  # noqa: I001
+from tests.registry.factories import (
+    COMMUNITY,
+    COUNTY,
+    TOWN,
+    make_hierarchy,  # noqa: I001
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 _numbers = count(1)

@@ -1,6 +1,15 @@
 from datetime import date, datetime, timedelta
 
-from civicgrid.hotspots.engine import Params, Record, canonical_places, cluster, growth, place_key, places_in, tokens
+from civicgrid.hotspots.engine import (
+    Params,
+    Record,
+    canonical_places,
+    cluster,
+    growth,
+    place_key,
+    places_in,
+    tokens,
+)
 
 
 def test_named_places_are_found_and_normalised():

@@ -21,7 +21,9 @@ def _two_hotspots(world):
             unit=world["housing"],
         )
     for k in range(3):
-        ticket(world, moment(2026, 3, 3 + k), title="滨海路自来水停水", unit=world["water"], address="滨海路12号")
+        ticket(
+            world, moment(2026, 3, 3 + k), title="滨海路自来水停水", unit=world["water"], address="滨海路12号"
+        )
 
 
 def test_supervisor_sees_all_hottest_first_without_personal_data(world):
@@ -51,7 +53,10 @@ def test_area_and_period_filters(world):
     from civicgrid.registry.models import AdminArea
 
     other = AdminArea.objects.get(code="469002100002")
-    assert hot_issues(user=world["leader"], date_from=date(2026, 3, 1), date_to=date(2026, 3, 31), area=other) == []
+    assert (
+        hot_issues(user=world["leader"], date_from=date(2026, 3, 1), date_to=date(2026, 3, 31), area=other)
+        == []
+    )
 
 
 def test_anonymous_is_refused(world):

@@ -15,14 +15,17 @@ from tests.hotspots.factories import moment, ticket
 
 def _hotspot(world, n=3, unit=None):
     return [
-        ticket(world, moment(2026, 3, 1, 9 + k), title="椰林花园小区烧烤摊油烟扰民", unit=unit).pk for k in range(n)
+        ticket(world, moment(2026, 3, 1, 9 + k), title="椰林花园小区烧烤摊油烟扰民", unit=unit).pk
+        for k in range(n)
     ]
 
 
 def test_key_list_puts_every_ticket_on_the_list_once(world):
     ids = _hotspot(world)
     Ticket.objects.filter(pk=ids[0]).update(on_key_list=True)
-    link = hotspot_key_list(actor=world["supervisor"], label="椰林花园：油烟", ticket_ids=ids, note="反复投诉")
+    link = hotspot_key_list(
+        actor=world["supervisor"], label="椰林花园：油烟", ticket_ids=ids, note="反复投诉"
+    )
     assert Ticket.objects.filter(pk__in=ids, on_key_list=True).count() == 3
     assert link.kind == "key_list" and link.tickets.count() == 2
     assert AuditEvent.objects.filter(action="hotspots.key_list").count() == 1
@@ -40,10 +43,17 @@ def test_a_handler_may_not_act_and_nothing_changes(world):
 
 def test_ledger_item_from_a_hotspot(world):
     campaign = ledgers.campaign_create(
-        actor=SYSTEM, code="JBGS-2026", name="2026年揭榜挂帅", year=2026, owner_unit=world["centre"], area=world["city"]
+        actor=SYSTEM,
+        code="JBGS-2026",
+        name="2026年揭榜挂帅",
+        year=2026,
+        owner_unit=world["centre"],
+        area=world["city"],
     )
     ids = _hotspot(world)
-    link = hotspot_to_ledger(actor=world["supervisor"], label="椰林花园：油烟", ticket_ids=ids, campaign=campaign)
+    link = hotspot_to_ledger(
+        actor=world["supervisor"], label="椰林花园：油烟", ticket_ids=ids, campaign=campaign
+    )
     item = LedgerItem.objects.get(pk=link.target_id)
     assert item.source == LedgerItem.Source.HOTSPOT
     assert "椰林花园" in item.problem

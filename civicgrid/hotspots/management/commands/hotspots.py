@@ -10,7 +10,6 @@ from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.hotspots.csvfile import read_records
 from civicgrid.hotspots.engine import Params, cluster
 
-
 # A file is read as a whole: a wider window than the daily tickets mode (tuned on the 2019 H1 teddy messages).
 FILE_WINDOW_DAYS = 30
 
@@ -28,7 +27,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--csv", metavar="FILE", help=_("评估模式：直接读取 CSV 文件，不导入"))
         parser.add_argument(
-            "--text-col", action="append", default=[], help=_("文本列：列名或 @N（第 N 列），可重复给出以拼接")
+            "--text-col",
+            action="append",
+            default=[],
+            help=_("文本列：列名或 @N（第 N 列），可重复给出以拼接"),
         )
         parser.add_argument("--time-col", help=_("时间列：列名或 @N"))
         parser.add_argument("--place-col", help=_("地点列（可选）：列名或 @N"))
@@ -55,7 +57,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{n:>3}. {row['label']}（{row['size']} 件，热度 {row['heat']}，{row['first'][:10]} 至 {row['last'][:10]}）"
             )
-            self.stdout.write(f"     关键词：{'、'.join(row['keywords']) or '无'}；地点：{'、'.join(row['places']) or '无'}")
+            self.stdout.write(
+                f"     关键词：{'、'.join(row['keywords']) or '无'}；地点：{'、'.join(row['places']) or '无'}"
+            )
 
     def _csv(self, options):
         if not options["text_col"] or not options["time_col"]:
