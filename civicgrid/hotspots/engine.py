@@ -10,7 +10,8 @@ Steps, none of which compares all pairs:
    keys seen elsewhere in texts that name them without a suffix. A record's main place is the one it names most
    (the earliest on a tie); a given place column wins.
 3. Blocks: records with a place are compared only with records of the same main place key (and, when both have
-   one, the same area key, e.g. the same community); records without a place only with records sharing one of
+   one, the same area key, e.g. the same town); records naming no place, with those of the same grid or community
+   (`fallback_place`) when known; records without a place only with records sharing one of
    their three rarest words (document frequency >= 2). Big blocks are cut into time slices.
 4. Links: two records of a block are linked when their times are at most `window_days` apart and the cosine of
    their tf-idf vectors reaches `threshold` (a lower threshold inside a named place: sharing the place is evidence
@@ -18,11 +19,12 @@ Steps, none of which compares all pairs:
 
 Heat index of a cluster (documented here and shown on the page):
 
-    heat = 10 · ln(1 + n) · (1 + g) · √(c / n) · (1 + u)
+    heat = 10 · √n · (1 + g / 3) · √(c / n) · (1 + u)
 
 - n: members in the period;
 - g = max(0, log2((r_recent + 0.1) / (r_base + 0.1))): growth of the last `recent_days` daily rate against the
-  cluster's own rate before them (capped at 3);
+  cluster's own rate before them (capped at 3, so growth at most doubles the heat: a big steady hotspot stays above
+  a small new one, and the early alert, not the heat, is what catches the small one growing);
 - c: distinct callers (n when callers are unknown), so one person calling twenty times is not twenty people;
 - u: share of urgent members (紧急 counts 0.5, 特急 1).
 """
@@ -59,7 +61,6 @@ SUFFIXES = (
     "街",
     "巷",
     "大道",
-    "道",
     "桥",
     "河",
     "湖",
@@ -85,7 +86,6 @@ SUFFIXES = (
     "宾馆",
     "车站",
     "地铁站",
-    "站",
     "园区",
     "工业园",
     "景区",
@@ -141,7 +141,9 @@ STOP_WORDS = set(
     "业主 住户 我家 家里 自己 大家 没人 管 有关 所以 因为 如果 但是 而且 以及 并且 还有 已 于是 只 才 再 更 "
     "最 太 特别 真的 实在 十分 得到 知道 看到 发现 表示 认为 觉得 说 讲 问 答复 回应 其中 当时 每天 经常 "
     "还是 之前 之后 以后 以来 期间 时候 地方 方面 工作 人员 部分 可能 已于 对此 此事 事情 事 人 家 里 "
-    "上 下 中 内 外 前 后 多 少 个 次 件 条 位 名 元 万 米 栋 楼 层 室 单元 号楼".split()
+    "上 下 中 内 外 前 后 多 少 个 次 件 条 位 名 元 万 米 栋 楼 层 室 单元 号楼 "
+    # How people complain, not what about: 「严重影响生活」「多次反映无果」「意见很大」「请核实」
+    "影响 生活 正常 多日 持续 意见 很大 核实 无果 多次 长期 长时间 一直 反映 尽快 处理 希望 居民 群众".split()
 )
 
 
@@ -381,8 +383,14 @@ def cluster(
         keys = ps + [k for k in dict.fromkeys(more) if k not in ps]
         all_places.append(keys)
         given = place_key(r.place) if r.place else ""
-        mains.append(canon.get(given, given) or main_place(ps + more) or r.fallback_place)
-    docs = [_content_words(w) for w in word_lists]
+        mains.append(canon.get(given, given) or main_place(ps + more))
+    named = [bool(m) for m in mains]
+    mains = [m or r.fallback_place for m, r in zip(mains, records, strict=True)]
+    # The place is already the block: similarity is about what the request says, so its place words are left out.
+    docs = [
+        [w for w in _content_words(words) if not any(w in p for p in places)]
+        for words, places in zip(word_lists, all_places, strict=True)
+    ]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1, norm="l2")
     matrix = vectorizer.fit_transform(docs).tocsr()
     idf = dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_, strict=True))
@@ -395,13 +403,14 @@ def cluster(
     rare_blocks = defaultdict(list)
     for i, r in enumerate(records):
         if mains[i]:
-            blocks[(mains[i], r.area)].append(i)
+            blocks[(mains[i], r.area, named[i])].append(i)
         else:
             rare = sorted((w for w in set(docs[i]) if df[w] >= 2), key=lambda w: -idf[w])[:3]
             for w in rare:
                 rare_blocks[(w, r.area)].append(i)
-    for idx in blocks.values():
-        _link_block(idx, matrix, days, params.place_threshold, params, uf)
+    for (_place, _area, is_named), idx in blocks.items():
+        # Naming the same place is evidence already; sharing a grid or community is not.
+        _link_block(idx, matrix, days, params.place_threshold if is_named else params.threshold, params, uf)
     for idx in rare_blocks.values():
         _link_block(idx, matrix, days, params.threshold, params, uf)
 
@@ -443,7 +452,7 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
     ]
     c.growth = growth(per_day, today, params.recent_days) if today else 0.0
     n = len(members)
-    c.heat = round(10 * math.log1p(n) * (1 + c.growth) * math.sqrt(c.callers / n) * (1 + c.urgency), 2)
+    c.heat = round(10 * math.sqrt(n) * (1 + c.growth / 3) * math.sqrt(c.callers / n) * (1 + c.urgency), 2)
     head = c.main_place or (c.keywords[0] if c.keywords else "")
     c.label = head + ("：" + "、".join(c.keywords[:3]) if c.keywords else "")
     return c

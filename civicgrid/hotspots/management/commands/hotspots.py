@@ -77,7 +77,9 @@ class Command(BaseCommand):
             self.stderr.write(f"第 {index + 1} 条记录已跳过：{why}")
         self.stderr.write(f"共 {data.rows} 条记录，参与聚类 {len(data.records)} 条")
         params = Params(window_days=options["window"] or FILE_WINDOW_DAYS)
-        clusters = cluster(data.records, params, growth_on=False)[: options["top"]]
+        # A hotspot is in a place: clusters whose members name none come after those that do.
+        clusters = cluster(data.records, params, growth_on=False)
+        clusters = sorted(clusters, key=lambda c: (not c.main_place, -c.heat, c.members[0]))[: options["top"]]
         return [
             {
                 "size": c.size,
