@@ -160,7 +160,7 @@ def build():
             title=title,
             content=content,
             requester_phone=phone,
-            request_type="complaint",
+            request_type="TS",
             town=town,
             community=rng.choice(communities[town.pk]),
             triage_reason=str(label),  # the planted cluster, read back for the precision only
