@@ -19,6 +19,7 @@ MENU = [
     ("console:supervision", "督办", (R.SUPERVISOR, R.LEADER, R.ADMINISTRATOR)),
     ("console:dashboard", "领导看板", (R.LEADER, R.SUPERVISOR, R.ADMINISTRATOR)),
     ("console:briefings", "工作简报", (R.LEADER, R.SUPERVISOR, R.ADMINISTRATOR)),
+    ("console:hotspots", "热点预警", (R.SUPERVISOR, R.LEADER, R.DISPATCHER, R.ADMINISTRATOR)),
     ("console:tickets", "工单查询", ()),
     ("console:kb", "知识库", ()),
     ("console:intake_accuracy", "智能分类", (R.DISPATCHER, R.LEADER, R.ADMINISTRATOR)),

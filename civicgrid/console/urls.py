@@ -14,6 +14,7 @@ from civicgrid.console.views import (
     engagement_pairings,
     exports,
     handling,
+    hotspots,
     intake,
     knowledge,
     ledgers,
@@ -60,4 +61,5 @@ urlpatterns = [
     *mediation.urlpatterns,
     *reviews.urlpatterns,
     *briefings.urlpatterns,
+    *hotspots.urlpatterns,
 ]

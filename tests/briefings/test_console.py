@@ -39,7 +39,9 @@ def test_the_dashboard_period_fills_the_form(client, world):
     client.force_login(world.leader)
     dashboard = client.get(reverse("console:dashboard"), {"period": "90d"}).content.decode()
     assert reverse("console:briefings") + "?from=2026-09-04&amp;to=2026-12-02" in dashboard
-    page = client.get(reverse("console:briefings"), {"from": "2026-09-04", "to": "2026-12-02"}).content.decode()
+    page = client.get(
+        reverse("console:briefings"), {"from": "2026-09-04", "to": "2026-12-02"}
+    ).content.decode()
     assert 'value="2026-09-04"' in page and 'value="2026-12-02"' in page
     odd = client.get(reverse("console:briefings"), {"from": "2026-12-02", "to": "bad"}).content.decode()
     assert 'value="2026-11-01"' in odd  # an unreadable period falls back to last month

@@ -384,3 +384,23 @@ def test_briefing_screens_serve_the_roles_they_are_for(world, ticket):
     assert {name for name in pages if name.startswith("briefing")} == set(BRIEFING_PAGES)
     for name, roles in BRIEFING_PAGES.items():
         assert pages[name] == roles, name
+
+
+# 热点与预警 (issue 14): the centre's supervisors, leaders and dispatchers and the administrator read; supervisors,
+# leaders and the administrator act on a hotspot (key list, ledger item, topic).
+HOTSPOT_VIEWERS = {Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER, Role.ADMINISTRATOR}
+HOTSPOT_PAGES = {
+    "hotspots": HOTSPOT_VIEWERS,
+    "hotspots_export": HOTSPOT_VIEWERS,
+    "hotspot": HOTSPOT_VIEWERS,
+    "hotspot_alerts": HOTSPOT_VIEWERS,
+    "hotspot_alerts_export": HOTSPOT_VIEWERS,
+    "hotspot_act": {Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR},
+}
+
+
+def test_hotspot_screens_serve_the_roles_they_are_for(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("hotspot")} == set(HOTSPOT_PAGES)
+    for name, roles in HOTSPOT_PAGES.items():
+        assert pages[name] == roles, name
