@@ -29,6 +29,8 @@ PHASES = [
     ("ledgers", "正在生成问题台账"),
     ("deliberation", "正在生成协商议事数据"),
     ("mediation", "正在生成人民调解数据"),
+    ("reviews", "正在生成述职评议数据"),
+    ("hotspots", "正在检查热点预警"),
     ("catalogue", "正在生成村级服务清单"),
     ("accounts", "示范数据就绪"),
 ]

@@ -26,6 +26,7 @@ from civicgrid.demo.city import (
     rewrite_accounts,
 )
 from civicgrid.demo.engagement import build_engagement
+from civicgrid.demo.hotspots import build as build_hotspots
 from civicgrid.demo.intake_model import train_demo_model
 from civicgrid.demo.knowledge import seed_knowledge
 from civicgrid.demo.ledgers import build as build_ledgers
@@ -157,7 +158,10 @@ class Command(BaseCommand):
         demo_deliberation.build(city=result.city, log=self._log)
         self.stdout.write("正在生成人民调解数据……")
         build_mediation(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在生成述职评议数据……")
         build_reviews(city=result.city, seed=opts["seed"], log=self._log)
+        self.stdout.write("正在检查热点预警……")
+        build_hotspots(log=self._log)
         self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
         catalogue = build_catalogue(city=result.city, log=self._log)
         if party.created or engagement.created or catalogue.created:
