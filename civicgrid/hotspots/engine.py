@@ -160,6 +160,7 @@ class Record:
     urgency: float = 0.0  # 0 normal, 0.5 urgent, 1 critical
     title: str = ""  # shown among the examples
     fallback_place: str = ""  # where the text names no place: the grid or community, shown as the place
+    words: list[str] | None = None  # `tokens(text)` when already known (stored for tickets)
 
 
 @dataclass
@@ -368,7 +369,7 @@ def cluster(
     n = len(records)
     if n == 0:
         return []
-    word_lists = [tokens(r.text) for r in records]
+    word_lists = [r.words if r.words is not None else tokens(r.text) for r in records]
     own_places = []
     for r, words in zip(records, word_lists, strict=True):
         given = place_key(r.place) if r.place else ""

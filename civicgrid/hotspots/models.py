@@ -135,3 +135,22 @@ class AlertCheck(models.Model):
 
     def __str__(self):
         return f"{self.name}：{self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class TicketWords(models.Model):
+    """A ticket's words as the engine cut them, kept so that clustering a month or a year does not run the
+    tokenizer over every ticket again on every page view. Derived data: `digest` (of the text and the engine's
+    tokenizer version) tells when the ticket's text changed and the words must be cut again."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("工单"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    digest = models.CharField(_("文本摘要"), max_length=16)
+    words = models.TextField(_("分词"))
+
+    class Meta:
+        verbose_name = _("工单分词")
+        verbose_name_plural = _("工单分词")
+
+    def __str__(self):
+        return str(self.ticket_id)

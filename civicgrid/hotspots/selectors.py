@@ -15,6 +15,7 @@ from django.utils import timezone
 from civicgrid.core.actors import SYSTEM
 from civicgrid.hotspots.engine import Params, Record, cluster
 from civicgrid.hotspots.models import Alert, HotspotConfig
+from civicgrid.hotspots.words import fill_words
 from civicgrid.registry.models import AdminArea, Role
 from civicgrid.registry.selectors import has_role, sees_everything
 from civicgrid.tickets.models import Ticket
@@ -149,6 +150,7 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
             "name": row["requester_name"],
             "town": row["town_id"],
         }
+    fill_words(records)
     return records, info
 
 
