@@ -309,7 +309,7 @@ def plan_update(*, actor, plan: RectificationPlan, at: datetime | None = None, *
             value = value.strip()
         setattr(plan, name, value)
     plan.save(update_fields=list(fields))
-    _event(plan, A.EDIT, actor, at, note="、".join(plan._meta.get_field(n).verbose_name for n in fields))
+    _event(plan, A.EDIT, actor, at, note="、".join(str(plan._meta.get_field(n).verbose_name) for n in fields))
     return plan
 
 
