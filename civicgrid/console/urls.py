@@ -25,6 +25,7 @@ from civicgrid.console.views import (
     points,
     volunteering,
 )
+from civicgrid.console.views import weakorgs as weakorgs_views
 
 app_name = "console"
 
@@ -56,4 +57,5 @@ urlpatterns = [
     *ledgers.urlpatterns,
     *catalogue.urlpatterns,
     *mediation.urlpatterns,
+    *weakorgs_views.urlpatterns,
 ]
