@@ -19,7 +19,7 @@ from civicgrid.weakorgs.models import Candidate, PlanItem, RectificationPlan
 from civicgrid.weakorgs.progress import overdue_q, with_limit
 
 S = RectificationPlan.State
-SETUP_LABELS = dict(PartyOrg.Setup.choices)
+SETUP_LABELS = {value: str(label) for value, label in PartyOrg.Setup.choices}
 
 
 @dataclass
