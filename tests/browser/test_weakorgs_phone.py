@@ -1,6 +1,7 @@
 """Issue 14's 软弱涣散 screens on a 390 px phone at 100 % and 150 % text: the 组织部's board with candidates and
 plans, a candidate's decision page and a plan page with its forms; the secretary's own plan."""
 
+import importlib
 from datetime import date
 
 import pytest
@@ -8,7 +9,7 @@ import time_machine
 
 from civicgrid.core.actors import SYSTEM
 from civicgrid.weakorgs import services
-from civicgrid.weakorgs.models import Candidate
+from civicgrid.weakorgs.models import Candidate, Criterion
 from tests.browser.layout import assert_fits_phone, set_text_size
 from tests.weakorgs.conftest import moment, world  # noqa: F401  (fixture)
 
@@ -24,6 +25,17 @@ def _password(user):
 
 @pytest.fixture
 def board(world):  # noqa: F811
+    if not Criterion.objects.exists():  # a transactional test may run after the seeded rows were flushed
+        seeded = importlib.import_module("civicgrid.weakorgs.migrations.0002_seed_criteria")
+        for code, months, count, threshold in seeded.CRITERIA:
+            Criterion.objects.create(
+                code=code,
+                months=months,
+                count=count,
+                threshold=threshold,
+                version="测试",
+                effective_from=date(2018, 1, 1),
+            )
     with time_machine.travel(moment(2026, 12, 2), tick=False):
         services.scan(actor=SYSTEM, as_of=date(2026, 12, 2))
         organiser = world["organiser"]
