@@ -134,6 +134,7 @@ def scan(*, actor, area: AdminArea | None = None, as_of: date | None = None, at:
         c.org_id: c
         for c in Candidate.objects.select_for_update().filter(org__in=orgs, state=Candidate.State.OPEN)
     }
+    new, changed, touched = [], [], []
     for finding in result.findings:
         pk = finding.org.pk
         reasons = [r.as_dict() for r in finding.reasons]
@@ -143,25 +144,27 @@ def scan(*, actor, area: AdminArea | None = None, as_of: date | None = None, at:
             if pk in under_way or codes in dismissed.get(pk, set()):
                 result.skipped += 1
                 continue
-            candidate = Candidate.objects.create(
+            candidate = Candidate(
                 org=finding.org, reasons=reasons, as_of=day, first_found_at=at, scanned_at=at
             )
-            result.created += 1
+            new.append(candidate)
         elif candidate.reasons != reasons or not candidate.still_met:
-            candidate.reasons, candidate.as_of, candidate.scanned_at = reasons, day, at
-            candidate.still_met = True
-            candidate.save(update_fields=["reasons", "as_of", "scanned_at", "still_met"])
-            result.updated += 1
+            candidate.reasons, candidate.still_met = reasons, True
+            changed.append(candidate)
         else:
-            candidate.as_of, candidate.scanned_at = day, at
-            candidate.save(update_fields=["as_of", "scanned_at"])
-            result.unchanged += 1
+            touched.append(candidate)
+        candidate.as_of, candidate.scanned_at = day, at
         result.candidates.append(candidate)
-    for candidate in open_rows.values():
-        if not candidate.manual and candidate.still_met:
-            candidate.still_met = False
-            candidate.save(update_fields=["still_met"])
-        result.no_longer += 1
+    # In bulk: a province's scan finds thousands of organisations.
+    Candidate.objects.bulk_create(new, batch_size=1000)
+    Candidate.objects.bulk_update(changed, ["reasons", "as_of", "scanned_at", "still_met"], batch_size=1000)
+    Candidate.objects.bulk_update(touched, ["as_of", "scanned_at"], batch_size=1000)
+    result.created, result.updated, result.unchanged = len(new), len(changed), len(touched)
+    gone = [c for c in open_rows.values() if not c.manual and c.still_met]
+    for candidate in gone:
+        candidate.still_met = False
+    Candidate.objects.bulk_update(gone, ["still_met"], batch_size=1000)
+    result.no_longer = len(open_rows)
     record_event(
         actor=actor,
         action="weakorgs.scan",
