@@ -63,6 +63,8 @@ MENU = [
     ),
     ("console:ldg_mine", "我的台账", (R.UNIT_HANDLER, R.GRID_LEADER)),
     ("console:rv_campaigns", "述职评议", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:wo_board", "软弱涣散整顿", (R.ORGANISATION_STAFF, R.ADMINISTRATOR)),
+    ("console:wo_mine", "整顿方案", (R.PARTY_SECRETARY,)),
     (
         "console:catalogue_list",
         "服务清单",

@@ -28,6 +28,7 @@ from civicgrid.console.views import (
     reviews,
     volunteering,
 )
+from civicgrid.console.views import weakorgs as weakorgs_views
 
 app_name = "console"
 
@@ -62,4 +63,5 @@ urlpatterns = [
     *reviews.urlpatterns,
     *briefings.urlpatterns,
     *hotspots.urlpatterns,
+    *weakorgs_views.urlpatterns,
 ]

@@ -404,3 +404,27 @@ def test_hotspot_screens_serve_the_roles_they_are_for(world, ticket):
     assert {name for name in pages if name.startswith("hotspot")} == set(HOTSPOT_PAGES)
     for name, roles in HOTSPOT_PAGES.items():
         assert pages[name] == roles, name
+
+
+# 软弱涣散 (issue 14): the board, scan, decisions and naming for the 组织部; plans also for party secretaries, whose
+# scope (their own organisation only) is checked on each page, see tests/weakorgs/test_console.py.
+WEAKORG_STAFF = {Role.ORGANISATION_STAFF, Role.ADMINISTRATOR}
+WEAKORG_PLANS = WEAKORG_STAFF | {Role.PARTY_SECRETARY}
+WEAKORG_PAGES = {
+    "wo_board": WEAKORG_STAFF,
+    "wo_board_export": WEAKORG_STAFF,
+    "wo_scan": WEAKORG_STAFF,
+    "wo_designate": WEAKORG_STAFF,
+    "wo_candidate": WEAKORG_STAFF,
+    "wo_plan": WEAKORG_PLANS,
+    "wo_plan_action": WEAKORG_PLANS,
+    "wo_plan_docx": WEAKORG_PLANS,
+    "wo_mine": WEAKORG_PLANS,
+}
+
+
+def test_weakorg_screens_serve_the_roles_they_are_for(world, ticket):
+    pages = {name: allowed for name, _, allowed, _ in _pages(ticket)}
+    assert {name for name in pages if name.startswith("wo_")} == set(WEAKORG_PAGES)
+    for name, roles in WEAKORG_PAGES.items():
+        assert pages[name] == roles, name

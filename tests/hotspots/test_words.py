@@ -14,7 +14,9 @@ MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 
 def test_words_are_cut_once_then_read_back_and_recut_when_the_text_changes(world):
     for k in range(3):
-        ticket(world, moment(2026, 3, 2 + k), title="滨海路自来水停水", address="滨海路12号", unit=world["water"])
+        ticket(
+            world, moment(2026, 3, 2 + k), title="滨海路自来水停水", address="滨海路12号", unit=world["water"]
+        )
     first = hot_issues(user=world["supervisor"], **MARCH)
     assert TicketWords.objects.count() == 3
 

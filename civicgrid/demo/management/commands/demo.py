@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from civicgrid.core.command import BaseCommand, CommandError
 from civicgrid.demo import deliberation as demo_deliberation
+from civicgrid.demo import weakorgs as demo_weakorgs
 from civicgrid.demo.catalogue import build as build_catalogue
 from civicgrid.demo.city import (
     DEFAULT_GRIDS,
@@ -164,6 +165,7 @@ class Command(BaseCommand):
         build_hotspots(log=self._log)
         self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
         catalogue = build_catalogue(city=result.city, log=self._log)
+        demo_weakorgs.build(city=result.city, seed=opts["seed"], log=self._log)
         if party.created or engagement.created or catalogue.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts + catalogue.accounts]
             result.accounts = rewrite_accounts(result.password, extra)
