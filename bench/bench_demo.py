@@ -32,6 +32,7 @@ PHASES = [
     ("reviews", "正在生成述职评议数据"),
     ("hotspots", "正在检查热点预警"),
     ("catalogue", "正在生成村级服务清单"),
+    ("weakorgs", "正在排查软弱涣散党组织"),
     ("accounts", "示范数据就绪"),
 ]
 

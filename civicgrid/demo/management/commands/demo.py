@@ -165,6 +165,7 @@ class Command(BaseCommand):
         build_hotspots(log=self._log)
         self.stdout.write("正在生成村级服务清单和四级化事法阶梯……")
         catalogue = build_catalogue(city=result.city, log=self._log)
+        self.stdout.write("正在排查软弱涣散党组织……")
         demo_weakorgs.build(city=result.city, seed=opts["seed"], log=self._log)
         if party.created or engagement.created or catalogue.created:
             extra = [DemoAccount(*row) for row in party.accounts + engagement.accounts + catalogue.accounts]
