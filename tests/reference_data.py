@@ -32,6 +32,9 @@ SEEDS = [
     ("deliberation", "DeliberationRule", "civicgrid.deliberation.migrations.0002_seed_rules", {}),
     ("ledgers", "AveragingRule", "civicgrid.ledgers.migrations.0002_seed_averaging", {}),
     ("mediation", "MediationRule", "civicgrid.mediation.migrations.0002_seed_rules", {}),
+    ("hotspots", "HotspotConfig", "civicgrid.hotspots.migrations.0002_seed_config", {}),
+    ("weakorgs", "Criterion", "civicgrid.weakorgs.migrations.0002_seed_criteria", {}),
+    ("reviews", "GradeScale", "civicgrid.reviews.migrations.0002_seed_grade_scales", {}),
 ]
 
 

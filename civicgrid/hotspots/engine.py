@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from civicgrid.core.chinese import normalise, tokenizer
 
@@ -353,10 +355,24 @@ def _link_block(idx, matrix, days, threshold, params, uf):
         d = days[part]
         close = np.abs(d[:, None] - d[None, :]) <= params.window_days
         a, b = np.nonzero(np.triu((sims >= threshold) & close, k=1))
-        for x, y in zip(a, b, strict=True):
-            uf.union(int(part[x]), int(part[y]))
+        if len(a):
+            _join_components(part, a, b, uf)
         if start + params.max_block >= len(idx):
             break
+
+
+def _join_components(part, a, b, uf) -> None:
+    """Union the records linked by the edges (a[k], b[k]) of a slice. Similar requests link nearly every pair of
+    a busy block, so each connected component is joined once instead of union-ing every pair."""
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(part), len(part)))
+    _, labels = connected_components(graph, directed=False)
+    first: dict[int, int] = {}
+    for local in np.unique(np.concatenate([a, b])):
+        label = int(labels[local])
+        if label in first:
+            uf.union(first[label], int(part[local]))
+        else:
+            first[label] = int(part[local])
 
 
 def cluster(
