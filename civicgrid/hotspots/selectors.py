@@ -8,15 +8,17 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
+from civicgrid.assessment.selectors import area_filter, period_bounds
 from civicgrid.core.actors import SYSTEM
 from civicgrid.hotspots.engine import Params, Record, cluster
 from civicgrid.hotspots.models import Alert, HotspotConfig
 from civicgrid.hotspots.words import fill_words
-from civicgrid.registry.models import AdminArea, Role
+from civicgrid.party.selectors import area_subtree_ids
+from civicgrid.registry.models import Role
 from civicgrid.registry.selectors import has_role, sees_everything
 from civicgrid.tickets.models import Ticket
 from civicgrid.tickets.selectors import tickets_for
@@ -82,29 +84,11 @@ def params_of(config: HotspotConfig) -> Params:
     )
 
 
-def area_subtree_ids(area: AdminArea) -> set[int]:
-    ids, frontier = {area.pk}, [area.pk]
-    while frontier:
-        frontier = list(
-            AdminArea.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
-        )
-        ids.update(frontier)
-    return ids
-
-
 def visible_tickets(user):
     """Every ticket for the system and the supervisor, leader, dispatcher and administrator; else their units'."""
     if user is SYSTEM or sees_everything(user) or has_role(user, *ALL_TICKETS_ROLES):
         return Ticket.objects.all()
     return tickets_for(user)
-
-
-def _span(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        timezone.make_aware(datetime.combine(date_from, time.min), tz),
-        timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz),
-    )
 
 
 def caller_hash(phone: str) -> str:
@@ -202,12 +186,9 @@ def clusters_of(tickets, *, today: date, config: HotspotConfig | None = None) ->
 
 
 def period_tickets(*, user, date_from: date, date_to: date, area=None):
-    start, end = _span(date_from, date_to)
+    start, end = period_bounds(date_from, date_to)
     tickets = visible_tickets(user).filter(received_at__gte=start, received_at__lt=end)
-    if area is not None:
-        ids = area_subtree_ids(area)
-        tickets = tickets.filter(town_id__in=ids) | tickets.filter(community_id__in=ids)
-    return tickets
+    return tickets.filter(area_filter(area)) if area is not None else tickets
 
 
 def hot_issues(*, user, date_from: date, date_to: date, area=None, top: int = 10) -> list[HotIssue]:
@@ -232,7 +213,7 @@ def alerts_for(user, *, date_from: date | None = None, date_to: date | None = No
     if date_to is not None:
         alerts = alerts.filter(day__lte=date_to)
     if area is not None:
-        alerts = alerts.filter(area_id__in=area_subtree_ids(area))
+        alerts = alerts.filter(area_id__in=area_subtree_ids([area]))
     return alerts.order_by("-raised_at", "-pk")
 
 
