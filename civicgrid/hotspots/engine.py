@@ -32,6 +32,7 @@ Heat index of a cluster (documented here and shown on the page):
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -376,7 +377,12 @@ def _join_components(part, a, b, uf) -> None:
 
 
 def cluster(
-    records: list[Record], params: Params = Params(), *, today: date | None = None, growth_on: bool = True
+    records: list[Record],
+    params: Params = Params(),
+    *,
+    today: date | None = None,
+    growth_on: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Cluster]:
     """Cluster the records; returns every cluster of two or more members, hottest first. Without growth (a file
     read for evaluation has no "today"), the heat is the size weighed by callers and urgency."""
@@ -385,7 +391,11 @@ def cluster(
     n = len(records)
     if n == 0:
         return []
-    word_lists = [r.words if r.words is not None else tokens(r.text) for r in records]
+    word_lists = []
+    for done, r in enumerate(records, start=1):
+        word_lists.append(r.words if r.words is not None else tokens(r.text))
+        if progress is not None and (done % 500 == 0 or done == n):
+            progress(f"分词 {done}/{n}")
     own_places = []
     for r, words in zip(records, word_lists, strict=True):
         given = place_key(r.place) if r.place else ""
@@ -415,6 +425,8 @@ def cluster(
     t0 = min(r.time for r in records)
     days = np.array([(r.time - t0).total_seconds() / 86400 for r in records])
 
+    if progress is not None:
+        progress(f"比对相似诉求（{len(records)} 条）")
     uf = _UnionFind(n)
     blocks = defaultdict(list)
     rare_blocks = defaultdict(list)

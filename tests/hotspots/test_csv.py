@@ -46,6 +46,16 @@ def test_json_members_are_record_indexes_in_file_order(tmp_path, encoding):
     assert clusters[0]["last"] == "2019-03-03 00:00:00"
     assert "油烟" in clusters[0]["keywords"]
     assert "第 3 条记录已跳过" in err and "不详" in err
+    assert "比对相似诉求（5 条）" in err  # the stages go to stderr, stdout holds only the JSON
+
+
+def test_the_engine_reports_its_stages():
+    from civicgrid.hotspots.engine import Record, cluster
+
+    stages = []
+    records = [Record(ref=i, text="椰林花园小区烧烤油烟扰民", time=datetime(2019, 3, 1 + i)) for i in range(3)]
+    cluster(records, growth_on=False, progress=stages.append)
+    assert stages == ["分词 3/3", "比对相似诉求（3 条）"]
 
 
 def test_columns_by_number_and_table_format(tmp_path):

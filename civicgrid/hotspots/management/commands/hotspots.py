@@ -78,7 +78,7 @@ class Command(BaseCommand):
         self.stderr.write(f"共 {data.rows} 条记录，参与聚类 {len(data.records)} 条")
         params = Params(window_days=options["window"] or FILE_WINDOW_DAYS)
         # A hotspot is in a place: clusters whose members name none come after those that do.
-        clusters = cluster(data.records, params, growth_on=False)
+        clusters = cluster(data.records, params, growth_on=False, progress=self._progress)
         clusters = sorted(clusters, key=lambda c: (not c.main_place, -c.heat, c.members[0]))[: options["top"]]
         return [
             {
@@ -93,6 +93,14 @@ class Command(BaseCommand):
             }
             for c in clusters
         ]
+
+    def _progress(self, stage: str) -> None:
+        """Stages on stderr (stdout keeps only the result): the count rewritten in place at a terminal."""
+        counting = stage.startswith("分词")
+        if self.stderr.isatty():
+            self.stderr.write(f"\r{stage}", ending="" if counting else "\n")
+        elif not counting:
+            self.stderr.write(stage)
 
     def _tickets(self, options):
         from civicgrid.core.actors import SYSTEM
