@@ -4,7 +4,7 @@ Builds a fresh SQLite database in a temporary directory (or, with `--postgres UR
 `bench_metrics` on that server, dropped afterwards), fills it with ~1,000,000 tickets spread over
 2024 and 2025 (≈85 % rated; so the previous period and the year before of any 2025 period hold
 tickets too) plus returns, overdue flags and supervisions, then times `three_rates` by unit, grid,
-town and category, and `league_table` (leagues by kind, fair ranking, 环比 and 同比) for a month and a
+town and category, and `league_table` (leagues by kind, fair ranking, 环比 and 同比 comparisons) for a month and a
 year, `--runs` times each, with p50 / p95 and the machine's load. Data generation is timed separately.
 """
 
@@ -281,7 +281,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def league_timings() -> None:
     """league_table with comparisons (3 periods × three_rates + the category mix) and the fair ranking."""
     print(
-        f"league_table (by kind, fair ranking, 环比 and 同比), {ARGS.runs} runs each; load {os.getloadavg()}"
+        f"league_table (by kind, fair ranking, 环比 and 同比 comparisons), {ARGS.runs} runs each; load {os.getloadavg()}"
     )
     cases = [
         ("unit, December", dict(date_from=date(YEAR, 12, 1), date_to=date(YEAR, 12, 31))),
@@ -300,7 +300,7 @@ def league_timings() -> None:
         last_year = sum(row.composite_last_year is not None for row in rows)
         print(
             f"  {label}: p50 {p50:.2f} s  p95 {p95:.2f} s  [{len(league.tables)} tables, {len(rows)} rows, "
-            f"rated {league.total.rated:,}; {compared} with 环比, {last_year} with 同比; previous "
+            f"rated {league.total.rated:,}; {compared} with a 环比 row, {last_year} with a 同比 row; previous "
             f"{league.previous[0]}..{league.previous[1]}, a year earlier {league.last_year[0]}..{league.last_year[1]}]"
         )
     print(f"  load after: {os.getloadavg()}")

@@ -6,10 +6,10 @@ else $DATABASE_URL when set, in a scratch database `bench_weakorgs` dropped at t
 
 - a city with 20 towns and 250 villages / communities, a 村/社区 unit per village, a 乡镇 unit per town and 60
   departments;
-- `--orgs` party organisations: a branch per village, one per department (机关), the rest 两新 branches under the
+- `--orgs` party organisations: a branch per village, one per department (a 机关 branch), the rest 两新 branches under the
   towns (no unit: the 12345 criteria do not apply to them); `--members` members each; a current term per
   organisation (elected 2019-2024, so some are overdue), a 书记 post (8 % left without a successor), and the
-  meetings of the last seven months (三会一课, 主题党日; 10 % of the organisations skip some);
+  meetings of the last seven months (三会一课 and 主题党日 meetings; 10 % of the organisations skip some);
 - `--tickets` rated tickets over 2026, led by the units (one department in ten does badly).
 
 Data come from `random.Random(--seed)`; the default 41 is not a seed any test uses. Everything is written with
