@@ -305,7 +305,7 @@ def test_staff_sms_notifications_can_go_through_the_outbox_exactly_once(gateway,
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_three_workers_at_once_send_each_message_once(gateway, settings):
     """On PostgreSQL the claims race for real (the in-memory SQLite test database locks whole tables)."""
     from django.db import connection

@@ -131,7 +131,7 @@ class TestPerPhone:
 # Threads need a database that several connections can write at once: PostgreSQL here; on SQLite,
 # test_ratelimit_processes.py runs processes against a file (the test database lives in memory).
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_takes_never_pass_the_limit(world):
     outcomes = _race(30, lambda i: ratelimit.take(ratelimit.SUBMIT, "10.0.0.1"))
     assert outcomes.count(True) == 5 and outcomes.count(False) == 25, outcomes
@@ -139,7 +139,7 @@ def test_concurrent_takes_never_pass_the_limit(world):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_thirty_concurrent_submissions_from_one_address_get_exactly_five_accepted(world):
     """Red team M5: 14 of 30 were accepted on runserver, 11 on gunicorn, against a limit of 5."""
     phones = [f"139{i:08d}" for i in range(30)]
