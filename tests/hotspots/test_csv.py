@@ -53,7 +53,9 @@ def test_the_engine_reports_its_stages():
     from civicgrid.hotspots.engine import Record, cluster
 
     stages = []
-    records = [Record(ref=i, text="椰林花园小区烧烤油烟扰民", time=datetime(2019, 3, 1 + i)) for i in range(3)]
+    records = [
+        Record(ref=i, text="椰林花园小区烧烤油烟扰民", time=datetime(2019, 3, 1 + i)) for i in range(3)
+    ]
     cluster(records, growth_on=False, progress=stages.append)
     assert stages == ["分词 3/3", "比对相似诉求（3 条）"]
 
