@@ -96,6 +96,9 @@ class Command(BaseCommand):
         for label, count in others.items():
             if count:
                 line += f"；{label} {count}"
-        logger.info("%s", line)
+        # One line a pass: on stdout for a person or a service manager, else in the log (the civicgrid
+        # logger also reaches the console, so both would print it twice).
         if self.verbosity >= 1:
             self.stdout.write(line)
+        else:
+            logger.info("%s", line)
