@@ -1,8 +1,9 @@
 """Django settings for civicgrid.
 
-Everything a deployment changes comes from the environment:
+Everything a deployment changes comes from the environment (the table of them is in docs/deploy.md):
 CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (PostgreSQL),
-CIVICGRID_SECRET_KEY, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS.
+CIVICGRID_SECRET_KEY or CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with
+CIVICGRID_PRODUCTION=1 the hardening for a server behind a TLS proxy.
 """
 
 import os
@@ -10,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -26,9 +28,30 @@ DATA_DIR = Path(os.environ.get("CIVICGRID_DATA_DIR") or _default_data_dir()).res
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# One switch for a real deployment: secure cookies, HTTPS redirect and HSTS, a key and hosts that must be given.
+PRODUCTION = _env_flag("CIVICGRID_PRODUCTION", False)
+
+
 def _secret_key() -> str:
     if key := os.environ.get("CIVICGRID_SECRET_KEY"):
         return key
+    if path := os.environ.get("CIVICGRID_SECRET_KEY_FILE"):
+        return Path(path).read_text().strip()
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "CIVICGRID_PRODUCTION=1 时必须设置 CIVICGRID_SECRET_KEY 或 CIVICGRID_SECRET_KEY_FILE（密钥）"
+        )
     # Generated once per data directory so sessions survive restarts without a key in the repo.
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -38,8 +61,26 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = os.environ.get("CIVICGRID_DEBUG", "") == "1"
-ALLOWED_HOSTS = os.environ.get("CIVICGRID_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+DEBUG = os.environ.get("CIVICGRID_DEBUG", "") == "1" and not PRODUCTION
+ALLOWED_HOSTS = _env_list("CIVICGRID_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("CIVICGRID_PRODUCTION=1 时必须设置 CIVICGRID_ALLOWED_HOSTS（对外服务的域名）")
+# The sites a form may be posted from when they differ from the host, e.g. https://12345.example.gov.cn
+CSRF_TRUSTED_ORIGINS = _env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS")
+
+# Behind a TLS-terminating proxy: the header it sets for HTTPS requests (e.g. HTTP_X_FORWARDED_PROTO).
+if proxy_ssl_header := os.environ.get("CIVICGRID_PROXY_SSL_HEADER", ""):
+    SECURE_PROXY_SSL_HEADER = (proxy_ssl_header, "https")
+SECURE_SSL_REDIRECT = _env_flag("CIVICGRID_SSL_REDIRECT", PRODUCTION)
+# A monitor or load balancer asks over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = _env_flag("CIVICGRID_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("CIVICGRID_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("CIVICGRID_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_flag("CIVICGRID_HSTS_PRELOAD", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,6 +118,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicgrid.core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,7 +153,15 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Connections kept between requests only where a process serves one request at a time (gunicorn's sync
+    # workers): under a threaded server every thread kept its own and PostgreSQL ran out of connections.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"],
+            conn_max_age=int(os.environ.get("CIVICGRID_DB_CONN_MAX_AGE", "0")),
+            conn_health_checks=True,
+        )
+    }
     # Several test runs can share one server (developers, CI): each may name its own test database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CIVICGRID_PG_TEST_DB") or None}
 else:
@@ -161,12 +211,21 @@ MEDIA_ROOT = DATA_DIR / "media"
 CIVICGRID_ID_KEY = os.environ.get("CIVICGRID_ID_KEY", "")
 CIVICGRID_MAX_UPLOAD_MB = int(os.environ.get("CIVICGRID_MAX_UPLOAD_MB", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request whose declared body is larger than this is refused before its body is read (core.middleware).
+CIVICGRID_MAX_REQUEST_MB = int(
+    os.environ.get("CIVICGRID_MAX_REQUEST_MB", str(CIVICGRID_MAX_UPLOAD_MB * 5 + 5))
+)
+# /healthz?worker=1 answers 503 when the worker's last pass is older than this.
+CIVICGRID_WORKER_STALE_SECONDS = int(os.environ.get("CIVICGRID_WORKER_STALE_SECONDS", "300"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 SESSION_COOKIE_HTTPONLY = True
+# A staff session ends after this long without a request (an idle timeout, not 14 days from sign-in).
+SESSION_COOKIE_AGE = int(os.environ.get("CIVICGRID_SESSION_IDLE_MINUTES", "240")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -68,3 +68,26 @@ class RefusalMiddleware:
 
 def _has_nul(query) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
+
+
+class RequestSizeMiddleware:
+    """Refuse a request whose declared body is over CIVICGRID_MAX_REQUEST_MB before any of it is read (the
+    upload checks run only after the body is in; the reverse proxy's own limit stops undeclared bodies)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.limit = settings.CIVICGRID_MAX_REQUEST_MB * 1024 * 1024
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.limit:
+            text = (
+                f"提交的内容过大（超过 {self.limit // (1024 * 1024)} MB），未被接收。请压缩附件或分次提交。"
+            )
+            return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import path
 
 from civicgrid.workcal.calendar import CalendarNotConfirmed
@@ -139,3 +139,16 @@ def test_a_request_django_cannot_take_is_a_styled_400(client):
     response = client.get("/suspicious/")
     assert response.status_code == 400
     assert "请求无法处理" in response.content.decode() and "too many fields" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_request_declaring_a_body_over_the_limit_is_refused_before_it_is_read(client, settings):
+    from civicgrid.core.middleware import RequestSizeMiddleware
+
+    settings.CIVICGRID_MAX_REQUEST_MB = 1
+    handler = RequestSizeMiddleware(lambda request: pytest.fail("the body must not reach a view"))
+    request = RequestFactory().post("/submit/", data=b"x", content_type="application/octet-stream")
+    request.META["CONTENT_LENGTH"] = str(2 * 1024 * 1024)
+    response = handler(request)
+    assert response.status_code == 413
+    assert "提交的内容过大（超过 1 MB）" in response.content.decode()

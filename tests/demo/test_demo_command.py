@@ -196,7 +196,7 @@ def test_serving_starts_the_worker_and_stops_it_with_the_server(data_dir, no_mod
             return 0
 
     def fake_call_command(name, *args, **kwargs):
-        if name == "runserver":
+        if name == "serve":
             assert started and not started[0].stopped  # the worker runs while the server does
             os.kill(os.getpid(), signal.SIGTERM)  # stopped by `kill`, not by Ctrl+C
         return call_command(name, *args, **kwargs)

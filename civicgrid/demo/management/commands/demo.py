@@ -263,7 +263,7 @@ class Command(BaseCommand):
         # Ended by `kill` or a service manager rather than Ctrl+C, the server must still stop the worker.
         previous = signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            call_command("serve", "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
         finally:
             signal.signal(signal.SIGTERM, previous)
             worker.terminate()

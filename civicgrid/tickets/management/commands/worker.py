@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.command import BaseCommand, CommandError
+from civicgrid.core.health import beat
 from civicgrid.core.periodic import run_registered
 from civicgrid.notify.services import deliver_pending
 from civicgrid.notify.sms import deliver_pending_sms
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         post_due()  # credit points whose publicity window has passed
         expire_due()  # credit points past their validity, first in, first out
         others = run_registered(timezone.now())  # jobs of apps above this layer (engagement)
+        beat(timezone.now())  # /healthz?worker=1 reads it
         line = _(
             "%(now)s 黄色预警 %(yellow)d，红色预警 %(red)d，超期 %(overdue)d，外发通知 %(delivered)d 条，"
             "诉求人短信 %(sms)d 条，用时 %(seconds).2f 秒"
