@@ -16,7 +16,9 @@ def default_workers() -> int:
 def parse_bind(bind: str) -> tuple[str, int]:
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise CommandError(_("--bind 「%(bind)s」无效，应为 主机：端口，例如 127.0.0.1:8000") % {"bind": bind})
+        raise CommandError(
+            _("--bind 「%(bind)s」无效，应为 主机：端口，例如 127.0.0.1:8000") % {"bind": bind}
+        )
     return host.strip("[]"), int(port)
 
 
@@ -68,6 +70,7 @@ class Command(BaseCommand):
         if timeout < 1:
             raise CommandError(_("请求时限必须至少为 1 秒"))
         from gunicorn.app.base import BaseApplication
+        from gunicorn.util import import_app
 
         settings = options_for(bind, workers, timeout)
 
@@ -77,8 +80,7 @@ class Command(BaseCommand):
                     self.cfg.set(key, value)
 
             def load(self):
-                from civicgrid.wsgi import application
-
-                return application
+                # By name, as gunicorn's own command line does: the WSGI module sits above every app.
+                return import_app("civicgrid.wsgi:application")
 
         Server().run()
