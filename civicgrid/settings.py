@@ -240,6 +240,18 @@ CACHES = {
     }
 }
 
+# Several web or worker machines: CACHE_URL=redis://host:6379/0 shares the counters through Redis instead.
+if cache_url := os.environ.get("CACHE_URL", ""):
+    if not cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL 只支持 Redis（redis://、rediss:// 或 unix://）")
+    CACHES = {
+        "default": {
+            "BACKEND": "civicgrid.core.cache.RedisCache",
+            "LOCATION": cache_url,
+            "KEY_PREFIX": "civicgrid",
+        }
+    }
+
 # Residents' portal (civicgrid.portal.ratelimit lists every limit and its default): overrides as
 # "name=COUNT/SECONDS,...", e.g. "submit.address=5/3600,lookup.ticket=5/3600". Behind a reverse proxy,
 # the header carrying the client's address, e.g. HTTP_X_REAL_IP (else every resident shares the proxy's).

@@ -11,6 +11,7 @@ import base64
 import pickle
 
 from django.core.cache.backends import db
+from django.core.cache.backends import redis as redis_backend
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now
 
@@ -46,3 +47,25 @@ class DatabaseCache(db.DatabaseCache):
         ):
             value = converter(value, expression, connection)
         return value
+
+
+# INCRBY only while the key exists, in one step: Django's RedisCache checks EXISTS and then INCRs, and a key
+# expiring in between comes back without an expiry, a rate-limit window that never ends.
+_INCR_EXISTING = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+)
+
+
+class RedisCache(redis_backend.RedisCache):
+    """Django's Redis cache (CACHE_URL=redis://...) with an incr() that never outlives the entry's expiry."""
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        value = client.eval(_INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found")
+        return value
+
+    def decr(self, key, delta=1, version=None):
+        return self.incr(key, -delta, version=version)
