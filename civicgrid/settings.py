@@ -223,9 +223,11 @@ LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 SESSION_COOKIE_HTTPONLY = True
-# A staff session ends after this long without a request (an idle timeout, not 14 days from sign-in).
-SESSION_COOKIE_AGE = int(os.environ.get("CIVICGRID_SESSION_IDLE_MINUTES", "240")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# In production a session ends after this long without a request (an idle timeout, each request renewing it);
+# elsewhere Django's 14 days from sign-in, unless set.
+if idle_minutes := os.environ.get("CIVICGRID_SESSION_IDLE_MINUTES") or ("240" if PRODUCTION else ""):
+    SESSION_COOKIE_AGE = int(idle_minutes) * 60
+    SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 

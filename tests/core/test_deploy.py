@@ -63,6 +63,7 @@ def test_production_switches_the_hardening_on(tmp_path):
     assert out.stdout.split()[:5] == ["False", "True", "True", "True", "31536000"]
     assert "'12345.example.gov.cn'" in out.stdout and "'https://12345.example.gov.cn'" in out.stdout
     assert "('HTTP_X_FORWARDED_PROTO', 'https')" in out.stdout
+    assert " 14400 " in out.stdout  # four hours without a request end a session
 
 
 def test_the_demo_defaults_stay_plain_http_on_localhost(tmp_path):
@@ -70,7 +71,7 @@ def test_the_demo_defaults_stay_plain_http_on_localhost(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[:5] == ["False", "False", "False", "False", "0"]
     assert "'127.0.0.1'" in out.stdout and "'localhost'" in out.stdout
-    assert " 14400 " in out.stdout  # four hours without a request end a session
+    assert " 1209600 " in out.stdout  # Django's 14 days unless a deployment sets the idle timeout
 
 
 def test_production_without_a_key_or_hosts_is_refused_in_chinese(tmp_path):
