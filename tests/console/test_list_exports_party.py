@@ -87,7 +87,9 @@ def test_my_organisation_holds_my_meetings_and_masked_names_only(client, party):
     workbook = book(client.get(reverse("console:party_mine"), {"export": "xlsx"}))
     assert workbook.sheetnames == ["我的组织生活", "委员会", "参加情况统计"]
     ws = workbook.worksheets[0]
-    assert ws["A1"].value == "我的组织生活" and "范围：甲社区党总支；本人：李党员（正式党员）" in ws["A2"].value
+    assert (
+        ws["A1"].value == "我的组织生活" and "范围：甲社区党总支；本人：李党员（正式党员）" in ws["A2"].value
+    )
     assert [c.value for c in ws[3]] == ["日期", "会议类型", "主题", "主持人/授课人", "地点", "本人参加情况"]
     assert ws["C4"].value == "六月主题党日" and ws["F4"].value == "请假"
     committee = workbook["委员会"]
@@ -152,7 +154,9 @@ def test_the_proposals_made_under_his_organisation(client, party):  # noqa: F811
     ws = book(client.get(page, {"export": "xlsx"})).worksheets[0]
     assert ws["A1"].value == "新建党组织申请" and "范围：甲社区党总支" in ws["A2"].value
     assert [c.value for c in ws[3]][:5] == ["拟建组织", "类别", "临时任务", "结束日期", "状态"]
-    assert ws["A4"].value == "防汛临时党支部" and ws["B4"].value == "临时党组织" and ws["E4"].value == "待审批"
+    assert (
+        ws["A4"].value == "防汛临时党支部" and ws["B4"].value == "临时党组织" and ws["E4"].value == "待审批"
+    )
     assert "乙的临时党支部" not in cells(ws)
     assert exports("export.party_proposals") == 1
     client.force_login(party["sec_b"])
