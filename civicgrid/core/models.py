@@ -155,6 +155,8 @@ AUDIT_ACTIONS = {
     "export.ticket": "导出工单办理情况",
     "export.party_org_detail": "导出党组织基本情况",
     "export.mediation_committee": "导出人民调解委员会人员名单",
+    "export.engagement_visits": "导出结对走访记录",
+    "export.engagement_commitments": "导出承诺践诺",
     "grid.create": "新增网格",
     "grid.update": "修改网格",
     "grid.staff": "调整网格人员",

@@ -115,3 +115,59 @@ def test_the_organisation_page_committee_life_and_grids(client, reg):  # noqa: F
     client.force_login(reg["users"]["dispatcher"])
     assert client.get(url, {"export": "xlsx"}).status_code == 403
     assert exports("export.party_org_detail") == 1
+
+
+def test_a_pairings_visits_with_the_leader_masked(world, client):  # noqa: F811
+    with time_machine.travel("2026-07-01 10:00 +08:00", tick=False):
+        pairing = services.pairing_create(
+            actor=SYSTEM, year=2026, scheme="shuanglian", area=world["yinhai"], leader_name="李大明"
+        )
+        services.visit_record(
+            actor=SYSTEM,
+            pairing=pairing,
+            visited_on=date(2026, 3, 4),
+            participants="局机关三人",
+            participant_count=3,
+            findings=["路灯坏了", "孩子想要书包"],
+        )
+        client.force_login(world["worker"])
+        url = reverse("console:eng_pairing", args=[pairing.pk])
+        html = client.get(url).content.decode()
+        assert 'data-export="xlsx"' in html and "李*明" in html and "李大明" not in html
+        workbook = book(client.get(url, {"export": "xlsx"}))
+        ws = workbook.worksheets[0]
+        assert ws.title == "走访记录" and ws["A1"].value == "李*明结对银海社区走访记录"
+        assert [c.value for c in ws[3]][:4] == ["走访日期", "星期", "周三/周六", "参加人员"]
+        assert [ws["B4"].value, ws["C4"].value, ws["E4"].value] == ["星期三", "是", 3]
+        assert ws["F4"].value == "路灯坏了；孩子想要书包"
+        assert "李大明" not in text(workbook)
+        assert exports("export.engagement_visits") == 1
+        client.force_login(world["outsider"])
+        assert client.get(url).status_code == 404
+        assert client.get(url, {"export": "xlsx"}).status_code == 404
+        assert exports("export.engagement_visits") == 1
+
+
+def test_a_registrations_commitments_with_the_member_masked(world, client):  # noqa: F811
+    with time_machine.travel("2026-07-01 10:00 +08:00", tick=False):
+        m = in_service(world, name="王小明")
+        registration = services.register_member(
+            actor=SYSTEM, member=m, community=world["yinhai"], on=date(2026, 2, 1)
+        )
+        client.force_login(world["worker"])
+        commit = reverse("console:eng_registration_commitment", args=[registration.pk])
+        client.post(commit, {"action": "pledge", "content": "每月参加一次楼道清扫"})
+        url = reverse("console:eng_registration", args=[registration.pk])
+        html = client.get(url).content.decode()
+        assert 'data-export="xlsx"' in html and "王*明" in html and "王小明" not in html
+        workbook = book(client.get(url, {"export": "xlsx"}))
+        ws = workbook.worksheets[0]
+        assert ws["A1"].value == "王*明承诺践诺" and "范围：报到社区：银海社区" in ws["A2"].value
+        assert [c.value for c in ws[3]][:4] == ["年度", "承诺事项", "承诺日期", "状态"]
+        assert [ws["A4"].value, ws["B4"].value, ws["D4"].value] == [2026, "每月参加一次楼道清扫", "已承诺"]
+        assert "王小明" not in text(workbook)
+        assert exports("export.engagement_commitments") == 1
+        client.force_login(world["outsider"])
+        assert client.get(url).status_code == 404
+        assert client.get(url, {"export": "xlsx"}).status_code == 404
+        assert exports("export.engagement_commitments") == 1
