@@ -43,7 +43,9 @@ def test_a_topics_participants_and_steps(client, world):  # noqa: F811
     text = "".join(str(c.value) for w in workbook.worksheets for r in w.iter_rows() for c in r if c.value)
     assert "钱大伯" not in text and "13612345678" not in text and "5678" not in text
     assert "export.deliberation_topic" in AUDIT_ACTIONS
-    assert AuditEvent.objects.filter(action="export.deliberation_topic", actor=world["secretary"]).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="export.deliberation_topic", actor=world["secretary"]).count() == 1
+    )
     client.force_login(world["worker"])  # 银海社区: not his village
     assert client.get(url).status_code == 403
     assert client.get(url, {"export": "xlsx"}).status_code == 403
