@@ -82,10 +82,13 @@ def export_list(
     note: str = "",
     more_sheets: list[Sheet] | tuple[Sheet, ...] = (),
     cap: int | None = None,
+    sheet_name: str = "",
+    target=None,
 ):
     """The .xlsx download of one list: title row, a line with scope and filters and period, header, rows.
 
-    `rows` is a queryset (counted and sliced in the database) or any iterable of rows.
+    `rows` is a queryset (counted and sliced in the database) or any iterable of rows. A detail page's
+    download names its record in `title`, gives the first sheet a short `sheet_name` and audits the `target`.
     """
     cap = cap or LIST_EXPORT_MAX
     if hasattr(rows, "count") and hasattr(rows, "iterator"):
@@ -104,6 +107,7 @@ def export_list(
     record_event(
         actor=request.user,
         action=action,
+        target=target,
         summary=f"导出{title} {written} 条（{scope_text}{'，' + period if period else ''}）",
         rows=written,
     )
@@ -113,7 +117,7 @@ def export_list(
         period,
         columns,
         taken,
-        sheet_name=title,
+        sheet_name=sheet_name or title,
         note=f"{count_note}{note}",
         more_sheets=list(more_sheets),
     )

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.assessment.selectors import period_bounds
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
+from civicgrid.core.documents import DATETIME, INTEGER, THOUSANDS, Column, Sheet
 from civicgrid.core.inputs import parse_id
 from civicgrid.notify.models import Notification, kind_label
 from civicgrid.notify.services import mark_all_read, mark_read
@@ -331,9 +333,70 @@ def _ticket_page(request, ticket, *, revealed=None):
     )
 
 
+def _actor_name(event) -> str:
+    if not event.actor_id:
+        return ""
+    staff = getattr(event.actor, "staff", None)
+    return (staff.name if staff else "") or event.actor.username
+
+
+def _ticket_export(request, ticket):
+    """The ticket page's lists as sheets: its timeline (the first), the units and deadlines, the attachments
+    this user may see. The requester is not in the file (the page masks them; a file would outlive the mask)."""
+    now = timezone.now()
+    scope = f"{ticket.number}　{ticket.title}"
+    assignments = Sheet(
+        "承办单位与时限",
+        [
+            Column("轮次", lambda r: r[0].round, number_format=INTEGER, width=8),
+            Column("单位", lambda r: r[0].unit.name, width=24),
+            Column("角色", lambda r: r[0].get_role_display(), width=10),
+            Column("状态", lambda r: r[0].get_state_display(), width=10),
+            Column("办理时限", lambda r: r[0].due_at, number_format=DATETIME),
+            Column("倒计时", lambda r: r[1] if r[0].is_active else "", width=16),
+        ],
+        [
+            (a, _countdown(a, now)[0])
+            for a in ticket.assignments.select_related("unit").order_by("-round", "role", "id")
+        ],
+        scope=scope,
+    )
+    files = Sheet(
+        "附件",
+        [
+            Column("类别", lambda f: f.get_kind_display(), width=12),
+            Column("文件名", "original_name", width=36),
+            Column("大小（字节）", "size", number_format=THOUSANDS),
+            Column("仅内部可见", lambda f: "是" if f.is_internal else "", width=10),
+        ],
+        attachments_for(request.user, ticket),
+        scope=scope,
+    )
+    return export_list(
+        request,
+        title=f"工单{ticket.number}办理情况",
+        sheet_name="办理过程",
+        columns=[
+            Column("时间", "at", number_format=DATETIME),
+            Column("操作", lambda e: e.label, width=16),
+            Column("说明", "note", width=48),
+            Column("操作人", _actor_name, width=14),
+            Column("状态", lambda e: e.to_status_label if e.from_status != e.to_status else "", width=12),
+        ],
+        rows=ticket.events.select_related("actor__staff").order_by("id"),
+        scope=scope,
+        action="export.ticket",
+        target=ticket,
+        more_sheets=[assignments, files],
+    )
+
+
 @staff_view()
 def ticket_detail(request, pk):
-    return _ticket_page(request, ticket_for(request.user, pk))
+    ticket = ticket_for(request.user, pk)
+    if wants_xlsx(request):
+        return _ticket_export(request, ticket)
+    return _ticket_page(request, ticket)
 
 
 @require_POST
@@ -395,6 +458,15 @@ def attachment_file(request, pk):
     )
 
 
+NOTIFICATION_COLUMNS = [
+    Column("类别", lambda n: n.kind_label, width=16),
+    Column("时间", "created_at", number_format=DATETIME),
+    Column("标题", "title", width=48),
+    Column("已读", lambda n: "已读" if n.read_at else "未读", width=8),
+    Column("工单编号", "ticket.number", width=18),
+]
+
+
 @staff_view()
 def notifications(request):
     """The notification centre: unread first, filtered by kind; mark some, all, or all of a kind read."""
@@ -430,6 +502,19 @@ def notifications(request):
         rows = rows.filter(kind=kind)
     if show != "all":
         rows = rows.filter(read_at__isnull=True)
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title="消息",
+            columns=NOTIFICATION_COLUMNS,
+            rows=rows,
+            scope="本人收到的消息",
+            filters=[
+                f"类别：{kind_label(kind)}" if kind else "",
+                "全部消息" if show == "all" else "只看未读",
+            ],
+            action="export.notifications",
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from civicgrid.console.access import staff_view
 from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import INTEGER, Column, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, Sheet, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.deliberation import selectors, services
@@ -181,7 +181,74 @@ def _checklist(topic: Topic):
 
 @staff_view(*WORKER_ROLES)
 def topic_page(request, pk):
-    return _topic_page(request, selectors.topic_for(request.user, pk))
+    topic = selectors.topic_for(request.user, pk)
+    if wants_xlsx(request):
+        return _topic_export(request, topic)
+    return _topic_page(request, topic)
+
+
+def _topic_export(request, topic):
+    """The topic page's lists: participants (the first sheet, as the page lists them), the 四议两公开 steps and
+    the linked tickets and ledger items. The proposer is not in the file (masked on the page, revealed only
+    with a purpose)."""
+    scope = f"{topic.area.name}；{topic.get_state_display()}"
+    checklist, _ = _checklist(topic)
+    more = []
+    if checklist:
+        more.append(
+            Sheet(
+                "四议两公开",
+                [
+                    Column("步骤", lambda s: f"{s['value']}. {s['label']}", width=28),
+                    Column("日期", lambda s: s["row"].on if s["row"] else None, number_format=DATE),
+                    Column("到会与表决", "figures", width=40),
+                    Column("记录", lambda s: s["row"].note if s["row"] else "", width=30),
+                ],
+                checklist["rows"],
+                scope=scope,
+            )
+        )
+    links = [("提交议事", t.number, t.title, "") for t in topic.tickets.all()]
+    for a in topic.actions.select_related("ticket", "ledger_item__campaign"):
+        if a.ticket_id:
+            links.append(("决议转办", a.ticket.number, a.ticket.title, ""))
+        elif a.ledger_item_id:
+            item = a.ledger_item
+            links.append(("列入台账", item.number, item.campaign.name, item.get_state_display()))
+        else:
+            links.append(("其他", "", a.note, ""))
+    more.append(
+        Sheet(
+            "关联工单和台账",
+            [
+                Column("关联", 0, width=10),
+                Column("编号", 1, width=18),
+                Column("标题", 2, width=36),
+                Column("状态", 3, width=10),
+            ],
+            links,
+            scope=scope,
+        )
+    )
+    return export_list(
+        request,
+        title=f"议题「{topic.title}」",
+        sheet_name="参与人",
+        columns=[
+            Column("类别", lambda p: p.get_kind_display(), width=12),
+            Column("姓名/单位", "name", width=24),
+            Column(
+                "出席",
+                lambda p: "出席" if p.attended else ("未出席" if topic.meeting_on else ""),
+                width=8,
+            ),
+        ],
+        rows=topic.participants.all(),
+        scope=scope,
+        action="export.deliberation_topic",
+        target=topic,
+        more_sheets=more,
+    )
 
 
 @staff_view(*WORKER_ROLES)

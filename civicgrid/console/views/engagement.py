@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
-from civicgrid.console.exporting import export_list, wants_xlsx
+from civicgrid.console.exporting import LIST_EXPORT_MAX, export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import DATE, INTEGER, Column, xlsx_response
+from civicgrid.core.documents import DATE, DATETIME, INTEGER, ONE_DECIMAL, Column, Sheet, xlsx_response
 from civicgrid.core.inputs import parse_count
 from civicgrid.core.middleware import safe_back
 from civicgrid.core.refusal import Refusal
@@ -309,6 +309,8 @@ def mine(request):
     """For a member who signs in with a staff account (PartyMember.user); others use the portal's 我的组织."""
     member = _member(request)
     year = timezone.localdate().year
+    if wants_xlsx(request):
+        return _mine_export(request, member, year)
     return render(
         request,
         "console/engagement/mine.html",
@@ -321,6 +323,80 @@ def mine(request):
             "claims": selectors.my_claims(member)[:20],
             "commitments": selectors.my_commitments(member)[:20],
         },
+    )
+
+
+def _mine_export(request, member, year: int):
+    """The member's own page as a workbook: the year's progress against the quota (the first sheet), his
+    commitments, his claims and the wishes he may claim; nobody else's personal data, as on the page."""
+    registration = selectors.open_registration(member)
+    progress = selectors.my_progress(member, year)
+    quota = progress.quota if progress else None
+    scope = (
+        f"本人；已向{registration.community.name}报到（{registration.get_state_display()}）"
+        if registration
+        else "本人；尚未在居住地社区报到"
+    )
+    rows = []
+    if progress is not None:
+        rows = [
+            ("微心愿（个）", progress.wishes, quota.wishes if quota else None),
+            ("志愿活动（次）", progress.activities, quota.activities if quota else None),
+            ("服务时长（小时）", progress.hours, quota.hours if quota else None),
+        ]
+    period = f"{year} 年"
+
+    def sheet(title, columns, items):
+        return Sheet(title, columns, items, scope=scope, period=period)
+
+    more = [
+        sheet(
+            "我的承诺",
+            [
+                Column("年度", "year", number_format=INTEGER, width=8),
+                Column("承诺事项", "content", width=40),
+                Column("承诺日期", "pledged_on", number_format=DATE),
+                Column("状态", lambda c: c.get_state_display(), width=10),
+                Column("践诺情况", "evidence", width=40),
+            ],
+            selectors.my_commitments(member)[:LIST_EXPORT_MAX],
+        ),
+        sheet(
+            "我认领的",
+            [
+                Column("微心愿", "wish.title", width=36),
+                Column("村（社区）", "wish.community.name", width=18),
+                Column("状态", lambda c: c.wish.get_state_display(), width=10),
+                Column("认领时间", "claimed_at", number_format=DATETIME),
+            ],
+            selectors.my_claims(member)[:LIST_EXPORT_MAX],
+        ),
+        sheet(
+            "可认领的微心愿",
+            [
+                Column("心愿", "title", width=36),
+                Column("村（社区）", "community.name", width=18),
+                Column("已认领", "claim_count", number_format=INTEGER),
+                Column("可认领", "max_claimers", number_format=INTEGER),
+            ],
+            selectors.claimable_wishes(member)[:LIST_EXPORT_MAX],
+        ),
+    ]
+    done = "已完成本年度任务" if progress is not None and progress.meets else "尚未完成本年度任务"
+    return export_list(
+        request,
+        title="我的双报到任务",
+        columns=[
+            Column("项目", 0, width=18),
+            Column("已完成", 1, number_format=ONE_DECIMAL),
+            Column("年度任务", 2, number_format=ONE_DECIMAL),
+        ],
+        rows=rows,
+        scope=scope,
+        period=period,
+        note=f"{done}。" if quota else "未设置年度任务。",
+        action="export.engagement_mine",
+        more_sheets=more,
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.console.views.engagement import (
     PAGE_SIZE,
     WORKER_ROLES,
@@ -24,7 +25,7 @@ from civicgrid.console.views.engagement import (
     stats_xlsx,
 )
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, xlsx_response
 from civicgrid.core.inputs import parse_count
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
@@ -118,6 +119,25 @@ def registration_org_new(request):
 @staff_view(*WORKER_ROLES)
 def registration_page(request, pk):
     registration = get_object_or_404(selectors.registrations_for(request.user), pk=pk)
+    if wants_xlsx(request):
+        who = registration.org.name if registration.org_id else registration.member.masked_name
+        return export_list(
+            request,
+            title=f"{who}承诺践诺",
+            sheet_name="承诺践诺",
+            columns=[
+                Column("年度", "year", number_format=INTEGER, width=8),
+                Column("承诺事项", "content", width=40),
+                Column("承诺日期", "pledged_on", number_format=DATE),
+                Column("状态", lambda c: c.get_state_display(), width=10),
+                Column("评定日期", "decided_on", number_format=DATE),
+                Column("践诺情况", "evidence", width=40),
+            ],
+            rows=selectors.commitments_of(registration).order_by("-year", "-pk"),
+            scope=f"报到社区：{registration.community.name}；{registration.get_state_display()}",
+            action="export.engagement_commitments",
+            target=registration,
+        )
     return render(
         request,
         "console/engagement/registration.html",

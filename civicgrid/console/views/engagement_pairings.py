@@ -10,9 +10,10 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.console.views.engagement import PAGE_SIZE, WORKER_ROLES, _communities, _community, _year
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement import selectors, services
@@ -97,6 +98,24 @@ def pairing_new(request):
 def pairing_page(request, pk):
     pairing = get_object_or_404(selectors.pairings_in_scope(request.user), pk=pk)
     visits = pairing.visits.prefetch_related("finding_items").order_by("-visited_on", "-pk")
+    if wants_xlsx(request):
+        return export_list(
+            request,
+            title=f"{pairing.side}结对{pairing.area.name}走访记录",
+            sheet_name="走访记录",
+            columns=[
+                Column("走访日期", "visited_on", number_format=DATE),
+                Column("星期", lambda v: f"星期{WEEKDAYS[v.visited_on.weekday()]}", width=8),
+                Column("周三/周六", lambda v: "是" if v.on_wed_or_sat else "", width=10),
+                Column("参加人员", "participants", width=30),
+                Column("参加人数", "participant_count", number_format=INTEGER),
+                Column("发现问题", lambda v: "；".join(f.text for f in v.finding_items.all()), width=48),
+            ],
+            rows=visits,
+            scope=f"{pairing.get_scheme_display()}；{pairing.year} 年",
+            action="export.engagement_visits",
+            target=pairing,
+        )
     return render(
         request,
         "console/engagement/pairing.html",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicgrid.console.access import staff_view
 from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import DATE, INTEGER, Column, docx_response, workbook, xlsx_response
+from civicgrid.core.documents import DATE, INTEGER, Column, Sheet, docx_response, workbook, xlsx_response
 from civicgrid.core.inputs import parse_day, parse_id
 from civicgrid.core.models import AuditEvent
 from civicgrid.core.refusal import Refusal
@@ -137,6 +137,8 @@ def committee_new(request):
 def committee_page(request, pk):
     committee = _in_scope(selectors.committees_for(request.user).select_related("area"), pk, "调解委员会")
     today = timezone.localdate()
+    if wants_xlsx(request):
+        return _committee_export(request, committee, today)
     return render(
         request,
         "console/mediation/committee.html",
@@ -150,6 +152,42 @@ def committee_page(request, pk):
             "posts": Mediator.Post.choices,
             "today": today,
         },
+    )
+
+
+def _committee_export(request, committee, today):
+    """The committee page's people: those on the roll (the first sheet) and those who left, masked as there."""
+    scope = f"{committee.area.name}；成立日期 {committee.established_on:%Y-%m-%d}"
+    former = Sheet(
+        "已离任",
+        [
+            Column("姓名", "masked_name", width=12),
+            Column("职务", lambda m: m.get_post_display(), width=12),
+            Column("离任日期", "left_on", number_format=DATE),
+        ],
+        Mediator.objects.filter(committee=committee, left_on__lte=today).order_by("-left_on", "pk"),
+        scope=scope,
+    )
+    return export_list(
+        request,
+        title=f"{committee.name}人员名单",
+        sheet_name="在册人员",
+        columns=[
+            Column("姓名", "masked_name", width=12),
+            Column("职务", lambda m: m.get_post_display(), width=12),
+            Column("类别", lambda m: m.get_kind_display(), width=12),
+            Column("性别", lambda m: m.get_gender_display(), width=8),
+            Column("少数民族", lambda m: "是" if m.is_minority else "", width=10),
+            Column("联系电话", "masked_phone", width=16),
+            Column("聘任日期", "joined_on", number_format=DATE),
+        ],
+        rows=Mediator.objects.on_roll(today).filter(committee=committee),
+        scope=scope,
+        period=f"截至 {today:%Y-%m-%d}",
+        note=f"委员中少数民族成员 {minority_members(committee, today)} 人。",
+        action="export.mediation_committee",
+        target=committee,
+        more_sheets=[former],
     )
 
 

@@ -167,6 +167,8 @@ def org_detail(request, pk):
                 name = post.member.masked_name
             posts.append((post, name))
     compliance = org_compliance(org, day)
+    if wants_xlsx(request):
+        return _detail_export(request, org, day, term, posts, compliance)
     return render(
         request,
         "console/party/org_detail.html",
@@ -182,6 +184,68 @@ def org_detail(request, pk):
             "grids": org.grids.order_by("code"),
             "party_grids": org.party_grids.prefetch_related("grids", "orgs").order_by("name"),
         },
+    )
+
+
+def _detail_export(request, org, day, term, posts, compliance):
+    """The organisation page's lists as sheets: the committee (the first; members named as the page names
+    them), organisational life, sub-organisations, grids and party grids."""
+    scope, stamp = f"组织代码 {org.code}；{org.area.name}", f"截至 {day:%Y-%m-%d}"
+
+    def sheet(title, columns, rows):
+        return Sheet(title, columns, rows, scope=scope, period=stamp)
+
+    more = [
+        sheet(
+            "组织生活",
+            [
+                Column("会议", "meeting_label", width=16),
+                Column("周期", "period_label", width=10),
+                Column("已完成", "done", number_format=INTEGER),
+                Column("应完成", "required", number_format=INTEGER),
+                Column("状态", "light_label", width=12),
+            ],
+            compliance.items,
+        ),
+        sheet(
+            "下级党组织",
+            [
+                Column("党组织", "name", width=30),
+                Column("类别", lambda o: o.get_kind_display(), width=14),
+                Column("组织代码", "code", width=18),
+            ],
+            org.children.active_at(day).order_by("code"),
+        ),
+        sheet(
+            "关联网格",
+            [Column("网格编码", "code", width=20), Column("网格", "name", width=24)],
+            org.grids.order_by("code"),
+        ),
+        sheet(
+            "党建网格",
+            [
+                Column("党建网格", "name", width=24),
+                Column("所含网格", lambda g: "、".join(x.name for x in g.grids.all()), width=48),
+            ],
+            org.party_grids.prefetch_related("grids").order_by("name"),
+        ),
+    ]
+    return export_list(
+        request,
+        title=f"{org.name}基本情况",
+        sheet_name="委员会",
+        columns=[
+            Column("职务", lambda r: r[0].get_post_display(), width=16),
+            Column("姓名", 1, width=12),
+            Column("产生方式", lambda r: r[0].get_source_display() if r[0].source else "", width=12),
+        ],
+        rows=posts,
+        scope=scope,
+        period=stamp,
+        note=f"第{term.number}届委员会，{term.elected_on:%Y-%m-%d} 选举。" if term else "未登记现任委员会。",
+        action="export.party_org_detail",
+        target=org,
+        more_sheets=more,
     )
 
 

@@ -31,7 +31,7 @@ from civicgrid.console.forms.party_secretary import (
     ProposalForm,
     ShockTeamForm,
 )
-from civicgrid.core.documents import DATE, INTEGER, Column, Sheet
+from civicgrid.core.documents import DATE, INTEGER, ONE_DECIMAL, Column, Sheet
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.engagement.selectors import evaluations_for_appraisal
 from civicgrid.party.compliance import compliance_for, org_compliance
@@ -576,15 +576,17 @@ def sec_appraisal(request, org_id):
     if year not in years:
         year = today.year
     members = list(
-        PartyMember.objects.filter(org=org, status=PartyMember.Status.ACTIVE).order_by(
-            "group__name", "name", "pk"
-        )
+        PartyMember.objects.filter(org=org, status=PartyMember.Status.ACTIVE)
+        .select_related("group")
+        .order_by("group__name", "name", "pk")
     )
     existing = dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
     community = evaluations_for_appraisal([org.pk], year)  # what the community said of each member in 双报到
     for member in members:
         member.community_evaluation = community.get(member.pk)
     rule = MemberRule.at(today)
+    if request.method != "POST" and wants_xlsx(request):
+        return _appraisal_export(request, org, year, members, existing)
     check = None
     if request.method == "POST":
         form = AppraisalForm(request.POST, members=members)
@@ -625,7 +627,60 @@ def sec_appraisal(request, org_id):
     )
 
 
+def _appraisal_export(request, org, year, members, existing):
+    """The year's 民主评议 as the page lists it: each member on the register, the grade recorded (or none yet)
+    and the community's evaluation beside it; names as member_rows shows them to this user."""
+    names = {row.pk: row.name for row in member_rows(request.user, members)}
+    grades = dict(Appraisal.Grade.choices)
+
+    def community(member, getter):
+        ev = member.community_evaluation
+        return getter(ev) if ev is not None else None
+
+    return export_list(
+        request,
+        title="民主评议党员",
+        columns=[
+            Column("姓名", lambda m: names.get(m.pk, m.masked_name), width=12),
+            Column("党小组", lambda m: m.group.name if m.group_id else "", width=16),
+            Column("评议等次", lambda m: grades.get(existing.get(m.pk), "未评议"), width=12),
+            Column("社区评价", lambda m: community(m, lambda e: e.get_grade_display()), width=12),
+            Column("报到社区", lambda m: community(m, lambda e: e.registration.community.name), width=18),
+            Column("服务时长（小时）", lambda m: community(m, lambda e: e.hours), number_format=ONE_DECIMAL),
+            Column("志愿活动（次）", lambda m: community(m, lambda e: e.activities), number_format=INTEGER),
+            Column("微心愿（个）", lambda m: community(m, lambda e: e.wishes), number_format=INTEGER),
+            Column(
+                "年度任务",
+                lambda m: community(m, lambda e: "完成" if e.meets_quota else "未完成"),
+                width=10,
+            ),
+        ],
+        rows=members,
+        scope=org.name,
+        period=f"{year} 年度",
+        note=f"已录入评议 {len(existing)} 名。",
+        action="export.party_appraisal",
+    )
+
+
 # ------------------------------------------------------------------------------------------------- proposals
+
+
+PROPOSAL_COLUMNS = [
+    Column("拟建组织", "name", width=30),
+    Column("类别", lambda p: "临时党组织" if p.is_temporary else p.get_kind_display(), width=14),
+    Column("临时任务", "temp_task", width=24),
+    Column("结束日期", "end_date", number_format=DATE),
+    Column("状态", lambda p: p.get_state_display(), width=10),
+    Column("提交日期", lambda p: timezone.localtime(p.created_at).date(), number_format=DATE),
+    Column(
+        "审批日期",
+        lambda p: timezone.localtime(p.decided_at).date() if p.decided_at else None,
+        number_format=DATE,
+    ),
+    Column("组织代码", "created_org.code", width=18),
+    Column("审批意见", "decision_note", width=30),
+]
 
 
 @staff_view(*SECRETARY_ROLES)
@@ -646,6 +701,15 @@ def sec_proposals(request, org_id):
             messages.success(request, f"已提交「{proposal.name}」的新建申请，待组织部审批")
             return redirect("console:party_sec_proposals", org_id=org.pk)
     proposals = OrgProposal.objects.filter(parent=org).select_related("created_org").order_by("-created_at")
+    if request.method != "POST" and wants_xlsx(request):
+        return export_list(
+            request,
+            title="新建党组织申请",
+            columns=PROPOSAL_COLUMNS,
+            rows=proposals[:100],
+            scope=org.name,
+            action="export.party_proposals",
+        )
     return render(
         request,
         "console/party/sec_proposal.html",
@@ -661,7 +725,46 @@ def party_mine(request):
     """「我的组织」 for a member who signs in with a staff account (PartyMember.user)."""
     member = member_of(request.user)
     view = my_organisation(member, timezone.localdate()) if member is not None else None
+    if wants_xlsx(request):
+        if view is None:
+            raise Http404("您的账号还没有关联党员信息")
+        return _mine_export(request, view)
     return render(request, "console/party/sec_member_mine.html", {"view": view})
+
+
+def _mine_export(request, view):
+    """His meetings with his own attendance (the first sheet), the committee as the page names it (others
+    masked) and his attendance counts; nothing about other members that the page does not show."""
+    scope = f"{view.org.name if view.org else '（无在册的所在党组织）'}；本人：{view.member_name}（{view.category}）"
+    posts = Sheet(
+        "委员会",
+        [Column("职务", 0, width=16), Column("姓名", 1, width=12)],
+        view.posts,
+        scope=scope,
+    )
+    counts = Sheet(
+        "参加情况统计",
+        [Column("参加情况", 0, width=12), Column("次数", 1, number_format=INTEGER)],
+        list(view.counts.items()),
+        scope=scope,
+    )
+    return export_list(
+        request,
+        title="我的组织生活",
+        columns=[
+            Column("日期", "held_on", number_format=DATE),
+            Column("会议类型", "kind", width=14),
+            Column("主题", "topic", width=40),
+            Column("主持人/授课人", "host", width=14),
+            Column("地点", "place", width=20),
+            Column("本人参加情况", "status_label", width=12),
+        ],
+        rows=view.meetings,
+        scope=scope,
+        note="仅列出最近的会议。" if view.more else "",
+        action="export.party_mine",
+        more_sheets=[posts, counts],
+    )
 
 
 urlpatterns = [
