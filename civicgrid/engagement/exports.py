@@ -1,6 +1,6 @@
 """Excel exports: the year-end evaluations (sent to the member's organisation) and the figures of an area."""
 
-from civicgrid.core.documents import DATE, INTEGER, ONE_DECIMAL, Column, Sheet, workbook
+from civicgrid.core.documents import DATE, INTEGER, ONE_DECIMAL, PERCENT, Column, Sheet, workbook
 from civicgrid.engagement.stats import KEYS, LABELS, shown
 
 
@@ -21,9 +21,31 @@ def evaluations_workbook(evaluations, *, scope: str, year: int) -> bytes:
     )
 
 
-def stats_workbook(figures: dict, *, scope: str, year: int) -> bytes:
+def stats_workbook(figures: dict, *, scope: str, year: int, coverage=None, coverage_scope: str = "") -> bytes:
+    """The area's figures; with `coverage` (selectors.coverage: by employer, by community), two more sheets."""
     rows = [(LABELS[key], shown(key, figures[key])) for key in KEYS]
     columns = [Column("指标", 0, width=28), Column("数值", 1, width=16)]
+    more = []
+    if coverage is not None:
+        for title, who, rows_of in (
+            ("双报到覆盖（按工作单位）", "工作单位", coverage[0]),
+            ("双报到覆盖（按居住社区）", "社区", coverage[1]),
+        ):
+            more.append(
+                Sheet(
+                    title,
+                    [
+                        Column(who, "name", width=28),
+                        Column("在职党员", "in_service", number_format=INTEGER),
+                        Column("已报到", "registered", number_format=INTEGER),
+                        Column("报到率", "share", number_format=PERCENT),
+                    ],
+                    rows_of,
+                    scope=coverage_scope or scope,
+                    period=f"{year}年度",
+                    name=title.replace("双报到覆盖（", "").replace("）", ""),
+                )
+            )
     return workbook(
         "社区共建统计",
         scope,
@@ -32,6 +54,7 @@ def stats_workbook(figures: dict, *, scope: str, year: int) -> bytes:
         rows,
         sheet_name="统计",
         note="积分、志愿服务数据来自积分和志愿服务模块；只计已确认的服务时长。",
+        more_sheets=more,
     )
 
 

@@ -73,10 +73,20 @@ def test_board_and_export(world, client):  # noqa: F811
     client.force_login(clerk)
     page = client.get("/console/engagement/board/?area=469002&year=2026").content.decode()
     assert "在职党员报到率" in page and "挂钩联系" in page and "张*伟" in page and "张大伟" not in page
+    in_service(world, name="李报到")
     response = client.get("/console/engagement/board/export/?area=469002&year=2026")
     assert response.status_code == 200 and response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["统计", "按工作单位", "按居住社区"]  # the page's two coverage tables too
+    header = [c.value for c in book["按居住社区"][3]]
+    assert header == ["社区", "在职党员", "已报到", "报到率"]
+    assert book["按居住社区"]["B4"].value == 1 and book["按居住社区"]["D4"].value == 0
     client.force_login(world["worker"])
     assert client.get("/console/engagement/board/").status_code == 403
 

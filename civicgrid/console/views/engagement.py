@@ -453,13 +453,28 @@ def org_stats_export(request):
     area = _stats_area(request)
     if area is None:
         raise Refusal("请选择区划")
-    return stats_xlsx(request, area, year)
+    # The board's two coverage tables go with the figures, scoped like the page (the reader's areas).
+    return stats_xlsx(request, area, year, coverage=selectors.coverage(request.user, year))
 
 
-def stats_xlsx(request, area: AdminArea, year: int):
+def _areas_text(user) -> str:
+    ids = area_ids_for(user)
+    if ids is None:
+        return "全部区划"
+    names = list(AdminArea.objects.filter(pk__in=ids).order_by("code").values_list("name", flat=True)[:6])
+    return "、".join(names) + ("等" if len(ids) > len(names) else "") or "（未关联区划）"
+
+
+def stats_xlsx(request, area: AdminArea, year: int, coverage=None):
     """The figures of an area as Excel: the 组织部 board's export and the community dashboard's."""
     record_event(actor=request.user, action="export.engagement_stats", target=area, summary=f"{year}年度")
-    data = stats_workbook(engagement_stats(area, year), scope=area.name, year=year)
+    data = stats_workbook(
+        engagement_stats(area, year),
+        scope=area.name,
+        year=year,
+        coverage=coverage,
+        coverage_scope=_areas_text(request.user) if coverage is not None else "",
+    )
     return xlsx_response(f"社区共建统计-{area.name}-{year}.xlsx", data)
 
 
