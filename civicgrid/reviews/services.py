@@ -324,6 +324,7 @@ def _assemble(campaign: ReviewCampaign, reporters, now: datetime) -> list[DataSh
     day = timezone.localdate(now)
     date_from, date_to = sheet.period_of(campaign.year, day)
     context = sheet.Context(date_from, date_to)
+    context.read_areas([r.area for r in reporters], campaign.year)
     done = []
     for reporter in reporters:
         data = sheet.assemble(reporter, day, context)

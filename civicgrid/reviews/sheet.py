@@ -24,7 +24,7 @@ from civicgrid.mediation import stats as mediation
 from civicgrid.party.compliance import GREEN, RED, compliance_for
 from civicgrid.party.models import PartyOrg
 from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.party.stats import party_stats
+from civicgrid.party.stats import area_subtrees, party_stats, party_stats_by_area
 from civicgrid.registry.models import AdminArea
 from civicgrid.reviews.models import Reporter
 from civicgrid.volunteering import selectors as volunteering
@@ -68,6 +68,22 @@ class Context:
     date_from: date
     date_to: date
     _tables: dict = field(default_factory=dict)
+    party: dict = field(default_factory=dict)
+    engagement: dict = field(default_factory=dict)
+    subtrees: dict = field(default_factory=dict)
+
+    def subtree(self, area: AdminArea) -> set[int]:
+        if area.pk not in self.subtrees:
+            self.subtrees[area.pk] = area_subtree_ids([area])
+        return self.subtrees[area.pk]
+
+    def read_areas(self, areas, year: int) -> None:
+        """The party and engagement figures of all these areas in one pass each (one sheet per area would ask
+        each app once per sheet)."""
+        areas = [a for a in areas if a is not None]
+        self.subtrees.update(area_subtrees([a.pk for a in areas])[0])
+        self.party.update(party_stats_by_area(areas, self.date_to))
+        self.engagement.update(engagement.engagement_stats_by_area(areas, year, today=self.date_to))
 
     def table(self, by: str) -> list:
         if by not in self._tables:
@@ -82,12 +98,12 @@ def assemble(reporter: Reporter, today: date, context: Context | None = None) ->
     date_from, date_to = period_of(year, today)
     context = context or Context(date_from, date_to)
     area = reporter.area
-    areas = area_subtree_ids([area]) if area is not None else None
+    areas = context.subtree(area) if area is not None else None
     sections = [_hotline(reporter, areas, context)]
-    sections.append(_party(reporter, area, date_to))
+    sections.append(_party(reporter, area, date_to, context))
     if area is not None:
-        sections.append(_engagement(area, year, date_to))
-        sections.append(_volunteering(areas, year))
+        sections.append(_engagement(area, year, date_to, context))
+        sections.append(_volunteering(area, areas, year, context))
     sections.append(_ledgers(reporter, areas, year, date_to))
     if area is not None:
         sections.append(_deliberation(area, year))
@@ -173,10 +189,10 @@ def _life_rows(orgs, day: date) -> list[dict]:
     ]
 
 
-def _party(reporter: Reporter, area: AdminArea | None, day: date) -> dict:
+def _party(reporter: Reporter, area: AdminArea | None, day: date, context: Context) -> dict:
     section = {"key": "party", "title": "基层党建", "note": "", "rows": []}
     if area is not None:
-        figures = party_stats(area, day)
+        figures = context.party.get(area.pk) or party_stats(area, day)
         section["note"] = f"截至{day.year}年{day.month}月{day.day}日，本区划及以下。"
         section["rows"] = [
             _row("orgs_total", "党组织（个）", figures["orgs_total"], "截止日有效的党组织数"),
@@ -208,7 +224,7 @@ def _party(reporter: Reporter, area: AdminArea | None, day: date) -> dict:
                 "截止日起提醒期内应换届的党组织数",
             ),
         ]
-        orgs = PartyOrg.objects.filter(area_id__in=area_subtree_ids([area])).values_list("pk", flat=True)
+        orgs = PartyOrg.objects.filter(area_id__in=context.subtree(area)).values_list("pk", flat=True)
         section["rows"] += _life_rows(list(orgs), day)
     elif reporter.party_org_id is not None:
         section["note"] = f"截至{day.year}年{day.month}月{day.day}日，本党组织及所属党组织的组织生活。"
@@ -239,8 +255,8 @@ ENGAGEMENT_HELP = {
 }
 
 
-def _engagement(area: AdminArea, year: int, day: date) -> dict:
-    figures = engagement.engagement_stats(area, year, today=day)
+def _engagement(area: AdminArea, year: int, day: date, context: Context) -> dict:
+    figures = context.engagement.get(area.pk) or engagement.engagement_stats(area, year, today=day)
     return {
         "key": "engagement",
         "title": "双报到与结对共建",
@@ -258,8 +274,14 @@ def _engagement(area: AdminArea, year: int, day: date) -> dict:
     }
 
 
-def _volunteering(areas: set[int], year: int) -> dict:
-    hours = volunteering.confirmed_hours(area_ids=areas, year=year)
+def _volunteering(area: AdminArea, areas: set[int], year: int, context: Context) -> dict:
+    # The engagement figures count the same activities and hours (engagement.volunteer_link).
+    known = context.engagement.get(area.pk)
+    if known is not None:
+        activities, hours = known["volunteer_activities"], known["volunteer_hours"]
+    else:
+        activities = volunteering.activities_count(areas, year)
+        hours = volunteering.confirmed_hours(area_ids=areas, year=year)
     return {
         "key": "volunteering",
         "title": "志愿服务",
@@ -268,7 +290,7 @@ def _volunteering(areas: set[int], year: int) -> dict:
             _row(
                 "activities",
                 "志愿活动（场）",
-                volunteering.activities_count(areas, year),
+                activities,
                 "当年开展且有已确认服务记录的活动数",
             ),
             _row("hours", "志愿服务时长（小时）", float(hours), "当年已确认的服务记录时长合计", NUMBER),
