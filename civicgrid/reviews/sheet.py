@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from civicgrid.assessment import selectors as assessment
+from civicgrid.assessment.leagues import LEAGUE_TITLES, League, league_of, league_table
 from civicgrid.core.actors import SYSTEM
 from civicgrid.deliberation import stats as deliberation
 from civicgrid.engagement import stats as engagement
@@ -63,7 +64,7 @@ def _row(key: str, label: str, value, definition: str, kind: str = COUNT) -> dic
 
 @dataclass
 class Context:
-    """League tables shared by every sheet of one assembly (three_rates is a whole-city pass)."""
+    """League tables and area figures shared by every sheet of one assembly (each is a whole-city pass)."""
 
     date_from: date
     date_to: date
@@ -85,10 +86,11 @@ class Context:
         self.party.update(party_stats_by_area(areas, self.date_to))
         self.engagement.update(engagement.engagement_stats_by_area(areas, year, today=self.date_to))
 
-    def table(self, by: str) -> list:
+    def league(self, by: str) -> League:
+        """The fair league tables (`assessment.leagues.league_table`) of the period by town or by unit."""
         if by not in self._tables:
-            self._tables[by] = assessment.three_rates(
-                user=SYSTEM, date_from=self.date_from, date_to=self.date_to, by=by
+            self._tables[by] = league_table(
+                user=SYSTEM, date_from=self.date_from, date_to=self.date_to, by=by, compare=False
             )
         return self._tables[by]
 
@@ -119,29 +121,36 @@ def assemble(reporter: Reporter, today: date, context: Context | None = None) ->
 def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> dict:
     section = {"key": "hotline", "title": "12345热线办理情况", "note": "", "rows": []}
     if areas is not None:
-        rows = context.table("town")
+        league = context.league("town")
+        table = league.tables.get("town", [])
         towns = set(
             AdminArea.objects.filter(pk__in=areas, level=AdminArea.Level.TOWN).values_list("pk", flat=True)
         )
-        mine = [row for row in rows if row.key in towns]
-        ranked = sum(1 for row in rows if row.rank is not None)
-        section["note"] = "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按综合得分的排名。"
+        mine = [row for row in table if row.key in towns]
+        section["note"] = (
+            "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按考评方案的公平排名"
+            "（参评工单过少的不排名）。"
+        )
         who = "乡镇（街道）"
     elif reporter.unit_id is not None:
-        rows = context.table("unit")
-        mine = [row for row in rows if row.key == reporter.unit_id]
-        ranked = sum(1 for row in rows if row.rank is not None)
-        section["note"] = "按本单位作为承办（牵头）单位统计；名次为全部承办单位按综合得分的排名。"
-        who = "承办单位"
+        league = context.league("unit")
+        mine = [row for row in league.rows if row.key == reporter.unit_id]
+        code = league_of(mine[0].kind) if mine else None
+        table = league.tables.get(code, [])
+        who = LEAGUE_TITLES.get(code, "承办单位")
+        section["note"] = f"按本单位作为承办（牵头）单位统计；名次为本单位在{who}中按考评方案的公平排名。"
     else:
         section["note"] = "未指定负责区划或单位，不统计。"
         return section
+    ranked = sum(1 for row in table if row.rank is not None)
     if len(mine) == 1:
         row = mine[0]
-        rank = f"第{row.rank}名／共{ranked}个" if row.rank is not None else "无参评工单，不排名"
+        rank = f"第{row.rank}名／共{ranked}个" if row.rank is not None else "不排名"
+        said = row.verdict
     else:
         row = assessment.totals(mine)
         rank = "汇总多个乡镇（街道），不排名" if mine else "无工单"
+        said = ""
     section["rows"] = [
         _row("received", "受理工单（件）", row.received, "统计期内受理的工单数"),
         _row(
@@ -166,8 +175,15 @@ def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> di
         _row("on_time_rate", "按时办结率", row.on_time_rate, "统计期内办结的工单中按时办结的比例", PERCENT),
         _row("overdue", "超期（次）", row.overdue, "统计期内发出的超期记录数"),
         _row("supervised", "督办（次）", row.supervised, "统计期内的督办次数"),
-        {**_row("rank", "排名", row.rank, f"在全部{who}中按三率综合得分的名次"), "display": rank},
+        {
+            **_row("rank", "排名", row.rank if len(mine) == 1 else None, f"在{who}中按考评方案的公平排名"),
+            "display": rank,
+        },
     ]
+    if said:
+        section["rows"].append(
+            {**_row("verdict", "排名说明", said, "与全市平均相比的结论（按参评件数估计的可信区间）"), "display": said}
+        )
     return section
 
 
