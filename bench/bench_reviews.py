@@ -155,7 +155,9 @@ p50, p95 = percentiles(samples)
 league = []
 for _ in range(args.runs):
     started = time.perf_counter()
-    league_table(user=SYSTEM, date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31), by="town", compare=False)
+    league_table(
+        user=SYSTEM, date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31), by="town", compare=False
+    )
     league.append(time.perf_counter() - started)
 l50, l95 = percentiles(league)
 print(f"of which the 12345 league by town (once per assembly): p50 {l50:.3f} s p95 {l95:.3f} s")

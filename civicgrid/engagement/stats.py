@@ -180,7 +180,10 @@ def engagement_stats_by_area(areas, year: int, *, today: date | None = None) -> 
         )
     }
     pairing_rows = set(
-        Pairing.objects.filter(year=year, area_id__in=union).order_by().values_list("area_id", "unit_id").distinct()
+        Pairing.objects.filter(year=year, area_id__in=union)
+        .order_by()
+        .values_list("area_id", "unit_id")
+        .distinct()
     )
     visit_rows = {
         row["pairing__area_id"]: row

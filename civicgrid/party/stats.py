@@ -532,9 +532,9 @@ def party_stats_by_area(areas, at: date) -> dict[int, dict]:
     served = PartyGrid.orgs.through.objects.filter(
         _active_q(day, "partyorg__"), partygrid_id=OuterRef("partygrid_id")
     )
-    linked_via_pg = PartyGrid.grids.through.objects.filter(within("grid__community_id"), Exists(served)).values(
-        "grid_id"
-    )
+    linked_via_pg = PartyGrid.grids.through.objects.filter(
+        within("grid__community_id"), Exists(served)
+    ).values("grid_id")
     grid_rows = (
         grids.order_by()
         .values("community_id")

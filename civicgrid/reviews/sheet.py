@@ -128,8 +128,7 @@ def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> di
         )
         mine = [row for row in table if row.key in towns]
         section["note"] = (
-            "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按考评方案的公平排名"
-            "（参评工单过少的不排名）。"
+            "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按考评方案的公平排名（参评工单过少的不排名）。"
         )
         who = "乡镇（街道）"
     elif reporter.unit_id is not None:
@@ -182,7 +181,10 @@ def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> di
     ]
     if said:
         section["rows"].append(
-            {**_row("verdict", "排名说明", said, "与全市平均相比的结论（按参评件数估计的可信区间）"), "display": said}
+            {
+                **_row("verdict", "排名说明", said, "与全市平均相比的结论（按参评件数估计的可信区间）"),
+                "display": said,
+            }
         )
     return section
 
