@@ -16,6 +16,7 @@ from civicgrid.core.audit import record_event
 from civicgrid.party.models import PartyOrg, Post
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.selectors import staff_of
 from civicgrid.reviews import results as review_results
 from civicgrid.reviews import scope, sheet
 from civicgrid.reviews.errors import ReviewError
@@ -459,6 +460,10 @@ def rater_add(*, actor, group: RaterGroup, user, at: datetime | None = None) -> 
         _require_state(campaign, S.DRAFT, S.OPEN, action="添加测评人")
         if user is None or not user.is_active:
             raise ReviewError("该账号不存在或已停用")
+        # The ballot page is in the console, which only staff accounts reach; a resident of the portal signs in
+        # with a phone and has no account (portal.signin).
+        if not user.is_superuser and staff_of(user) is None:
+            raise ReviewError(f"账号{user.username[:30]}不是工作人员账号，无法登录工作台投票")
         existing = Rater.objects.filter(campaign=campaign, user=user).select_related("group").first()
         if existing is not None:
             raise ReviewError(f"该账号已在测评组「{existing.group.name}」中")

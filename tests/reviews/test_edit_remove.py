@@ -121,3 +121,10 @@ def test_console_pages_confirm_before_removing(client, world):
         client.force_login(world["outsider"])
         assert client.get(reverse("console:rv_reporter_edit", args=[made["town"].pk])).status_code == 403
         assert client.get(reverse("console:rv_group_remove", args=[made["full"].pk])).status_code == 403
+
+
+def test_a_rater_is_a_staff_account(world, django_user_model):
+    made = ready_campaign(world, open_it=False)
+    resident = django_user_model.objects.create_user(username="qunzhong", password="x")
+    with pytest.raises(ReviewError, match="不是工作人员账号"):
+        services.rater_add(actor=world["organiser"], group=made["full"], user=resident)
