@@ -52,8 +52,8 @@ from civicgrid.party.models import CommitteeTerm, Meeting, PartyMember, PartyOrg
 from civicgrid.registry.models import AdminArea, Unit  # noqa: E402
 from civicgrid.tickets.models import Ticket  # noqa: E402
 from civicgrid.weakorgs.criteria import evaluate  # noqa: E402
-from civicgrid.weakorgs.services import scan  # noqa: E402
 from civicgrid.weakorgs.models import Criterion  # noqa: E402
+from civicgrid.weakorgs.services import scan  # noqa: E402
 
 AS_OF = date(2027, 1, 2)  # the day measured: a window across the year end
 rng = random.Random(args.seed)
