@@ -7,8 +7,9 @@ $DATABASE_URL when set, in a scratch database `bench_reviews` dropped at the end
 rated, 90 % closed), spread over the towns and units; then a 2025 campaign with one reporter per town.
 
 Data come from `random.Random(--seed)`; the default 53 is not a seed any test uses. It times, `--runs` times each,
-assembling every reporter's data sheet (`reviews.services._assemble`: the 12345 league by town once, then each
-sheet's party, engagement, volunteering, ledger, deliberation and mediation figures) inside a transaction rolled
+assembling every reporter's data sheet (`reviews.services._assemble`: the fair 12345 league by town once, the
+party and engagement figures of all the towns at once, then each sheet's ledger, deliberation, mediation and
+organisational-life figures) inside a transaction rolled
 back after each run, and prints p50 and p95 in seconds and the machine's load (`uptime`) before and after.
 """
 
@@ -40,7 +41,7 @@ call_command("migrate", verbosity=0)
 
 from django.utils import timezone  # noqa: E402
 
-from civicgrid.assessment.selectors import three_rates  # noqa: E402
+from civicgrid.assessment.leagues import league_table  # noqa: E402
 from civicgrid.core.actors import SYSTEM  # noqa: E402
 from civicgrid.registry.models import AdminArea, Unit  # noqa: E402
 from civicgrid.reviews import services  # noqa: E402
@@ -154,7 +155,9 @@ p50, p95 = percentiles(samples)
 league = []
 for _ in range(args.runs):
     started = time.perf_counter()
-    three_rates(user=SYSTEM, date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31), by="town")
+    league_table(
+        user=SYSTEM, date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31), by="town", compare=False
+    )
     league.append(time.perf_counter() - started)
 l50, l95 = percentiles(league)
 print(f"of which the 12345 league by town (once per assembly): p50 {l50:.3f} s p95 {l95:.3f} s")

@@ -52,6 +52,7 @@ from civicgrid.party.models import CommitteeTerm, Meeting, PartyMember, PartyOrg
 from civicgrid.registry.models import AdminArea, Unit  # noqa: E402
 from civicgrid.tickets.models import Ticket  # noqa: E402
 from civicgrid.weakorgs.criteria import evaluate  # noqa: E402
+from civicgrid.weakorgs.models import Criterion  # noqa: E402
 from civicgrid.weakorgs.services import scan  # noqa: E402
 
 AS_OF = date(2027, 1, 2)  # the day measured: a window across the year end
@@ -261,5 +262,9 @@ counts = {}
 for finding in found.values():
     for reason in finding.flagged:
         counts[reason.code] = counts.get(reason.code, 0) + 1
-print(f"candidates: {len(result.candidates)}; by criterion: {counts}")
+labels = dict(Criterion.Code.choices)
+by_label = "，".join(
+    f"{labels.get(code, code)} {n}" for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
+)
+print(f"candidates: {len(result.candidates)}; by criterion: {by_label}")
 print(f"uptime after: {os.popen('uptime').read().strip()}")

@@ -34,6 +34,7 @@ SEEDS = [
     ("mediation", "MediationRule", "civicgrid.mediation.migrations.0002_seed_rules", {}),
     ("hotspots", "HotspotConfig", "civicgrid.hotspots.migrations.0002_seed_config", {}),
     ("weakorgs", "Criterion", "civicgrid.weakorgs.migrations.0002_seed_criteria", {}),
+    ("weakorgs", "ScanSchedule", "civicgrid.weakorgs.migrations.0004_seed_scan_schedule", {}),
     ("reviews", "GradeScale", "civicgrid.reviews.migrations.0002_seed_grade_scales", {}),
 ]
 

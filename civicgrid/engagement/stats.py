@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from civicgrid.engagement.models import MicroWish, Pairing, PairingVisit, Registration
@@ -11,6 +11,7 @@ from civicgrid.engagement.quota import progress_many
 from civicgrid.engagement.volunteer_link import MANY, area_points_totals, area_volunteer_totals
 from civicgrid.party.models import PartyMember
 from civicgrid.party.selectors import area_subtree_ids
+from civicgrid.party.stats import area_subtrees
 from civicgrid.registry.models import AdminArea
 
 KEYS = (
@@ -131,6 +132,134 @@ def engagement_stats(area: AdminArea, year: int, *, today: date | None = None) -
         },
     }
     return {key: figures[key] for key in KEYS}
+
+
+def engagement_stats_by_area(areas, year: int, *, today: date | None = None) -> dict[int, dict]:
+    """`engagement_stats(area, year, today=today)` for each of `areas`, keyed by area id, from queries grouped by
+    area over all of them at once (the volunteering and points totals stay one call per area: they belong to
+    their apps). Each answer equals `engagement_stats` for that area."""
+    areas = list({a.pk: a for a in areas}.values())
+    if not areas:
+        return {}
+    today = today or timezone.localdate()
+    as_of = min(date(year, 12, 31), today)
+    trees, _ = area_subtrees([a.pk for a in areas])
+    union = sorted(set().union(*trees.values()))
+
+    # In-service members by the area they count in: their residence grid's community, or with no residence grid
+    # their organisation's area.
+    home: dict[int, int] = {}
+    for member_id, grid_id, community_id, org_area_id in (
+        PartyMember.objects.active_at(as_of)
+        .filter(in_service=True)
+        .filter(
+            Q(residence_grid__community_id__in=union) | Q(residence_grid__isnull=True, org__area_id__in=union)
+        )
+        .values_list("pk", "residence_grid_id", "residence_grid__community_id", "org__area_id")
+    ):
+        home[member_id] = community_id if grid_id is not None else org_area_id
+
+    registrations = Registration.objects.during(year).filter(community_id__in=union)
+    org_regs = set(
+        registrations.filter(org__isnull=False).order_by().values_list("community_id", "org_id").distinct()
+    )
+    member_rows = list(
+        registrations.filter(member_id__isnull=False)
+        .order_by("registered_on", "pk")
+        .values_list("member_id", "community_id")
+    )
+    wish_rows = {
+        row["community_id"]: row
+        for row in MicroWish.objects.filter(community_id__in=union, published_at__year=year)
+        .order_by()
+        .values("community_id")
+        .annotate(
+            published=Count("pk"),
+            claimed=Count("pk", filter=Q(claimed_at__isnull=False)),
+            fulfilled=Count("pk", filter=Q(state__in=MicroWish.DONE)),
+        )
+    }
+    pairing_rows = set(
+        Pairing.objects.filter(year=year, area_id__in=union)
+        .order_by()
+        .values_list("area_id", "unit_id")
+        .distinct()
+    )
+    visit_rows = {
+        row["pairing__area_id"]: row
+        for row in PairingVisit.objects.filter(pairing__area_id__in=union, visited_on__year=year)
+        .order_by()
+        .values("pairing__area_id")
+        .annotate(n=Count("pk"), wed_sat=Count("pk", filter=Q(on_wed_or_sat=True)))
+    }
+
+    member_regs: dict[int, dict[int, int]] = {}
+    for root, tree in trees.items():
+        regs = member_regs[root] = {}
+        for member_id, community_id in member_rows:
+            if community_id in tree and home.get(member_id) in tree:
+                regs[member_id] = community_id  # the latest registration of the year decides the quota rule
+    progress = _progress_by_root(member_regs, year, as_of)
+
+    result = {}
+    for root, tree in trees.items():
+        in_service = sum(1 for area_id in home.values() if area_id in tree)
+        registered = len(member_regs[root])
+        wishes = [wish_rows[a] for a in tree if a in wish_rows]
+        visits = [visit_rows[a] for a in tree if a in visit_rows]
+        visit_count = sum(v["n"] for v in visits)
+        pairings = [(a, u) for a, u in pairing_rows if a in tree]
+        activities, hours = area_volunteer_totals(tree, year)
+        points = area_points_totals(tree, year)
+        figures = {
+            "registered_orgs": len({o for c, o in org_regs if c in tree}),
+            "registered_members": registered,
+            "in_service_members": in_service,
+            "registration_share": _share(registered, in_service),
+            "members_meeting_quota": sum(1 for p in progress[root].values() if p.meets),
+            "micro_wishes_published": sum(w["published"] for w in wishes),
+            "micro_wishes_claimed": sum(w["claimed"] for w in wishes),
+            "micro_wishes_fulfilled": sum(w["fulfilled"] for w in wishes),
+            "volunteer_activities": int(activities),
+            "volunteer_hours": float(hours),
+            "pairing_units": len({u for _, u in pairings if u is not None}),
+            "pairing_villages": len({a for a, _ in pairings}),
+            "pairing_visits": visit_count,
+            "visits_on_wed_or_sat_share": _share(sum(v["wed_sat"] for v in visits), visit_count),
+            **{
+                key: int(points.get(key, 0))
+                for key in ("points_posted", "points_redeemed", "points_expired", "points_balance")
+            },
+        }
+        result[root] = {key: figures[key] for key in KEYS}
+    return result
+
+
+def _progress_by_root(member_regs: dict[int, dict[int, int]], year: int, as_of: date) -> dict[int, dict]:
+    """progress_many for every root's registrations in as few calls as the members allow: one, unless a member
+    counts in two roots with different communities (nested roots), which then go to a further call."""
+    communities = AdminArea.objects.in_bulk({c for regs in member_regs.values() for c in regs.values()})
+    batches: list[dict[int, int]] = []
+    for regs in member_regs.values():
+        for member_id, community_id in regs.items():
+            for batch in batches:
+                if batch.get(member_id, community_id) == community_id:
+                    batch[member_id] = community_id
+                    break
+            else:
+                batches.append({member_id: community_id})
+    done: list[dict] = [
+        progress_many({m: communities.get(c) for m, c in batch.items()}, year, as_of) for batch in batches
+    ]
+    out = {}
+    for root, regs in member_regs.items():
+        out[root] = {}
+        for member_id, community_id in regs.items():
+            for batch, progress in zip(batches, done, strict=True):
+                if batch.get(member_id) == community_id:
+                    out[root][member_id] = progress[member_id]
+                    break
+    return out
 
 
 def shown(key: str, value) -> str:

@@ -70,6 +70,7 @@ KINDS = {
     "mediation_overdue": _("调解超期"),
     "mediation_judicial": _("司法确认申请提醒"),
     "mediation_followup": _("调解待回访"),
+    "weakorgs_candidates": _("软弱涣散候选组织"),
 }
 
 

@@ -16,6 +16,7 @@ from civicgrid.core.audit import record_event
 from civicgrid.party.models import PartyOrg, Post
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import AdminArea, Unit
+from civicgrid.registry.selectors import staff_of
 from civicgrid.reviews import results as review_results
 from civicgrid.reviews import scope, sheet
 from civicgrid.reviews.errors import ReviewError
@@ -223,6 +224,53 @@ def _new_reporter(campaign, kind, name, post, user, member, unit, area, party_or
     )
 
 
+def reporter_update(
+    *,
+    actor,
+    reporter: Reporter,
+    name: str,
+    post: str = "",
+    user=None,
+    unit: Unit | None = None,
+    area: AdminArea | None = None,
+    at: datetime | None = None,
+) -> Reporter:
+    """Change a reporter's name, post, account, unit or area (while a draft: the sheet is fixed once open)."""
+    name = (name or "").strip()
+    with transaction.atomic():
+        campaign = _lock(reporter.campaign)
+        scope.require_manager(actor, campaign, action="修改述职人")
+        _require_state(campaign, S.DRAFT, action="修改述职人")
+        if not name:
+            raise ReviewError("请填写述职人姓名")
+        if user is not None and campaign.reporters.filter(user=user).exclude(pk=reporter.pk).exists():
+            raise ReviewError("该账号已是本次述职人")
+        if area is None and unit is None and reporter.party_org_id is None:
+            raise ReviewError("请指定述职人负责的区划、单位或党组织")
+        reporter.name, reporter.post = name[:50], (post or "").strip()[:100]
+        reporter.user, reporter.unit, reporter.area = user, unit, area
+        reporter.save(update_fields=["name", "post", "user", "unit", "area"])
+        record_event(actor=actor, action="reviews.reporter_update", target=reporter, summary=str(reporter))
+    return reporter
+
+
+def reporter_remove(*, actor, reporter: Reporter, at: datetime | None = None) -> None:
+    """Remove a reporter (and the data sheet) while a draft, never once a ballot or paper ballot counts them."""
+    with transaction.atomic():
+        campaign = _lock(reporter.campaign)
+        scope.require_manager(actor, campaign, action="删除述职人")
+        _require_state(campaign, S.DRAFT, action="删除述职人")
+        if (
+            Ballot.objects.filter(reporter=reporter).exists()
+            or PaperTally.objects.filter(reporter=reporter).exists()
+        ):
+            raise ReviewError(f"已有对{reporter.name}的投票，不能删除")
+        record_event(
+            actor=actor, action="reviews.reporter_remove", target=campaign, summary=str(reporter)[:300]
+        )
+        reporter.delete()
+
+
 def _town_secretary(org: PartyOrg, day: date):
     post = (
         Post.objects.filter(term__org=org, term__is_current=True, post=Post.Kind.SECRETARY)
@@ -324,6 +372,7 @@ def _assemble(campaign: ReviewCampaign, reporters, now: datetime) -> list[DataSh
     day = timezone.localdate(now)
     date_from, date_to = sheet.period_of(campaign.year, day)
     context = sheet.Context(date_from, date_to)
+    context.read_areas([r.area for r in reporters], campaign.year)
     done = []
     for reporter in reporters:
         data = sheet.assemble(reporter, day, context)
@@ -411,6 +460,10 @@ def rater_add(*, actor, group: RaterGroup, user, at: datetime | None = None) -> 
         _require_state(campaign, S.DRAFT, S.OPEN, action="添加测评人")
         if user is None or not user.is_active:
             raise ReviewError("该账号不存在或已停用")
+        # The ballot page is in the console, which only staff accounts reach; a resident of the portal signs in
+        # with a phone and has no account (portal.signin).
+        if not user.is_superuser and staff_of(user) is None:
+            raise ReviewError(f"账号{user.username[:30]}不是工作人员账号，无法登录工作台投票")
         existing = Rater.objects.filter(campaign=campaign, user=user).select_related("group").first()
         if existing is not None:
             raise ReviewError(f"该账号已在测评组「{existing.group.name}」中")
@@ -421,6 +474,64 @@ def rater_add(*, actor, group: RaterGroup, user, at: datetime | None = None) -> 
             raise ReviewError("该账号已是本次测评人") from None
         record_event(actor=actor, action="reviews.rater_add", target=rater, summary=group.name)
     return rater
+
+
+def group_remove(*, actor, group: RaterGroup, at: datetime | None = None) -> int:
+    """Remove a rater group and its raters while a draft, never once its raters voted or its paper ballots were
+    entered. Returns how many raters went with it."""
+    with transaction.atomic():
+        campaign = _lock(group.campaign)
+        scope.require_manager(actor, campaign, action="删除测评组")
+        _require_state(campaign, S.DRAFT, action="删除测评组")
+        if group.campaign_id != campaign.pk:
+            raise ReviewError("该测评组不属于本次述职评议")
+        if (
+            Ballot.objects.filter(rater__group=group).exists()
+            or PaperTally.objects.filter(group=group).exists()
+        ):
+            raise ReviewError(f"测评组「{group.name}」已有投票，不能删除")
+        raters = group.raters.count()
+        record_event(
+            actor=actor, action="reviews.group_remove", target=campaign, summary=group.name, raters=raters
+        )
+        group.delete()
+    return raters
+
+
+def rater_move(*, actor, rater: Rater, group: RaterGroup, at: datetime | None = None) -> Rater:
+    """Move a rater to another group of the campaign (while a draft or open), never once they voted."""
+    with transaction.atomic():
+        campaign = _lock(rater.campaign)
+        scope.require_manager(actor, campaign, action="调整测评人")
+        _require_state(campaign, S.DRAFT, S.OPEN, action="调整测评人")
+        if group is None or group.campaign_id != campaign.pk:
+            raise ReviewError("请选择本次述职评议的测评组")
+        if Ballot.objects.filter(rater=rater).exists():
+            raise ReviewError("该测评人已投票，不能调整测评组")
+        before = rater.group.name
+        rater.group = group
+        rater.save(update_fields=["group"])
+        record_event(
+            actor=actor, action="reviews.rater_move", target=rater, summary=f"{before} → {group.name}"[:300]
+        )
+    return rater
+
+
+def rater_remove(*, actor, rater: Rater, at: datetime | None = None) -> None:
+    """Remove a rater (while a draft or open), never once they voted."""
+    with transaction.atomic():
+        campaign = _lock(rater.campaign)
+        scope.require_manager(actor, campaign, action="删除测评人")
+        _require_state(campaign, S.DRAFT, S.OPEN, action="删除测评人")
+        if Ballot.objects.filter(rater=rater).exists():
+            raise ReviewError("该测评人已投票，不能删除")
+        record_event(
+            actor=actor,
+            action="reviews.rater_remove",
+            target=campaign,
+            summary=f"{rater.user}（{rater.group.name}）"[:300],
+        )
+        rater.delete()
 
 
 def ballot_cast(*, actor, reporter: Reporter, grade: str, at: datetime | None = None) -> Ballot:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from civicgrid.assessment import selectors as assessment
+from civicgrid.assessment.leagues import LEAGUE_TITLES, League, league_of, league_table
 from civicgrid.core.actors import SYSTEM
 from civicgrid.deliberation import stats as deliberation
 from civicgrid.engagement import stats as engagement
@@ -24,7 +25,7 @@ from civicgrid.mediation import stats as mediation
 from civicgrid.party.compliance import GREEN, RED, compliance_for
 from civicgrid.party.models import PartyOrg
 from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.party.stats import party_stats
+from civicgrid.party.stats import area_subtrees, party_stats, party_stats_by_area
 from civicgrid.registry.models import AdminArea
 from civicgrid.reviews.models import Reporter
 from civicgrid.volunteering import selectors as volunteering
@@ -63,16 +64,33 @@ def _row(key: str, label: str, value, definition: str, kind: str = COUNT) -> dic
 
 @dataclass
 class Context:
-    """League tables shared by every sheet of one assembly (three_rates is a whole-city pass)."""
+    """League tables and area figures shared by every sheet of one assembly (each is a whole-city pass)."""
 
     date_from: date
     date_to: date
     _tables: dict = field(default_factory=dict)
+    party: dict = field(default_factory=dict)
+    engagement: dict = field(default_factory=dict)
+    subtrees: dict = field(default_factory=dict)
 
-    def table(self, by: str) -> list:
+    def subtree(self, area: AdminArea) -> set[int]:
+        if area.pk not in self.subtrees:
+            self.subtrees[area.pk] = area_subtree_ids([area])
+        return self.subtrees[area.pk]
+
+    def read_areas(self, areas, year: int) -> None:
+        """The party and engagement figures of all these areas in one pass each (one sheet per area would ask
+        each app once per sheet)."""
+        areas = [a for a in areas if a is not None]
+        self.subtrees.update(area_subtrees([a.pk for a in areas])[0])
+        self.party.update(party_stats_by_area(areas, self.date_to))
+        self.engagement.update(engagement.engagement_stats_by_area(areas, year, today=self.date_to))
+
+    def league(self, by: str) -> League:
+        """The fair league tables (`assessment.leagues.league_table`) of the period by town or by unit."""
         if by not in self._tables:
-            self._tables[by] = assessment.three_rates(
-                user=SYSTEM, date_from=self.date_from, date_to=self.date_to, by=by
+            self._tables[by] = league_table(
+                user=SYSTEM, date_from=self.date_from, date_to=self.date_to, by=by, compare=False
             )
         return self._tables[by]
 
@@ -82,12 +100,12 @@ def assemble(reporter: Reporter, today: date, context: Context | None = None) ->
     date_from, date_to = period_of(year, today)
     context = context or Context(date_from, date_to)
     area = reporter.area
-    areas = area_subtree_ids([area]) if area is not None else None
+    areas = context.subtree(area) if area is not None else None
     sections = [_hotline(reporter, areas, context)]
-    sections.append(_party(reporter, area, date_to))
+    sections.append(_party(reporter, area, date_to, context))
     if area is not None:
-        sections.append(_engagement(area, year, date_to))
-        sections.append(_volunteering(areas, year))
+        sections.append(_engagement(area, year, date_to, context))
+        sections.append(_volunteering(area, areas, year, context))
     sections.append(_ledgers(reporter, areas, year, date_to))
     if area is not None:
         sections.append(_deliberation(area, year))
@@ -103,29 +121,35 @@ def assemble(reporter: Reporter, today: date, context: Context | None = None) ->
 def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> dict:
     section = {"key": "hotline", "title": "12345热线办理情况", "note": "", "rows": []}
     if areas is not None:
-        rows = context.table("town")
+        league = context.league("town")
+        table = league.tables.get("town", [])
         towns = set(
             AdminArea.objects.filter(pk__in=areas, level=AdminArea.Level.TOWN).values_list("pk", flat=True)
         )
-        mine = [row for row in rows if row.key in towns]
-        ranked = sum(1 for row in rows if row.rank is not None)
-        section["note"] = "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按综合得分的排名。"
+        mine = [row for row in table if row.key in towns]
+        section["note"] = (
+            "按工单所属乡镇（街道）统计；名次为全市乡镇（街道）按考评方案的公平排名（参评工单过少的不排名）。"
+        )
         who = "乡镇（街道）"
     elif reporter.unit_id is not None:
-        rows = context.table("unit")
-        mine = [row for row in rows if row.key == reporter.unit_id]
-        ranked = sum(1 for row in rows if row.rank is not None)
-        section["note"] = "按本单位作为承办（牵头）单位统计；名次为全部承办单位按综合得分的排名。"
-        who = "承办单位"
+        league = context.league("unit")
+        mine = [row for row in league.rows if row.key == reporter.unit_id]
+        code = league_of(mine[0].kind) if mine else None
+        table = league.tables.get(code, [])
+        who = LEAGUE_TITLES.get(code, "承办单位")
+        section["note"] = f"按本单位作为承办（牵头）单位统计；名次为本单位在{who}中按考评方案的公平排名。"
     else:
         section["note"] = "未指定负责区划或单位，不统计。"
         return section
+    ranked = sum(1 for row in table if row.rank is not None)
     if len(mine) == 1:
         row = mine[0]
-        rank = f"第{row.rank}名／共{ranked}个" if row.rank is not None else "无参评工单，不排名"
+        rank = f"第{row.rank}名／共{ranked}个" if row.rank is not None else "不排名"
+        said = row.verdict
     else:
         row = assessment.totals(mine)
         rank = "汇总多个乡镇（街道），不排名" if mine else "无工单"
+        said = ""
     section["rows"] = [
         _row("received", "受理工单（件）", row.received, "统计期内受理的工单数"),
         _row(
@@ -150,8 +174,18 @@ def _hotline(reporter: Reporter, areas: set[int] | None, context: Context) -> di
         _row("on_time_rate", "按时办结率", row.on_time_rate, "统计期内办结的工单中按时办结的比例", PERCENT),
         _row("overdue", "超期（次）", row.overdue, "统计期内发出的超期记录数"),
         _row("supervised", "督办（次）", row.supervised, "统计期内的督办次数"),
-        {**_row("rank", "排名", row.rank, f"在全部{who}中按三率综合得分的名次"), "display": rank},
+        {
+            **_row("rank", "排名", row.rank if len(mine) == 1 else None, f"在{who}中按考评方案的公平排名"),
+            "display": rank,
+        },
     ]
+    if said:
+        section["rows"].append(
+            {
+                **_row("verdict", "排名说明", said, "与全市平均相比的结论（按参评件数估计的可信区间）"),
+                "display": said,
+            }
+        )
     return section
 
 
@@ -173,10 +207,10 @@ def _life_rows(orgs, day: date) -> list[dict]:
     ]
 
 
-def _party(reporter: Reporter, area: AdminArea | None, day: date) -> dict:
+def _party(reporter: Reporter, area: AdminArea | None, day: date, context: Context) -> dict:
     section = {"key": "party", "title": "基层党建", "note": "", "rows": []}
     if area is not None:
-        figures = party_stats(area, day)
+        figures = context.party.get(area.pk) or party_stats(area, day)
         section["note"] = f"截至{day.year}年{day.month}月{day.day}日，本区划及以下。"
         section["rows"] = [
             _row("orgs_total", "党组织（个）", figures["orgs_total"], "截止日有效的党组织数"),
@@ -208,7 +242,7 @@ def _party(reporter: Reporter, area: AdminArea | None, day: date) -> dict:
                 "截止日起提醒期内应换届的党组织数",
             ),
         ]
-        orgs = PartyOrg.objects.filter(area_id__in=area_subtree_ids([area])).values_list("pk", flat=True)
+        orgs = PartyOrg.objects.filter(area_id__in=context.subtree(area)).values_list("pk", flat=True)
         section["rows"] += _life_rows(list(orgs), day)
     elif reporter.party_org_id is not None:
         section["note"] = f"截至{day.year}年{day.month}月{day.day}日，本党组织及所属党组织的组织生活。"
@@ -239,8 +273,8 @@ ENGAGEMENT_HELP = {
 }
 
 
-def _engagement(area: AdminArea, year: int, day: date) -> dict:
-    figures = engagement.engagement_stats(area, year, today=day)
+def _engagement(area: AdminArea, year: int, day: date, context: Context) -> dict:
+    figures = context.engagement.get(area.pk) or engagement.engagement_stats(area, year, today=day)
     return {
         "key": "engagement",
         "title": "双报到与结对共建",
@@ -258,8 +292,14 @@ def _engagement(area: AdminArea, year: int, day: date) -> dict:
     }
 
 
-def _volunteering(areas: set[int], year: int) -> dict:
-    hours = volunteering.confirmed_hours(area_ids=areas, year=year)
+def _volunteering(area: AdminArea, areas: set[int], year: int, context: Context) -> dict:
+    # The engagement figures count the same activities and hours (engagement.volunteer_link).
+    known = context.engagement.get(area.pk)
+    if known is not None:
+        activities, hours = known["volunteer_activities"], known["volunteer_hours"]
+    else:
+        activities = volunteering.activities_count(areas, year)
+        hours = volunteering.confirmed_hours(area_ids=areas, year=year)
     return {
         "key": "volunteering",
         "title": "志愿服务",
@@ -268,7 +308,7 @@ def _volunteering(areas: set[int], year: int) -> dict:
             _row(
                 "activities",
                 "志愿活动（场）",
-                volunteering.activities_count(areas, year),
+                activities,
                 "当年开展且有已确认服务记录的活动数",
             ),
             _row("hours", "志愿服务时长（小时）", float(hours), "当年已确认的服务记录时长合计", NUMBER),

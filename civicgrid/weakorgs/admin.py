@@ -4,10 +4,12 @@ from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInl
 from civicgrid.weakorgs.models import (
     Candidate,
     Criterion,
+    MonthlyScan,
     PlanEvent,
     PlanItem,
     ProgressNote,
     RectificationPlan,
+    ScanSchedule,
 )
 
 
@@ -24,6 +26,16 @@ class CriterionAdmin(AuditedAdmin, admin.ModelAdmin):
         "is_active",
     ]
     list_filter = ["code", "enabled", "is_active"]
+
+
+@admin.register(ScanSchedule)
+class ScanScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["version", "enabled", "day_of_month", "effective_from", "effective_to", "is_active"]
+
+
+@admin.register(MonthlyScan)
+class MonthlyScanAdmin(ReadOnlyAdmin):
+    list_display = ["month", "ran_at", "found", "created"]
 
 
 @admin.register(Candidate)

@@ -5,6 +5,7 @@ States change only through `weakorgs.services`. Overdue is not stored: `weakorgs
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,43 @@ class Criterion(Effective):
 
     def __str__(self):
         return f"{self.version}：{self.get_code_display()}"
+
+
+class ScanSchedule(Effective):
+    """When the worker runs the monthly scan (versioned): on or after this day of each month, once a month."""
+
+    enabled = models.BooleanField(_("按月自动排查"), default=True)
+    day_of_month = models.PositiveSmallIntegerField(
+        _("每月排查日"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("每月这一天（1至28日）起自动排查一次，只列出候选组织，由工作人员研判"),
+    )
+
+    class Meta:
+        verbose_name = _("软弱涣散自动排查")
+        verbose_name_plural = _("软弱涣散自动排查")
+        ordering = ["-effective_from", "-pk"]
+
+    def __str__(self):
+        return f"{self.version}：每月{self.day_of_month}日"
+
+
+class MonthlyScan(models.Model):
+    """A month's automatic scan, claimed by its unique month so that it runs once even with two workers."""
+
+    month = models.DateField(_("月份"), unique=True, help_text=_("该月1日"))
+    ran_at = models.DateTimeField(_("排查时间"))
+    found = models.PositiveIntegerField(_("候选组织（个）"), default=0)
+    created = models.PositiveIntegerField(_("新增候选（个）"), default=0)
+
+    class Meta:
+        verbose_name = _("软弱涣散按月排查记录")
+        verbose_name_plural = _("软弱涣散按月排查记录")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y年%m月}"
 
 
 class Candidate(models.Model):

@@ -367,7 +367,7 @@ def test_review_screens_serve_the_roles_they_are_for(world, ticket):
     from civicgrid.console.access import ALL_STAFF
 
     pages = {name: allowed for name, _, allowed, _ in _pages(ticket) if name.startswith("rv_")}
-    assert len(pages) == 17
+    assert len(pages) == 23
     for name, allowed in pages.items():
         assert allowed == (set(ALL_STAFF) if name in REVIEW_EVERYONE else REVIEW_MANAGERS), name
 

@@ -11,7 +11,7 @@ from civicgrid.__main__ import main
 from civicgrid.core.actors import SYSTEM
 from civicgrid.engagement import services
 from civicgrid.engagement.models import QuotaRule
-from civicgrid.engagement.stats import KEYS, engagement_stats
+from civicgrid.engagement.stats import KEYS, engagement_stats, engagement_stats_by_area
 from civicgrid.registry.models import AdminArea
 from tests.engagement.conftest import in_service, moment
 from tests.party.factories import unit
@@ -143,6 +143,21 @@ def test_over_nothing_every_figure_is_zero(world):
     )
     figures = engagement_stats(empty, 2026, today=END)
     assert all(value == 0 for value in figures.values()) and list(figures) == list(KEYS)
+
+
+@pytest.mark.parametrize(("year", "today"), [(2026, END), (2025, END), (2026, date(2026, 4, 1))])
+def test_many_areas_at_once_equal_one_by_one(counted, year, today):
+    empty = AdminArea.objects.create(
+        code="469005", name="文昌市", level="county", parent=counted["areas"]["460000"]
+    )
+    chosen = [counted["areas"][code] for code in ("460000", "469002")]
+    chosen += [counted["areas"]["469002"].children.get(), counted["yinhai"], counted["jinhai"], empty]
+    together = engagement_stats_by_area(chosen, year, today=today)
+    assert set(together) == {a.pk for a in chosen}
+    for area in chosen:
+        assert together[area.pk] == engagement_stats(area, year, today=today), area.name
+    assert all(value == 0 for value in together[empty.pk].values())
+    assert engagement_stats_by_area([], year) == {}
 
 
 class TestCommand:

@@ -44,7 +44,7 @@ from civicgrid.party.services.grids import party_grid_save
 from civicgrid.party.services.members import member_set_status
 from civicgrid.party.services.orgs import org_dissolve
 from civicgrid.party.services.terms import term_extend, term_start
-from civicgrid.party.stats import party_stats
+from civicgrid.party.stats import party_stats, party_stats_by_area
 from civicgrid.registry.models import AdminArea, Grid
 from tests.party.factories import COMMUNITY, OTHER_COMMUNITY, TOWN, member, org, unit
 from tests.registry.factories import PROVINCE, make_area
@@ -276,6 +276,19 @@ def test_empty_register_is_all_zeros(areas):
     stats = party_stats(areas[TOWN], TODAY)
     assert stats["orgs_by_kind"] == kinds()
     assert all(value == 0 for key, value in stats.items() if key != "orgs_by_kind")
+
+
+@pytest.mark.parametrize("day", [TODAY, date(2025, 6, 30), date(2026, 7, 1)])
+def test_many_areas_at_once_equal_one_by_one(register, day):
+    empty = make_area("469002102", "空镇", AdminArea.Level.TOWN, register[TOWN].parent)
+    chosen = [register[code] for code in (TOWN, COMMUNITY, OTHER_COMMUNITY, T2, C3, "469002", PROVINCE)]
+    chosen.append(empty)
+    together = party_stats_by_area(chosen, day)
+    assert set(together) == {a.pk for a in chosen}
+    for area in chosen:
+        assert together[area.pk] == party_stats(area, day), area.name
+    assert together[empty.pk]["orgs_total"] == 0
+    assert party_stats_by_area([], day) == {}
 
 
 def run(*args) -> tuple[str, str]:

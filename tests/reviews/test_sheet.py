@@ -1,9 +1,11 @@
 import json
+from datetime import date
 from io import StringIO
 
 import time_machine
 from django.core.management import call_command
 
+from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.reviews import services
 from civicgrid.reviews.models import DataSheet
 from civicgrid.reviews.sheet import figure
@@ -34,7 +36,11 @@ def test_sheet_counts_the_reporters_area(world):
     assert figure(sheet, "hotline", "received") == 4
     assert figure(sheet, "hotline", "response_rate") == round(2 / 3, 6)
     assert figure(sheet, "hotline", "resolution_rate") == 1.0
-    assert figure(sheet, "hotline", "rank") == 1
+    # Three rated tickets are fewer than the scheme's minimum (5): the fair league does not rank the town.
+    assert figure(sheet, "hotline", "rank") is None
+    assert figure(sheet, "hotline", "verdict") == "参评 3 件，证据不足，暂不排名"
+    rank_row = next(r for r in sheet["sections"][0]["rows"] if r["key"] == "rank")
+    assert rank_row["display"] == "不排名"
     assert figure(sheet, "party", "orgs_total") == 1
     assert figure(sheet, "party", "members_total") == 1
     assert figure(sheet, "deliberation", "topics") == 0
@@ -46,6 +52,21 @@ def test_sheet_counts_the_reporters_area(world):
     dept = DataSheet.objects.get(reporter=made["dept"]).data
     assert figure(dept, "hotline", "rated") == 3
     assert [part["key"] for part in dept["sections"]] == ["hotline", "party", "ledgers"]
+
+
+def test_rank_is_the_fair_rank_within_the_league(world):
+    _tickets(world)
+    AssessmentScheme.objects.create(version="测试", effective_from=date(2026, 1, 1), naming_min_rated=3)
+    made = ready_campaign(world, open_it=False)
+    services.sheets_assemble(actor=world["organiser"], campaign=made["campaign"], at=moment(2026, 12, 1))
+    town = DataSheet.objects.get(reporter=made["town"]).data
+    assert figure(town, "hotline", "rank") == 1
+    rank_row = next(r for r in town["sections"][0]["rows"] if r["key"] == "rank")
+    assert rank_row["display"] == "第1名／共1个"
+    assert figure(town, "hotline", "verdict") == "与全市平均无显著差异"
+    dept = DataSheet.objects.get(reporter=made["dept"]).data
+    assert figure(dept, "hotline", "rank") == 1
+    assert "职能部门" in dept["sections"][0]["note"]
 
 
 def test_year_end_assembly_counts_the_whole_year(world):

@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,7 +29,7 @@ from civicgrid.registry.models import Role as R
 from civicgrid.registry.selectors import sees_everything, unit_by_code_or_name
 from civicgrid.reviews import exports, rectification, scope, services
 from civicgrid.reviews.errors import ReviewError
-from civicgrid.reviews.models import Ballot, RectificationItem, Reporter, ReviewCampaign
+from civicgrid.reviews.models import Ballot, Rater, RaterGroup, RectificationItem, Reporter, ReviewCampaign
 from civicgrid.reviews.results import result_of
 
 PAGE_SIZE = 25
@@ -264,6 +264,150 @@ def rater_add(request, pk):
     return redirect("console:rv_campaign", pk=campaign.pk)
 
 
+def _managed_reporter(request, pk) -> Reporter:
+    reporter = Reporter.objects.filter(pk=pk).select_related("campaign", "area", "unit").first()
+    if reporter is None or not scope.manages(request.user, reporter.campaign):
+        raise PermissionDenied("您无权管理该述职人")
+    return reporter
+
+
+def _confirm(request, *, title: str, lines: list[str], button: str, back: str):
+    return render(
+        request,
+        "console/reviews/confirm.html",
+        {"title": title, "lines": lines, "button": button, "back": back},
+    )
+
+
+@staff_view(*MANAGER_ROLES)
+def reporter_edit(request, pk):
+    reporter = _managed_reporter(request, pk)
+    if request.method == "POST":
+        p = request.POST
+        area = (
+            AdminArea.objects.filter(code=p.get("area", "").strip()[:12]).first() if p.get("area") else None
+        )
+        if p.get("area", "").strip() and area is None:
+            raise ReviewError("没有找到该区划代码")
+        user = None
+        if p.get("username", "").strip():
+            user = get_user_model().objects.filter(username=p["username"].strip()[:150]).first()
+            if user is None:
+                raise ReviewError("没有找到该账号")
+        unit = unit_by_code_or_name(p.get("unit", "").strip()[:100]) if p.get("unit", "").strip() else None
+        if p.get("unit", "").strip() and unit is None:
+            raise ReviewError("没有找到该单位")
+        services.reporter_update(
+            actor=request.user,
+            reporter=reporter,
+            name=p.get("name", "")[:50],
+            post=p.get("post", "")[:100],
+            user=user,
+            unit=unit,
+            area=area,
+        )
+        messages.success(request, f"已保存述职人{reporter.name}")
+        return redirect("console:rv_campaign", pk=reporter.campaign_id)
+    return render(request, "console/reviews/reporter_edit.html", {"reporter": reporter, "S": S})
+
+
+@staff_view(*MANAGER_ROLES)
+def reporter_remove(request, pk):
+    reporter = _managed_reporter(request, pk)
+    campaign_pk = reporter.campaign_id
+    if request.method == "POST":
+        services.reporter_remove(actor=request.user, reporter=reporter)
+        messages.success(request, f"已删除述职人{reporter.name}")
+        return redirect("console:rv_campaign", pk=campaign_pk)
+    return _confirm(
+        request,
+        title=f"删除述职人{reporter.name}",
+        lines=[
+            f"将从「{reporter.campaign.name}」中删除述职人{reporter.name}及其述职数据表。",
+            "删除后不能恢复。",
+        ],
+        button="确定删除",
+        back=reverse("console:rv_campaign", args=[campaign_pk]),
+    )
+
+
+@staff_view(*MANAGER_ROLES)
+def group_remove(request, pk):
+    group = RaterGroup.objects.filter(pk=pk).select_related("campaign").first()
+    if group is None or not scope.manages(request.user, group.campaign):
+        raise PermissionDenied("您无权管理该测评组")
+    back = reverse("console:rv_campaign", args=[group.campaign_id])
+    if request.method == "POST":
+        raters = services.group_remove(actor=request.user, group=group)
+        messages.success(
+            request, f"已删除测评组「{group.name}」" + (f"及其{raters}名测评人" if raters else "")
+        )
+        return redirect(back)
+    raters = group.raters.count()
+    lines = [f"将从「{group.campaign.name}」中删除测评组「{group.name}」（权重{group.weight.normalize()}）。"]
+    if raters:
+        lines.append(f"组内{raters}名测评人将一并移除。")
+    lines.append("删除后各组权重之和须重新调整为1。")
+    return _confirm(request, title=f"删除测评组「{group.name}」", lines=lines, button="确定删除", back=back)
+
+
+@staff_view(*MANAGER_ROLES)
+def raters(request, pk):
+    campaign = _managed(request, pk)
+    rows = list(
+        campaign.raters.select_related("group", "user").order_by(
+            "group__order", "group__pk", "user__username"
+        )
+    )
+    voted = set(Ballot.objects.filter(rater__campaign=campaign).values_list("rater_id", flat=True).distinct())
+    for rater in rows:
+        rater.voted = rater.pk in voted
+    return render(
+        request,
+        "console/reviews/raters.html",
+        {
+            "campaign": campaign,
+            "raters": rows,
+            "groups": list(campaign.groups.order_by("order", "pk")),
+            "editable": campaign.state in (S.DRAFT, S.OPEN),
+        },
+    )
+
+
+def _managed_rater(request, pk) -> Rater:
+    rater = Rater.objects.filter(pk=pk).select_related("campaign", "group", "user").first()
+    if rater is None or not scope.manages(request.user, rater.campaign):
+        raise PermissionDenied("您无权管理该测评人")
+    return rater
+
+
+@staff_view(*MANAGER_ROLES)
+@require_POST
+def rater_edit(request, pk):
+    rater = _managed_rater(request, pk)
+    group = rater.campaign.groups.filter(pk=parse_count(request.POST.get("group")) or 0).first()
+    services.rater_move(actor=request.user, rater=rater, group=group)
+    messages.success(request, f"已将{rater.user}调整到测评组「{group.name}」")
+    return redirect("console:rv_raters", pk=rater.campaign_id)
+
+
+@staff_view(*MANAGER_ROLES)
+def rater_remove(request, pk):
+    rater = _managed_rater(request, pk)
+    back = reverse("console:rv_raters", args=[rater.campaign_id])
+    if request.method == "POST":
+        services.rater_remove(actor=request.user, rater=rater)
+        messages.success(request, f"已删除测评人{rater.user}")
+        return redirect(back)
+    return _confirm(
+        request,
+        title=f"删除测评人{rater.user}",
+        lines=[f"将从测评组「{rater.group.name}」中删除测评人{rater.user}，该账号将不能再投票。"],
+        button="确定删除",
+        back=back,
+    )
+
+
 @staff_view(*MANAGER_ROLES)
 def results_export(request, pk):
     campaign = _managed(request, pk)
@@ -446,6 +590,12 @@ urlpatterns = [
     path("reviews/<int:pk>/reporters/new/", reporter_new, name="rv_reporter_new"),
     path("reviews/<int:pk>/groups/", group_save, name="rv_group_save"),
     path("reviews/<int:pk>/raters/", rater_add, name="rv_rater_add"),
+    path("reviews/<int:pk>/raters/list/", raters, name="rv_raters"),
+    path("reviews/raters/<int:pk>/group/", rater_edit, name="rv_rater_edit"),
+    path("reviews/raters/<int:pk>/remove/", rater_remove, name="rv_rater_remove"),
+    path("reviews/groups/<int:pk>/remove/", group_remove, name="rv_group_remove"),
+    path("reviews/reporters/<int:pk>/edit/", reporter_edit, name="rv_reporter_edit"),
+    path("reviews/reporters/<int:pk>/remove/", reporter_remove, name="rv_reporter_remove"),
     path("reviews/<int:pk>/results/", results_export, name="rv_results_export"),
     path("reviews/<int:pk>/ballot/", ballot_page, name="rv_ballot"),
     path("reviews/reporters/<int:pk>/", reporter_page, name="rv_reporter"),
