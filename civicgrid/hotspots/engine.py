@@ -468,7 +468,8 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
     term_counts = Counter(w for i in members for w in set(docs[i]) if w not in place_set)
     # Words most members use, the rarer in the whole set the better.
     scored = sorted(term_counts.items(), key=lambda kv: (-(kv[1] ** 2) * idf.get(kv[0], 1.0), kv[0]))
-    c.keywords = [w for w, k in scored if not any(w in p for p in place_set)][:6]
+    named = place_set | {p for p, k in place_counts.items() if k >= 2}
+    c.keywords = [w for w, k in scored if not place_fragment(w, named)][:6]
     c.first, c.last = records[members[0]].time, records[members[-1]].time
     callers = {records[i].caller for i in members if records[i].caller}
     c.callers = len(callers) if callers else len(members)
@@ -485,6 +486,19 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
     head = c.main_place or (c.keywords[0] if c.keywords else "")
     c.label = head + ("：" + "、".join(c.keywords[:3]) if c.keywords else "")
     return c
+
+
+def place_fragment(word: str, places: set[str]) -> bool:
+    """A word cut out of a place name rather than a word of the problem: it is part of a place, it holds a place's
+    first two characters (「区丽发」 of 「A区丽发新城」), or it is a word the dictionary does not know that starts
+    with an administrative character (「县星」 of 「长沙县星沙」). Only the head counts: a shared generic part
+    (「集团」 of 「广铁集团」 and 「广州局集团公司」) does not make a word a place."""
+    if any(word in p for p in places):
+        return True
+    heads = {p[:2] for p in places if len(p) >= 3}
+    if any(word[i : i + 2] in heads for i in range(len(word) - 1)):
+        return True
+    return word[0] in "省市区县" and len(word) > 1 and word not in _tags()
 
 
 def growth(per_day: dict, today: date, recent_days: int = 7) -> float:
