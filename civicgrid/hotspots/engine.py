@@ -481,11 +481,15 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
         for d in range((c.last.date() - first_day).days + 1)
     ]
     c.growth = growth(per_day, today, params.recent_days) if today else 0.0
-    n = len(members)
-    c.heat = round(10 * math.sqrt(n) * (1 + c.growth / 3) * math.sqrt(c.callers / n) * (1 + c.urgency), 2)
+    c.heat = heat_index(len(members), c.growth, c.callers, c.urgency)
     head = c.main_place or (c.keywords[0] if c.keywords else "")
     c.label = head + ("：" + "、".join(c.keywords[:3]) if c.keywords else "")
     return c
+
+
+def heat_index(n: int, growth_: float, callers: int, urgency: float) -> float:
+    """The heat of a cluster of n members (see the module's text)."""
+    return round(10 * math.sqrt(n) * (1 + growth_ / 3) * math.sqrt(callers / n) * (1 + urgency), 2)
 
 
 def place_fragment(word: str, places: set[str]) -> bool:
