@@ -85,7 +85,13 @@ def store_period(date_from, date_to, *, now: datetime, progress=None) -> int:
     while True:
         end = min(start + timedelta(days=span), date_to)
         tickets = period_tickets(user=SYSTEM, date_from=start, date_to=end)
-        store_snapshot(clusters_of(tickets, today=end, config=config), date_from=start, date_to=end, config=config, now=now)
+        store_snapshot(
+            clusters_of(tickets, today=end, config=config),
+            date_from=start,
+            date_to=end,
+            config=config,
+            now=now,
+        )
         stored += 1
         if progress is not None:
             progress(f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}")

@@ -172,7 +172,9 @@ class Snapshot(models.Model):
         verbose_name = _("热点快照")
         verbose_name_plural = _("热点快照")
         constraints = [
-            models.UniqueConstraint(fields=["version", "date_from", "date_to"], name="hotspot_snapshot_period")
+            models.UniqueConstraint(
+                fields=["version", "date_from", "date_to"], name="hotspot_snapshot_period"
+            )
         ]
 
     def __str__(self):

@@ -261,10 +261,13 @@ def snapshot_version(config: HotspotConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def store_snapshot(issues: list[HotIssue], *, date_from: date, date_to: date, config, now: datetime) -> Snapshot:
+def store_snapshot(
+    issues: list[HotIssue], *, date_from: date, date_to: date, config, now: datetime
+) -> Snapshot:
     """Keep the clusters of [date_from, date_to] (all tickets, every area) as computed at `now`."""
     clusters = [
-        {"keywords": h.keywords, "places": h.places, "main": h.main_place, "members": h.members} for h in issues
+        {"keywords": h.keywords, "places": h.places, "main": h.main_place, "members": h.members}
+        for h in issues
     ]
     snapshot, _ = Snapshot.objects.update_or_create(
         version=snapshot_version(config),
@@ -279,7 +282,9 @@ def covering_snapshots(date_from: date, date_to: date, *, config) -> list[Snapsh
     """The snapshots overlapping the period when they cover it (each day in one, consecutive ones overlapping by
     at least the time window), else None."""
     rows = list(
-        Snapshot.objects.filter(version=snapshot_version(config), date_from__lte=date_to, date_to__gte=date_from)
+        Snapshot.objects.filter(
+            version=snapshot_version(config), date_from__lte=date_to, date_to__gte=date_from
+        )
         .order_by("date_from", "-date_to")
         .only("pk", "date_from", "date_to", "computed_at")
     )
@@ -306,7 +311,9 @@ def complete_until(snapshots: list[Snapshot], date_from: date, date_to: date) ->
     return as_of if as_of is not None else min(newest, period_bounds(date_from, date_to)[1])
 
 
-def stored_issues(*, user, date_from: date, date_to: date, area, config) -> tuple[list[HotIssue], datetime] | None:
+def stored_issues(
+    *, user, date_from: date, date_to: date, area, config
+) -> tuple[list[HotIssue], datetime] | None:
     """The period's hotspots merged from stored snapshots (examples not filled), and the time they are complete
     up to; None when the snapshots do not cover the period or are older than two worker checks."""
     heads = covering_snapshots(date_from, date_to, config=config)
@@ -317,7 +324,11 @@ def stored_issues(*, user, date_from: date, date_to: date, area, config) -> tupl
     stale = timedelta(minutes=2 * max(config.every_minutes, 30))
     if as_of < min(now, period_bounds(date_from, date_to)[1]) - stale:
         return None
-    visible = set(period_tickets(user=user, date_from=date_from, date_to=date_to, area=area).values_list("pk", flat=True))
+    visible = set(
+        period_tickets(user=user, date_from=date_from, date_to=date_to, area=area).values_list(
+            "pk", flat=True
+        )
+    )
     parts, owner, parent = [], {}, []
 
     def find(i):
@@ -404,7 +415,9 @@ def _fill_examples(issues: list[HotIssue]) -> None:
         private = {rows[pk][2] for pk in h.ticket_ids if pk in rows and rows[pk][2]}
         h.keywords, h.places = _clean(h.keywords, private), _clean(h.places, private)
         if h.main_place in private or not h.main_place:
-            h.label = (h.keywords[0] if h.keywords else "") + ("：" + "、".join(h.keywords[:3]) if h.keywords else "")
+            h.label = (h.keywords[0] if h.keywords else "") + (
+                "：" + "、".join(h.keywords[:3]) if h.keywords else ""
+            )
         h.examples = [(rows[pk][0], _scrub(rows[pk][1], private)) for pk in h.example_ids if pk in rows]
 
 

@@ -15,6 +15,7 @@ from civicgrid.demo.management.commands import demo as demo_command
 from civicgrid.demo.models import DemoCity
 from civicgrid.demo.tickets import DEFAULT_TICKETS
 from civicgrid.registry.models import AdminArea, Grid, Unit
+from civicgrid.hotspots.models import Alert
 from civicgrid.tickets.models import Ticket
 
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -44,6 +45,7 @@ def test_it_builds_and_prints_the_accounts_without_serving(data_dir, capsys):
     assert Grid.objects.count() == 12
     assert "工单 40 件" in out
     assert "volunteer1" in out and "resident1" in out and "积分审核" in out
+    assert "植入 19 件同类诉求" in out and Alert.objects.exists()  # the planted surge alerts
     assert (data_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
 
 

@@ -43,7 +43,9 @@ def test_key_words_are_not_fragments_of_the_places():
 
 
 def test_the_teddy_prefix_is_not_a_key_word():
-    texts = [f"A3区丽发新城小区附近搅拌站噪音扰民{tail}" for tail in ("", "，晚上也施工", "，粉尘污染", "，请处理")]
+    texts = [
+        f"A3区丽发新城小区附近搅拌站噪音扰民{tail}" for tail in ("", "，晚上也施工", "，粉尘污染", "，请处理")
+    ]
     (c,) = cluster(_records(texts))
     assert c.main_place == "丽发新城" and "搅拌站" in c.keywords
     assert not any("丽发" in w for w in c.keywords)

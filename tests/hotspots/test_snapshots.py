@@ -63,11 +63,19 @@ def test_an_uncovered_period_is_clustered_live(world):
 
 def test_snapshots_of_slices_chain_over_a_long_period(world):
     for k in range(6):  # one hotspot across the slices' seam, two a week apart
-        ticket(world, moment(2026, 1, 20) + timedelta(days=3 * k), title="滨海路自来水停水", address="滨海路12号", unit=world["water"])
+        ticket(
+            world,
+            moment(2026, 1, 20) + timedelta(days=3 * k),
+            title="滨海路自来水停水",
+            address="滨海路12号",
+            unit=world["water"],
+        )
     period = {"date_from": date(2026, 1, 1), "date_to": date(2026, 6, 30)}
     with time_machine.travel(moment(2026, 7, 2, 10), tick=False):
         assert store_period(period["date_from"], period["date_to"], now=moment(2026, 7, 2, 9)) > 4
-        live = selectors.clusters_of(selectors.period_tickets(user=world["supervisor"], **period), today=period["date_to"])
+        live = selectors.clusters_of(
+            selectors.period_tickets(user=world["supervisor"], **period), today=period["date_to"]
+        )
         with _no_live_clustering():
             stored, as_of = hot_issues_as_of(user=world["supervisor"], **period)
     assert [i.size for i in stored] == [i.size for i in live] == [6]

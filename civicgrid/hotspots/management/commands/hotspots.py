@@ -41,7 +41,9 @@ class Command(BaseCommand):
         parser.add_argument("--window", type=int, default=None, help=_("关联时间窗（天）"))
         parser.add_argument("--format", choices=("table", "json"), default="table", help=_("结果格式"))
         parser.add_argument(
-            "--store", action="store_true", help=_("工单模式：计算并保存该期间的热点快照（供页面和简报直接读取）")
+            "--store",
+            action="store_true",
+            help=_("工单模式：计算并保存该期间的热点快照（供页面和简报直接读取）"),
         )
 
     def handle(self, *args, **options):
