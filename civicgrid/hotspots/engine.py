@@ -10,8 +10,8 @@ Steps, none of which compares all pairs:
    keys seen elsewhere in texts that name them without a suffix. A record's main place is the one it names most
    (the earliest on a tie); a given place column wins.
 3. Blocks: records with a place are compared only with records of the same main place key (and, when both have
-   one, the same area key, e.g. the same town); records naming no place, with those of the same grid or community
-   (`fallback_place`) when known; records without a place only with records sharing one of
+   one, the same area key, e.g. the same town); records naming no place, with those of the same or an adjacent
+   grid (`grid`, `neighbours`) or else the same community (`fallback_place`) when known; records without a place only with records sharing one of
    their three rarest words (document frequency >= 2). Big blocks are cut into time slices.
 4. Links: two records of a block are linked when their times are at most `window_days` apart and the cosine of
    their tf-idf vectors reaches `threshold` (a lower threshold inside a named place: sharing the place is evidence
@@ -164,6 +164,7 @@ class Record:
     title: str = ""  # shown among the examples
     fallback_place: str = ""  # where the text names no place: the grid or community, shown as the place
     words: list[str] | None = None  # `tokens(text)` when already known (stored for tickets)
+    grid: str = ""  # grid key: a record naming no place is compared with those of its grid and adjacent grids
 
 
 @dataclass
@@ -383,6 +384,7 @@ def cluster(
     today: date | None = None,
     growth_on: bool = True,
     progress: Callable[[str], None] | None = None,
+    neighbours: dict[str, set[str]] | None = None,
 ) -> list[Cluster]:
     """Cluster the records; returns every cluster of two or more members, hottest first. Without growth (a file
     read for evaluation has no "today"), the heat is the size weighed by callers and urgency."""
@@ -430,8 +432,14 @@ def cluster(
     uf = _UnionFind(n)
     blocks = defaultdict(list)
     rare_blocks = defaultdict(list)
+    neighbours = neighbours or {}
     for i, r in enumerate(records):
-        if mains[i]:
+        if not named[i] and r.grid:
+            # Its grid, and each pair of its grid with an adjacent one (so only grids that touch are compared).
+            blocks[(("grid", r.grid), r.area, False)].append(i)
+            for other in neighbours.get(r.grid, ()):
+                blocks[(("grids", *sorted((r.grid, other))), r.area, False)].append(i)
+        elif mains[i]:
             blocks[(mains[i], r.area, named[i])].append(i)
         else:
             rare = sorted((w for w in set(docs[i]) if df[w] >= 2), key=lambda w: -idf[w])[:3]

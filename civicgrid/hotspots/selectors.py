@@ -25,7 +25,7 @@ from civicgrid.hotspots.engine import Params, Record, cluster, growth, heat_inde
 from civicgrid.hotspots.models import Alert, HotspotConfig, Snapshot
 from civicgrid.hotspots.words import TOKENIZER_VERSION, fill_words
 from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.registry.models import Role
+from civicgrid.registry.models import Grid, Role
 from civicgrid.registry.selectors import has_role, sees_everything
 from civicgrid.tickets.models import Ticket
 from civicgrid.tickets.selectors import tickets_for
@@ -121,6 +121,7 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
         "urgency",
         "town_id",
         "community__name",
+        "grid_id",
         "grid__name",
     ).order_by("received_at", "pk")
     records, info = [], {}
@@ -136,6 +137,7 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
                 urgency=URGENCY_WEIGHT.get(row["urgency"], 0.0),
                 title=row["title"],
                 fallback_place=row["grid__name"] or row["community__name"] or "",
+                grid=f"g{row['grid_id']}" if row["grid_id"] else "",
             )
         )
         info[row["pk"]] = {
@@ -146,6 +148,48 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
         }
     fill_words(records)
     return records, info
+
+
+_NEIGHBOURS: dict[str, dict[str, set[str]]] = {}
+# Grids closer than this (degrees, about 10 m) count as adjacent: drawn boundaries rarely meet exactly.
+TOUCH = 1e-4
+
+
+def grid_neighbours() -> dict[str, set[str]]:
+    """Adjacent grids by their boundaries ("g<pk>" keys), computed once per set of boundaries (a digest of the
+    grids' bounding boxes tells when one was redrawn)."""
+    rows = list(
+        Grid.objects.filter(geometry__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "min_lon", "min_lat", "max_lon", "max_lat")
+    )
+    key = hashlib.sha256(repr(rows).encode()).hexdigest()
+    if key not in _NEIGHBOURS:
+        _NEIGHBOURS.clear()
+        _NEIGHBOURS[key] = _adjacent(dict(Grid.objects.filter(geometry__isnull=False).values_list("pk", "geometry")))
+    return _NEIGHBOURS[key]
+
+
+def _adjacent(geometries: dict[int, dict]) -> dict[str, set[str]]:
+    import shapely
+    from shapely.geometry import shape
+
+    pks, shapes = [], []
+    for pk, geometry in geometries.items():
+        try:
+            shapes.append(shape(geometry))
+            pks.append(pk)
+        except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
+            continue  # an unreadable boundary has no neighbours
+    out: dict[str, set[str]] = {f"g{pk}": set() for pk in pks}
+    if not shapes:
+        return out
+    tree = shapely.STRtree(shapes)
+    left, right = tree.query([s.buffer(TOUCH) for s in shapes], predicate="intersects")
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            out[f"g{pks[a]}"].add(f"g{pks[b]}")
+    return out
 
 
 def _clean(words: list[str], private: set[str]) -> list[str]:
@@ -164,7 +208,7 @@ def clusters_of(tickets, *, today: date, config: HotspotConfig | None = None) ->
     config = config or config_at(today)
     records, info = ticket_records(tickets)
     out = []
-    for c in cluster(records, params_of(config), today=today):
+    for c in cluster(records, params_of(config), today=today, neighbours=grid_neighbours()):
         ids = [records[i].ref for i in c.members]
         private = {info[pk]["name"] for pk in ids if info[pk]["name"]}
         keywords, places = _clean(c.keywords, private), _clean(c.places, private)
