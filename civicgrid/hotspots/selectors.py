@@ -166,7 +166,9 @@ def grid_neighbours() -> dict[str, set[str]]:
     key = hashlib.sha256(repr(rows).encode()).hexdigest()
     if key not in _NEIGHBOURS:
         _NEIGHBOURS.clear()
-        _NEIGHBOURS[key] = _adjacent(dict(Grid.objects.filter(geometry__isnull=False).values_list("pk", "geometry")))
+        _NEIGHBOURS[key] = _adjacent(
+            dict(Grid.objects.filter(geometry__isnull=False).values_list("pk", "geometry"))
+        )
     return _NEIGHBOURS[key]
 
 

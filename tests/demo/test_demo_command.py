@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command, get_commands
 from civicgrid.demo.management.commands import demo as demo_command
 from civicgrid.demo.models import DemoCity
 from civicgrid.demo.tickets import DEFAULT_TICKETS
-from civicgrid.registry.models import AdminArea, Grid, Unit
 from civicgrid.hotspots.models import Alert
+from civicgrid.registry.models import AdminArea, Grid, Unit
 from civicgrid.tickets.models import Ticket
 
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

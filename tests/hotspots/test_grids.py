@@ -19,7 +19,9 @@ def _square(x0, y0, size=0.01):
 def _records(grids):
     start = datetime(2026, 3, 2, 9)
     return [
-        Record(ref=i, text=f"{TEXT}（第{i}次）", time=start + timedelta(hours=5 * i), grid=g, fallback_place=g)
+        Record(
+            ref=i, text=f"{TEXT}（第{i}次）", time=start + timedelta(hours=5 * i), grid=g, fallback_place=g
+        )
         for i, g in enumerate(grids)
     ]
 
@@ -40,7 +42,9 @@ def test_a_neighbour_of_a_neighbour_is_not_adjacent():
 def test_neighbours_come_from_the_boundaries_and_are_computed_once(world):
     community = world["areas"][COMMUNITY]
     a, b, far = (
-        Grid.objects.create(code=f"4690021000010{n:02d}", name=f"测试网格{n}", community=community, geometry=geo)
+        Grid.objects.create(
+            code=f"4690021000010{n:02d}", name=f"测试网格{n}", community=community, geometry=geo
+        )
         for n, geo in enumerate([_square(110.0, 19.0), _square(110.01, 19.0), _square(110.05, 19.0)], start=1)
     )
     neighbours = selectors.grid_neighbours()
