@@ -10,8 +10,8 @@ Steps, none of which compares all pairs:
    keys seen elsewhere in texts that name them without a suffix. A record's main place is the one it names most
    (the earliest on a tie); a given place column wins.
 3. Blocks: records with a place are compared only with records of the same main place key (and, when both have
-   one, the same area key, e.g. the same town); records naming no place, with those of the same grid or community
-   (`fallback_place`) when known; records without a place only with records sharing one of
+   one, the same area key, e.g. the same town); records naming no place, with those of the same or an adjacent
+   grid (`grid`, `neighbours`) or else the same community (`fallback_place`) when known; records without a place only with records sharing one of
    their three rarest words (document frequency >= 2). Big blocks are cut into time slices.
 4. Links: two records of a block are linked when their times are at most `window_days` apart and the cosine of
    their tf-idf vectors reaches `threshold` (a lower threshold inside a named place: sharing the place is evidence
@@ -164,6 +164,7 @@ class Record:
     title: str = ""  # shown among the examples
     fallback_place: str = ""  # where the text names no place: the grid or community, shown as the place
     words: list[str] | None = None  # `tokens(text)` when already known (stored for tickets)
+    grid: str = ""  # grid key: a record naming no place is compared with those of its grid and adjacent grids
 
 
 @dataclass
@@ -383,6 +384,7 @@ def cluster(
     today: date | None = None,
     growth_on: bool = True,
     progress: Callable[[str], None] | None = None,
+    neighbours: dict[str, set[str]] | None = None,
 ) -> list[Cluster]:
     """Cluster the records; returns every cluster of two or more members, hottest first. Without growth (a file
     read for evaluation has no "today"), the heat is the size weighed by callers and urgency."""
@@ -430,8 +432,14 @@ def cluster(
     uf = _UnionFind(n)
     blocks = defaultdict(list)
     rare_blocks = defaultdict(list)
+    neighbours = neighbours or {}
     for i, r in enumerate(records):
-        if mains[i]:
+        if not named[i] and r.grid:
+            # Its grid, and each pair of its grid with an adjacent one (so only grids that touch are compared).
+            blocks[(("grid", r.grid), r.area, False)].append(i)
+            for other in neighbours.get(r.grid, ()):
+                blocks[(("grids", *sorted((r.grid, other))), r.area, False)].append(i)
+        elif mains[i]:
             blocks[(mains[i], r.area, named[i])].append(i)
         else:
             rare = sorted((w for w in set(docs[i]) if df[w] >= 2), key=lambda w: -idf[w])[:3]
@@ -468,7 +476,8 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
     term_counts = Counter(w for i in members for w in set(docs[i]) if w not in place_set)
     # Words most members use, the rarer in the whole set the better.
     scored = sorted(term_counts.items(), key=lambda kv: (-(kv[1] ** 2) * idf.get(kv[0], 1.0), kv[0]))
-    c.keywords = [w for w, k in scored if not any(w in p for p in place_set)][:6]
+    named = place_set | {p for p, k in place_counts.items() if k >= 2}
+    c.keywords = [w for w, k in scored if not place_fragment(w, named)][:6]
     c.first, c.last = records[members[0]].time, records[members[-1]].time
     callers = {records[i].caller for i in members if records[i].caller}
     c.callers = len(callers) if callers else len(members)
@@ -480,11 +489,28 @@ def _explain(members, records, docs, all_places, mains, idf, params, today) -> C
         for d in range((c.last.date() - first_day).days + 1)
     ]
     c.growth = growth(per_day, today, params.recent_days) if today else 0.0
-    n = len(members)
-    c.heat = round(10 * math.sqrt(n) * (1 + c.growth / 3) * math.sqrt(c.callers / n) * (1 + c.urgency), 2)
+    c.heat = heat_index(len(members), c.growth, c.callers, c.urgency)
     head = c.main_place or (c.keywords[0] if c.keywords else "")
     c.label = head + ("：" + "、".join(c.keywords[:3]) if c.keywords else "")
     return c
+
+
+def heat_index(n: int, growth_: float, callers: int, urgency: float) -> float:
+    """The heat of a cluster of n members (see the module's text)."""
+    return round(10 * math.sqrt(n) * (1 + growth_ / 3) * math.sqrt(callers / n) * (1 + urgency), 2)
+
+
+def place_fragment(word: str, places: set[str]) -> bool:
+    """A word cut out of a place name rather than a word of the problem: it is part of a place, it holds a place's
+    first two characters (「区丽发」 of 「A区丽发新城」), or it is a word the dictionary does not know that starts
+    with an administrative character (「县星」 of 「长沙县星沙」). Only the head counts: a shared generic part
+    (「集团」 of 「广铁集团」 and 「广州局集团公司」) does not make a word a place."""
+    if any(word in p for p in places):
+        return True
+    heads = {p[:2] for p in places if len(p) >= 3}
+    if any(word[i : i + 2] in heads for i in range(len(word) - 1)):
+        return True
+    return word[0] in "省市区县" and len(word) > 1 and word not in _tags()
 
 
 def growth(per_day: dict, today: date, recent_days: int = 7) -> float:

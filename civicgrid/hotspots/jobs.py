@@ -4,6 +4,9 @@ A cluster alerts when today's count is beyond what its own baseline explains: wi
 over the `baseline_days` before today (at least `baseline_floor`), it alerts when P(X ≥ observed | Poisson(λ)) <
 `alert_p` and observed ≥ `alert_min_count`. Each cluster alerts once: an alert is keyed by the cluster's earliest
 ticket and place, and a cluster sharing a ticket with an earlier alert is the same growing cluster.
+
+The clusters of each check are kept (`Snapshot`), so that the pages and the briefing read them instead of
+clustering again; `store_period` computes the snapshots of a past period at once (after an import, say).
 """
 
 import math
@@ -16,7 +19,7 @@ from django.utils import timezone
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.audit import record_event
 from civicgrid.hotspots.models import Alert, AlertCheck
-from civicgrid.hotspots.selectors import HotIssue, clusters_of, config_at, period_tickets
+from civicgrid.hotspots.selectors import HotIssue, clusters_of, config_at, period_tickets, store_snapshot
 from civicgrid.notify.services import notify
 from civicgrid.registry.models import Role
 
@@ -59,17 +62,42 @@ def raise_alerts(now: datetime, *, force: bool = False) -> int:
     config = config_at(today)
     if not force and not _due(now, config.every_minutes):
         return 0
-    tickets = period_tickets(
-        user=SYSTEM, date_from=today - timedelta(days=config.baseline_days + 1), date_to=today
-    )
+    date_from = today - timedelta(days=max(config.baseline_days, config.window_days) + 1)
+    tickets = period_tickets(user=SYSTEM, date_from=date_from, date_to=today)
+    issues = clusters_of(tickets, today=today, config=config)
+    store_snapshot(issues, date_from=date_from, date_to=today, config=config, now=now)
     raised = 0
-    for issue in clusters_of(tickets, today=today, config=config):
+    for issue in issues:
         observed, lam, p = assess(issue, today, config)
         if observed < config.alert_min_count or p >= config.alert_p:
             continue
         if _alert(issue, today=today, now=now, config=config, observed=observed, lam=lam, p=p):
             raised += 1
     return raised
+
+
+def store_period(date_from, date_to, *, now: datetime, progress=None) -> int:
+    """Snapshots of [date_from, date_to] in slices of twice the time window, each overlapping the next by the
+    window (so the pages can chain them); returns how many were stored."""
+    config = config_at(date_to)
+    span = 2 * config.window_days + 1
+    stored, start = 0, date_from
+    while True:
+        end = min(start + timedelta(days=span), date_to)
+        tickets = period_tickets(user=SYSTEM, date_from=start, date_to=end)
+        store_snapshot(
+            clusters_of(tickets, today=end, config=config),
+            date_from=start,
+            date_to=end,
+            config=config,
+            now=now,
+        )
+        stored += 1
+        if progress is not None:
+            progress(f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}")
+        if end >= date_to:
+            return stored
+        start = end - timedelta(days=config.window_days)
 
 
 def _due(now, every_minutes) -> bool:

@@ -154,3 +154,28 @@ class TicketWords(models.Model):
 
     def __str__(self):
         return str(self.ticket_id)
+
+
+class Snapshot(models.Model):
+    """The clusters of a period as the worker (or a first page view) computed them, kept so that a page or a
+    briefing over a month or a year merges stored clusters instead of clustering every ticket again. Derived
+    data: `version` (a digest of the parameters, the tokenizer and the engine) tells which snapshots still
+    hold; members are filtered by the reader's scope when read."""
+
+    date_from = models.DateField(_("起始日期"))
+    date_to = models.DateField(_("截止日期"), db_index=True)
+    version = models.CharField(_("版本"), max_length=16)
+    computed_at = models.DateTimeField(_("计算时间"))
+    clusters = models.JSONField(_("热点"), default=list)
+
+    class Meta:
+        verbose_name = _("热点快照")
+        verbose_name_plural = _("热点快照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "date_from", "date_to"], name="hotspot_snapshot_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date_from:%Y-%m-%d} 至 {self.date_to:%Y-%m-%d}"

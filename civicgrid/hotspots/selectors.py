@@ -1,24 +1,31 @@
 """Reads of hotspots (热点问题) and early alerts (预警) for pages and briefings, scoped to the user.
 
-Interface agreed between the hotspot and briefing work. A hotspot is computed on demand from the tickets the user
-may see (see `civicgrid.hotspots.engine` for the clustering and the heat index); alerts are rows the worker raised.
+Interface agreed between the hotspot and briefing work. A hotspot is computed from the tickets the user may see
+(see `civicgrid.hotspots.engine` for the clustering and the heat index); alerts are rows the worker raised.
+
+Stored clusters (`Snapshot`): the worker keeps each hourly clustering of the last weeks, and a live clustering of
+a closed period is kept too. A period whose days the stored snapshots cover (chained with an overlap of at least
+the time window, so that no two linked requests fall between two snapshots) is read from them: their clusters
+are merged where they share a ticket, members are filtered to the tickets the reader may see in the period and
+area, and counts, growth and heat are computed again from the members kept. Otherwise the period is clustered
+live. Pages say 「数据截至 …」 for a stored result.
 """
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from civicgrid.assessment.selectors import area_filter, period_bounds
 from civicgrid.core.actors import SYSTEM
-from civicgrid.hotspots.engine import Params, Record, cluster
-from civicgrid.hotspots.models import Alert, HotspotConfig
-from civicgrid.hotspots.words import fill_words
+from civicgrid.hotspots.engine import Params, Record, cluster, growth, heat_index
+from civicgrid.hotspots.models import Alert, HotspotConfig, Snapshot
+from civicgrid.hotspots.words import TOKENIZER_VERSION, fill_words
 from civicgrid.party.selectors import area_subtree_ids
-from civicgrid.registry.models import Role
+from civicgrid.registry.models import Grid, Role
 from civicgrid.registry.selectors import has_role, sees_everything
 from civicgrid.tickets.models import Ticket
 from civicgrid.tickets.selectors import tickets_for
@@ -50,6 +57,9 @@ class HotIssue:
     urgency: float = 0.0
     area_id: int | None = None  # the town most members are in
     example_ids: list[int] = field(default_factory=list)  # the examples' ticket ids, same order
+    main_place: str = ""  # the place the key is made of
+    # [id, local time, caller hash, urgency, town id, number] of each member, as a snapshot keeps them
+    members: list[list] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -111,6 +121,7 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
         "urgency",
         "town_id",
         "community__name",
+        "grid_id",
         "grid__name",
     ).order_by("received_at", "pk")
     records, info = [], {}
@@ -126,6 +137,7 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
                 urgency=URGENCY_WEIGHT.get(row["urgency"], 0.0),
                 title=row["title"],
                 fallback_place=row["grid__name"] or row["community__name"] or "",
+                grid=f"g{row['grid_id']}" if row["grid_id"] else "",
             )
         )
         info[row["pk"]] = {
@@ -136,6 +148,50 @@ def ticket_records(tickets) -> tuple[list[Record], dict[int, dict]]:
         }
     fill_words(records)
     return records, info
+
+
+_NEIGHBOURS: dict[str, dict[str, set[str]]] = {}
+# Grids closer than this (degrees, about 10 m) count as adjacent: drawn boundaries rarely meet exactly.
+TOUCH = 1e-4
+
+
+def grid_neighbours() -> dict[str, set[str]]:
+    """Adjacent grids by their boundaries ("g<pk>" keys), computed once per set of boundaries (a digest of the
+    grids' bounding boxes tells when one was redrawn)."""
+    rows = list(
+        Grid.objects.filter(geometry__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "min_lon", "min_lat", "max_lon", "max_lat")
+    )
+    key = hashlib.sha256(repr(rows).encode()).hexdigest()
+    if key not in _NEIGHBOURS:
+        _NEIGHBOURS.clear()
+        _NEIGHBOURS[key] = _adjacent(
+            dict(Grid.objects.filter(geometry__isnull=False).values_list("pk", "geometry"))
+        )
+    return _NEIGHBOURS[key]
+
+
+def _adjacent(geometries: dict[int, dict]) -> dict[str, set[str]]:
+    import shapely
+    from shapely.geometry import shape
+
+    pks, shapes = [], []
+    for pk, geometry in geometries.items():
+        try:
+            shapes.append(shape(geometry))
+            pks.append(pk)
+        except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
+            continue  # an unreadable boundary has no neighbours
+    out: dict[str, set[str]] = {f"g{pk}": set() for pk in pks}
+    if not shapes:
+        return out
+    tree = shapely.STRtree(shapes)
+    left, right = tree.query([s.buffer(TOUCH) for s in shapes], predicate="intersects")
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            out[f"g{pks[a]}"].add(f"g{pks[b]}")
+    return out
 
 
 def _clean(words: list[str], private: set[str]) -> list[str]:
@@ -154,7 +210,7 @@ def clusters_of(tickets, *, today: date, config: HotspotConfig | None = None) ->
     config = config or config_at(today)
     records, info = ticket_records(tickets)
     out = []
-    for c in cluster(records, params_of(config), today=today):
+    for c in cluster(records, params_of(config), today=today, neighbours=grid_neighbours()):
         ids = [records[i].ref for i in c.members]
         private = {info[pk]["name"] for pk in ids if info[pk]["name"]}
         keywords, places = _clean(c.keywords, private), _clean(c.places, private)
@@ -180,9 +236,15 @@ def clusters_of(tickets, *, today: date, config: HotspotConfig | None = None) ->
                 urgency=c.urgency,
                 area_id=towns.most_common(1)[0][0] if towns else None,
                 example_ids=recent,
+                main_place=c.main_place,
+                members=[_member(records[i], info[records[i].ref]) for i in c.members],
             )
         )
     return out
+
+
+def _member(record: Record, info: dict) -> list:
+    return [record.ref, record.time.isoformat(), record.caller, record.urgency, info["town"], info["number"]]
 
 
 def period_tickets(*, user, date_from: date, date_to: date, area=None):
@@ -193,14 +255,216 @@ def period_tickets(*, user, date_from: date, date_to: date, area=None):
 
 def hot_issues(*, user, date_from: date, date_to: date, area=None, top: int = 10) -> list[HotIssue]:
     """The period's top hotspots among the tickets `user` may see, hottest first (area: an AdminArea or None)."""
-    tickets = period_tickets(user=user, date_from=date_from, date_to=date_to, area=area)
-    return clusters_of(tickets, today=date_to)[:top]
+    return hot_issues_as_of(user=user, date_from=date_from, date_to=date_to, area=area, top=top)[0]
+
+
+def hot_issues_as_of(
+    *, user, date_from: date, date_to: date, area=None, top: int = 10
+) -> tuple[list[HotIssue], datetime | None]:
+    """`hot_issues` and, when they were read from stored clusters, the time the data are complete up to."""
+    issues, as_of = _all_issues(user=user, date_from=date_from, date_to=date_to, area=area)
+    issues = issues[:top]
+    if as_of is not None:
+        _fill_examples(issues)
+    return issues, as_of
 
 
 def hot_issue(*, user, date_from: date, date_to: date, key: str, area=None) -> HotIssue | None:
     """One hotspot of the period by its key (the detail page)."""
+    issues, as_of = _all_issues(user=user, date_from=date_from, date_to=date_to, area=area)
+    issue = next((h for h in issues if h.key == key), None)
+    if issue is not None and as_of is not None:
+        _fill_examples([issue])
+    return issue
+
+
+def _all_issues(*, user, date_from, date_to, area) -> tuple[list[HotIssue], datetime | None]:
+    config = config_at(date_to)
+    stored = stored_issues(user=user, date_from=date_from, date_to=date_to, area=area, config=config)
+    if stored is not None:
+        return stored
     tickets = period_tickets(user=user, date_from=date_from, date_to=date_to, area=area)
-    return next((h for h in clusters_of(tickets, today=date_to) if h.key == key), None)
+    issues = clusters_of(tickets, today=date_to, config=config)
+    now = timezone.now()
+    # A closed period seen whole is kept: the next view of it (a year, say) merges instead of clustering again.
+    if area is None and _sees_all(user) and period_bounds(date_from, date_to)[1] <= now:
+        store_snapshot(issues, date_from=date_from, date_to=date_to, config=config, now=now)
+    return issues, None
+
+
+def _sees_all(user) -> bool:
+    return user is SYSTEM or sees_everything(user) or has_role(user, *ALL_TICKETS_ROLES)
+
+
+# ----------------------------------------------------------------------------- stored clusters
+
+# Bump when the engine clusters differently: every stored snapshot is then left unused.
+SNAPSHOT_ENGINE = "1"
+
+
+def snapshot_version(config: HotspotConfig) -> str:
+    text = f"{params_of(config)}|{TOKENIZER_VERSION}|{SNAPSHOT_ENGINE}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def store_snapshot(
+    issues: list[HotIssue], *, date_from: date, date_to: date, config, now: datetime
+) -> Snapshot:
+    """Keep the clusters of [date_from, date_to] (all tickets, every area) as computed at `now`."""
+    clusters = [
+        {"keywords": h.keywords, "places": h.places, "main": h.main_place, "members": h.members}
+        for h in issues
+    ]
+    snapshot, _ = Snapshot.objects.update_or_create(
+        version=snapshot_version(config),
+        date_from=date_from,
+        date_to=date_to,
+        defaults={"computed_at": now, "clusters": clusters},
+    )
+    return snapshot
+
+
+def covering_snapshots(date_from: date, date_to: date, *, config) -> list[Snapshot] | None:
+    """The snapshots overlapping the period when they cover it (each day in one, consecutive ones overlapping by
+    at least the time window), else None."""
+    rows = list(
+        Snapshot.objects.filter(
+            version=snapshot_version(config), date_from__lte=date_to, date_to__gte=date_from
+        )
+        .order_by("date_from", "-date_to")
+        .only("pk", "date_from", "date_to", "computed_at")
+    )
+    reach = date_from - timedelta(days=1)
+    for row in rows:
+        # A pair of linked requests straddling `reach` lies in `row` when it starts early enough.
+        if row.date_from <= max(date_from, reach - timedelta(days=config.window_days - 1)):
+            reach = max(reach, row.date_to)
+    return rows if rows and reach >= date_to else None
+
+
+def complete_until(snapshots: list[Snapshot], date_from: date, date_to: date) -> datetime:
+    """The time up to which the snapshots hold every ticket of the period: a day is complete once a snapshot
+    covering it was computed after it ended."""
+    as_of = None
+    newest = max(s.computed_at for s in snapshots)
+    day = date_from
+    while day <= date_to:
+        end = period_bounds(day, day)[1]
+        best = max((s.computed_at for s in snapshots if s.date_from <= day <= s.date_to), default=None)
+        if best is not None and best < end:
+            as_of = best if as_of is None else min(as_of, best)
+        day += timedelta(days=1)
+    return as_of if as_of is not None else min(newest, period_bounds(date_from, date_to)[1])
+
+
+def stored_issues(
+    *, user, date_from: date, date_to: date, area, config
+) -> tuple[list[HotIssue], datetime] | None:
+    """The period's hotspots merged from stored snapshots (examples not filled), and the time they are complete
+    up to; None when the snapshots do not cover the period or are older than two worker checks."""
+    heads = covering_snapshots(date_from, date_to, config=config)
+    if heads is None:
+        return None
+    as_of = complete_until(heads, date_from, date_to)
+    now = timezone.now()
+    stale = timedelta(minutes=2 * max(config.every_minutes, 30))
+    if as_of < min(now, period_bounds(date_from, date_to)[1]) - stale:
+        return None
+    visible = set(
+        period_tickets(user=user, date_from=date_from, date_to=date_to, area=area).values_list(
+            "pk", flat=True
+        )
+    )
+    parts, owner, parent = [], {}, []
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for snapshot in Snapshot.objects.filter(pk__in=[s.pk for s in heads]).order_by("date_from", "pk"):
+        for part in snapshot.clusters:
+            kept = [m for m in part["members"] if m[0] in visible]
+            if not kept:
+                continue
+            index = len(parts)
+            parts.append((part, kept))
+            parent.append(index)
+            for m in kept:
+                other = owner.setdefault(m[0], index)
+                if other != index:
+                    a, b = find(other), find(index)
+                    parent[max(a, b)] = min(a, b)
+    groups = defaultdict(list)
+    for index in range(len(parts)):
+        groups[find(index)].append(index)
+    params = params_of(config)
+    issues = []
+    for indexes in groups.values():
+        members = {m[0]: m for i in indexes for m in parts[i][1]}
+        if len(members) < 2:
+            continue
+        main = max(indexes, key=lambda i: (len(parts[i][0]["members"]), -i))
+        ordered = sorted(members.values(), key=lambda m: (m[1], m[0]))
+        issues.append(_merged(parts[main][0], ordered, date_to, params))
+    issues.sort(key=lambda h: (-h.heat, -h.size, h.ticket_ids[0]))
+    return issues, as_of
+
+
+def _merged(part: dict, members: list[list], today: date, params: Params) -> HotIssue:
+    times = [datetime.fromisoformat(m[1]) for m in members]
+    per_day = Counter(t.date() for t in times)
+    first_day = times[0].date()
+    n = len(members)
+    callers = len({m[2] for m in members if m[2]}) or n
+    urgency = sum(m[3] for m in members) / n
+    grown = growth(per_day, today, params.recent_days)
+    keywords, main = part["keywords"], part["main"]
+    head = main or (keywords[0] if keywords else "")
+    towns = Counter(m[4] for m in members if m[4])
+    ids = [m[0] for m in members]
+    return HotIssue(
+        label=head + ("：" + "、".join(keywords[:3]) if keywords else ""),
+        keywords=keywords,
+        places=part["places"],
+        first=timezone.make_aware(times[0]),
+        last=timezone.make_aware(times[-1]),
+        size=n,
+        callers=callers,
+        heat=heat_index(n, grown, callers, urgency),
+        daily=[
+            (first_day + timedelta(d), per_day.get(first_day + timedelta(d), 0))
+            for d in range((times[-1].date() - first_day).days + 1)
+        ],
+        growth=grown,
+        key=f"{members[0][5]}:{main}"[:64],
+        ticket_ids=ids,
+        urgency=urgency,
+        area_id=towns.most_common(1)[0][0] if towns else None,
+        example_ids=ids[::-1][:5],
+        main_place=main,
+        members=members,
+    )
+
+
+def _fill_examples(issues: list[HotIssue]) -> None:
+    """Numbers and titles of the examples, titles cleared of the members' names (read for these hotspots only)."""
+    wanted = [pk for h in issues for pk in h.ticket_ids]
+    rows = {}
+    for start in range(0, len(wanted), 500):
+        for pk, number, title, name in Ticket.objects.filter(pk__in=wanted[start : start + 500]).values_list(
+            "pk", "number", "title", "requester_name"
+        ):
+            rows[pk] = (number, title, name)
+    for h in issues:
+        private = {rows[pk][2] for pk in h.ticket_ids if pk in rows and rows[pk][2]}
+        h.keywords, h.places = _clean(h.keywords, private), _clean(h.places, private)
+        if h.main_place in private or not h.main_place:
+            h.label = (h.keywords[0] if h.keywords else "") + (
+                "：" + "、".join(h.keywords[:3]) if h.keywords else ""
+            )
+        h.examples = [(rows[pk][0], _scrub(rows[pk][1], private)) for pk in h.example_ids if pk in rows]
 
 
 def alerts_for(user, *, date_from: date | None = None, date_to: date | None = None, area=None):

@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command, get_commands
 from civicgrid.demo.management.commands import demo as demo_command
 from civicgrid.demo.models import DemoCity
 from civicgrid.demo.tickets import DEFAULT_TICKETS
+from civicgrid.hotspots.models import Alert
 from civicgrid.registry.models import AdminArea, Grid, Unit
 from civicgrid.tickets.models import Ticket
 
@@ -44,6 +45,7 @@ def test_it_builds_and_prints_the_accounts_without_serving(data_dir, capsys):
     assert Grid.objects.count() == 12
     assert "工单 40 件" in out
     assert "volunteer1" in out and "resident1" in out and "积分审核" in out
+    assert "植入 19 件同类诉求" in out and Alert.objects.exists()  # the planted surge alerts
     assert (data_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
 
 

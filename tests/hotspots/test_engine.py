@@ -6,6 +6,7 @@ from civicgrid.hotspots.engine import (
     canonical_places,
     cluster,
     growth,
+    place_fragment,
     place_key,
     places_in,
     tokens,
@@ -29,6 +30,25 @@ def test_variants_map_to_the_place_named_most():
     assert canon["区丽发新城"] == "丽发新城"
     assert canon["商品房伊景园滨河"] == "伊景园滨河"
     assert canon["丽发新城"] == "丽发新城"
+
+
+def test_key_words_are_not_fragments_of_the_places():
+    places = {"丽发新城", "暮云街道", "广州局集团公司"}
+    assert place_fragment("区丽发", places)  # 「A3区丽发新城」 cut as 区丽发|新城
+    assert place_fragment("新城", places)
+    assert place_fragment("县星", set())  # 「长沙县星沙」: unknown to the dictionary, starts with 县
+    assert not place_fragment("搅拌站", places)
+    assert not place_fragment("广铁集团", places)  # shares only the generic 「集团」
+    assert not place_fragment("区域", places) and not place_fragment("市场", places)
+
+
+def test_the_teddy_prefix_is_not_a_key_word():
+    texts = [
+        f"A3区丽发新城小区附近搅拌站噪音扰民{tail}" for tail in ("", "，晚上也施工", "，粉尘污染", "，请处理")
+    ]
+    (c,) = cluster(_records(texts))
+    assert c.main_place == "丽发新城" and "搅拌站" in c.keywords
+    assert not any("丽发" in w for w in c.keywords)
 
 
 def _records(texts, start=datetime(2026, 3, 1, 9), step=timedelta(hours=7)):

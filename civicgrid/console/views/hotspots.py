@@ -82,17 +82,16 @@ def _decorate(issues, date_from, date_to, area):
 @staff_view(*VIEW_ROLES)
 def hotspot_list(request):
     date_from, date_to, area = _filters(request)
-    issues = _decorate(
-        selectors.hot_issues(user=request.user, date_from=date_from, date_to=date_to, area=area, top=TOP),
-        date_from,
-        date_to,
-        area,
+    issues, as_of = selectors.hot_issues_as_of(
+        user=request.user, date_from=date_from, date_to=date_to, area=area, top=TOP
     )
+    issues = _decorate(issues, date_from, date_to, area)
     return render(
         request,
         "console/hotspots/list.html",
         {
             "issues": issues,
+            "as_of": timezone.localtime(as_of) if as_of else None,
             "date_from": date_from,
             "date_to": date_to,
             "area": area,

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=10, help=_("输出前 N 个热点，默认 10"))
         parser.add_argument("--window", type=int, default=None, help=_("关联时间窗（天）"))
         parser.add_argument("--format", choices=("table", "json"), default="table", help=_("结果格式"))
+        parser.add_argument(
+            "--store",
+            action="store_true",
+            help=_("工单模式：计算并保存该期间的热点快照（供页面和简报直接读取）"),
+        )
 
     def handle(self, *args, **options):
         if options["top"] < 1:
@@ -117,6 +122,13 @@ class Command(BaseCommand):
             area = AdminArea.objects.filter(code=options["area"].strip()).first()
             if area is None:
                 raise CommandError(f"行政区划「{options['area']}」不存在")
+        if options["store"]:
+            from django.utils import timezone
+
+            from civicgrid.hotspots.jobs import store_period
+
+            stored = store_period(date_from, date_to, now=timezone.now(), progress=self.stderr.write)
+            self.stderr.write(f"已保存热点快照 {stored} 份")
         issues = hot_issues(user=SYSTEM, date_from=date_from, date_to=date_to, area=area, top=options["top"])
         return [
             {
