@@ -98,6 +98,19 @@ def test_manager_pages_and_downloads(client, world):
     assert "93.33" in text
     doc = Document(io.BytesIO(client.get(reverse("console:rv_reporter_docx", args=[town.pk])).content))
     assert "抓党建有力。" in "\n".join(p.text for p in doc.paragraphs)
+    # the page's tables as Excel: the data sheet, the result, the rectification items; audited
+    page = reverse("console:rv_reporter", args=[town.pk])
+    book = load_workbook(io.BytesIO(client.get(page, {"export": "xlsx"}).content))
+    assert book.sheetnames == ["述职数据", "测评结果", "整改事项"]
+    data = book["述职数据"]
+    assert data["A1"].value == "述职数据" and [c.value for c in data[3]] == ["部分", "指标", "数值", "口径"]
+    assert any(row[0] == "12345热线办理情况" for row in data.iter_rows(min_row=4, values_only=True))
+    assert book["测评结果"]["D4"].value is not None or book["测评结果"]["D5"].value is not None
+    assert book["整改事项"]["A4"].value == "组织生活不规范"
+    assert AuditEvent.objects.filter(action="export.review_reporter", actor=world["organiser"]).count() == 1
+    client.force_login(world["outsider"])
+    assert client.get(page, {"export": "xlsx"}).status_code == 403
+    client.force_login(world["organiser"])
     book = load_workbook(
         io.BytesIO(client.get(reverse("console:rv_results_export", args=[campaign.pk])).content)
     )

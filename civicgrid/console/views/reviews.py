@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
-from civicgrid.core.documents import docx_response, xlsx_response
+from civicgrid.console.exporting import export_list, wants_xlsx
+from civicgrid.core.documents import DATE, DECIMAL, Column, Sheet, docx_response, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.party.selectors import staff_area_ids
 from civicgrid.registry.models import AdminArea
@@ -433,6 +434,8 @@ def reporter_page(request, pk):
         if scope.sees_results(request.user, reporter)
         else None
     )
+    if wants_xlsx(request):
+        return _reporter_xlsx(request, reporter, items, result)
     return render(
         request,
         "console/reviews/reporter.html",
@@ -450,6 +453,79 @@ def reporter_page(request, pk):
             "groups": campaign.groups.order_by("order", "pk"),
             "S": S,
         },
+    )
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _result_line(result: dict) -> str:
+    score = "—" if result.get("score") is None else f"{float(result['score']):.2f}"
+    rank = f"；第{result['rank']}名" if result.get("rank") else ""
+    return f"综合得分：{score}；等次：{result.get('grade') or '不评定'}{rank}。"
+
+
+def _reporter_xlsx(request, reporter, items, result):
+    """The reporter page's tables: the data sheet, the result (where the reader may see it), the rectification items."""
+    sheet = getattr(getattr(reporter, "sheet", None), "data", None) or {}
+    rows = [
+        (part.get("title", ""), row.get("label", ""), row.get("display", ""), row.get("definition", ""))
+        for part in sheet.get("sections", [])
+        for row in part.get("rows", [])
+    ]
+    campaign = reporter.campaign
+    period = (
+        f"{sheet['period_from']}至{sheet['period_to']}"
+        if sheet.get("period_from")
+        else f"{campaign.year}年度"
+    )
+    more = [
+        Sheet(
+            "整改事项",
+            [
+                Column("问题", "problem", width=30),
+                Column("整改措施", "measure", width=30),
+                Column("责任人", "responsible"),
+                Column("整改时限", "due_date", number_format=DATE),
+                Column("状态", "state_text"),
+            ],
+            items,
+            scope=reporter.name,
+            period=f"{campaign.year}年度",
+        )
+    ]
+    if result:
+        more.insert(
+            0,
+            Sheet(
+                "测评结果",
+                [
+                    Column("测评组", lambda g: g["name"], width=20),
+                    Column("权重", lambda g: float(g["weight"]), number_format=DECIMAL),
+                    Column("票数", lambda g: g["ballots"]),
+                    Column("平均分", lambda g: _number(g["mean"]), number_format=DECIMAL),
+                ],
+                result["groups"],
+                scope=reporter.name,
+                period=f"{campaign.year}年度",
+                note=_result_line(result),
+            ),
+        )
+    return export_list(
+        request,
+        title="述职数据",
+        columns=[
+            Column("部分", 0, width=18),
+            Column("指标", 1, width=24),
+            Column("数值", 2, width=18),
+            Column("口径", 3, width=40),
+        ],
+        rows=rows,
+        scope=f"{campaign.name}：{reporter.name}",
+        action="export.review_reporter",
+        period=period,
+        more_sheets=more,
     )
 
 
