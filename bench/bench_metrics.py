@@ -28,13 +28,33 @@ parser.add_argument(
     action="store_true",
     help="SQLite: run ANALYZE after loading (PostgreSQL always gets VACUUM ANALYZE)",
 )
+parser.add_argument(
+    "--reuse",
+    metavar="DIR",
+    help="SQLite: time against the database a `--keep DIR` run built (migrated, not rebuilt)",
+)
+parser.add_argument("--build-only", action="store_true", help="build the data and stop (with --keep)")
 parser.add_argument("--runs", type=int, default=5, help="timed runs of each league table (default 5)")
 parser.add_argument("--seed", type=int, default=20250101, help="random seed (no test uses 20250101)")
 ARGS = parser.parse_args()
 
 from _setup import django_setup  # noqa: E402
 
-django_setup("metrics", postgres=ARGS.postgres, data_dir=ARGS.keep)
+if ARGS.reuse:
+    # The database a `--keep` run built; _setup would refuse an existing directory.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
+    os.environ["CIVICGRID_DATA_DIR"] = os.path.abspath(ARGS.reuse)
+    os.environ.pop("DATABASE_URL", None)
+    from _setup import ROOT  # noqa: E402
+
+    import sys  # noqa: E402
+
+    sys.path.insert(0, str(ROOT))
+    import django  # noqa: E402
+
+    django.setup()
+else:
+    django_setup("metrics", postgres=ARGS.postgres, data_dir=ARGS.keep)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
@@ -340,7 +360,6 @@ def load(rng: random.Random) -> None:
 
 
 def main() -> None:
-    rng = random.Random(ARGS.seed)
     print(
         f"database: {connection.vendor}; tickets: {ARGS.tickets:,}; seed {ARGS.seed}; load {os.getloadavg()}"
     )
@@ -348,6 +367,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"migrate: {time.perf_counter() - t0:.2f} s")
 
+    if not ARGS.reuse:
+        build()
+    if ARGS.build_only:
+        return
+    measure()
+
+
+def build() -> None:
+    rng = random.Random(ARGS.seed)
     t0 = time.perf_counter()
     sqlite = connection.vendor == "sqlite"
     if sqlite:
@@ -368,6 +396,9 @@ def main() -> None:
         elif ARGS.analyze:
             cursor.execute("ANALYZE")
     print(f"data generation: {time.perf_counter() - t0:.1f} s")
+
+
+def measure() -> None:
 
     print("three_rates with the current schema:")
     rows, total, _ = timings()
