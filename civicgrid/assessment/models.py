@@ -113,6 +113,9 @@ class MonthlyCount(models.Model):
         verbose_name_plural = _("月度考评计数")
         indexes = [models.Index(fields=["by", "month", "key"], name="assess_monthly_by_month")]
 
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.by} {self.key}"
+
 
 class MonthStamp(models.Model):
     """When a month's `MonthlyCount` rows were counted, and the last ticket event (工单日志) they include:
@@ -125,3 +128,6 @@ class MonthStamp(models.Model):
     class Meta:
         verbose_name = _("月度考评计数时间")
         verbose_name_plural = _("月度考评计数时间")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

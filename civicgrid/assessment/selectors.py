@@ -208,7 +208,8 @@ def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
     """`rated_by_category` from a period's counts."""
     k = float(scheme.basic_satisfied_weight)
     mix: dict = {}
-    for (key, code), c in counts.cells.items():
+    # In one order whatever order the database grouped in: the city's category rates add floats up.
+    for (key, code), c in sorted(counts.cells.items(), key=lambda item: (str(item[0][0]), item[0][1])):
         if key is None or key == "" or not c["rated"]:
             continue
         mix.setdefault(key, {})[code or ""] = MixCounts(

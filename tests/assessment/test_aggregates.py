@@ -175,7 +175,6 @@ def test_scoped_figures_are_the_live_ones(city, by):
 
 
 def test_a_late_change_to_a_past_month_is_read_live_until_counted_again(city):
-    place = city
     december = {"user": SYSTEM, "date_from": date(2025, 12, 1), "date_to": date(2025, 12, 31)}
     year = {"user": SYSTEM, "date_from": date(2025, 1, 1), "date_to": date(2025, 12, 31)}
     before = three_rates(**december)
