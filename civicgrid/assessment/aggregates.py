@@ -5,8 +5,10 @@ Rule. A month is counted once it is over (local time), from the same live count 
 category. Its `MonthStamp` records the last ticket event (工单日志) the count saw. Every change to a ticket
 writes an event and no ticket date precedes its receipt, so a month stays exact until a ticket received
 before the month's end gets a newer event: from then on a read counts that month live (`selectors.
-fresh_months`) and the next worker pass counts it again. Nothing below assessment marks anything: the
-event log is the watermark.
+fresh_months`) and the next worker pass counts it again; a month the pass finds still exact has its
+watermark moved up to the newest event, so a read only looks at the events of the last pass or so.
+Nothing below assessment marks anything: the event log is the watermark. Not covered: a ticket deleted
+outright (tickets are never deleted; its events would go with it).
 """
 
 from datetime import date, datetime, timedelta
@@ -69,7 +71,11 @@ def months_due(now: datetime) -> list[date]:
     while month_end_day(month) < today:
         finished.append(month)
         month = month_end_day(month) + timedelta(days=1)
+    # Read before the check: every event up to it is then known not to touch the months found fresh, so
+    # their watermark moves up and later checks (every page read) only look at newer events.
+    mark = Event.objects.aggregate(mark=Max("pk"))["mark"] or 0
     fresh = fresh_months(finished)
+    MonthStamp.objects.filter(month__in=list(fresh), last_event__lt=mark).update(last_event=mark)
     return [month for month in reversed(finished) if month not in fresh]
 
 

@@ -224,3 +224,16 @@ def test_the_worker_counts_only_finished_months(place):
         assert aggregates.months_due(NOW) == []
     assert MonthStamp.objects.get().month == date(2026, 2, 1)
     assert MonthlyCount.objects.filter(month=date(2026, 2, 1), by="unit").exists()
+
+
+def test_a_pass_moves_the_watermark_of_months_still_exact(place):
+    old = make_rated(place.units.housing, local(2026, 1, 20, 10), received_at=local(2026, 1, 10, 9))
+    with time_machine.travel(NOW, tick=False):
+        aggregates.refresh(NOW, limit=None)
+    new = make_rated(place.units.housing, local(2026, 3, 2, 10), received_at=local(2026, 2, 27, 9))
+    Event.objects.create(ticket=new, at=NOW, action="rated")
+    with time_machine.travel(NOW, tick=False):
+        assert aggregates.months_due(NOW) == [date(2026, 2, 1)]  # February: the new ticket was received in it
+    assert MonthStamp.objects.get(month=date(2026, 1, 1)).last_event == Event.objects.get().pk
+    Event.objects.create(ticket=old, at=NOW, action="reopened")
+    assert date(2026, 1, 1) not in selectors.fresh_months([date(2026, 1, 1)])
