@@ -6,6 +6,11 @@ Builds a fresh SQLite database in a temporary directory (or, with `--postgres UR
 tickets too) plus returns, overdue flags and supervisions, then times `three_rates` by unit, grid,
 town and category, and `league_table` (leagues by kind, fair ranking, 环比 and 同比 comparisons) for a month and a
 year, `--runs` times each, with p50 / p95 and the machine's load. Data generation is timed separately.
+
+League tables are timed twice: counted live from the tickets (`--live-runs` times), then, after the worker's
+job has counted every finished month (`assessment.aggregates.refresh`, timed), from the stored monthly counts,
+each checked to give the same tables as live. The data build takes minutes: `--keep DIR --build-only` builds a
+SQLite database once and `--reuse DIR` times against it (`--leagues-only` skips the separate three_rates runs).
 """
 
 import argparse
