@@ -52,6 +52,8 @@ call_command("migrate", verbosity=0)
 
 from django.utils import timezone  # noqa: E402
 
+from civicgrid.assessment import aggregates, selectors  # noqa: E402
+from civicgrid.briefings import gather as gathering  # noqa: E402
 from civicgrid.briefings.gather import gather  # noqa: E402
 from civicgrid.briefings.render import Masthead, render  # noqa: E402
 from civicgrid.core.actors import SYSTEM  # noqa: E402
@@ -250,8 +252,55 @@ print(f"database: {connection.vendor}; seed {args.seed}; uptime before: {os.pope
 started = time.perf_counter()
 towns = build(random.Random(args.seed))
 print(f"build: {time.perf_counter() - started:.1f} s")
-data = repeat("gather, whole city", lambda: gather(user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1]))
-repeat("gather, one town", lambda: gather(user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1], area=towns[0]))
+
+
+def city():
+    return gather(user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1])
+
+
+def town():
+    return gather(user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1], area=towns[0])
+
+
+def without_hotspots(fn):
+    """`fn` with the hotspot reads stubbed out: what the briefing itself costs."""
+
+    def run():
+        saved = gathering.hot_issues, gathering.early_alerts
+        gathering.hot_issues = gathering.early_alerts = lambda **kwargs: []
+        try:
+            return fn()
+        finally:
+            gathering.hot_issues, gathering.early_alerts = saved
+
+    return run
+
+
+def gathers(how: str):
+    data = repeat(f"gather, whole city ({how})", city)
+    repeat(f"gather, whole city, hotspots left out ({how})", without_hotspots(city))
+    repeat(f"gather, one town ({how})", town)
+    repeat(f"gather, one town, hotspots left out ({how})", without_hotspots(town))
+    return data
+
+
+selectors.USE_STORED = False
+live = gathers("counted live")
+selectors.USE_STORED = True
+started = time.perf_counter()
+months = aggregates.refresh(timezone.now(), limit=None)
+print(f"counting the stored monthly counts: {months} months, {time.perf_counter() - started:.1f} s")
+data = gathers("stored months")
+print(f"same figures from the stored months as counted live: {data == live}")
+repeat(
+    "hotspots alone (hot issues and early alerts), whole city",
+    lambda: (
+        gathering.hot_issues(
+            user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1], top=gathering.HOT_ISSUES_SHOWN
+        ),
+        gathering.early_alerts(user=SYSTEM, date_from=MONTH[0], date_to=MONTH[1]),
+    ),
+)
 masthead = Masthead(1, 2026, "琼海市12345热线中心", date(2026, 4, 2))
 content = repeat("render .docx", lambda: render(data, masthead))
 with tempfile.TemporaryDirectory() as folder:

@@ -6,6 +6,11 @@ Builds a fresh SQLite database in a temporary directory (or, with `--postgres UR
 tickets too) plus returns, overdue flags and supervisions, then times `three_rates` by unit, grid,
 town and category, and `league_table` (leagues by kind, fair ranking, 环比 and 同比 comparisons) for a month and a
 year, `--runs` times each, with p50 / p95 and the machine's load. Data generation is timed separately.
+
+League tables are timed twice: counted live from the tickets (`--live-runs` times), then, after the worker's
+job has counted every finished month (`assessment.aggregates.refresh`, timed), from the stored monthly counts,
+each checked to give the same tables as live. The data build takes minutes: `--keep DIR --build-only` builds a
+SQLite database once and `--reuse DIR` times against it (`--leagues-only` skips the separate three_rates runs).
 """
 
 import argparse
@@ -28,20 +33,48 @@ parser.add_argument(
     action="store_true",
     help="SQLite: run ANALYZE after loading (PostgreSQL always gets VACUUM ANALYZE)",
 )
+parser.add_argument(
+    "--reuse",
+    metavar="DIR",
+    help="SQLite: time against the database a `--keep DIR` run built (migrated, not rebuilt)",
+)
+parser.add_argument("--build-only", action="store_true", help="build the data and stop (with --keep)")
+parser.add_argument(
+    "--leagues-only", action="store_true", help="skip the separate three_rates timings (league tables only)"
+)
+parser.add_argument(
+    "--live-runs", type=int, default=2, help="timed runs of each live league table (default 2)"
+)
 parser.add_argument("--runs", type=int, default=5, help="timed runs of each league table (default 5)")
 parser.add_argument("--seed", type=int, default=20250101, help="random seed (no test uses 20250101)")
 ARGS = parser.parse_args()
 
 from _setup import django_setup  # noqa: E402
 
-django_setup("metrics", postgres=ARGS.postgres, data_dir=ARGS.keep)
+if ARGS.reuse:
+    # The database a `--keep` run built; _setup would refuse an existing directory.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings"
+    os.environ["CIVICGRID_DATA_DIR"] = os.path.abspath(ARGS.reuse)
+    os.environ.pop("DATABASE_URL", None)
+    import sys  # noqa: E402
+
+    from _setup import ROOT  # noqa: E402
+
+    sys.path.insert(0, str(ROOT))
+    import django  # noqa: E402
+
+    django.setup()
+else:
+    django_setup("metrics", postgres=ARGS.postgres, data_dir=ARGS.keep)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import DateTimeField  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from civicgrid.assessment import aggregates, selectors  # noqa: E402
 from civicgrid.assessment.leagues import league_table  # noqa: E402
+from civicgrid.assessment.models import MonthlyCount  # noqa: E402
 from civicgrid.assessment.selectors import three_rates, totals  # noqa: E402
 from civicgrid.core.actors import SYSTEM  # noqa: E402
 from civicgrid.registry.models import AdminArea, Grid, Unit  # noqa: E402
@@ -279,29 +312,37 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def league_timings() -> None:
-    """league_table with comparisons (3 periods × three_rates + the category mix) and the fair ranking."""
-    print(
-        f"league_table (by kind, fair ranking, 环比 and 同比 comparisons), {ARGS.runs} runs each; load {os.getloadavg()}"
-    )
+    """league_table with comparisons (3 periods × the counts, the category mix, the fair ranking): counted live
+    from the tickets, then from the stored monthly counts (`assessment.aggregates`) after counting every
+    month, with the two checked to give the same tables."""
     cases = [
         ("unit, December", dict(date_from=date(YEAR, 12, 1), date_to=date(YEAR, 12, 31))),
         ("unit, whole year", dict(date_from=date(YEAR, 1, 1), date_to=date(YEAR, 12, 31))),
         ("grid, December", dict(date_from=date(YEAR, 12, 1), date_to=date(YEAR, 12, 31), by="grid")),
+        ("unit, 15 Nov to 20 Dec", dict(date_from=date(YEAR, 11, 15), date_to=date(YEAR, 12, 20))),
     ]
+    selectors.USE_STORED = False
+    print(f"league_table counted live, {ARGS.live_runs} runs each; load {os.getloadavg()}")
+    live = {label: time_league(label, kwargs, ARGS.live_runs) for label, kwargs in cases}
+    selectors.USE_STORED = True
+    t0 = time.perf_counter()
+    months = aggregates.refresh(timezone.now(), limit=None)
+    print(
+        f"counting the stored monthly counts: {months} months, {MonthlyCount.objects.count():,} rows, "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+    print(f"league_table from the stored months, {ARGS.runs} runs each; load {os.getloadavg()}")
     for label, kwargs in cases:
-        samples, league = [], None
-        for _ in range(ARGS.runs):
-            wall = time.perf_counter()
-            league = league_table(user=SYSTEM, **kwargs)
-            samples.append(time.perf_counter() - wall)
-        p50, p95 = percentiles(samples)
-        rows = league.rows
-        compared = sum(row.composite_prev is not None for row in rows)
-        last_year = sum(row.composite_last_year is not None for row in rows)
+        league = time_league(label, kwargs, ARGS.runs)
+        same = (
+            all(
+                [vars(r) for r in league.tables[code]] == [vars(r) for r in live[label].tables[code]]
+                for code in league.tables
+            )
+            and league.tables.keys() == live[label].tables.keys()
+        )
         print(
-            f"  {label}: p50 {p50:.2f} s  p95 {p95:.2f} s  [{len(league.tables)} tables, {len(rows)} rows, "
-            f"rated {league.total.rated:,}; {compared} with a 环比 row, {last_year} with a 同比 row; previous "
-            f"{league.previous[0]}..{league.previous[1]}, a year earlier {league.last_year[0]}..{league.last_year[1]}]"
+            f"    stored months {len(league.counts['current'].stored_months)}; same figures as live: {same}"
         )
     print(f"  load after: {os.getloadavg()}")
     for code, rows in league.tables.items():
@@ -311,6 +352,24 @@ def league_timings() -> None:
             f"{top.composite_shrunk * 100:.1f} (下限 {top.composite_lower * 100:.1f}) 结构调整 "
             f"{top.composite_adjusted * 100:.1f}  {top.rank_move}"
         )
+
+
+def time_league(label: str, kwargs: dict, runs: int):
+    samples, league = [], None
+    for _ in range(runs):
+        wall = time.perf_counter()
+        league = league_table(user=SYSTEM, **kwargs)
+        samples.append(time.perf_counter() - wall)
+    p50, p95 = percentiles(samples)
+    rows = league.rows
+    compared = sum(row.composite_prev is not None for row in rows)
+    last_year = sum(row.composite_last_year is not None for row in rows)
+    print(
+        f"  {label}: p50 {p50:.2f} s  p95 {p95:.2f} s  [{len(league.tables)} tables, {len(rows)} rows, "
+        f"rated {league.total.rated:,}; {compared} with a 环比 row, {last_year} with a 同比 row; previous "
+        f"{league.previous[0]}..{league.previous[1]}, a year earlier {league.last_year[0]}..{league.last_year[1]}]"
+    )
+    return league
 
 
 def load(rng: random.Random) -> None:
@@ -340,7 +399,6 @@ def load(rng: random.Random) -> None:
 
 
 def main() -> None:
-    rng = random.Random(ARGS.seed)
     print(
         f"database: {connection.vendor}; tickets: {ARGS.tickets:,}; seed {ARGS.seed}; load {os.getloadavg()}"
     )
@@ -348,6 +406,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"migrate: {time.perf_counter() - t0:.2f} s")
 
+    if not ARGS.reuse:
+        build()
+    if ARGS.build_only:
+        return
+    measure()
+
+
+def build() -> None:
+    rng = random.Random(ARGS.seed)
     t0 = time.perf_counter()
     sqlite = connection.vendor == "sqlite"
     if sqlite:
@@ -369,7 +436,13 @@ def main() -> None:
             cursor.execute("ANALYZE")
     print(f"data generation: {time.perf_counter() - t0:.1f} s")
 
-    print("three_rates with the current schema:")
+
+def measure() -> None:
+    if ARGS.leagues_only:
+        league_timings()
+        return
+    selectors.USE_STORED = False
+    print("three_rates with the current schema (counted live):")
     rows, total, _ = timings()
 
     existing = {tuple(index.fields) for index in Ticket._meta.indexes}
@@ -383,6 +456,7 @@ def main() -> None:
         print("three_rates with the proposed indexes:")
         rows, total, _ = timings()
     league_timings()
+    selectors.USE_STORED = False
 
     print(
         f"\nwhole city {YEAR}: 响应率 {total.response_rate:.1%}  解决率 {total.resolution_rate:.1%}  "

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentConfig(AppConfig):
     name = "civicgrid.assessment"
     verbose_name = _("考评")
+
+    def ready(self):
+        from civicgrid.assessment import aggregates
+        from civicgrid.core import periodic
+
+        periodic.register("assessment.monthly_counts", "月度考评计数", aggregates.refresh)

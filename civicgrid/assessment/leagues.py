@@ -12,10 +12,17 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from civicgrid.assessment.dashboard import received_count
 from civicgrid.assessment.fair import City, apply_fair, praised_and_named, rank_fairly
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import RateRow, rated_by_category, scheme_for, three_rates, totals
+from civicgrid.assessment.selectors import (
+    PeriodCounts,
+    RateRow,
+    mix_of,
+    period_counts,
+    rate_rows,
+    scheme_for,
+    totals,
+)
 from civicgrid.registry.models import Unit
 
 K = Unit.Kind
@@ -94,6 +101,14 @@ class League:
     previous: tuple[date, date] | None = None
     last_year: tuple[date, date] | None = None
     praise: dict[str, tuple[list, list]] = field(default_factory=dict)  # code → (praised, named)
+    # The counts each table was built from: "current", and with the comparisons "prev" and "last_year".
+    counts: dict[str, PeriodCounts] = field(default_factory=dict)
+
+    @property
+    def counted_at(self):
+        """When the oldest stored month the tables read was counted (None: everything counted live now)."""
+        times = [c.counted_at for c in self.counts.values() if c.counted_at is not None]
+        return min(times) if times else None
 
     def title(self, code: str) -> str:
         return LEAGUE_TITLES[code] if self.by == "unit" else GROUP_TITLES[self.by]
@@ -115,16 +130,13 @@ def _tables(rows: list[RateRow], by: str) -> dict[str, list[RateRow]]:
 
 
 def _fair_tables(
-    *, user, date_from, date_to, by, scheme, area, adjusted: bool = True
+    counts: PeriodCounts, *, by, scheme, adjusted: bool = True
 ) -> tuple[dict, City | None, list[RateRow]]:
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area)
+    rows = rate_rows(counts, scheme)
     tables = _tables(rows, by)
     kept = [row for rows in tables.values() for row in rows]
-    mix = None
-    if adjusted:  # the periods compared with need ranks and rates, not the mix-adjusted score
-        mix = rated_by_category(
-            user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area
-        )
+    # The periods compared with need ranks and rates, not the mix-adjusted score.
+    mix = mix_of(counts, scheme) if adjusted else None
     city = apply_fair(kept, scheme, mix) if kept else None
     return {code: rank_fairly(rows, scheme) for code, rows in tables.items()}, city, kept
 
@@ -149,16 +161,13 @@ def league_table(
     row's `*_prev` / `*_last_year` figures and `rank_move` (its rank in the same table then).
     `user` scopes everything as `three_rates` does; `area` (an AdminArea) keeps the tickets located in it."""
     scheme = scheme or scheme_for(date_to) or AssessmentScheme()
-    tables, city, kept = _fair_tables(
-        user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, area=area
-    )
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    tables, city, kept = _fair_tables(counts, by=by, scheme=scheme)
     league = League(date_from, date_to, by, scheme, tables, city, totals(kept))
+    league.counts = {"current": counts}
     if by == "unit":
-        league.outside = max(
-            received_count(user=user, date_from=date_from, date_to=date_to, area=area)
-            - league.total.received,
-            0,
-        )
+        # Every ticket received, dispatched or not: the keyless cells hold the undispatched ones.
+        league.outside = max(counts.sum("received") - league.total.received, 0)
     for code, rows in tables.items():
         league.praise[code] = praised_and_named(rows, scheme, city) if city else ([], [])
     if not compare:
@@ -166,15 +175,13 @@ def league_table(
     league.previous = previous_period(date_from, date_to)
     league.last_year = last_year_period(date_from, date_to)
     for suffix, (first, last) in (("prev", league.previous), ("last_year", league.last_year)):
-        then, _, _ = _fair_tables(
-            user=user,
-            date_from=first,
-            date_to=last,
-            by=by,
-            scheme=scheme_for(last) or scheme,
-            area=area,
-            adjusted=False,
-        )
+        # A year's 环比 and 同比 are the same year: counted once.
+        if (first, last) == league.previous and suffix == "last_year":
+            then_counts = league.counts["prev"]
+        else:
+            then_counts = period_counts(user=user, date_from=first, date_to=last, by=by, area=area)
+        league.counts[suffix] = then_counts
+        then, _, _ = _fair_tables(then_counts, by=by, scheme=scheme_for(last) or scheme, adjusted=False)
         for code, rows in tables.items():
             before = {row.key: row for row in then.get(code, [])}
             for row in rows:

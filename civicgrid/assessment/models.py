@@ -78,3 +78,56 @@ class AssessmentScheme(Effective):
             raise ValidationError({"credible_level": _("可信水平应不低于 0.5 且小于 1")})
         if self.naming_count < 1:
             raise ValidationError({"naming_count": _("表扬、点名至少各列 1 个")})
+
+
+class MonthlyCount(models.Model):
+    """The league-table counts of one local calendar month for one group (a unit, grid, town or first-level
+    category), one town the tickets are located in and one first-level category: filled by the worker from the
+    live count (`assessment.aggregates`), so a year's table adds up twelve months of these instead of counting
+    a year of tickets. Rated figures carry their category (the category-mix adjustment needs it); the other
+    figures carry one only when the grouping is the category."""
+
+    month = models.DateField(_("月份"))  # the month's first day
+    by = models.CharField(_("分组"), max_length=10)
+    key = models.CharField(_("分组对象"), max_length=20, blank=True)  # "" for tickets without one
+    town = models.IntegerField(_("所在乡镇"), null=True, blank=True)
+    code = models.CharField(_("一级分类"), max_length=2, blank=True)
+    rated = models.IntegerField(default=0)
+    contacted_in_time = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    very_satisfied = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basic = models.IntegerField(default=0)
+    unsatisfied = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    redo = models.IntegerField(default=0)
+    returns = models.IntegerField(default=0)
+    returns_approved = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    supervised = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月度考评计数")
+        verbose_name_plural = _("月度考评计数")
+        indexes = [models.Index(fields=["by", "month", "key"], name="assess_monthly_by_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.by} {self.key}"
+
+
+class MonthStamp(models.Model):
+    """When a month's `MonthlyCount` rows were counted, and the last ticket event (工单日志) they include:
+    a ticket received in or before the month with a later event may have changed the month's figures."""
+
+    month = models.DateField(_("月份"), unique=True)
+    computed_at = models.DateTimeField(_("统计时间"))
+    last_event = models.BigIntegerField(_("已计入的最后一条工单日志"))
+
+    class Meta:
+        verbose_name = _("月度考评计数时间")
+        verbose_name_plural = _("月度考评计数时间")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

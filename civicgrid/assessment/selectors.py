@@ -4,17 +4,17 @@ Every figure is counted in the database, one aggregate query per figure group, s
 whole city's tickets takes one pass per group rather than one query per unit.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.models import AssessmentScheme
+from civicgrid.assessment.models import AssessmentScheme, MonthlyCount, MonthStamp
 from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Grid, Role, Unit
 from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
@@ -22,6 +22,7 @@ from civicgrid.routing.models import Category
 from civicgrid.tickets.models import (
     Assignment,
     Decision,
+    Event,
     ReturnRequest,
     Satisfaction,
     Solved,
@@ -138,90 +139,61 @@ def three_rates(
     `received` and `closed` count every ticket received or closed in the period. Groups without a
     key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite
     (the weighted three rates less the scheme's overdue and supervision deductions, 0 by default).
-    With `area` (an AdminArea) only tickets located in it or below count.
+    With `area` (an AdminArea) only tickets located in it or below count. The counts are those of
+    `period_counts` (stored whole months where they are still exact, the rest counted live).
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
-    if date_from > date_to:
-        raise ValueError("date_from is after date_to")
-    units = unit_scope(user)
-    scheme = scheme or scheme_for(date_to) or AssessmentScheme()
-    start, end = period_bounds(date_from, date_to)
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    return rate_rows(counts, scheme or scheme_for(date_to) or AssessmentScheme())
 
+
+# The counts a league-table row adds up; every one is a number of tickets (or returns, notices, supervisions).
+COUNT_FIELDS = (
+    "rated",
+    "contacted_in_time",
+    "solved",
+    "very_satisfied",
+    "satisfied",
+    "basic",
+    "unsatisfied",
+    "received",
+    "closed",
+    "closed_on_time",
+    "redo",
+    "returns",
+    "returns_approved",
+    "overdue",
+    "supervised",
+)
+
+# Whether `period_counts` may use the stored monthly counts (benchmarks and tests switch it off to compare).
+USE_STORED = True
+
+
+@dataclass
+class PeriodCounts:
+    """The counts of one period and grouping, by (group key, first-level category code): rated figures under
+    their category, the others under "" (under their key when grouping by category). Keys are None for
+    tickets without a group (received but not dispatched, …): no row, but in `all_received`."""
+
+    by: str
+    cells: dict
+    stored_months: list = field(default_factory=list)  # first days of the months read from MonthlyCount
+    counted_at: datetime | None = None  # when the oldest of those months was counted
+
+    def sum(self, name: str, *, keyed: bool = False) -> int:
+        return sum(c[name] for (key, _), c in self.cells.items() if not keyed or key not in (None, ""))
+
+
+def rate_rows(counts: PeriodCounts, scheme: AssessmentScheme) -> list[RateRow]:
+    """The ranked rows of `three_rates` from a period's counts."""
     rows: dict = {}
-    paths = {
-        Ticket: "",
-        ReturnRequest: "assignment__ticket__",
-        Assignment: "ticket__",
-        Supervision: "ticket__",
-    }
-
-    def merge(queryset, scope: Q):
-        if units is not None:
-            queryset = queryset.filter(scope)
-        if area is not None:
-            queryset = queryset.filter(area_filter(area, paths[queryset.model]))
-        for figures in queryset.order_by():
-            key = figures.pop("key")
-            if key is None or key == "":
-                continue
-            row = rows.setdefault(key, RateRow(key=key, label=""))
-            for name, value in figures.items():
-                setattr(row, name, getattr(row, name) + value)
-
-    merge(
-        Ticket.objects.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False)
-        .values(key=_ticket_key(by, rated=True))
-        .annotate(
-            rated=Count("pk"),
-            contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
-            solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
-            very_satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.VERY_SATISFIED)),
-            satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.SATISFIED)),
-            basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
-            unsatisfied=Count(
-                "pk",
-                filter=Q(rated_satisfaction__in=[Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED]),
-            ),
-        ),
-        Q(rated_unit__in=units or ()),
-    )
-    merge(
-        Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
-        .values(key=_ticket_key(by))
-        .annotate(received=Count("pk")),
-        Q(lead_unit__in=units or ()),
-    )
-    merge(
-        Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end)
-        .values(key=_ticket_key(by))
-        .annotate(
-            closed=Count("pk"),
-            closed_on_time=Count("pk", filter=Q(closed_on_time=True)),
-            redo=Count("pk", filter=Q(redo_count__gt=0)),
-        ),
-        Q(lead_unit__in=units or ()),
-    )
-    merge(
-        ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end)
-        .values(key=F("assignment__unit") if by == "unit" else _ticket_key(by, "assignment__ticket__"))
-        .annotate(returns=Count("pk"), returns_approved=Count("pk", filter=Q(decision=Decision.APPROVED))),
-        Q(assignment__unit__in=units or ()),
-    )
-    merge(
-        Assignment.objects.filter(overdue_issued_at__gte=start, overdue_issued_at__lt=end)
-        .values(key=F("unit") if by == "unit" else _ticket_key(by, "ticket__"))
-        .annotate(overdue=Count("pk")),
-        Q(unit__in=units or ()),
-    )
-    merge(
-        # A supervision of the whole ticket (no unit named) presses its lead unit.
-        Supervision.objects.filter(at__gte=start, at__lt=end)
-        .values(key=Coalesce("unit", "ticket__lead_unit") if by == "unit" else _ticket_key(by, "ticket__"))
-        .annotate(supervised=Count("pk")),
-        Q(unit__in=units or ()) | Q(unit__isnull=True, ticket__lead_unit__in=units or ()),
-    )
-
+    for (key, _code), figures in counts.cells.items():
+        if key is None or key == "":
+            continue
+        row = rows.setdefault(key, RateRow(key=key, label=""))
+        for name, value in figures.items():
+            setattr(row, name, getattr(row, name) + value)
+    by = counts.by
     labels = _labels(by, rows.keys())
     kinds = dict(Unit.objects.filter(pk__in=list(rows)).values_list("pk", "kind")) if by == "unit" else {}
     weights = _weights(scheme)
@@ -230,6 +202,220 @@ def three_rates(
         row.kind = kinds.get(key, "") if by == "unit" else by
         _fill_rates(row, weights)
     return _ranked(list(rows.values()), weights)
+
+
+def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
+    """`rated_by_category` from a period's counts."""
+    k = float(scheme.basic_satisfied_weight)
+    mix: dict = {}
+    # In one order whatever order the database grouped in: the city's category rates add floats up.
+    for (key, code), c in sorted(counts.cells.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        if key is None or key == "" or not c["rated"]:
+            continue
+        mix.setdefault(key, {})[code or ""] = MixCounts(
+            rated=c["rated"],
+            contacted_in_time=c["contacted_in_time"],
+            solved=c["solved"],
+            satisfied=c["very_satisfied"] + c["satisfied"] + k * c["basic"],
+        )
+    return mix
+
+
+def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", area=None) -> PeriodCounts:
+    """The counts behind `three_rates` for the period, scoped by `user` and `area` exactly as it says.
+
+    Whole calendar months come from `MonthlyCount` when the worker has counted them and no ticket received
+    in or before the month has had an event (工单日志) since (`fresh_months`); the partial months at the
+    edges, months not counted yet and stale months are counted live. The stored rows keep each group's town,
+    so a scope the rows can honour uses them: no `user` restriction or the grouping by unit (a unit sees its
+    own rows), and no area or an area at town level or above. Any other scope is counted live."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
+    if date_from > date_to:
+        raise ValueError("date_from is after date_to")
+    units = unit_scope(user)
+    start, end = period_bounds(date_from, date_to)
+    result = PeriodCounts(by=by, cells={})
+    towns = None
+    storable = USE_STORED and (units is None or by == "unit")
+    if storable and area is not None:
+        towns = _towns_of(area)
+        storable = towns is not None
+    stamps = fresh_months(whole_months(date_from, date_to)) if storable else {}
+    if stamps:
+        result.stored_months = sorted(stamps)
+        result.counted_at = min(stamp.computed_at for stamp in stamps.values())
+        _add_stored(result.cells, by, result.stored_months, units, towns)
+    cursor = start
+    for month in [*result.stored_months, None]:
+        month_start, month_end = period_bounds(month, month_end_day(month)) if month else (end, end)
+        if cursor < month_start:
+            _add(result.cells, live_cells(by, cursor, month_start, units, area))
+        cursor = month_end
+    return result
+
+
+def whole_months(date_from: date, date_to: date) -> list[date]:
+    """The first days of the calendar months lying wholly in [date_from, date_to]."""
+    months = []
+    month = date_from.replace(day=1)
+    if month < date_from:
+        month = month_end_day(month) + timedelta(days=1)
+    while month_end_day(month) <= date_to:
+        months.append(month)
+        month = month_end_day(month) + timedelta(days=1)
+    return months
+
+
+def month_end_day(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def fresh_months(months: list[date]) -> dict:
+    """{month: MonthStamp} for the months whose stored counts are still exact: counted, and no ticket received
+    before the month's end has an event (工单日志) after the last one the count included. Every change to a
+    ticket writes an event, and a ticket's dates never precede its receipt, so a later event on a ticket
+    received after the month cannot have changed the month's figures."""
+    if not months:
+        return {}
+    stamps = {stamp.month: stamp for stamp in MonthStamp.objects.filter(month__in=months)}
+    for mark in {stamp.last_event for stamp in stamps.values()}:
+        first = Event.objects.filter(pk__gt=mark).aggregate(first=Min("ticket__received_at"))["first"]
+        if first is None:
+            continue
+        for month, stamp in list(stamps.items()):
+            if stamp.last_event == mark and period_bounds(month, month_end_day(month))[1] > first:
+                del stamps[month]
+    return stamps
+
+
+def _towns_of(area) -> list[int] | None:
+    """The towns `area_filter` keeps tickets of, or None for a village/community (filtered on its own column,
+    which the stored counts do not keep)."""
+    if area.level == AdminArea.Level.VILLAGE:
+        return None
+    if area.level == AdminArea.Level.TOWN:
+        return [area.pk]
+    return list(area_filter(area).children[0][1])
+
+
+def _add(cells: dict, more: dict) -> None:
+    for cell, figures in more.items():
+        mine = cells.get(cell)
+        if mine is None:
+            cells[cell] = dict(figures)
+        else:
+            for name, value in figures.items():
+                mine[name] += value
+
+
+def _add_stored(cells: dict, by: str, months: list[date], units, towns) -> None:
+    rows = MonthlyCount.objects.filter(by=by, month__in=months)
+    if units is not None:
+        rows = rows.filter(key__in=[str(unit) for unit in units])
+    if towns is not None:
+        rows = rows.filter(town__in=towns)
+    figures = rows.values("key", "code").annotate(**{name: Sum(name) for name in COUNT_FIELDS}).order_by()
+    _add(
+        cells,
+        {
+            (_stored_key(by, row.pop("key")), row.pop("code")): {n: row[n] or 0 for n in COUNT_FIELDS}
+            for row in figures
+        },
+    )
+
+
+def _stored_key(by: str, key: str):
+    if by == "category" or key == "":
+        return key or None
+    return int(key)
+
+
+def live_cells(by: str, start: datetime, end: datetime, units, area, *, with_town: bool = False) -> dict:
+    """The counts of [start, end) counted from the tickets: {(key, code): {figure: count}}, or with `with_town`
+    {(key, code, town): …} (what `MonthlyCount` keeps). Every figure is zero-filled."""
+    cells: dict = {}
+
+    def merge(queryset, key, scope: Q, path: str, code: bool):
+        if units is not None:
+            queryset = queryset.filter(scope)
+        if area is not None:
+            queryset = queryset.filter(area_filter(area, path))
+        dims = {"key": key, **({"code": Substr(path + "category_code", 1, 2)} if code else {})}
+        if with_town:
+            dims["town_id_"] = F(path + "town")
+        for figures in queryset.values(**dims).annotate(**figures_of[queryset.model]).order_by():
+            cell = (figures.pop("key"), (figures.pop("code", "") or "") if code else "")
+            if with_town:
+                cell += (figures.pop("town_id_"),)
+            row = cells.setdefault(cell, dict.fromkeys(COUNT_FIELDS, 0))
+            for name, value in figures.items():
+                row[name] += value
+
+    figures_of = {}
+    tickets = Ticket.objects.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False)
+    figures_of[Ticket] = dict(
+        rated=Count("pk"),
+        contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
+        solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
+        very_satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.VERY_SATISFIED)),
+        satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.SATISFIED)),
+        basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
+        unsatisfied=Count(
+            "pk",
+            filter=Q(rated_satisfaction__in=[Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED]),
+        ),
+    )
+    # The rated pass keeps the category for the category-mix adjustment (`rated_by_category`).
+    merge(tickets, _ticket_key(by, rated=True), Q(rated_unit__in=units or ()), "", True)
+    figures_of[Ticket] = dict(received=Count("pk"))
+    merge(
+        Ticket.objects.filter(received_at__gte=start, received_at__lt=end),
+        _ticket_key(by),
+        Q(lead_unit__in=units or ()),
+        "",
+        False,
+    )
+    figures_of[Ticket] = dict(
+        closed=Count("pk"),
+        closed_on_time=Count("pk", filter=Q(closed_on_time=True)),
+        redo=Count("pk", filter=Q(redo_count__gt=0)),
+    )
+    merge(
+        Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end),
+        _ticket_key(by),
+        Q(lead_unit__in=units or ()),
+        "",
+        False,
+    )
+    figures_of[ReturnRequest] = dict(
+        returns=Count("pk"), returns_approved=Count("pk", filter=Q(decision=Decision.APPROVED))
+    )
+    merge(
+        ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end),
+        F("assignment__unit") if by == "unit" else _ticket_key(by, "assignment__ticket__"),
+        Q(assignment__unit__in=units or ()),
+        "assignment__ticket__",
+        False,
+    )
+    figures_of[Assignment] = dict(overdue=Count("pk"))
+    merge(
+        Assignment.objects.filter(overdue_issued_at__gte=start, overdue_issued_at__lt=end),
+        F("unit") if by == "unit" else _ticket_key(by, "ticket__"),
+        Q(unit__in=units or ()),
+        "ticket__",
+        False,
+    )
+    figures_of[Supervision] = dict(supervised=Count("pk"))
+    merge(
+        # A supervision of the whole ticket (no unit named) presses its lead unit.
+        Supervision.objects.filter(at__gte=start, at__lt=end),
+        Coalesce("unit", "ticket__lead_unit") if by == "unit" else _ticket_key(by, "ticket__"),
+        Q(unit__in=units or ()) | Q(unit__isnull=True, ticket__lead_unit__in=units or ()),
+        "ticket__",
+        False,
+    )
+    return cells
 
 
 def totals(rows: list[RateRow]) -> RateRow:
@@ -382,38 +568,6 @@ def rated_by_category(
     *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None
 ) -> dict:
     """{group key: {first-level category code ("" when none): MixCounts}} over the period's rated tickets,
-    counted and scoped exactly like the rated figures of `three_rates` (one grouped query)."""
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
-    units = unit_scope(user)
-    scheme = scheme or scheme_for(date_to) or AssessmentScheme()
-    k = float(scheme.basic_satisfied_weight)
-    start, end = period_bounds(date_from, date_to)
-    tickets = Ticket.objects.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False)
-    if units is not None:
-        tickets = tickets.filter(rated_unit__in=units)
-    if area is not None:
-        tickets = tickets.filter(area_filter(area))
-    figures = (
-        tickets.values(key=_ticket_key(by, rated=True), code=Substr("category_code", 1, 2))
-        .annotate(
-            rated=Count("pk"),
-            contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
-            solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
-            top=Count(
-                "pk", filter=Q(rated_satisfaction__in=[Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED])
-            ),
-            basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
-        )
-        .order_by()
-    )
-    mix: dict = {}
-    for row in figures:
-        if row["key"] is None or row["key"] == "":
-            continue
-        counts = mix.setdefault(row["key"], {}).setdefault(row["code"] or "", MixCounts())
-        counts.rated += row["rated"]
-        counts.contacted_in_time += row["contacted_in_time"]
-        counts.solved += row["solved"]
-        counts.satisfied += row["top"] + k * row["basic"]
-    return mix
+    counted and scoped exactly like the rated figures of `three_rates` (the same `period_counts`)."""
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    return mix_of(counts, scheme or scheme_for(date_to) or AssessmentScheme())

@@ -22,7 +22,15 @@ from django.db.models import Count, Q
 
 from civicgrid.assessment.leagues import last_year_period, league_table, previous_period
 from civicgrid.assessment.models import AssessmentScheme
-from civicgrid.assessment.selectors import RateRow, area_filter, fill_rates, period_bounds, scheme_for
+from civicgrid.assessment.selectors import (
+    PeriodCounts,
+    RateRow,
+    area_filter,
+    fill_rates,
+    period_bounds,
+    scheme_for,
+    unit_scope,
+)
 from civicgrid.deliberation.stats import LABELS as DELIBERATION_LABELS
 from civicgrid.deliberation.stats import deliberation_stats
 from civicgrid.engagement.stats import LABELS as ENGAGEMENT_LABELS
@@ -137,14 +145,26 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
     scheme = scheme_for(date_to) or AssessmentScheme()
     areas = area_subtree_ids([area]) if area is not None else None
     where = area_filter(area) if area is not None else Q()
+    table = league_table(user=user, date_from=date_from, date_to=date_to, by="unit", area=area, scheme=scheme)
+    # The league's counts cover every ticket of the area when the user sees every unit: the overview adds
+    # them up instead of counting the three periods again.
+    counted = table.counts if unit_scope(user) is None else {}
+    periods = {
+        "current": (date_from, date_to),
+        "prev": previous_period(date_from, date_to),
+        "last_year": last_year_period(date_from, date_to),
+    }
+    current, previous, last_year = (
+        overview(*periods[name], where, scheme, counts=counted.get(name)) for name in periods
+    )
     return BriefingData(
         scope_name=area.name if area is not None else "全市",
         date_from=date_from,
         date_to=date_to,
-        current=overview(date_from, date_to, where, scheme),
-        previous=overview(*previous_period(date_from, date_to), where, scheme),
-        last_year=overview(*last_year_period(date_from, date_to), where, scheme),
-        leagues=_leagues(user=user, date_from=date_from, date_to=date_to, area=area, scheme=scheme),
+        current=current,
+        previous=previous,
+        last_year=last_year,
+        leagues=_leagues(table, scheme),
         hot_issues=hot_issues(
             user=user, date_from=date_from, date_to=date_to, area=area, top=HOT_ISSUES_SHOWN
         ),
@@ -156,29 +176,40 @@ def gather(*, user, date_from: date, date_to: date, area: AdminArea | None = Non
     )
 
 
-def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme) -> Overview:
-    """Received, dispatched, closed (on time) and the rated figures of the tickets `where` says, in the period."""
+def overview(
+    date_from: date, date_to: date, where: Q, scheme: AssessmentScheme, counts: PeriodCounts | None = None
+) -> Overview:
+    """Received, dispatched, closed (on time) and the rated figures of the tickets `where` says, in the period;
+    with `counts` (the same tickets' `assessment.selectors.period_counts`, unscoped) all but the dispatched
+    are added up from them."""
     start, end = period_bounds(date_from, date_to)
     tickets = Ticket.objects.filter(where).order_by()
-    result = Overview(
-        received=tickets.filter(received_at__gte=start, received_at__lt=end).count(),
-        dispatched=tickets.filter(dispatched_at__gte=start, dispatched_at__lt=end).count(),
-    )
-    closed = tickets.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
-        n=Count("pk"), on_time=Count("pk", filter=Q(closed_on_time=True))
-    )
-    result.closed, result.closed_on_time = closed["n"], closed["on_time"]
+    dispatched = tickets.filter(dispatched_at__gte=start, dispatched_at__lt=end).count()
+    if counts is not None:
+        figures = {name: counts.sum(name) for name in ("received", "closed", "closed_on_time", *RATED)}
+        result = Overview(received=figures["received"], dispatched=dispatched)
+        result.closed, result.closed_on_time = figures["closed"], figures["closed_on_time"]
+        rated = {name: figures[name] for name in RATED}
+    else:
+        result = Overview(
+            received=tickets.filter(received_at__gte=start, received_at__lt=end).count(),
+            dispatched=dispatched,
+        )
+        closed = tickets.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
+            n=Count("pk"), on_time=Count("pk", filter=Q(closed_on_time=True))
+        )
+        result.closed, result.closed_on_time = closed["n"], closed["on_time"]
+        rated = tickets.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False).aggregate(
+            rated=Count("pk"),
+            contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
+            solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
+            very_satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.VERY_SATISFIED)),
+            satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.SATISFIED)),
+            basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
+        )
     if result.closed:
         result.on_time_rate = result.closed_on_time / result.closed
-    counts = tickets.filter(rated_at__gte=start, rated_at__lt=end, excluded_from_rating=False).aggregate(
-        rated=Count("pk"),
-        contacted_in_time=Count("pk", filter=Q(rated_contacted_in_time=True)),
-        solved=Count("pk", filter=Q(rated_solved=Solved.SOLVED)),
-        very_satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.VERY_SATISFIED)),
-        satisfied=Count("pk", filter=Q(rated_satisfaction=Satisfaction.SATISFIED)),
-        basic=Count("pk", filter=Q(rated_satisfaction=Satisfaction.BASIC)),
-    )
-    row = RateRow(key=None, label="", **counts)
+    row = RateRow(key=None, label="", **rated)
     fill_rates(row, scheme)
     result.rated = row.rated
     result.response_rate, result.resolution_rate = row.response_rate, row.resolution_rate
@@ -186,12 +217,12 @@ def overview(date_from: date, date_to: date, where: Q, scheme: AssessmentScheme)
     return result
 
 
-def _leagues(
-    *, user, date_from: date, date_to: date, area: AdminArea | None, scheme: AssessmentScheme
-) -> list[League]:
+RATED = ("rated", "contacted_in_time", "solved", "very_satisfied", "satisfied", "basic")
+
+
+def _leagues(table, scheme: AssessmentScheme) -> list[League]:
     """The league tables of 「二、三率排名」, one per kind of unit, fairly ranked by `assessment.leagues`:
     praised only where the evidence says a unit is above the city, named only where it says below."""
-    table = league_table(user=user, date_from=date_from, date_to=date_to, by="unit", area=area, scheme=scheme)
     leagues = []
     for code, rows in table.tables.items():
         rated = [row for row in rows if row.rated]
