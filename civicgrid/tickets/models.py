@@ -321,6 +321,11 @@ class Ticket(models.Model):
             models.Index(fields=["grid", "status"], name="ticket_grid_status"),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
+            # A briefing's dispatched count and key supervision list without reading every ticket.
+            models.Index(fields=["dispatched_at"], name="ticket_dispatched_at"),
+            models.Index(
+                fields=["received_at"], condition=models.Q(on_key_list=True), name="ticket_key_list"
+            ),
         ]
 
     def __str__(self):
