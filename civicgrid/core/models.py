@@ -163,7 +163,6 @@ AUDIT_ACTIONS = {
     "export.engagement_visits": "导出结对走访记录",
     "export.engagement_commitments": "导出承诺践诺",
     "export.review_reporter": "导出述职数据和测评结果",
-    "export.weakorgs_plan": "导出整顿方案",
     "export.deliberation_topic": "导出议题参与人与四议两公开",
     "grid.create": "新增网格",
     "grid.update": "修改网格",
