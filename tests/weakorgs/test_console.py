@@ -165,6 +165,17 @@ def test_exports_read_back_and_are_audited(client, scanned):
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "问题", "措施", "责任人", "时限", "状态"]
     assert table.rows[1].cells[1].text == "书记空缺"
+    # the plan page's tables as Excel: items, progress notes, history
+    before = AuditEvent.objects.filter(action="export.weakorgs_plan").count()
+    plan_book = load_workbook(
+        io.BytesIO(client.get(reverse("console:wo_plan", args=[plan.pk]), {"export": "xlsx"}).content)
+    )
+    assert plan_book.sheetnames == ["整顿事项", "整顿进展", "办理记录"]
+    items = plan_book["整顿事项"]
+    assert [c.value for c in items[3]][:5] == ["问题", "措施", "责任人", "时限", "状态"]
+    assert items["A4"].value == "书记空缺" and "银海社区党支部" in items["A2"].value
+    assert plan_book["办理记录"]["A4"].value is not None
+    assert AuditEvent.objects.filter(action="export.weakorgs_plan").count() == before + 1
     assert set(
         AuditEvent.objects.filter(action__startswith="export.weakorgs").values_list("action", flat=True)
     ) == {

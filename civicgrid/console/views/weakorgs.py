@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
+from civicgrid.console.exporting import export_list, wants_xlsx
 from civicgrid.core.audit import record_event
-from civicgrid.core.documents import docx_response, xlsx_response
+from civicgrid.core.documents import DATE, DATETIME, Column, Sheet, docx_response, xlsx_response
 from civicgrid.core.inputs import parse_count, parse_day
 from civicgrid.core.refusal import Refusal
 from civicgrid.party.models import PartyOrg
@@ -203,6 +204,8 @@ def plan_page(request, pk):
     decides = scope.decides(user, plan.org)
     works = decides or scope.leads(user, plan.org_id)
     going = plan.state in (S.RECTIFYING, S.EXTENDED)
+    if wants_xlsx(request):
+        return _plan_xlsx(request, plan)
     return render(
         request,
         "console/weakorgs/plan.html",
@@ -298,6 +301,58 @@ def plan_action(request, pk):
     ACTIONS[action](request.user, plan, request.POST)
     messages.success(request, DONE[action])
     return redirect("console:wo_plan", pk=plan.pk)
+
+
+def _plan_xlsx(request, plan):
+    """The plan page's tables: its items, progress notes and history."""
+    scope_text = f"{plan.org.name}（{plan.year}年）"
+    more = [
+        Sheet(
+            "整顿进展",
+            [
+                Column("日期", "at", number_format=DATETIME),
+                Column(
+                    "记录人",
+                    lambda n: getattr(getattr(n.author, "staff", None), "name", "") if n.author else "",
+                ),
+                Column("进展", "text", width=50),
+            ],
+            list(plan.notes.select_related("author__staff")),
+            scope=scope_text,
+        ),
+        Sheet(
+            "办理记录",
+            [
+                Column("时间", "at", number_format=DATETIME),
+                Column("事项", lambda e: e.get_action_display()),
+                Column("状态", lambda e: e.get_to_state_display() if e.to_state else ""),
+                Column("说明", "note", width=40),
+                Column(
+                    "办理人",
+                    lambda e: getattr(getattr(e.actor, "staff", None), "name", "") if e.actor else "",
+                ),
+            ],
+            list(plan.events.select_related("actor__staff")),
+            scope=scope_text,
+        ),
+    ]
+    return export_list(
+        request,
+        title="整顿事项",
+        columns=[
+            Column("问题", "problem", width=30),
+            Column("措施", "measure", width=36),
+            Column("责任人", "responsible"),
+            Column("时限", "due_on", number_format=DATE),
+            Column("状态", lambda i: i.get_state_display()),
+            Column("销号日期", "done_on", number_format=DATE),
+            Column("销号说明", "done_note", width=24),
+        ],
+        rows=plan.items.all(),
+        scope=scope_text,
+        action="export.weakorgs_plan",
+        more_sheets=more,
+    )
 
 
 @staff_view(*PLAN_ROLES)
