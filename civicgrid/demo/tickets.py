@@ -157,7 +157,7 @@ class Simulation:
                     done += 1
             day = min(timezone.localtime(horizon).date(), timezone.localdate(self.now))
             if day >= next_report:
-                self.log(f"已模拟至 {day:%Y-%m-%d},{done} 个办理环节")
+                self.log(f"已模拟至 {day:%Y-%m-%d}，{done} 个办理环节")
                 next_report = day + timedelta(days=10)
         with transaction.atomic():
             scan_deadlines(now=self.now)
