@@ -33,7 +33,9 @@ parser.add_argument("--members", type=int, default=5)
 parser.add_argument("--tickets", type=int, default=100_000)
 parser.add_argument("--runs", type=int, default=5)
 parser.add_argument("--seed", type=int, default=41, help="not a seed the tests use (held out)")
-parser.add_argument("--name", default="weakorgs", help="scratch database bench_<name> (one per concurrent run)")
+parser.add_argument(
+    "--name", default="weakorgs", help="scratch database bench_<name> (one per concurrent run)"
+)
 args = parser.parse_args()
 postgres = args.postgres or os.environ.get("DATABASE_URL") or None
 
