@@ -2,7 +2,7 @@
 
 `.venv/bin/python bench/bench_weakorgs.py [--orgs 5000] [--members 5] [--tickets 100000] [--runs 5] [--seed 41]
 [--postgres URL]` builds, on a fresh SQLite database in a temporary directory (or on PostgreSQL: `--postgres URL`,
-else $DATABASE_URL when set, in a scratch database `bench_weakorgs` dropped at the end):
+else $DATABASE_URL when set, in a scratch database `bench_weakorgs` dropped at the end; `--name X`: `bench_X`):
 
 - a city with 20 towns and 250 villages / communities, a 村/社区 unit per village, a 乡镇 unit per town and 60
   departments;
@@ -33,12 +33,15 @@ parser.add_argument("--members", type=int, default=5)
 parser.add_argument("--tickets", type=int, default=100_000)
 parser.add_argument("--runs", type=int, default=5)
 parser.add_argument("--seed", type=int, default=41, help="not a seed the tests use (held out)")
+parser.add_argument(
+    "--name", default="weakorgs", help="scratch database bench_<name> (one per concurrent run)"
+)
 args = parser.parse_args()
 postgres = args.postgres or os.environ.get("DATABASE_URL") or None
 
 from _setup import django_setup  # noqa: E402
 
-django_setup("weakorgs", postgres=postgres)
+django_setup(args.name, postgres=postgres)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

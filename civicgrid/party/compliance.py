@@ -81,10 +81,13 @@ def compliance_for(orgs, day: date, *, previous: bool = False) -> dict[int, OrgC
     org_rows = list(PartyOrg.objects.filter(pk__in=_ids(orgs)).active_at(day).values_list("pk", "kind"))
     if not rules or not org_rows:
         return {pk: OrgCompliance(pk) for pk, _ in org_rows}
-    windows = []
+    windows, labels = [], {}
     for index, rule in enumerate(rules):
         anchor = previous_period_day(rule.period, day) if previous else day
         windows.append((index, rule, *period_bounds(rule.period, anchor)))
+        # Once per rule, not per organisation: get_*_display goes through gettext on lazy choices, which on
+        # thousands of organisations cost far more than the queries.
+        labels[index] = (rule.get_meeting_kind_display(), rule.get_period_display())
     ids = [pk for pk, _ in org_rows]
     counts = {
         row["org_id"]: row
@@ -115,9 +118,9 @@ def compliance_for(orgs, day: date, *, previous: bool = False) -> dict[int, OrgC
             status.items.append(
                 RuleStatus(
                     meeting_kind=rule.meeting_kind,
-                    meeting_label=rule.get_meeting_kind_display(),
+                    meeting_label=labels[index][0],
                     period=rule.period,
-                    period_label=rule.get_period_display(),
+                    period_label=labels[index][1],
                     start=start,
                     end=end,
                     required=rule.minimum,
