@@ -54,6 +54,7 @@ def test_serve_answers_health_and_static_files_and_stops_on_sigterm(tmp_path):
     assert server.returncode == 0, err
     assert f"Listening at: http://127.0.0.1:{port}" in err  # gunicorn's start line, on stderr
     assert "GET /healthz" in out  # the access log, on stdout
+    assert "Control socket" not in err  # two servers on one machine must not share one
 
 
 def test_options_follow_the_bind_and_the_cores():

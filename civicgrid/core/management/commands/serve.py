@@ -42,6 +42,9 @@ def options_for(bind: str, workers: int, timeout: int) -> dict:
         "max_requests": 2000,
         "max_requests_jitter": 200,
         "forwarded_allow_ips": os.environ.get("CIVICGRID_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # Managed by signals (systemd); a shared control socket in the home directory would make two servers on
+        # one machine collide (gunicorn 25.1 and later).
+        "control_socket_disable": True,
     }
 
 
@@ -77,7 +80,8 @@ class Command(BaseCommand):
         class Server(BaseApplication):
             def load_config(self):
                 for key, value in settings.items():
-                    self.cfg.set(key, value)
+                    if key in self.cfg.settings:  # an option an older gunicorn lacks is left out
+                        self.cfg.set(key, value)
 
             def load(self):
                 # By name, as gunicorn's own command line does: the WSGI module sits above every app.
