@@ -17,9 +17,9 @@ print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECU
 
 
 def _env(tmp_path, **extra):
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k != "DATABASE_URL"
-    }
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for the whole run; a deployment never has it.
+    skipped = ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k not in skipped}
     environment.update(DJANGO_SETTINGS_MODULE="civicgrid.settings", CIVICGRID_DATA_DIR=str(tmp_path), **extra)
     return environment
 
