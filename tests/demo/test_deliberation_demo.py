@@ -2,7 +2,6 @@
 topics from tickets and a resolution turned into a ticket, notices and results on the portal now; built in under
 2 s, once; squeezed into the first days of January too."""
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,9 +45,7 @@ def _city(tmp_path, settings, now):
 def test_demo_deliberation(tmp_path, settings, now):
     city = _city(tmp_path, settings, now)
     with time_machine.travel(now, tick=False):
-        started = time.monotonic()
         result = demo.build(city=city, log=lambda msg: None)
-        elapsed = time.monotonic() - started
         assert result.created
         assert set(Topic.objects.values_list("state", flat=True)) == set(Topic.State.values)
         road = Topic.objects.get(form=Topic.Form.FOUR_TWO, state=Topic.State.FED_BACK)
@@ -63,5 +60,3 @@ def test_demo_deliberation(tmp_path, settings, now):
         figures = deliberation_stats(city, now.year)
         assert [key for key in KEYS if not figures[key]] == []
         assert not demo.build(city=city, log=lambda msg: None).created
-    print(f"deliberation demo: {elapsed:.2f} s")
-    assert elapsed < 2.0, elapsed

@@ -1,7 +1,6 @@
 """The demo's ledger: every state, overdue and suspended items, public ones, approved and pending reports, ticket
-links both ways; built in well under 2 s; a second run changes nothing."""
+links both ways; a second run changes nothing (its speed is bench_demo's)."""
 
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,10 +18,8 @@ def test_the_demo_ledger_has_every_state(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     with time_machine.travel(NOW, tick=False):
         city = build_city(seed=3, grids=24, log=lambda msg: None).city
-        started = time.perf_counter()
         result = build(city=city, seed=3, log=lambda msg: None)
-        elapsed = time.perf_counter() - started
-        assert result.created and elapsed < 2.0
+        assert result.created  # speed is bench_demo's, not a test's
         campaign = Campaign.objects.get(code="JBGS-2026")
         items = campaign.items.all()
         assert set(items.values_list("state", flat=True)) == set(LedgerItem.State.values)
