@@ -1,6 +1,6 @@
 """The demo's deliberation: every state on show, a 四议两公开 with all six steps, the drain case paid by the town,
-topics from tickets and a resolution turned into a ticket, notices and results on the portal now; built in under
-2 s, once; squeezed into the first days of January too."""
+topics from tickets and a resolution turned into a ticket, notices and results on the portal now; built once;
+squeezed into the first days of January too."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
