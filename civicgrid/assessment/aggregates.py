@@ -2,7 +2,7 @@
 
 Rule. A month is counted once it is over (local time), from the same live count a league table makes
 (`selectors.live_cells`), for every grouping, with each group's town and each rated ticket's first-level
-category. Its `MonthStamp` records the last ticket event (工单日志) the count saw. Every change to a ticket
+category. Its `MonthStamp` records the last ticket event（工单日志） the count saw. Every change to a ticket
 writes an event and no ticket date precedes its receipt, so a month stays exact until a ticket received
 before the month's end gets a newer event: from then on a read counts that month live (`selectors.
 fresh_months`) and the next worker pass counts it again; a month the pass finds still exact has its

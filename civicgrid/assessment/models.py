@@ -118,7 +118,7 @@ class MonthlyCount(models.Model):
 
 
 class MonthStamp(models.Model):
-    """When a month's `MonthlyCount` rows were counted, and the last ticket event (工单日志) they include:
+    """When a month's `MonthlyCount` rows were counted, and the last ticket event（工单日志） they include:
     a ticket received in or before the month with a later event may have changed the month's figures."""
 
     month = models.DateField(_("月份"), unique=True)

@@ -225,7 +225,7 @@ def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", are
     """The counts behind `three_rates` for the period, scoped by `user` and `area` exactly as it says.
 
     Whole calendar months come from `MonthlyCount` when the worker has counted them and no ticket received
-    in or before the month has had an event (工单日志) since (`fresh_months`); the partial months at the
+    in or before the month has had an event（工单日志） since (`fresh_months`); the partial months at the
     edges, months not counted yet and stale months are counted live. The stored rows keep each group's town,
     so a scope the rows can honour uses them: no `user` restriction or the grouping by unit (a unit sees its
     own rows), and no area or an area at town level or above. Any other scope is counted live."""
@@ -273,7 +273,7 @@ def month_end_day(month: date) -> date:
 
 def fresh_months(months: list[date]) -> dict:
     """{month: MonthStamp} for the months whose stored counts are still exact: counted, and no ticket received
-    before the month's end has an event (工单日志) after the last one the count included. Every change to a
+    before the month's end has an event（工单日志） after the last one the count included. Every change to a
     ticket writes an event, and a ticket's dates never precede its receipt, so a later event on a ticket
     received after the month cannot have changed the month's figures."""
     if not months:
@@ -421,24 +421,7 @@ def live_cells(by: str, start: datetime, end: datetime, units, area, *, with_tow
 def totals(rows: list[RateRow]) -> RateRow:
     """The whole scope as one row: counts summed, rates recomputed over the summed denominators."""
     total = RateRow(key=None, label=_("合计"))
-    counts = [
-        "rated",
-        "contacted_in_time",
-        "solved",
-        "very_satisfied",
-        "satisfied",
-        "basic",
-        "unsatisfied",
-        "received",
-        "closed",
-        "closed_on_time",
-        "returns",
-        "returns_approved",
-        "overdue",
-        "supervised",
-        "redo",
-    ]
-    for name in counts:
+    for name in COUNT_FIELDS:
         setattr(total, name, sum(getattr(row, name) for row in rows))
     if total.rated:
         total.response_rate = total.contacted_in_time / total.rated

@@ -46,7 +46,7 @@ def test_a_topics_participants_and_steps(client, world):  # noqa: F811
     assert (
         AuditEvent.objects.filter(action="export.deliberation_topic", actor=world["secretary"]).count() == 1
     )
-    client.force_login(world["worker"])  # 银海社区: not his village
+    client.force_login(world["worker"])  # 银海社区：not his village
     assert client.get(url).status_code == 403
     assert client.get(url, {"export": "xlsx"}).status_code == 403
     assert AuditEvent.objects.filter(action="export.deliberation_topic").count() == 1
