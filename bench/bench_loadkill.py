@@ -2,12 +2,14 @@
 killed with SIGKILL half-way; then every submission, warning and SMS is checked to have happened once.
 
 `.venv/bin/python bench/bench_loadkill.py [--seconds 60] [--connections 4] [--restart-after 10]
-[--assignments 200] [--grids 20] [--drain 90] [--format text|json]`
+[--assignments 200] [--grids 20] [--drain 90] [--orphans kill|keep] [--sink-delay 0.05] [--logs DIR]
+[--format text|json]`
 
 - a scratch database `bench_loadkill` on `--postgres` (default postgres://postgres@127.0.0.1:5432), dropped at the
   end, migrated, with a demo city of `--grids` grids; Redis db `--redis-db` (default 13, flushed before and after)
   as CACHE_URL; an HTTP SMS sink in this process (the "http" gateway of notify.sms points at it) counting every
-  request by its Idempotency-Key; staff SMS notices go through the same outbox (SmsOutboxBackend);
+  request by its Idempotency-Key, answering after `--sink-delay` (50 ms); staff SMS notices go through the same
+  outbox (SmsOutboxBackend);
 - `--assignments` tickets registered, accepted and dispatched through the services before the run; when the load
   starts their assignments' yellow, red and overdue times are moved into the run (spread over its first 90 %),
   so the workers issue 3 warnings each, red and overdue ones with staff SMS, while under load;
@@ -209,12 +211,14 @@ class Sink(http.server.BaseHTTPRequestHandler):
     """The SMS gateway: acknowledges every request, remembering its idempotency key and when it came."""
 
     seen: list[tuple[str, float]] = []
+    delay = 0.0
     lock = threading.Lock()
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         key = self.headers.get("Idempotency-Key") or json.loads(body or b"{}").get("out_id", "")
+        time.sleep(self.delay)  # a real gateway's answer takes this long: a kill may land mid-send
         with self.lock:
             self.seen.append((key, time.time()))
             number = len(self.seen)
@@ -418,6 +422,10 @@ def check(ids: list[int], seen: list[tuple[str, float]], logs: dict, windows: li
         "acknowledged": len(acks),
         "stored": len(stored),
         "stored_not_acknowledged": len(stored - set(acks)),
+        # Answered by no response the client saw: in flight when wrk stopped, or cut off by a kill.
+        "stored_without_response": len(
+            set(loaded.values_list("requester_phone", flat=True)) - set(logs["posted"])
+        ),
         "acknowledged_missing": missing[:20],
         "acknowledged_twice": ack_twice,
         "duplicate_phone": by_phone,
@@ -510,6 +518,7 @@ def run(say) -> dict:
 
 
 def _run(say, root, django_setup) -> dict:
+    Sink.delay = args.sink_delay
     sink = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Sink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     os.environ["CIVICGRID_SMS_HTTP_URL"] = f"http://127.0.0.1:{sink.server_address[1]}/sms"
@@ -696,6 +705,7 @@ def main() -> int:
     parser.add_argument(
         "--drain", type=float, default=SMS_CLAIM + 30, help="seconds to let the workers finish"
     )
+    parser.add_argument("--sink-delay", type=float, default=0.05, help="seconds the SMS sink takes to answer")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--logs", metavar="DIR", help="keep the data directory (process logs, wrk logs) here")
     args = parser.parse_args()
