@@ -2,7 +2,7 @@
 killed with SIGKILL half-way; then every submission, warning and SMS is checked to have happened once.
 
 `.venv/bin/python bench/bench_loadkill.py [--seconds 60] [--connections 4] [--restart-after 10]
-[--assignments 200] [--grids 20] [--drain 90] [--orphans kill|keep] [--sink-delay 0.05] [--logs DIR]
+[--assignments 200] [--grids 20] [--drain 150] [--orphans kill|keep] [--sink-delay 0.05] [--logs DIR]
 [--format text|json]`
 
 - a scratch database `bench_loadkill` on `--postgres` (default postgres://postgres@127.0.0.1:5432), dropped at the
@@ -24,8 +24,8 @@ killed with SIGKILL half-way; then every submission, warning and SMS is checked 
   first, as systemd does with its default KillMode=control-group (`--orphans keep` leaves them: the new master then
   cannot bind while they hold the port, and gunicorn gives up after 5 tries). /healthz is polled on both ports
   every 0.25 s to measure the interval each port refused connections;
-- after the load, `--drain` seconds at most for the workers to finish (a message claimed by the killed worker is
-  taken again when its 60 s claim runs out), then every process is stopped and the checks run:
+- after the load, `--drain` seconds at most (150) for the workers to finish (what the killed worker held is taken
+  again when its claim runs out: 60 s for an SMS, 2 min for a notification), then every process is stopped and the checks run:
   every acknowledged number stored once, no two tickets with one phone or one content; every warning (assignment ×
   level) issued once, no notification twice; every SMS key seen by the sink once (a repeat of a message whose
   first attempt died with the worker is the gateway-deduplicated retry notify.sms is built for, counted apart);
@@ -56,7 +56,9 @@ WRK = "/usr/bin/wrk"
 PHONE_HEADS = ("1991", "1992")  # one per server: 1991 + thread (2 digits) + sequence (5 digits) = 11 digits
 SEED_PHONE = "198"
 SLACK = 2  # seconds around a down interval in which a 5xx is excused (wrk's log has whole seconds)
-SMS_CLAIM = 60  # notify.sms holds a claimed message this long (max(60, 3 × timeout) with a 5 s timeout)
+# Long enough for what a killed worker held to be taken again: a notification's lease (notify.services.LEASE,
+# 2 min) and an SMS claim (notify.sms, max(60 s, 3 × the gateway timeout)).
+DRAIN = 150
 
 LUA = r"""
 -- Written by bench_loadkill.py. One connection per thread: a thread's state is one browser's.
@@ -590,7 +592,7 @@ def _run(say, root, django_setup) -> dict:
             workers.append(procs.start("worker0", "worker", "--interval", "1"))
             events["restarted"] = time.time() - start
             passed = first_pass_after(worker_log, offset)
-            events["worker_first_pass"] = passed - start if passed else None
+            events["worker_first_pass_done"] = passed - start if passed else None
             say(f"t={events['restarted']:.1f} s: both restarted")
         for driver in drivers:
             driver.wait(args.seconds + 60)
@@ -601,7 +603,7 @@ def _run(say, root, django_setup) -> dict:
         stop.set()
         for watch in watches:
             watch.join()
-        drained = drain(ended)
+        drained, left = drain(ended)
         load_after = load()
         say(f"load done; drained after {drained:.1f} s; {load_after}")
     finally:
@@ -614,7 +616,7 @@ def _run(say, root, django_setup) -> dict:
     down = {
         f"s{i}": [(a - start, b - start) for a, b in down_intervals(w.samples)] for i, w in enumerate(watches)
     }
-    worker_down = (killed - start, events.get("worker_first_pass") or (ended - start))
+    worker_down = (killed - start, events.get("worker_first_pass_done") or (ended - start))
     windows = [(a + start, b + start) for intervals in down.values() for a, b in intervals]
     windows.append((killed, start + worker_down[1]))
     checks = check(ids, list(Sink.seen), logs, windows)
@@ -627,6 +629,7 @@ def _run(say, root, django_setup) -> dict:
         "serve_down_s": down,
         "worker_down_s": worker_down,
         "drain_s": drained,
+        "left_after_drain": left,
         "wrk": summaries,
         "requests_per_s": sum(s["requests"] for s in summaries.values())
         / max(s["duration_us"] for s in summaries.values())
@@ -637,25 +640,38 @@ def _run(say, root, django_setup) -> dict:
     }
 
 
-def drain(ended: float) -> float:
-    """Wait (at most --drain seconds) until no SMS, notification or warning is left for the workers."""
+def drain(ended: float) -> tuple[float, dict]:
+    """Wait (at most --drain seconds) until no SMS, notification or warning is left for the workers; returns the
+    seconds waited and what was left then."""
     from django.db import connections
     from django.utils import timezone
 
     from civicgrid.notify.models import Notification, SmsMessage, SmsStatus
     from civicgrid.tickets.scan import _due_tickets
 
-    while time.time() - ended < args.drain:
-        left = (
-            SmsMessage.objects.filter(status__in=(SmsStatus.PENDING, SmsStatus.SENDING)).count()
-            + Notification.objects.filter(delivered_at=None).exclude(next_attempt_at=None).count()
-            + len(_due_tickets(timezone.now()))
-        )
-        connections.close_all()
-        if not left:
+    while True:
+        left = {
+            "sms": SmsMessage.objects.filter(status__in=(SmsStatus.PENDING, SmsStatus.SENDING)).count(),
+            "notifications": Notification.objects.filter(delivered_at=None)
+            .exclude(next_attempt_at=None)
+            .count(),
+            "warnings": len(_due_tickets(timezone.now())),
+        }
+        if not any(left.values()):
             break
+        if time.time() - ended > args.drain:
+            left["notification_errors"] = dict(
+                collections.Counter(
+                    Notification.objects.filter(delivered_at=None)
+                    .exclude(next_attempt_at=None)
+                    .values_list("delivery_error", flat=True)
+                ).most_common(3)
+            )
+            break
+        connections.close_all()
         time.sleep(1)
-    return time.time() - ended
+    connections.close_all()
+    return time.time() - ended, left
 
 
 def report(result: dict) -> None:
@@ -674,7 +690,7 @@ def report(result: dict) -> None:
     print(f"各步状态 steps: {result['steps']}")
     if result["form_errors"]:
         print(f"表单错误 form errors: {result['form_errors']}")
-    print(f"收尾 drained in {result['drain_s']:.1f} s")
+    print(f"收尾 drained in {result['drain_s']:.1f} s; left {result['left_after_drain']}")
     for name, outcome in result["checks"].items():
         verdict = "通过 PASS" if outcome["pass"] else "失败 FAIL"
         detail = {k: v for k, v in outcome.items() if k != "pass" and v not in ({}, [], 0)}
@@ -702,9 +718,7 @@ def main() -> int:
         default="kill",
         help="at the restart, the killed master's orphaned workers: killed (as systemd does) or left serving",
     )
-    parser.add_argument(
-        "--drain", type=float, default=SMS_CLAIM + 30, help="seconds to let the workers finish"
-    )
+    parser.add_argument("--drain", type=float, default=DRAIN, help="seconds to let the workers finish")
     parser.add_argument("--sink-delay", type=float, default=0.05, help="seconds the SMS sink takes to answer")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--logs", metavar="DIR", help="keep the data directory (process logs, wrk logs) here")
