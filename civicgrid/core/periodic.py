@@ -30,7 +30,9 @@ class Job:
 _jobs: dict[str, Job] = {}
 
 
-def register(name: str, label: str, run: Callable[[datetime], int], *, lease: timedelta | None = None) -> None:
+def register(
+    name: str, label: str, run: Callable[[datetime], int], *, lease: timedelta | None = None
+) -> None:
     """Register (or replace, so a reloaded app does not run twice) the job called `name`; with `lease`, it runs in
     one worker at a time."""
     _jobs[name] = Job(name, label, run, lease)

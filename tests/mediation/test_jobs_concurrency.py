@@ -52,19 +52,25 @@ def test_two_workers_send_each_mediation_reminder_once(med):
     for _ in range(EACH):
         services.case_accept(actor=SYSTEM, case=make_case(med), on=date(2026, 3, 3))
         through_agreement(med, make_case(med))
-        services.case_decline(actor=SYSTEM, case=make_case(med), reason="不属于调解范围", at=local(2026, 3, 3, 9))
+        services.case_decline(
+            actor=SYSTEM, case=make_case(med), reason="不属于调解范围", at=local(2026, 3, 3, 9)
+        )
 
     passes = together(lambda: [job(NOW) for job in JOBS])
     marks = together(lambda: jobs.mark_expired(RETENTION))
 
     assert [a + b for a, b in zip(*passes, strict=True)] == [EACH, EACH, EACH, 0]
     assert sum(marks) == EACH
-    actions = Counter(AuditEvent.objects.filter(action__startswith="mediation.").values_list("action", flat=True))
+    actions = Counter(
+        AuditEvent.objects.filter(action__startswith="mediation.").values_list("action", flat=True)
+    )
     for action in ("mediation.overdue", "mediation.judicial_remind", "mediation.followup_remind"):
         assert actions[action] == EACH, action
     assert actions["mediation.retention_mark"] == EACH
     sent = Counter(
-        Notification.objects.filter(kind__startswith="mediation_").values_list("recipient_id", "kind", "title")
+        Notification.objects.filter(kind__startswith="mediation_").values_list(
+            "recipient_id", "kind", "title"
+        )
     )
     assert sent and set(sent.values()) == {1}
     assert {kind for _, kind, _ in sent} == {"mediation_overdue", "mediation_judicial", "mediation_followup"}
