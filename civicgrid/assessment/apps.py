@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,4 +12,7 @@ class AssessmentConfig(AppConfig):
         from civicgrid.assessment import aggregates
         from civicgrid.core import periodic
 
-        periodic.register("assessment.monthly_counts", "月度考评计数", aggregates.refresh)
+        # A recount replaces a month's rows: two workers at once would store them twice, so one at a time.
+        periodic.register(
+            "assessment.monthly_counts", "月度考评计数", aggregates.refresh, lease=timedelta(minutes=15)
+        )

@@ -373,6 +373,23 @@ class Watermark(models.Model):
         return f"{self.name} {self.value:%Y-%m-%d %H:%M}"
 
 
+class Lease(models.Model):
+    """Which worker runs a whole-table background job right now (core.leases): taken with a conditional UPDATE or
+    an INSERT on the unique name, given up when the job ends, and simply outlived by `expires_at` when the worker
+    dies, so any number of workers may run and such a job still runs once at a time."""
+
+    name = models.CharField(_("任务"), max_length=60, unique=True)
+    holder = models.CharField(_("执行者"), max_length=40)
+    expires_at = models.DateTimeField(_("到期时间"))
+
+    class Meta:
+        verbose_name = _("后台任务租约")
+        verbose_name_plural = _("后台任务租约")
+
+    def __str__(self):
+        return f"{self.name} {self.expires_at:%Y-%m-%d %H:%M}"
+
+
 class EffectiveQuerySet(models.QuerySet):
     def effective_at(self, when):
         day = when.date() if hasattr(when, "date") else when

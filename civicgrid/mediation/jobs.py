@@ -154,16 +154,22 @@ def expired_cases(today, *, unmarked_only: bool = False):
 
 def mark_expired(now: datetime) -> int:
     """The worker's pass: stamp cases that have just passed their retention period (listed on the console)."""
-    cases = expired_cases(_today(now), unmarked_only=True)
-    Case.objects.filter(pk__in=[c.pk for c in cases]).update(retention_marked_at=now)
-    for case in cases:
-        record_event(
-            actor=SYSTEM,
-            action="mediation.retention_mark",
-            target=case,
-            summary=f"{case.number} 卷宗保存期满",
-        )
-    return len(cases)
+    done = 0
+    for case in expired_cases(_today(now), unmarked_only=True):
+        with transaction.atomic():
+            # Claimed by a conditional update: another worker marking the same case makes this one skip it.
+            if not Case.objects.filter(pk=case.pk, retention_marked_at__isnull=True).update(
+                retention_marked_at=now
+            ):
+                continue
+            record_event(
+                actor=SYSTEM,
+                action="mediation.retention_mark",
+                target=case,
+                summary=f"{case.number} 卷宗保存期满",
+            )
+            done += 1
+    return done
 
 
 @transaction.atomic

@@ -376,20 +376,24 @@ def post_due(now: datetime | None = None, *, actor=SYSTEM, batch: int = POST_BAT
             return result
         after = ids[-1]
         with transaction.atomic():
-            posted = _post_batch(ids, now)
+            posted, refused = _post_batch(ids, now)
             result.posted += len(posted)
-            result.refused += sorted(set(ids) - posted)
-            record_event(
-                actor=actor,
-                action="points.post_due",
-                summary=f"公示期满入账 {len(posted)} 条",
-                first=ids[0],
-                last=ids[-1],
-                posted=len(posted),
-            )
+            result.refused += refused
+            # Nothing posted (another worker took the batch, or only deductions still refused): nothing to record.
+            if posted:
+                record_event(
+                    actor=actor,
+                    action="points.post_due",
+                    summary=f"公示期满入账 {len(posted)} 条",
+                    first=ids[0],
+                    last=ids[-1],
+                    posted=len(posted),
+                )
 
 
-def _post_batch(ids: list[int], now: datetime) -> set[int]:
+def _post_batch(ids: list[int], now: datetime) -> tuple[set[int], list[int]]:
+    """(posted, refused) of the entries `ids` still publicised once their accounts are locked: entries another
+    worker posted meanwhile are in neither."""
     account_ids = sorted(set(PointsEntry.objects.filter(pk__in=ids).values_list("account_id", flat=True)))
     accounts = {
         a.pk: a for a in PointsAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
@@ -426,7 +430,7 @@ def _post_batch(ids: list[int], now: datetime) -> set[int]:
                 state=S.POSTED, posted_at=now, expires_on=expires
             )
     PointsAccount.objects.bulk_update(changed, ["balance"], batch_size=500)
-    return posted
+    return posted, sorted(entry.pk for entry in entries if entry.pk not in posted)
 
 
 @transaction.atomic

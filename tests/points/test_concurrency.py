@@ -1,16 +1,18 @@
-"""Two residents redeeming the last item at the same moment: one gets it, the other is told it is gone."""
+"""Two residents redeeming the last item at the same moment: one gets it, the other is told it is gone; two
+workers posting due entries at the same moment: each entry is posted once."""
 
 import threading
 
 import pytest
 from django.db import connection
 
-from civicgrid.points import services
+from civicgrid.core.models import AuditEvent
+from civicgrid.points import ledger, services
 from civicgrid.points.errors import PointsRefusal
-from civicgrid.points.models import Redemption, RewardItem
+from civicgrid.points.models import PointsEntry, Redemption, RewardItem
 from civicgrid.points.verify import verify
 
-from .conftest import World
+from .conftest import T0, World
 
 
 def _race(actions):
@@ -70,4 +72,35 @@ def test_one_account_redeeming_twice_at_once_never_overdraws():
 
     assert outcomes.count("ok") == 1
     assert all(o == "ok" or "积分不足" in o for o in outcomes)
+    assert verify().ok
+
+
+def _publicised(world, account):
+    entry = services.claim(account=account, rule=world.rules["P04"], now=T0)
+    services.review(entry=entry, now=T0)
+    return services.publicise(entry=entry, now=T0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_posting_at_once_post_each_entry_once():
+    world = World()
+    accounts = [world.account] + [world.open(f"居民{i}", f"1390000{i:04d}") for i in range(1, 12)]
+    entries = [_publicised(world, account) for account in accounts for _ in range(3)]
+    due = max(entry.publicity_until for entry in entries)
+    results = [None, None]
+
+    def post(i):
+        results[i] = services.post_due(now=due, batch=5)
+
+    outcomes = _race([lambda: post(0), lambda: post(1)])
+
+    assert outcomes == ["ok", "ok"]
+    assert results[0].posted + results[1].posted == len(entries)
+    assert results[0].refused == results[1].refused == []  # what the other worker posted is not "refused"
+    assert PointsEntry.objects.filter(pk__in=[e.pk for e in entries], state="posted").count() == len(entries)
+    for account in accounts:
+        assert ledger.balance_of(account) == 3 * entries[0].points
+    posted_rows = AuditEvent.objects.filter(action="points.post_due").values_list("payload", flat=True)
+    assert sum(payload["posted"] for payload in posted_rows) == len(entries)
     assert verify().ok
