@@ -245,7 +245,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_SIGNIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = "civicgrid.core.signin.cool_off"
 CIVICGRID_SIGNIN_COOLOFF_MINUTES = int(os.environ.get("CIVICGRID_SIGNIN_COOLOFF_MINUTES", "30"))
-AXES_CLIENT_IP_CALLABLE = "civicgrid.core.client.client_address"
+AXES_CLIENT_IP_CALLABLE = "civicgrid.core.signin.address"
 AXES_LOCKOUT_CALLABLE = "civicgrid.core.signin.locked_out"
 AXES_RESET_ON_SUCCESS = False  # a right password alone must not wipe the failed two-step codes
 # Tries during a lockout do not lengthen it: the page promises a fixed time.

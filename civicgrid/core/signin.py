@@ -6,6 +6,7 @@ settings.AXES_FAILURE_LIMIT failures that pair is locked out for the cool-off, t
 address is not (an attacker cannot lock a colleague out from elsewhere).
 """
 
+import ipaddress
 from datetime import timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -19,6 +20,16 @@ from django.shortcuts import render
 
 from civicgrid.core.audit import record_event
 from civicgrid.core.client import client_address
+
+
+def address(request) -> str | None:
+    """The client's address as axes stores it (an IP column): None when there is no valid one, e.g. the
+    request Django's test client makes up for force_login."""
+    text = client_address(request)
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def cool_off(request=None) -> timedelta:
@@ -56,7 +67,7 @@ def code_failed(request, username: str) -> bool:
 
 def signed_in(request, username: str) -> None:
     """Both factors passed: this account's failures from this address are forgiven."""
-    AxesProxyHandler.reset_attempts(ip_address=client_address(request), username=username)
+    AxesProxyHandler.reset_attempts(ip_address=address(request), username=username)
 
 
 def _counted(request) -> bool:
@@ -87,7 +98,7 @@ def _audit_failure(sender, credentials=None, request=None, **kwargs):
         action="signin.code_failed" if sender == __name__ else "signin.failed",
         summary=f"{username or '（未填账号）'} 登录失败",
         username=username,
-        address=client_address(request) if request is not None else "",
+        address=(address(request) or "") if request is not None else "",
     )
 
 

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicgrid.core.models import AuditEvent
+from civicgrid.registry.models import Role
 from tests.assessment.factories import make_staff, make_user
 from tests.signin import password_only
 
@@ -40,7 +41,9 @@ def clerk(db):
 
 @pytest.fixture
 def administrator(db):
-    return _with_password(make_staff("sysadmin", ["administrator"]))
+    # The seeded role may be gone after a transactional test elsewhere in the run (tests/reference_data.py).
+    Role.objects.get_or_create(code=Role.ADMINISTRATOR, defaults={"name": "系统管理员"})
+    return _with_password(make_staff("sysadmin", [Role.ADMINISTRATOR]))
 
 
 @pytest.fixture
@@ -67,6 +70,7 @@ def _set_up(client, user) -> tuple[TOTPDevice, list[str]]:
 @pytest.mark.parametrize("who", ["root", "administrator"])
 def test_an_administrator_is_sent_to_set_it_up_before_any_page(who, request, clock):
     user = request.getfixturevalue(who)
+    assert user.is_superuser or user.staff.roles.filter(code=Role.ADMINISTRATOR).exists()
     client = Client()
     after_password = _sign_in(client, user.username, next_="/admin/")
     assert after_password.status_code == 302 and after_password.url == f"{SETUP}?next=%2Fadmin%2F"

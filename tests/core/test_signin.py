@@ -103,3 +103,12 @@ def test_the_lockout_admin_pages_read_in_chinese(db):
     page = admin.get("/admin/").content.decode()
     for label in ("登录锁定", "登录失败记录", "登录记录"):
         assert label in page
+
+
+@PROXY
+def test_an_address_header_that_is_no_address_still_counts_by_account(clerk):
+    # The address column is an IP address (PostgreSQL's inet): a malformed header must not break sign-in.
+    for _ in range(5):
+        assert _sign_in(Client(), "wrong", address="not-an-address").status_code in (200, 429)
+    assert AccessAttempt.objects.get(username="clerk").ip_address is None
+    assert _sign_in(Client(), PASSWORD, address="not-an-address").status_code == 429
