@@ -3,7 +3,10 @@
 Everything a deployment changes comes from the environment (the table of them is in docs/deploy.md):
 CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (PostgreSQL),
 CIVICGRID_SECRET_KEY or CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with
-CIVICGRID_PRODUCTION=1 the hardening for a server behind a TLS proxy.
+CIVICGRID_PRODUCTION=1 the hardening for a server behind a TLS proxy. Staff sign-in: CIVICGRID_SIGNIN_FAILURE_LIMIT
+and CIVICGRID_SIGNIN_COOLOFF_MINUTES (lockout), and the SMTP server that password-reset mail goes through,
+CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_SSL and CIVICGRID_EMAIL_FROM
+(without CIVICGRID_EMAIL_HOST there is no password reset: staff ask an administrator).
 """
 
 import os
@@ -83,13 +86,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicgrid.core.apps.AdminConfig",  # django.contrib.admin with the verified-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "civicgrid.core.apps.AxesConfig",  # axes, otp_totp and otp_static under Chinese names
+    "django_otp",
+    "civicgrid.core.apps.TOTPConfig",
+    "civicgrid.core.apps.StaticConfig",
     "civicgrid.core",
     "civicgrid.workcal",
     "civicgrid.registry",
@@ -126,10 +133,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicgrid.console.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "civicgrid.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -221,6 +232,46 @@ CIVICGRID_WORKER_STALE_SECONDS = int(os.environ.get("CIVICGRID_WORKER_STALE_SECO
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Staff sign-in (civicgrid.core.signin): django-axes counts failed passwords and failed two-step codes per
+# account name + client address (the address from CIVICGRID_PORTAL_CLIENT_IP_HEADER behind a proxy) in the
+# database, which every web process shares, and locks that pair out for the cool-off after the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_SIGNIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = "civicgrid.core.signin.cool_off"
+CIVICGRID_SIGNIN_COOLOFF_MINUTES = int(os.environ.get("CIVICGRID_SIGNIN_COOLOFF_MINUTES", "30"))
+AXES_CLIENT_IP_CALLABLE = "civicgrid.core.signin.address"
+AXES_LOCKOUT_CALLABLE = "civicgrid.core.signin.locked_out"
+AXES_RESET_ON_SUCCESS = False  # a right password alone must not wipe the failed two-step codes
+# Tries during a lockout do not lengthen it: the page promises a fixed time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Whom a locked-out person calls, on the lockout page, e.g. 「信息中心 0898-12345678」.
+CIVICGRID_SIGNIN_HELP = os.environ.get("CIVICGRID_SIGNIN_HELP", "本单位系统管理员")
+# The issuer name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = CIVICGRID_PRODUCT_NAME
+
+# Password reset by e-mail exists only when an SMTP server is configured; otherwise its pages answer 404
+# and the login page says to ask an administrator.
+EMAIL_HOST = os.environ.get("CIVICGRID_EMAIL_HOST", "")
+CIVICGRID_EMAIL_CONFIGURED = bool(EMAIL_HOST)
+EMAIL_PORT = int(os.environ.get("CIVICGRID_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("CIVICGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CIVICGRID_EMAIL_PASSWORD", "")
+if not EMAIL_HOST_PASSWORD and (email_password_file := os.environ.get("CIVICGRID_EMAIL_PASSWORD_FILE")):
+    EMAIL_HOST_PASSWORD = Path(email_password_file).read_text().strip()
+EMAIL_USE_SSL = _env_flag("CIVICGRID_EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = _env_flag("CIVICGRID_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured("CIVICGRID_EMAIL_USE_TLS 与 CIVICGRID_EMAIL_USE_SSL 只能设置其一")
+DEFAULT_FROM_EMAIL = os.environ.get("CIVICGRID_EMAIL_FROM", EMAIL_HOST_USER or "webmaster@localhost")
+EMAIL_TIMEOUT = 20
 
 SESSION_COOKIE_HTTPONLY = True
 # In production a session ends after this long without a request (an idle timeout, each request renewing it);

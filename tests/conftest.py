@@ -55,6 +55,11 @@ def pytest_configure(config):
     # Password hashing is deliberately slow; tests create many accounts and check no real secrets.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # force_login is a finished sign-in, two-step code included (tests/signin.py says how and why).
+    from tests import signin
+
+    signin.install()
+
 
 def pytest_unconfigure(config):
     if travel := config.stash.get(_TRAVEL, None):

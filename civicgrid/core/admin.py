@@ -1,7 +1,14 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicgrid.core.admin_mixins import ReadOnlyAdmin
+from civicgrid.core import signin
+from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 from civicgrid.core.models import AuditEvent, audit_action_label, model_label
 
 
@@ -53,3 +60,37 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("对象类型"), ordering="target_type")
     def target_type_label(self, event):
         return event.target_type_label
+
+
+# Sign-in lockouts (django-axes): lifting one is deleting its counted failures, an audited unlock.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    actions = ["unlock"]
+
+    @admin.action(description=_("解除所选登录锁定"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count = signin.unlock(actor=request.user, attempts=queryset)
+        self.message_user(request, _("已解除 %(count)d 条登录锁定。") % {"count": count})
+
+    @admin.display(description=_("到期时间"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
+    @admin.display(description=_("状态"))
+    def status(self, obj):
+        return super().status(obj)
+
+    def delete_model(self, request, obj):
+        signin.unlock(actor=request.user, attempts=[obj])
+
+    def delete_queryset(self, request, queryset):
+        signin.unlock(actor=request.user, attempts=queryset)
+
+
+# Two-step devices: an administrator removes a lost phone's device so its owner can set up a new one.
+for _model, _model_admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_model_admin.__name__, (AuditedAdmin, _model_admin), {}))

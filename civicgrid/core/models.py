@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 # Every audit action code a service or the admin writes, with what a person reads for it. A test collects the codes
 # from the source (tests/core/test_labels.py), so a new action without a label fails there.
 AUDIT_ACTIONS = {
+    "signin.failed": "登录密码错误",
+    "signin.code_failed": "两步验证码错误",
+    "signin.locked_out": "登录失败过多被锁定",
+    "signin.locked_attempt": "锁定期间尝试登录",
+    "signin.unlock": "解除登录锁定",
+    "twofactor.enable": "开启两步验证",
+    "twofactor.disable": "关闭两步验证",
+    "twofactor.backup_codes": "重新生成备用验证码",
     "admin.add": "后台新增",
     "admin.change": "后台修改",
     "admin.delete": "后台删除",
