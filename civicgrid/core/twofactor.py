@@ -116,3 +116,16 @@ def disable(*, user, password: str, code: str) -> None:
         for device in devices_for_user(user, confirmed=None):
             device.delete()
         record_event(actor=user, action="twofactor.disable", target=user, summary=f"{user} 关闭两步验证")
+
+
+def reset(*, user, actor) -> None:
+    """An administrator removes a person's devices (a lost phone): she sets up a new one at her next sign-in."""
+    with transaction.atomic():
+        removed = 0
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+            removed += 1
+        if removed:
+            record_event(
+                actor=actor, action="twofactor.reset", target=user, summary=f"重置 {user} 的两步验证"
+            )

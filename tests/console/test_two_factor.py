@@ -180,3 +180,27 @@ def test_turning_it_off_needs_the_password_and_a_code_and_is_audited(clerk, cloc
     assert not StaticToken.objects.exists()
     assert AuditEvent.objects.filter(action="twofactor.disable", actor=clerk).count() == 1
     assert _sign_in(Client(), "clerk").status_code == 200
+
+
+def test_admin_resets_a_lost_phone_in_chinese_and_audited(root, clerk):
+    from civicgrid.core import twofactor
+
+    twofactor.issue(user=clerk, actor=root)
+    client = Client()
+    client.force_login(root)
+    page = client.get("/admin/core/twostepdevice/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "两步验证" in text and "clerk" in text
+    assert "TOTP" not in text and "confirmed" not in text
+    assert "设置中，未确认" in client.get("/admin/core/twostepdevice/?state=pending").content.decode()
+    device = TOTPDevice.objects.get(user=clerk)
+    response = client.post(
+        "/admin/core/twostepdevice/", {"action": "reset", "_selected_action": [device.pk]}, follow=True
+    )
+    assert "已重置 1 位用户的两步验证" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    assert not StaticToken.objects.filter(device__user=clerk).exists()
+    assert AuditEvent.objects.filter(action="twofactor.reset", target_id=str(clerk.pk)).count() == 1
+    # django-otp's English pages are gone from the admin.
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
