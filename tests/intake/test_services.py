@@ -10,6 +10,7 @@ from civicgrid.intake import classifier, runtime, selectors, services
 from civicgrid.intake.models import IntakeModel, Suggestion
 from civicgrid.tickets import services as tickets
 from civicgrid.tickets.models import Attachment, Event, Status, Ticket
+from tests import storage
 from tests.tickets.conftest import local
 from tests.tickets.helpers import INSIDE_GRID1
 
@@ -188,7 +189,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def stored_files(settings) -> list:
-    return [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] if settings.MEDIA_ROOT.exists() else []
+    return storage.stored_files()
 
 
 def test_intake_registers_triages_dispatches_and_attaches_in_one_go(active_model, world, settings):
