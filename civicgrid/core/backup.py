@@ -104,7 +104,9 @@ def uploads_in_bucket() -> bool:
     return settings.MEDIA_STORAGE != "filesystem"
 
 
-UPLOADS_LEFT_OUT = "附件等上传文件保存在对象存储（S3）中，未包含在本备份内；请使用存储桶的版本控制和跨区域复制保护它们。"
+UPLOADS_LEFT_OUT = (
+    "附件等上传文件保存在对象存储（S3）中，未包含在本备份内；请使用存储桶的版本控制和跨区域复制保护它们。"
+)
 
 
 @dataclass
@@ -154,7 +156,9 @@ def backup(out_dir: Path, *, keep: int | None = None, now: datetime | None = Non
         os.replace(partial, final)
     final.chmod(0o600)
     removed = prune(out_dir, keep) if keep else []
-    return Made(final, len(counts), sum(counts.values()), removed, [UPLOADS_LEFT_OUT] if uploads_in_bucket() else [])
+    return Made(
+        final, len(counts), sum(counts.values()), removed, [UPLOADS_LEFT_OUT] if uploads_in_bucket() else []
+    )
 
 
 def prune(out_dir: Path, keep: int) -> list[Path]:
@@ -260,7 +264,9 @@ def restore(path: Path, *, replace: bool = False) -> dict:
             if saved.exists():
                 for item in saved.iterdir():
                     if item.name == "media" and uploads_in_bucket():
-                        notes.append("备份中的附件未恢复：当前配置把附件保存在对象存储（S3）中，请自行上传到存储桶。")
+                        notes.append(
+                            "备份中的附件未恢复：当前配置把附件保存在对象存储（S3）中，请自行上传到存储桶。"
+                        )
                         continue
                     if item.name == "media":
                         # The uploads' directory may be a shared mount: filled in place, never removed.

@@ -13,14 +13,19 @@ from django.urls import reverse
 from civicgrid.party.models import Meeting
 from civicgrid.tickets.models import Attachment, Ticket
 from tests.conftest import MEMORY_STORAGE
+from tests.console import test_party_secretary as secretary
 from tests.console.test_dispatching import intake_data
-from tests.console.test_party_secretary import clock, meeting_post, party  # noqa: F401  (fixtures)
 from tests.portal.test_heard import answered
 from tests.portal.test_views import form
 from tests.portal.test_views import photo as portal_photo
 from tests.storage import stored_files
 
 pytestmark = pytest.mark.django_db
+clock, party, meeting_post = (
+    secretary.clock,
+    secretary.party,
+    secretary.meeting_post,
+)  # the secretary's fixtures
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.4\n" + "会议纪要".encode() * 64
 
