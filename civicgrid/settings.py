@@ -2,8 +2,9 @@
 
 Everything a deployment changes comes from the environment (the table of them is in docs/deploy.md):
 CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (PostgreSQL),
-CIVICGRID_SECRET_KEY or CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with
-CIVICGRID_PRODUCTION=1 the hardening for a server behind a TLS proxy. Staff sign-in: CIVICGRID_SIGNIN_FAILURE_LIMIT
+CIVICGRID_MEDIA_STORAGE (uploads in a shared directory or an S3-compatible bucket), CIVICGRID_SECRET_KEY or
+CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with CIVICGRID_PRODUCTION=1 the hardening
+for a server behind a TLS proxy. Staff sign-in: CIVICGRID_SIGNIN_FAILURE_LIMIT
 and CIVICGRID_SIGNIN_COOLOFF_MINUTES (lockout), and the SMTP server that password-reset mail goes through,
 CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_SSL and CIVICGRID_EMAIL_FROM
 (without CIVICGRID_EMAIL_HOST there is no password reset: staff ask an administrator).
@@ -216,8 +217,76 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
+# Uploaded and generated files (attachments, photos, meeting files, briefings, evidence) are read and written only
+# through Django's storage API, so several web machines can share them: a directory they all mount (NFS) or an
+# S3-compatible bucket. Files are never served from a public URL: every download goes through a checked view.
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("CIVICGRID_MEDIA_ROOT") or DATA_DIR / "media").resolve()
+MEDIA_STORAGE = (os.environ.get("CIVICGRID_MEDIA_STORAGE") or "filesystem").strip().lower()
+
+
+def _env_secret(name: str) -> str:
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return ""
+
+
+def _s3_storage() -> dict:
+    from importlib.util import find_spec
+
+    if find_spec("storages") is None or find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "CIVICGRID_MEDIA_STORAGE=s3 需要安装 django-storages 和 boto3："
+            "pip install 'civicgrid[s3]'（或 pip install 'django-storages[s3]'）"
+        )
+    from botocore.config import Config
+
+    bucket = os.environ.get("CIVICGRID_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("CIVICGRID_MEDIA_STORAGE=s3 时必须设置 CIVICGRID_S3_BUCKET（存储桶名称）")
+    style = os.environ.get("CIVICGRID_S3_ADDRESSING_STYLE") or None
+    if style not in (None, "path", "virtual"):
+        raise ImproperlyConfigured("CIVICGRID_S3_ADDRESSING_STYLE 只能是 path 或 virtual")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("CIVICGRID_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CIVICGRID_S3_REGION") or None,
+            "access_key": _env_secret("CIVICGRID_S3_ACCESS_KEY_ID") or None,
+            "secret_key": _env_secret("CIVICGRID_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("CIVICGRID_S3_PREFIX", "").strip("/"),
+            "default_acl": "private",
+            # Any URL the storage makes is signed and short-lived; civicgrid itself never hands one out.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Like the filesystem: a second file under a taken name gets a new name instead of replacing it.
+            "file_overwrite": False,
+            # S3-compatible stores (OSS, COS, older MinIO) refuse the checksums newer boto3 adds to every
+            # request by default; only send them where the S3 API requires them.
+            "client_config": Config(
+                s3={"addressing_style": style} if style else {},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        },
+    }
+
+
+if MEDIA_STORAGE == "filesystem":
+    # No location of its own: the storage follows MEDIA_ROOT (and a test's override of it).
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    _media_storage = _s3_storage()
+else:
+    raise ImproperlyConfigured("CIVICGRID_MEDIA_STORAGE 只能是 filesystem（共享目录）或 s3（对象存储）")
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Master key for ID numbers (encrypted and hashed with keys derived from it); unset: DATA_DIR/id_key.
 CIVICGRID_ID_KEY = os.environ.get("CIVICGRID_ID_KEY", "")
 CIVICGRID_MAX_UPLOAD_MB = int(os.environ.get("CIVICGRID_MAX_UPLOAD_MB", "10"))
