@@ -4,8 +4,8 @@ Everything a deployment changes comes from the environment (the table of them is
 CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (PostgreSQL),
 CIVICGRID_MEDIA_STORAGE (uploads in a shared directory or an S3-compatible bucket), CIVICGRID_SECRET_KEY or
 CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with CIVICGRID_PRODUCTION=1 the hardening
-for a server behind a TLS proxy. Staff sign-in: CIVICGRID_SIGNIN_FAILURE_LIMIT
-and CIVICGRID_SIGNIN_COOLOFF_MINUTES (lockout), and the SMTP server that password-reset mail goes through,
+for a server behind a TLS proxy. Staff sign-in: the lockout's limit and cool-off are a
+versioned row in the admin (登录锁定规则), and the SMTP server that password-reset mail goes through,
 CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_SSL and CIVICGRID_EMAIL_FROM
 (without CIVICGRID_EMAIL_HOST there is no password reset: staff ask an administrator).
 """
@@ -311,9 +311,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_SIGNIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = "civicgrid.core.signin.failure_limit"  # a versioned row: core.SigninPolicy
 AXES_COOLOFF_TIME = "civicgrid.core.signin.cool_off"
-CIVICGRID_SIGNIN_COOLOFF_MINUTES = int(os.environ.get("CIVICGRID_SIGNIN_COOLOFF_MINUTES", "30"))
 AXES_CLIENT_IP_CALLABLE = "civicgrid.core.signin.address"
 AXES_LOCKOUT_CALLABLE = "civicgrid.core.signin.locked_out"
 AXES_RESET_ON_SUCCESS = False  # a right password alone must not wipe the failed two-step codes

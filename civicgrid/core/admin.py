@@ -6,8 +6,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicgrid.core import signin, twofactor
-from civicgrid.core.admin_mixins import ReadOnlyAdmin
-from civicgrid.core.models import AuditEvent, TwoStepDevice, audit_action_label, model_label
+from civicgrid.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from civicgrid.core.models import AuditEvent, SigninPolicy, TwoStepDevice, audit_action_label, model_label
 
 
 class _CodeFilter(admin.SimpleListFilter):
@@ -86,6 +86,19 @@ class LockoutAdmin(AccessAttemptAdmin):
 
     def delete_queryset(self, request, queryset):
         signin.unlock(actor=request.user, attempts=queryset)
+
+
+@admin.register(SigninPolicy)
+class SigninPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = [
+        "version",
+        "effective_from",
+        "effective_to",
+        "is_active",
+        "failure_limit",
+        "cooloff_minutes",
+    ]
+    list_filter = ["is_active"]
 
 
 # Two-step devices: an administrator resets a lost phone's devices so its owner sets up a new one. django-otp's

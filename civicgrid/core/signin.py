@@ -2,8 +2,9 @@
 
 django-axes counts failed passwords (and failed two-step codes, reported through `code_failed`) per account
 name + client address in the database, so every web process sees the same count; after
-settings.AXES_FAILURE_LIMIT failures that pair is locked out for the cool-off, the same person from another
-address is not (an attacker cannot lock a colleague out from elsewhere).
+`policy()`'s failures that pair is locked out for its cool-off, the same person from another address is not
+(an attacker cannot lock a colleague out from elsewhere). The limit and the cool-off are a versioned row
+(core.SigninPolicy, in the admin as 登录锁定规则).
 """
 
 import ipaddress
@@ -17,9 +18,11 @@ from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import render
+from django.utils import timezone
 
 from civicgrid.core.audit import record_event
 from civicgrid.core.client import client_address
+from civicgrid.core.models import SigninPolicy
 
 
 def address(request) -> str | None:
@@ -32,12 +35,23 @@ def address(request) -> str | None:
         return None
 
 
+def policy() -> SigninPolicy:
+    """The rule in force today; the model's defaults when none is (a fresh database before its seed)."""
+    return SigninPolicy.objects.effective_at(timezone.localdate()).order_by(
+        "-effective_from", "-pk"
+    ).first() or (SigninPolicy())
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    return policy().failure_limit
+
+
 def cool_off(request=None) -> timedelta:
-    return timedelta(minutes=settings.CIVICGRID_SIGNIN_COOLOFF_MINUTES)
+    return timedelta(minutes=policy().cooloff_minutes)
 
 
 def cool_off_text() -> str:
-    minutes = settings.CIVICGRID_SIGNIN_COOLOFF_MINUTES
+    minutes = policy().cooloff_minutes
     return f"{minutes // 60} 小时" if minutes % 60 == 0 else f"{minutes} 分钟"
 
 
@@ -47,7 +61,7 @@ def locked_out(request, original_response=None, credentials=None):
         request,
         "signin_locked.html",
         {
-            "limit": settings.AXES_FAILURE_LIMIT,
+            "limit": failure_limit(),
             "cool_off": cool_off_text(),
             "help": settings.CIVICGRID_SIGNIN_HELP,
         },

@@ -56,9 +56,19 @@ def test_the_lock_is_shared_by_every_session_from_that_address_and_not_by_other_
 
 
 @PROXY
-@override_settings(AXES_FAILURE_LIMIT=2, CIVICGRID_SIGNIN_COOLOFF_MINUTES=60)
-def test_the_limit_and_cool_off_come_from_the_settings(clerk, time_machine):
+def test_the_limit_and_cool_off_come_from_the_rule_in_force(clerk, time_machine):
+    from datetime import date
+
+    from civicgrid.core.models import SigninPolicy
+
+    SigninPolicy.objects.create(
+        version="从严", effective_from=date(2026, 3, 1), failure_limit=2, cooloff_minutes=60
+    )
+    SigninPolicy.objects.create(
+        version="将来", effective_from=date(2026, 4, 1), failure_limit=9, cooloff_minutes=5
+    )
     time_machine.move_to("2026-03-02 09:00 +08:00", tick=False)
+    _sign_in(Client(), "wrong")
     _sign_in(Client(), "wrong")
     locked = _sign_in(Client(), "wrong")
     assert locked.status_code == 429 and "1 小时" in locked.content.decode()
@@ -112,3 +122,17 @@ def test_an_address_header_that_is_no_address_still_counts_by_account(clerk):
         assert _sign_in(Client(), "wrong", address="not-an-address").status_code in (200, 429)
     assert AccessAttempt.objects.get(username="clerk").ip_address is None
     assert _sign_in(Client(), PASSWORD, address="not-an-address").status_code == 429
+
+
+def test_a_rule_outside_sensible_bounds_is_refused_in_chinese(db):
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from civicgrid.core.models import SigninPolicy
+
+    with pytest.raises(ValidationError) as refused:
+        SigninPolicy(
+            version="过松", effective_from=date(2026, 1, 1), failure_limit=1, cooloff_minutes=0
+        ).full_clean()
+    assert "3～20" in str(refused.value) and "1～1440" in str(refused.value)
