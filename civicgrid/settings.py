@@ -320,6 +320,8 @@ AXES_RESET_ON_SUCCESS = False  # a right password alone must not wipe the failed
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# Days sign-in records (axes' access and failure logs) are kept; at least six months (Cybersecurity Law).
+CIVICGRID_SIGNIN_LOG_DAYS = max(183, int(os.environ.get("CIVICGRID_SIGNIN_LOG_DAYS", "400")))
 # Whom a locked-out person calls, on the lockout page, e.g. 「信息中心 0898-12345678」.
 CIVICGRID_SIGNIN_HELP = os.environ.get("CIVICGRID_SIGNIN_HELP", "本单位系统管理员")
 # The issuer name an authenticator app shows beside the account.

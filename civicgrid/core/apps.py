@@ -12,7 +12,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self):
-        from civicgrid.core import signin  # noqa: F401  (connects the sign-in audit receivers)
+        from civicgrid.core import periodic, signin  # signin connects the sign-in audit receivers
+
+        periodic.register("core.signin_logs", "登录记录清理", signin.prune_logs)
 
 
 class AdminConfig(admin_apps.AdminConfig):

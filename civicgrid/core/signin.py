@@ -11,7 +11,7 @@ import ipaddress
 from datetime import timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -82,6 +82,15 @@ def code_failed(request, username: str) -> bool:
 def signed_in(request, username: str) -> None:
     """Both factors passed: this account's failures from this address are forgiven."""
     AxesProxyHandler.reset_attempts(ip_address=address(request), username=username)
+
+
+def prune_logs(now) -> int:
+    """The worker's job: sign-in and failure records older than CIVICGRID_SIGNIN_LOG_DAYS are deleted (kept at
+    least six months, as the Cybersecurity Law asks of logs). Idempotent, so several workers may run it."""
+    before = now - timedelta(days=settings.CIVICGRID_SIGNIN_LOG_DAYS)
+    return sum(
+        model.objects.filter(attempt_time__lt=before).delete()[0] for model in (AccessLog, AccessFailureLog)
+    )
 
 
 def _counted(request) -> bool:

@@ -136,3 +136,25 @@ def test_a_rule_outside_sensible_bounds_is_refused_in_chinese(db):
             version="过松", effective_from=date(2026, 1, 1), failure_limit=1, cooloff_minutes=0
         ).full_clean()
     assert "3～20" in str(refused.value) and "1～1440" in str(refused.value)
+
+
+def test_sign_in_records_are_kept_at_least_six_months_then_pruned(db, settings):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from axes.models import AccessFailureLog, AccessLog
+
+    from civicgrid.core import signin
+
+    now = datetime(2026, 12, 30, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    settings.CIVICGRID_SIGNIN_LOG_DAYS = 400
+    for days in (10, 399, 401):
+        AccessLog.objects.create(username="clerk", ip_address="10.0.0.1", user_agent="x")
+        AccessFailureLog.objects.create(username="clerk", ip_address="10.0.0.1", user_agent="x")
+        for model in (AccessLog, AccessFailureLog):
+            model.objects.filter(pk=model.objects.latest("pk").pk).update(
+                attempt_time=now - timedelta(days=days)
+            )
+    assert signin.prune_logs(now) == 2
+    assert AccessLog.objects.count() == AccessFailureLog.objects.count() == 2
+    assert signin.prune_logs(now) == 0
