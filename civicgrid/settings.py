@@ -2,8 +2,12 @@
 
 Everything a deployment changes comes from the environment (the table of them is in docs/deploy.md):
 CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (PostgreSQL),
-CIVICGRID_SECRET_KEY or CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with
-CIVICGRID_PRODUCTION=1 the hardening for a server behind a TLS proxy.
+CIVICGRID_MEDIA_STORAGE (uploads in a shared directory or an S3-compatible bucket), CIVICGRID_SECRET_KEY or
+CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with CIVICGRID_PRODUCTION=1 the hardening
+for a server behind a TLS proxy. Staff sign-in: the lockout's limit and cool-off are a
+versioned row in the admin (登录锁定规则), and the SMTP server that password-reset mail goes through,
+CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_SSL and CIVICGRID_EMAIL_FROM
+(without CIVICGRID_EMAIL_HOST there is no password reset: staff ask an administrator).
 """
 
 import os
@@ -83,13 +87,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicgrid.core.apps.AdminConfig",  # django.contrib.admin with the verified-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "civicgrid.core.apps.AxesConfig",  # axes, otp_totp and otp_static under Chinese names
+    "django_otp",
+    "civicgrid.core.apps.TOTPConfig",
+    "civicgrid.core.apps.StaticConfig",
     "civicgrid.core",
     "civicgrid.workcal",
     "civicgrid.registry",
@@ -126,10 +134,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicgrid.console.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "civicgrid.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -205,8 +217,76 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
+# Uploaded and generated files (attachments, photos, meeting files, briefings, evidence) are read and written only
+# through Django's storage API, so several web machines can share them: a directory they all mount (NFS) or an
+# S3-compatible bucket. Files are never served from a public URL: every download goes through a checked view.
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("CIVICGRID_MEDIA_ROOT") or DATA_DIR / "media").resolve()
+MEDIA_STORAGE = (os.environ.get("CIVICGRID_MEDIA_STORAGE") or "filesystem").strip().lower()
+
+
+def _env_secret(name: str) -> str:
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return ""
+
+
+def _s3_storage() -> dict:
+    from importlib.util import find_spec
+
+    if find_spec("storages") is None or find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "CIVICGRID_MEDIA_STORAGE=s3 需要安装 django-storages 和 boto3："
+            "pip install 'civicgrid[s3]'（或 pip install 'django-storages[s3]'）"
+        )
+    from botocore.config import Config
+
+    bucket = os.environ.get("CIVICGRID_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("CIVICGRID_MEDIA_STORAGE=s3 时必须设置 CIVICGRID_S3_BUCKET（存储桶名称）")
+    style = os.environ.get("CIVICGRID_S3_ADDRESSING_STYLE") or None
+    if style not in (None, "path", "virtual"):
+        raise ImproperlyConfigured("CIVICGRID_S3_ADDRESSING_STYLE 只能是 path 或 virtual")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("CIVICGRID_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CIVICGRID_S3_REGION") or None,
+            "access_key": _env_secret("CIVICGRID_S3_ACCESS_KEY_ID") or None,
+            "secret_key": _env_secret("CIVICGRID_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("CIVICGRID_S3_PREFIX", "").strip("/"),
+            "default_acl": "private",
+            # Any URL the storage makes is signed and short-lived; civicgrid itself never hands one out.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Like the filesystem: a second file under a taken name gets a new name instead of replacing it.
+            "file_overwrite": False,
+            # S3-compatible stores (OSS, COS, older MinIO) refuse the checksums newer boto3 adds to every
+            # request by default; only send them where the S3 API requires them.
+            "client_config": Config(
+                s3={"addressing_style": style} if style else {},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        },
+    }
+
+
+if MEDIA_STORAGE == "filesystem":
+    # No location of its own: the storage follows MEDIA_ROOT (and a test's override of it).
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    _media_storage = _s3_storage()
+else:
+    raise ImproperlyConfigured("CIVICGRID_MEDIA_STORAGE 只能是 filesystem（共享目录）或 s3（对象存储）")
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Master key for ID numbers (encrypted and hashed with keys derived from it); unset: DATA_DIR/id_key.
 CIVICGRID_ID_KEY = os.environ.get("CIVICGRID_ID_KEY", "")
 CIVICGRID_MAX_UPLOAD_MB = int(os.environ.get("CIVICGRID_MAX_UPLOAD_MB", "10"))
@@ -221,6 +301,47 @@ CIVICGRID_WORKER_STALE_SECONDS = int(os.environ.get("CIVICGRID_WORKER_STALE_SECO
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Staff sign-in (civicgrid.core.signin): django-axes counts failed passwords and failed two-step codes per
+# account name + client address (the address from CIVICGRID_PORTAL_CLIENT_IP_HEADER behind a proxy) in the
+# database, which every web process shares, and locks that pair out for the cool-off after the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "civicgrid.core.signin.failure_limit"  # a versioned row: core.SigninPolicy
+AXES_COOLOFF_TIME = "civicgrid.core.signin.cool_off"
+AXES_CLIENT_IP_CALLABLE = "civicgrid.core.signin.address"
+AXES_LOCKOUT_CALLABLE = "civicgrid.core.signin.locked_out"
+AXES_RESET_ON_SUCCESS = False  # a right password alone must not wipe the failed two-step codes
+# Tries during a lockout do not lengthen it: the page promises a fixed time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Days sign-in records (axes' access and failure logs) are kept; at least six months (Cybersecurity Law).
+CIVICGRID_SIGNIN_LOG_DAYS = max(183, int(os.environ.get("CIVICGRID_SIGNIN_LOG_DAYS", "400")))
+# Whom a locked-out person calls, on the lockout page, e.g. 「信息中心 0898-12345678」.
+CIVICGRID_SIGNIN_HELP = os.environ.get("CIVICGRID_SIGNIN_HELP", "本单位系统管理员")
+# The issuer name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = CIVICGRID_PRODUCT_NAME
+
+# Password reset by e-mail exists only when an SMTP server is configured; otherwise its pages answer 404
+# and the login page says to ask an administrator.
+EMAIL_HOST = os.environ.get("CIVICGRID_EMAIL_HOST", "")
+CIVICGRID_EMAIL_CONFIGURED = bool(EMAIL_HOST)
+EMAIL_PORT = int(os.environ.get("CIVICGRID_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("CIVICGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CIVICGRID_EMAIL_PASSWORD", "")
+if not EMAIL_HOST_PASSWORD and (email_password_file := os.environ.get("CIVICGRID_EMAIL_PASSWORD_FILE")):
+    EMAIL_HOST_PASSWORD = Path(email_password_file).read_text().strip()
+EMAIL_USE_SSL = _env_flag("CIVICGRID_EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = _env_flag("CIVICGRID_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured("CIVICGRID_EMAIL_USE_TLS 与 CIVICGRID_EMAIL_USE_SSL 只能设置其一")
+DEFAULT_FROM_EMAIL = os.environ.get("CIVICGRID_EMAIL_FROM", EMAIL_HOST_USER or "webmaster@localhost")
+EMAIL_TIMEOUT = 20
 
 SESSION_COOKIE_HTTPONLY = True
 # In production a session ends after this long without a request (an idle timeout, each request renewing it);

@@ -14,6 +14,9 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("civicgrid")
 
 
+# A real Django storage that keeps files in memory: no path to read, as with a bucket.
+MEMORY_STORAGE = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+
 _TRAVEL = pytest.StashKey[time_machine.travel]()
 
 
@@ -23,6 +26,12 @@ def pytest_addoption(parser):
         metavar="DATETIME",
         help="run the whole session at this moment, the clock ticking on: ISO 8601 with an offset "
         "(2026-12-28T10:00:00+08:00); a bare date means 10:00 Asia/Shanghai",
+    )
+    parser.addoption(
+        "--memory-storage",
+        action="store_true",
+        help="keep uploaded and generated files in Django's InMemoryStorage instead of a directory: "
+        "whatever reads a file by its path instead of through the storage API fails",
     )
 
 
@@ -55,6 +64,11 @@ def pytest_configure(config):
     # Password hashing is deliberately slow; tests create many accounts and check no real secrets.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # force_login is a finished sign-in, two-step code included (tests/signin.py says how and why).
+    from tests import signin
+
+    signin.install()
+
 
 def pytest_unconfigure(config):
     if travel := config.stash.get(_TRAVEL, None):
@@ -62,8 +76,12 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
+    lines = []
     if clock := config.getoption("--clock"):
-        return f"clock moved to {parse_clock(clock).isoformat()} (--clock)"
+        lines.append(f"clock moved to {parse_clock(clock).isoformat()} (--clock)")
+    if config.getoption("--memory-storage"):
+        lines.append("stored files in Django's InMemoryStorage (--memory-storage)")
+    return lines
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,8 +96,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    if request.config.getoption("--memory-storage"):
+        settings.STORAGES = {**settings.STORAGES, "default": MEMORY_STORAGE}
 
 
 @pytest.fixture(autouse=True)

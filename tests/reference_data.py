@@ -12,6 +12,7 @@ from django.apps import apps
 # (app, model, migration, rows that show the seed is there): every data migration that seeds rows
 # (tests/test_reference_data.py checks none is missing); a seed runs again only when its rows are gone.
 SEEDS = [
+    ("core", "SigninPolicy", "civicgrid.core.migrations.0007_seed_signin_policy", {}),
     ("registry", "Role", "civicgrid.registry.migrations.0002_seed_roles", {}),
     (
         "registry",

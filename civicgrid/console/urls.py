@@ -26,6 +26,7 @@ from civicgrid.console.views import (
     pauses,
     points,
     reviews,
+    twofactor,
     volunteering,
 )
 from civicgrid.console.views import weakorgs as weakorgs_views
@@ -64,4 +65,5 @@ urlpatterns = [
     *briefings.urlpatterns,
     *hotspots.urlpatterns,
     *weakorgs_views.urlpatterns,
+    *twofactor.urlpatterns,
 ]

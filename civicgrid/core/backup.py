@@ -1,5 +1,8 @@
 """One archive holds everything needed to bring an installation back: the database, the data directory's files
 (uploads, stored documents, classifier models) and its keys (without `id_key` the ID numbers cannot be read).
+Uploads kept in a directory (MEDIA_ROOT, inside the data directory or a shared mount) go in as `data/media`; uploads
+kept in an S3-compatible bucket stay out (the bucket's own versioning and replication keep them), and the manifest
+says so.
 
 SQLite is copied with its online backup API, consistent while the server writes; PostgreSQL with `pg_dump` in its
 custom format. A manifest lists every table's row count, so a restore can prove it brought back what was there.
@@ -89,10 +92,21 @@ def _dump_database(into: Path) -> str:
 def _data_files(data_dir: Path, exclude: Path | None) -> list[Path]:
     files = []
     for path in sorted(data_dir.iterdir()):
-        if path.name in SKIPPED or (exclude and path.resolve() == exclude.resolve()):
+        # "media" is archived from MEDIA_ROOT wherever it is (below), or not at all when uploads are in a bucket.
+        if path.name in SKIPPED or path.name == "media" or (exclude and path.resolve() == exclude.resolve()):
             continue
         files.append(path)
     return files
+
+
+def uploads_in_bucket() -> bool:
+    """Uploads live in an S3-compatible bucket, not in a directory this machine can archive."""
+    return settings.MEDIA_STORAGE != "filesystem"
+
+
+UPLOADS_LEFT_OUT = (
+    "附件等上传文件保存在对象存储（S3）中，未包含在本备份内；请使用存储桶的版本控制和跨区域复制保护它们。"
+)
 
 
 @dataclass
@@ -101,6 +115,7 @@ class Made:
     tables: int
     rows: int
     removed: list[Path]
+    notes: list[str]
 
 
 def backup(out_dir: Path, *, keep: int | None = None, now: datetime | None = None) -> Made:
@@ -124,6 +139,8 @@ def backup(out_dir: Path, *, keep: int | None = None, now: datetime | None = Non
             "vendor": _vendor(),
             "database": database,
             "tables": counts,
+            # "included": data/media holds the uploads; "s3": they stayed in the bucket.
+            "media": "s3" if uploads_in_bucket() else "included",
         }
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         partial = work / "archive.tar.gz"
@@ -132,11 +149,16 @@ def backup(out_dir: Path, *, keep: int | None = None, now: datetime | None = Non
             archive.add(work / database, database)
             for path in _data_files(data_dir, out_dir):
                 archive.add(path, f"data/{path.name}")
+            media = Path(settings.MEDIA_ROOT)
+            if not uploads_in_bucket() and media.is_dir():
+                archive.add(media, "data/media")
         # Renamed into place only when complete: a crash never leaves a half archive under the final name.
         os.replace(partial, final)
     final.chmod(0o600)
     removed = prune(out_dir, keep) if keep else []
-    return Made(final, len(counts), sum(counts.values()), removed)
+    return Made(
+        final, len(counts), sum(counts.values()), removed, [UPLOADS_LEFT_OUT] if uploads_in_bucket() else []
+    )
 
 
 def prune(out_dir: Path, keep: int) -> list[Path]:
@@ -164,9 +186,12 @@ def existing_data() -> list[str]:
         if "django_migrations" in connection.introspection.table_names(cursor):
             found.append("数据库中已有数据表")
     data_dir = Path(settings.DATA_DIR)
-    for name in ("id_key", "media", "intake-models"):
+    for name in ("id_key", "intake-models"):
         if (data_dir / name).exists():
             found.append(f"数据目录中已有 {name}")
+    media = Path(settings.MEDIA_ROOT)
+    if not uploads_in_bucket() and media.is_dir() and any(media.iterdir()):
+        found.append(f"附件目录 {media} 中已有文件")
     return found
 
 
@@ -204,7 +229,8 @@ def _restore_database(work: Path, manifest: dict, replace: bool) -> None:
 
 def restore(path: Path, *, replace: bool = False) -> dict:
     """Bring back an archive into this installation's database and data directory. Refused when either holds data,
-    unless `replace`. Returns {"tables": n, "rows": n, "mismatches": [...]} from comparing the manifest's counts."""
+    unless `replace`. Returns {"tables": n, "rows": n, "mismatches": [...], "notes": [...]}: the mismatches from
+    comparing the manifest's counts, the notes on uploads that were not brought back here."""
     path = Path(path)
     if not path.is_file():
         raise BackupRefused(f"找不到备份文件：{path}")
@@ -226,6 +252,9 @@ def restore(path: Path, *, replace: bool = False) -> dict:
                 f"当前安装已有数据（{'；'.join(found)}），恢复会覆盖它们。确认覆盖请加 --yes。"
             )
         members = _safe_members(archive)
+        notes = []
+        if manifest.get("media") == "s3":
+            notes.append("该备份不含附件（备份时附件保存在对象存储中），附件须从存储桶恢复。")
         with tempfile.TemporaryDirectory() as work:
             work = Path(work)
             archive.extractall(work, members=members)
@@ -234,6 +263,15 @@ def restore(path: Path, *, replace: bool = False) -> dict:
             saved = work / "data"
             if saved.exists():
                 for item in saved.iterdir():
+                    if item.name == "media" and uploads_in_bucket():
+                        notes.append(
+                            "备份中的附件未恢复：当前配置把附件保存在对象存储（S3）中，请自行上传到存储桶。"
+                        )
+                        continue
+                    if item.name == "media":
+                        # The uploads' directory may be a shared mount: filled in place, never removed.
+                        shutil.copytree(item, Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+                        continue
                     target = data_dir / item.name
                     if target.is_dir():
                         shutil.rmtree(target)
@@ -248,4 +286,4 @@ def restore(path: Path, *, replace: bool = False) -> dict:
         for table, n in expected.items()
         if counts.get(table) != n
     ]
-    return {"tables": len(expected), "rows": sum(expected.values()), "mismatches": mismatches}
+    return {"tables": len(expected), "rows": sum(expected.values()), "mismatches": mismatches, "notes": notes}

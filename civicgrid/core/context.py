@@ -7,4 +7,5 @@ def names(request):
     return {
         "product_name": settings.CIVICGRID_PRODUCT_NAME,
         "public_name": settings.CIVICGRID_PUBLIC_NAME,
+        "password_reset": settings.CIVICGRID_EMAIL_CONFIGURED,
     }

@@ -12,9 +12,14 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from civicgrid.core import twofactor
+from civicgrid.core.actors import SYSTEM
 from civicgrid.core.refusal import Refusal
 from civicgrid.demo import names
 from civicgrid.demo.geometry import (
@@ -41,6 +46,7 @@ PROVINCE = ("460000", "海南省")
 SYNTHETIC_CITY = ("469099", "琼台市")
 ROUTING_SINCE = date(2024, 1, 1)
 DEFAULT_GRIDS = 60
+ADMIN_USERNAME = "admin"
 TOWNS_PER_CITY = 3
 COMMUNITIES_PER_TOWN = 4
 
@@ -348,7 +354,7 @@ def _staff(rng, username, roles, units, password_hash, is_admin=False):
 def _build_staff(rng, units, towns, communities, grid_rows, password):
     R = Role
     password = make_password(password)  # hashed once: every demo account shares it
-    _staff(rng, "admin", [R.ADMINISTRATOR], [units["centre"]], password, is_admin=True)
+    _staff(rng, ADMIN_USERNAME, [R.ADMINISTRATOR], [units["centre"]], password, is_admin=True)
     for i in (1, 2):
         _staff(rng, f"operator{i}", [R.OPERATOR], [units["centre"]], password)
     _staff(rng, "dispatcher1", [R.DISPATCHER], [units["centre"]], password)
@@ -471,6 +477,19 @@ def _account(staff, role_name) -> DemoAccount:
     )
 
 
+def admin_two_factor() -> tuple[str, list[str]] | None:
+    """The demo administrator's two-step sign-in (required for administrators): the authenticator key and the
+    unused backup codes, created with the city so a visitor can reach the admin."""
+    user = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
+    if user is None:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device, _ = twofactor.issue(user=user, actor=SYSTEM)
+    codes = StaticToken.objects.filter(device__user=user).order_by("id").values_list("token", flat=True)
+    return twofactor.secret_text(device), list(codes)
+
+
 def _write_accounts(password: str, accounts: list[DemoAccount]) -> None:
     lines = [f"password: {password}", "# 所有示范账号使用同一密码。每行：账号 | 姓名 | 角色 | 单位"]
     for staff in Staff.objects.select_related("user").prefetch_related("roles", "units"):
@@ -486,6 +505,13 @@ def _write_accounts(password: str, accounts: list[DemoAccount]) -> None:
         )
     lines.append("# 重点账号")
     lines += [f"* {a.username} | {a.name} | {a.role} | {a.unit}" for a in accounts]
+    if second_step := admin_two_factor():
+        secret, codes = second_step
+        lines.append(
+            f"# 管理员 {ADMIN_USERNAME} 登录须两步验证：把密钥加入手机身份验证器，或输入一个备用验证码（每个只能用一次）"
+        )
+        lines.append(f"two-factor key: {secret}")
+        lines.append(f"backup codes: {' '.join(codes)}")
     path = accounts_file()
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

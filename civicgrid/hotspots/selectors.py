@@ -22,8 +22,8 @@ from django.utils import timezone
 from civicgrid.assessment.selectors import area_filter, period_bounds
 from civicgrid.core.actors import SYSTEM
 from civicgrid.hotspots.engine import Params, Record, cluster, growth, heat_index
-from civicgrid.hotspots.models import Alert, HotspotConfig, Snapshot
-from civicgrid.hotspots.words import TOKENIZER_VERSION, fill_words
+from civicgrid.hotspots.models import Alert, HotspotConfig, Snapshot, TicketWords
+from civicgrid.hotspots.words import SEPARATOR, TOKENIZER_VERSION, fill_words
 from civicgrid.party.selectors import area_subtree_ids
 from civicgrid.registry.models import Grid, Role
 from civicgrid.registry.selectors import has_role, sees_everything
@@ -449,21 +449,34 @@ def _merged(part: dict, members: list[list], today: date, params: Params) -> Hot
 
 
 def _fill_examples(issues: list[HotIssue]) -> None:
-    """Numbers and titles of the examples, titles cleared of the members' names (read for these hotspots only)."""
+    """Numbers and titles of the examples, titles cleared of the members' names (read for these hotspots only).
+
+    A stored cluster's key words and places were drawn from all its members, city-wide; a reader who sees only some
+    of them keeps only the words those tickets hold, so no word comes from a ticket outside her scope.
+    """
     wanted = [pk for h in issues for pk in h.ticket_ids]
-    rows = {}
+    rows, words = {}, defaultdict(set)
     for start in range(0, len(wanted), 500):
-        for pk, number, title, name in Ticket.objects.filter(pk__in=wanted[start : start + 500]).values_list(
-            "pk", "number", "title", "requester_name"
+        chunk = wanted[start : start + 500]
+        for pk, number, title, content, name in Ticket.objects.filter(pk__in=chunk).values_list(
+            "pk", "number", "title", "content", "requester_name"
         ):
-            rows[pk] = (number, title, name)
+            rows[pk] = (number, title, name, f"{title}\n{content}")
+        for pk, cut in TicketWords.objects.filter(ticket_id__in=chunk).values_list("ticket_id", "words"):
+            words[pk].update(cut.split(SEPARATOR) if cut else ())
     for h in issues:
         private = {rows[pk][2] for pk in h.ticket_ids if pk in rows and rows[pk][2]}
-        h.keywords, h.places = _clean(h.keywords, private), _clean(h.places, private)
-        if h.main_place in private or not h.main_place:
-            h.label = (h.keywords[0] if h.keywords else "") + (
-                "：" + "、".join(h.keywords[:3]) if h.keywords else ""
-            )
+        seen = [rows[pk][3] for pk in h.ticket_ids if pk in rows]
+        held = set().union(*(words[pk] for pk in h.ticket_ids))
+
+        def in_scope(word, seen=seen, held=held):
+            return word in held or any(word in text for text in seen)
+
+        h.keywords = [w for w in _clean(h.keywords, private) if in_scope(w)]
+        h.places = [p for p in _clean(h.places, private) if in_scope(p)]
+        shown = h.main_place and h.main_place not in private and in_scope(h.main_place)
+        head = h.main_place if shown else (h.keywords[0] if h.keywords else "")
+        h.label = head + ("：" + "、".join(h.keywords[:3]) if h.keywords else "")
         h.examples = [(rows[pk][0], _scrub(rows[pk][1], private)) for pk in h.example_ids if pk in rows]
 
 

@@ -1,9 +1,16 @@
-"""The active classifier, loaded once per process and reloaded when another model is activated."""
+"""The active classifier, loaded once per process and reloaded when another model is activated.
 
+A registered model's files are kept in the media storage (shared by every web machine: a shared directory or a
+bucket) and copied into this machine's data directory the first time it is loaded here, since numpy reads a file
+on disk; models registered before they were shared are found where they always were, in the data directory."""
+
+import os
+import tempfile
 import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 from civicgrid.intake import classifier
 from civicgrid.intake.models import IntakeModel
@@ -12,12 +19,34 @@ _lock = threading.Lock()
 _loaded: dict[tuple[int, str], classifier.Classifier] = {}
 
 
+STORED = "intake-models"  # the folder of registered models in the media storage
+FILES = (classifier.MANIFEST, classifier.ARRAYS)
+
+
 def models_dir() -> Path:
+    """This machine's copies of the models."""
     return settings.DATA_DIR / "intake-models"
 
 
+def stored_name(directory: str, filename: str) -> str:
+    return f"{STORED}/{directory}/{filename}"
+
+
 def model_path(row: IntakeModel) -> Path:
-    return models_dir() / row.directory
+    """The model's directory on this machine, copied from the media storage when it is not here yet."""
+    path = models_dir() / row.directory
+    for filename in FILES:
+        local, name = path / filename, stored_name(row.directory, filename)
+        if local.is_file() or not default_storage.exists(name):
+            continue  # a missing file is refused by classifier.load with its own message
+        path.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed into place: another process loading at the same moment never reads half a file.
+        fd, partial = tempfile.mkstemp(dir=path, prefix=f".{filename}.")
+        with os.fdopen(fd, "wb") as target, default_storage.open(name, "rb") as source:
+            for chunk in source.chunks():
+                target.write(chunk)
+        os.replace(partial, local)
+    return path
 
 
 def active_model() -> IntakeModel | None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,8 +97,13 @@ def model_register(
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    for filename in (classifier.MANIFEST, classifier.ARRAYS):
+    for filename in runtime.FILES:
         shutil.copy2(Path(source) / filename, target / filename)
+        # Shared with the other machines through the media storage (runtime.model_path copies it to each).
+        stored = runtime.stored_name(name, filename)
+        default_storage.delete(stored)  # left by a registration that was rolled back
+        with open(target / filename, "rb") as handle:
+            default_storage.save(stored, File(handle))
     meta = model.info.get("meta", {})
     row = IntakeModel.objects.create(
         name=name,

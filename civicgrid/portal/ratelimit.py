@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
+from civicgrid.core.client import client_address  # noqa: F401  (the portal's views take it from here)
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -101,12 +103,6 @@ ALL = (
 def refused(request, limit: Limit):
     """The page a resident gets when a limit refuses her (429)."""
     return render(request, "portal/limited.html", {"rule": limit.describe()}, status=429)
-
-
-def client_address(request) -> str:
-    header = getattr(settings, "CIVICGRID_PORTAL_CLIENT_IP_HEADER", "")
-    forwarded = request.META.get(header, "") if header else ""
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _key(limit: Limit, subject) -> str:

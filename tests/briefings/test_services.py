@@ -14,6 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -69,10 +70,12 @@ def test_the_stored_file_its_checksum_and_the_audit(world):
 
 def test_a_changed_or_lost_file_is_refused_on_download(world):
     briefing = generate(world.leader)
-    Path(briefing.file.path).write_bytes(b"changed")
+    storage, name = briefing.file.storage, briefing.file.name
+    storage.delete(name)
+    assert storage.save(name, ContentFile(b"changed")) == name
     with pytest.raises(Refusal, match="校验值不符"):
         services.briefing_download(actor=world.leader, briefing=briefing)
-    Path(briefing.file.path).unlink()
+    storage.delete(name)
     with pytest.raises(Refusal, match="简报文件已丢失"):
         services.briefing_download(actor=world.leader, briefing=briefing)
 
@@ -113,7 +116,8 @@ def test_the_year_end_issue(world):
             actor=world.leader, date_from=date(2026, 12, 1), date_to=date(2026, 12, 31)
         )
     assert (briefing.year, briefing.number) == (2027, 1)
-    document = docx.Document(briefing.file.path)
+    with briefing.file.open("rb") as stored:
+        document = docx.Document(io.BytesIO(stored.read()))
     texts = [p.text for p in document.paragraphs]
     assert "统计范围：全市；统计区间：2026年12月1日至2026年12月31日。" in texts
     assert "2027年1月3日" in texts[2]

@@ -19,6 +19,7 @@ from civicgrid.tickets.models import (
     Supervision,
     Ticket,
 )
+from tests.storage import stored_files
 from tests.tickets.conftest import local
 from tests.tickets.helpers import cos_of, handle_to_reply, lead_of, register
 
@@ -231,8 +232,7 @@ class TestAssignmentPage:
         assert not Attachment.objects.exists()
         assert Event.objects.count() == events
         assert Ticket.objects.get(pk=zjj_ticket.pk).status == Status.IN_PROGRESS
-        media = settings.MEDIA_ROOT
-        assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+        assert not stored_files()
 
     def test_a_refused_reply_shows_the_service_message(self, client, world, zjj_ticket):
         lead = lead_of(zjj_ticket)

@@ -53,7 +53,9 @@ def _civicgrid(args, environment):
 def _some_data(tmp_path):
     user = get_user_model().objects.create_user("backup-probe", first_name="王五", email="probe@example.cn")
     record_event(actor=user, action="export.tickets", summary="备份往返测试")
-    media = settings.DATA_DIR / "media" / "backup-probe"
+    media = (
+        settings.MEDIA_ROOT / "backup-probe"
+    )  # the uploads' directory (the data directory's media/ by default)
     media.mkdir(parents=True, exist_ok=True)
     (media / "evidence.txt").write_text("现场照片说明")
     return media

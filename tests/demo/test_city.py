@@ -1,4 +1,6 @@
+import base64
 import random
+import re
 
 import pytest
 import shapely
@@ -135,3 +137,28 @@ def test_a_city_built_before_it_was_recorded_is_recorded_and_held_to(data_dir):
     with pytest.raises(DemoCityMismatch, match="--grids 7"):
         build_city(seed=4, grids=7, log=lambda msg: None)
     assert Grid.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_the_demo_administrator_reaches_the_admin_with_the_printed_second_step(data_dir):
+    """Administrators must use two-step sign-in: the accounts file gives the key and backup codes."""
+    from django.test import Client
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    result = build_city(seed=1, grids=6, log=lambda msg: None)
+    text = (data_dir / "demo-accounts.txt").read_text(encoding="utf-8")
+    key = re.search(r"^two-factor key: ([A-Z2-7 ]+)$", text, re.M).group(1)
+    codes = re.search(r"^backup codes: (.+)$", text, re.M).group(1).split()
+    device = TOTPDevice.objects.get(user__username="admin")
+    assert base64.b32decode(key.replace(" ", "")) == device.bin_key and len(codes) == 10
+
+    client = Client()
+    signed = client.post("/accounts/login/?next=/admin/", {"username": "admin", "password": result.password})
+    assert client.get(signed.url).url.startswith("/console/two-factor/verify/")
+    assert client.post("/console/two-factor/verify/", {"code": codes[0], "next": "/admin/"}).url == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    code = f"{totp(device.bin_key):06d}"
+    other = Client()
+    other.post("/accounts/login/", {"username": "admin", "password": result.password})
+    assert other.post("/console/two-factor/verify/", {"code": code}).status_code == 302

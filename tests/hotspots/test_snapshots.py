@@ -104,3 +104,23 @@ def test_old_snapshots_are_not_used_for_a_period_still_running(world):
         with mock.patch.object(selectors, "cluster", wraps=selectors.cluster) as live:
             hot_issues(user=world["supervisor"], date_from=date(2026, 3, 1), date_to=date(2026, 3, 10))
     assert live.call_count == 1
+
+
+def test_a_scoped_reader_gets_no_word_from_tickets_outside_her_scope(world):
+    for k in range(4):  # one hotspot; only the housing bureau's two tickets speak of the kindergarten
+        ticket(
+            world,
+            moment(2026, 3, 2 + k),
+            title="滨海路自来水停水",
+            content="滨海路自来水停水，幼儿园无法做饭" if k % 2 else "滨海路自来水停水",
+            unit=world["housing"] if k % 2 else world["water"],
+            address="滨海路12号",
+        )
+    with time_machine.travel(APRIL_5, tick=False):
+        whole = hot_issues(user=world["supervisor"], **MARCH)
+        with _no_live_clustering():
+            water = hot_issues(user=world["swj"], **MARCH)
+            housing = hot_issues(user=world["zjj"], **MARCH)
+    assert [i.size for i in whole] == [4] and "幼儿园" in whole[0].keywords
+    assert [i.size for i in water] == [2] and "幼儿园" not in repr(water)
+    assert "幼儿园" in housing[0].keywords

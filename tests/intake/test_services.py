@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from civicgrid.core.actors import SYSTEM
@@ -10,6 +11,7 @@ from civicgrid.intake import classifier, runtime, selectors, services
 from civicgrid.intake.models import IntakeModel, Suggestion
 from civicgrid.tickets import services as tickets
 from civicgrid.tickets.models import Attachment, Event, Status, Ticket
+from tests import storage
 from tests.tickets.conftest import local
 from tests.tickets.helpers import INSIDE_GRID1
 
@@ -129,10 +131,25 @@ def test_without_an_active_model_intake_works_and_nothing_is_suggested(world):
 
 def test_a_model_whose_files_vanished_does_not_stop_intake(active_model, world, settings):
     shutil.rmtree(runtime.model_path(active_model))
+    for filename in runtime.FILES:
+        default_storage.delete(runtime.stored_name(active_model.directory, filename))
     runtime.invalidate()
     ticket = register(world)
     assert ticket.status == Status.RECEIVED
     assert not Suggestion.objects.filter(ticket=ticket).exists()
+
+
+def test_a_machine_that_did_not_register_the_model_copies_it_from_the_shared_storage(active_model, world):
+    assert sorted(storage.stored_files()) == [
+        f"intake-models/test-model/{classifier.ARRAYS}",
+        f"intake-models/test-model/{classifier.MANIFEST}",
+    ]
+    shutil.rmtree(runtime.models_dir())  # as on another web machine
+    runtime.invalidate()
+    ticket = register(world)
+    assert Suggestion.objects.filter(ticket=ticket).exists()
+    copied = runtime.models_dir() / "test-model"
+    assert sorted(p.name for p in copied.iterdir()) == sorted(runtime.FILES)
 
 
 def test_short_texts_get_no_suggestion(active_model):
@@ -188,7 +205,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def stored_files(settings) -> list:
-    return [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] if settings.MEDIA_ROOT.exists() else []
+    """The stored attachments (the registered model's files are in the storage too)."""
+    return [name for name in storage.stored_files() if not name.startswith(f"{runtime.STORED}/")]
 
 
 def test_intake_registers_triages_dispatches_and_attaches_in_one_go(active_model, world, settings):

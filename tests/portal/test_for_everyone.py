@@ -8,6 +8,7 @@ from django.urls import reverse
 from civicgrid.portal.models import PendingUpload
 from civicgrid.registry.models import Place
 from civicgrid.tickets.models import Attachment, Ticket
+from tests.storage import stored_files
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -28,8 +29,7 @@ def form(**changes):
 
 
 def media_files(settings) -> list:
-    root = settings.MEDIA_ROOT
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return stored_files()
 
 
 class TestPhoneNumbers:

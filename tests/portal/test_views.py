@@ -10,6 +10,7 @@ from civicgrid.portal.models import ResidentRating
 from civicgrid.routing.models import Category
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Attachment, Callback, Event, Status, Ticket
+from tests.storage import stored_files
 from tests.tickets.conftest import local
 from tests.tickets.helpers import handle_to_reply, lead_of, register
 
@@ -36,8 +37,7 @@ def form(**changes):
 
 
 def media_files(settings) -> list:
-    root = settings.MEDIA_ROOT
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return stored_files()
 
 
 def track(client, number, code):

@@ -4,6 +4,7 @@ from django.core.files.base import ContentFile
 
 from civicgrid.tickets import services
 from civicgrid.tickets.models import Attachment, Event
+from tests.storage import stored_files
 
 from .conftest import local
 from .helpers import register
@@ -78,4 +79,4 @@ def test_a_failure_after_the_file_was_written_deletes_it(world, settings, monkey
         attachments.attachment_add(
             ticket=ticket, actor=world.user("operator"), upload=ContentFile(PNG), name="a.png", at=T0
         )
-    assert not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))
+    assert not stored_files()

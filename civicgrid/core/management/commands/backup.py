@@ -24,6 +24,8 @@ class Command(BaseCommand):
         self.stderr.write(
             _("已备份 %(tables)d 张表，共 %(rows)d 行。") % {"tables": made.tables, "rows": made.rows}
         )
+        for note in made.notes:
+            self.stderr.write(note)
         for old in made.removed:
             self.stderr.write(_("已删除过期备份：%(path)s") % {"path": old})
         self.stdout.write(str(made.path))

@@ -21,6 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, file, yes, **options):
         self.stderr.write(_("正在恢复……"))
         result = restore(Path(file), replace=yes)
+        for note in result["notes"]:
+            self.stderr.write(note)
         if result["mismatches"]:
             raise CommandError(_("恢复后行数与备份不符：") + "；".join(result["mismatches"]))
         self.stdout.write(

@@ -18,10 +18,12 @@ from civicgrid.demo import deliberation as demo_deliberation
 from civicgrid.demo import weakorgs as demo_weakorgs
 from civicgrid.demo.catalogue import build as build_catalogue
 from civicgrid.demo.city import (
+    ADMIN_USERNAME,
     DEFAULT_GRIDS,
     DemoAccount,
     DemoCityMismatch,
     accounts_file,
+    admin_two_factor,
     build_city,
     built_demo_city,
     rewrite_accounts,
@@ -250,6 +252,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  密码：{result.password}")
         for a in result.accounts:
             self.stdout.write(f"  {a.username:<14} {a.role:<10} {a.name} ({a.unit})")
+        if second_step := admin_two_factor():
+            secret, codes = second_step
+            self.stdout.write(
+                f"  管理员 {ADMIN_USERNAME} 登录须两步验证：身份验证器密钥 {secret}；"
+                f"或备用验证码（每个只能用一次）：{' '.join(codes[:3])} 等 {len(codes)} 个"
+            )
         self.stdout.write(f"  全部账号清单：{accounts_file()}")
 
     def _serve(self, addrport: str, host: str, port: int) -> None:
