@@ -47,15 +47,29 @@ SEARCH_COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):
-    """A paginator that counts at most `cap` + 1 rows; `capped` says the count stopped there."""
+    """A paginator that counts at most `cap` + 1 rows; `capped` says the count stopped there.
+
+    Below the cap the page is read by the keys found while counting. PostgreSQL cannot tell a rare keyword
+    from a common one (it assumes at least 0.01 % of the rows match), so for "newest first" it walks the
+    whole table by date looking for a ticket number's one match (16 s with 10 million tickets) instead of
+    reading it from the trigram index."""
 
     def __init__(self, object_list, per_page, *, cap: int):
         super().__init__(object_list, per_page)
         self.cap = cap
 
     @cached_property
+    def _keys(self) -> list:
+        return list(self.object_list.order_by().values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return len(self._keys)
+
+    def page(self, number):
+        if not self.capped:
+            self.object_list = self.object_list.filter(pk__in=self._keys)
+        return super().page(number)
 
     @property
     def capped(self) -> bool:
