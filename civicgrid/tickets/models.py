@@ -455,10 +455,10 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"]),
             # A unit's inbox, most urgent first, and its tab counts from the index alone (PostgreSQL keeps the
-            # warning stamps in it): a province department with 100,000 active assignments read them all.
+            # key and warning stamps in it): a department with 100,000 active assignments read them all.
             models.Index(
                 fields=["unit", "state", "due_at"],
-                include=["yellow_issued_at", "red_issued_at", "overdue_issued_at"],
+                include=["id", "yellow_issued_at", "red_issued_at", "overdue_issued_at"],
                 name="assignment_unit_state_due",
             ),
             models.Index(

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='assignment',
-            index=models.Index(fields=['unit', 'state', 'due_at'], include=('yellow_issued_at', 'red_issued_at', 'overdue_issued_at'), name='assignment_unit_state_due'),
+            index=models.Index(fields=['unit', 'state', 'due_at'], include=('id', 'yellow_issued_at', 'red_issued_at', 'overdue_issued_at'), name='assignment_unit_state_due'),
         ),
         migrations.AddIndex(
             model_name='assignment',
