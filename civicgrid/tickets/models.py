@@ -326,6 +326,13 @@ class Ticket(models.Model):
             models.Index(
                 fields=["received_at"], condition=models.Q(on_key_list=True), name="ticket_key_list"
             ),
+            # The dashboard's overdue count reads only the tickets being handled, not the status index's
+            # whole open backlog (bench/bench_province.py).
+            models.Index(
+                fields=["warning_level"],
+                condition=models.Q(status__in=HANDLING_STATUSES),
+                name="ticket_handling_warning",
+            ),
         ]
 
     def __str__(self):
@@ -442,23 +449,46 @@ class Assignment(models.Model):
         verbose_name = _("承办任务")
         verbose_name_plural = _("承办任务")
         ordering = ["ticket", "round", "role", "id"]
-        # The deadline scan looks for warning points not yet issued; partial indexes stay small
-        # however many finished assignments pile up.
+        # The deadline scan looks for warning points not yet issued on active assignments (the states are
+        # ACTIVE_STATES). The state belongs in the condition: an assignment finished before a point keeps
+        # that stamp empty for ever, so without it the indexes grow with every finished assignment.
         indexes = [
             models.Index(fields=["state", "due_at"]),
-            models.Index(fields=["unit", "state"]),
+            # A unit's inbox, most urgent first, and its tab counts from the index alone (PostgreSQL keeps the
+            # key and warning stamps in it): a department with 100,000 active assignments read them all.
             models.Index(
-                fields=["yellow_at"],
-                condition=models.Q(yellow_issued_at__isnull=True),
-                name="assignment_yellow_due",
+                fields=["unit", "state", "due_at"],
+                include=["id", "yellow_issued_at", "red_issued_at", "overdue_issued_at"],
+                name="assignment_unit_state_due",
             ),
             models.Index(
-                fields=["red_at"], condition=models.Q(red_issued_at__isnull=True), name="assignment_red_due"
+                fields=["yellow_at"],
+                condition=models.Q(
+                    yellow_issued_at__isnull=True,
+                    state__in=["pending_sign", "in_progress", "return_requested"],
+                ),
+                name="assignment_yellow_pending",
+            ),
+            models.Index(
+                fields=["red_at"],
+                condition=models.Q(
+                    red_issued_at__isnull=True, state__in=["pending_sign", "in_progress", "return_requested"]
+                ),
+                name="assignment_red_pending",
             ),
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(overdue_issued_at__isnull=True),
-                name="assignment_overdue_due",
+                condition=models.Q(
+                    overdue_issued_at__isnull=True,
+                    state__in=["pending_sign", "in_progress", "return_requested"],
+                ),
+                name="assignment_overdue_pending",
+            ),
+            # Overdue notices per unit and period (league tables, briefings) from the index alone.
+            models.Index(
+                fields=["overdue_issued_at", "unit"],
+                condition=models.Q(overdue_issued_at__isnull=False),
+                name="assignment_overdue_issued",
             ),
             models.Index(
                 fields=["sign_due_at"],

@@ -154,6 +154,27 @@ def test_pagination_keeps_the_filters(client, march, monkeypatch):
     assert f"?unit={march.units.housing.pk}&amp;on=rated&amp;page=2" in body
 
 
+def test_a_keyword_search_counts_up_to_the_cap(client, db, monkeypatch):
+    """Counting every match of a common word among millions of tickets reads them all: a keyword search
+    stops counting at the cap and says so; below it the count is exact."""
+    from civicgrid.console.views import common
+
+    for day in range(1, 5):
+        make_ticket(received_at=local(2026, 3, day, 9), title=f"路面积水{day}")
+    make_ticket(received_at=local(2026, 3, 5, 9), title="路灯不亮")
+    monkeypatch.setattr(common, "PAGE_SIZE", 1)
+    client.force_login(make_user("root", superuser=True))
+    monkeypatch.setattr(common, "SEARCH_COUNT_CAP", 2)
+    response = client.get(reverse("console:tickets"), {"q": "积水"})
+    assert response.context["page"].paginator.capped
+    assert "共 2 条以上，可增加条件缩小范围" in response.content.decode()
+    assert response.context["page"].object_list[0].title == "路面积水4"  # newest first, as without the cap
+    monkeypatch.setattr(common, "SEARCH_COUNT_CAP", 10)
+    response = client.get(reverse("console:tickets"), {"q": "积水"})
+    assert not response.context["page"].paginator.capped
+    assert "共 4 条" in response.content.decode()
+
+
 def test_the_choices_are_what_the_user_may_see(client, march):
     housing = march.units.housing
     ticket = Ticket.objects.filter(lead_unit=housing, grid=march.grids.yinhai).first()

@@ -142,3 +142,16 @@ def _codes(node) -> set[str]:
     if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "EventAction":
         return {EventAction[node.attr].value}
     raise AssertionError(f"an action that cannot be checked: {ast.unparse(node)}")
+
+
+def test_the_scan_indexes_hold_only_active_assignments():
+    """The deadline scan's partial indexes name the active states in their condition (a literal list, as
+    a model's Meta cannot read the class's own attributes): they must be exactly ACTIVE_STATES, or the
+    scan's query no longer matches them and reads every assignment."""
+    from civicgrid.tickets.models import Assignment
+
+    scan_indexes = [i for i in Assignment._meta.indexes if i.name.endswith("_pending")]
+    assert len(scan_indexes) == 3
+    for index in scan_indexes:
+        states = dict(index.condition.children)["state__in"]
+        assert states == list(Assignment.ACTIVE_STATES), index.name
