@@ -148,6 +148,8 @@ class SubmitForm(StyledForm):
     is_confidential = forms.BooleanField(
         label="要求保密", required=False, help_text="承办单位看不到您的个人信息，由 12345 中心代为联系。"
     )
+    # One ticket per filled-in form, however often it is sent (portal.attempts).
+    attempt = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput())
     sms_opt_out = forms.BooleanField(
         label="不接收进度短信",
         required=False,

@@ -10,7 +10,7 @@ from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.core.refusal import Refusal
-from civicgrid.portal import ratelimit
+from civicgrid.portal import attempts, ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
 from civicgrid.portal.selectors import (
     evidence_photo,
@@ -90,7 +90,13 @@ def elder(request):
 @require_http_methods(["GET", "POST"])
 def submit(request):
     if request.method == "GET":
-        return render(request, "portal/submit.html", {"form": SubmitForm()})
+        return render(
+            request, "portal/submit.html", {"form": SubmitForm(initial={"attempt": attempts.new_token()})}
+        )
+    token = request.POST.get("attempt", "")
+    token = token if attempts.valid(token) else ""
+    if token and (earlier_receipt := attempts.done(token)) is not None:
+        return _show_receipt(request, earlier_receipt)  # sent again: the ticket the first send made
     budget = ratelimit.Budget()
     if not budget.take(ratelimit.SUBMIT, ratelimit.client_address(request)):
         return ratelimit.refused(request, ratelimit.SUBMIT)
@@ -102,6 +108,12 @@ def submit(request):
         if not budget.take(ratelimit.SUBMIT_PER_PHONE, data["requester_phone"]):
             budget.give_back()
             return ratelimit.refused(request, ratelimit.SUBMIT_PER_PHONE)
+        if token and not attempts.claim(token):
+            budget.give_back()
+            if (receipt := attempts.wait_for(token)) is not None:
+                return _show_receipt(request, receipt)
+            form.add_error(None, "这份诉求正在提交，请勿重复点击；稍后可在「我的诉求」中凭手机号码查看。")
+            return render(request, "portal/submit.html", {"form": form, "kept": kept})
         earlier = pending_files(kept)
         try:
             ticket = resident_submit(
@@ -127,19 +139,24 @@ def submit(request):
                 file.close()
             pending_discard(kept)
             budget.keep()
-            request.session[RECEIPT_KEY] = {
-                "number": ticket.number,
-                "code": ticket.query_code,
-                "at": timezone.now().timestamp(),
-            }
-            return redirect("portal:receipt")
+            receipt = {"number": ticket.number, "code": ticket.query_code}
+            if token:
+                attempts.remember(token, receipt)
+            return _show_receipt(request, receipt)
         for file in earlier:
             file.close()
+        if token:
+            attempts.release(token)
     budget.give_back()
     if "photos" not in form.errors:  # a refused photo means choosing the photos again
         chosen = getattr(form, "cleaned_data", {}).get("photos") or []
         kept += pending_keep(chosen[: max(0, MAX_PHOTOS - len(kept))])
     return render(request, "portal/submit.html", {"form": form, "kept": kept})
+
+
+def _show_receipt(request, receipt: dict):
+    request.session[RECEIPT_KEY] = {**receipt, "at": timezone.now().timestamp()}
+    return redirect("portal:receipt")
 
 
 @never_cache
