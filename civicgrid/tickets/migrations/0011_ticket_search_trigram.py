@@ -5,20 +5,23 @@ UPPER('%q%')), which no B-tree can answer: with 10 million tickets every search 
 whole table (bench/bench_province.py). pg_trgm GIN indexes on exactly those expressions answer any keyword
 of three characters or more, a ticket number included. pg_trgm is a trusted extension: the database owner
 may create it. Two-character keywords (积水) have no trigram and still read the table.
+
+Built CONCURRENTLY (outside a transaction): on a large installation the upgrade takes minutes here, and
+tickets must go on being written meanwhile.
 """
 
 from django.db import migrations
 
 POSTGRES_CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    'CREATE INDEX IF NOT EXISTS ticket_number_trgm ON tickets_ticket USING gin (UPPER("number"::text) gin_trgm_ops)',
-    'CREATE INDEX IF NOT EXISTS ticket_title_trgm ON tickets_ticket USING gin (UPPER("title"::text) gin_trgm_ops)',
-    'CREATE INDEX IF NOT EXISTS ticket_address_trgm ON tickets_ticket USING gin (UPPER("address"::text) gin_trgm_ops)',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_number_trgm ON tickets_ticket USING gin (UPPER("number"::text) gin_trgm_ops)',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_title_trgm ON tickets_ticket USING gin (UPPER("title"::text) gin_trgm_ops)',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_address_trgm ON tickets_ticket USING gin (UPPER("address"::text) gin_trgm_ops)',
 ]
 POSTGRES_DROP = [
-    "DROP INDEX IF EXISTS ticket_number_trgm",
-    "DROP INDEX IF EXISTS ticket_title_trgm",
-    "DROP INDEX IF EXISTS ticket_address_trgm",
+    "DROP INDEX CONCURRENTLY IF EXISTS ticket_number_trgm",
+    "DROP INDEX CONCURRENTLY IF EXISTS ticket_title_trgm",
+    "DROP INDEX CONCURRENTLY IF EXISTS ticket_address_trgm",
 ]
 
 
@@ -31,8 +34,11 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("tickets", "0010_province_scale_indexes")]
 
     operations = [
-        migrations.RunPython(_run({"postgresql": POSTGRES_CREATE}), _run({"postgresql": POSTGRES_DROP})),
+        migrations.RunPython(
+            _run({"postgresql": POSTGRES_CREATE}), _run({"postgresql": POSTGRES_DROP}), atomic=False
+        ),
     ]
