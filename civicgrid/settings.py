@@ -5,7 +5,7 @@ CIVICGRID_DATA_DIR (SQLite file, caches, uploads; default ./var), DATABASE_URL (
 CIVICGRID_MEDIA_STORAGE (uploads in a shared directory or an S3-compatible bucket), CIVICGRID_SECRET_KEY or
 CIVICGRID_SECRET_KEY_FILE, CIVICGRID_DEBUG, CIVICGRID_ALLOWED_HOSTS, and with CIVICGRID_PRODUCTION=1 the hardening
 for a server behind a TLS proxy. Staff sign-in: the lockout's limit and cool-off are a
-versioned row in the admin (登录锁定规则), and the SMTP server that password-reset mail goes through,
+versioned row in the admin, 「登录锁定规则」, and the SMTP server that password-reset mail goes through,
 CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_SSL and CIVICGRID_EMAIL_FROM
 (without CIVICGRID_EMAIL_HOST there is no password reset: staff ask an administrator).
 """

@@ -4,7 +4,7 @@ django-axes counts failed passwords (and failed two-step codes, reported through
 name + client address in the database, so every web process sees the same count; after
 `policy()`'s failures that pair is locked out for its cool-off, the same person from another address is not
 (an attacker cannot lock a colleague out from elsewhere). The limit and the cool-off are a versioned row
-(core.SigninPolicy, in the admin as 登录锁定规则).
+(core.SigninPolicy, in the admin as 「登录锁定规则」).
 """
 
 import ipaddress

@@ -33,6 +33,10 @@ def pending_device(user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
 
 
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
 def secret_text(device: TOTPDevice) -> str:
     """The key as an authenticator app asks for it: base32 in groups of four."""
     key = base64.b32encode(device.bin_key).decode()

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.core.audit import record_event
+from civicgrid.core.client import client_address
 from civicgrid.points import selectors, services
 from civicgrid.points.models import RewardItem
 from civicgrid.portal import ratelimit, signin
@@ -84,7 +85,7 @@ def points_card(request):
     context = {"villages": villages, "form": request.POST if request.method == "POST" else {}}
     if request.method == "GET":
         return render(request, "portal/points_card.html", context)
-    address = ratelimit.client_address(request)
+    address = client_address(request)
     if ratelimit.exhausted(ratelimit.POINTS_CARD_FAILURES, address):
         return ratelimit.refused(request, ratelimit.POINTS_CARD_FAILURES)
     p = request.POST

@@ -20,8 +20,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from civicgrid.core.client import client_address  # noqa: F401  (the portal's views take it from here)
-
 
 @dataclass(frozen=True)
 class Limit:

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicgrid.core.client import client_address
 from civicgrid.core.refusal import Refusal
 from civicgrid.engagement.selectors import wishes_of_phone
 from civicgrid.notify import sms
@@ -172,7 +173,7 @@ def code_view(default: str):
             return page(request, next_url=target, form=form)
         phone = form.cleaned_data["phone"]
         budget = ratelimit.Budget()
-        if not budget.take(ratelimit.CODE_PER_ADDRESS, ratelimit.client_address(request)):
+        if not budget.take(ratelimit.CODE_PER_ADDRESS, client_address(request)):
             return ratelimit.refused(request, ratelimit.CODE_PER_ADDRESS)
         if not budget.take(ratelimit.CODE_PER_PHONE, phone):
             budget.give_back()
@@ -196,7 +197,7 @@ def verify_view(default: str):
     def view(request):
         form = CodeForm(request.POST)
         target = safe_next(request, request.POST.get("next"), default)
-        if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, ratelimit.client_address(request)):
+        if not ratelimit.take(ratelimit.SIGN_IN_PER_ADDRESS, client_address(request)):
             return ratelimit.refused(request, ratelimit.SIGN_IN_PER_ADDRESS)
         if form.is_valid():
             phone = form.cleaned_data["phone"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from civicgrid.core.client import client_address
 from civicgrid.core.refusal import Refusal
 from civicgrid.portal import attempts, ratelimit
 from civicgrid.portal.forms import RateForm, SubmitForm, TrackForm
@@ -98,7 +99,7 @@ def submit(request):
     if token and (earlier_receipt := attempts.done(token)) is not None:
         return _show_receipt(request, earlier_receipt)  # sent again: the ticket the first send made
     budget = ratelimit.Budget()
-    if not budget.take(ratelimit.SUBMIT, ratelimit.client_address(request)):
+    if not budget.take(ratelimit.SUBMIT, client_address(request)):
         return ratelimit.refused(request, ratelimit.SUBMIT)
     # Photos chosen on an earlier try that was sent back for correction (no need to choose them again).
     kept = pending_find(request.POST.getlist("pending"))
@@ -190,7 +191,7 @@ def track(request):
     if request.method == "GET":
         form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/track.html", {"form": form})
-    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
+    if not ratelimit.take(ratelimit.LOOKUP, client_address(request)):
         return ratelimit.refused(request, ratelimit.LOOKUP)
     form = TrackForm(request.POST)
     if form.is_valid():
@@ -214,7 +215,7 @@ def rate(request):
     if request.method == "GET":
         form = RateForm(initial={"number": request.GET.get("number", "")[:30]})
         return render(request, "portal/rate.html", {"form": form})
-    if not ratelimit.take(ratelimit.LOOKUP, ratelimit.client_address(request)):
+    if not ratelimit.take(ratelimit.LOOKUP, client_address(request)):
         return ratelimit.refused(request, ratelimit.LOOKUP)
     form = RateForm(request.POST)
     if form.is_valid():

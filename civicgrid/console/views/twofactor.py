@@ -51,7 +51,7 @@ def setup(request):
     context = {"required": requires_two_factor(user), "next": _next(request)}
     if twofactor.has_device(user):
         context["enabled"] = True
-        context["backup_left"] = sum(d.token_set.count() for d in user.staticdevice_set.all())
+        context["backup_left"] = twofactor.backup_codes_left(user)
         return render(request, "console/two_factor.html", context)
     device = twofactor.pending_device(user)
     if request.method == "POST":

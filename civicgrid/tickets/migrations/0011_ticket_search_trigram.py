@@ -4,7 +4,7 @@ The search matches a keyword anywhere in the number, title or address (`icontain
 UPPER('%q%')), which no B-tree can answer: with 10 million tickets every search and its count read the
 whole table (bench/bench_province.py). pg_trgm GIN indexes on exactly those expressions answer any keyword
 of three characters or more, a ticket number included. pg_trgm is a trusted extension: the database owner
-may create it. Two-character keywords (积水) have no trigram and still read the table.
+may create it. Two-character keywords such as 「积水」 have no trigram and still read the table.
 
 Built CONCURRENTLY (outside a transaction): on a large installation the upgrade takes minutes here, and
 tickets must go on being written meanwhile.
