@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "civicgrid.assessment",
     "civicgrid.knowledge",
     "civicgrid.intake",
+    "civicgrid.integrations",
+    "ninja",
     "civicgrid.console",
     "civicgrid.portal",
     "civicgrid.demo",

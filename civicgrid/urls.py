@@ -7,6 +7,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.utils.functional import lazy
 
+from civicgrid.api.api import api
 from civicgrid.core.health import healthz
 
 admin.site.site_header = lazy(lambda: settings.CIVICGRID_PRODUCT_NAME, str)()
@@ -70,6 +71,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("civicgrid.portal.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("accounts/", include(accounts)),
     path("console/", include("civicgrid.console.urls")),
 ]

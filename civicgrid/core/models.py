@@ -10,6 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 # Every audit action code a service or the admin writes, with what a person reads for it. A test collects the codes
 # from the source (tests/core/test_labels.py), so a new action without a label fails there.
 AUDIT_ACTIONS = {
+    "api.token_issued": "创建接口密钥",
+    "api.token_revoked": "停用接口密钥",
     "signin.failed": "登录密码错误",
     "signin.code_failed": "两步验证码错误",
     "signin.locked_out": "登录失败过多被锁定",

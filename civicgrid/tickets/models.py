@@ -277,6 +277,15 @@ class Ticket(models.Model):
     closed_on_time = models.BooleanField(_("按时办结"), null=True, blank=True)
     excluded_from_rating = models.BooleanField(_("不参评"), default=False)
 
+    # Tickets that came from elsewhere: the provincial platform through the API, or years of history imported
+    # from a spreadsheet. The source names the system; the external number is that system's own, kept and
+    # searchable, unique per source.
+    external_source = models.CharField(_("外部来源"), max_length=60, blank=True)
+    external_id = models.CharField(_("外部编号"), max_length=100, blank=True)
+    # An imported historical ticket (历史工单): counted in search and statistics for its period, in no queue,
+    # scan, notification or callback, open or closed.
+    is_historical = models.BooleanField(_("历史导入"), default=False)
+
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -332,6 +341,17 @@ class Ticket(models.Model):
                 fields=["warning_level"],
                 condition=models.Q(status__in=HANDLING_STATUSES),
                 name="ticket_handling_warning",
+            ),
+            models.Index(
+                fields=["external_id"], condition=~models.Q(external_id=""), name="ticket_external_id"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="ticket_external_unique",
+                violation_error_message=_("同一来源的外部编号已存在"),
             ),
         ]
 

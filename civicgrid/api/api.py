@@ -1,0 +1,16 @@
+"""The REST API under /api/v1/: one NinjaAPI, a router per resource module, every call authenticated."""
+
+from ninja import NinjaAPI
+
+from civicgrid.api import errors, me
+from civicgrid.api.auth import TokenAuth
+
+api = NinjaAPI(
+    title="civicgrid 接口",
+    version="1",
+    description="12345 直通联办与基层党建接口。每次调用的范围与同一账号在工作台中相同；写操作均留痕。",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/me", me.router)
