@@ -249,11 +249,9 @@ def _fill_batch(now: datetime, clients: list[IntegrationClient]) -> tuple[int, b
         new_last = max([last, *found])
         for pk in found:
             gaps.pop(pk, None)
-        missing = [pk for pk in range(last + 1, new_last) if pk not in found]
-        stamp = now.isoformat()
-        gaps.update({pk: stamp for pk in missing[-MAX_GAPS:]})
-        expired = (now - GAP_WAIT).isoformat()
-        gaps = {pk: seen for pk, seen in gaps.items() if seen > expired}
+        missing = [pk for pk in range(max(last + 1, new_last - MAX_GAPS), new_last) if pk not in found]
+        gaps.update({pk: now.isoformat() for pk in missing})
+        gaps = {pk: seen for pk, seen in gaps.items() if datetime.fromisoformat(seen) > now - GAP_WAIT}
         if len(gaps) > MAX_GAPS:
             gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
 
