@@ -72,6 +72,7 @@ urlpatterns = [
     path("", include("civicgrid.portal.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("civicgrid.open311.urls")),
     path("accounts/", include(accounts)),
     path("console/", include("civicgrid.console.urls")),
 ]
