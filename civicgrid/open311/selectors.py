@@ -53,12 +53,17 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NUMBER = re.compile(r"\+?\d(?:[\d\- ]{5,}\d|\d{6,})[Xx]?")
 
 
+def _masked_number(match) -> str:
+    return mask_phone(match.group().replace(" ", "").replace("-", ""))
+
+
 def mask_text(text: str, name: str = "") -> str:
     """Free text as the public may read it."""
     if not text:
         return ""
-    text = _EMAIL.sub("***@***", text)
-    text = _NUMBER.sub(lambda m: mask_phone(re.sub(r"[\s-]", "", m.group())), text)
+    if "@" in text:
+        text = _EMAIL.sub("***@***", text)
+    text = _NUMBER.sub(_masked_number, text)
     name = (name or "").strip()
     if len(name) >= 2:
         text = text.replace(name, mask_person_name(name))
@@ -209,7 +214,7 @@ def _w3c(moment: datetime | None) -> str | None:
         return None
     if _TZ is None:
         _TZ = timezone.get_default_timezone()
-    return moment.astimezone(_TZ).replace(microsecond=0).isoformat()
+    return moment.astimezone(_TZ).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
