@@ -16,7 +16,7 @@
   2 threads) drives, peer then ours for each call, `--seconds` each: GET services.json; GET requests.json pages of
   100 (`page_size=100&page=1..10` in turn, the peer's pagination parameters, which ours also reads); POST
   requests.json (form-encoded, a new description each time; ours with its api_key). Requests/s is the median over
-  `--rounds`; any non-2xx answer is counted and reported.
+  `--rounds`, peer and ours taking turns; any non-2xx answer is counted and reported.
 
 Prints requests/s per call and server, the ratio ours/peer, and the load average (`uptime`) before and after.
 Aim: the GETs at least twice the peer's; the POST ratio is reported (ours runs the full registration path).
@@ -90,7 +90,9 @@ def say(text: str) -> None:
 
 
 def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["uptime"], capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}
+    ).stdout.strip()
 
 
 def free_port() -> int:
@@ -336,7 +338,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="open311-bench-"))
     before = uptime()
     rows = samples(args.requests)
-    with contextlib.redirect_stdout(io.StringIO()):  # the console SMS gateway prints every receipt
+    # The console SMS gateway prints every receipt.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         key, load_seconds = load_ours(rows)
     services = selectors.services()
     say(
@@ -379,16 +382,22 @@ def main() -> None:
             say(f"{name}: a page holds {len(page)} requests")
         results: dict = {name: {} for name in servers}
         for index in range(3):
-            for name, (base, plan) in servers.items():
-                label, path, lua = plan[index]
-                runs = [wrk(base + path, lua, work) for _ in range(args.rounds)]
-                best = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-                best["rps_rounds"] = [r["rps"] for r in runs]
-                best["non2xx"] = sum(r["non2xx"] for r in runs)
+            runs: dict = {name: [] for name in servers}
+            for round_ in range(args.rounds):
+                # Peer and ours take turns, so a change in the machine's load falls on both.
+                order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+                for name in order:
+                    base, plan = servers[name]
+                    runs[name].append(wrk(base + plan[index][1], plan[index][2], work))
+            for name in servers:
+                label = servers[name][1][index][0]
+                best = sorted(runs[name], key=lambda r: r["rps"])[len(runs[name]) // 2]
+                best = {**best, "rps_rounds": [r["rps"] for r in runs[name]]}
+                best["non2xx"] = sum(r["non2xx"] for r in runs[name])
                 results[name][label] = best
                 say(
                     f"{label:22} {name:5} {best['rps']:8.1f}/s  p50 {best['p50']:>8} p99 {best['p99']:>8}"
-                    f"  non-2xx {best['non2xx']}"
+                    f"  non-2xx {best['non2xx']}  rounds {best['rps_rounds']}"
                 )
     finally:
         for process in processes:
