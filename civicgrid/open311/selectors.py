@@ -76,7 +76,7 @@ def category_version() -> str:
 
 def jurisdiction() -> str:
     """The jurisdiction_id this server answers to ("" accepts any: a server of one jurisdiction)."""
-    return getattr(settings, "CIVICGRID_OPEN311_JURISDICTION", "")
+    return settings.CIVICGRID_OPEN311_JURISDICTION
 
 
 # --- services ---------------------------------------------------------------------------------------------
