@@ -95,7 +95,20 @@ def org_list(request, filters: Query[OrgsIn]):
     tree = selectors.org_tree(
         area=area, at=filters.at or timezone.localdate(), orgs=selectors.orgs_in_scope(user)
     )
-    return tree.nodes
+    return [
+        {
+            "id": n.pk,
+            "code": n.code,
+            "name": n.name,
+            "kind": n.kind,
+            "kind_label": n.kind_label,
+            "parent_id": n.parent_id,
+            "depth": n.depth,
+            "is_temporary": n.is_temporary,
+            "members": n.members,
+        }
+        for n in tree.nodes
+    ]
 
 
 @router.get("/orgs/{int:org_id}", response=OrgOut, summary="一个党组织")
