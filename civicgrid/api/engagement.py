@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.api.paging import Page, PageIn, paged
+from civicgrid.api.paging import ROW_ID, Page, PageIn, paged
 from civicgrid.api.roles import require_staff
 from civicgrid.engagement import selectors as engagement
 from civicgrid.engagement.models import MicroWish, NeedItem, Pairing
@@ -106,8 +106,8 @@ def wish_list(request, filters: Query[WishesIn], paging: Query[PageIn]):
     return paged(_wishes(request.user, filters), paging, lambda rows: [_wish(w) for w in rows])
 
 
-@router.get("/wishes/{int:wish_id}", response=WishOut, summary="一个微心愿")
-def wish_detail(request, wish_id: int):
+@router.get("/wishes/{wish_id}", response=WishOut, summary="一个微心愿")
+def wish_detail(request, wish_id: int = ROW_ID):
     require_staff(request.user, *WORKER_ROLES)
     wish = _wishes(request.user, WishesIn()).filter(pk=wish_id).first()
     if wish is None:
@@ -203,8 +203,8 @@ def activity_list(request, paging: Query[PageIn]):
     return paged(rows, paging, lambda page: [_activity(a) for a in page])
 
 
-@router.get("/volunteering/activities/{int:activity_id}", response=ActivityOut, summary="一场志愿服务活动")
-def activity_detail(request, activity_id: int):
+@router.get("/volunteering/activities/{activity_id}", response=ActivityOut, summary="一场志愿服务活动")
+def activity_detail(request, activity_id: int = ROW_ID):
     require_staff(request.user, *VOL_ROLES)
     activity = volunteering.activities_for(request.user).filter(pk=activity_id).first()
     if activity is None:
@@ -308,8 +308,8 @@ def ledger_item_list(request, paging: Query[PageIn]):
     return paged(ledgers.items_for(request.user), paging, lambda page: [_item(i) for i in page])
 
 
-@router.get("/ledgers/items/{int:item_id}", response=LedgerItemOut, summary="一个台账事项")
-def ledger_item_detail(request, item_id: int):
+@router.get("/ledgers/items/{item_id}", response=LedgerItemOut, summary="一个台账事项")
+def ledger_item_detail(request, item_id: int = ROW_ID):
     require_staff(request.user, *LEDGER_ROLES)
     item = ledgers.items_for(request.user).filter(pk=item_id).first()
     if item is None:

@@ -1,11 +1,13 @@
 """The caller's own notifications (消息): list, mark some or all read, through notify.services."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 
 from civicgrid.api.paging import Page, PageIn, paged
 from civicgrid.api.roles import require_staff
+from civicgrid.core.inputs import MAX_ID
 from civicgrid.notify.models import Notification, kind_label
 from civicgrid.notify.services import mark_all_read, mark_read
 
@@ -30,7 +32,9 @@ class NotificationOut(Schema):
 
 
 class MarkIn(Schema):
-    ids: list[int] = Field(default_factory=list, max_length=1000, description="要标为已读的消息编号")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=1000, description="要标为已读的消息编号"
+    )
     all: bool = Field(False, description="全部标为已读（可与 kind 同用）")
     kind: str = Field("", max_length=40)
 

@@ -4,12 +4,16 @@ from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 from django.core.paginator import Paginator
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
+
+from civicgrid.core.inputs import MAX_ID
 
 MAX_SIZE = 100
 DEFAULT_SIZE = 25
 
 Item = TypeVar("Item")
+# A row id in a path: past what the database holds it names no row.
+ROW_ID = Path(..., ge=1, le=MAX_ID, description="编号")
 
 
 class PageIn(Schema):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from civicgrid.api.paging import Page, PageIn, paged
+from civicgrid.api.paging import ROW_ID, Page, PageIn, paged
 from civicgrid.api.roles import require_staff
 from civicgrid.party import selectors
 from civicgrid.party.models import PartyMember
@@ -111,8 +111,8 @@ def org_list(request, filters: Query[OrgsIn]):
     ]
 
 
-@router.get("/orgs/{int:org_id}", response=OrgOut, summary="一个党组织")
-def org_detail(request, org_id: int):
+@router.get("/orgs/{org_id}", response=OrgOut, summary="一个党组织")
+def org_detail(request, org_id: int = ROW_ID):
     user = request.user
     require_staff(user, *ORG_ROLES)
     org = selectors.orgs_in_scope(user).select_related("parent", "area", "unit").filter(pk=org_id).first()
@@ -172,8 +172,8 @@ def member_list(request, filters: Query[MembersIn], paging: Query[PageIn]):
     return paged(rows, paging, lambda page: [_member_out(v) for v in selectors.member_rows(user, page)])
 
 
-@router.get("/members/{int:member_id}", response=MemberOut, summary="一名党员（按权限掩码）")
-def member_detail(request, member_id: int):
+@router.get("/members/{member_id}", response=MemberOut, summary="一名党员（按权限掩码）")
+def member_detail(request, member_id: int = ROW_ID):
     user = request.user
     require_staff(user, *ORG_ROLES)
     member = (
