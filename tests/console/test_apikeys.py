@@ -23,7 +23,7 @@ def zhang(client):
 
 
 def _raw(page: str) -> str:
-    found = re.search(r'id="raw-key" value="(cg_[^"]+)"', page)
+    found = re.search(r'id="raw-key"[^>]*>(cg_[^<]+)</textarea>', page)
     assert found, "the new key is not on the page"
     return found.group(1)
 
