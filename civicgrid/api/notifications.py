@@ -58,7 +58,7 @@ def _out(row: Notification) -> dict:
     }
 
 
-@router.get("", response=Page[NotificationOut], summary="我的消息（未读在前的最新消息）")
+@router.get("", response=Page[NotificationOut], summary="我的消息（最新在前）")
 def notification_list(request, filters: Query[NotificationsIn], paging: Query[PageIn]):
     require_staff(request.user)
     rows = Notification.objects.filter(recipient=request.user).select_related("ticket")

@@ -87,28 +87,29 @@ def _area(code: str) -> AdminArea | None:
     return area
 
 
-@router.get("/orgs", response=list[OrgNodeOut], summary="党组织（树的先序列表）")
-def org_list(request, filters: Query[OrgsIn]):
+@router.get("/orgs", response=Page[OrgNodeOut], summary="党组织（树的先序列表，按页）")
+def org_list(request, filters: Query[OrgsIn], paging: Query[PageIn]):
     user = request.user
     require_staff(user, *ORG_ROLES)
     area = _area(filters.area)
     tree = selectors.org_tree(
         area=area, at=filters.at or timezone.localdate(), orgs=selectors.orgs_in_scope(user)
     )
-    return [
-        {
-            "id": n.pk,
-            "code": n.code,
-            "name": n.name,
-            "kind": n.kind,
-            "kind_label": n.kind_label,
-            "parent_id": n.parent_id,
-            "depth": n.depth,
-            "is_temporary": n.is_temporary,
-            "members": n.members,
-        }
-        for n in tree.nodes
-    ]
+    return paged(tree.nodes, paging, lambda nodes: [_node(n) for n in nodes])
+
+
+def _node(n: selectors.OrgNode) -> dict:
+    return {
+        "id": n.pk,
+        "code": n.code,
+        "name": n.name,
+        "kind": n.kind,
+        "kind_label": n.kind_label,
+        "parent_id": n.parent_id,
+        "depth": n.depth,
+        "is_temporary": n.is_temporary,
+        "members": n.members,
+    }
 
 
 @router.get("/orgs/{org_id}", response=OrgOut, summary="一个党组织")
