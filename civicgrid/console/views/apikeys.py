@@ -65,13 +65,13 @@ def _token(request, pk) -> ApiToken:
 
 
 @staff_view()
-def api_key_revoke(request, pk):
+def api_key_revoke(request, token_id):
     """The confirmation page; the POST from it revokes."""
-    token = _token(request, pk)
+    token = _token(request, token_id)
     if request.method == "POST":
         if request.POST.get("confirm") != "1":
             messages.error(request, "请勾选「确认停用」后再提交")
-            return redirect("console:api_key_revoke", pk=token.pk)
+            return redirect("console:api_key_revoke", token_id=token.pk)
         revoke_token(actor=request.user, token=token)
         messages.success(request, f"已停用接口密钥「{token.name}」，使用它的程序将无法再调用接口。")
         return redirect(_page_url(request, token.user))
@@ -84,5 +84,5 @@ def api_key_revoke(request, pk):
 
 urlpatterns = [
     path("api-keys/", api_keys, name="api_keys"),
-    path("api-keys/<int:pk>/revoke/", api_key_revoke, name="api_key_revoke"),
+    path("api-keys/<int:token_id>/revoke/", api_key_revoke, name="api_key_revoke"),
 ]
