@@ -26,6 +26,7 @@ class IntegrationClientForm(forms.ModelForm):
         required=False,
         help_text=_("在对接账号的单位和角色范围内，再限定对接系统可以做的事"),
     )
+    # Declared here, not left to the admin's formfield_overrides: this form class is built when the module loads.
     webhook_url = forms.URLField(
         label=_("回调地址"),
         required=False,
@@ -54,7 +55,7 @@ class IntegrationClientForm(forms.ModelForm):
 
     class Meta:
         model = IntegrationClient
-        fields = ["name", "code", "account", "scopes", "is_active", "webhook_url"]
+        fields = ["name", "code", "account", "scopes", "is_active", "webhook_url", "only_own_tickets"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,11 +92,17 @@ class IntegrationClientAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["account"]
 
     def get_fieldsets(self, request, obj=None):
-        main = (None, {"fields": ["name", "code", "scopes", "is_active", "webhook_url"]})
+        main = (None, {"fields": ["name", "code", "scopes", "is_active"]})
+        # The push settings; the signing secret's state is a read-only field of the webhook admin.
+        push = (
+            _("状态推送"),
+            {"fields": ["webhook_url", "only_own_tickets", *self._extra_readonly(request, obj)]},
+        )
         if obj is not None:
-            return [main, (_("对接账号"), {"fields": ["account", "keys_link"]})]
+            return [main, push, (_("对接账号"), {"fields": ["account", "keys_link"]})]
         return [
             main,
+            push,
             (
                 _("对接账号（选择已有账号，或新建）"),
                 {"fields": ["account", "new_username", "roles", "units"]},
@@ -104,6 +111,10 @@ class IntegrationClientAdmin(AuditedAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["keys_link"] if obj is not None else []
+
+    def _extra_readonly(self, request, obj) -> list[str]:
+        """Read-only fields a subclass (the webhook admin) adds, shown with the push settings."""
+        return [name for name in self.get_readonly_fields(request, obj) if name != "keys_link"]
 
     @admin.display(description=_("授权范围"))
     def scope_names(self, obj):
