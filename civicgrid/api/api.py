@@ -14,3 +14,11 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/me", me.router)
+from civicgrid.api import engagement, hotspots, notifications, party, rates, reference  # noqa: E402
+
+api.add_router("/reference", reference.router)
+api.add_router("/rates", rates.router)
+api.add_router("/hotspots", hotspots.router)
+api.add_router("/notifications", notifications.router)
+api.add_router("/party", party.router)
+api.add_router("/engagement", engagement.router)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicgrid.console.views import (
+    apikeys,
     briefings,
     catalogue,
     common,
@@ -66,4 +67,5 @@ urlpatterns = [
     *hotspots.urlpatterns,
     *weakorgs_views.urlpatterns,
     *twofactor.urlpatterns,
+    *apikeys.urlpatterns,
 ]

@@ -341,7 +341,7 @@ def test_admin_shows_the_secret_once_lists_failures_and_retries(world, clock, cl
             "name": "新平台",
             "code": "new-hub",
             "account": account.pk,
-            "scopes": '["tickets:read"]',
+            "scopes": ["tickets:read"],
             "is_active": "on",
             "webhook_url": "http://127.0.0.1:9/",
         },
