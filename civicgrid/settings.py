@@ -211,6 +211,8 @@ TIME_ZONE = "Asia/Shanghai"
 
 # The names in the headers: the staff platform (console, admin) and the public service (portal, error pages).
 CIVICGRID_PRODUCT_NAME = os.environ.get("CIVICGRID_PRODUCT_NAME", "直通联办平台")
+# Paths called by programs, not people: a refusal there is JSON, not a page (core.middleware).
+CIVICGRID_JSON_PATHS = ("/api/",)
 # Open311 (/open311/v2/): the jurisdiction_id it answers to; unset, it accepts any (a server of one jurisdiction).
 CIVICGRID_OPEN311_JURISDICTION = os.environ.get("CIVICGRID_OPEN311_JURISDICTION", "").strip()
 CIVICGRID_PUBLIC_NAME = os.environ.get("CIVICGRID_PUBLIC_NAME", "12345 政务服务便民热线")

@@ -6,7 +6,8 @@ message and a way back (status 400). htmx panels get the message in place of the
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html
 
@@ -23,6 +24,11 @@ def safe_back(request) -> str:
 
 
 def refused_page(request, text: str, status: int = 400):
+    if request.path.startswith(tuple(settings.CIVICGRID_JSON_PATHS)):
+        # Programs calling the API read JSON, with the API's own error shape (api/errors.py).
+        return JsonResponse(
+            {"code": "invalid", "message": text}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     if getattr(request, "htmx", False):
         # htmx swaps only successful responses: the message replaces the panel that asked.
         return HttpResponse(format_html('<div class="alert alert-danger mb-2">{}</div>', text))
