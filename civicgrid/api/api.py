@@ -14,3 +14,10 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/me", me.router)
+# Tickets, assignments, their decisions and attachments (issue 16).
+from civicgrid.api import assignments, attachments, ticket_actions, tickets  # noqa: E402
+
+api.add_router("/tickets", tickets.router)
+api.add_router("/assignments", assignments.router)
+api.add_router("", ticket_actions.router)
+api.add_router("", attachments.router)
