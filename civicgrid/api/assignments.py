@@ -2,7 +2,7 @@
 first contact, reply, co-unit report, extension and return requests, escalation."""
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
 from civicgrid.api.schemas_tickets import (
     AssignmentEscalateIn,
@@ -11,6 +11,7 @@ from civicgrid.api.schemas_tickets import (
     ContactIn,
     CoReplyIn,
     ExtensionIn,
+    In,
     ReplyIn,
     ReturnIn,
     Versioned,
@@ -54,7 +55,7 @@ def assignment_out(user, a: Assignment) -> dict:
     return {**assignment_row(a), "requester": requester_out(user, a.ticket, screen=SCREEN)}
 
 
-class AssignmentFilters(Schema):
+class AssignmentFilters(In):
     state: str | None = Field(None, description="承办状态，如 pending_sign、in_progress")
     active: bool | None = Field(None, description="true：只看待签收、办理中、退单申请中")
     cursor: str | None = Field(None, max_length=200)

@@ -1,9 +1,12 @@
 """What the ticket calls take and give. Inputs only parse; the services hold the rules and their messages."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
+from civicgrid.core.inputs import MAX_ID
 from civicgrid.routing.vocabulary import RequestType, Urgency
 from civicgrid.tickets.models import Channel, Satisfaction, Solved
 
@@ -155,20 +158,37 @@ class AssignmentPage(Schema):
 
 # --- in --------------------------------------------------------------------------------------------
 
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Dates the period arithmetic can take (a day is added to the last one).
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 
-class Versioned(Schema):
+
+class In(Schema):
+    """Text with a NUL character is refused here, as Django's form fields refuse it in the console (the
+    database would fail on it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("不能包含空字符")
+        return value
+
+
+class Versioned(In):
     version: int | None = Field(
         None, description="乐观并发：读取时的工单版本；与当前版本不符时返回 409，不做任何修改"
     )
 
 
-class RegisterIn(Schema):
+class RegisterIn(In):
     channel: Channel = Channel.OTHER
     request_type: RequestType
     title: str = Field(max_length=100)
     content: str = Field(max_length=10000)
     urgency: Urgency = Urgency.NORMAL
-    category: int | None = Field(None, description="业务分类 id")
+    category: Id | None = Field(None, description="业务分类 id")
     requester_name: str = Field("", max_length=50)
     requester_phone: str = Field("", max_length=20)
     requester_org: str = Field("", max_length=100)
@@ -188,12 +208,12 @@ class RegisterIn(Schema):
 
 
 class AcceptIn(Versioned):
-    category: int | None = Field(None, description="业务分类 id；工单尚未分类时必填")
+    category: Id | None = Field(None, description="业务分类 id；工单尚未分类时必填")
 
 
 class DispatchIn(Versioned):
-    lead: int | None = Field(None, description="主办单位 id；不填则按派单规则自动派单")
-    co_units: list[int] = Field(default_factory=list, description="协办单位 id")
+    lead: Id | None = Field(None, description="主办单位 id；不填则按派单规则自动派单")
+    co_units: list[Id] = Field(default_factory=list, description="协办单位 id")
     reason: str = Field("", max_length=300, description="人工派单理由（指定主办单位时必填）")
 
 
@@ -213,7 +233,7 @@ class DecisionIn(Versioned):
 
 
 class ReturnDecisionIn(DecisionIn):
-    redispatch_to: int | None = Field(None, description="同意退单时改派至的单位 id")
+    redispatch_to: Id | None = Field(None, description="同意退单时改派至的单位 id")
 
 
 class CallbackIn(Versioned):
@@ -230,13 +250,13 @@ class CallbackIn(Versioned):
 class SuperviseIn(Versioned):
     note: str = Field(max_length=500)
     level: int = Field(1, ge=1, le=3)
-    unit: int | None = Field(None, description="被督办单位 id（本轮承办单位之一）；默认主办单位")
+    unit: Id | None = Field(None, description="被督办单位 id（本轮承办单位之一）；默认主办单位")
     deadline: datetime | None = None
 
 
 class EscalateIn(Versioned):
     note: str = Field(max_length=500)
-    whistle_units: list[int] = Field(
+    whistle_units: list[Id] = Field(
         default_factory=list, description="吹哨部门 id；不填则逐级提级（网格→社区→镇街→市）"
     )
 
@@ -249,12 +269,12 @@ class ContactIn(Versioned):
 class ReplyIn(Versioned):
     result_code: str = Field(description="办理结果：solved、explained 等")
     text: str = Field(max_length=4000)
-    evidence: list[int] = Field(default_factory=list, description="已上传到本工单的佐证附件 id")
+    evidence: list[Id] = Field(default_factory=list, description="已上传到本工单的佐证附件 id")
 
 
 class CoReplyIn(Versioned):
     text: str = Field(max_length=4000)
-    evidence: list[int] = Field(default_factory=list)
+    evidence: list[Id] = Field(default_factory=list)
 
 
 class ExtensionIn(Versioned):
@@ -266,21 +286,21 @@ class ExtensionIn(Versioned):
 class ReturnIn(Versioned):
     reason: str = Field(max_length=500)
     legal_basis: str = Field(max_length=300)
-    suggested_unit: int | None = None
+    suggested_unit: Id | None = None
 
 
 class AssignmentEscalateIn(Versioned):
     note: str = Field(max_length=500)
 
 
-class TicketFilters(Schema):
+class TicketFilters(In):
     status: str | None = Field(None, description="工单状态代码，如 PENDING_DISPATCH")
-    unit: int | None = Field(None, description="主办单位 id")
-    grid: int | None = None
-    town: int | None = Field(None, description="乡镇/街道 id")
+    unit: Id | None = Field(None, description="主办单位 id")
+    grid: Id | None = None
+    town: Id | None = Field(None, description="乡镇/街道 id")
     category: str | None = Field(None, description="分类编码（含下级）")
-    received_from: date | None = Field(None, description="受理日期起（含）")
-    received_to: date | None = Field(None, description="受理日期止（含）")
+    received_from: Day | None = Field(None, description="受理日期起（含）")
+    received_to: Day | None = Field(None, description="受理日期止（含）")
     q: str | None = Field(None, max_length=100, description="关键词：编号、概述或地址")
     number: str | None = Field(None, max_length=20, description="工单编号（精确）")
     external_id: str | None = Field(None, max_length=100, description="外部编号（精确）")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 
+from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.refusal import Refusal
 from civicgrid.integrations.models import SCOPES
 from civicgrid.registry.models import Role, Unit
@@ -120,7 +121,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, pk = json.loads(raw)
-        return datetime.fromisoformat(at), int(pk)
+        at, pk = datetime.fromisoformat(at), int(pk)
+        if at.tzinfo is None or not 1900 <= at.year <= 2999 or not 0 < pk <= MAX_ID:
+            raise ValueError(cursor)
+        return at, pk
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise ValidationError({"cursor": "分页游标无效，请从第一页重新读取"}) from None
 

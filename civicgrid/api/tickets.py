@@ -255,7 +255,8 @@ def _filtered(user, f: TicketFilters):
     if f.number:
         rows = rows.filter(number=f.number.strip())
     if f.external_id:
-        rows = rows.filter(external_id=f.external_id.strip())
+        # The partial index's own condition, spelled out: SQLite does not infer it from the equality.
+        rows = rows.filter(external_id=f.external_id.strip()).exclude(external_id="")
     if f.external_source:
         rows = rows.filter(external_source=f.external_source.strip())
     if f.q and f.q.strip():
