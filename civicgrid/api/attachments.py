@@ -2,7 +2,7 @@
 add to which ticket: tickets.services.attachments) and stored through Django's storage API; every download
 is audited, as on the console."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from ninja import File, Form, Router, Status, UploadedFile
 
@@ -37,8 +37,6 @@ def attachment_upload(
     """kind：intake（诉求附件）或 evidence（办理佐证）。类型按文件内容检查，大小与工作台相同。"""
     user = allow(request, *UPLOADERS, scope=WRITE)
     ticket = visible_ticket(user, ticket_id)
-    if "\x00" in (file.name or ""):
-        raise ValidationError({"file": "文件名不能包含空字符"})
     attachment = services.attachment_add(
         ticket=ticket, actor=user, upload=file, name=file.name or "", kind=kind, is_internal=is_internal
     )

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 
 from civicgrid.core.inputs import MAX_ID
@@ -135,7 +134,10 @@ def keyset_page(rows, *, field: str, cursor: str | None, limit: int):
     rows = rows.order_by(f"-{field}", "-pk")
     if cursor:
         at, pk = decode_cursor(cursor)
-        rows = rows.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+        # "at or before, but not the rows already given at that moment" rather than "before, or at and a lower
+        # id": the index on `field` is then walked backwards from the cursor (an OR made PostgreSQL collect
+        # and sort every older row: 390 ms half-way through 100,000 tickets).
+        rows = rows.filter(**{f"{field}__lte": at}).exclude(**{field: at, "pk__gte": pk})
     page = list(rows[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
