@@ -2,7 +2,20 @@
 
 from ninja import NinjaAPI
 
-from civicgrid.api import errors, me
+from civicgrid.api import (
+    assignments,
+    attachments,
+    engagement,
+    errors,
+    hotspots,
+    me,
+    notifications,
+    party,
+    rates,
+    reference,
+    ticket_actions,
+    tickets,
+)
 from civicgrid.api.auth import TokenAuth
 
 api = NinjaAPI(
@@ -14,8 +27,11 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/me", me.router)
-from civicgrid.api import engagement, hotspots, notifications, party, rates, reference  # noqa: E402
-
+api.add_router("/tickets", tickets.router)
+api.add_router("/assignments", assignments.router)
+# Decisions on extension and return requests, and attachments, under their own paths.
+api.add_router("", ticket_actions.router)
+api.add_router("", attachments.router)
 api.add_router("/reference", reference.router)
 api.add_router("/rates", rates.router)
 api.add_router("/hotspots", hotspots.router)

@@ -38,6 +38,10 @@ def _validate(fields: dict) -> None:
             fields["requester_phone"] = clean_phone(phone)
         except ValidationError as error:
             errors["requester_phone"] = error.messages[0]
+    if fields.get("external_id") and not fields.get("external_source"):
+        errors["external_id"] = "外部编号须注明来源系统"
+    if len(fields.get("external_id", "")) > 100:
+        errors["external_id"] = "外部编号不能超过 100 个字符"
     if errors:
         raise ValidationError(errors)
 
@@ -84,9 +88,12 @@ def ticket_register(
     demand: str = "",
     lat: float | None = None,
     lon: float | None = None,
+    external_source: str = "",
+    external_id: str = "",
     at: datetime | None = None,
 ) -> Ticket:
-    """受理: create a ticket in RECEIVED. `actor` is None for residents' own submissions."""
+    """受理: create a ticket in RECEIVED. `actor` is None for residents' own submissions. A ticket pushed by
+    another system keeps that system's code and number (`external_source`, `external_id`)."""
     if actor is not None:
         require_role(actor, *INTAKE_ROLES, Role.GRID_WORKER, Role.GRID_LEADER, action="登记工单")
     at = now_or(at)
@@ -108,6 +115,8 @@ def ticket_register(
         demand=demand.strip(),
         lat=lat,
         lon=lon,
+        external_source=external_source.strip(),
+        external_id=external_id.strip(),
     )
     _validate(fields)
     ticket = Ticket(number=next_number(at), received_at=at, registered_by=actor if actor else None, **fields)
