@@ -60,7 +60,9 @@ def install(api) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return respond(request, 404)
+        # Django's own 404s say "No X matches the given query." in English: only a Chinese message is passed on.
+        text = str(exc)
+        return respond(request, 404, "" if text.isascii() else text)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

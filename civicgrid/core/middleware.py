@@ -5,8 +5,8 @@ after a POST, back to the page the form came from with the message on top; other
 message and a way back (status 400). htmx panels get the message in place of the panel.
 """
 
-from django.contrib import messages
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html
