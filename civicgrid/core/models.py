@@ -12,6 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 AUDIT_ACTIONS = {
     "api.token_issued": "创建接口密钥",
     "api.token_revoked": "停用接口密钥",
+    "tickets.import": "导入历史工单",
+    "tickets.export": "导出工单",
     "signin.failed": "登录密码错误",
     "signin.code_failed": "两步验证码错误",
     "signin.locked_out": "登录失败过多被锁定",
