@@ -49,6 +49,8 @@ def decide_request(model, request, *, actor, approve: bool, note: str, at: datet
 
 
 def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
+    if ticket.is_historical:
+        raise TicketError(f"工单 {ticket.number} 是历史导入的工单，只供查询和统计，不能{action}")
     if ticket.status not in allowed:
         names = "、".join(str(Status(s).label) for s in allowed)
         raise TicketError(
