@@ -28,6 +28,48 @@ EMPTY_MARKERS = {"", "na", "n/a", "null", "none", "nan", "-", "--", "—", "无"
 TITLE_LENGTH, ADDRESS_LENGTH, NAME_LENGTH, PHONE_LENGTH, EXTERNAL_ID_LENGTH = 100, 200, 50, 20, 100
 
 
+def _iso(length: int, separator: str = ""):
+    """A C-speed reader for one zero-padded ISO-like format (strptime is ~10 times slower); None when the
+    text has another shape, and strptime decides."""
+
+    def parse(text: str) -> datetime | None:
+        if len(text) != length or text[4] != "-" or text[7] != "-" or (separator and text[10] != separator):
+            return None
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
+
+    return parse
+
+
+def _us(text: str) -> datetime | None:
+    """%m/%d/%Y %I:%M:%S %p, zero-padded (as US 311 exports write it)."""
+    if len(text) != 22 or text[2] != "/" or text[5] != "/" or text[10] != " " or text[-3] != " ":
+        return None
+    try:
+        hour = int(text[11:13])
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if text[-2:].upper() == "PM" else 0)
+        if text[-2:].upper() not in ("AM", "PM"):
+            return None
+        return datetime(
+            int(text[6:10]), int(text[0:2]), int(text[3:5]), hour, int(text[14:16]), int(text[17:19])
+        )
+    except ValueError:
+        return None
+
+
+_FAST_FORMATS = {
+    "%Y-%m-%d %H:%M:%S": _iso(19, " "),
+    "%Y-%m-%dT%H:%M:%S": _iso(19, "T"),
+    "%Y-%m-%d %H:%M": _iso(16, " "),
+    "%Y-%m-%d": _iso(10),
+    "%m/%d/%Y %I:%M:%S %p": _us,
+}
+
+
 @dataclass
 class ImportRow:
     row: int
@@ -134,10 +176,13 @@ class RowReader:
             return None
         text = " ".join(text.split())
         for i, fmt in enumerate(self.formats):
-            try:
-                value = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
+            fast = _FAST_FORMATS.get(fmt)
+            value = fast(text) if fast is not None else None
+            if value is None:
+                try:
+                    value = datetime.strptime(text, fmt)
+                except ValueError:
+                    continue
             if i:  # the format that fitted is tried first next time: a file mostly uses one
                 self.formats.insert(0, self.formats.pop(i))
             return value.replace(tzinfo=self.mapping.timezone)
@@ -196,7 +241,9 @@ class RowReader:
 
     def read(self, record: Record) -> ImportRow | Problem:
         reasons: list[str] = []
-        cell = lambda name: self.cell(record, name)  # noqa: E731
+        cells, width = record.cells, len(record.cells)
+        values = {name: cells[i].strip() if i < width else "" for name, i in self.columns.items()}
+        cell = lambda name: values.get(name, "")  # noqa: E731
 
         if "external_id" in self.columns:
             external_id = cell("external_id")

@@ -6,9 +6,10 @@ carries `is_historical`: it counts in search and in statistics for its period bu
 notification or callback. One event row each says it was imported; one audit row tells the whole import.
 """
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from django.conf import settings
@@ -21,7 +22,15 @@ from civicgrid.registry.models import AdminArea, Grid
 from civicgrid.routing.models import Category
 from civicgrid.tickets.importing.mapping import IMPORT_ROOT, key
 from civicgrid.tickets.importing.rows import ImportRow
-from civicgrid.tickets.models import Event, EventAction, Status, Ticket, TriageOutcome, new_query_code
+from civicgrid.tickets.models import (
+    QUERY_CODE_ALPHABET,
+    QUERY_CODE_LENGTH,
+    Event,
+    EventAction,
+    Status,
+    Ticket,
+    TriageOutcome,
+)
 from civicgrid.tickets.services._core import reserve_numbers
 
 CALLBACK_EXEMPTION = "历史导入工单，不回访"
@@ -169,8 +178,10 @@ def import_history(plan: Plan, *, label: str, actor=None, progress=None, batch_s
         batch = plan.new[start : start + batch_size]
         tickets.insert(
             [
-                _ticket(row, numbers[start + i], plan.grids[start + i], places, created, plan.source, user)
-                for i, row in enumerate(batch)
+                _ticket(
+                    row, numbers[start + i], code, plan.grids[start + i], places, created, plan.source, user
+                )
+                for i, (row, code) in enumerate(zip(batch, _query_codes(len(batch)), strict=True))
             ]
         )
         ids = dict(
@@ -217,14 +228,14 @@ def import_history(plan: Plan, *, label: str, actor=None, progress=None, batch_s
     return written
 
 
-def _ticket(row: ImportRow, number, grid_id, places, created, source, user) -> dict:
+def _ticket(row: ImportRow, number, query_code, grid_id, places, created, source, user) -> dict:
     """The ticket's column values (the rest take the model's defaults)."""
     closed = row.status == "closed"
     category = row.category or (created.get(key(row.new_category)) if row.new_category else None)
     community_id, town_id, area_path = places.get(grid_id, (None, None, "")) if grid_id else (None, None, "")
     return {
         "number": number,
-        "query_code": new_query_code(),
+        "query_code": query_code,
         "channel": row.channel,
         "received_at": row.received_at,
         "registered_by_id": user.pk if user else None,
@@ -291,17 +302,40 @@ class _Inserter:
         return adapt(value) if adapt is not None and value is not None else value
 
     def insert(self, rows: list[dict]) -> None:
-        names = [f.attname for f in self.fields]
-        params_rows = []
+        """Insert rows that all carry the same keys (the columns that vary); the rest take the constants."""
+        if not rows:
+            return
+        varying = list(rows[0])
+        index = {f.attname: i for i, f in enumerate(self.fields)}
+        positions = [index[name] for name in varying]
+        adapters = [self._fast_adapter(name) for name in varying]
+        template = [self.constant[f.attname] for f in self.fields]
+        params = []
         for row in rows:
-            params_rows.append([self._prepare(n, row[n]) if n in row else self.constant[n] for n in names])
+            values = template.copy()
+            for position, adapt, value in zip(positions, adapters, row.values(), strict=True):
+                values[position] = value if adapt is None or value is None else adapt(value)
+            params.append(values)
         with self.connection.cursor() as cursor:
-            for start in range(0, len(params_rows), self.per_statement):
-                chunk = params_rows[start : start + self.per_statement]
+            for start in range(0, len(params), self.per_statement):
+                chunk = params[start : start + self.per_statement]
                 cursor.execute(
                     self.sql_head + ", ".join([self.row_sql] * len(chunk)),
-                    [value for params in chunk for value in params],
+                    [value for values in chunk for value in values],
                 )
+
+    def _fast_adapter(self, attname):
+        adapt = self.adapt.get(attname)
+        if adapt is self.connection.ops.adapt_datetimefield_value and self.connection.vendor == "sqlite":
+            # What Django's SQLite adapter stores (naive UTC text), without its checks on every value.
+            return lambda value: str(value.astimezone(UTC).replace(tzinfo=None))
+        return adapt
+
+
+def _query_codes(n: int) -> list[str]:
+    """`n` fresh 查询码 (the same alphabet and length as registration's), drawn from the OS's randomness."""
+    rng = secrets.SystemRandom()
+    return ["".join(rng.choices(QUERY_CODE_ALPHABET, k=QUERY_CODE_LENGTH)) for _ in range(n)]
 
 
 def imported_due_at(tickets) -> dict[int, datetime | None]:
