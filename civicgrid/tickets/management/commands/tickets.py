@@ -140,7 +140,7 @@ class Command(BaseCommand):
             write(_("有问题的行（%(n)d 行）：") % {"n": len(problems)})
             for problem in problems:
                 write("  " + problem.message)
-        self._notes(reader, plan)
+        self._notes(reader, plan, dry_run or bool(problems and not skip_invalid))
         last = "imported %d, unchanged %d, rejected %d"
         if problems and not skip_invalid:
             write(_("未导入：有问题的行须先改正（或使用 --skip-invalid 只导入无误的行），未写入任何数据"))
@@ -163,7 +163,7 @@ class Command(BaseCommand):
             )
         write(last % (len(plan.new), plan.unchanged, len(problems)))
 
-    def _notes(self, reader: RowReader, plan) -> None:
+    def _notes(self, reader: RowReader, plan, hypothetical: bool) -> None:
         write = self.stdout.write
         write(
             _(
@@ -174,10 +174,12 @@ class Command(BaseCommand):
         if plan.new_categories:
             names = "、".join(plan.new_categories[:SHOWN_VALUES])
             more = _("等") if len(plan.new_categories) > SHOWN_VALUES else ""
-            write(
+            text = (
                 _("将在「导入分类」下新建 %(n)d 个分类：%(names)s%(more)s")
-                % {"n": len(plan.new_categories), "names": names, "more": more}
+                if hypothetical
+                else _("在「导入分类」下新建了 %(n)d 个分类：%(names)s%(more)s")
             )
+            write(text % {"n": len(plan.new_categories), "names": names, "more": more})
         fallbacks = {
             "request_types": _("按「求助」"),
             "channels": _("按「其他」"),
