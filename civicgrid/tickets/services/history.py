@@ -293,7 +293,9 @@ class _Inserter:
             self.constant[f.attname] = self._prepare(f.attname, value)
         quote = ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
-        self.per_statement = max(1, 30000 // len(self.fields)) if self.connection.vendor == "sqlite" else 1000
+        # Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+        limit = 30_000 if self.connection.vendor == "sqlite" else 60_000
+        self.per_statement = max(1, limit // len(self.fields))
         self.sql_head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
         self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
 
