@@ -297,6 +297,7 @@ class _Inserter:
         limit = 30_000 if self.connection.vendor == "sqlite" else 60_000
         self.per_statement = max(1, limit // len(self.fields))
         self.sql_head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
 
     def _prepare(self, attname, value):
@@ -319,6 +320,13 @@ class _Inserter:
                 values[position] = value if adapt is None or value is None else adapt(value)
             params.append(values)
         with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # COPY: a statement with tens of thousands of placeholders is parsed by psycopg in Python
+                # on every call (not cached past 4 kB), which cost more than the writing itself.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for values in params:
+                        copy.write_row(values)
+                return
             for start in range(0, len(params), self.per_statement):
                 chunk = params[start : start + self.per_statement]
                 cursor.execute(
