@@ -37,6 +37,7 @@ SEEDS = [
     ("weakorgs", "Criterion", "civicgrid.weakorgs.migrations.0002_seed_criteria", {}),
     ("weakorgs", "ScanSchedule", "civicgrid.weakorgs.migrations.0004_seed_scan_schedule", {}),
     ("reviews", "GradeScale", "civicgrid.reviews.migrations.0002_seed_grade_scales", {}),
+    ("integrations", "WebhookPolicy", "civicgrid.integrations.migrations.0003_seed_webhook_policy", {}),
 ]
 
 

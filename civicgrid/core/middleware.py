@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicgrid.core.inputs import MAX_ID
+from civicgrid.core.redirects import safe_next
 from civicgrid.core.refusal import refusal_message
 
 NUL_REFUSED = "输入内容中含有空字符（NUL），无法保存或查询，请删除后重新填写。"
@@ -19,16 +19,7 @@ NUL_REFUSED = "输入内容中含有空字符（NUL），无法保存或查询�
 
 def safe_back(request) -> str:
     """Where "back" goes: the form's `next`, else the page the request came from, if on this site."""
-    for target in (
-        request.POST.get("next", "") if request.method == "POST" else "",
-        request.GET.get("next", ""),
-        request.headers.get("referer", ""),
-    ):
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return target
-    return ""
+    return safe_next(request, referer=True)
 
 
 def refused_page(request, text: str, status: int = 400):

@@ -14,6 +14,8 @@ AUDIT_ACTIONS = {
     "api.token_revoked": "停用接口密钥",
     "tickets.import": "导入历史工单",
     "tickets.export": "导出工单",
+    "webhook.secret_rotated": "更换回调签名密钥",
+    "webhook.retried": "重新推送回调",
     "signin.failed": "登录密码错误",
     "signin.code_failed": "两步验证码错误",
     "signin.locked_out": "登录失败过多被锁定",

@@ -27,7 +27,7 @@ def _earn(*, account, rule, quantity, source_kind, source_id, now, occurred_on, 
         return False
     try:
         with transaction.atomic():
-            points_services.earn(
+            entry = points_services.earn(
                 account=account,
                 rule=rule,
                 quantity=quantity,
@@ -40,7 +40,8 @@ def _earn(*, account, rule, quantity, source_kind, source_id, now, occurred_on, 
     except Refusal as refusal:  # a cap reached or a closed account: the source stays as it is
         log.info("no points for %s:%s: %s", source_kind, source_id, refusal.message)
         return False
-    return True
+    # Another worker may have written it between the check above and the account lock.
+    return entry.newly_claimed
 
 
 def post_for_wish(wish, now: datetime | None = None) -> int:

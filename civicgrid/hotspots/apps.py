@@ -11,3 +11,4 @@ class HotspotsConfig(AppConfig):
         from civicgrid.hotspots import jobs
 
         periodic.register("hotspots.early_alerts", "热点预警", jobs.raise_alerts)
+        periodic.register("hotspots.thin_snapshots", "热点快照清理", jobs.thin_snapshots)

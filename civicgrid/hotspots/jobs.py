@@ -10,7 +10,7 @@ clustering again; `store_period` computes the snapshots of a past period at once
 """
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -18,13 +18,29 @@ from django.utils import timezone
 
 from civicgrid.core.actors import SYSTEM
 from civicgrid.core.audit import record_event
-from civicgrid.hotspots.models import Alert, AlertCheck
-from civicgrid.hotspots.selectors import HotIssue, clusters_of, config_at, period_tickets, store_snapshot
+from civicgrid.hotspots.models import Alert, AlertCheck, Snapshot
+from civicgrid.hotspots.selectors import (
+    HotIssue,
+    clusters_of,
+    config_at,
+    period_tickets,
+    snapshot_version,
+    store_snapshot,
+)
 from civicgrid.notify.services import notify
 from civicgrid.registry.models import Role
 
 KIND = "hotspot_alert"
 CHECK = "alerts"
+THIN = "thin"
+COMPACTED = "compacted"
+# Days clustered again into long slices per daily pass (two months of a large city take a minute or so).
+COMPACT_DAYS = 62
+# The alert check stores one snapshot a day, each overlapping the day before's by weeks (about 100 MB a year at
+# 100,000 tickets): past this age they are thinned to a chain that still covers every day they covered.
+THIN_AFTER_DAYS = 60
+# Snapshots of another engine or other parameters are never read again; kept this long for a rollback.
+OTHER_VERSIONS_DAYS = 7
 
 
 def poisson_tail(k: int, lam: float) -> float:
@@ -101,9 +117,87 @@ def store_period(date_from, date_to, *, now: datetime, progress=None) -> int:
         start = end - timedelta(days=config.window_days)
 
 
-def _due(now, every_minutes) -> bool:
+def thin_snapshots(now: datetime, *, force: bool = False) -> int:
+    """Once a day: delete snapshots no reading can use (other versions) and, of those older than
+    `THIN_AFTER_DAYS`, every one a chain of the others makes redundant. Returns how many were deleted."""
+    if not force and not _due(now, 24 * 60, name=THIN):
+        return 0
+    today = timezone.localtime(now).date()
+    config = config_at(today)
+    version = snapshot_version(config)
+    deleted = (
+        Snapshot.objects.exclude(version=version)
+        .filter(computed_at__lt=now - timedelta(days=OTHER_VERSIONS_DAYS))
+        .delete()[0]
+    )
+    limit = today - timedelta(days=THIN_AFTER_DAYS)
+    _compact(now, limit, config)
+    old = Snapshot.objects.filter(version=version, date_to__lt=limit)
+    rows = [
+        (pk, start, _complete_to(end, computed_at))
+        for pk, start, end, computed_at in old.values_list("pk", "date_from", "date_to", "computed_at")
+    ]
+    keep = covering_chain(rows, overlap=config.window_days)
+    return deleted + old.exclude(pk__in=keep).delete()[0]
+
+
+def _compact(now: datetime, limit, config) -> None:
+    """Cluster again, in `store_period`'s long slices, the next `COMPACT_DAYS` of the days before `limit` that only
+    the daily alert snapshots hold (their 14-day overlap leaves no daily one redundant); the chain then keeps the
+    slices and drops the dailies. Moves the mark (an AlertCheck row) so each day is clustered again once."""
+    mark, _ = AlertCheck.objects.get_or_create(name=COMPACTED, defaults={"ran_at": now})
+    first = Snapshot.objects.filter(version=snapshot_version(config)).order_by("date_from").first()
+    if first is None:
+        return
+    done_to = timezone.localtime(mark.ran_at).date() if mark.ran_at < now else None
+    start = (
+        first.date_from if done_to is None else max(first.date_from, done_to - timedelta(config.window_days))
+    )
+    end = min(limit - timedelta(days=1), start + timedelta(days=COMPACT_DAYS))
+    if end - start < timedelta(days=2 * config.window_days):
+        return
+    store_period(start, end, now=now)
+    AlertCheck.objects.filter(pk=mark.pk).update(
+        ran_at=datetime.combine(end, time(12), tzinfo=timezone.get_default_timezone())
+    )
+
+
+def _complete_to(date_to, computed_at):
+    """The last day a snapshot holds whole: a day counts once the snapshot was computed after it ended (the
+    alert check's snapshot of today was computed during today)."""
+    return min(date_to, timezone.localtime(computed_at).date() - timedelta(days=1))
+
+
+def covering_chain(rows, *, overlap: int) -> set:
+    """The fewest of `rows` (pk, first day, last whole day) whose union holds every day the rows hold, consecutive
+    ones overlapping by at least `overlap` days (so linked requests across a seam fall in one snapshot)."""
+    rows = sorted((row for row in rows if row[2] >= row[1]), key=lambda row: (row[1], -row[2].toordinal()))
+    keep, reach, i = set(), None, 0
+    while i < len(rows):
+        if reach is None or rows[i][1] > reach - timedelta(days=overlap - 1):
+            # A new chain (the first, or after a gap no row bridges with the overlap): its earliest row.
+            pk, _, end = rows[i]
+            if reach is not None and end <= reach:
+                i += 1
+                continue
+            keep.add(pk)
+            reach = end
+            i += 1
+            continue
+        best = None
+        while i < len(rows) and rows[i][1] <= reach - timedelta(days=overlap - 1):
+            if rows[i][2] > reach and (best is None or rows[i][2] > best[2]):
+                best = rows[i]
+            i += 1
+        if best is not None:
+            keep.add(best[0])
+            reach = best[2]
+    return keep
+
+
+def _due(now, every_minutes, *, name: str = CHECK) -> bool:
     """Claim the check (a conditional update, so two workers never both run it)."""
-    check, created = AlertCheck.objects.get_or_create(name=CHECK, defaults={"ran_at": now})
+    check, created = AlertCheck.objects.get_or_create(name=name, defaults={"ran_at": now})
     if created:
         return True
     return bool(

@@ -19,3 +19,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # A key is shown only once, when made through the console's own page; the admin only lists and revokes.
         return False
+
+
+from civicgrid.integrations import admin_webhooks  # noqa: E402, F401  (webhook admin, after the client admin)

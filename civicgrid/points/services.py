@@ -286,6 +286,7 @@ def claim(
         entry.source_id = str(source_id)
     entry.key = E.make_key(source_kind, entry.source_id, account.pk)
     entry.save()
+    entry.newly_claimed = True  # not stored: tells a caller running again (a second worker) it wrote nothing
     record_event(
         actor=actor, action="points.claim", target=entry, summary=f"{account} {rule.name} {points:+d} 分"
     )
@@ -579,12 +580,14 @@ def earn(
         occurred_on=occurred_on,
         note=note,
     )
+    created = getattr(entry, "newly_claimed", False)
     if entry.state == S.CLAIMED:
         entry = review(entry=entry, actor=actor, now=now)
     if entry.state == S.REVIEWED:
         entry = publicise(entry=entry, actor=actor, now=now)
     if entry.state == S.PUBLICISED and entry.publicity_until <= now:
         entry = post(entry=entry, actor=actor, now=now)
+    entry.newly_claimed = created
     return entry
 
 

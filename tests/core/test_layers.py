@@ -7,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
-    "console | portal",
+    "console | portal | api | open311",
     "demo",
+    "integrations",
     "reviews | briefings",
     "hotspots | weakorgs",
     "deliberation",

@@ -124,3 +124,44 @@ def test_a_scoped_reader_gets_no_word_from_tickets_outside_her_scope(world):
     assert [i.size for i in whole] == [4] and "幼儿园" in whole[0].keywords
     assert [i.size for i in water] == [2] and "幼儿园" not in repr(water)
     assert "幼儿园" in housing[0].keywords
+
+
+def test_covering_chain_keeps_the_fewest_rows_that_hold_every_day():
+    from civicgrid.hotspots.jobs import covering_chain
+
+    d = date(2026, 1, 1)
+    # One alert snapshot a day, each of the 30 days before: [d-29+n, d+n] for n in 0..59.
+    rows = [(n, d + timedelta(days=n - 29), d + timedelta(days=n)) for n in range(60)]
+    keep = covering_chain(rows, overlap=7)
+    kept = sorted((row for row in rows if row[0] in keep), key=lambda row: row[1])
+    assert kept[0][1] == rows[0][1] and kept[-1][2] == rows[-1][2]
+    assert all(b[1] <= a[2] - timedelta(days=6) for a, b in zip(kept, kept[1:], strict=False))
+    assert len(kept) == 4  # 89 days in chunks of 30 overlapping by 7
+    # A gap no row bridges starts a new chain; a row inside another's days is dropped.
+    rows = [(1, d, d + timedelta(days=10)), (2, d + timedelta(days=2), d + timedelta(days=5))]
+    rows.append((3, d + timedelta(days=20), d + timedelta(days=25)))
+    assert covering_chain(rows, overlap=7) == {1, 3}
+
+
+def test_old_snapshots_are_thinned_and_recent_periods_still_read_from_the_chain(world):
+    from civicgrid.hotspots.jobs import thin_snapshots
+
+    _two_hotspots(world)
+    for n in range(40):  # the alert check's daily snapshots through February to early April
+        with time_machine.travel(moment(2026, 2, 25, 23) + timedelta(days=n), tick=False):
+            raise_alerts(moment(2026, 2, 25, 23) + timedelta(days=n), force=True)
+    with time_machine.travel(moment(2026, 6, 10, 9), tick=False), _no_live_clustering():
+        before, _ = hot_issues_as_of(user=world["supervisor"], **MARCH)
+    total = Snapshot.objects.count()
+    Snapshot.objects.create(
+        version="other", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31), computed_at=APRIL_5
+    )
+    with time_machine.travel(moment(2026, 6, 10, 9), tick=False):
+        deleted = thin_snapshots(moment(2026, 6, 10, 9))
+        assert thin_snapshots(moment(2026, 6, 10, 10)) == 0  # once a day
+        with _no_live_clustering():
+            stored, as_of = hot_issues_as_of(user=world["supervisor"], **MARCH)
+    assert not Snapshot.objects.filter(version="other").exists()
+    # The 40 daily snapshots (16 days each, overlapping by 15) became three slices of 29 days.
+    assert deleted == total + 1 and Snapshot.objects.count() == 3
+    assert as_of is not None and _view(stored) == _view(before) and stored

@@ -179,3 +179,13 @@ def test_no_scheme_no_points(db):
     area = make_area("469099100002", "椰风村")
     with pytest.raises(PointsRefusal, match="尚未通过积分方案"):
         services.open_account(area=area, holder_name="张三", phone="13800000009", now=T0)
+
+
+def test_earn_says_whether_it_wrote_the_entry_so_a_second_worker_counts_nothing(world):
+    first = services.earn(
+        account=world.account, rule=world.rules["P03"], source_kind="micro_wish", source_id=21, now=T0
+    )
+    again = services.earn(
+        account=world.account, rule=world.rules["P03"], source_kind="micro_wish", source_id=21, now=T0
+    )
+    assert first.newly_claimed and not again.newly_claimed and again.pk == first.pk

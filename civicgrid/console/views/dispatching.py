@@ -13,7 +13,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.console.access import staff_view
@@ -30,6 +29,7 @@ from civicgrid.console.forms.dispatching import (
 )
 from civicgrid.console.views.common import PAGE_SIZE
 from civicgrid.core.documents import DATETIME, INTEGER, ONE_DECIMAL, Column
+from civicgrid.core.redirects import on_this_site
 from civicgrid.core.refusal import Refusal
 from civicgrid.intake import services as intake_services
 from civicgrid.intake.selectors import suggestion_for
@@ -67,9 +67,7 @@ REGISTERED = {
 
 def _back(request, fallback: str):
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if on_this_site(request, target):
         return HttpResponseRedirect(target)  # a path, never a view name for redirect() to reverse
     return redirect(fallback)
 

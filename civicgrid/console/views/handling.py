@@ -15,7 +15,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from civicgrid.console.access import staff_view
@@ -37,6 +36,7 @@ from civicgrid.console.forms.handling import (
 from civicgrid.console.views.common import PAGE_SIZE, _countdown
 from civicgrid.core.documents import DATETIME, INTEGER, Column, Sheet
 from civicgrid.core.inputs import parse_id
+from civicgrid.core.redirects import safe_next
 from civicgrid.core.refusal import REFUSAL_TYPES, refusal_message
 from civicgrid.registry.models import Role
 from civicgrid.tickets import queues, services
@@ -65,10 +65,7 @@ def _valid(request, form) -> bool:
 
 
 def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return safe_next(request, fallback)
 
 
 def _page(request, rows):

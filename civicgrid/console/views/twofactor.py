@@ -5,20 +5,17 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from civicgrid.console.access import staff_view
 from civicgrid.console.twofactor import requires_two_factor
 from civicgrid.core import signin, twofactor
+from civicgrid.core.redirects import safe_next
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, settings.LOGIN_REDIRECT_URL)
 
 
 @staff_view()
