@@ -58,13 +58,23 @@ class Plan:
         return self.without_point + self.outside
 
 
+def _by_external_id(source: str, external_ids: list[str]):
+    # The unique index on (source, external id) is partial (external id not blank): SQLite uses it only when
+    # the query says so too, else it reads every ticket (re-importing 50,000 rows: 19 s → bench_import.py).
+    return (
+        Ticket.objects.filter(external_source=source, external_id__in=external_ids)
+        .exclude(external_id="")
+        .order_by()
+    )
+
+
 def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(external_ids), _LOOKUP_BATCH):
         found.update(
-            Ticket.objects.filter(
-                external_source=source, external_id__in=external_ids[start : start + _LOOKUP_BATCH]
-            ).values_list("external_id", flat=True)
+            _by_external_id(source, external_ids[start : start + _LOOKUP_BATCH]).values_list(
+                "external_id", flat=True
+            )
         )
     return found
 
@@ -185,9 +195,7 @@ def import_history(plan: Plan, *, label: str, actor=None, progress=None, batch_s
             ]
         )
         ids = dict(
-            Ticket.objects.filter(
-                external_source=plan.source, external_id__in=[r.external_id for r in batch]
-            ).values_list("external_id", "pk")
+            _by_external_id(plan.source, [r.external_id for r in batch]).values_list("external_id", "pk")
         )
         events.insert(
             [
