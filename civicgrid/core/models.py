@@ -12,6 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 AUDIT_ACTIONS = {
     "api.token_issued": "创建接口密钥",
     "api.token_revoked": "停用接口密钥",
+    "tickets.import": "导入历史工单",
+    "tickets.export": "导出工单",
     "webhook.secret_rotated": "更换回调签名密钥",
     "webhook.retried": "重新推送回调",
     "signin.failed": "登录密码错误",

@@ -150,6 +150,8 @@ def notify(
     at: datetime | None = None,
 ) -> list[Notification]:
     """One in-app notification per recipient (users, duplicates ignored), sent by `channels` after commit."""
+    if getattr(ticket, "is_historical", False):
+        return []  # imported history is in no one's notifications
     at = at or timezone.now()
     channels = list(channels)
     user_ids = dict.fromkeys(getattr(user, "pk", user) for user in recipients)

@@ -289,7 +289,7 @@ def duplicate_candidates(
     now = now or timezone.now()
     window = timedelta(days=_setting("WINDOW_DAYS", WINDOW_DAYS))
     rows = (tickets_for(user) if user is not None else Ticket.objects.all()).filter(
-        status__in=OPEN_STATUSES, received_at__gte=now - window, received_at__lte=now
+        status__in=OPEN_STATUSES, received_at__gte=now - window, received_at__lte=now, is_historical=False
     )
     if grid is not None:
         rows = rows.filter(grid_id__in={grid.pk, *locate.adjacent_grid_ids(grid.pk)})

@@ -39,6 +39,7 @@ def _unsigned(now: datetime):
         round=F("ticket__dispatch_round"),
         ticket__status__in=HANDLING_STATUSES,
         ticket__paused_at__isnull=True,
+        ticket__is_historical=False,
     )
 
 

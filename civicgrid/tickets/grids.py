@@ -40,7 +40,7 @@ def grid_for(user, pk) -> Grid:
 def open_tickets_in(grid: Grid) -> QuerySet[Ticket]:
     """Open tickets located in the grid, most urgent first; callers show no requester fields."""
     return (
-        Ticket.objects.filter(grid=grid, status__in=OPEN_STATUSES)
+        Ticket.objects.filter(grid=grid, status__in=OPEN_STATUSES, is_historical=False)
         .select_related("category", "lead_unit")
         .only(
             "number",
@@ -83,8 +83,10 @@ def grid_month(grid: Grid, start: datetime, end: datetime) -> GridMonth:
     tickets = Ticket.objects.filter(grid=grid).aggregate(
         received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
         closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-        open_now=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue_now=Count("pk", filter=Q(status__in=OPEN_STATUSES, warning_level=WarningLevel.OVERDUE)),
+        open_now=Count("pk", filter=Q(status__in=OPEN_STATUSES, is_historical=False)),
+        overdue_now=Count(
+            "pk", filter=Q(status__in=OPEN_STATUSES, warning_level=WarningLevel.OVERDUE, is_historical=False)
+        ),
     )
     patrols = PatrolReport.objects.filter(grid=grid, reported_at__gte=start, reported_at__lt=end).aggregate(
         patrols=Count("pk"),

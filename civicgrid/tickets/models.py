@@ -625,6 +625,7 @@ class EventAction(models.TextChoices):
     MERGE_UNDONE_MASTER = "merge_undone_master", _("撤销并入本单")
     RESIDENT_SUPPLEMENTED = "resident_supplemented", _("诉求人补充说明")
     TO_MICRO_WISH = "to_micro_wish", _("转为微心愿")
+    IMPORTED = "imported", _("历史工单导入")
 
 
 class Event(models.Model):

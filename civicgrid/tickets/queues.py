@@ -65,7 +65,7 @@ class Tab:
 def inbox_tabs(user) -> list[Tab]:
     # Only the states some tab counts: a busy unit's finished assignments (hundreds of thousands in a
     # province) are never read (bench/bench_province.py).
-    mine = assignments_for(user).filter(state__in=TAB_STATES)
+    mine = assignments_for(user).filter(state__in=TAB_STATES, ticket__is_historical=False)
     counts = mine.aggregate(**{key: Count("id", filter=rule) for key, (_, rule) in INBOX_TABS.items()})
     return [Tab(key, label, counts[key]) for key, (label, _) in INBOX_TABS.items()]
 
@@ -73,7 +73,7 @@ def inbox_tabs(user) -> list[Tab]:
 def inbox(user, tab: str, q: str = "") -> QuerySet[Assignment]:
     """One tab of the unit inbox; most urgent deadline first."""
     _, rule = INBOX_TABS[tab]
-    rows = assignments_for(user).filter(rule).select_related("ticket", "unit")
+    rows = assignments_for(user).filter(rule, ticket__is_historical=False).select_related("ticket", "unit")
     if q:
         rows = rows.filter(Q(ticket__number__icontains=q) | Q(ticket__title__icontains=q))
     return rows.order_by("due_at", "id")
@@ -111,7 +111,7 @@ def callback_queue(user, q: str = "") -> QuerySet[Ticket]:
     owing = closed_masters_owing_callbacks(now=timezone.now())
     rows = (
         tickets_for(user)
-        .filter(Q(status=Status.PENDING_CALLBACK) | Q(pk__in=owing))
+        .filter(Q(status=Status.PENDING_CALLBACK) | Q(pk__in=owing), is_historical=False)
         .select_related("lead_unit", "resident_rating")
         .annotate(
             attempts=Count("callbacks", distinct=True),
@@ -148,7 +148,9 @@ def _current_lead(field: str):
 
 def warned_tickets(user) -> QuerySet[Ticket]:
     """Open tickets in handling carrying a warning (the same set the home page counts)."""
-    return tickets_for(user).filter(status__in=HANDLING_STATUSES, warning_level__in=WarningLevel.values)
+    return tickets_for(user).filter(
+        status__in=HANDLING_STATUSES, warning_level__in=WarningLevel.values, is_historical=False
+    )
 
 
 def warnings_by_unit(user) -> list[dict]:
@@ -176,7 +178,7 @@ def supervision_list(user, *, unit: int | None = None, level: str = "", q: str =
 
 def key_list(user, q: str = "") -> QuerySet[Ticket]:
     """重点督办清单 (the same set the home page counts)."""
-    return _board_rows(tickets_for(user).filter(on_key_list=True), q)
+    return _board_rows(tickets_for(user).filter(on_key_list=True, is_historical=False), q)
 
 
 def _board_rows(rows, q):
@@ -202,7 +204,7 @@ def unstaffed_units_with_work(user) -> list[dict]:
     """Units holding live assignments of tickets in scope with nobody on duty to handle them."""
     rows = list(
         Assignment.objects.filter(
-            ticket__in=tickets_for(user).filter(status__in=HANDLING_STATUSES),
+            ticket__in=tickets_for(user).filter(status__in=HANDLING_STATUSES, is_historical=False),
             round=F("ticket__dispatch_round"),
             state__in=Assignment.ACTIVE_STATES,
         )

@@ -81,6 +81,8 @@ def tell(ticket: Ticket, step: str, *, at: datetime | None = None, lead=None) ->
     Returns how many were queued. A number that cannot take an SMS (a landline, none), an opt-out or a
     missing template is skipped, never a reason to refuse the change that caused the message.
     """
+    if ticket.is_historical:
+        return 0  # an imported ticket's requester was answered long ago, elsewhere
     at = at or timezone.now()
     owners = [ticket]
     if step != "receipt":

@@ -140,7 +140,10 @@ def _due_tickets(now: datetime) -> list[int]:
     due = []
     for start in range(0, len(ordered), _LOOKUP_BATCH):
         due += Ticket.objects.filter(
-            pk__in=ordered[start : start + _LOOKUP_BATCH], status__in=OPEN_STATUSES, paused_at=None
+            pk__in=ordered[start : start + _LOOKUP_BATCH],
+            status__in=OPEN_STATUSES,
+            paused_at=None,
+            is_historical=False,
         ).values_list("pk", flat=True)
     return sorted(due)
 
@@ -154,9 +157,9 @@ def _claim(now: datetime, ticket_ids: list[int]) -> list[_Row]:
     ticket makes its assignments' stamps and overlay this scanner's alone. The due test is repeated
     under the lock, so a ticket another scanner finished in the meantime yields nothing.
     """
-    tickets = Ticket.objects.filter(pk__in=ticket_ids, status__in=OPEN_STATUSES, paused_at=None).order_by(
-        "pk"
-    )
+    tickets = Ticket.objects.filter(
+        pk__in=ticket_ids, status__in=OPEN_STATUSES, paused_at=None, is_historical=False
+    ).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
         tickets = tickets.select_for_update(skip_locked=True)
     locked = list(tickets.values_list("pk", flat=True))

@@ -222,22 +222,24 @@ class QueueCount:
 
 
 def work_queues(user) -> list[QueueCount]:
-    """What waits for this person, by role: the counts on their home page."""
+    """What waits for this person, by role: the counts on their home page (historical tickets wait for no one)."""
     from django.utils import timezone
 
     queues: list[QueueCount] = []
     codes = role_codes(user) if not user.is_superuser else {code for code, _ in Role.SEED}
     if codes & {Role.OPERATOR}:
-        received = Ticket.objects.filter(status=Status.RECEIVED)
+        received = Ticket.objects.filter(is_historical=False, status=Status.RECEIVED)
         queues.append(
             QueueCount("待受理（网上及网格上报）", received.count(), "console:tickets?status=RECEIVED")
         )
-        today = Ticket.objects.filter(received_at__date=timezone.localdate())
+        today = Ticket.objects.filter(is_historical=False, received_at__date=timezone.localdate())
         queues.append(QueueCount("今日登记", today.count(), "console:tickets"))
     if codes & {Role.DISPATCHER}:
         queues += [
             QueueCount(
-                "待派单", Ticket.objects.filter(status=Status.PENDING_DISPATCH).count(), "console:dispatch"
+                "待派单",
+                Ticket.objects.filter(is_historical=False, status=Status.PENDING_DISPATCH).count(),
+                "console:dispatch",
             ),
             QueueCount(
                 "退单待审核",
@@ -252,7 +254,7 @@ def work_queues(user) -> list[QueueCount]:
             ),
             QueueCount(
                 "答复待审核",
-                Ticket.objects.filter(status=Status.REPLIED).count(),
+                Ticket.objects.filter(is_historical=False, status=Status.REPLIED).count(),
                 "console:dispatch?tab=review",
             ),
         ]
@@ -282,12 +284,15 @@ def work_queues(user) -> list[QueueCount]:
     if codes & {Role.CALLBACK_AGENT}:
         queues.append(
             QueueCount(
-                "待回访", Ticket.objects.filter(status=Status.PENDING_CALLBACK).count(), "console:callbacks"
+                "待回访",
+                Ticket.objects.filter(is_historical=False, status=Status.PENDING_CALLBACK).count(),
+                "console:callbacks",
             )
         )
     if codes & {Role.SUPERVISOR, Role.LEADER}:
         open_tickets = Ticket.objects.filter(
-            status__in=[Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED, Status.RETURN_REQUESTED]
+            is_historical=False,
+            status__in=[Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED, Status.RETURN_REQUESTED],
         )
         queues += [
             QueueCount(
@@ -302,7 +307,9 @@ def work_queues(user) -> list[QueueCount]:
                 urgent=True,
             ),
             QueueCount(
-                "重点督办清单", Ticket.objects.filter(on_key_list=True).count(), "console:supervision?tab=key"
+                "重点督办清单",
+                Ticket.objects.filter(is_historical=False, on_key_list=True).count(),
+                "console:supervision?tab=key",
             ),
         ]
     return queues

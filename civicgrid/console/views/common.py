@@ -255,7 +255,10 @@ def apply_ticket_filters(tickets, filters: TicketFilters):
         tickets = tickets.filter(warning_level=filters.warning)
     if filters.q:
         q = filters.q
-        tickets = tickets.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q))
+        # The external number (an imported or upstream ticket's own) is matched whole, on its index.
+        tickets = tickets.filter(
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q) | Q(external_id=q)
+        )
     return tickets.order_by(f"-{date_field}", "-pk")
 
 

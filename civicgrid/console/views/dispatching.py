@@ -291,7 +291,7 @@ def dispatch(request):
     user = request.user
     tab = request.GET.get("tab", "pending")
     tab = tab if tab in TABS else "pending"
-    visible = tickets_for(user)
+    visible = tickets_for(user).filter(is_historical=False)  # imported history waits in no queue
     pending = visible.filter(status=Status.PENDING_DISPATCH)
     replied = visible.filter(status=Status.REPLIED)
     returns, extensions = pending_returns_for(user), pending_extensions_for(user)

@@ -49,6 +49,8 @@ def decide_request(model, request, *, actor, approve: bool, note: str, at: datet
 
 
 def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
+    if ticket.is_historical:
+        raise TicketError(f"工单 {ticket.number} 是历史导入的工单，只供查询和统计，不能{action}")
     if ticket.status not in allowed:
         names = "、".join(str(Status(s).label) for s in allowed)
         raise TicketError(
@@ -142,19 +144,24 @@ def _clear_done_todos(ticket: Ticket, action: str, assignment: Assignment | None
 
 
 def next_number(at: datetime) -> str:
-    day = timezone.localdate(at)
+    return reserve_numbers(timezone.localdate(at), 1)[0]
+
+
+def reserve_numbers(day, count: int) -> list[str]:
+    """`count` consecutive numbers of `day` (YYYYMMDD-NNNNNN), taken in one statement: registration takes
+    one, an import of historical tickets a day's worth at a time."""
     # One statement: the day's row is created or incremented under its lock, and the new value returned.
     connection = connections[router.db_for_write(TicketSequence)]
     quote = connection.ops.quote_name
     table, last = quote(TicketSequence._meta.db_table), quote("last")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({quote('day')}, {last}) VALUES (%s, 1) "
-            f"ON CONFLICT ({quote('day')}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
-            [connection.ops.adapt_datefield_value(day)],
+            f"INSERT INTO {table} ({quote('day')}, {last}) VALUES (%s, %s) "
+            f"ON CONFLICT ({quote('day')}) DO UPDATE SET {last} = {table}.{last} + %s RETURNING {last}",
+            [connection.ops.adapt_datefield_value(day), count, count],
         )
-        (number,) = cursor.fetchone()
-    return f"{day:%Y%m%d}-{number:06d}"
+        (top,) = cursor.fetchone()
+    return [f"{day:%Y%m%d}-{number:06d}" for number in range(top - count + 1, top + 1)]
 
 
 def notify_unit(unit, *, ticket: Ticket, kind: str, title: str, body: str = "", at: datetime, sms=False):

@@ -534,6 +534,7 @@ def closed_masters_owing_callbacks(*, now: datetime) -> list[int]:
         closed_at__gte=now - timedelta(days=MERGED_CALLBACK_DAYS),
         callback_due_at__isnull=False,
         merged_children__status=Status.MERGED,
+        is_historical=False,
     ).distinct()
     return [m.pk for m in candidates if merged_requesters_owed(m)]
 

@@ -121,9 +121,13 @@ def provisional_deadlines_recompute(*, year: int, actor=None, at: datetime | Non
         deadlines_provisional=True,
         state__in=Assignment.OPEN_STATES,
         ticket__status__in=OPEN_STATUSES,
+        ticket__is_historical=False,
     )
     callbacks = Ticket.objects.filter(
-        callback_due_provisional=True, callback_due_at__gte=start, status__in=OPEN_STATUSES
+        callback_due_provisional=True,
+        callback_due_at__gte=start,
+        status__in=OPEN_STATUSES,
+        is_historical=False,
     )
     ticket_ids = set(assignments.values_list("ticket_id", flat=True)) | set(
         callbacks.values_list("pk", flat=True)
