@@ -15,14 +15,14 @@ from civicgrid.tickets.selectors import tickets_for
 router = Router(tags=["基础数据"])
 
 
-class CategoryOut(Schema):
+class CategoryNode(Schema):
     id: int
     code: str
     name: str
     level: int
     keywords: list[str]
     is_active: bool
-    children: list["CategoryOut"] = []
+    children: list["CategoryNode"] = []
 
 
 class CategoriesIn(Schema):
@@ -57,7 +57,7 @@ def _sees_all(user) -> bool:
     return user.is_superuser or bool(role_codes(user) & CENTRE_ROLES)
 
 
-@router.get("/categories", response=list[CategoryOut], summary="业务分类树")
+@router.get("/categories", response=list[CategoryNode], summary="业务分类树")
 def categories(request, filters: Query[CategoriesIn]):
     require_staff(request.user)
     version = filters.version.strip() or settings.CIVICGRID_CATEGORY_VERSION

@@ -95,3 +95,25 @@ def test_the_served_schema_holds(label, api_key, connection_kept):
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     holds()
+
+
+def test_no_two_response_or_input_schemas_share_a_name():
+    # OpenAPI components are keyed by class name: two schemas of one name would describe one another's responses.
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import civicgrid.api
+
+    for info in pkgutil.iter_modules(civicgrid.api.__path__):
+        importlib.import_module(f"civicgrid.api.{info.name}")
+    seen: dict[str, str] = {}
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("civicgrid.api."):
+                assert seen.setdefault(sub.__name__, sub.__module__) == sub.__module__, sub.__name__
+            walk(sub)
+
+    walk(Schema)
