@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.models import AssessmentScheme, MonthlyCount, MonthStamp
+from civicgrid.assessment.models import AssessmentScheme, MonthlyCount, MonthStamp, RecentCount
 from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Grid, Role, Unit
 from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
@@ -131,7 +131,7 @@ def area_filter(area, path: str = "") -> Q:
 
 
 def three_rates(
-    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None
+    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None, recent: bool = False
 ) -> list[RateRow]:
     """The three rates and the league-table counts per `by` group over [date_from, date_to] (local dates).
 
@@ -140,9 +140,10 @@ def three_rates(
     key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite
     (the weighted three rates less the scheme's overdue and supervision deductions, 0 by default).
     With `area` (an AdminArea) only tickets located in it or below count. The counts are those of
-    `period_counts` (stored whole months where they are still exact, the rest counted live).
+    `period_counts` (stored whole months where they are still exact, the rest counted live; with `recent`,
+    the dashboard's few-minutes-old windows).
     """
-    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area, recent=recent)
     return rate_rows(counts, scheme or scheme_for(date_to) or AssessmentScheme())
 
 
@@ -167,6 +168,12 @@ COUNT_FIELDS = (
 
 # Whether `period_counts` may use the stored monthly counts (benchmarks and tests switch it off to compare).
 USE_STORED = True
+# How often the worker counts the dashboard's recent windows (`aggregates.refresh_recent`), and how old
+# such a count may be before a read counts the window live instead (the worker has stopped).
+RECENT_EVERY = timedelta(minutes=5)
+RECENT_MAX_AGE = timedelta(minutes=15)
+# The groupings the leaders' dashboard shows: the ones whose recent windows the worker counts.
+RECENT_GROUPINGS = ("unit", "grid", "town")
 
 
 @dataclass
@@ -179,6 +186,9 @@ class PeriodCounts:
     cells: dict
     stored_months: list = field(default_factory=list)  # first days of the months read from MonthlyCount
     counted_at: datetime | None = None  # when the oldest of those months was counted
+    # With `recent`: the windows read from RecentCount ((date_from, date_to)), and when the oldest was counted.
+    recent_windows: list = field(default_factory=list)
+    recent_at: datetime | None = None
 
     def sum(self, name: str, *, keyed: bool = False) -> int:
         return sum(c[name] for (key, _), c in self.cells.items() if not keyed or key not in (None, ""))
@@ -221,20 +231,27 @@ def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
     return mix
 
 
-def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", area=None) -> PeriodCounts:
+def period_counts(
+    *, user, date_from: date, date_to: date, by: str = "unit", area=None, recent: bool = False
+) -> PeriodCounts:
     """The counts behind `three_rates` for the period, scoped by `user` and `area` exactly as it says.
 
     Whole calendar months come from `MonthlyCount` when the worker has counted them and no ticket received
     in or before the month has had an event（工单日志） since (`fresh_months`); the partial months at the
     edges, months not counted yet and stale months are counted live. The stored rows keep each group's town,
     so a scope the rows can honour uses them: no `user` restriction or the grouping by unit (a unit sees its
-    own rows), and no area or an area at town level or above. Any other scope is counted live."""
+    own rows), and no area or an area at town level or above. Any other scope is counted live.
+
+    With `recent` (the leaders' dashboard only), a part left over (`uncovered`) that the worker has counted as
+    a recent window (`RecentCount`, at most `RECENT_MAX_AGE` old) comes from that count as the tickets stood
+    then, plus a live count of the times after it: figures up to a few minutes behind on changes to tickets
+    already counted (a re-dispatch, a rating excluded), not exact. Its scope rule is the months' one, without
+    an area (the windows keep no town)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
     if date_from > date_to:
         raise ValueError("date_from is after date_to")
     units = unit_scope(user)
-    start, end = period_bounds(date_from, date_to)
     result = PeriodCounts(by=by, cells={})
     towns = None
     storable = USE_STORED and (units is None or by == "unit")
@@ -246,13 +263,59 @@ def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", are
         result.stored_months = sorted(stamps)
         result.counted_at = min(stamp.computed_at for stamp in stamps.values())
         _add_stored(result.cells, by, result.stored_months, units, towns)
-    cursor = start
-    for month in [*result.stored_months, None]:
-        month_start, month_end = period_bounds(month, month_end_day(month)) if month else (end, end)
-        if cursor < month_start:
-            _add(result.cells, live_cells(by, cursor, month_start, units, area))
-        cursor = month_end
+    gaps = uncovered(date_from, date_to, result.stored_months)
+    windows = _recent_cells(by, gaps, units) if recent and storable and area is None else {}
+    for gap in gaps:
+        start, end = period_bounds(*gap)
+        counted = windows.get(gap)
+        if counted is not None:
+            counted_at, cells = counted
+            _add(result.cells, cells)
+            result.recent_windows.append(gap)
+            result.recent_at = min(result.recent_at or counted_at, counted_at)
+            start = max(start, counted_at)
+        if start < end:
+            _add(result.cells, live_cells(by, start, end, units, area))
     return result
+
+
+def uncovered(date_from: date, date_to: date, months: list[date]) -> list[tuple[date, date]]:
+    """The parts of [date_from, date_to] (inclusive dates) outside the whole `months` (first days, sorted):
+    what a read counts live, and what the worker counts as the dashboard's recent windows."""
+    gaps, cursor = [], date_from
+    for month in months:
+        if cursor < month:
+            gaps.append((cursor, month - timedelta(days=1)))
+        cursor = month_end_day(month) + timedelta(days=1)
+    if cursor <= date_to:
+        gaps.append((cursor, date_to))
+    return gaps
+
+
+def _recent_cells(by: str, gaps: list[tuple[date, date]], units) -> dict:
+    """{(date_from, date_to): (counted_at, cells)} for the gaps with a recent count young enough, read in one
+    query (so a count being replaced is seen whole, old or new). A window with no rows is left out: counted
+    live, which costs little for a window that empty."""
+    if not gaps:
+        return {}
+    now = timezone.now()
+    which = Q()
+    for first, last in gaps:
+        which |= Q(stamp__date_from=first, stamp__date_to=last)
+    rows = RecentCount.objects.filter(
+        which,
+        stamp__by=by,
+        stamp__counted_at__gte=now - RECENT_MAX_AGE,
+        stamp__counted_at__lte=now,
+    )
+    if units is not None:
+        rows = rows.filter(key__in=[str(unit) for unit in units])
+    names = ("stamp__date_from", "stamp__date_to", "stamp__counted_at", "key", "code", *COUNT_FIELDS)
+    found: dict = {}
+    for row in rows.values_list(*names):
+        window = found.setdefault((row[0], row[1]), (row[2], {}))
+        window[1][(_stored_key(by, row[3]), row[4])] = dict(zip(COUNT_FIELDS, row[5:], strict=True))
+    return found
 
 
 def whole_months(date_from: date, date_to: date) -> list[date]:
