@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from civicgrid.assessment.models import MonthlyCount, MonthStamp, RecentCount, RecentStamp
+from civicgrid.assessment.models import MonthlyCount, MonthStamp, RecentCount
 from civicgrid.assessment.selectors import (
     COUNT_FIELDS,
     GROUPINGS,
@@ -114,25 +114,17 @@ def recent_windows(today: date) -> list[tuple[date, date]]:
 
 def count_recent(by: str, window: tuple[date, date], now: datetime) -> int:
     """Count one recent window for `by` as the tickets stand at `now`: [its first day, the earlier of `now` and
-    its end), stored under a new stamp in place of the old one, in one transaction."""
+    its end), stored in place of the previous count (one row, so a read sees the old or the new whole)."""
     start, end = period_bounds(*window)
     cells = live_cells(by, start, min(end, now), None, None) if start < now else {}
-    with transaction.atomic():
-        RecentStamp.objects.filter(by=by, date_from=window[0], date_to=window[1]).delete()
-        stamp = RecentStamp.objects.create(by=by, date_from=window[0], date_to=window[1], counted_at=now)
-        RecentCount.objects.bulk_create(
-            [
-                RecentCount(
-                    stamp=stamp,
-                    key="" if key is None else str(key),
-                    code=code or "",
-                    **{name: figures[name] for name in COUNT_FIELDS},
-                )
-                for (key, code), figures in cells.items()
-            ],
-            batch_size=2000,
-        )
-    return len(cells)
+    stored = [
+        ["" if key is None else str(key), code or "", *(figures[name] for name in COUNT_FIELDS)]
+        for (key, code), figures in cells.items()
+    ]
+    RecentCount.objects.update_or_create(
+        by=by, date_from=window[0], date_to=window[1], defaults={"counted_at": now, "cells": stored}
+    )
+    return len(stored)
 
 
 def refresh_recent(now: datetime) -> int:
@@ -141,11 +133,13 @@ def refresh_recent(now: datetime) -> int:
     window counts were made."""
     windows = recent_windows(timezone.localdate(now))
     kept = {}
-    for stamp in RecentStamp.objects.all():
-        if (stamp.date_from, stamp.date_to) in windows and stamp.by in RECENT_GROUPINGS:
-            kept[(stamp.by, stamp.date_from, stamp.date_to)] = stamp.counted_at
+    for pk, by, first, last, counted_at in RecentCount.objects.values_list(
+        "pk", "by", "date_from", "date_to", "counted_at"
+    ):
+        if (first, last) in windows and by in RECENT_GROUPINGS:
+            kept[(by, first, last)] = counted_at
         else:
-            stamp.delete()
+            RecentCount.objects.filter(pk=pk).delete()
     counted = 0
     for window in windows:
         for by in RECENT_GROUPINGS:

@@ -142,38 +142,27 @@ class MonthStamp(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class RecentStamp(models.Model):
+class RecentCount(models.Model):
     """A part of a month the leaders' dashboard shows (this month to date, the same days of the previous month
     and of a year earlier, …) for one grouping, counted by the worker every few minutes (`aggregates.
-    refresh_recent`): its `RecentCount` rows hold the counts of [date_from 00:00, the earlier of counted_at and
-    the day after date_to 00:00) as the tickets stood at `counted_at`. The dashboard adds a live count of the
-    rest. Each count is a new stamp (the old one deleted with its rows), so one read sees one count whole."""
+    refresh_recent`): the counts of [date_from 00:00, the earlier of counted_at and the day after date_to
+    00:00) as the tickets stood at `counted_at`, per group and first-level category (no town: a reader
+    filtering by area counts live). The dashboard adds a live count of the rest. The cells are one document,
+    [[key, code, figure, …], …] in `selectors.COUNT_FIELDS` order: read in one row, a count being replaced is
+    seen whole, and a province's thousands of cells load in milliseconds."""
 
     by = models.CharField(_("分组"), max_length=10)
     date_from = models.DateField(_("起始日期"))
     date_to = models.DateField(_("截止日期"))
     counted_at = models.DateTimeField(_("统计时间"))
+    cells = models.JSONField(_("计数"), default=list)
 
     class Meta:
-        verbose_name = _("看板近期计数时间")
-        verbose_name_plural = _("看板近期计数时间")
+        verbose_name = _("看板近期计数")
+        verbose_name_plural = _("看板近期计数")
         constraints = [
             models.UniqueConstraint(fields=["by", "date_from", "date_to"], name="assess_recent_window_unique")
         ]
 
     def __str__(self):
         return f"{self.by} {self.date_from} 至 {self.date_to}"
-
-
-class RecentCount(Counts):
-    """The counts of one `RecentStamp` window for one group and first-level category (no town: a reader
-    filtering by area counts live)."""
-
-    stamp = models.ForeignKey(RecentStamp, on_delete=models.CASCADE, related_name="counts")
-
-    class Meta:
-        verbose_name = _("看板近期计数")
-        verbose_name_plural = _("看板近期计数")
-
-    def __str__(self):
-        return f"{self.stamp} {self.key}"

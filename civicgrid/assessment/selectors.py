@@ -7,6 +7,7 @@ whole city's tickets takes one pass per group rather than one query per unit.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from math import lcm
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Min, Q, Sum
@@ -196,22 +197,26 @@ class PeriodCounts:
 
 def rate_rows(counts: PeriodCounts, scheme: AssessmentScheme) -> list[RateRow]:
     """The ranked rows of `three_rates` from a period's counts."""
-    rows: dict = {}
+    sums: dict = {}
     for (key, _code), figures in counts.cells.items():
         if key is None or key == "":
             continue
-        row = rows.setdefault(key, RateRow(key=key, label=""))
-        for name, value in figures.items():
-            setattr(row, name, getattr(row, name) + value)
+        mine = sums.get(key)
+        if mine is None:
+            sums[key] = dict(figures)
+        else:
+            for name, value in figures.items():
+                mine[name] += value
     by = counts.by
-    labels = _labels(by, rows.keys())
-    kinds = dict(Unit.objects.filter(pk__in=list(rows)).values_list("pk", "kind")) if by == "unit" else {}
-    weights = _weights(scheme)
-    for key, row in rows.items():
-        row.label = labels.get(key, str(key))
-        row.kind = kinds.get(key, "") if by == "unit" else by
-        _fill_rates(row, weights)
-    return _ranked(list(rows.values()), weights)
+    names = _names(by, sums.keys())
+    w = _scaled(scheme)
+    rows = []
+    for key, figures in sums.items():
+        label, kind = names.get(key, (str(key), ""))
+        row = RateRow(key=key, label=label, kind=kind if by == "unit" else by, **figures)
+        _fill_rates(row, w)
+        rows.append(row)
+    return _ranked(rows, w)
 
 
 def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
@@ -245,8 +250,9 @@ def period_counts(
     With `recent` (the leaders' dashboard only), a part left over (`uncovered`) that the worker has counted as
     a recent window (`RecentCount`, at most `RECENT_MAX_AGE` old) comes from that count as the tickets stood
     then, plus a live count of the times after it: figures up to a few minutes behind on changes to tickets
-    already counted (a re-dispatch, a rating excluded), not exact. Its scope rule is the months' one, without
-    an area (the windows keep no town)."""
+    already counted (a re-dispatch, a rating excluded) and on rows written after the count with a time before
+    it (an entry backdated), not exact. Its scope rule is the months' one, without an area (the windows keep
+    no town)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
     if date_from > date_to:
@@ -293,28 +299,27 @@ def uncovered(date_from: date, date_to: date, months: list[date]) -> list[tuple[
 
 
 def _recent_cells(by: str, gaps: list[tuple[date, date]], units) -> dict:
-    """{(date_from, date_to): (counted_at, cells)} for the gaps with a recent count young enough, read in one
-    query (so a count being replaced is seen whole, old or new). A window with no rows is left out: counted
-    live, which costs little for a window that empty."""
+    """{(date_from, date_to): (counted_at, cells)} for the gaps with a recent count young enough. A window
+    with no cells is left out: counted live, which costs little for a window that empty."""
     if not gaps:
         return {}
     now = timezone.now()
     which = Q()
     for first, last in gaps:
-        which |= Q(stamp__date_from=first, stamp__date_to=last)
+        which |= Q(date_from=first, date_to=last)
     rows = RecentCount.objects.filter(
-        which,
-        stamp__by=by,
-        stamp__counted_at__gte=now - RECENT_MAX_AGE,
-        stamp__counted_at__lte=now,
-    )
-    if units is not None:
-        rows = rows.filter(key__in=[str(unit) for unit in units])
-    names = ("stamp__date_from", "stamp__date_to", "stamp__counted_at", "key", "code", *COUNT_FIELDS)
+        which, by=by, counted_at__gte=now - RECENT_MAX_AGE, counted_at__lte=now
+    ).values_list("date_from", "date_to", "counted_at", "cells")
+    keep = None if units is None else {str(unit) for unit in units}
     found: dict = {}
-    for row in rows.values_list(*names):
-        window = found.setdefault((row[0], row[1]), (row[2], {}))
-        window[1][(_stored_key(by, row[3]), row[4])] = dict(zip(COUNT_FIELDS, row[5:], strict=True))
+    for first, last, counted_at, stored in rows:
+        cells = {
+            (_stored_key(by, key), code): dict(zip(COUNT_FIELDS, figures, strict=True))
+            for key, code, *figures in stored
+            if keep is None or key in keep
+        }
+        if cells:
+            found[(first, last)] = (counted_at, cells)
     return found
 
 
@@ -507,20 +512,25 @@ def _ticket_key(by: str, path: str = "", *, rated: bool = False):
     return F(path + by)
 
 
-def _labels(by: str, keys) -> dict:
+def _names(by: str, keys) -> dict:
+    """{key: (label, unit kind or "")} in one query."""
     keys = list(keys)
     if not keys:
         return {}
     if by == "unit":
-        return dict(Unit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {
+            pk: (name, kind)
+            for pk, name, kind in Unit.objects.filter(pk__in=keys).values_list("pk", "name", "kind")
+        }
     if by == "grid":
-        return dict(Grid.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {pk: (name, "") for pk, name in Grid.objects.filter(pk__in=keys).values_list("pk", "name")}
     if by == "town":
-        return dict(AdminArea.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {
+            pk: (name, "") for pk, name in AdminArea.objects.filter(pk__in=keys).values_list("pk", "name")
+        }
     # Codes repeat across category versions; the most recently added active row names the code.
-    return dict(
-        Category.objects.filter(code__in=keys).order_by("is_active", "pk").values_list("code", "name")
-    )
+    rows = Category.objects.filter(code__in=keys).order_by("is_active", "pk").values_list("code", "name")
+    return {code: (name, "") for code, name in rows}
 
 
 def _weights(scheme: AssessmentScheme) -> tuple[Fraction, ...]:
@@ -548,38 +558,61 @@ def deduction(row: RateRow, scheme: AssessmentScheme) -> float:
     return float((d_o * row.overdue + d_s * row.supervised) / row.rated)
 
 
-def _exact_composite(row: RateRow, weights) -> Fraction | None:
-    if not row.rated:
-        return None
-    k, w_r, w_s, w_m, d_o, d_s = weights
-    satisfied = row.very_satisfied + row.satisfied + k * row.basic
+@dataclass(frozen=True)
+class _Scaled:
+    """A scheme's weights as integers over one denominator `scale` (k as k_num / k_den): a row's rates then come
+    from integer sums, exact like fractions and far quicker over a province's thousand rows a table."""
+
+    scale: int
+    k_num: int
+    k_den: int
+    w_r: int
+    w_s: int
+    w_m: int
+    w_mk: int  # w_m × k
+    d_o: int
+    d_s: int
+
+
+def _scaled(scheme: AssessmentScheme) -> _Scaled:
+    k, w_r, w_s, w_m, d_o, d_s = _weights(scheme)
+    parts = (w_r, w_s, w_m, w_m * k, d_o, d_s)
+    scale = lcm(*(part.denominator for part in parts))
+    return _Scaled(scale, k.numerator, k.denominator, *(int(part * scale) for part in parts))
+
+
+def _numerator(row: RateRow, w: _Scaled) -> int:
+    """The composite × rated × scale, an integer."""
     return (
-        w_r * row.contacted_in_time
-        + w_s * row.solved
-        + w_m * satisfied
-        - d_o * row.overdue
-        - d_s * row.supervised
-    ) / row.rated
+        w.w_r * row.contacted_in_time
+        + w.w_s * row.solved
+        + w.w_m * (row.very_satisfied + row.satisfied)
+        + w.w_mk * row.basic
+        - w.d_o * row.overdue
+        - w.d_s * row.supervised
+    )
 
 
 def fill_rates(row: RateRow, scheme: AssessmentScheme) -> None:
     """Fill a row's rates and composite from its counts by `scheme`: the one definition of each figure."""
-    _fill_rates(row, _weights(scheme))
+    _fill_rates(row, _scaled(scheme))
 
 
-def _fill_rates(row: RateRow, weights) -> None:
+def _fill_rates(row: RateRow, w: _Scaled) -> None:
+    # int / int is correctly rounded, so each figure is the float nearest its exact value.
     if row.rated:
-        k = weights[0]
         row.response_rate = row.contacted_in_time / row.rated
         row.resolution_rate = row.solved / row.rated
-        row.satisfaction_rate = float((row.very_satisfied + row.satisfied + k * row.basic) / row.rated)
-        row.composite = float(_exact_composite(row, weights))
+        satisfied = w.k_den * (row.very_satisfied + row.satisfied) + w.k_num * row.basic
+        row.satisfaction_rate = satisfied / (w.k_den * row.rated)
+        row.composite = _numerator(row, w) / (w.scale * row.rated)
     if row.closed:
         row.on_time_rate = row.closed_on_time / row.closed
 
 
-def _ranked(rows: list[RateRow], weights) -> list[RateRow]:
-    scores = {id(row): _exact_composite(row, weights) for row in rows}
+def _ranked(rows: list[RateRow], w: _Scaled) -> list[RateRow]:
+    # Exact scores (the common scale left out), so equal composites share a rank.
+    scores = {id(row): Fraction(_numerator(row, w), row.rated) if row.rated else None for row in rows}
     rows.sort(
         key=lambda row: (
             scores[id(row)] is None,
