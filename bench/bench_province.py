@@ -11,8 +11,10 @@ is still open with a chance falling with its age (about 9 % of all tickets open,
 units, grids and categories skewed; working days busier than rest days. Progress goes to stderr.
 
 Then, warm, p50/p95 over `--repeat` runs: the dispatcher queue, a unit inbox, the ticket search (a keyword
-and a number), the leader dashboard (through the views, as the person who uses them), the three rates for
-a month and a year (counted live and from the stored monthly counts), the deadline scan over the open
+and a number), the leader dashboard (through the views, as the person who uses them, after the worker's
+jobs have made the monthly counts and the dashboard's recent counts; computed, and as served from the
+minute's cache), the three rates for a month and a year (counted live, from the stored monthly counts, and
+this month to date from the recent counts), the deadline scan over the open
 assignments, and a day's registrations through the intake services (`--day-tickets`). `--keep` leaves the
 database (the default drops it at the end, after printing its size).
 """
