@@ -49,7 +49,10 @@ parser.add_argument("--generate-only", action="store_true")
 parser.add_argument("--measure-only", action="store_true")
 parser.add_argument("--keep", action="store_true", help="keep the database at the end")
 parser.add_argument(
-    "--skip", default="", help="comma-separated measurements to skip: pages,rates,stored,scan,intake"
+    "--skip",
+    default="",
+    help="comma-separated measurements to skip: pages,queues (the pages but the dashboard's),rates,live (the "
+    "rates counted live),stored,scan,intake",
 )
 args = parser.parse_args()
 
@@ -667,26 +670,32 @@ def measure_pages() -> None:
     from django.test import Client
 
     users = get_user_model().objects
-    staffed = list(Unit.objects.filter(staff__isnull=False, kind="department").values_list("pk", flat=True))
-    busiest = (
-        Assignment.objects.filter(unit_id__in=staffed)
-        .values("unit")
-        .order_by()
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()["unit"]
-    )
-    handler = users.filter(staff__units=busiest).first()
-    unit_rows = Assignment.objects.filter(unit_id=busiest).count()
-    unit_open = Assignment.objects.filter(unit_id=busiest, state__in=Assignment.ACTIVE_STATES).count()
-    log(f"busiest staffed department: {unit_rows:,} assignments, {unit_open:,} active")
-    number = Ticket.objects.order_by("pk").values_list("number", flat=True)[SAMPLE_NUMBER_ROW]
-    pages = [
-        ("dispatcher queue", "dispatcher1", "/console/dispatch/"),
-        ("unit inbox (busiest department, in progress)", handler.username, "/console/inbox/?tab=doing"),
-        ("unit inbox (overdue tab)", handler.username, "/console/inbox/?tab=overdue"),
-        ("ticket search: keyword 积水", "dispatcher1", "/console/tickets/?q=积水"),
-        (f"ticket search: number {number}", "dispatcher1", f"/console/tickets/?q={number}"),
+    pages = []
+    if "queues" not in set(args.skip.split(",")):
+        staffed = list(
+            Unit.objects.filter(staff__isnull=False, kind="department").values_list("pk", flat=True)
+        )
+        busiest = (
+            Assignment.objects.filter(unit_id__in=staffed)
+            .values("unit")
+            .order_by()
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()["unit"]
+        )
+        handler = users.filter(staff__units=busiest).first()
+        unit_rows = Assignment.objects.filter(unit_id=busiest).count()
+        unit_open = Assignment.objects.filter(unit_id=busiest, state__in=Assignment.ACTIVE_STATES).count()
+        log(f"busiest staffed department: {unit_rows:,} assignments, {unit_open:,} active")
+        number = Ticket.objects.order_by("pk").values_list("number", flat=True)[SAMPLE_NUMBER_ROW]
+        pages += [
+            ("dispatcher queue", "dispatcher1", "/console/dispatch/"),
+            ("unit inbox (busiest department, in progress)", handler.username, "/console/inbox/?tab=doing"),
+            ("unit inbox (overdue tab)", handler.username, "/console/inbox/?tab=overdue"),
+            ("ticket search: keyword 积水", "dispatcher1", "/console/tickets/?q=积水"),
+            (f"ticket search: number {number}", "dispatcher1", f"/console/tickets/?q={number}"),
+        ]
+    pages += [
         ("leader dashboard (this month)", "leader1", "/console/dashboard/"),
         ("leader dashboard (this month, by grid)", "leader1", "/console/dashboard/?by=grid"),
         ("leader dashboard (this month, by town)", "leader1", "/console/dashboard/?by=town"),
@@ -739,7 +748,7 @@ def measure_rates() -> None:
     ]
     repeat = max(3, args.repeat // 4)
     selectors.USE_STORED = False
-    for name, date_from, date_to, aim in periods:
+    for name, date_from, date_to, aim in periods if "live" not in set(args.skip.split(",")) else []:
         for by in ("unit", "grid"):
             show(
                 f"three rates, {name} {date_from} … {date_to} by {by}, counted live",
