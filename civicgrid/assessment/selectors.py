@@ -398,9 +398,8 @@ def _add_stored(cells: dict, by: str, months: list[date], units, towns) -> None:
     _add(
         cells,
         {
-            (_stored_key(by, key), code): dict(
-                zip(COUNT_FIELDS, (value or 0 for value in values), strict=True)
-            )
+            # A group's sums are never NULL: every row has every figure, 0 by default.
+            (_stored_key(by, key), code): dict(zip(COUNT_FIELDS, values, strict=True))
             for key, code, *values in stored
         },
     )
