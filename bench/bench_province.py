@@ -699,6 +699,7 @@ def measure_pages() -> None:
         ("leader dashboard (this month)", "leader1", "/console/dashboard/"),
         ("leader dashboard (this month, by grid)", "leader1", "/console/dashboard/?by=grid"),
         ("leader dashboard (this month, by town)", "leader1", "/console/dashboard/?by=town"),
+        ("leader dashboard data (this month)", "leader1", "/console/dashboard/data/"),
         ("leader dashboard (last month)", "leader1", "/console/dashboard/?period=last_month"),
         (
             "leader dashboard (last month, by grid)",
@@ -706,7 +707,6 @@ def measure_pages() -> None:
             "/console/dashboard/?period=last_month&by=grid",
         ),
         ("leader dashboard (90 days)", "leader1", "/console/dashboard/?period=90d"),
-        ("leader dashboard data (this month)", "leader1", "/console/dashboard/data/"),
         ("leader dashboard data (90 days)", "leader1", "/console/dashboard/data/?period=90d"),
         (
             "full league table (this month, departments; live)",
