@@ -16,3 +16,6 @@ class AssessmentConfig(AppConfig):
         periodic.register(
             "assessment.monthly_counts", "月度考评计数", aggregates.refresh, lease=timedelta(minutes=15)
         )
+        periodic.register(
+            "assessment.recent_counts", "看板近期计数", aggregates.refresh_recent, lease=timedelta(minutes=15)
+        )

@@ -18,6 +18,31 @@ from civicgrid.routing.models import Category
 from civicgrid.tickets.models import HANDLING_STATUSES, Ticket, WarningLevel
 
 UNCATEGORISED = "未分类"
+# The dashboard's ready-made periods (the console names them 本月、上月、近90天).
+PRESETS = ("month", "last_month", "90d")
+
+
+def preset_period(preset: str, today: date) -> tuple[date, date]:
+    """The dates of a ready-made period on `today`: this month to date (any unknown preset too), last month,
+    the last 90 days."""
+    month_start = today.replace(day=1)
+    if preset == "last_month":
+        last_day = month_start - timedelta(days=1)
+        return last_day.replace(day=1), last_day
+    if preset == "90d":
+        return today - timedelta(days=89), today
+    return month_start, today
+
+
+def shown_periods(today: date) -> list[tuple[date, date]]:
+    """Every period the dashboard's ready-made views count on `today`: each preset's, with its 环比 and 同比."""
+    from civicgrid.assessment.leagues import last_year_period, previous_period
+
+    periods = []
+    for preset in PRESETS:
+        period = preset_period(preset, today)
+        periods += [period, previous_period(*period), last_year_period(*period)]
+    return periods
 
 
 @dataclass
@@ -39,16 +64,6 @@ def _received(user, date_from: date, date_to: date, area=None):
     if area is not None:
         tickets = tickets.filter(area_filter(area))
     return tickets.order_by()
-
-
-def received_count(*, user, date_from: date, date_to: date, area=None) -> int:
-    """Every ticket received in the period, dispatched or not (the league table counts only the former)."""
-    return _received(user, date_from, date_to, area).count()
-
-
-def undispatched_count(*, user, date_from: date, date_to: date) -> int:
-    """Tickets received in the period with no lead unit yet (尚未派单): in the card, in no unit's row."""
-    return _received(user, date_from, date_to).filter(lead_unit__isnull=True).count()
 
 
 def received_per_day(*, user, date_from: date, date_to: date) -> list[tuple[date, int]]:
@@ -93,9 +108,11 @@ def overdue_open(*, user) -> int:
     return tickets.count()
 
 
-def grid_figures(*, user, date_from: date, date_to: date) -> list[GridFigure]:
-    """Volume and satisfaction per grid over the period, for every active grid with a boundary."""
-    rows = {row.key: row for row in three_rates(user=user, date_from=date_from, date_to=date_to, by="grid")}
+def grid_figures(*, user, date_from: date, date_to: date, recent: bool = False) -> list[GridFigure]:
+    """Volume and satisfaction per grid over the period, for every active grid with a boundary (`recent`: as
+    `three_rates` says)."""
+    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by="grid", recent=recent)
+    rows = {row.key: row for row in rows}
     grids = Grid.objects.filter(is_active=True, geometry__isnull=False).order_by("code")
     figures = []
     for pk, code, name in grids.values_list("pk", "code", "name"):

@@ -105,6 +105,12 @@ class League:
     counts: dict[str, PeriodCounts] = field(default_factory=dict)
 
     @property
+    def recent_at(self):
+        """When the oldest recent window the tables read was counted (None: none read; see `period_counts`)."""
+        times = [c.recent_at for c in self.counts.values() if c.recent_at is not None]
+        return min(times) if times else None
+
+    @property
     def counted_at(self):
         """When the oldest stored month the tables read was counted (None: everything counted live now)."""
         times = [c.counted_at for c in self.counts.values() if c.counted_at is not None]
@@ -152,16 +158,25 @@ def _move(now: int | None, before: int | None) -> str:
 
 
 def league_table(
-    *, user, date_from: date, date_to: date, by: str = "unit", area=None, scheme=None, compare: bool = True
+    *,
+    user,
+    date_from: date,
+    date_to: date,
+    by: str = "unit",
+    area=None,
+    scheme=None,
+    compare: bool = True,
+    recent: bool = False,
 ) -> League:
     """The league tables for the period: `three_rates` by `by`, split by kind of unit (`LEAGUES`, the centre
     left out; one table for another grouping), each row given the fair fields of `assessment.fair` (the
     prior centred on the whole scope's mean), each table ranked by `fair.rank_fairly` with its praise and
     naming lists. With `compare`, the same tables for `previous_period` and `last_year_period` fill each
     row's `*_prev` / `*_last_year` figures and `rank_move` (its rank in the same table then).
-    `user` scopes everything as `three_rates` does; `area` (an AdminArea) keeps the tickets located in it."""
+    `user` scopes everything as `three_rates` does; `area` (an AdminArea) keeps the tickets located in it.
+    `recent` (the leaders' dashboard only) reads the worker's few-minutes-old counts (`period_counts`)."""
     scheme = scheme or scheme_for(date_to) or AssessmentScheme()
-    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area, recent=recent)
     tables, city, kept = _fair_tables(counts, by=by, scheme=scheme)
     league = League(date_from, date_to, by, scheme, tables, city, totals(kept))
     league.counts = {"current": counts}
@@ -179,7 +194,9 @@ def league_table(
         if (first, last) == league.previous and suffix == "last_year":
             then_counts = league.counts["prev"]
         else:
-            then_counts = period_counts(user=user, date_from=first, date_to=last, by=by, area=area)
+            then_counts = period_counts(
+                user=user, date_from=first, date_to=last, by=by, area=area, recent=recent
+            )
         league.counts[suffix] = then_counts
         then, _, _ = _fair_tables(then_counts, by=by, scheme=scheme_for(last) or scheme, adjusted=False)
         for code, rows in tables.items():

@@ -80,17 +80,11 @@ class AssessmentScheme(Effective):
             raise ValidationError({"naming_count": _("表扬、点名至少各列 1 个")})
 
 
-class MonthlyCount(models.Model):
-    """The league-table counts of one local calendar month for one group (a unit, grid, town or first-level
-    category), one town the tickets are located in and one first-level category: filled by the worker from the
-    live count (`assessment.aggregates`), so a year's table adds up twelve months of these instead of counting
-    a year of tickets. Rated figures carry their category (the category-mix adjustment needs it); the other
-    figures carry one only when the grouping is the category."""
+class Counts(models.Model):
+    """The league-table counts of one group (a unit, grid, town or first-level category) over some time: what
+    `selectors.live_cells` counts, stored."""
 
-    month = models.DateField(_("月份"))  # the month's first day
-    by = models.CharField(_("分组"), max_length=10)
     key = models.CharField(_("分组对象"), max_length=20, blank=True)  # "" for tickets without one
-    town = models.IntegerField(_("所在乡镇"), null=True, blank=True)
     code = models.CharField(_("一级分类"), max_length=2, blank=True)
     rated = models.IntegerField(default=0)
     contacted_in_time = models.IntegerField(default=0)
@@ -107,6 +101,21 @@ class MonthlyCount(models.Model):
     returns_approved = models.IntegerField(default=0)
     overdue = models.IntegerField(default=0)
     supervised = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyCount(Counts):
+    """The league-table counts of one local calendar month for one group (a unit, grid, town or first-level
+    category), one town the tickets are located in and one first-level category: filled by the worker from the
+    live count (`assessment.aggregates`), so a year's table adds up twelve months of these instead of counting
+    a year of tickets. Rated figures carry their category (the category-mix adjustment needs it); the other
+    figures carry one only when the grouping is the category."""
+
+    month = models.DateField(_("月份"))  # the month's first day
+    by = models.CharField(_("分组"), max_length=10)
+    town = models.IntegerField(_("所在乡镇"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("月度考评计数")
@@ -131,3 +140,29 @@ class MonthStamp(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m}"
+
+
+class RecentCount(models.Model):
+    """A part of a month the leaders' dashboard shows (this month to date, the same days of the previous month
+    and of a year earlier, …) for one grouping, counted by the worker every few minutes (`aggregates.
+    refresh_recent`): the counts of [date_from 00:00, the earlier of counted_at and the day after date_to
+    00:00) as the tickets stood at `counted_at`, per group and first-level category (no town: a reader
+    filtering by area counts live). The dashboard adds a live count of the rest. The cells are one document,
+    [[key, code, figure, …], …] in `selectors.COUNT_FIELDS` order: read in one row, a count being replaced is
+    seen whole, and a province's thousands of cells load in milliseconds."""
+
+    by = models.CharField(_("分组"), max_length=10)
+    date_from = models.DateField(_("起始日期"))
+    date_to = models.DateField(_("截止日期"))
+    counted_at = models.DateTimeField(_("统计时间"))
+    cells = models.JSONField(_("计数"), default=list)
+
+    class Meta:
+        verbose_name = _("看板近期计数")
+        verbose_name_plural = _("看板近期计数")
+        constraints = [
+            models.UniqueConstraint(fields=["by", "date_from", "date_to"], name="assess_recent_window_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.by} {self.date_from} 至 {self.date_to}"

@@ -7,14 +7,16 @@ whole city's tickets takes one pass per group rather than one query per unit.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from math import lcm
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.assessment.models import AssessmentScheme, MonthlyCount, MonthStamp
+from civicgrid.assessment.models import AssessmentScheme, MonthlyCount, MonthStamp, RecentCount
 from civicgrid.core.actors import SYSTEM
 from civicgrid.registry.models import AdminArea, Grid, Role, Unit
 from civicgrid.registry.selectors import role_codes, staff_of, units_acted_for
@@ -131,7 +133,7 @@ def area_filter(area, path: str = "") -> Q:
 
 
 def three_rates(
-    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None
+    *, user, date_from: date, date_to: date, by: str = "unit", scheme=None, area=None, recent: bool = False
 ) -> list[RateRow]:
     """The three rates and the league-table counts per `by` group over [date_from, date_to] (local dates).
 
@@ -140,9 +142,10 @@ def three_rates(
     key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite
     (the weighted three rates less the scheme's overdue and supervision deductions, 0 by default).
     With `area` (an AdminArea) only tickets located in it or below count. The counts are those of
-    `period_counts` (stored whole months where they are still exact, the rest counted live).
+    `period_counts` (stored whole months where they are still exact, the rest counted live; with `recent`,
+    the dashboard's few-minutes-old windows).
     """
-    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area)
+    counts = period_counts(user=user, date_from=date_from, date_to=date_to, by=by, area=area, recent=recent)
     return rate_rows(counts, scheme or scheme_for(date_to) or AssessmentScheme())
 
 
@@ -167,6 +170,12 @@ COUNT_FIELDS = (
 
 # Whether `period_counts` may use the stored monthly counts (benchmarks and tests switch it off to compare).
 USE_STORED = True
+# How often the worker counts the dashboard's recent windows (`aggregates.refresh_recent`), and how old
+# such a count may be before a read counts the window live instead (the worker has stopped).
+RECENT_EVERY = timedelta(minutes=5)
+RECENT_MAX_AGE = timedelta(minutes=15)
+# The groupings the leaders' dashboard shows: the ones whose recent windows the worker counts.
+RECENT_GROUPINGS = ("unit", "grid", "town")
 
 
 @dataclass
@@ -179,6 +188,9 @@ class PeriodCounts:
     cells: dict
     stored_months: list = field(default_factory=list)  # first days of the months read from MonthlyCount
     counted_at: datetime | None = None  # when the oldest of those months was counted
+    # With `recent`: the windows read from RecentCount ((date_from, date_to)), and when the oldest was counted.
+    recent_windows: list = field(default_factory=list)
+    recent_at: datetime | None = None
 
     def sum(self, name: str, *, keyed: bool = False) -> int:
         return sum(c[name] for (key, _), c in self.cells.items() if not keyed or key not in (None, ""))
@@ -186,22 +198,26 @@ class PeriodCounts:
 
 def rate_rows(counts: PeriodCounts, scheme: AssessmentScheme) -> list[RateRow]:
     """The ranked rows of `three_rates` from a period's counts."""
-    rows: dict = {}
+    sums: dict = {}
     for (key, _code), figures in counts.cells.items():
         if key is None or key == "":
             continue
-        row = rows.setdefault(key, RateRow(key=key, label=""))
-        for name, value in figures.items():
-            setattr(row, name, getattr(row, name) + value)
+        mine = sums.get(key)
+        if mine is None:
+            sums[key] = dict(figures)
+        else:
+            for name, value in figures.items():
+                mine[name] += value
     by = counts.by
-    labels = _labels(by, rows.keys())
-    kinds = dict(Unit.objects.filter(pk__in=list(rows)).values_list("pk", "kind")) if by == "unit" else {}
-    weights = _weights(scheme)
-    for key, row in rows.items():
-        row.label = labels.get(key, str(key))
-        row.kind = kinds.get(key, "") if by == "unit" else by
-        _fill_rates(row, weights)
-    return _ranked(list(rows.values()), weights)
+    names = _names(by, sums.keys())
+    w = _scaled(scheme)
+    rows = []
+    for key, figures in sums.items():
+        label, kind = names.get(key, (str(key), ""))
+        row = RateRow(key=key, label=label, kind=kind if by == "unit" else by, **figures)
+        _fill_rates(row, w)
+        rows.append(row)
+    return _ranked(rows, w)
 
 
 def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
@@ -221,20 +237,28 @@ def mix_of(counts: PeriodCounts, scheme: AssessmentScheme) -> dict:
     return mix
 
 
-def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", area=None) -> PeriodCounts:
+def period_counts(
+    *, user, date_from: date, date_to: date, by: str = "unit", area=None, recent: bool = False
+) -> PeriodCounts:
     """The counts behind `three_rates` for the period, scoped by `user` and `area` exactly as it says.
 
     Whole calendar months come from `MonthlyCount` when the worker has counted them and no ticket received
     in or before the month has had an event（工单日志） since (`fresh_months`); the partial months at the
     edges, months not counted yet and stale months are counted live. The stored rows keep each group's town,
     so a scope the rows can honour uses them: no `user` restriction or the grouping by unit (a unit sees its
-    own rows), and no area or an area at town level or above. Any other scope is counted live."""
+    own rows), and no area or an area at town level or above. Any other scope is counted live.
+
+    With `recent` (the leaders' dashboard only), a part left over (`uncovered`) that the worker has counted as
+    a recent window (`RecentCount`, at most `RECENT_MAX_AGE` old) comes from that count as the tickets stood
+    then, plus a live count of the times after it: figures up to a few minutes behind on changes to tickets
+    already counted (a re-dispatch, a rating excluded) and on rows written after the count with a time before
+    it (an entry backdated), not exact. Its scope rule is the months' one, without an area (the windows keep
+    no town)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
     if date_from > date_to:
         raise ValueError("date_from is after date_to")
     units = unit_scope(user)
-    start, end = period_bounds(date_from, date_to)
     result = PeriodCounts(by=by, cells={})
     towns = None
     storable = USE_STORED and (units is None or by == "unit")
@@ -246,13 +270,58 @@ def period_counts(*, user, date_from: date, date_to: date, by: str = "unit", are
         result.stored_months = sorted(stamps)
         result.counted_at = min(stamp.computed_at for stamp in stamps.values())
         _add_stored(result.cells, by, result.stored_months, units, towns)
-    cursor = start
-    for month in [*result.stored_months, None]:
-        month_start, month_end = period_bounds(month, month_end_day(month)) if month else (end, end)
-        if cursor < month_start:
-            _add(result.cells, live_cells(by, cursor, month_start, units, area))
-        cursor = month_end
+    gaps = uncovered(date_from, date_to, result.stored_months)
+    windows = _recent_cells(by, gaps, units) if recent and storable and area is None else {}
+    for gap in gaps:
+        start, end = period_bounds(*gap)
+        counted = windows.get(gap)
+        if counted is not None:
+            counted_at, cells = counted
+            _add(result.cells, cells)
+            result.recent_windows.append(gap)
+            result.recent_at = min(result.recent_at or counted_at, counted_at)
+            start = max(start, counted_at)
+        if start < end:
+            _add(result.cells, live_cells(by, start, end, units, area))
     return result
+
+
+def uncovered(date_from: date, date_to: date, months: list[date]) -> list[tuple[date, date]]:
+    """The parts of [date_from, date_to] (inclusive dates) outside the whole `months` (first days, sorted):
+    what a read counts live, and what the worker counts as the dashboard's recent windows."""
+    gaps, cursor = [], date_from
+    for month in months:
+        if cursor < month:
+            gaps.append((cursor, month - timedelta(days=1)))
+        cursor = month_end_day(month) + timedelta(days=1)
+    if cursor <= date_to:
+        gaps.append((cursor, date_to))
+    return gaps
+
+
+def _recent_cells(by: str, gaps: list[tuple[date, date]], units) -> dict:
+    """{(date_from, date_to): (counted_at, cells)} for the gaps with a recent count young enough. A window
+    with no cells is left out: counted live, which costs little for a window that empty."""
+    if not gaps:
+        return {}
+    now = timezone.now()
+    which = Q()
+    for first, last in gaps:
+        which |= Q(date_from=first, date_to=last)
+    rows = RecentCount.objects.filter(
+        which, by=by, counted_at__gte=now - RECENT_MAX_AGE, counted_at__lte=now
+    ).values_list("date_from", "date_to", "counted_at", "cells")
+    keep = None if units is None else {str(unit) for unit in units}
+    found: dict = {}
+    for first, last, counted_at, stored in rows:
+        cells = {
+            (_stored_key(by, key), code): dict(zip(COUNT_FIELDS, figures, strict=True))
+            for key, code, *figures in stored
+            if keep is None or key in keep
+        }
+        if cells:
+            found[(first, last)] = (counted_at, cells)
+    return found
 
 
 def whole_months(date_from: date, date_to: date) -> list[date]:
@@ -315,12 +384,23 @@ def _add_stored(cells: dict, by: str, months: list[date], units, towns) -> None:
         rows = rows.filter(key__in=[str(unit) for unit in units])
     if towns is not None:
         rows = rows.filter(town__in=towns)
-    figures = rows.values("key", "code").annotate(**{name: Sum(name) for name in COUNT_FIELDS}).order_by()
+    figures = (
+        rows.values("key", "code")
+        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+        .values_list("key", "code", *COUNT_FIELDS)
+    )
+    # Fetched raw: the ORM's per-value converters cost more than the query over a province's ten thousand cells.
+    sql, params = figures.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        stored = cursor.fetchall()
     _add(
         cells,
         {
-            (_stored_key(by, row.pop("key")), row.pop("code")): {n: row[n] or 0 for n in COUNT_FIELDS}
-            for row in figures
+            # A group's sums are never NULL: every row has every figure, 0 by default.
+            (_stored_key(by, key), code): dict(zip(COUNT_FIELDS, values, strict=True))
+            for key, code, *values in stored
         },
     )
 
@@ -444,20 +524,26 @@ def _ticket_key(by: str, path: str = "", *, rated: bool = False):
     return F(path + by)
 
 
-def _labels(by: str, keys) -> dict:
+def _names(by: str, keys) -> dict:
+    """{key: (label, unit kind or "")} in one query."""
     keys = list(keys)
     if not keys:
         return {}
+    # A province's thousand keys as query parameters cost more than reading the whole table of units or grids.
+    many = len(keys) > 200
     if by == "unit":
-        return dict(Unit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        units = Unit.objects.all() if many else Unit.objects.filter(pk__in=keys)
+        return {pk: (name, kind) for pk, name, kind in units.values_list("pk", "name", "kind")}
     if by == "grid":
-        return dict(Grid.objects.filter(pk__in=keys).values_list("pk", "name"))
+        grids = Grid.objects.all() if many else Grid.objects.filter(pk__in=keys)
+        return {pk: (name, "") for pk, name in grids.values_list("pk", "name")}
     if by == "town":
-        return dict(AdminArea.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {
+            pk: (name, "") for pk, name in AdminArea.objects.filter(pk__in=keys).values_list("pk", "name")
+        }
     # Codes repeat across category versions; the most recently added active row names the code.
-    return dict(
-        Category.objects.filter(code__in=keys).order_by("is_active", "pk").values_list("code", "name")
-    )
+    rows = Category.objects.filter(code__in=keys).order_by("is_active", "pk").values_list("code", "name")
+    return {code: (name, "") for code, name in rows}
 
 
 def _weights(scheme: AssessmentScheme) -> tuple[Fraction, ...]:
@@ -485,54 +571,88 @@ def deduction(row: RateRow, scheme: AssessmentScheme) -> float:
     return float((d_o * row.overdue + d_s * row.supervised) / row.rated)
 
 
-def _exact_composite(row: RateRow, weights) -> Fraction | None:
-    if not row.rated:
-        return None
-    k, w_r, w_s, w_m, d_o, d_s = weights
-    satisfied = row.very_satisfied + row.satisfied + k * row.basic
+@dataclass(frozen=True)
+class _Scaled:
+    """A scheme's weights as integers over one denominator `scale` (k as k_num / k_den): a row's rates then come
+    from integer sums, exact like fractions and far quicker over a province's thousand rows a table."""
+
+    scale: int
+    k_num: int
+    k_den: int
+    w_r: int
+    w_s: int
+    w_m: int
+    w_mk: int  # w_m × k
+    d_o: int
+    d_s: int
+
+
+def _scaled(scheme: AssessmentScheme) -> _Scaled:
+    k, w_r, w_s, w_m, d_o, d_s = _weights(scheme)
+    parts = (w_r, w_s, w_m, w_m * k, d_o, d_s)
+    scale = lcm(*(part.denominator for part in parts))
+    return _Scaled(scale, k.numerator, k.denominator, *(int(part * scale) for part in parts))
+
+
+def _numerator(row: RateRow, w: _Scaled) -> int:
+    """The composite × rated × scale, an integer."""
     return (
-        w_r * row.contacted_in_time
-        + w_s * row.solved
-        + w_m * satisfied
-        - d_o * row.overdue
-        - d_s * row.supervised
-    ) / row.rated
+        w.w_r * row.contacted_in_time
+        + w.w_s * row.solved
+        + w.w_m * (row.very_satisfied + row.satisfied)
+        + w.w_mk * row.basic
+        - w.d_o * row.overdue
+        - w.d_s * row.supervised
+    )
 
 
 def fill_rates(row: RateRow, scheme: AssessmentScheme) -> None:
     """Fill a row's rates and composite from its counts by `scheme`: the one definition of each figure."""
-    _fill_rates(row, _weights(scheme))
+    _fill_rates(row, _scaled(scheme))
 
 
-def _fill_rates(row: RateRow, weights) -> None:
+def _fill_rates(row: RateRow, w: _Scaled) -> None:
+    # int / int is correctly rounded, so each figure is the float nearest its exact value.
     if row.rated:
-        k = weights[0]
         row.response_rate = row.contacted_in_time / row.rated
         row.resolution_rate = row.solved / row.rated
-        row.satisfaction_rate = float((row.very_satisfied + row.satisfied + k * row.basic) / row.rated)
-        row.composite = float(_exact_composite(row, weights))
+        satisfied = w.k_den * (row.very_satisfied + row.satisfied) + w.k_num * row.basic
+        row.satisfaction_rate = satisfied / (w.k_den * row.rated)
+        row.composite = _numerator(row, w) / (w.scale * row.rated)
     if row.closed:
         row.on_time_rate = row.closed_on_time / row.closed
 
 
-def _ranked(rows: list[RateRow], weights) -> list[RateRow]:
-    scores = {id(row): _exact_composite(row, weights) for row in rows}
+def _ranked(rows: list[RateRow], w: _Scaled) -> list[RateRow]:
+    # Ordered on the float composite, then within any run of equal floats on the exact score (the common scale
+    # left out), so equal composites share a rank and unequal ones never do: exact, without a thousand fractions.
+    exact = {id(row): (_numerator(row, w), row.rated) for row in rows if row.rated}
     rows.sort(
-        key=lambda row: (
-            scores[id(row)] is None,
-            -(scores[id(row)] or 0),
-            -row.rated,
-            row.label,
-            str(row.key),
-        )
+        key=lambda row: (row.composite is None, -(row.composite or 0), -row.rated, row.label, str(row.key))
     )
+    start = 0
+    while start < len(rows):
+        end = start + 1
+        while (
+            end < len(rows)
+            and rows[end].composite is not None
+            and rows[end].composite == rows[start].composite
+        ):
+            end += 1
+        if end - start > 1 and rows[start].composite is not None:
+            rows[start:end] = sorted(
+                rows[start:end],
+                key=lambda row: (-Fraction(*exact[id(row)]), -row.rated, row.label, str(row.key)),
+            )
+        start = end
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):
-        score = scores[id(row)]
+        score = exact.get(id(row))
         if score is None:
             break
-        if score != previous:
-            rank, previous = position, score
+        if previous is None or score[0] * previous[1] != previous[0] * score[1]:
+            rank = position
+        previous = score
         row.rank = rank
     return rows
 

@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -16,15 +16,21 @@ from civicgrid.assessment.dashboard import (
     grid_figures,
     grid_shapes,
     overdue_open,
-    received_count,
+    preset_period,
     received_per_day,
-    undispatched_count,
 )
 from civicgrid.assessment.exports import DEFINITIONS
 from civicgrid.assessment.leagues import League, league_table
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.naming import places
-from civicgrid.assessment.selectors import RateRow, scheme_for, three_rates, totals, unit_scope
+from civicgrid.assessment.selectors import (
+    RECENT_EVERY,
+    RateRow,
+    scheme_for,
+    three_rates,
+    totals,
+    unit_scope,
+)
 from civicgrid.console.access import staff_view
 from civicgrid.core.inputs import DATE_RANGE_TEXT, date_in_range
 from civicgrid.registry.models import Role
@@ -36,6 +42,8 @@ DRILL_PARAM = {"unit": "unit", "grid": "grid", "town": "town", "category": "cate
 PRESETS = {"month": "本月", "last_month": "上月", "90d": "近90天", "custom": "自定义"}
 # A longer custom period would draw a trend of thousands of days; a year or two is what meetings use.
 MAX_DAYS = 731
+# Rows of each league shown at each end on the dashboard; the league page shows them all.
+SHOWN_ROWS = 10
 
 
 @dataclass
@@ -76,12 +84,8 @@ def _period(params) -> Period:
         if not error:
             return Period(date_from, date_to, "custom")
         return Period(month_start, today, "month", error)
-    if preset == "last_month":
-        last_day = month_start - timedelta(days=1)
-        return Period(last_day.replace(day=1), last_day, preset)
-    if preset == "90d":
-        return Period(today - timedelta(days=89), today, preset)
-    return Period(month_start, today, "month")
+    preset = preset if preset in ("last_month", "90d") else "month"
+    return Period(*preset_period(preset, today), preset)
 
 
 def _grouping(params) -> str:
@@ -155,19 +159,52 @@ def _mentions(rows: list[RateRow], by: str, period: "Period") -> list[dict]:
     ]
 
 
-def _tables(league: League, period: "Period") -> list[dict]:
+def _shown(rows: list[RateRow], shown: int | None) -> tuple[list[RateRow], list[RateRow]]:
+    """The rows the dashboard shows of a table: all of a short one; else the first and last `shown` ranked
+    rows (the rest, and the rows with too few rated tickets to rank, on the league page)."""
+    if not shown or len(rows) <= 2 * shown:
+        return rows, []
+    ranked = [row for row in rows if row.rank is not None]
+    if len(ranked) <= 2 * shown:
+        return ranked, []
+    return ranked[:shown], ranked[-shown:]
+
+
+def _tables(league: League, period: "Period", query: dict, shown: int | None = SHOWN_ROWS) -> list[dict]:
     by = league.by
-    return [
-        {
-            "code": code,
-            "title": league.title(code),
-            "rows": [_display(row, by, period) for row in rows],
-            "total": _display(totals(rows)),
-            "best": _mentions(league.praise[code][0], by, period),
-            "bottom": _mentions(league.praise[code][1], by, period),
-        }
-        for code, rows in league.tables.items()
-    ]
+    tables = []
+    for code, rows in league.tables.items():
+        head, tail = _shown(rows, shown)
+        tables.append(
+            {
+                "code": code,
+                "title": league.title(code),
+                "rows": [_display(row, by, period) for row in head],
+                "tail": [_display(row, by, period) for row in tail],
+                "count": len(rows),
+                "hidden": len(rows) - len(head) - len(tail),
+                "league_url": f"{reverse('console:dashboard_league')}?{urlencode({**query, 'table': code})}",
+                "total": _display(totals(rows)),
+                "best": _mentions(league.praise[code][0], by, period),
+                "bottom": _mentions(league.praise[code][1], by, period),
+            }
+        )
+    return tables
+
+
+def _query(period: "Period", by: str) -> dict:
+    query = {"by": by, "period": period.preset}
+    if period.preset == "custom":
+        query.update({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()})
+    return query
+
+
+def _counted_note(league: League) -> str:
+    """When the dashboard's figures were counted, if the worker's recent windows were read."""
+    if league.recent_at is None:
+        return ""
+    minutes = int(RECENT_EVERY.total_seconds() // 60)
+    return f"统计截至 {timezone.localtime(league.recent_at):%H:%M}，每 {minutes} 分钟更新"
 
 
 def _outside_note(league: League, received_all: int, undispatched: int) -> str:
@@ -184,48 +221,87 @@ def _outside_note(league: League, received_all: int, undispatched: int) -> str:
     return f"受理量 {received_all} 件中，另有 {outside} 件尚未落到具体{where}，未计入本表。"
 
 
-@staff_view(*DASHBOARD_ROLES)
-def dashboard(request):
-    period, by = _period(request.GET), _grouping(request.GET)
+def _context(request, period: "Period", by: str, *, recent: bool, shown: int | None) -> dict:
     user, date_from, date_to = request.user, period.date_from, period.date_to
     scheme = scheme_for(date_to) or AssessmentScheme()
-    league = league_table(user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme)
-    received_all = received_count(user=user, date_from=date_from, date_to=date_to)
-    undispatched = undispatched_count(user=user, date_from=date_from, date_to=date_to)
-    query = {"by": by, "period": period.preset}
-    if period.preset == "custom":
-        query.update({"from": date_from.isoformat(), "to": date_to.isoformat()})
-    previous, last_year = league.previous, league.last_year
-    return render(
-        request,
-        "console/dashboard/index.html",
-        {
-            "period": period,
-            "by": by,
-            "by_label": GROUPINGS[by],
-            "group_title": {"unit": "单位", "grid": "网格", "town": "乡镇/街道"}[by],
-            "groupings": GROUPINGS,
-            "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
-            "tables": _tables(league, period),
-            "total": _display(league.total, by, period),
-            "city": _score(league.city.composite if league.city else None),
-            "scheme": scheme,
-            "level": f"{float(scheme.credible_level) * 100:.0f}%",
-            "min_rated": scheme.naming_min_rated,
-            "overdue_now": overdue_open(user=user),
-            "received_all": received_all,
-            "received_all_url": _drill(by, None, period)["received"],
-            "outside_note": _outside_note(league, received_all, undispatched),
-            "definitions": DEFINITIONS,
-            "previous_label": f"{previous[0]:%Y-%m-%d} 至 {previous[1]:%Y-%m-%d}",
-            "last_year_label": f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}",
-            "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
-            "export_url": f"{reverse('console:dashboard_export')}?{urlencode(query)}",
-            "briefing_url": reverse("console:briefings")
-            + "?"
-            + urlencode({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}),
-        },
+    league = league_table(
+        user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, recent=recent
     )
+    # Every ticket received in the scope, dispatched or not, from the counts the tables were built on: the
+    # cells without a group hold the rest (for units: those not dispatched yet).
+    counts = league.counts["current"]
+    received_all = counts.sum("received")
+    undispatched = (
+        sum(c["received"] for (key, _), c in counts.cells.items() if key is None) if by == "unit" else 0
+    )
+    query = _query(period, by)
+    previous, last_year = league.previous, league.last_year
+    return {
+        "period": period,
+        "by": by,
+        "by_label": GROUPINGS[by],
+        "group_title": {"unit": "单位", "grid": "网格", "town": "乡镇/街道"}[by],
+        "groupings": GROUPINGS,
+        "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
+        "tables": _tables(league, period, query, shown),
+        "total": _display(league.total, by, period),
+        "city": _score(league.city.composite if league.city else None),
+        "scheme": scheme,
+        "level": f"{float(scheme.credible_level) * 100:.0f}%",
+        "min_rated": scheme.naming_min_rated,
+        "overdue_now": overdue_open(user=user),
+        "received_all": received_all,
+        "received_all_url": _drill(by, None, period)["received"],
+        "outside_note": _outside_note(league, received_all, undispatched),
+        "counted_note": _counted_note(league),
+        "definitions": DEFINITIONS,
+        "previous_label": f"{previous[0]:%Y-%m-%d} 至 {previous[1]:%Y-%m-%d}",
+        "last_year_label": f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}",
+        "query": query,
+        "dashboard_url": f"{reverse('console:dashboard')}?{urlencode(query)}",
+        "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
+        "export_url": f"{reverse('console:dashboard_export')}?{urlencode(query)}",
+        "briefing_url": reverse("console:briefings")
+        + "?"
+        + urlencode({"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}),
+    }
+
+
+# The page's figures, like the chart data, may be a minute old: a ranking meeting's screens and the morning's
+# readers then cost one computation per minute and scope.
+PAGE_CACHE_SECONDS = 60
+
+
+def _cache_key(name: str, request) -> str:
+    scope = unit_scope(request.user)
+    source = (
+        f"{sorted(scope) if scope is not None else 'all'}|{timezone.localdate()}|{request.GET.urlencode()}"
+    )
+    return f"{name}:" + hashlib.sha256(source.encode()).hexdigest()
+
+
+@staff_view(*DASHBOARD_ROLES)
+def dashboard(request):
+    """The dashboard: this period's tables read from the worker's recent counts where it has them (a few
+    minutes behind, said on the page), each league's first and last rows; the figures kept a minute per scope."""
+    key = _cache_key("dashboard-page", request)
+    context = cache.get(key)
+    if context is None:
+        period, by = _period(request.GET), _grouping(request.GET)
+        context = _context(request, period, by, recent=True, shown=SHOWN_ROWS)
+        cache.set(key, context, PAGE_CACHE_SECONDS)
+    return render(request, "console/dashboard/index.html", context)
+
+
+@staff_view(*DASHBOARD_ROLES)
+def dashboard_league(request):
+    """One league in full (every row), counted exactly as the Excel export is (no recent counts)."""
+    period, by = _period(request.GET), _grouping(request.GET)
+    context = _context(request, period, by, recent=False, shown=None)
+    code = request.GET.get("table", "")
+    chosen = [table for table in context["tables"] if table["code"] == code]
+    context["tables"] = chosen or context["tables"]
+    return render(request, "console/dashboard/league.html", context)
 
 
 # Leaders read trends, not seconds: the chart data may be a minute old, and a busy morning then costs
@@ -235,9 +311,7 @@ DATA_CACHE_SECONDS = 60
 
 @staff_view(*DASHBOARD_ROLES)
 def dashboard_data(request):
-    scope = unit_scope(request.user)
-    key_source = f"{sorted(scope) if scope is not None else 'all'}|{request.GET.urlencode()}"
-    key = "dashboard-data:" + hashlib.sha256(key_source.encode()).hexdigest()
+    key = _cache_key("dashboard-data", request)
     payload = cache.get(key)
     if payload is None:
         payload = _data_payload(request)
@@ -248,10 +322,10 @@ def dashboard_data(request):
 def _data_payload(request) -> dict:
     period, by = _period(request.GET), _grouping(request.GET)
     user, date_from, date_to = request.user, period.date_from, period.date_to
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by)
+    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, recent=True)
     total = totals(rows)
     trend = received_per_day(user=user, date_from=date_from, date_to=date_to)
-    grids = grid_figures(user=user, date_from=date_from, date_to=date_to)
+    grids = grid_figures(user=user, date_from=date_from, date_to=date_to, recent=True)
     shapes = grid_shapes()
     pk_of = {grid.code: grid.pk for grid in grids}
     for feature in shapes["features"]:
@@ -326,4 +400,5 @@ def _data_payload(request) -> dict:
 urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/data/", dashboard_data, name="dashboard_data"),
+    path("dashboard/league/", dashboard_league, name="dashboard_league"),
 ]
