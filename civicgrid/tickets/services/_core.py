@@ -54,7 +54,7 @@ def require_status(ticket: Ticket, *allowed: str, action: str) -> None:
     if ticket.status not in allowed:
         names = "、".join(str(Status(s).label) for s in allowed)
         raise TicketError(
-            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不能{action}(需为：{names})"
+            f"工单 {ticket.number} 当前为「{ticket.get_status_display()}」，不能{action}（需为：{names}）"
         )
 
 
