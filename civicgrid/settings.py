@@ -422,7 +422,7 @@ CIVICGRID_NOTIFY_BACKENDS = {
     "email": os.environ.get("CIVICGRID_EMAIL_BACKEND", "civicgrid.notify.backends.ConsoleBackend"),
 }
 
-# Resident SMS (civicgrid.notify.sms): the registered signature (签名) put in front of every text, the
+# Resident SMS (civicgrid.notify.sms): the registered signature 「签名」 put in front of every text, the
 # length limit a template must fit with its longest parameters, the gateway ("console" prints; "http" sends
 # through CIVICGRID_SMS_HTTP; or a dotted path to a class) and the public address used in links.
 CIVICGRID_SMS_SIGNATURE = os.environ.get("CIVICGRID_SMS_SIGNATURE", "12345热线")

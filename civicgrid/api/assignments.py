@@ -1,4 +1,4 @@
-"""Assignments (承办任务): the units' inbox and each task's actions, as on the console's work page: sign,
+"""Assignments 「承办任务」: the units' inbox and each task's actions, as on the console's work page: sign,
 first contact, reply, co-unit report, extension and return requests, escalation."""
 
 from django.core.exceptions import ValidationError

@@ -1,5 +1,5 @@
-"""Community engagement read as the console shows it: micro-wishes (微心愿), pairings (结对联系), volunteering
-activities and service hours (志愿服务), ledger items (问题台账). Each list through its app's selectors, scoped
+"""Community engagement read as the console shows it: micro-wishes 「微心愿」, pairings 「结对联系」, volunteering
+activities and service hours 「志愿服务」, ledger items 「问题台账」. Each list through its app's selectors, scoped
 to the caller's areas or units, residents' and volunteers' names and phones masked as on the console's pages."""
 
 from datetime import date, datetime

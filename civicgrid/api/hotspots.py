@@ -1,4 +1,4 @@
-"""Hotspots (热点问题) and early alerts (预警) over a period, among the tickets the caller may see (hotspots.selectors)."""
+"""Hotspots 「热点问题」 and early alerts 「预警」 over a period, among the tickets the caller may see (hotspots.selectors)."""
 
 from datetime import date, datetime, timedelta
 

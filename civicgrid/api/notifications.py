@@ -1,4 +1,4 @@
-"""The caller's own notifications (消息): list, mark some or all read, through notify.services."""
+"""The caller's own notifications 「消息」: list, mark some or all read, through notify.services."""
 
 from datetime import datetime
 from typing import Annotated

@@ -1,4 +1,4 @@
-"""The party register (党组织、党员) as the console's 组织部 pages show it: scoped by party.selectors, names and ID
+"""The party register 「党组织、党员」 as the console's 组织部 pages show it: scoped by party.selectors, names and ID
 numbers masked by member_rows exactly as on the register page."""
 
 from datetime import date

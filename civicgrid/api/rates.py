@@ -1,4 +1,4 @@
-"""The three rates (三率) over a period, grouped, within the caller's scope (assessment.selectors.three_rates)."""
+"""The three rates 「三率」 over a period, grouped, within the caller's scope (assessment.selectors.three_rates)."""
 
 from datetime import date, timedelta
 

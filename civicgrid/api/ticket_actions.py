@@ -1,4 +1,4 @@
-"""The dispatcher's decisions on units' requests: extensions (延期) and returns (退单), as on the console's
+"""The dispatcher's decisions on units' requests: extensions 「延期」 and returns 「退单」, as on the console's
 dispatch page."""
 
 from django.http import Http404

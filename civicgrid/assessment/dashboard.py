@@ -1,4 +1,4 @@
-"""Reads for the leaders' dashboard (领导看板): volume per day, category mix, overdue, the grid map.
+"""Reads for the leaders' dashboard 「领导看板」: volume per day, category mix, overdue, the grid map.
 
 Like the league tables these are aggregates counted in the database (one grouped query each), scoped
 by `unit_scope`, with no personal fields: what a ranking meeting may put on a screen.

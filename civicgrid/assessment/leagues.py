@@ -1,4 +1,4 @@
-"""League tables by kind of unit (分类排名), with the fair ranking and the comparisons (环比、同比、名次变化).
+"""League tables by kind of unit 「分类排名」, with the fair ranking and the comparisons 「环比、同比、名次变化」.
 
 The one mapping of a unit's kind to its league is `LEAGUES`: functional departments, towns and streets,
 communities and villages (with a village's own ladder), grid teams, enterprises and utilities, other. The

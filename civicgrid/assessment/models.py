@@ -25,7 +25,7 @@ class AssessmentScheme(Effective):
         help_text=_("参评工单少于此数的单位或网格不列入表扬、点名"),
     )
     naming_count = models.PositiveSmallIntegerField(_("表扬、点名各列几个"), default=3)
-    # Deductions from the composite (综合得分加减分), in points of the 0-100 score per overdue notice or
+    # Deductions from the composite 「综合得分加减分」, in points of the 0-100 score per overdue notice or
     # supervision per rated ticket: 0 keeps the plain weighted three rates.
     overdue_deduction = models.DecimalField(
         _("超期扣分"),

@@ -1,4 +1,4 @@
-"""Reads for assessment (考评): the three rates (三率) and the league tables built on them.
+"""Reads for assessment 「考评」: the three rates 「三率」 and the league tables built on them.
 
 Every figure is counted in the database, one aggregate query per figure group, so a year of a
 whole city's tickets takes one pass per group rather than one query per unit.
@@ -65,7 +65,7 @@ class RateRow:
     returns_approved: int = 0
     overdue: int = 0
     supervised: int = 0
-    redo: int = 0  # tickets closed in the period that had been reopened (重办) at least once
+    redo: int = 0  # tickets closed in the period that had been reopened 「重办」 at least once
     rank: int | None = None
     # The unit's kind (Unit.Kind value) for a unit row; the grouping ("grid", "town", "category") otherwise.
     kind: str = ""
@@ -76,7 +76,7 @@ class RateRow:
     composite_adjusted: float | None = None
     rankable: bool = False
     verdict: str = ""  # one Chinese sentence explaining the row's placement
-    # Filled by assessment.leagues.compare: the same row in the previous period (环比) and a year earlier (同比).
+    # Filled by assessment.leagues.compare: the same row in the previous period 「环比」 and a year earlier 「同比」.
     composite_prev: float | None = None
     response_prev: float | None = None
     resolution_prev: float | None = None
@@ -137,7 +137,7 @@ def three_rates(
 ) -> list[RateRow]:
     """The three rates and the league-table counts per `by` group over [date_from, date_to] (local dates).
 
-    Rated figures count 参评工单 rated in the period, less those excluded from rating (不参评);
+    Rated figures count 参评工单 rated in the period, less those excluded from rating 「不参评」;
     `received` and `closed` count every ticket received or closed in the period. Groups without a
     key (no unit, grid, town or category yet) are left out. Rows come best first, ranked by composite
     (the weighted three rates less the scheme's overdue and supervision deductions, 0 by default).

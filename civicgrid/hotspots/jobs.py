@@ -1,4 +1,4 @@
-"""The worker's share for hotspots (registered in apps.py): early alerts (未诉先办).
+"""The worker's share for hotspots (registered in apps.py): early alerts 「未诉先办」.
 
 A cluster alerts when today's count is beyond what its own baseline explains: with λ the cluster's mean daily count
 over the `baseline_days` before today (at least `baseline_floor`), it alerts when P(X ≥ observed | Poisson(λ)) <

@@ -1,4 +1,4 @@
-"""Who may call civicgrid from outside: personal API tokens and integration clients (对接系统)."""
+"""Who may call civicgrid from outside: personal API tokens and integration clients 「对接系统」."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Tickets (工单) and everything that happens to them. Status changes only through tickets.services."""
+"""Tickets 「工单」 and everything that happens to them. Status changes only through tickets.services."""
 
 import operator
 import secrets
@@ -259,7 +259,7 @@ class Ticket(models.Model):
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     callback_exemption = models.CharField(_("免回访原因"), max_length=200, blank=True)
 
-    # Assessment facts, set once from the valid callback that closes the ticket (参评工单).
+    # Assessment facts, set once from the valid callback that closes the ticket 「参评工单」.
     rated_at = models.DateTimeField(_("参评时间"), null=True, blank=True, db_index=True)
     rated_unit = models.ForeignKey(
         Unit,
@@ -282,7 +282,7 @@ class Ticket(models.Model):
     # searchable, unique per source.
     external_source = models.CharField(_("外部来源"), max_length=60, blank=True)
     external_id = models.CharField(_("外部编号"), max_length=100, blank=True)
-    # An imported historical ticket (历史工单): counted in search and statistics for its period, in no queue,
+    # An imported historical ticket 「历史工单」: counted in search and statistics for its period, in no queue,
     # scan, notification or callback, open or closed.
     is_historical = models.BooleanField(_("历史导入"), default=False)
 
@@ -326,7 +326,7 @@ class Ticket(models.Model):
                 ],
                 name="ticket_closed_cover",
             ),
-            # A grid's open tickets (我的网格) without walking every ticket the grid ever had.
+            # A grid's open tickets 「我的网格」 without walking every ticket the grid ever had.
             models.Index(fields=["grid", "status"], name="ticket_grid_status"),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
@@ -378,7 +378,7 @@ class TicketSequence(models.Model):
 
 
 class Assignment(models.Model):
-    """One unit's part in one dispatch round: the lead (主办) answers, co-units (协办) report to it."""
+    """One unit's part in one dispatch round: the lead 「主办」 answers, co-units 「协办」 report to it."""
 
     class Role(models.TextChoices):
         LEAD = "lead", _("主办")
@@ -770,7 +770,7 @@ class ExtensionRequest(models.Model):
 
 
 class ReturnRequest(models.Model):
-    """退单: a unit says the matter is not its own; the centre reviews (派单异议审核)."""
+    """退单: a unit says the matter is not its own; the centre reviews 「派单异议审核」."""
 
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("承办任务"), on_delete=models.CASCADE, related_name="returns"
@@ -898,7 +898,7 @@ class Supervision(models.Model):
 
 
 class PatrolReport(models.Model):
-    """巡查上报: what a grid worker finds on patrol, either solved on the spot (就地办结) or sent on as a
+    """巡查上报: what a grid worker finds on patrol, either solved on the spot 「就地办结」 or sent on as a
     ticket (channel 网格员上报). A report solved on the spot has no requester, so it counts in the grid's
     figures but never in the three rates."""
 

@@ -1,4 +1,4 @@
-"""The leaders' dashboard (领导看板): the three-rate league table, praise and naming, map and charts."""
+"""The leaders' dashboard 「领导看板」: the three-rate league table, praise and naming, map and charts."""
 
 import hashlib
 from dataclasses import dataclass

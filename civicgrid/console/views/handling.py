@@ -427,7 +427,7 @@ def callback_ticket(request, pk):
             "requester": requester_for(request.user, ticket, screen="回访页面"),
             "evidence": ticket.attachments.filter(kind=Attachment.Kind.EVIDENCE),
             "attempts": ticket.callbacks.select_related("by").order_by("at"),
-            # Everyone whose request was merged into this one is called too (并单的诉求人), each with
+            # Everyone whose request was merged into this one is called too 「并单的诉求人」, each with
             # a small form while she is owed the call (CIVICGRID_MERGED_CALLBACK).
             "merged": _merged_rows(request.user, ticket),
             "form": form,

@@ -1,4 +1,4 @@
-"""After the reply: review, callback (回访), close or reopen for rework (重办), archive."""
+"""After the reply: review, callback 「回访」, close or reopen for rework 「重办」, archive."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

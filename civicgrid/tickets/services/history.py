@@ -1,4 +1,4 @@
-"""Historical tickets (历史工单): the one writer of an import from a spreadsheet, and the export's audit row.
+"""Historical tickets 「历史工单」: the one writer of an import from a spreadsheet, and the export's audit row.
 
 An imported ticket keeps its source's number and times, gets a civicgrid number of its own (the same
 numbering as registration, a day's worth at a time), is located to a grid when its point lies in one, and
