@@ -3,9 +3,10 @@
 Rule. A month is counted once it is over (local time), from the same live count a league table makes
 (`selectors.live_cells`), for every grouping, with each group's town and each rated ticket's first-level
 category. Its `MonthStamp` records the last ticket event（工单日志） the count saw. Every change to a ticket
-writes an event and no ticket date precedes its receipt, so a month stays exact until a ticket received
-before the month's end gets a newer event: from then on a read counts that month live (`selectors.
-fresh_months`) and the next worker pass counts it again; a month the pass finds still exact has its
+writes an event and no ticket date precedes its receipt, so a month stays exact until a newer event is dated
+before the month's end, or may restate a finished month (`tickets.restating`: a moved key, a changed rating,
+a resumed clock, …) on a ticket received before the month's end: from then on a read counts that month live
+(`selectors.fresh_months`) and the next worker pass counts it again; a month the pass finds still exact has its
 watermark moved up to the newest event, so a read only looks at the events of the last pass or so.
 Nothing below assessment marks anything: the event log is the watermark. Not covered: a ticket deleted
 outright (tickets are never deleted; its events would go with it).

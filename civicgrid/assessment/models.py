@@ -166,3 +166,28 @@ class RecentCount(models.Model):
 
     def __str__(self):
         return f"{self.by} {self.date_from} 至 {self.date_to}"
+
+
+class DashboardSnapshot(models.Model):
+    """One ready-made view of the leaders' dashboard (本月、上月、近90天 × 按单位、按乡镇、按网格) as a
+    reader with no unit scope sees it, built by the worker right after it counts the recent windows
+    (`assessment.snapshots`): the page's figures, the full leagues and the chart data as three documents, so
+    such a reader's page loads one document instead of counting a province's tickets."""
+
+    preset = models.CharField(_("时段"), max_length=12)
+    by = models.CharField(_("分组"), max_length=10)
+    day = models.DateField(_("统计日"))  # the local day the preset's dates were taken on
+    date_from = models.DateField(_("起始日期"))
+    date_to = models.DateField(_("截止日期"))
+    counted_at = models.DateTimeField(_("统计时间"))
+    page = models.JSONField(_("看板数据"), default=dict)
+    full = models.JSONField(_("完整排名数据"), default=dict)  # every row of every league
+    chart = models.JSONField(_("图表数据"), default=dict)
+
+    class Meta:
+        verbose_name = _("看板预先统计")
+        verbose_name_plural = _("看板预先统计")
+        constraints = [models.UniqueConstraint(fields=["preset", "by"], name="assess_snapshot_unique")]
+
+    def __str__(self):
+        return f"{self.preset} {self.by} {self.day}"

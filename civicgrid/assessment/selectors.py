@@ -341,17 +341,25 @@ def month_end_day(month: date) -> date:
 
 
 def fresh_months(months: list[date]) -> dict:
-    """{month: MonthStamp} for the months whose stored counts are still exact: counted, and no ticket received
-    before the month's end has an event（工单日志） after the last one the count included. Every change to a
-    ticket writes an event, and a ticket's dates never precede its receipt, so a later event on a ticket
-    received after the month cannot have changed the month's figures."""
+    """{month: MonthStamp} for the months whose stored counts are still exact: counted, and no event（工单日志）
+    after the last one the count included either is dated before the month's end or may restate a finished
+    month (`Event.restates`, `tickets.restating`) on a ticket received before the month's end. Every change to
+    a ticket writes an event; one that only adds facts dated at its own time adds to that time's month; and a
+    ticket's dates never precede its receipt, so a restating event on a ticket received after the month cannot
+    have changed the month's figures either."""
     if not months:
         return {}
     stamps = {stamp.month: stamp for stamp in MonthStamp.objects.filter(month__in=months)}
     for mark in {stamp.last_event for stamp in stamps.values()}:
-        first = Event.objects.filter(pk__gt=mark).aggregate(first=Min("ticket__received_at"))["first"]
-        if first is None:
+        newer = Event.objects.filter(pk__gt=mark)
+        times = [
+            newer.filter(restates=True).aggregate(first=Min("ticket__received_at"))["first"],
+            newer.aggregate(first=Min("at"))["first"],
+        ]
+        times = [time for time in times if time is not None]
+        if not times:
             continue
+        first = min(times)
         for month, stamp in list(stamps.items()):
             if stamp.last_event == mark and period_bounds(month, month_end_day(month))[1] > first:
                 del stamps[month]

@@ -358,6 +358,14 @@ class Ticket(models.Model):
     def __str__(self):
         return f"{self.number} {self.title}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        from civicgrid.tickets.restating import remember
+
+        ticket = super().from_db(db, field_names, values)
+        remember(ticket)  # what `record` compares a change with (`tickets.restating`)
+        return ticket
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -658,6 +666,8 @@ class Event(models.Model):
     note = models.CharField(_("说明"), max_length=500, blank=True)
     payload = models.JSONField(_("详情"), default=dict, blank=True)
     is_public = models.BooleanField(_("群众可见"), default=False)
+    # May change the figures of a finished month (`tickets.restating`); True unless the writer knows better.
+    restates = models.BooleanField(_("可能改变往月考评数"), default=True, db_default=True, editable=False)
 
     class Meta:
         verbose_name = _("工单日志")

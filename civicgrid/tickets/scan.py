@@ -214,6 +214,7 @@ _EVENT_COLUMNS = (
     "note",
     "payload",
     "is_public",
+    "restates",
 )
 
 
@@ -247,6 +248,7 @@ def _issue(rows: list[_Row], now: datetime) -> dict[str, int]:
                     note,
                     payload,
                     False,
+                    False,  # a notice dated now, on an assignment's stamp that had none (`tickets.restating`)
                 )
             )
         # Thresholds crossed together (after downtime, or back-dated data) notify once, at the worst.

@@ -11,7 +11,7 @@ from django.urls import reverse
 from civicgrid.assessment import aggregates
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.selectors import RateRow
-from civicgrid.console.views.dashboard import _shown
+from civicgrid.assessment.snapshots import shown_rows
 from tests.console.test_dashboard import NOW, june  # noqa: F401
 from tests.tickets.helpers import register
 
@@ -34,7 +34,7 @@ def test_with_the_workers_counts_the_page_says_when_they_were_counted(client, wo
     body = page.content.decode()
     assert (
         "统计截至 11:58，每 5 分钟更新" in body
-        and "「查看完整排名」和「导出 Excel」按打开时的实时数据统计" in body
+        and "「查看完整排名」读取同一次统计；「导出 Excel」按打开时的实时数据统计" in body
     )
     # The same figures as counted live on the same data.
     for name in ("tables", "total", "received_all", "outside_note", "city"):
@@ -50,7 +50,7 @@ def test_the_page_keeps_its_figures_a_minute(client, world, june):  # noqa: F811
         assert client.get(reverse("console:dashboard")).context["received_all"] == june_ticket_count + 1
 
 
-def test_the_full_league_page_shows_one_league_whole_and_counts_live(client, world, june):  # noqa: F811
+def test_the_full_league_page_shows_one_league_whole_from_the_dashboards_counts(client, world, june):  # noqa: F811
     AssessmentScheme.objects.update(naming_min_rated=1)
     aggregates.refresh_recent(NOW)
     client.force_login(world.user("leader"))
@@ -59,7 +59,12 @@ def test_the_full_league_page_shows_one_league_whole_and_counts_live(client, wor
     )
     assert page.status_code == 200
     assert [table["code"] for table in page.context["tables"]] == ["department"]
-    assert page.context["counted_note"] == ""  # counted live, as the export is
+    assert page.context["counted_note"] == "统计截至 12:00，每 5 分钟更新"  # the dashboard's figures
+    assert "本页与领导看板读取后台同一次统计" in page.content.decode()
+    custom = {"period": "custom", "from": "2026-06-02", "to": "2026-06-19", "table": "department"}
+    counted = client.get(reverse("console:dashboard_league"), custom)
+    assert counted.context["counted_note"] == ""  # a period the worker does not count: live, as the export
+    assert "本页与「导出 Excel」一样按实时数据统计" in counted.content.decode()
     body = page.content.decode()
     assert "完整排名" in body and "住建局" in body and "返回领导看板" in body
     # An unknown league shows them all.
@@ -80,13 +85,13 @@ def rows(ranked: int, unranked: int) -> list[RateRow]:
 
 
 def test_a_long_league_shows_its_first_and_last_ranked_rows():
-    head, tail = _shown(rows(30, 5), 10)
+    head, tail = shown_rows(rows(30, 5), 10)
     assert [r.rank for r in head] == list(range(1, 11)) and [r.rank for r in tail] == list(range(21, 31))
     # A short table whole; too few ranked rows for both ends: every ranked row, the unranked on the full page.
-    assert _shown(rows(12, 8), 10) == (rows(12, 8), [])
-    head, tail = _shown(rows(15, 10), 10)
+    assert shown_rows(rows(12, 8), 10) == (rows(12, 8), [])
+    head, tail = shown_rows(rows(15, 10), 10)
     assert len(head) == 15 and tail == []
-    assert _shown(rows(30, 5), None) == (rows(30, 5), [])
+    assert shown_rows(rows(30, 5), None) == (rows(30, 5), [])
 
 
 def test_each_league_links_to_its_full_page_keeping_the_period_and_grouping(client, world, june):  # noqa: F811

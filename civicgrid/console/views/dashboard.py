@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -11,26 +11,15 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from civicgrid.assessment.dashboard import (
-    category_mix,
-    grid_figures,
-    grid_shapes,
-    overdue_open,
-    preset_period,
-    received_per_day,
-)
+from civicgrid.assessment import snapshots
+from civicgrid.assessment.dashboard import PRESETS as DASHBOARD_PRESETS
+from civicgrid.assessment.dashboard import overdue_open, preset_period
 from civicgrid.assessment.exports import DEFINITIONS
-from civicgrid.assessment.leagues import League, league_table
+from civicgrid.assessment.leagues import league_table
 from civicgrid.assessment.models import AssessmentScheme
 from civicgrid.assessment.naming import places
-from civicgrid.assessment.selectors import (
-    RECENT_EVERY,
-    RateRow,
-    scheme_for,
-    three_rates,
-    totals,
-    unit_scope,
-)
+from civicgrid.assessment.selectors import RECENT_EVERY, RateRow, scheme_for, unit_scope
+from civicgrid.assessment.snapshots import SHOWN_ROWS, chart_figures, page_figures, row_of
 from civicgrid.console.access import staff_view
 from civicgrid.core.inputs import DATE_RANGE_TEXT, date_in_range
 from civicgrid.registry.models import Role
@@ -42,8 +31,6 @@ DRILL_PARAM = {"unit": "unit", "grid": "grid", "town": "town", "category": "cate
 PRESETS = {"month": "本月", "last_month": "上月", "90d": "近90天", "custom": "自定义"}
 # A longer custom period would draw a trend of thousands of days; a year or two is what meetings use.
 MAX_DAYS = 731
-# Rows of each league shown at each end on the dashboard; the league page shows them all.
-SHOWN_ROWS = 10
 
 
 @dataclass
@@ -159,34 +146,23 @@ def _mentions(rows: list[RateRow], by: str, period: "Period") -> list[dict]:
     ]
 
 
-def _shown(rows: list[RateRow], shown: int | None) -> tuple[list[RateRow], list[RateRow]]:
-    """The rows the dashboard shows of a table: all of a short one; else the first and last `shown` ranked
-    rows (the rest, and the rows with too few rated tickets to rank, on the league page)."""
-    if not shown or len(rows) <= 2 * shown:
-        return rows, []
-    ranked = [row for row in rows if row.rank is not None]
-    if len(ranked) <= 2 * shown:
-        return ranked, []
-    return ranked[:shown], ranked[-shown:]
-
-
-def _tables(league: League, period: "Period", query: dict, shown: int | None = SHOWN_ROWS) -> list[dict]:
-    by = league.by
+def _tables(figures: dict, period: "Period", query: dict) -> list[dict]:
+    by = figures["by"]
     tables = []
-    for code, rows in league.tables.items():
-        head, tail = _shown(rows, shown)
+    for table in figures["tables"]:
+        head, tail = [row_of(row) for row in table["rows"]], [row_of(row) for row in table["tail"]]
         tables.append(
             {
-                "code": code,
-                "title": league.title(code),
+                "code": table["code"],
+                "title": table["title"],
                 "rows": [_display(row, by, period) for row in head],
                 "tail": [_display(row, by, period) for row in tail],
-                "count": len(rows),
-                "hidden": len(rows) - len(head) - len(tail),
-                "league_url": f"{reverse('console:dashboard_league')}?{urlencode({**query, 'table': code})}",
-                "total": _display(totals(rows)),
-                "best": _mentions(league.praise[code][0], by, period),
-                "bottom": _mentions(league.praise[code][1], by, period),
+                "count": table["count"],
+                "hidden": table["count"] - len(head) - len(tail),
+                "league_url": f"{reverse('console:dashboard_league')}?{urlencode({**query, 'table': table['code']})}",
+                "total": _display(row_of(table["total"])),
+                "best": _mentions([row_of(row) for row in table["best"]], by, period),
+                "bottom": _mentions([row_of(row) for row in table["bottom"]], by, period),
             }
         )
     return tables
@@ -199,43 +175,57 @@ def _query(period: "Period", by: str) -> dict:
     return query
 
 
-def _counted_note(league: League) -> str:
+def _counted_note(figures: dict) -> str:
     """When the dashboard's figures were counted, if the worker's recent windows were read."""
-    if league.recent_at is None:
+    if figures["recent_at"] is None:
         return ""
     minutes = int(RECENT_EVERY.total_seconds() // 60)
-    return f"统计截至 {timezone.localtime(league.recent_at):%H:%M}，每 {minutes} 分钟更新"
+    counted = timezone.localtime(datetime.fromisoformat(figures["recent_at"]))
+    return f"统计截至 {counted:%H:%M}，每 {minutes} 分钟更新"
 
 
-def _outside_note(league: League, received_all: int, undispatched: int) -> str:
+def _outside_note(figures: dict) -> str:
     """Why the card's 受理量 and the tables' 受理 differ, if they do."""
-    outside = received_all - league.total.received
+    received_all, undispatched = figures["received_all"], figures["undispatched"]
+    outside = received_all - figures["total"]["received"]
     if outside <= 0:
         return ""
-    if league.by == "unit":
+    if figures["by"] == "unit":
         parts = [f"尚未派单 {undispatched} 件"] if undispatched else []
         if outside - undispatched > 0:
             parts.append(f"热线中心直接办理 {outside - undispatched} 件")
         return f"受理量 {received_all} 件中，另有 {outside} 件（{'，'.join(parts)}）未计入单位排名。"
-    where = {"grid": "网格", "town": "乡镇/街道"}[league.by]
+    where = {"grid": "网格", "town": "乡镇/街道"}[figures["by"]]
     return f"受理量 {received_all} 件中，另有 {outside} 件尚未落到具体{where}，未计入本表。"
 
 
-def _context(request, period: "Period", by: str, *, recent: bool, shown: int | None) -> dict:
-    user, date_from, date_to = request.user, period.date_from, period.date_to
-    scheme = scheme_for(date_to) or AssessmentScheme()
+def _ready_made(request, period: "Period", by: str, part: str):
+    """A document of the worker's stored view of this ready-made period and grouping, for a reader with no unit
+    scope (`assessment.snapshots`), or None."""
+    if period.preset not in DASHBOARD_PRESETS or unit_scope(request.user) is not None:
+        return None
+    return snapshots.stored(period.preset, by, period.date_from, period.date_to, part)
+
+
+def _figures(request, period: "Period", by: str, *, recent: bool, shown: int | None) -> dict:
+    """The worker's view of a ready-made period where it has a fresh one; else counted now (with `recent`, from
+    the worker's recent counts where it has them)."""
+    stored = _ready_made(request, period, by, "page" if shown else "full")
+    if stored is not None:
+        return stored
+    user = request.user
+    scheme = scheme_for(period.date_to) or AssessmentScheme()
     league = league_table(
-        user=user, date_from=date_from, date_to=date_to, by=by, scheme=scheme, recent=recent
+        user=user, date_from=period.date_from, date_to=period.date_to, by=by, scheme=scheme, recent=recent
     )
-    # Every ticket received in the scope, dispatched or not, from the counts the tables were built on: the
-    # cells without a group hold the rest (for units: those not dispatched yet).
-    counts = league.counts["current"]
-    received_all = counts.sum("received")
-    undispatched = (
-        sum(c["received"] for (key, _), c in counts.cells.items() if key is None) if by == "unit" else 0
-    )
+    return page_figures(league, shown) | {"overdue_now": overdue_open(user=user)}
+
+
+def _context(request, period: "Period", by: str, *, recent: bool, shown: int | None) -> dict:
+    scheme = scheme_for(period.date_to) or AssessmentScheme()
+    figures = _figures(request, period, by, recent=recent, shown=shown)
     query = _query(period, by)
-    previous, last_year = league.previous, league.last_year
+    previous, last_year = figures["previous"], figures["last_year"]
     return {
         "period": period,
         "by": by,
@@ -243,20 +233,20 @@ def _context(request, period: "Period", by: str, *, recent: bool, shown: int | N
         "group_title": {"unit": "单位", "grid": "网格", "town": "乡镇/街道"}[by],
         "groupings": GROUPINGS,
         "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
-        "tables": _tables(league, period, query, shown),
-        "total": _display(league.total, by, period),
-        "city": _score(league.city.composite if league.city else None),
+        "tables": _tables(figures, period, query),
+        "total": _display(row_of(figures["total"]), by, period),
+        "city": _score(figures["city"]),
         "scheme": scheme,
         "level": f"{float(scheme.credible_level) * 100:.0f}%",
         "min_rated": scheme.naming_min_rated,
-        "overdue_now": overdue_open(user=user),
-        "received_all": received_all,
+        "overdue_now": figures["overdue_now"],
+        "received_all": figures["received_all"],
         "received_all_url": _drill(by, None, period)["received"],
-        "outside_note": _outside_note(league, received_all, undispatched),
-        "counted_note": _counted_note(league),
+        "outside_note": _outside_note(figures),
+        "counted_note": _counted_note(figures),
         "definitions": DEFINITIONS,
-        "previous_label": f"{previous[0]:%Y-%m-%d} 至 {previous[1]:%Y-%m-%d}",
-        "last_year_label": f"{last_year[0]:%Y-%m-%d} 至 {last_year[1]:%Y-%m-%d}",
+        "previous_label": f"{previous[0]} 至 {previous[1]}",
+        "last_year_label": f"{last_year[0]} 至 {last_year[1]}",
         "query": query,
         "dashboard_url": f"{reverse('console:dashboard')}?{urlencode(query)}",
         "data_url": f"{reverse('console:dashboard_data')}?{urlencode(query)}",
@@ -282,8 +272,9 @@ def _cache_key(name: str, request) -> str:
 
 @staff_view(*DASHBOARD_ROLES)
 def dashboard(request):
-    """The dashboard: this period's tables read from the worker's recent counts where it has them (a few
-    minutes behind, said on the page), each league's first and last rows; the figures kept a minute per scope."""
+    """The dashboard: a ready-made period read from the view the worker builds after each recent count
+    (`assessment.snapshots`); otherwise counted from the worker's recent counts where it has them (a few minutes
+    behind, said on the page); each league's first and last rows; the figures kept a minute per scope."""
     key = _cache_key("dashboard-page", request)
     context = cache.get(key)
     if context is None:
@@ -295,9 +286,10 @@ def dashboard(request):
 
 @staff_view(*DASHBOARD_ROLES)
 def dashboard_league(request):
-    """One league in full (every row), counted exactly as the Excel export is (no recent counts)."""
+    """One league in full (every row), from the same figures as the dashboard: the worker's view of a ready-made
+    period, else its recent counts and a live tail; a custom period counted exactly, as the Excel export is."""
     period, by = _period(request.GET), _grouping(request.GET)
-    context = _context(request, period, by, recent=False, shown=None)
+    context = _context(request, period, by, recent=True, shown=None)
     code = request.GET.get("table", "")
     chosen = [table for table in context["tables"] if table["code"] == code]
     context["tables"] = chosen or context["tables"]
@@ -321,15 +313,10 @@ def dashboard_data(request):
 
 def _data_payload(request) -> dict:
     period, by = _period(request.GET), _grouping(request.GET)
-    user, date_from, date_to = request.user, period.date_from, period.date_to
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, recent=True)
-    total = totals(rows)
-    trend = received_per_day(user=user, date_from=date_from, date_to=date_to)
-    grids = grid_figures(user=user, date_from=date_from, date_to=date_to, recent=True)
-    shapes = grid_shapes()
-    pk_of = {grid.code: grid.pk for grid in grids}
-    for feature in shapes["features"]:
-        feature["properties"]["pk"] = pk_of.get(feature["properties"]["code"])
+    date_from, date_to = period.date_from, period.date_to
+    chart = _ready_made(request, period, by, "chart") or chart_figures(
+        user=request.user, date_from=date_from, date_to=date_to, by=by
+    )
     return {
         "period": {
             "from": date_from.isoformat(),
@@ -339,60 +326,12 @@ def _data_payload(request) -> dict:
             "error": period.error,
         },
         "by": by,
-        "totals": {
-            "received_all": sum(count for _, count in trend),
-            "received": total.received,
-            "rated": total.rated,
-            "response_rate": total.response_rate,
-            "resolution_rate": total.resolution_rate,
-            "satisfaction_rate": total.satisfaction_rate,
-            "composite": total.composite,
-            "on_time_rate": total.on_time_rate,
-            "returns": total.returns,
-            "overdue": total.overdue,
-            "supervised": total.supervised,
-        },
-        "overdue_now": overdue_open(user=user),
-        "league": [
-            {
-                "rank": row.rank,
-                "label": row.label,
-                "rated": row.rated,
-                "received": row.received,
-                "response_rate": row.response_rate,
-                "resolution_rate": row.resolution_rate,
-                "satisfaction_rate": row.satisfaction_rate,
-                "composite": row.composite,
-            }
-            for row in rows
-        ],
+        **chart,
         # A click on a grid opens the ticket search for that grid and period.
         "drill": {
             "url": reverse("console:tickets"),
             "from": date_from.isoformat(),
             "to": date_to.isoformat(),
-        },
-        "trend": {
-            "days": [day.isoformat() for day, _ in trend],
-            "received": [count for _, count in trend],
-        },
-        "categories": [
-            {"name": name, "value": count}
-            for name, count in category_mix(user=user, date_from=date_from, date_to=date_to)
-        ],
-        "grids": {
-            "geojson": shapes,
-            "items": [
-                {
-                    "pk": grid.pk,
-                    "code": grid.code,
-                    "name": grid.name,
-                    "received": grid.received,
-                    "rated": grid.rated,
-                    "satisfaction_rate": grid.satisfaction_rate,
-                }
-                for grid in grids
-            ],
         },
     }
 

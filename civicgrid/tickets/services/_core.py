@@ -10,6 +10,7 @@ from civicgrid.notify.services import clear_done, notify
 from civicgrid.registry.selectors import users_acting_for
 from civicgrid.tickets.errors import TicketError
 from civicgrid.tickets.models import Assignment, Decision, Event, EventAction, Status, Ticket, TicketSequence
+from civicgrid.tickets.restating import remember, restates
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -84,13 +85,16 @@ def record(
     `created`: the caller has just inserted the ticket as it now stands (its first version), so only the
     event is written."""
     from_status = ticket.status
+    restating = restates(ticket, action, created=created)
     if not created:
         if to_status is not None:
             ticket.status = to_status
         ticket.version += 1  # the row is locked by the caller, so no update is lost
         ticket.save(update_fields=["status", "version", "updated_at", *update_fields])
+    remember(ticket)
     _clear_done_todos(ticket, action, assignment, at)
     return Event.objects.create(
+        restates=restating,
         ticket=ticket,
         at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
