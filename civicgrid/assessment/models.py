@@ -169,7 +169,7 @@ class RecentCount(models.Model):
 
 
 class DashboardSnapshot(models.Model):
-    """One ready-made view of the leaders' dashboard (本月、上月、近90天 × 按单位、按乡镇、按网格) as a
+    """One ready-made view of the leaders' dashboard 「本月、上月、近90天」 × 「按单位、按乡镇、按网格」 as a
     reader with no unit scope sees it, built by the worker right after it counts the recent windows
     (`assessment.snapshots`): the page's figures, the full leagues and the chart data as three documents, so
     such a reader's page loads one document instead of counting a province's tickets."""
