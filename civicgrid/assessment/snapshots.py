@@ -1,10 +1,10 @@
-"""The leaders' dashboard 「领导看板」 as documents: what its page and its chart data show, and the worker's
-ready-made copies of them for readers with no unit scope.
+"""The leaders' dashboard 「领导看板」 as documents: what its page, its full leagues and its chart data show, and
+the worker's ready-made copies of them for readers with no unit scope.
 
 Rule. `page_figures` and `chart_figures` are the one computation of what the dashboard shows (the console
 formats them); both are plain JSON. Right after the recent windows are counted (`aggregates.
 refresh_recent`), the worker builds them for every ready-made period (`dashboard.PRESETS`) and grouping as a
-city-wide reader sees them and stores each pair as a `DashboardSnapshot` (`refresh`). A reader with no unit
+city-wide reader sees them and stores the three documents as one `DashboardSnapshot` (`refresh`). A reader with no unit
 scope asking for a ready-made period then reads that row (`stored`) when it was built for the same dates and
 is at most `SNAPSHOT_MAX_AGE` old; anyone else, and everyone when the worker has stopped, gets the figures
 counted for the request. Stored figures are those of the recent counts they were built on, so the page's
@@ -14,7 +14,6 @@ counted for the request. Stored figures are those of the recent counts they were
 from dataclasses import asdict, fields
 from datetime import date, datetime
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -217,20 +216,19 @@ def build(preset: str, today: date, now: datetime) -> int:
             categories=categories,
             shapes=shapes,
         )
-        with transaction.atomic():
-            DashboardSnapshot.objects.update_or_create(
-                preset=preset,
-                by=by,
-                defaults={
-                    "day": today,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "counted_at": now,
-                    "page": page,
-                    "full": full,
-                    "chart": chart,
-                },
-            )
+        DashboardSnapshot.objects.update_or_create(
+            preset=preset,
+            by=by,
+            defaults={
+                "day": today,
+                "date_from": date_from,
+                "date_to": date_to,
+                "counted_at": now,
+                "page": page,
+                "full": full,
+                "chart": chart,
+            },
+        )
     return len(RECENT_GROUPINGS)
 
 

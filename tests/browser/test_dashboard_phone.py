@@ -58,3 +58,14 @@ def test_a_name_in_the_league_opens_its_tickets(phone, june):
     page.click("#league-grid_team tbody a >> text=银海第1网格工作组")
     page.wait_for_url("**/console/tickets/**")
     assert "on=received" in page.url and "from=2026-06-01" in page.url and "unit=" in page.url
+
+
+def test_the_full_league_page_fits_a_phone(phone, june):
+    phone.login("leader")
+    page = phone.open(JUNE.replace("/dashboard/?", "/dashboard/league/?") + "&by=unit&table=grid_team")
+    page.wait_for_selector("#league-grid_team")
+    assert "完整排名" in page.content() and "返回领导看板" in page.content()
+    assert_fits_phone(page)
+    set_text_size(page, 150)
+    assert_fits_phone(page)
+    phone.shot("phone-dashboard-league")
