@@ -32,6 +32,7 @@ from civicgrid.assessment.selectors import (
     RECENT_EVERY,
     RECENT_GROUPINGS,
     RateRow,
+    rate_rows,
     scheme_for,
     three_rates,
     totals,
@@ -102,18 +103,29 @@ def page_figures(league: League, shown: int | None = SHOWN_ROWS) -> dict:
 
 
 def chart_figures(
-    *, user, date_from: date, date_to: date, by: str, trend=None, categories=None, shapes=None
+    *,
+    user,
+    date_from: date,
+    date_to: date,
+    by: str,
+    rows=None,
+    grid_rows=None,
+    trend=None,
+    categories=None,
+    shapes=None,
 ) -> dict:
     """The dashboard's chart data for the period (the JSON the page's charts and map read, less the period and
-    the drill-down links): totals, the league, the daily trend, the category mix, the grid map. `trend`,
-    `categories` and `shapes` may be passed in when already counted for the same scope and period."""
-    rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, recent=True)
+    the drill-down links): totals, the league, the daily trend, the category mix, the grid map. `rows` (the
+    three rates by `by`), `grid_rows` (by grid), `trend`, `categories` and `shapes` may be passed in when
+    already counted for the same scope and period."""
+    if rows is None:
+        rows = three_rates(user=user, date_from=date_from, date_to=date_to, by=by, recent=True)
     total = totals(rows)
     if trend is None:
         trend = trend_document(user, date_from, date_to)
     if categories is None:
         categories = category_document(user, date_from, date_to)
-    grids = grid_figures(user=user, date_from=date_from, date_to=date_to, recent=True)
+    grids = grid_figures(user=user, date_from=date_from, date_to=date_to, recent=True, rows=grid_rows)
     if shapes is None:
         shapes = grid_shapes()
     pk_of = {grid.code: grid.pk for grid in grids}
@@ -201,10 +213,16 @@ def build(preset: str, today: date, now: datetime) -> int:
     trend = trend_document(SYSTEM, date_from, date_to)
     categories = category_document(SYSTEM, date_from, date_to)
     shapes = grid_shapes()
-    for by in RECENT_GROUPINGS:
+    grid_rows = None
+    # Grids first: their rows serve every grouping's map.
+    for by in sorted(RECENT_GROUPINGS, key=lambda by: by != "grid"):
         league = league_table(
             user=SYSTEM, date_from=date_from, date_to=date_to, by=by, scheme=scheme, recent=True
         )
+        # The same rows `three_rates` gives, from the counts the league was built on.
+        rows = rate_rows(league.counts["current"], scheme)
+        if by == "grid":
+            grid_rows = rows
         overdue = {"overdue_now": overdue_open(user=SYSTEM)}
         page, full = page_figures(league, SHOWN_ROWS) | overdue, page_figures(league, None) | overdue
         chart = chart_figures(
@@ -212,6 +230,8 @@ def build(preset: str, today: date, now: datetime) -> int:
             date_from=date_from,
             date_to=date_to,
             by=by,
+            rows=rows,
+            grid_rows=grid_rows,
             trend=trend,
             categories=categories,
             shapes=shapes,
