@@ -14,7 +14,8 @@ counted for the request. Stored figures are those of the recent counts they were
 from dataclasses import asdict, fields
 from datetime import date, datetime
 
-from django.db.models import Max
+from django.db.models import F, Max, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from civicgrid.assessment.dashboard import (
@@ -190,20 +191,30 @@ def category_document(user, date_from: date, date_to: date) -> list[dict]:
     ]
 
 
-def stored(preset: str, by: str, date_from: date, date_to: date, part: str, now: datetime | None = None):
+def stored(
+    preset: str,
+    by: str,
+    date_from: date,
+    date_to: date,
+    part: str,
+    *,
+    as_text: bool = False,
+    now: datetime | None = None,
+):
     """One document (`part`: "page", "full" or "chart") of the worker's view for a city-wide reader, if it is
-    for these dates and recent enough; else None."""
+    for these dates and recent enough; else None. `as_text`: the JSON text as stored, not decoded."""
     now = now or timezone.now()
-    snapshot = (
+    document = Cast(part, output_field=TextField()) if as_text else F(part)
+    row = (
         DashboardSnapshot.objects.filter(preset=preset, by=by)
-        .only("date_from", "date_to", "counted_at", part)
+        .values_list("date_from", "date_to", "counted_at", document)
         .first()
     )
-    if snapshot is None or (snapshot.date_from, snapshot.date_to) != (date_from, date_to):
+    if row is None or row[:2] != (date_from, date_to):
         return None
-    if not now - SNAPSHOT_MAX_AGE <= snapshot.counted_at <= now:
+    if not now - SNAPSHOT_MAX_AGE <= row[2] <= now:
         return None
-    return getattr(snapshot, part)
+    return row[3]
 
 
 def build(preset: str, today: date, now: datetime) -> int:
