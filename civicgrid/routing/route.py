@@ -70,6 +70,7 @@ def _best(model, category: Category, day: date, area_ids: list[int], related: li
         .filter(category__version=category.version, category__code__in=_code_prefixes(category.code))
         .filter(Q(area__isnull=True) | Q(area_id__in=area_ids))
         .select_related("category", "area", *related)
+        .defer("area__geometry")  # a boundary is not needed to choose, and large to read
     )
     if not rows:
         return None
@@ -95,7 +96,11 @@ def ticket_area(ticket) -> AdminArea | None:
         area_id = ticket.grid.community_id
     if area_id is None:
         return None
-    return AdminArea.objects.select_related("parent__parent__parent__parent").get(pk=area_id)
+    chain = "parent__parent__parent__parent"
+    # The boundaries are not needed for the rules, and reading five of them per ticket made the dispatcher's
+    # queue (25 proposals a page) slow (bench/bench_province.py).
+    boundaries = ["geometry"] + ["__".join(chain.split("__")[:depth] + ["geometry"]) for depth in range(1, 5)]
+    return AdminArea.objects.select_related(chain).defer(*boundaries).get(pk=area_id)
 
 
 def _owner_entry(category, day, area_ids):
