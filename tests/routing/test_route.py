@@ -11,10 +11,12 @@ from civicgrid.routing.route import (
     RoutingError,
     check_lead_allowed,
     department_owner,
-    route,
+    route_many,
     ticket_area,
 )
+from civicgrid.routing.route import route as route_alone
 from civicgrid.routing.vocabulary import DispatchMode
+from civicgrid.tickets.models import Ticket
 from tests.registry.factories import COMMUNITY, COUNTY, OTHER_COMMUNITY, TOWN, make_grid, make_hierarchy
 from tests.routing.factories import (
     SINCE,
@@ -30,6 +32,24 @@ from tests.routing.factories import (
 pytestmark = pytest.mark.django_db
 
 SIMPLE, JOINT = DirectDispatchRule.Mode.SIMPLE, DirectDispatchRule.Mode.JOINT
+
+
+def route(ticket, *, at=None) -> RouteDecision:
+    """Every proposal of these tests made both ways: alone, and on a page with every other ticket of the test
+    (`route_many`, the dispatcher's queue, reads the rules and areas once for all of them); they must agree."""
+    alone = route_alone(ticket, at=at)
+    page = [other for other in Ticket.objects.exclude(pk=ticket.pk).order_by("pk")] + [ticket]
+    together = route_many(page, at=at)[-1]
+    assert (alone.mode, alone.lead, alone.co_units, alone.rule, alone.reason) == (
+        together.mode,
+        together.lead,
+        together.co_units,
+        together.rule,
+        together.reason,
+    )
+    return alone
+
+
 AT = local(2026, 3, 2, 10)
 
 
@@ -383,4 +403,20 @@ def test_routing_takes_a_handful_of_queries(w, django_assert_max_num_queries):
     ticket = type(ticket).objects.select_related("category").get(pk=ticket.pk)
 
     with django_assert_max_num_queries(4):
-        assert route(ticket, at=AT).mode == DispatchMode.JOINT
+        assert route_alone(ticket, at=AT).mode == DispatchMode.JOINT
+
+
+def test_a_page_of_proposals_reads_the_rules_once(w, django_assert_max_num_queries):
+    make_rule(w.cat["占道经营"], JOINT, lead_unit=w.zf, co_units=[w.sc])
+    make_rule(w.cat["邻里纠纷"], SIMPLE)
+    make_entry(w.cat["物业管理"], w.zjj)
+    tickets = [
+        make_ticket(w.cat[name], grid)
+        for name in ("占道经营", "邻里纠纷", "物业服务质量")
+        for grid in (w.grid, w.other_grid)
+    ] * 4
+    tickets = list(Ticket.objects.select_related("category").filter(pk__in=[t.pk for t in tickets]))
+    # The areas, the two tables with their co-units, and the grid teams asked for one by one.
+    with django_assert_max_num_queries(5 + len(tickets)):
+        decisions = route_many(tickets, at=AT)
+    assert [d.mode for d in decisions] == [route_alone(t, at=AT).mode for t in tickets]

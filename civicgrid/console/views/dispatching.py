@@ -36,7 +36,7 @@ from civicgrid.intake.selectors import suggestion_for
 from civicgrid.registry import locate
 from civicgrid.registry.models import Role
 from civicgrid.routing.models import Category
-from civicgrid.routing.route import route
+from civicgrid.routing.route import route_many
 from civicgrid.routing.vocabulary import DispatchMode
 from civicgrid.tickets import services
 from civicgrid.tickets.callers import caller_history
@@ -79,10 +79,13 @@ def _accepted_text(ticket) -> str:
     return "转入待派单"
 
 
-def _with_route(ticket):
-    """The ticket, what the rules propose for it, and the proposal's mode in words."""
-    decision = route(ticket)
-    return ticket, decision, str(DispatchMode(decision.mode).label) if decision.mode else "需人工派单"
+def _with_routes(tickets) -> list[tuple]:
+    """Each ticket, what the rules propose for it, and the proposal's mode in words (the rules read once for the
+    page)."""
+    return [
+        (ticket, decision, str(DispatchMode(decision.mode).label) if decision.mode else "需人工派单")
+        for ticket, decision in zip(tickets, route_many(tickets), strict=True)
+    ]
 
 
 # --- intake ---------------------------------------------------------------------------------------
@@ -327,7 +330,7 @@ def dispatch(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     if tab == "pending":
-        items = [_with_route(ticket) for ticket in items]
+        items = _with_routes(items)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -355,7 +358,7 @@ def dispatch_ticket(request, pk):
     ticket = ticket_for(user, pk)
     can_dispatch = has_role(user, *DISPATCH_ROLES)
     open_for_merge = ticket.status in (Status.RECEIVED, Status.PENDING_DISPATCH)
-    _, decision, mode_label = _with_route(ticket)
+    [(_, decision, mode_label)] = _with_routes([ticket])
     returns = pending_returns_for(user).filter(assignment__ticket=ticket)
     extensions = pending_extensions_for(user).filter(assignment__ticket=ticket)
     suggestion = suggestion_for(ticket)
