@@ -208,3 +208,17 @@ def test_the_export_uses_the_filters_and_writes_them_in_its_title_rows(client, m
     expected = three_rates(user=make_user("x", superuser=True), date_from=MARCH[0], date_to=MARCH[1])
     housing = next(row for row in expected if row.key == march.units.housing.pk)
     assert len(numbers) == housing.closed
+
+
+def test_a_whole_ticket_number_finds_that_ticket(client, world):
+    from django.urls import reverse
+
+    from tests.tickets.conftest import local
+    from tests.tickets.helpers import register
+
+    first, second = register(world, local(2026, 6, 1, 9)), register(world, local(2026, 6, 1, 10))
+    client.force_login(world.user("dispatcher"))
+    found = client.get(reverse("console:tickets"), {"q": second.number}).content.decode()
+    assert second.number in found and first.number not in found
+    part = client.get(reverse("console:tickets"), {"q": second.number[:8]}).content.decode()
+    assert first.number in part and second.number in part  # a part of a number still matches inside

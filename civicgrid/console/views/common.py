@@ -224,6 +224,10 @@ def ticket_filters(params) -> TicketFilters:
     )
 
 
+# A ticket number as `TicketSequence` issues it: YYYYMMDD-NNNNNN.
+WHOLE_NUMBER = re.compile(r"\d{8}-\d{6}")
+
+
 def apply_ticket_filters(tickets, filters: TicketFilters):
     """`tickets` narrowed by `filters`, newest first by the date `on` names."""
     date_field, unit_field = _ON_FIELDS[filters.on]
@@ -255,10 +259,11 @@ def apply_ticket_filters(tickets, filters: TicketFilters):
         tickets = tickets.filter(warning_level=filters.warning)
     if filters.q:
         q = filters.q
-        # The external number (an imported or upstream ticket's own) is matched whole, on its index.
-        tickets = tickets.filter(
-            Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q) | Q(external_id=q)
-        )
+        # A whole ticket number can only be that ticket's: its unique index, not the number's trigrams (digits
+        # are unselective: 0.4 s at 10 M). The external number (an imported or upstream ticket's own) is
+        # matched whole, on its index.
+        number = Q(number=q) if WHOLE_NUMBER.fullmatch(q) else Q(number__icontains=q)
+        tickets = tickets.filter(number | Q(title__icontains=q) | Q(address__icontains=q) | Q(external_id=q))
     return tickets.order_by(f"-{date_field}", "-pk")
 
 
