@@ -186,14 +186,23 @@ def _rule_label(rule, ticket_category: Category) -> str:
     return label
 
 
+def _grid_teams(grid_ids) -> dict:
+    """{grid id: its active grid team with the lowest key} for the grids that have one, in one query."""
+    teams = {}
+    for team in Unit.objects.filter(kind=Unit.Kind.GRID_TEAM, grid_id__in=grid_ids, is_active=True).order_by(
+        "pk"
+    ):
+        teams.setdefault(team.grid_id, team)
+    return teams
+
+
 def _grid_team(ticket) -> Unit | None:
     if ticket.grid_id is None:
         return None
-    return (
-        Unit.objects.filter(kind=Unit.Kind.GRID_TEAM, grid_id=ticket.grid_id, is_active=True)
-        .order_by("pk")
-        .first()
-    )
+    read = _read_once.get()
+    if read is not None:
+        return read["teams"].get(ticket.grid_id)
+    return _grid_teams([ticket.grid_id]).get(ticket.grid_id)
 
 
 def _active_co_units(row) -> list[Unit]:
@@ -242,7 +251,8 @@ def route_many(tickets, *, at=None) -> list[RouteDecision]:
     area_ids = {pk for area in areas.values() for pk in _area_ids(area)}
     versions = {category.version for category in categories}
     prefixes = {prefix for category in categories for prefix in _code_prefixes(category.code)}
-    read = {"day": day, "areas": areas}
+    teams = _grid_teams({ticket.grid_id for ticket in tickets} - {None})
+    read = {"day": day, "areas": areas, "teams": teams}
     for model in (DirectDispatchRule, DispatchCatalogueEntry):
         read[model] = _rules(model, day, versions, prefixes, area_ids)
     token = _read_once.set(read)
