@@ -787,7 +787,7 @@ class ExtensionRequest(models.Model):
 
 
 class ReturnRequest(models.Model):
-    """退单: a unit says the matter is not its own; the centre reviews 「派单异议审核」."""
+    """「退单」: a unit says the matter is not its own; the centre reviews 「派单异议审核」."""
 
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("承办任务"), on_delete=models.CASCADE, related_name="returns"
@@ -915,7 +915,7 @@ class Supervision(models.Model):
 
 
 class PatrolReport(models.Model):
-    """巡查上报: what a grid worker finds on patrol, either solved on the spot 「就地办结」 or sent on as a
+    """「巡查上报」: what a grid worker finds on patrol, either solved on the spot 「就地办结」 or sent on as a
     ticket (channel 网格员上报). A report solved on the spot has no requester, so it counts in the grid's
     figures but never in the three rates."""
 
