@@ -90,6 +90,15 @@ def test_the_count_equals_the_cell_for_a_unit_that_sees_only_its_own(client, mar
     assert _count(client, unit=march.units.environment.pk) == 0
 
 
+def test_the_form_keeps_the_chosen_unit_grid_and_town(client, march):
+    client.force_login(make_user("root", superuser=True))
+    u, g, t = march.units.housing, march.grids.binhai, march.towns.boao
+    html = client.get(reverse("console:tickets"), {"unit": u.pk, "grid": g.pk, "town": t.pk}).content.decode()
+    for value, name in ((u.pk, u.name), (g.pk, g.name), (t.pk, t.name)):
+        assert f'<option value="{value}" selected>{name}</option>' in html
+    assert html.count(" selected>") == 3 + 1  # and the 统计口径 select's default
+
+
 def test_category_channel_status_and_warning(client, march):
     client.force_login(make_user("root", superuser=True))
     assert _count(client, category="01") == 1
