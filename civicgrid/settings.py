@@ -59,8 +59,17 @@ def _secret_key() -> str:
     # Generated once per data directory so sessions survive restarts without a key in the repo.
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written aside and linked in whole, so that processes starting together (test workers, a web and a
+        # worker process) all read the one key and none reads a half-written file.
+        aside = path.with_name(f".secret_key.{os.getpid()}")
+        aside.write_text(secrets.token_urlsafe(50))
+        aside.chmod(0o600)
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
     return path.read_text().strip()
 
 

@@ -109,14 +109,18 @@ def _master_key() -> bytes:
 @lru_cache(maxsize=4)
 def _key_file(path: Path) -> bytes:
     if not path.exists():
-        # Created exclusively with 0600 so two processes starting together cannot each write a different key.
+        # Written aside with 0600 and linked in whole, so that two processes starting together cannot each write
+        # a different key, nor read a half-written one.
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(aside, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
+        finally:
+            aside.unlink()
     return path.read_text().strip().encode()
 
 
