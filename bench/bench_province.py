@@ -700,6 +700,14 @@ def measure_pages() -> None:
             ("unit inbox (busiest department, in progress)", handler.username, "/console/inbox/?tab=doing"),
             ("unit inbox (overdue tab)", handler.username, "/console/inbox/?tab=overdue"),
             ("ticket search: keyword 积水", "dispatcher1", "/console/tickets/?q=积水"),
+            # Not looked at while tuning: a word of other titles, one within this month, a word in no ticket.
+            ("ticket search: keyword 噪音 (held out)", "dispatcher1", "/console/tickets/?q=噪音"),
+            (
+                "ticket search: keyword 物业 + this month (held out)",
+                "dispatcher1",
+                "/console/tickets/?q=物业&from=2026-11-01&to=2026-11-25",
+            ),
+            ("ticket search: keyword 无此词 (held out)", "dispatcher1", "/console/tickets/?q=无此词"),
             (f"ticket search: number {number}", "dispatcher1", f"/console/tickets/?q={number}"),
         ]
     pages += [
