@@ -286,10 +286,11 @@ def filter_choices(user) -> dict:
         units = Unit.objects.filter(pk__in=units_of(user))
         grids = Grid.objects.filter(pk__in=visible.values("grid"))
         towns = AdminArea.objects.filter(pk__in=visible.values("town"))
-    kinds = dict(Unit.Kind.choices)
+    # Plain rows and each kind's label translated once: a province has 1,300 units.
+    kinds = {value: str(label) for value, label in Unit.Kind.choices}
     grouped: dict[str, list] = {}
-    for unit in units.order_by("kind", "code").only("pk", "name", "kind"):
-        grouped.setdefault(str(kinds.get(unit.kind, unit.kind)), []).append((unit.pk, unit.name))
+    for pk, name, kind in units.order_by("kind", "code").values_list("pk", "name", "kind"):
+        grouped.setdefault(kinds.get(kind, kind), []).append((pk, name))
     return {
         "unit_groups": list(grouped.items()),
         "grids": list(grids.order_by("code").values_list("pk", "name")),
