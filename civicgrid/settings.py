@@ -11,11 +11,12 @@ CIVICGRID_EMAIL_HOST, _PORT, _USER, _PASSWORD or _PASSWORD_FILE, _USE_TLS, _USE_
 """
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from civicgrid.core.keyfiles import read_or_create
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -57,20 +58,7 @@ def _secret_key() -> str:
             "CIVICGRID_PRODUCTION=1 时必须设置 CIVICGRID_SECRET_KEY 或 CIVICGRID_SECRET_KEY_FILE（密钥）"
         )
     # Generated once per data directory so sessions survive restarts without a key in the repo.
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        # Written aside and linked in whole, so that processes starting together (test workers, a web and a
-        # worker process) all read the one key and none reads a half-written file.
-        aside = path.with_name(f".secret_key.{os.getpid()}")
-        aside.write_text(secrets.token_urlsafe(50))
-        aside.chmod(0o600)
-        try:
-            os.link(aside, path)
-        except FileExistsError:
-            pass
-        finally:
-            aside.unlink()
-    return path.read_text().strip()
+    return read_or_create(DATA_DIR / "secret_key", 50)
 
 
 SECRET_KEY = _secret_key()

@@ -9,8 +9,6 @@ the data directory. Losing the master key makes stored numbers unreadable: back 
 import base64
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+from civicgrid.core.keyfiles import read_or_create
 from civicgrid.core.refusal import Refusal
 
 __all__ = [
@@ -108,20 +107,7 @@ def _master_key() -> bytes:
 
 @lru_cache(maxsize=4)
 def _key_file(path: Path) -> bytes:
-    if not path.exists():
-        # Written aside with 0600 and linked in whole, so that two processes starting together cannot each write
-        # a different key, nor read a half-written one.
-        aside = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-        try:
-            os.link(aside, path)
-        except FileExistsError:
-            pass
-        finally:
-            aside.unlink()
-    return path.read_text().strip().encode()
+    return read_or_create(path, 48).encode()
 
 
 @lru_cache(maxsize=4)
