@@ -44,7 +44,7 @@ class Page:
 
     def __init__(self, page, base_url):
         self.page, self.base_url, self.errors = page, base_url, []
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc} at {page.url}\n{exc.stack}"))
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
 
     def open(self, path):

@@ -44,7 +44,8 @@ def june(world):  # noqa: F811
 def test_the_dashboard_fits_a_phone(phone, june, by):
     phone.login("leader")
     page = phone.open(f"{JUNE}&by={by}")
-    page.wait_for_selector("#definitions")
+    page.wait_for_selector("body[data-charts=settled]")
+    assert page.locator("#chart-map canvas").count() == 1  # drawn, not a message in its place
     assert "未计入" in page.content() or by == "grid"
     assert_fits_phone(page)
     set_text_size(page, 150)

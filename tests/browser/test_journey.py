@@ -174,6 +174,8 @@ def test_the_leader_dashboard_draws_its_charts(tab, world):  # noqa: F811
     register(world, None, category="property")
     tab.login("leader")
     tab.open("/console/dashboard/")
-    tab.page.wait_for_timeout(800)
+    tab.page.wait_for_selector("body[data-charts=settled]")
+    tab.page.wait_for_timeout(800)  # the charts' first drawing animates
+    assert tab.page.locator("#chart-trend canvas").count() == 1
     tab.shot("dashboard")
     assert "综合" in tab.page.content()
