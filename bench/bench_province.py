@@ -95,6 +95,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.core.signals import request_started  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -665,6 +666,47 @@ def timed(fn, repeat: int | None = None, setup=None) -> tuple[float, float, floa
     return first, statistics.median(times), p95
 
 
+class SqlClock:
+    """Time spent waiting for the database per page load (the warm-up left out), to tell a slow sample's SQL
+    from its Python: the page's total minus this."""
+
+    def __init__(self):
+        self.samples: list[tuple[float, int]] = []
+
+    def __enter__(self):
+        self._wrapper = connection.execute_wrapper(self._time)
+        self._wrapper.__enter__()
+        request_started.connect(self._start)
+        return self
+
+    def __exit__(self, *exc):
+        request_started.disconnect(self._start)
+        self._wrapper.__exit__(*exc)
+
+    def _start(self, **kwargs):
+        self.samples.append((0.0, 0))
+
+    def _time(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent, queries = self.samples[-1] if self.samples else (0.0, 0)
+            if self.samples:
+                self.samples[-1] = (spent + (time.perf_counter() - started) * 1000, queries + 1)
+
+    def summary(self) -> str:
+        timed_runs = self.samples[1:]
+        if len(timed_runs) < 2:
+            return "SQL: too few samples"
+        spent = [ms for ms, _ in timed_runs]
+        p95 = statistics.quantiles(spent, n=20)[18]
+        return (
+            f"of which SQL p50 {statistics.median(spent):,.0f} ms, p95 {p95:,.0f} ms, max {max(spent):,.0f} ms; "
+            f"{timed_runs[0][1]} queries a page"
+        )
+
+
 def show(label: str, figures: tuple[float, float, float], aim: str) -> None:
     first, p50, p95 = figures
     log(f"{label}: first {first:,.0f} ms, p50 {p50:,.0f} ms, p95 {p95:,.0f} ms ({aim})")
@@ -745,7 +787,10 @@ def measure_pages() -> None:
     if "dashboard" in set(args.skip.split(",")):
         pages, dashboards = [page for page in pages if page not in dashboards], []
     for label, username, url in (page for page in pages if page not in dashboards):
-        show(label, timed(getter(username, url)), "aim p95 < 300 ms")
+        with SqlClock() as sql_clock:
+            figures = timed(getter(username, url))
+        show(label, figures, "aim p95 < 300 ms")
+        log("  " + sql_clock.summary())
     if not dashboards:
         return
     # As the worker does every pass: count the finished months not counted yet (the whole months of the

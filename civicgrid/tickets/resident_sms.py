@@ -40,8 +40,12 @@ def _deadline(when: datetime | None) -> str:
     return f"{local.month}月{local.day}日{local.hour}时"
 
 
+# The template closes the summary with its own 「。」: a reply's own closing mark would double it.
+_CLOSING_MARKS = ".,;: " + "。．，；、："
+
+
 def _summary(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.split()).rstrip(_CLOSING_MARKS)
 
 
 def _params(step: str, ticket: Ticket, own: Ticket, lead=None) -> tuple[str, dict[str, str]]:

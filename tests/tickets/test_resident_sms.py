@@ -11,7 +11,7 @@ from civicgrid.tickets import services
 from civicgrid.tickets.models import Event, Ticket
 
 from .conftest import local
-from .helpers import handle_to_reply, register
+from .helpers import handle_to_reply, lead_of, register
 
 T0 = local(2026, 6, 1, 9, 0)  # a Monday
 PHONE = "13812345678"
@@ -77,6 +77,27 @@ def test_the_requester_is_told_at_each_step_of_the_loop(world):
     ]
     assert set(SmsMessage.objects.values_list("phone", flat=True)) == {PHONE}
     assert not Event.objects.filter(ticket=ticket, action__startswith="sms").exists()  # timelines unchanged
+
+
+def test_a_reply_ending_with_a_full_stop_is_not_closed_twice(world):
+    ticket = register(world, T0)
+    services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
+    lead = lead_of(ticket)
+    at = T0 + timedelta(minutes=5)
+    services.assignment_sign(assignment=lead, actor=world.user("worker1"), at=at)
+    services.assignment_first_contact(assignment=lead, actor=world.user("worker1"), method="phone", at=at)
+    services.lead_reply(
+        assignment=lead,
+        actor=world.user("worker1"),
+        result_code="solved",
+        text="已清理积水，  排水恢复正常。",
+        at=T0 + timedelta(hours=2),
+    )
+    services.reply_review(
+        ticket=ticket, actor=world.user("dispatcher"), passed=True, at=T0 + timedelta(hours=3)
+    )
+    [(_, text)] = [row for row in texts(ticket) if row[0] == "replied"]
+    assert "已答复：已清理积水， 排水恢复正常。欢迎评价" in text
 
 
 def test_the_receipt_carries_the_query_code_when_the_ticket_has_one(world):
