@@ -450,7 +450,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"forbidden_in_one_line": {"()": "civicgrid.core.log_filters.ForbiddenInOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "civicgrid.core.log_filters.CurrentStderr"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
     "loggers": {
         "civicgrid": {"level": os.environ.get("CIVICGRID_LOG_LEVEL", "INFO")},

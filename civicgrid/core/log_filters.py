@@ -1,6 +1,7 @@
-"""Logging filters named in settings.LOGGING."""
+"""Logging filters and the handler named in settings.LOGGING."""
 
 import logging
+import sys
 
 
 class ForbiddenInOneLine(logging.Filter):
@@ -12,3 +13,19 @@ class ForbiddenInOneLine(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class CurrentStderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes, not the stream it was when logging was set up:
+    a replaced stderr (a test runner's capture, a daemon's redirect) may be closed since."""
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass  # always the current sys.stderr
