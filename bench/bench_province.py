@@ -687,13 +687,14 @@ class SqlClock:
         self.samples.append((0.0, 0))
 
     def _time(self, execute, sql, params, many, context):
+        if not self.samples:  # before the first request (the login)
+            return execute(sql, params, many, context)
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            spent, queries = self.samples[-1] if self.samples else (0.0, 0)
-            if self.samples:
-                self.samples[-1] = (spent + (time.perf_counter() - started) * 1000, queries + 1)
+            spent, queries = self.samples[-1]
+            self.samples[-1] = (spent + (time.perf_counter() - started) * 1000, queries + 1)
 
     def summary(self) -> str:
         timed_runs = self.samples[1:]

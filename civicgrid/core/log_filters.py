@@ -19,9 +19,6 @@ class CurrentStderr(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is when a record comes, not the stream it was when logging was set up:
     a replaced stderr (a test runner's capture, a daemon's redirect) may be closed since."""
 
-    def __init__(self):
-        logging.Handler.__init__(self)
-
     @property
     def stream(self):
         return sys.stderr

@@ -41,7 +41,7 @@ def _deadline(when: datetime | None) -> str:
 
 
 # The template closes the summary with its own 「。」: a reply's own closing mark would double it.
-_CLOSING_MARKS = ".,;: " + "。．，；、："
+_CLOSING_MARKS = ".,;:!? " + "。．，；、：！？"
 
 
 def _summary(text: str) -> str:

@@ -43,10 +43,10 @@ def status_matches_events(ticket) -> bool:
     return last is not None and last.to_status == ticket.status
 
 
-def handle_to_reply(world, ticket, at, handler):
+def handle_to_reply(world, ticket, at, handler, text="已处理完毕"):
     lead = lead_of(ticket)
     services.assignment_sign(assignment=lead, actor=world.user(handler), at=at)
     services.assignment_first_contact(assignment=lead, actor=world.user(handler), method="phone", at=at)
     return services.lead_reply(
-        assignment=lead, actor=world.user(handler), result_code="solved", text="已处理完毕", at=at
+        assignment=lead, actor=world.user(handler), result_code="solved", text=text, at=at
     )

@@ -11,7 +11,7 @@ from civicgrid.tickets import services
 from civicgrid.tickets.models import Event, Ticket
 
 from .conftest import local
-from .helpers import handle_to_reply, lead_of, register
+from .helpers import handle_to_reply, register
 
 T0 = local(2026, 6, 1, 9, 0)  # a Monday
 PHONE = "13812345678"
@@ -82,17 +82,7 @@ def test_the_requester_is_told_at_each_step_of_the_loop(world):
 def test_a_reply_ending_with_a_full_stop_is_not_closed_twice(world):
     ticket = register(world, T0)
     services.ticket_dispatch(ticket=ticket, actor=world.user("dispatcher"), at=T0)
-    lead = lead_of(ticket)
-    at = T0 + timedelta(minutes=5)
-    services.assignment_sign(assignment=lead, actor=world.user("worker1"), at=at)
-    services.assignment_first_contact(assignment=lead, actor=world.user("worker1"), method="phone", at=at)
-    services.lead_reply(
-        assignment=lead,
-        actor=world.user("worker1"),
-        result_code="solved",
-        text="已清理积水，  排水恢复正常。",
-        at=T0 + timedelta(hours=2),
-    )
+    handle_to_reply(world, ticket, T0 + timedelta(hours=2), "worker1", text="已清理积水，  排水恢复正常。")
     services.reply_review(
         ticket=ticket, actor=world.user("dispatcher"), passed=True, at=T0 + timedelta(hours=3)
     )
@@ -195,3 +185,13 @@ def test_the_worker_delivers_the_sms(world, capsys, settings):
     assert "诉求人短信 1 条" in out.getvalue()
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {SmsStatus.SENT}
     assert "[sms] -> 138****5678: 【12345热线】您的诉求已登记" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("reply", "summary"),
+    [("已处理完毕。", "已处理完毕"), ("已处理！", "已处理"), ("Done.", "Done"), ("已处理完毕", "已处理完毕")],
+)
+def test_the_summary_leaves_the_closing_mark_to_the_template(reply, summary):
+    from civicgrid.tickets.resident_sms import _summary
+
+    assert _summary(reply) == summary
